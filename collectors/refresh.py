@@ -1,0 +1,155 @@
+"""Refresh orchestration: run the selected sources, each isolated, and store each one's rows
+plus its run-ledger row in one short write transaction after it has collected.
+
+A refresh holds an exclusive lock file next to the database so two refreshes never overlap
+(the CLI maps :class:`RefreshLocked` to exit code 75).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from fwpulse.data import db, store
+from fwpulse.data.bootstrap import ensure_database
+from fwpulse.data.registry import Registry
+from fwpulse.data.settings import Settings
+
+from .base import CollectContext, Source, SourceResult
+from .errors import SkippableError, SourceError
+from .http import HttpClient
+
+log = logging.getLogger("fwpulse.refresh")
+
+# --source NAME -> module in collectors/ exposing SOURCE. Imported lazily.
+SOURCES: dict[str, str] = {
+    "github": "fwpulse.collectors.github",
+    "stackoverflow": "fwpulse.collectors.stackoverflow",
+    "trends": "fwpulse.collectors.trends",
+    "pypi": "fwpulse.collectors.pypi",
+    "citations": "fwpulse.collectors.citations",
+}
+
+
+class RefreshLocked(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    source: str
+    status: str            # ok | partial | failed | skipped | unavailable
+    rows_written: int = 0
+    rows_unchanged: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    def summary(self) -> str:
+        text = (f"{self.source}: {self.status}, {self.rows_written} new rows, {self.rows_unchanged} unchanged, "
+                f"{self.requests} requests, {self.seconds:.1f}s")
+        return text + (f" - {self.error}" if self.error else "")
+
+
+def available_sources() -> list[str]:
+    return list(SOURCES)
+
+
+def load_source(name: str) -> Source | None:
+    """The source's SOURCE object, or None while its module does not exist yet."""
+    try:
+        module = importlib.import_module(SOURCES[name])
+    except ModuleNotFoundError as exc:
+        if exc.name == SOURCES[name]:
+            return None
+        raise
+    return module.SOURCE
+
+
+@contextmanager
+def refresh_lock(db_path: Path, wait: float = 0.0) -> Iterator[None]:
+    lock_path = Path(db_path).with_name(Path(db_path).name + ".refresh.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(lock_path, "a+")
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    raise RefreshLocked(f"another refresh ({holder}) holds {lock_path}; "
+                                        "wait for it or pass --wait SECONDS") from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()  # closing releases the flock
+
+
+def run_source(name: str, source: Source, settings: Settings, registry: Registry, framework_ids: list[str] | None,
+               backfill: bool, progress: Callable[[str], None] = lambda m: None,
+               http_factory: Callable[[Settings], HttpClient] | None = None) -> Outcome:
+    frameworks = [f for f in registry.select(framework_ids) if source.needs(f)]
+    with db.reading(settings.db_path) as con:
+        state = store.source_state(con, name)
+    http = http_factory(settings) if http_factory else HttpClient(settings.secrets())
+    started = store.utcnow()
+    t0 = time.monotonic()
+    error = None
+    try:
+        result = source.collect(CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
+                                               state=state, backfill=backfill, progress=progress,
+                                               log=logging.getLogger(f"fwpulse.collectors.{name}")))
+    except SkippableError as exc:
+        result = SourceResult(skipped=http.redact(str(exc)), retry_after=exc.retry_after)
+    except SourceError as exc:
+        result, error = SourceResult(retry_after=exc.retry_after), http.redact(str(exc))
+    except Exception as exc:  # a bug in one source must not stop the others
+        log.debug("source %s crashed", name, exc_info=True)
+        result, error = SourceResult(), http.redact(f"unexpected {type(exc).__name__}: {exc}")
+    status = "failed" if error else result.status
+    if error is None and result.failures:
+        error = "; ".join(f"{fid}: {msg}" for fid, msg in sorted(result.failures.items()))
+    if result.skipped:
+        error = result.skipped
+    run = store.RunRecord(source=name, started_at=started, finished_at=store.utcnow(), status=status,
+                          requests=http.requests, error=error, retry_after=result.retry_after,
+                          details={**result.details, "frameworks": [f.id for f in frameworks], "backfill": backfill})
+    with db.writing(settings.db_path) as con:
+        written = store.record_run(con, run, result.observations, result.events, result.state)
+    return Outcome(name, status, written.rows_written, written.rows_unchanged, http.requests,
+                   time.monotonic() - t0, error)
+
+
+def refresh(settings: Settings, registry: Registry, sources: list[str] | None = None,
+            framework_ids: list[str] | None = None, backfill: bool = False, wait: float = 0.0,
+            progress_factory: Callable[[str, int], Callable[[str], None]] | None = None) -> list[Outcome]:
+    names = sources or available_sources()
+    registry.select(framework_ids)  # validates ids before any work
+    ensure_database(settings.db_path)
+    outcomes = []
+    with refresh_lock(settings.db_path, wait):
+        for name in names:
+            source = load_source(name)
+            if source is None:
+                outcomes.append(Outcome(name, "unavailable", error="this source is not implemented yet"))
+                continue
+            progress = progress_factory(name, len(registry.select(framework_ids))) if progress_factory else (lambda m: None)
+            outcome = run_source(name, source, settings, registry, framework_ids, backfill, progress)
+            log.info(outcome.summary())
+            outcomes.append(outcome)
+    return outcomes

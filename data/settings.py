@@ -1,0 +1,90 @@
+"""Settings: where the database and config live, and the base URLs of every source.
+
+Everything is read from the environment when :func:`load_settings` is called (never at
+import time). Tokens are kept out of ``repr`` so they never reach logs or tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+DATA_DIR = Path(__file__).resolve().parent
+BUNDLED_CONFIG = DATA_DIR / "frameworks.toml"
+SNAPSHOT_DIR = DATA_DIR / "snapshot"
+MIGRATIONS_DIR = DATA_DIR / "migrations"
+DEFAULT_DB = DATA_DIR / "fwpulse.duckdb"
+
+# Every environment variable fwpulse reads, with its meaning and default.
+# README's settings table is checked against this dict by a test.
+ENV_VARS: dict[str, tuple[str, str]] = {
+    "FWPULSE_DB": ("DuckDB file", "data/fwpulse.duckdb in the checkout"),
+    "FWPULSE_CONFIG": ("frameworks/sources TOML", "bundled data/frameworks.toml"),
+    "GITHUB_TOKEN": ("GitHub token (never logged, never stored)", "none: REST unauthenticated"),
+    "FWPULSE_GITHUB_API_URL": ("GitHub REST base (Enterprise: https://HOST/api/v3)", "https://api.github.com"),
+    "FWPULSE_GITHUB_GRAPHQL_URL": ("GitHub GraphQL endpoint", "<REST base>/graphql"),
+    "FWPULSE_STACKEXCHANGE_API_URL": ("Stack Exchange API 2.3 base", "https://api.stackexchange.com/2.3"),
+    "STACKEXCHANGE_KEY": ("Stack Exchange app key (optional, raises the daily quota)", "none"),
+    "FWPULSE_TRENDS_URL": ("Google Trends base", "https://trends.google.com"),
+    "FWPULSE_PYPISTATS_URL": ("pypistats API base", "https://pypistats.org/api"),
+    "FWPULSE_OPENALEX_URL": ("OpenAlex base", "https://api.openalex.org"),
+    "OPENALEX_API_KEY": ("OpenAlex API key", "none"),
+    "BROWSER_PATH": ("Chromium used for static chart export (kaleido)", "/usr/bin/chromium"),
+}
+
+
+def _secret_repr(value: str | None) -> str:
+    return "None" if not value else "'***'"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = DEFAULT_DB
+    config_path: Path = BUNDLED_CONFIG
+    github_api_url: str = "https://api.github.com"
+    github_graphql_url: str = "https://api.github.com/graphql"
+    stackexchange_api_url: str = "https://api.stackexchange.com/2.3"
+    trends_url: str = "https://trends.google.com"
+    pypistats_url: str = "https://pypistats.org/api"
+    openalex_url: str = "https://api.openalex.org"
+    browser_path: str = "/usr/bin/chromium"
+    github_token: str | None = field(default=None, repr=False)
+    stackexchange_key: str | None = field(default=None, repr=False)
+    openalex_api_key: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:  # tokens are masked, never printed
+        return (
+            f"Settings(db_path={str(self.db_path)!r}, config_path={str(self.config_path)!r}, "
+            f"github_api_url={self.github_api_url!r}, github_token={_secret_repr(self.github_token)}, "
+            f"stackexchange_key={_secret_repr(self.stackexchange_key)}, "
+            f"openalex_api_key={_secret_repr(self.openalex_api_key)})"
+        )
+
+    def secrets(self) -> list[str]:
+        """Every secret value in use, so loggers and error paths can redact them."""
+        return [s for s in (self.github_token, self.stackexchange_key, self.openalex_api_key) if s]
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    return (env.get(name) or default).rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    github_api = _url(env, "FWPULSE_GITHUB_API_URL", "https://api.github.com")
+    return Settings(
+        db_path=Path(env.get("FWPULSE_DB") or DEFAULT_DB).expanduser(),
+        config_path=Path(env.get("FWPULSE_CONFIG") or BUNDLED_CONFIG).expanduser(),
+        github_api_url=github_api,
+        github_graphql_url=_url(env, "FWPULSE_GITHUB_GRAPHQL_URL", f"{github_api}/graphql"),
+        stackexchange_api_url=_url(env, "FWPULSE_STACKEXCHANGE_API_URL", "https://api.stackexchange.com/2.3"),
+        trends_url=_url(env, "FWPULSE_TRENDS_URL", "https://trends.google.com"),
+        pypistats_url=_url(env, "FWPULSE_PYPISTATS_URL", "https://pypistats.org/api"),
+        openalex_url=_url(env, "FWPULSE_OPENALEX_URL", "https://api.openalex.org"),
+        browser_path=env.get("BROWSER_PATH") or "/usr/bin/chromium",
+        github_token=env.get("GITHUB_TOKEN") or None,
+        stackexchange_key=env.get("STACKEXCHANGE_KEY") or None,
+        openalex_api_key=env.get("OPENALEX_API_KEY") or None,
+    )

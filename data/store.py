@@ -1,0 +1,232 @@
+"""The read/write API everything else uses.
+
+Writes: :func:`record_run` stores one source's run (ledger row + observations + events +
+collector state) in ONE transaction, so a crash leaves either all of it or none. Observations
+are append-only; a value identical to the newest stored one for the same
+(framework, metric, date) is not written again, so repeating a run adds no rows.
+
+Reads: plain functions over a connection that return pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from . import catalog
+
+RUN_STATUSES = ("ok", "failed", "skipped", "partial")
+
+
+@dataclass(frozen=True)
+class Observation:
+    framework: str
+    metric: str
+    date: dt.date
+    value: float
+    source: str
+    method: str
+    source_url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    framework: str
+    kind: str
+    label: str
+    date: dt.date
+    source: str
+    method: str
+    is_major: bool | None = None
+    source_url: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class RunRecord:
+    """What one source did in one run; written with its rows in one transaction."""
+    source: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    status: str = "ok"
+    requests: int = 0
+    error: str | None = None
+    retry_after: dt.datetime | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    run_id: int
+    rows_written: int
+    rows_unchanged: int
+    events_written: int
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (how TIMESTAMP columns store time)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def validate_observations(observations: Sequence[Observation]) -> None:
+    """Reject a batch a collector should never produce, before anything is written."""
+    seen: set[tuple[str, str, dt.date]] = set()
+    for o in observations:
+        key = (o.framework, o.metric, o.date)
+        if not o.framework:
+            raise ValueError(f"observation without framework: {o}")
+        if not catalog.is_known(o.metric):
+            raise ValueError(f"unknown metric id {o.metric!r} (add it to data/catalog.py)")
+        if not isinstance(o.date, dt.date) or isinstance(o.date, dt.datetime):
+            raise ValueError(f"{key}: date must be a datetime.date")
+        if not isinstance(o.value, (int, float)) or not math.isfinite(o.value):
+            raise ValueError(f"{key}: value must be a finite number, got {o.value!r}")
+        if not o.source or not o.method:
+            raise ValueError(f"{key}: every value needs a source and a method")
+        if key in seen:
+            raise ValueError(f"duplicate observation in one batch: {key}")
+        seen.add(key)
+
+
+def _obs_frame(observations: Sequence[Observation]) -> pd.DataFrame:
+    cols = ["framework", "metric", "date", "value", "source", "method", "source_url", "note"]
+    return pd.DataFrame([[getattr(o, c) for c in cols] for o in observations], columns=cols).astype(
+        {"value": "float64"})
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
+               observations: Sequence[Observation] = (), events: Sequence[Event] = (),
+               state: dict[str, Any] | None = None, collected_at: dt.datetime | None = None) -> WriteResult:
+    """Store a run: ledger row, new observations, events, collector state - all or nothing."""
+    if run.status not in RUN_STATUSES:
+        raise ValueError(f"run status must be one of {RUN_STATUSES}")
+    validate_observations(observations)
+    collected_at = collected_at or run.started_at
+    finished = run.finished_at or utcnow()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_id = con.execute("SELECT nextval('run_id_seq')").fetchall()[0][0]
+        written = unchanged = 0
+        if observations:
+            con.register("new_obs", _obs_frame(observations))
+            before = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
+            con.execute(
+                """
+                INSERT INTO observations
+                SELECT n.framework, n.metric, n.date::DATE, n.value, n.source, n.method, ?, ?, n.source_url, n.note
+                FROM new_obs n
+                LEFT JOIN metric_values m
+                  ON m.framework = n.framework AND m.metric = n.metric AND m.date = n.date::DATE
+                WHERE m.value IS NULL OR m.value <> n.value OR m.source <> n.source OR m.method <> n.method
+                """, [collected_at, run_id])
+            con.unregister("new_obs")
+            written = con.execute("SELECT count(*) FROM observations").fetchall()[0][0] - before
+            unchanged = len(observations) - written
+        ev_written = _write_events(con, events, collected_at, run_id)
+        for key, value in (state or {}).items():
+            con.execute(
+                "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?)",
+                [run.source, key, json.dumps(value, default=str), finished])
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, run.source, run.started_at, finished, run.status, written, unchanged,
+             run.requests, run.error, run.retry_after, json.dumps(run.details, default=str)])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return WriteResult(run_id, written, unchanged, ev_written)
+
+
+def _write_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event], collected_at: dt.datetime,
+                  run_id: int) -> int:
+    n = 0
+    for e in events:
+        cur = con.execute(
+            """INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (framework, kind, label, source) DO UPDATE SET
+                 date = excluded.date, is_major = excluded.is_major, method = excluded.method,
+                 source_url = excluded.source_url, note = excluded.note,
+                 collected_at = excluded.collected_at, run_id = excluded.run_id
+               WHERE events.date <> excluded.date OR events.is_major IS DISTINCT FROM excluded.is_major""",
+            [e.framework, e.kind, e.label, e.date, e.is_major, e.source, e.method, e.source_url, e.note,
+             collected_at, run_id])
+        n += cur.fetchall()[0][0]
+    return n
+
+
+# ---------------------------------------------------------------- reads
+
+def _where(frameworks: Iterable[str] | None, metrics: Iterable[str] | None,
+           start: dt.date | None, end: dt.date | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if frameworks:
+        clauses.append("framework IN (SELECT unnest(?))")
+        params.append(list(frameworks))
+    if metrics:
+        clauses.append("metric IN (SELECT unnest(?))")
+        params.append(list(metrics))
+    if start:
+        clauses.append("date >= ?")
+        params.append(start)
+    if end:
+        clauses.append("date <= ?")
+        params.append(end)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def metric_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None,
+                  metrics: Iterable[str] | None = None, start: dt.date | None = None,
+                  end: dt.date | None = None) -> pd.DataFrame:
+    where, params = _where(frameworks, metrics, start, end)
+    return con.execute(f"SELECT * FROM metric_values{where} ORDER BY metric, framework, date", params).df()
+
+
+def history(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None,
+            metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    where, params = _where(frameworks, metrics, None, None)
+    return con.execute(f"SELECT * FROM observations{where} ORDER BY metric, framework, date, collected_at", params).df()
+
+
+def events(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None,
+           kind: str = "release") -> pd.DataFrame:
+    where, params = _where(frameworks, None, None, None)
+    where = (where + " AND" if where else " WHERE") + " kind = ?"
+    return con.execute(f"SELECT * FROM events{where} ORDER BY date", [*params, kind]).df()
+
+
+def runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    return con.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT ?", [limit]).df()
+
+
+def source_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
+    rows = con.execute("SELECT key, value FROM source_state WHERE source = ?", [source]).fetchall()
+    return {k: json.loads(v) if v is not None else None for k, v in rows}
+
+
+def last_runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per source: the newest run, and the newest successful one."""
+    return con.execute(
+        """
+        SELECT source,
+               arg_max(status, run_id) AS last_status,
+               max(finished_at) AS last_finished_at,
+               max(finished_at) FILTER (WHERE status = 'ok') AS last_ok_at,
+               arg_max(error, run_id) AS last_error,
+               arg_max(retry_after, run_id) AS retry_after,
+               count(*) AS runs
+        FROM runs GROUP BY source ORDER BY source
+        """).df()
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        """SELECT source, framework, metric, count(*) AS rows, min(date) AS first_date, max(date) AS last_date
+           FROM metric_values GROUP BY ALL ORDER BY source, framework, metric""").df()
