@@ -1,0 +1,60 @@
+"""Cached, short-lived read-only access to the store for the dashboard.
+
+Each read opens a read-only connection and closes it at once, so a refresh running from
+cron is never blocked for long; ``st.cache_data`` with a TTL lets new data appear without
+a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from fwpulse.data import db, store
+from fwpulse.data.registry import Registry, load_registry
+from fwpulse.data.settings import load_settings
+
+TTL_SECONDS = 60
+
+
+def registry() -> Registry:
+    return _registry(str(load_settings().config_path))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _registry(config_path: str) -> Registry:
+    return load_registry(config_path)
+
+
+def metric_values(frameworks: tuple[str, ...], metrics: tuple[str, ...],
+                  start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+    return _metric_values(str(load_settings().db_path), frameworks, metrics, start, end)
+
+
+# The database path is part of every cache key, so switching FWPULSE_DB never shows stale data.
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _metric_values(db_path: str, frameworks: tuple[str, ...], metrics: tuple[str, ...],
+                   start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
+    with db.reading(db_path) as con:
+        df = store.metric_values(con, frameworks, metrics, start, end)
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def latest_per_framework(frameworks: tuple[str, ...], metrics: tuple[str, ...]) -> pd.DataFrame:
+    df = metric_values(frameworks, metrics)
+    if df.empty:
+        return df
+    return df.sort_values("date").groupby(["framework", "metric"], as_index=False).tail(1)
+
+
+def runs() -> pd.DataFrame:
+    return _runs(str(load_settings().db_path))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _runs(db_path: str) -> pd.DataFrame:
+    with db.reading(db_path) as con:
+        return store.runs(con)

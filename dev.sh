@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# fwpulse developer entry point: sets up everything it needs, then runs.
+#   ./dev.sh dashboard [--port 8501]   venv + deps, builds the DB from the bundled snapshot, opens the dashboard
+#   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts, runs the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV="${FWPULSE_VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+
+log() { printf '[dev.sh] %s\n' "$*" >&2; }
+
+ensure_venv() {  # $1: extras, e.g. "dev" or "" ; re-installs only when inputs change
+    local extras="$1" spec="." stamp
+    [ -n "$extras" ] && spec=".[$extras]"
+    stamp="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-$extras"
+    if [ ! -x "$VENV/bin/python" ]; then
+        log "creating virtual environment $VENV"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    if [ "$(cat "$VENV/.fwpulse-stamp" 2>/dev/null)" != "$stamp" ]; then
+        log "installing fwpulse $spec (pinned by constraints.txt)"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e "$spec"
+        echo "$stamp" > "$VENV/.fwpulse-stamp"
+    fi
+}
+
+ensure_chromium() {  # Debian's chromium serves Playwright tests and kaleido export; never a downloaded browser
+    if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi liberation; then return; fi
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    log "installing Debian packages chromium and fonts-liberation"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-liberation >/dev/null
+}
+
+cmd="${1:-help}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    dashboard)
+        ensure_venv ""
+        exec "$VENV/bin/fwpulse" dashboard "$@" ;;
+    test)
+        ensure_venv "dev"
+        ensure_chromium
+        exec "$VENV/bin/python" -m pytest -q "$@" ;;
+    *)
+        sed -n '2,4p' "$0"; exit 2 ;;
+esac

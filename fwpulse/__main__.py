@@ -1,0 +1,3 @@
+from fwpulse.cli import main
+
+main()

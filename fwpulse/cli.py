@@ -1,0 +1,188 @@
+"""The `fwpulse` command: a thin front door that calls into data/, collectors/, dashboard/.
+
+Exit codes: 0 ok; 1 some sources failed (the rest stored) or a command failed; 2 usage or
+configuration error; 75 another refresh holds the lock / the database stayed busy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from fwpulse import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
+
+app = typer.Typer(
+    name="fwpulse", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Live, traceable metrics for ML frameworks: collect (refresh), measure (bench), show (dashboard), "
+         "export charts (export). Settings: FWPULSE_DB, FWPULSE_CONFIG and the source variables in the README.")
+
+log = logging.getLogger("fwpulse")
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    root = logging.getLogger("fwpulse")
+    if root.handlers:
+        return
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+        handler: logging.Handler = RichHandler(show_path=False, rich_tracebacks=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:  # cron, pipes: plain timestamped lines
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"fwpulse: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _context():
+    """Settings + registry + a database that exists and is migrated, or a one-line error."""
+    from fwpulse.data.bootstrap import ensure_database
+    from fwpulse.data.db import DatabaseBusy, DatabaseError
+    from fwpulse.data.registry import ConfigError, load_registry
+    from fwpulse.data.settings import load_settings
+
+    settings = load_settings()
+    try:
+        registry = load_registry(settings.config_path)
+    except ConfigError as exc:
+        raise _fail(f"config error: {exc}", EXIT_USAGE) from None
+    try:
+        ensure_database(settings.db_path)
+    except DatabaseBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    except (DatabaseError, OSError) as exc:
+        raise _fail(f"database error: {exc}", EXIT_FAILED) from None
+    return settings, registry
+
+
+@app.callback()
+def main_callback(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
+    _setup_logging(verbose)
+
+
+@app.command()
+def version() -> None:
+    """Print the fwpulse version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """DB path, schema version, rows per source/framework/metric, last run per source."""
+    from fwpulse.data.status import collect_status, render_status
+
+    settings, _ = _context()
+    info = collect_status(settings.db_path)
+    typer.echo(json.dumps(info, indent=2, default=str) if as_json else render_status(info))
+
+
+@app.command()
+def dashboard(port: int = typer.Option(8501, help="Port to serve on."),
+              host: str = typer.Option("127.0.0.1", help="Address to bind (127.0.0.1 = this machine only)."),
+              open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab.")) -> None:
+    """Build the database from the bundled snapshot if missing, then run the Streamlit dashboard."""
+    from fwpulse.dashboard import APP_PATH
+
+    settings, _ = _context()
+    typer.echo(f"fwpulse dashboard on http://{host}:{port}  (database {settings.db_path})", err=True)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
+           "--server.address", host, "--server.headless", "false" if open_browser else "true",
+           "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "FWPULSE_DB": str(settings.db_path), "FWPULSE_CONFIG": str(settings.config_path)}
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
+@app.command("import")
+def import_(file: Path = typer.Argument(..., help="CSV with columns framework,metric,value,as_of,source_url,note.")) -> None:
+    """Import dated manual figures (stored as manual.<metric>); a bad file imports nothing."""
+    from fwpulse.data import db
+    from fwpulse.data.importer import ImportFileError, import_csv
+
+    settings, registry = _context()
+    try:
+        with db.writing(settings.db_path) as con:
+            result = import_csv(con, file, registry)
+    except ImportFileError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    except db.DatabaseBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    typer.echo(f"imported {file}: {result.rows_written} new rows, {result.rows_unchanged} unchanged (run {result.run_id})")
+
+
+@app.command()
+def refresh(source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Source(s) to collect; default all."),
+            framework: Optional[list[str]] = typer.Option(None, "--framework", "-f", help="Framework id(s); default all."),
+            backfill: bool = typer.Option(False, help="Also fetch history (weekly stars, monthly issues, ...)."),
+            wait: float = typer.Option(0.0, help="Seconds to wait for another refresh's lock instead of exiting 75.")) -> None:
+    """Collect from the sources into the database. Exit 0 all ok, 1 some failed, 2 usage, 75 locked."""
+    from fwpulse.collectors.refresh import RefreshLocked, available_sources
+    from fwpulse.collectors.refresh import refresh as run_refresh
+    from fwpulse.data.db import DatabaseBusy
+    from fwpulse.data.registry import ConfigError
+
+    unknown = [s for s in source or [] if s not in available_sources()]
+    if unknown:
+        raise _fail(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(available_sources())}", EXIT_USAGE)
+    settings, registry = _context()
+    t0 = time.monotonic()
+    try:
+        outcomes = run_refresh(settings, registry, sources=source or None, framework_ids=framework or None,
+                               backfill=backfill, wait=wait)
+    except ConfigError as exc:
+        raise _fail(f"config error: {exc}", EXIT_USAGE) from None
+    except RefreshLocked as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    except DatabaseBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    for o in outcomes:
+        typer.echo(o.summary())
+    typer.echo(f"refresh finished in {time.monotonic() - t0:.1f}s")
+    failed = [o for o in outcomes if o.status in ("failed", "partial")]
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _not_yet(verb: str, issue: str) -> typer.Exit:
+    return _fail(f"`fwpulse {verb}` is not available in this version yet ({issue}); "
+                 "the dashboard shows the bundled snapshot meanwhile", EXIT_FAILED)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench() -> None:
+    """Measure training/inference speed on this machine (not available yet)."""
+    raise _not_yet("bench", "benchmark module: issue #6")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def export() -> None:
+    """Export charts as PNG/SVG/PDF/HTML/CSV with a manifest (not available yet)."""
+    raise _not_yet("export", "chart export: issue #8")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def schedule() -> None:
+    """Print or install the crontab line for `fwpulse refresh` (not available yet)."""
+    raise _not_yet("schedule", "scheduled refresh: issue #5")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

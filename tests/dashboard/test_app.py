@@ -1,0 +1,76 @@
+"""The dashboard through Streamlit's AppTest, on the bundled data and on an empty database."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fwpulse.dashboard import APP_PATH
+
+
+def run_app(**query) -> AppTest:
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def plotted_names(at: AppTest) -> set[str]:
+    import json
+    names = set()
+    for chart in at.get("plotly_chart"):
+        fig = json.loads(chart.proto.spec)
+        names |= {t.get("name") for t in fig["data"]}
+    return names
+
+
+def test_overview_on_bundled_data(snapshot_db):
+    at = run_app()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3
+    assert {"PyTorch", "TensorFlow", "Keras", "JAX"} <= plotted_names(at)
+    assert any("2020 article figure" in n for n in plotted_names(at))
+    assert any("EvanLi/Github-Ranking" in c.value and "data as of" in c.value for c in at.caption)
+    stars = [m for m in at.metric if m.label == "GitHub stars"]
+    assert len(stars) == 4
+
+
+def test_framework_control_changes_plotted_data_and_url(snapshot_db):
+    at = run_app()
+    at.multiselect(key="frameworks").set_value(["keras"]).run()
+    assert not at.exception
+    names = plotted_names(at)
+    assert "Keras" in names and "PyTorch" not in names
+    assert at.query_params["fw"] == ["keras"] or at.query_params["fw"] == "keras"
+
+
+def test_framework_from_shared_link(snapshot_db):
+    at = run_app(fw="jax,pytorch")
+    assert set(at.multiselect(key="frameworks").value) == {"jax", "pytorch"}
+    assert "Keras" not in plotted_names(at)
+
+
+def test_empty_database_shows_how_to_fill(empty_db):
+    at = run_app()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 0
+    infos = " ".join(i.value for i in at.info)
+    assert "fwpulse refresh --source github" in infos and "fwpulse refresh --source pypi" in infos
+
+
+def _data_health_script():
+    from fwpulse.dashboard.views import data_health
+
+    data_health.render()
+
+
+def test_data_health_lists_runs(snapshot_db):
+    at = AppTest.from_function(_data_health_script, default_timeout=60).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["source"].tolist() == ["snapshot"] and table["status"].tolist() == ["ok"]
+
+
+def test_data_health_on_empty_db(empty_db):
+    at = AppTest.from_function(_data_health_script, default_timeout=60).run()
+    assert not at.exception and "fwpulse refresh" in at.info[0].value

@@ -1,0 +1,76 @@
+"""The CLI through real processes: exit codes, one-line errors, status on a fresh machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def fwpulse(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def test_status_json_on_fresh_machine_builds_db(tmp_path):
+    db_path = tmp_path / "fresh" / "fwpulse.duckdb"
+    res = fwpulse("status", "--json", env={"FWPULSE_DB": str(db_path)})
+    assert res.returncode == 0, res.stderr
+    info = json.loads(res.stdout)
+    assert db_path.exists()
+    assert info["schema_version"] == info["schema_version_latest"] >= 1
+    assert info["rows_by_source"]["EvanLi/Github-Ranking"] == 309 * 3
+    assert info["rows_by_framework"]["keras"] > 0 and info["rows_by_metric"]["github.stars"] == 309
+    assert any(r["source"] == "hugovk/top-pypi-packages" and r["framework"] == "jax" for r in info["rows"])
+    assert [s["source"] for s in info["sources"]] == ["snapshot"]
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path):
+    cfg = tmp_path / "fw.toml"
+    cfg.write_text('[frameworks.x]\nname = "X"\nstarz = 1\n')
+    res = fwpulse("status", env={"FWPULSE_CONFIG": str(cfg), "FWPULSE_DB": str(tmp_path / "d.duckdb")})
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0 and str(cfg) in res.stderr and "frameworks.x.starz" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_refresh_unknown_source_exit_2(tmp_path):
+    res = fwpulse("refresh", "--source", "myspace", env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
+    assert res.returncode == 2 and "unknown source(s) myspace" in res.stderr
+
+
+def test_refresh_unknown_framework_exit_2(snapshot_db):
+    res = fwpulse("refresh", "--framework", "flask", "--source", "github")
+    assert res.returncode == 2 and "flask" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("verb", ["bench", "export", "schedule"])
+def test_not_yet_verbs_say_so(verb, snapshot_db):
+    res = fwpulse(verb)
+    assert res.returncode == 1 and "not available in this version yet" in res.stderr
+
+
+def test_import_bad_file_exit_2_db_unchanged(snapshot_db, tmp_path):
+    before = snapshot_db.read_bytes()
+    f = tmp_path / "bad.csv"
+    f.write_text("framework,metric,value,as_of,source_url,note\nPyTorch,forks,many,2020-01-01,https://x.org,\n")
+    res = fwpulse("import", str(f))
+    assert res.returncode == 2 and "line 2: value 'many'" in res.stderr
+    assert snapshot_db.read_bytes() == before
+
+
+def test_import_good_file(snapshot_db, tmp_path):
+    f = tmp_path / "good.csv"
+    f.write_text("framework,metric,value,as_of,source_url,note\nJAX,github_forks,3000,2021-01-01,https://x.org/y,\n")
+    res = fwpulse("import", str(f))
+    assert res.returncode == 0 and "1 new rows" in res.stdout
+    assert "manual.github_forks" in fwpulse("status", "--json").stdout
+
+
+def test_help_lists_every_verb():
+    out = fwpulse("--help").stdout
+    for verb in ("dashboard", "refresh", "bench", "export", "import", "status", "schedule"):
+        assert verb in out
