@@ -174,10 +174,32 @@ def export() -> None:
     raise _not_yet("export", "chart export: issue #8")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def schedule() -> None:
-    """Print or install the crontab line for `fwpulse refresh` (not available yet)."""
-    raise _not_yet("schedule", "scheduled refresh: issue #5")
+@app.command()
+def schedule(cron: str = typer.Option("0 6 * * *", help="Cron expression (five fields)."),
+             install: bool = typer.Option(False, "--install", help="Add the line to your crontab (idempotent)."),
+             remove: bool = typer.Option(False, "--remove", help="Take fwpulse's line out of your crontab."),
+             env_file: Path = typer.Option(Path("~/.config/fwpulse/env"), help="Shell file with tokens, sourced by cron."),
+             log_file: Path = typer.Option(Path("~/.local/state/fwpulse/refresh.log"), help="Where cron appends output."),
+             crontab_file: Optional[Path] = typer.Option(None, hidden=True, help="Edit this file instead of `crontab`.")) -> None:
+    """Print (or --install / --remove) the crontab line that runs `fwpulse refresh`."""
+    from fwpulse.collectors import schedule as sched
+    from fwpulse.data.settings import load_settings
+
+    settings = load_settings()
+    try:
+        if remove:
+            changed = sched.remove(crontab_file)
+            typer.echo("removed fwpulse's crontab line" if changed else "no fwpulse line in the crontab; nothing to remove")
+            return
+        line = sched.cron_line(cron, settings.db_path.resolve(), settings.config_path.resolve(),
+                               env_file.expanduser(), log_file.expanduser())
+        if install:
+            changed = sched.install(line, crontab_file)
+            typer.echo(("installed: " if changed else "already installed, unchanged: ") + line)
+        else:
+            typer.echo(line)
+    except sched.ScheduleError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
 
 
 def main() -> None:

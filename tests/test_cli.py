@@ -47,7 +47,7 @@ def test_refresh_unknown_framework_exit_2(snapshot_db):
     assert res.returncode == 2 and "flask" in res.stderr and "Traceback" not in res.stderr
 
 
-@pytest.mark.parametrize("verb", ["bench", "export", "schedule"])
+@pytest.mark.parametrize("verb", ["bench", "export"])
 def test_not_yet_verbs_say_so(verb, snapshot_db):
     res = fwpulse(verb)
     assert res.returncode == 1 and "not available in this version yet" in res.stderr
@@ -74,3 +74,22 @@ def test_help_lists_every_verb():
     out = fwpulse("--help").stdout
     for verb in ("dashboard", "refresh", "bench", "export", "import", "status", "schedule"):
         assert verb in out
+
+
+def test_schedule_prints_absolute_line_and_installs_idempotently(snapshot_db, tmp_path):
+    tab = tmp_path / "crontab"
+    tab.write_text("MAILTO=me@example.org\n15 3 * * * /usr/bin/other-job\n")
+    line = fwpulse("schedule", "--cron", "30 5 * * *").stdout.strip()
+    assert line.startswith("30 5 * * * ") and str(snapshot_db) in line and "refresh" in line
+    assert ".config/fwpulse/env" in line and "refresh.log" in line and line.endswith("# fwpulse-refresh")
+    assert "installed: " in fwpulse("schedule", "--install", "--crontab-file", str(tab)).stdout
+    once = tab.read_text()
+    assert "already installed" in fwpulse("schedule", "--install", "--crontab-file", str(tab)).stdout
+    assert tab.read_text() == once and once.count("# fwpulse-refresh") == 1 and "other-job" in once
+    assert "removed" in fwpulse("schedule", "--remove", "--crontab-file", str(tab)).stdout
+    assert tab.read_text() == "MAILTO=me@example.org\n15 3 * * * /usr/bin/other-job\n"
+
+
+def test_schedule_bad_cron_exit_2(snapshot_db):
+    res = fwpulse("schedule", "--cron", "every day")
+    assert res.returncode == 2 and "five fields" in res.stderr
