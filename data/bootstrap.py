@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from . import db
+from .backup import backup
 from .snapshot import load_snapshot
 
 log = logging.getLogger("fwpulse.data")
@@ -24,6 +25,8 @@ def ensure_database(path: Path) -> bool:
         db.build_new(path, load_snapshot)
         return True
     if db.needs_migration(path):
+        target = backup(path)
+        log.info("backed up %s to %s before migrating", path, target)
         with db.writing(path) as con:
             db.migrate(con)
     return False

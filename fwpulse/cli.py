@@ -6,6 +6,7 @@ configuration error; 75 another refresh holds the lock / the database stayed bus
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -142,8 +143,9 @@ def refresh(source: Optional[list[str]] = typer.Option(None, "--source", "-s", h
     settings, registry = _context()
     t0 = time.monotonic()
     try:
-        outcomes = run_refresh(settings, registry, sources=source or None, framework_ids=framework or None,
-                               backfill=backfill, wait=wait)
+        with _progress() as progress_factory:
+            outcomes = run_refresh(settings, registry, sources=source or None, framework_ids=framework or None,
+                                   backfill=backfill, wait=wait, progress_factory=progress_factory)
     except ConfigError as exc:
         raise _fail(f"config error: {exc}", EXIT_USAGE) from None
     except RefreshLocked as exc:
@@ -155,6 +157,24 @@ def refresh(source: Optional[list[str]] = typer.Option(None, "--source", "-s", h
     typer.echo(f"refresh finished in {time.monotonic() - t0:.1f}s")
     failed = [o for o in outcomes if o.status in ("failed", "partial")]
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+@contextlib.contextmanager
+def _progress():
+    """A progress bar per source on a terminal; plain timestamped log lines otherwise (cron mail)."""
+    if not sys.stderr.isatty():
+        def plain(source: str, total: int):
+            return lambda message: log.info("%s: %s done", source, message)
+        yield plain
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+                  TimeElapsedColumn(), transient=False) as bar:
+        def rich_factory(source: str, total: int):
+            task = bar.add_task(source, total=total, last="")
+            return lambda message: bar.update(task, advance=1, last=message)
+        yield rich_factory
 
 
 def _not_yet(verb: str, issue: str) -> typer.Exit:
@@ -200,6 +220,26 @@ def schedule(cron: str = typer.Option("0 6 * * *", help="Cron expression (five f
             typer.echo(line)
     except sched.ScheduleError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
+
+
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("backup")
+def db_backup(directory: Optional[Path] = typer.Argument(None, help="Target folder (default data/backups/<db>-<UTC time>).")) -> None:
+    """Export the database as Parquet files (restore with DuckDB's IMPORT DATABASE)."""
+    from fwpulse.data.backup import backup
+    from fwpulse.data.db import DatabaseBusy
+
+    settings, _ = _context()
+    try:
+        target = backup(settings.db_path, directory)
+    except FileExistsError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    except DatabaseBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    typer.echo(f"backed up {settings.db_path} to {target}")
 
 
 def main() -> None:

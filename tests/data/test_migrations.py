@@ -78,3 +78,34 @@ def test_reader_waits_then_reports_busy_writer(tmp_path):
         holder.wait()
     with db.reading(path) as con:  # released: opens at once
         assert db.schema_version(con) >= 1
+
+
+def test_backup_before_migration_and_restore(tmp_path, monkeypatch):
+    """An existing database behind the current schema is exported to Parquet before migrating."""
+    from fwpulse.data import backup as backup_mod
+    from fwpulse.data.bootstrap import ensure_database
+
+    path = tmp_path / "old.duckdb"
+    ensure_database(path)
+    with db.writing(path) as con:
+        rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
+        con.execute("DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)")
+        con.execute("DROP VIEW metric_values")  # pretend the last migration never ran ...
+        con.execute("DROP TABLE source_state")
+        con.execute("DROP TABLE events")
+        con.execute("DROP TABLE observations")
+        con.execute("DROP TABLE runs")
+        con.execute("DROP SEQUENCE run_id_seq")
+    with db.writing(path) as con:  # ... on a database that still holds a table of its own
+        con.execute("CREATE TABLE keepme AS SELECT 42 AS answer")
+    ensure_database(path)
+    backups = list((tmp_path / "backups").iterdir())
+    assert len(backups) == 1 and (backups[0] / "schema.sql").exists()
+    restored = duckdb.connect()
+    restored.execute(f"IMPORT DATABASE '{backups[0]}'")
+    assert restored.execute("SELECT answer FROM keepme").fetchall() == [(42,)]
+    with db.reading(path) as con:
+        assert db.schema_version(con) == db.latest_version()
+    assert rows > 0
+    with pytest.raises(FileExistsError):
+        backup_mod.backup(path, backups[0])
