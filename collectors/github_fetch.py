@@ -35,7 +35,7 @@ def resolve_token(ctx: CollectContext) -> str | None:
     token = out.stdout.strip() if out.returncode == 0 else ""
     if not token:
         return None
-    ctx.http._secrets.append(token)  # redact it like a configured token
+    ctx.http.add_secret(token)  # redact it like a configured token
     return token
 
 

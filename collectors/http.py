@@ -51,6 +51,35 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+class _RedactFilter(logging.Filter):
+    """Redacts secrets from log records of libraries that print full URLs (urllib3 at DEBUG
+    logs request lines, and keys such as Stack Exchange's travel in the query string)."""
+
+    LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "requests")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, ()
+        return True
+
+    def install(self, secrets: Iterable[str]) -> None:
+        self.secrets.update(secrets)
+        for name in self.LOGGERS:
+            lg = logging.getLogger(name)
+            if self not in lg.filters:
+                lg.addFilter(self)
+
+
+_REDACT = _RedactFilter()
+
+
 class HttpClient:
     def __init__(self, secrets: Iterable[str] = (), *, max_attempts: int = 4, backoff_base: float = 1.0,
                  backoff_cap: float = 30.0, max_wait: float = 120.0, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
@@ -58,6 +87,7 @@ class HttpClient:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self._secrets = [s for s in secrets if s]
+        _REDACT.install(self._secrets)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -66,6 +96,12 @@ class HttpClient:
         self.sleep = sleep
         self.requests = 0
         self.waited = 0.0
+
+    def add_secret(self, secret: str) -> None:
+        """A secret found while running (e.g. a token from `gh auth token`)."""
+        if secret and secret not in self._secrets:
+            self._secrets.append(secret)
+            _REDACT.install([secret])
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
