@@ -18,9 +18,10 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+from tests.collectors.loopback import LoopbackServer
 from urllib.parse import parse_qs, urlsplit
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "api-samples" / "github"
@@ -54,7 +55,7 @@ class RepoSpec:
     etag: str = ""
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     def __init__(self) -> None:
         self.full_repo = _load("full-repository.example.json")["example"]
         self.search_example = _load("search-issues.example.json")["example"]
@@ -75,23 +76,8 @@ class FakeGitHub:
         self.script: dict[str, list[tuple[int, dict[str, str], Any]]] = defaultdict(list)
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._init_server(self._handler())
 
-    # ---------------------------------------------------------------- lifecycle
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> "FakeGitHub":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # ---------------------------------------------------------------- setup helpers
     def add_repo(self, full_name: str, **counts: Any) -> RepoSpec:

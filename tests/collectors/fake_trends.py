@@ -22,9 +22,10 @@ import datetime as dt
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+from tests.collectors.loopback import LoopbackServer
 from urllib.parse import parse_qs, urlsplit
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "api-samples" / "google_trends" / "recorded"
@@ -44,7 +45,7 @@ class Seen:
     headers: dict[str, str]
 
 
-class FakeTrends:
+class FakeTrends(LoopbackServer):
     def __init__(self, *, start: dt.date = dt.date(2025, 1, 5), weeks: int = 6) -> None:
         self.explore_prefix, self.explore_body = _split_prefix(
             (RECORDED / "05_explore_POST_pizza_bagel_5y.body.txt").read_text(encoding="utf-8"))
@@ -65,23 +66,10 @@ class FakeTrends:
         self.served_429 = 0
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    # ---------------------------------------------------------------- lifecycle
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._init_server(self._handler())
 
     def start_server(self) -> "FakeTrends":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return LoopbackServer.start(self)  # `self.start` is the series start date here
 
     def seen(self, path: str) -> list[Seen]:
         return [r for r in self.requests if r.path == path]
