@@ -1,19 +1,74 @@
-"""Chart registry: each chart is a pure function from store rows to a Plotly figure.
+"""Chart registry: one definition per chart, shared by the dashboard and `fwpulse export`.
 
-``build(chart_id, values, releases, names, colors)`` returns a :class:`Chart` holding the
-figure, exactly the plotted data (for CSV download/export) and a caption naming source,
-method and "data as of". The dashboard views and (later) `fwpulse export` share these.
+Each chart is two pure steps:
+
+* ``load(con, chart_id, options) -> ChartInput``: the store query (read-only connection);
+* ``render(chart_id, inputs, options, names, colors) -> Chart``: DataFrame -> Plotly figure,
+  exactly the plotted data (for the CSV download / export) and a caption naming source,
+  method and "data as of".
+
+``build(con, chart_id, options, registry)`` does both. The dashboard caches ``load`` (keyed
+by the database path) and calls ``render``; the export command calls ``build``. The
+presentation options shared by every view (scale, absolute / index / share, alignment by
+project age, smoothing, date range, frameworks) live in :class:`ChartOptions`, and
+:func:`transform` applies them to any time series the same way everywhere.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.data import catalog
+from fwpulse.data import catalog, store
+
+MODES = ("absolute", "index", "share")
+MODE_LABELS = {"absolute": "Absolute", "index": "Index (first = 100)", "share": "Share of total (%)"}
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    """Presentation options shared by all views and by `fwpulse export` (hashable: a cache key)."""
+
+    frameworks: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+    log: bool = False                 # logarithmic y axis
+    mode: str = "absolute"            # absolute | index | share
+    align: bool = False               # x axis = years since each series' first data point
+    smoothing: int = 1                # centred rolling mean over N points (1 = none)
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.smoothing < 1:
+            raise ValueError("smoothing must be >= 1")
+
+    def describe(self) -> str:
+        """What was done to the stored values, for captions and export footers ('' when nothing)."""
+        parts = []
+        if self.mode == "index":
+            parts.append("indexed to 100 at each series' first point in range")
+        elif self.mode == "share":
+            parts.append("share of the selected frameworks' total per month (each framework's last value "
+                         "in the month; months count the frameworks that have data)")
+        if self.smoothing > 1:
+            parts.append(f"{self.smoothing}-point rolling mean")
+        if self.align:
+            parts.append("aligned by years since each series' first data point")
+        if self.log:
+            parts.append("log scale")
+        return "; ".join(parts)
+
+
+@dataclass
+class ChartInput:
+    values: pd.DataFrame                                     # rows of metric_values (or the chart's own query)
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # release events, when the chart annotates them
 
 
 @dataclass(frozen=True)
@@ -21,8 +76,12 @@ class ChartSpec:
     id: str
     title: str
     metrics: tuple[str, ...]          # what the chart reads from metric_values
-    builder: Callable[..., "Chart"]
+    builder: Callable[..., "Chart"]   # builder(spec, inputs, options, names, colors) -> Chart
     fill_hint: str                    # command that fills it when empty
+    view: str = "overview"            # the dashboard view that shows it
+    events: bool = False              # also load release events
+    query: Callable[..., pd.DataFrame] | None = None  # query(con, spec, options); default: metric_values
+    time_series: bool = True          # ChartOptions' transforms apply
 
 
 @dataclass
@@ -33,67 +92,145 @@ class Chart:
     caption: str
     empty_reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    as_of: dt.date | None = None
 
 
-def _caption(df: pd.DataFrame) -> str:
+# ---------------------------------------------------------------------------- shared helpers
+
+def caption_for(df: pd.DataFrame, options: ChartOptions | None = None) -> tuple[str, list[str], dt.date | None]:
+    """Caption 'Source: ... · data as of ...', the distinct sources, and the as-of date."""
     if df.empty:
-        return ""
-    parts = []
-    for (source, method), g in df.groupby(["source", "method"], sort=False):
-        parts.append(f"{source} ({method})")
+        return "", [], None
+    parts = [f"{source} ({method})" for (source, method), _ in df.groupby(["source", "method"], sort=False)]
     uniq = list(dict.fromkeys(parts))
     shown = uniq[:3] + ([f"and {len(uniq) - 3} more methods (see CSV)"] if len(uniq) > 3 else [])
     as_of = pd.to_datetime(df["date"]).max().date()
-    return f"Source: {'; '.join(shown)} · data as of {as_of}"
+    text = f"Source: {'; '.join(shown)} · data as of {as_of}"
+    if options is not None and options.describe():
+        text += f" · shown {options.describe()}"
+    return text, list(dict.fromkeys(df["source"])), as_of
 
 
-def _line_chart(spec: ChartSpec, values: pd.DataFrame, names: dict[str, str], colors: dict[str, str],
-                metric: str, markers: pd.DataFrame | None = None, marker_label: str = "",
-                vlines: list[tuple[str, str]] = ()) -> Chart:
-    order = {fid: i for i, fid in enumerate(names)}  # registry order, so legends read the same everywhere
-    df = values[values["metric"] == metric].sort_values(["framework", "date"], key=lambda c: c.map(order) if c.name == "framework" else c)
+def transform(df: pd.DataFrame, options: ChartOptions) -> pd.DataFrame:
+    """Apply smoothing, index/share and alignment to a long (framework, date, value) frame.
+
+    Keeps the stored figure in ``raw_value``; ``value`` is what is plotted and ``x`` the x axis.
+    """
+    out = df.sort_values(["framework", "date"]).copy()
+    out["raw_value"] = out["value"]
+    if out.empty:
+        out["x"] = out["date"]
+        return out
+    if options.smoothing > 1:
+        out["value"] = (out.groupby(["framework", "metric"], sort=False)["value"]
+                        .transform(lambda s: s.rolling(options.smoothing, min_periods=1, center=True).mean()))
+    if options.mode == "index":
+        first = out.groupby(["framework", "metric"], sort=False)["value"].transform(
+            lambda s: s[s != 0].iloc[0] if (s != 0).any() else float("nan"))
+        out["value"] = out["value"] / first * 100.0
+    elif options.mode == "share":
+        # Sources sample frameworks on different days, so shares are taken per calendar month,
+        # from each framework's last value in that month.
+        out["_month"] = pd.to_datetime(out["date"]).dt.to_period("M")
+        out = out.groupby(["framework", "metric", "_month"], sort=False).tail(1).copy()
+        total = out.groupby(["metric", "_month"])["value"].transform("sum")
+        out["value"] = (out["value"] / total * 100.0).where(total != 0)
+        out = out.drop(columns="_month")
+    if options.align:
+        start = out.groupby("framework")["date"].transform("min")
+        out["x"] = (pd.to_datetime(out["date"]) - pd.to_datetime(start)).dt.days / 365.25
+    else:
+        out["x"] = out["date"]
+    return out
+
+
+def _order(names: dict[str, str]) -> dict[str, int]:
+    return {fid: i for i, fid in enumerate(names)}  # registry order, so legends read the same everywhere
+
+
+def _style(fig: go.Figure, spec: ChartSpec, options: ChartOptions, y_title: str) -> None:
+    if options.mode == "index":
+        y_title = "index (first = 100)"
+    elif options.mode == "share":
+        y_title = "% of selected total"
+    fig.update_layout(title=spec.title, yaxis_title=y_title,
+                      xaxis_title="years since first data point" if options.align else None,
+                      hovermode="x unified", legend={"orientation": "h", "y": -0.15},
+                      margin={"t": 60, "b": 40, "l": 60, "r": 20}, template="plotly_white")
+    if options.log:
+        fig.update_yaxes(type="log")
+
+
+def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, names: dict[str, str],
+               colors: dict[str, str], metric: str, markers: pd.DataFrame | None = None,
+               marker_label: str = "", vlines: list[tuple[str, str]] = (),
+               events: pd.DataFrame | None = None) -> Chart:
+    """One line per framework for ``metric``, with ChartOptions applied; the workhorse of most charts."""
+    order = _order(names)
+    df = values[values["metric"] == metric]
     if df.empty:
         return Chart(spec, None, df, "", empty_reason=f"No {catalog.metric(metric).label} data yet.")
+    df = transform(df, options)
+    df = df.sort_values(["framework", "date"], key=lambda c: c.map(order) if c.name == "framework" else c)
     m = catalog.metric(metric)
     fig = go.Figure()
+    fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
+    xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
     for fid, g in df.groupby("framework", sort=False):
-        fig.add_trace(go.Scatter(x=g["date"], y=g["value"], mode="lines", name=names.get(fid, fid),
+        fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines", name=names.get(fid, fid),
                                  line={"color": colors.get(fid), "width": 2.5},
-                                 hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f}<extra>" + names.get(fid, fid) + "</extra>"))
+                                 hovertemplate=xfmt + ": %{y" + fmt + "}<extra>" + names.get(fid, fid) + "</extra>"))
     plotted = [df]
-    if markers is not None and not markers.empty:
+    if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         for fid, g in markers.groupby("framework", sort=False):
             fig.add_trace(go.Scatter(
                 x=g["date"], y=g["value"], mode="markers+text", name=f"{names.get(fid, fid)}: {marker_label}",
                 marker={"color": colors.get(fid), "size": 13, "symbol": "diamond", "line": {"color": "black", "width": 1}},
                 text=[f"{v:,.0f}" for v in g["value"]], textposition="top center",
                 hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} (" + marker_label + ")<extra></extra>"))
-        plotted.append(markers)
-    for i, (date, label) in enumerate(vlines):
-        fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
-        fig.add_annotation(x=date, y=1 - 0.07 * i, yref="paper", text=label, showarrow=False, xanchor="left",
-                           font={"size": 11, "color": "grey"})
-    fig.update_layout(title=spec.title, yaxis_title=m.unit, xaxis_title=None, hovermode="x unified",
-                      legend={"orientation": "h", "y": -0.15}, margin={"t": 60, "b": 40, "l": 60, "r": 20},
-                      template="plotly_white")
+        mk = markers.copy()
+        mk["raw_value"], mk["x"] = mk["value"], mk["date"]
+        plotted.append(mk)
+    if not options.align:
+        for i, (date, label) in enumerate(vlines):
+            fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
+            fig.add_annotation(x=date, y=1 - 0.07 * i, yref="paper", text=label, showarrow=False, xanchor="left",
+                               font={"size": 11, "color": "grey"})
+        if events is not None and not events.empty:
+            for fid, g in events.groupby("framework", sort=False):
+                fig.add_trace(go.Scatter(
+                    x=pd.to_datetime(g["date"]), y=[None] * len(g), mode="markers", showlegend=False,
+                    name=f"{names.get(fid, fid)} releases", hoverinfo="skip"))
+                for _, ev in g.iterrows():
+                    fig.add_vline(x=pd.Timestamp(ev["date"]).timestamp() * 1000, line_width=1,
+                                  line_dash="dot", line_color=colors.get(fid, "grey"), opacity=0.5)
+    _style(fig, spec, options, m.unit)
     data = pd.concat(plotted, ignore_index=True)
-    return Chart(spec, fig, data, _caption(data))
+    data["unit"] = m.unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
+    cols = [c for c in ["framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
+                        "source_url", "note"] if c in data.columns]
+    data = data[cols]
+    text, sources, as_of = caption_for(data, options)
+    return Chart(spec, fig, data, text, sources=sources, as_of=as_of)
 
 
-def github_stars(spec: ChartSpec, values: pd.DataFrame, names: dict[str, str], colors: dict[str, str]) -> Chart:
-    return _line_chart(spec, values, names, colors, "github.stars")
+# ---------------------------------------------------------------------------- the charts
+
+def github_stars(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
+    return line_chart(spec, inputs.values, options, names, colors, "github.stars")
 
 
-def github_forks(spec: ChartSpec, values: pd.DataFrame, names: dict[str, str], colors: dict[str, str]) -> Chart:
-    article = values[(values["metric"] == "manual.github_forks")
-                     & values["source"].str.contains("Iflexion", na=False)]
-    return _line_chart(spec, values, names, colors, "github.forks", article, "2020 article figure")
+def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
+    v = inputs.values
+    article = v[(v["metric"] == "manual.github_forks") & v["source"].str.contains("Iflexion", na=False)]
+    return line_chart(spec, v, options, names, colors, "github.forks", article, "2020 article figure")
 
 
-def pypi_monthly(spec: ChartSpec, values: pd.DataFrame, names: dict[str, str], colors: dict[str, str]) -> Chart:
-    chart = _line_chart(spec, values, names, colors, "pypi.downloads_monthly",
-                        vlines=[("2024-12-01", "all installers from here"),
-                                ("2025-06-01", "calendar months from here")])
+def pypi_monthly(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
+    chart = line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_monthly",
+                       vlines=[("2024-12-01", "all installers from here"),
+                               ("2025-06-01", "calendar months from here")])
     chart.notes.append("The counting method changed twice (pip-only to all installers in Dec 2024; rolling "
                        "windows of 22-31 days to calendar months from mid-2025): compare across those lines with care.")
     return chart
@@ -108,6 +245,38 @@ CHARTS: dict[str, ChartSpec] = {s.id: s for s in [
 ]}
 
 
-def build(chart_id: str, values: pd.DataFrame, names: dict[str, str], colors: dict[str, str]) -> Chart:
+# ---------------------------------------------------------------------------- load / render / build
+
+def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -> ChartInput:
+    """The chart's store query (pure read; pass a read-only connection)."""
     spec = CHARTS[chart_id]
-    return spec.builder(spec, values, names, colors)
+    frameworks = options.frameworks or None
+    if spec.query is not None:
+        values = spec.query(con, spec, options)
+    else:
+        values = store.metric_values(con, frameworks, spec.metrics, options.start, options.end)
+    if "date" in values.columns:
+        values["date"] = pd.to_datetime(values["date"])
+    events = pd.DataFrame()
+    if spec.events:
+        events = store.events(con, frameworks)
+        if not events.empty:
+            events["date"] = pd.to_datetime(events["date"])
+            if options.start:
+                events = events[events["date"] >= pd.Timestamp(options.start)]
+            if options.end:
+                events = events[events["date"] <= pd.Timestamp(options.end)]
+    return ChartInput(values, events)
+
+
+def render(chart_id: str, inputs: ChartInput, options: ChartOptions, names: dict[str, str],
+           colors: dict[str, str]) -> Chart:
+    spec = CHARTS[chart_id]
+    return spec.builder(spec, inputs, options, names, colors)
+
+
+def build(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions, registry) -> Chart:
+    """Query and render one chart: what `fwpulse export` calls."""
+    if not options.frameworks:
+        options = replace(options, frameworks=tuple(registry.ids("main")))
+    return render(chart_id, load(con, chart_id, options), options, registry.names(), registry.colors())

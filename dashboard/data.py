@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from fwpulse.dashboard import charts
 from fwpulse.data import db, store
 from fwpulse.data.registry import Registry, load_registry
 from fwpulse.data.settings import load_settings
@@ -41,6 +42,18 @@ def _metric_values(db_path: str, frameworks: tuple[str, ...], metrics: tuple[str
         df = store.metric_values(con, frameworks, metrics, start, end)
     df["date"] = pd.to_datetime(df["date"])
     return df
+
+
+def chart_input(chart_id: str, options: "charts.ChartOptions") -> "charts.ChartInput":
+    """The chart registry's store query, cached per database, chart and query-relevant options."""
+    query_opts = charts.ChartOptions(frameworks=options.frameworks, start=options.start, end=options.end)
+    return _chart_input(str(load_settings().db_path), chart_id, query_opts)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _chart_input(db_path: str, chart_id: str, options: "charts.ChartOptions") -> "charts.ChartInput":
+    with db.reading(db_path) as con:
+        return charts.load(con, chart_id, options)
 
 
 def latest_per_framework(frameworks: tuple[str, ...], metrics: tuple[str, ...]) -> pd.DataFrame:

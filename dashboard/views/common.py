@@ -20,11 +20,11 @@ def framework_picker() -> list[str]:
     return chosen
 
 
-def show_chart(chart_id: str, frameworks: list[str]) -> charts.Chart:
+def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions) -> charts.Chart:
     reg = data.registry()
     spec = charts.CHARTS[chart_id]
-    values = data.metric_values(tuple(frameworks), spec.metrics)
-    chart = charts.build(chart_id, values, reg.names(), reg.colors())
+    options = frameworks if isinstance(frameworks, charts.ChartOptions) else charts.ChartOptions(frameworks=tuple(frameworks))
+    chart = charts.render(chart_id, data.chart_input(chart_id, options), options, reg.names(), reg.colors())
     if chart.figure is None:
         st.info(f"**{spec.title}**: {chart.empty_reason} Fill it with `{spec.fill_hint}`.")
         return chart

@@ -1,0 +1,57 @@
+"""The chart registry's shared transforms and build path, on a real DuckDB file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from fwpulse.dashboard import charts
+from fwpulse.data import db
+from fwpulse.data.registry import load_registry
+from fwpulse.data.settings import load_settings
+
+
+def _frame():
+    return pd.DataFrame({
+        "framework": ["a", "a", "a", "b", "b"],
+        "metric": ["m"] * 5,
+        "date": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-01-15", "2020-02-20"]),
+        "value": [10.0, 20.0, 40.0, 30.0, 60.0],
+    })
+
+
+def test_index_mode_starts_every_series_at_100():
+    out = charts.transform(_frame(), charts.ChartOptions(mode="index"))
+    assert out.groupby("framework")["value"].first().tolist() == [100.0, 100.0]
+    assert out[out.framework == "a"]["value"].tolist() == [100.0, 200.0, 400.0]
+    assert out["raw_value"].tolist() == [10.0, 20.0, 40.0, 30.0, 60.0]
+
+
+def test_share_mode_sums_to_100_per_month_even_when_sampling_days_differ():
+    out = charts.transform(_frame(), charts.ChartOptions(mode="share"))
+    per_month = out.groupby(pd.to_datetime(out["date"]).dt.to_period("M"))["value"].sum()
+    assert per_month.round(9).tolist() == [100.0, 100.0, 100.0]
+    jan = out[pd.to_datetime(out["date"]).dt.month == 1].set_index("framework")["value"]
+    assert jan["a"] == pytest.approx(25.0) and jan["b"] == pytest.approx(75.0)
+
+
+def test_smoothing_and_alignment():
+    out = charts.transform(_frame(), charts.ChartOptions(smoothing=3, align=True))
+    a = out[out.framework == "a"]
+    assert a["value"].tolist() == [15.0, pytest.approx(70 / 3), 30.0]
+    assert a["x"].iloc[0] == 0 and out[out.framework == "b"]["x"].iloc[0] == 0
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ValueError, match="mode must be one of"):
+        charts.ChartOptions(mode="percent")
+
+
+@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
+def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id):
+    settings = load_settings()
+    with db.reading(str(settings.db_path)) as con:
+        chart = charts.build(con, chart_id, charts.ChartOptions(), load_registry(settings.config_path))
+    assert chart.figure is not None and chart.caption.startswith("Source: ")
+    plotted = sum(len(t.y) for t in chart.figure.data if t.y is not None and any(v is not None for v in t.y))
+    assert plotted == len(chart.data)
