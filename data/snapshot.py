@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from .settings import SNAPSHOT_DIR
+from .bench_store import load_bundled as load_bundled_bench
 from .store import Event, Observation, RunRecord, WriteResult, record_run
 
 # When the seed sources were read (the newest as-of date in SOURCES.md). Used as collected_at,
@@ -128,4 +129,8 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, directory: Path = SNAPSHOT_DIR
     evs = release_events(_rows(directory, "releases.csv"))
     run = RunRecord(SNAPSHOT_SOURCE, started_at=SNAPSHOT_COLLECTED_AT, finished_at=SNAPSHOT_COLLECTED_AT,
                     details={"directory": "data/snapshot", "files": sorted(FILES)})
-    return record_run(con, run, obs, evs)
+    result = record_run(con, run, obs, evs)
+    bench_dir = directory / "bench"  # measured benchmark results (fwpulse bench JSON files), if bundled
+    if bench_dir.is_dir():
+        load_bundled_bench(con, bench_dir)
+    return result

@@ -16,7 +16,9 @@ def test_migrate_from_empty_then_rerun_is_noop(tmp_path):
         applied = db.migrate(con)
         assert applied == [m.version for m in db.migrations()]
         assert db.schema_version(con) == db.latest_version() >= 1
-        assert {"observations", "runs", "events", "source_state", "schema_version", "metric_values"} <= tables(con)
+        assert {"observations", "runs", "events", "source_state", "schema_version", "metric_values",
+                "bench_results"} <= tables(con)
+        assert db.latest_version() >= 2  # 0002_bench
         assert db.migrate(con) == []
         rows = con.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
     assert rows == [(m.version, m.name) for m in db.migrations()]
@@ -90,12 +92,7 @@ def test_backup_before_migration_and_restore(tmp_path, monkeypatch):
     with db.writing(path) as con:
         rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
         con.execute("DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)")
-        con.execute("DROP VIEW metric_values")  # pretend the last migration never ran ...
-        con.execute("DROP TABLE source_state")
-        con.execute("DROP TABLE events")
-        con.execute("DROP TABLE observations")
-        con.execute("DROP TABLE runs")
-        con.execute("DROP SEQUENCE run_id_seq")
+        con.execute("DROP TABLE bench_results")  # pretend the last migration (0002_bench) never ran ...
     with db.writing(path) as con:  # ... on a database that still holds a table of its own
         con.execute("CREATE TABLE keepme AS SELECT 42 AS answer")
     ensure_database(path)
