@@ -1,13 +1,27 @@
-"""Streamlit entry point: `streamlit run dashboard/app.py` (or `fwpulse dashboard`)."""
+"""Streamlit entry point: `streamlit run dashboard/app.py` (or `fwpulse dashboard`).
+
+The shared controls are drawn here, once per run and before the page, so they keep their state
+across views; every view reads them through ``views.common.options()``.
+"""
 
 import streamlit as st
 
-from fwpulse.dashboard.views import data_health, overview
+from fwpulse.dashboard.views import (adoption, article_check, common, community, data_health, github, overview,
+                                     search_interest, speed)
 
 st.set_page_config(page_title="fwpulse: ML framework pulse", page_icon=":bar_chart:", layout="wide")
 
-page = st.navigation([
+PAGES = [
     st.Page(overview.render, title="Overview", url_path="overview", default=True),
+    st.Page(github.render, title="GitHub", url_path="github"),
+    st.Page(community.render, title="Community", url_path="community"),
+    st.Page(search_interest.render, title="Search interest", url_path="search-interest"),
+    st.Page(adoption.render, title="Adoption", url_path="adoption"),
+    st.Page(speed.render, title="Speed", url_path="speed"),
+    st.Page(article_check.render, title="Article check", url_path="article-check"),
     st.Page(data_health.render, title="Data health", url_path="data-health"),
-])
+]
+page = st.navigation(PAGES)
+common.begin_run()
+common.controls()
 page.run()

@@ -280,3 +280,19 @@ def build(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions, 
     if not options.frameworks:
         options = replace(options, frameworks=tuple(registry.ids("main")))
     return render(chart_id, load(con, chart_id, options), options, registry.names(), registry.colors())
+
+
+# ---------------------------------------------------------------------------- the other views' charts
+# Defined in dashboard/charts_*.py (they import the helpers above, so this import comes last).
+
+def _register_more() -> None:
+    from fwpulse.dashboard import charts_article, charts_github, charts_speed, charts_usage
+
+    for module in (charts_github, charts_usage, charts_speed, charts_article):
+        for spec in module.SPECS:
+            if spec.id in CHARTS:
+                raise ValueError(f"duplicate chart id {spec.id!r}")
+            CHARTS[spec.id] = spec
+
+
+_register_more()

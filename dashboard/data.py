@@ -71,3 +71,53 @@ def runs() -> pd.DataFrame:
 def _runs(db_path: str) -> pd.DataFrame:
     with db.reading(db_path) as con:
         return store.runs(con)
+
+
+# ---------------------------------------------------------------- view queries (dashboard/queries.py), cached
+
+def _db() -> str:
+    return str(load_settings().db_path)
+
+
+def overview_cards(frameworks: tuple[str, ...]) -> pd.DataFrame:
+    return _overview_cards(_db(), frameworks)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _overview_cards(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
+    from fwpulse.dashboard import queries
+    with db.reading(db_path) as con:
+        recent = queries.recent_values(con, frameworks, queries.CARD_METRICS)
+    return queries.overview_cards(recent)
+
+
+def article_claims(frameworks: tuple[str, ...]) -> pd.DataFrame:
+    return _article_claims(_db(), frameworks)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _article_claims(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
+    from fwpulse.dashboard import queries
+    with db.reading(db_path) as con:
+        return queries.article_claims(con, frameworks or None)
+
+
+def bench_results(frameworks: tuple[str, ...] = ()) -> pd.DataFrame:
+    return _bench_results(_db(), frameworks)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _bench_results(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
+    from fwpulse.dashboard.charts_speed import bench_results as read
+    with db.reading(db_path) as con:
+        return read(con, frameworks or None)
+
+
+def status_info() -> dict:
+    return _status_info(_db())
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _status_info(db_path: str) -> dict:
+    from fwpulse.data.status import collect_status
+    return collect_status(db_path)

@@ -1,38 +1,188 @@
-"""Controls and chart rendering shared by the views."""
+"""Controls and chart rendering shared by the views.
+
+The sidebar controls (frameworks, date range, scale, mode, alignment, smoothing) are drawn once
+per run by ``app.py`` before the page runs, and every view reads the resulting
+:class:`~fwpulse.dashboard.charts.ChartOptions` with :func:`options`. Their state lives in
+``st.query_params`` (``?fw=pytorch,jax&from=2020-01-01&scale=log&mode=index&align=1&smooth=3``), so a
+view's URL is a link someone can share; bad values in a link are ignored, never an error.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
 from fwpulse.dashboard import charts, data
 
+SMOOTHING = (1, 2, 3, 4, 6, 8, 12)
+SCALES = ("linear", "log")
+_STATE = "_fwpulse_options"       # the ChartOptions of the current run
+_RUN = "_fwpulse_options_run"     # which run drew the controls (a counter bumped by app.py)
 
-def framework_picker() -> list[str]:
-    """Framework multiselect; the choice lives in the URL (?fw=pytorch,keras) so views are shareable."""
+
+# ------------------------------------------------------------------------------ lenient URL parsing
+
+def _qp(name: str) -> str:
+    try:
+        value = st.query_params.get(name, "")
+    except Exception:  # noqa: BLE001 - a malformed query string must never break a view
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def parse_frameworks(text: str, known: list[str]) -> list[str]:
+    chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
+    return list(dict.fromkeys(f for f in chosen if f in known))
+
+
+def parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()[:10]) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def parse_choice(text: str, choices, default):
+    text = text.strip().lower()
+    return text if text in choices else default
+
+
+def parse_bool(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_smoothing(text: str) -> int:
+    try:
+        n = int(float(text))
+    except (TypeError, ValueError):
+        return 1
+    return min(SMOOTHING, key=lambda s: abs(s - n)) if n >= 1 else 1
+
+
+def _init_state(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+# ------------------------------------------------------------------------------ the shared controls
+
+def controls() -> charts.ChartOptions:
+    """Draw the shared sidebar controls and return the options they select (also kept for :func:`options`)."""
     reg = data.registry()
     names = reg.names()
-    default = reg.ids("main")
-    from_url = [f for f in st.query_params.get("fw", "").split(",") if f in names]
-    chosen = st.multiselect("Frameworks", options=reg.ids(), default=from_url or default,
-                            format_func=lambda fid: names[fid], key="frameworks",
-                            help="The four main frameworks by default; the 2020 article's ecosystem is available too.")
-    st.query_params["fw"] = ",".join(chosen)
-    return chosen
+    known = reg.ids()
+    _init_state("frameworks", parse_frameworks(_qp("fw"), known) or reg.ids("main"))
+    _init_state("date_from", parse_date(_qp("from")))
+    _init_state("date_to", parse_date(_qp("to")))
+    _init_state("scale", parse_choice(_qp("scale"), SCALES, "linear"))
+    _init_state("mode", parse_choice(_qp("mode"), charts.MODES, "absolute"))
+    _init_state("align", parse_bool(_qp("align")))
+    _init_state("smoothing", parse_smoothing(_qp("smooth")))
+    # A stale or hand-edited state must not crash the widgets.
+    st.session_state["frameworks"] = [f for f in st.session_state["frameworks"] if f in names]
+
+    with st.sidebar:
+        st.header("Compare")
+        chosen = st.multiselect(
+            "Frameworks", options=known, format_func=lambda fid: names[fid], key="frameworks",
+            help="The four main frameworks by default; the 2020 article's ecosystem (Theano, Chainer, ...) is available too.")
+        c1, c2 = st.columns(2)
+        start = c1.date_input("From", key="date_from", min_value=dt.date(2005, 1, 1), max_value=dt.date(2100, 1, 1),
+                              help="Empty: from the first stored value.")
+        end = c2.date_input("To", key="date_to", min_value=dt.date(2005, 1, 1), max_value=dt.date(2100, 1, 1),
+                            help="Empty: up to the newest stored value.")
+        scale = st.radio("Scale", SCALES, key="scale", horizontal=True)
+        mode = st.radio("Show", charts.MODES, key="mode", format_func=lambda m: charts.MODE_LABELS[m],
+                        help="Index: every series starts at 100. Share: each framework's % of the selected total per month.")
+        align = st.toggle("Align by project age", key="align",
+                          help="x axis = years since each series' first data point (in the date range).")
+        smoothing = st.select_slider("Smoothing (rolling mean, points)", options=SMOOTHING, key="smoothing")
+        st.caption("The URL keeps these settings: copy it to share this view.")
+
+    if start and end and start > end:
+        st.sidebar.warning("'From' is after 'To': the dates were swapped.")
+        start, end = end, start
+    opts = charts.ChartOptions(frameworks=tuple(chosen), start=start or None, end=end or None, log=scale == "log",
+                               mode=mode, align=bool(align), smoothing=int(smoothing))
+    _write_url(opts)
+    st.session_state[_STATE] = opts
+    st.session_state[_RUN] = st.session_state.get("_fwpulse_run", 0)
+    return opts
 
 
-def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions) -> charts.Chart:
+def _write_url(opts: charts.ChartOptions) -> None:
+    wanted = {"fw": ",".join(opts.frameworks),
+              "from": opts.start.isoformat() if opts.start else None,
+              "to": opts.end.isoformat() if opts.end else None,
+              "scale": "log" if opts.log else None,
+              "mode": opts.mode if opts.mode != "absolute" else None,
+              "align": "1" if opts.align else None,
+              "smooth": str(opts.smoothing) if opts.smoothing > 1 else None}
+    for key, value in wanted.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def options() -> charts.ChartOptions:
+    """The options chosen in this run's sidebar (drawing the controls if ``app.py`` did not)."""
+    if st.session_state.get(_RUN) != st.session_state.get("_fwpulse_run", 0) or _STATE not in st.session_state:
+        return controls()
+    return st.session_state[_STATE]
+
+
+def begin_run() -> None:
+    """Called by app.py at the top of every run, so :func:`options` knows the controls are current."""
+    st.session_state["_fwpulse_run"] = st.session_state.get("_fwpulse_run", 0) + 1
+
+
+def framework_picker() -> list[str]:
+    """The chosen frameworks (kept for callers from before the shared sidebar)."""
+    return list(options().frameworks)
+
+
+# ------------------------------------------------------------------------------ charts
+
+def fill_text(hint: str) -> str:
+    return f"Fill it with `{hint}`." if hint.startswith("fwpulse") or hint.startswith("FWPULSE") else hint
+
+
+def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None = None) -> charts.Chart:
+    """Render one registry chart, its caption, notes and a CSV of exactly the plotted data.
+
+    Empty data shows what is missing and the command that fills it, in the chart's place.
+    """
     reg = data.registry()
     spec = charts.CHARTS[chart_id]
-    options = frameworks if isinstance(frameworks, charts.ChartOptions) else charts.ChartOptions(frameworks=tuple(frameworks))
-    chart = charts.render(chart_id, data.chart_input(chart_id, options), options, reg.names(), reg.colors())
+    if frameworks is None:
+        opts = options()
+    elif isinstance(frameworks, charts.ChartOptions):
+        opts = frameworks
+    else:
+        opts = charts.ChartOptions(frameworks=tuple(frameworks))
+    try:
+        chart = charts.render(chart_id, data.chart_input(chart_id, opts), opts, reg.names(), reg.colors())
+    except Exception as exc:  # noqa: BLE001 - one broken chart must not take the view down
+        st.error(f"**{spec.title}** could not be drawn ({type(exc).__name__}: {exc}). The other charts are unaffected; "
+                 "please report this with the URL.")
+        return charts.Chart(spec, None, data_frame_empty(), "", empty_reason=str(exc))
     if chart.figure is None:
-        st.info(f"**{spec.title}**: {chart.empty_reason} Fill it with `{spec.fill_hint}`.")
+        st.info(f"**{spec.title}**: {chart.empty_reason} {fill_text(spec.fill_hint)}")
         return chart
     st.plotly_chart(chart.figure, key=f"chart-{chart_id}",
-                    config={"toImageButtonOptions": {"format": "png", "filename": chart_id, "scale": 2}})
+                    config={"toImageButtonOptions": {"format": "png", "filename": chart_id, "scale": 2},
+                            "modeBarButtonsToAdd": ["toImage"], "displaylogo": False})
     st.caption(chart.caption)
     for note in chart.notes:
         st.caption(f"Note: {note}")
     st.download_button("Download the plotted data (CSV)", chart.data.to_csv(index=False).encode(),
                        file_name=f"{chart_id}.csv", mime="text/csv", key=f"csv-{chart_id}")
     return chart
+
+
+def data_frame_empty():
+    import pandas as pd
+    return pd.DataFrame()

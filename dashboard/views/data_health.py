@@ -1,10 +1,11 @@
-"""Data health: the run ledger in plain words."""
+"""Data health: freshness per source, rate-limit budgets, the run ledger, errors in plain words."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from fwpulse.dashboard import data
+from fwpulse.dashboard import data, queries
+from fwpulse.data import store
 
 
 def render() -> None:
@@ -13,6 +14,27 @@ def render() -> None:
     if runs.empty:
         st.info("No runs recorded yet: run `fwpulse refresh`.")
         return
+    st.subheader("Freshness per source")
+    fresh = queries.freshness(data.status_info(), store.utcnow())
+    st.dataframe(fresh, hide_index=True)
+    never = [s for s in queries.NEVER_COLLECTED if s not in set(runs["source"])]
+    if never:
+        st.info("Never collected: " + ", ".join(f"{s} (`{queries.NEVER_COLLECTED[s]}`)" for s in never) + ".")
+
+    st.subheader("Rate-limit budgets (newest run per source)")
+    st.dataframe(queries.rate_budgets(runs), hide_index=True)
+
+    problems = runs[runs["status"] != "ok"]
+    st.subheader("Errors in plain words")
+    if problems.empty:
+        st.success("Every recorded run succeeded.")
+    else:
+        for r in problems.head(20).itertuples():
+            retry = f" Retry after {r.retry_after:%Y-%m-%d %H:%M} UTC." if r.retry_after is not None and str(r.retry_after) != "NaT" else ""
+            st.warning(f"**{r.source}**, run {r.run_id} ({r.status}, {r.started_at:%Y-%m-%d %H:%M} UTC): "
+                       f"{queries.plain_error(r.error, r.status)}{retry}")
+
+    st.subheader("Run ledger")
     st.caption("One row per source per run (newest first). `snapshot` is the bundled offline dataset.")
     st.dataframe(runs[["run_id", "source", "status", "started_at", "finished_at", "rows_written",
                        "rows_unchanged", "requests", "error", "retry_after"]], hide_index=True)

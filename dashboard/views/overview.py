@@ -1,36 +1,76 @@
-"""Overview: latest figures per framework and the long-run history charts."""
+"""Overview: one card per framework (latest figures with 30- and 365-day change) and the long-run charts."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard import data
-from fwpulse.dashboard.views.common import framework_picker, show_chart
+from fwpulse.dashboard import data, queries
+from fwpulse.dashboard.views.common import options, show_chart
 from fwpulse.data import catalog
 
-CARD_METRICS = ("github.stars", "github.forks", "pypi.downloads_monthly")
+# (card label, metrics in order of preference, command that fills it)
+CARDS = [
+    ("GitHub stars", ("github.stars",), "fwpulse refresh --source github"),
+    ("GitHub forks", ("github.forks",), "fwpulse refresh --source github"),
+    ("Open issues", ("github.open_issues", "github.open_issues_incl_prs"), "fwpulse refresh --source github"),
+    ("Stack Overflow questions", ("stackoverflow.questions_total",), "fwpulse refresh --source stackoverflow"),
+    ("PyPI downloads / month", ("pypi.downloads_monthly",), "fwpulse refresh --source pypi"),
+]
+PER_ROW = 4
+
+
+def _change(row, days: int) -> str:
+    change = row[f"change_{days}d"]
+    if change is None or pd.isna(change):
+        return f"{days} d: n/a"
+    prev = row[f"value_{days}d"]
+    pct = f" ({change / prev * 100:+.1f}%)" if prev else ""
+    return f"{days} d: {change:+,.0f}{pct}"
+
+
+def _card(cards: pd.DataFrame, fid: str) -> None:
+    mine = cards[cards["framework"] == fid] if not cards.empty else cards
+    for label, metrics, fill in CARDS:
+        rows = mine[mine["metric"].isin(metrics)] if not mine.empty else mine
+        if rows.empty:
+            st.caption(f"**{label}**: not collected yet (`{fill}`)")
+            continue
+        row = rows.set_index("metric").loc[[m for m in metrics if m in set(rows["metric"])][0]]
+        metric = [m for m in metrics if m in set(rows["metric"])][0]
+        shown = label if metric != "github.open_issues_incl_prs" else "Open issues incl. PRs"
+        delta = None if pd.isna(row["change_30d"]) else f"{row['change_30d']:+,.0f} in 30 d"
+        st.metric(shown, f"{row['value']:,.0f}", delta=delta, delta_color="off",
+                  help=f"{catalog.metric(metric).definition} Source: {row['source']} ({row['method']}).")
+        st.caption(f"{_change(row, 30)} · {_change(row, 365)} · as of {row['date']:%Y-%m-%d}")
 
 
 def render() -> None:
     st.title("fwpulse: PyTorch vs TensorFlow vs Keras vs JAX")
-    st.caption("Every figure carries its source, method and date; hover a chart or download its CSV to see them.")
-    frameworks = framework_picker()
-    if not frameworks:
-        st.warning("Pick at least one framework.")
+    st.caption("Every figure carries its source, method and date; hover a chart or download its CSV to see them. "
+               "Controls in the sidebar apply to every view, and the URL keeps them.")
+    opts = options()
+    if not opts.frameworks:
+        st.warning("Pick at least one framework in the sidebar.")
         return
     reg = data.registry()
-    latest = data.latest_per_framework(tuple(frameworks), CARD_METRICS)
-    cols = st.columns(len(frameworks))
-    for col, fid in zip(cols, frameworks):
-        with col:
-            st.subheader(reg[fid].name)
-            rows = latest[latest["framework"] == fid] if not latest.empty else latest
-            if rows.empty:
-                st.caption("No data yet for this framework: run `fwpulse refresh`.")
-            for r in sorted(rows.itertuples(), key=lambda r: CARD_METRICS.index(r.metric)):
-                st.metric(catalog.metric(r.metric).label, f"{r.value:,.0f}",
-                          help=f"as of {r.date:%Y-%m-%d} · {r.source} · {r.method}")
-                st.caption(f"as of {r.date:%Y-%m-%d}")
+    cards = data.overview_cards(opts.frameworks)
+    if cards.empty:
+        st.info("No figures stored yet for these frameworks: run `fwpulse refresh` (or open the dashboard on the "
+                "bundled snapshot with `./dev.sh dashboard`).")
+    ids = list(opts.frameworks)
+    for i in range(0, len(ids), PER_ROW):
+        cols = st.columns(PER_ROW)
+        for col, fid in zip(cols, ids[i:i + PER_ROW]):
+            with col, st.container(border=True):
+                st.subheader(reg[fid].name)
+                _card(cards, fid)
+    if not cards.empty and "github.open_issues_incl_prs" in set(cards["metric"]):
+        st.caption("'Open issues incl. PRs' is GitHub's open_issues_count, which counts pull requests as issues "
+                   "(see the GitHub view).")
     for chart_id in ("github-stars", "github-forks", "pypi-downloads-monthly"):
         st.divider()
-        show_chart(chart_id, frameworks)
+        show_chart(chart_id)
+
+
+__all__ = ["render", "CARDS", "queries"]

@@ -1,0 +1,126 @@
+"""Helpers shared by the chart definition modules (``charts_*.py``): pure DataFrame -> figure code.
+
+Imported by those modules only after :mod:`fwpulse.dashboard.charts` has defined its core
+(``Chart``, ``transform``, ...), so import chart definitions through ``charts`` (``charts.CHARTS``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from fwpulse.dashboard import charts as C
+from fwpulse.data import catalog
+
+DATA_COLUMNS = ["framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
+                "source_url", "note"]
+
+
+def finish(spec, fig: go.Figure, plotted: list[pd.DataFrame], options, unit: str, y_title: str | None = None,
+           time_series: bool = True) -> "C.Chart":
+    """Style the figure, assemble exactly the plotted rows and the caption."""
+    if time_series:
+        C._style(fig, spec, options, y_title or unit)
+    data = pd.concat([p for p in plotted if not p.empty], ignore_index=True) if any(not p.empty for p in plotted) \
+        else pd.DataFrame(columns=DATA_COLUMNS)
+    if "unit" not in data.columns:
+        data["unit"] = _unit(unit, options)
+    data = data[[c for c in DATA_COLUMNS if c in data.columns]]
+    text, sources, as_of = C.caption_for(data, options if time_series else None)
+    return C.Chart(spec, fig, data, text, sources=sources, as_of=as_of)
+
+
+def _unit(unit: str, options) -> str:
+    return unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
+
+
+def empty(spec, metrics, what: str | None = None) -> "C.Chart":
+    labels = what or " / ".join(catalog.metric(m).label for m in metrics)
+    return C.Chart(spec, None, pd.DataFrame(columns=DATA_COLUMNS), "", empty_reason=f"No {labels} data yet.")
+
+
+def multi_line_chart(spec, values: pd.DataFrame, options, names: dict[str, str], colors: dict[str, str],
+                     series: list[tuple[str, str, str]], y_title: str,
+                     markers: pd.DataFrame | None = None, marker_label: str = "") -> "C.Chart":
+    """Several metrics per framework on one chart: ``series`` is (metric, line dash, legend suffix).
+
+    Colour = framework (registry colour), dash = metric, so the same framework reads the same everywhere.
+    """
+    metrics = [m for m, _, _ in series]
+    df = values[values["metric"].isin(metrics)]
+    if df.empty:
+        return empty(spec, metrics)
+    order = C._order(names)
+    df = transform(df, options)
+    fig = go.Figure()
+    xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
+    fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
+    plotted = []
+    for metric, dash, suffix in series:
+        part = df[df["metric"] == metric]
+        unit = catalog.metric(metric).unit
+        for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
+            g = part[part["framework"] == fid]
+            label = f"{names.get(fid, fid)} · {suffix}"
+            fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines", name=label, legendgroup=fid,
+                                     line={"color": colors.get(fid), "width": 2.2, "dash": dash},
+                                     hovertemplate=xfmt + ": %{y" + fmt + "}<extra>" + label + "</extra>"))
+            g = g.copy()
+            g["unit"] = _unit(unit, options)
+            plotted.append(g)
+    if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
+        for fid in sorted(markers["framework"].unique(), key=lambda f: order.get(f, 999)):
+            g = markers[markers["framework"] == fid].copy()
+            fig.add_trace(go.Scatter(
+                x=g["date"], y=g["value"], mode="markers+text", name=f"{names.get(fid, fid)}: {marker_label}",
+                marker={"color": colors.get(fid), "size": 12, "symbol": "diamond", "line": {"color": "black", "width": 1}},
+                text=[f"{v:,.0f}" for v in g["value"]], textposition="top center", legendgroup=fid,
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} (" + marker_label + ")<extra></extra>"))
+            g["raw_value"], g["x"] = g["value"], g["date"]
+            g["unit"] = catalog.metric(g["metric"].iloc[0]).unit
+            plotted.append(g)
+    return finish(spec, fig, plotted, options, "", y_title)
+
+
+def transform(df: pd.DataFrame, options) -> pd.DataFrame:
+    return C.transform(df, options)
+
+
+def release_markers(fig: go.Figure, plotted: pd.DataFrame, events: pd.DataFrame, names: dict[str, str],
+                    colors: dict[str, str], major_only: bool = True) -> pd.DataFrame:
+    """Mark releases on each framework's line (hover names the release); returns the marker rows.
+
+    A release's y is the line's value interpolated at the release date; releases outside the
+    plotted line's dates are skipped. With ``major_only`` and some releases flagged major, only
+    those are drawn (a minor release every few weeks would hide the line).
+    """
+    if events is None or events.empty or plotted.empty:
+        return pd.DataFrame(columns=DATA_COLUMNS)
+    ev = events
+    if major_only and "is_major" in ev.columns and ev["is_major"].fillna(False).astype(bool).any():
+        ev = ev[ev["is_major"].fillna(False).astype(bool)]
+    rows = []
+    for fid, g in ev.groupby("framework", sort=False):
+        line = plotted[plotted["framework"] == fid].sort_values("date")
+        if line.empty:
+            continue
+        xs = pd.to_datetime(line["date"]).astype("int64").to_numpy()
+        evd = pd.to_datetime(g["date"])
+        inside = (evd.astype("int64") >= xs.min()) & (evd.astype("int64") <= xs.max())
+        g = g[inside.to_numpy()]
+        if g.empty:
+            continue
+        y = np.interp(pd.to_datetime(g["date"]).astype("int64").to_numpy(), xs, line["value"].to_numpy(dtype=float))
+        name = names.get(fid, fid)
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(g["date"]), y=y, mode="markers", name=f"{name} releases", legendgroup=fid,
+            marker={"color": colors.get(fid), "size": 9, "symbol": "triangle-up", "line": {"color": "black", "width": 1}},
+            text=[f"{name} {lab}" for lab in g["label"]],
+            hovertemplate="%{text} (%{x|%Y-%m-%d})<extra></extra>"))
+        rows.append(pd.DataFrame({
+            "framework": fid, "metric": "release", "date": pd.to_datetime(g["date"]).to_numpy(),
+            "x": pd.to_datetime(g["date"]).to_numpy(), "value": y, "raw_value": np.nan, "unit": "release",
+            "source": g["source"].to_numpy(), "method": g["method"].to_numpy(),
+            "source_url": g.get("source_url", pd.Series([None] * len(g))).to_numpy(), "note": g["label"].to_numpy()}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=DATA_COLUMNS)

@@ -1,0 +1,113 @@
+"""Community (Stack Overflow), Search interest (Google Trends) and Adoption (PyPI, citations) charts."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from fwpulse.dashboard.charts import ChartSpec, line_chart
+
+SO = "fwpulse refresh --source stackoverflow"
+SO_BACKFILL = "fwpulse refresh --source stackoverflow --backfill"
+TRENDS = "fwpulse refresh --source trends"
+PYPI = "fwpulse refresh --source pypi"
+CITATIONS = "fwpulse refresh --source citations"
+
+
+def _one(metric: str, note: str | None = None):
+    def builder(spec, inputs, options, names, colors):
+        chart = line_chart(spec, inputs.values, options, names, colors, metric)
+        if note and chart.figure is not None:
+            chart.notes.append(note)
+        return chart
+    builder.__name__ = metric.replace(".", "_")
+    return builder
+
+
+# The collector writes e.g. "interest_over_time for 'PyTorch', today 5-y, batch 2 of 2 with anchor
+# 'Python' x0.8123 (raw 42)" or "..., batch 1 of 1, no anchor needed (<= 5 terms, scale 1) (raw 42)".
+_TRENDS_METHOD = re.compile(
+    r"interest_over_time for '(?P<term>[^']*)', (?P<timeframe>[^,]*), batch (?P<batch>\d+) of (?P<batches>\d+)"
+    r"(?: with anchor '(?P<anchor>[^']*)' x(?P<scale>[0-9.eE+-]+))?.*?\(raw (?P<raw>[0-9.eE+-]+)\)")
+
+
+def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
+    """Per framework and batch: term, anchor, scale factor, and the newest raw vs rescaled value.
+
+    Parsed from each ``trends.interest`` row's method (where the collector records them); rows whose
+    method does not parse are counted as 'unparsed'.
+    """
+    df = values[values["metric"] == "trends.interest"] if not values.empty else values
+    cols = ["framework", "term", "timeframe", "batch", "anchor", "scale", "raw (newest)", "rescaled (newest)",
+            "newest date", "rows"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    parsed = df["method"].str.extract(_TRENDS_METHOD)
+    df = pd.concat([df.reset_index(drop=True), parsed.reset_index(drop=True)], axis=1)
+    df["scale"] = pd.to_numeric(df["scale"], errors="coerce").fillna(1.0).where(df["batch"].notna())
+    df["batch"] = df["batch"].fillna("unparsed")
+    out = []
+    for (fid, batch), g in df.sort_values("date").groupby(["framework", "batch"], sort=True):
+        last = g.iloc[-1]
+        out.append({"framework": fid, "term": last["term"], "timeframe": last["timeframe"],
+                    "batch": f"{batch} of {last['batches']}" if batch != "unparsed" else batch,
+                    "anchor": last["anchor"] if isinstance(last["anchor"], str) else "(none: <= 5 terms)",
+                    "scale": last["scale"], "raw (newest)": pd.to_numeric(last["raw"], errors="coerce"),
+                    "rescaled (newest)": last["value"], "newest date": pd.Timestamp(last["date"]).date(),
+                    "rows": len(g)})
+    return pd.DataFrame(out, columns=cols)
+
+
+def trends_interest(spec, inputs, options, names, colors):
+    chart = line_chart(spec, inputs.values, options, names, colors, "trends.interest")
+    if chart.figure is not None:
+        scales = trends_rescaling(inputs.values)
+        anchored = scales[scales["anchor"] != "(none: <= 5 terms)"]
+        if not anchored.empty:
+            first = anchored.iloc[0]
+            chart.notes.append(
+                f"More than five terms: requests were batched around the anchor term '{first['anchor']}' and each "
+                "batch was multiplied by (batch 1's anchor mean / its own anchor mean), so values above 100 are "
+                "possible. The scale factor per framework is in the table below and in every CSV row's method.")
+        else:
+            chart.notes.append("All terms fitted in one request (at most five): values are as Google Trends served "
+                               "them, 0-100 relative to the peak of the request.")
+    return chart
+
+
+def pypi_daily(spec, inputs, options, names, colors):
+    chart = line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_daily")
+    if chart.figure is not None:
+        chart.notes.append("pypistats keeps 180 days; fwpulse stores every run's days, so history grows with each refresh.")
+    return chart
+
+
+SPECS = [
+    ChartSpec("stackoverflow-questions-monthly", "Stack Overflow questions per month",
+              ("stackoverflow.questions_monthly",), _one("stackoverflow.questions_monthly"), SO_BACKFILL,
+              view="community"),
+    ChartSpec("stackoverflow-questions-share", "Share of all Stack Overflow questions",
+              ("stackoverflow.questions_share",),
+              _one("stackoverflow.questions_share", "Percent of all new Stack Overflow questions in the month (what "
+                   "Stack Overflow Trends plots); shrinking overall traffic makes shares rise even at flat counts."),
+              SO_BACKFILL, view="community"),
+    ChartSpec("stackoverflow-questions-total", "Stack Overflow questions (total)", ("stackoverflow.questions_total",),
+              _one("stackoverflow.questions_total", "Summed over each framework's tags: a question with two of them "
+                   "counts twice."), SO, view="community"),
+    ChartSpec("stackoverflow-questions-yearly-ai-index", "Stack Overflow questions asked per year (Stanford AI Index 2020)",
+              ("manual.stackoverflow_questions_asked_in_year",),
+              _one("manual.stackoverflow_questions_asked_in_year", "Page-scraped yearly counts up to 2020; the 2020 "
+                   "point is a partial year (scrape ended 2020-06-12)."),
+              "fwpulse import FILE.csv", view="community"),
+    ChartSpec("trends-interest", "Google Trends search interest", ("trends.interest",), trends_interest, TRENDS,
+              view="search-interest"),
+    ChartSpec("pypi-downloads-daily", "PyPI downloads per day", ("pypi.downloads_daily",), pypi_daily, PYPI,
+              view="adoption"),
+    ChartSpec("citations-yearly", "Citations per year (OpenAlex)", ("citations.yearly",),
+              _one("citations.yearly", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
+              CITATIONS, view="adoption"),
+    ChartSpec("citations-total", "Citations (total, OpenAlex)", ("citations.total",),
+              _one("citations.total", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
+              CITATIONS, view="adoption"),
+]

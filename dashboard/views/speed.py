@@ -1,0 +1,66 @@
+"""Speed: measured benchmark results (``fwpulse bench``) with ratios, CIs, verdicts and fingerprints."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from fwpulse.dashboard import data
+from fwpulse.dashboard.charts_speed import DYNAMIC, newest_runs
+from fwpulse.dashboard.views.common import options, show_chart
+
+BENCH_HINT = "fwpulse bench --suite smoke"
+TABLE = ["workload", "variant", "contender", "mode", "tier", "precision", "device", "batch_size", "step_ms_p50",
+         "step_ms_p90", "samples_per_s", "cv", "n_compiles", "compile_s", "baseline", "ratio", "ratio_ci_low",
+         "ratio_ci_high", "verdict", "status", "reason"]
+
+
+def render() -> None:
+    st.title("Speed: measured on real hardware")
+    opts = options()
+    bench = data.bench_results(opts.frameworks)
+    if bench.empty:
+        st.info(f"No benchmark results yet: run `{BENCH_HINT}` (or `fwpulse bench --suite full`; results from "
+                "other machines can be imported).")
+        return
+    newest = newest_runs(bench)
+    st.caption("The newest bench run per device is plotted; ratios are this contender's median step time over the "
+               "cell's baseline (>1 = slower) with a bootstrap 95% CI. Eager and compiled modes are separate "
+               "contenders. Hatched bars / stars: the dynamic-shape workload (W3).")
+    show_chart("speed-step-time")
+    show_chart("speed-ratios")
+
+    st.subheader("Verdicts per cell")
+    table = newest[[c for c in TABLE if c in newest.columns]].copy()
+    table.insert(0, "dynamic shapes", table["workload"].eq(DYNAMIC).map({True: "yes (W3)", False: ""}))
+    st.dataframe(table, hide_index=True,
+                 column_config={"ratio": st.column_config.NumberColumn(format="%.3f"),
+                                "step_ms_p50": st.column_config.NumberColumn("ms/step p50", format="%.2f"),
+                                "step_ms_p90": st.column_config.NumberColumn("ms/step p90", format="%.2f")})
+    w3 = newest[newest["workload"] == DYNAMIC]
+    if not w3.empty:
+        ok = w3[w3["status"] == "ok"]
+        st.markdown(f"**Dynamic shapes (W3)**: {len(ok)} measured cells; compiles counted: "
+                    + ", ".join(f"{r.contender} {int(r.n_compiles)}" for r in ok.itertuples()
+                                if r.n_compiles is not None and not pd.isna(r.n_compiles)) + "."
+                    if not ok.empty else "**Dynamic shapes (W3)**: no successful cells in the newest run.")
+    missing = newest[newest["status"] != "ok"]
+    if not missing.empty:
+        st.caption("Not measured: " + "; ".join(f"{r.contender} ({r.status}: {r.reason or 'no reason given'})"
+                                                for r in missing.drop_duplicates("contender").itertuples()))
+
+    st.subheader("Where each result was measured")
+    for run_id, g in bench.groupby("bench_run_id", sort=False):
+        first = g.iloc[0]
+        label = (f"run {run_id[:8]} · {first['suite']} · {first['device']} {first['device_name'] or ''} · "
+                 f"{pd.to_datetime(g['measured_at']).max():%Y-%m-%d %H:%M}"
+                 + (f" · imported from {first['imported_from']}" if first["imported_from"] else ""))
+        with st.expander(label):
+            try:
+                fp = json.loads(first["fingerprint"]) if first["fingerprint"] else {}
+            except (TypeError, ValueError):
+                fp = {"fingerprint": first["fingerprint"]}
+            st.json(fp, expanded=False)
+            st.caption(f"Method: {first['method'] or 'not recorded'} · {len(g)} rows")
