@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/github_requests.py
 
-Measures (1) a daily refresh of 10 repos with a token (GraphQL), (2) the same without a token
-(REST + search), (3) the same-day repeat without a token (conditional requests -> 304),
-(4) a 10-year backfill of 4 repos; next to the naive approach: one `get_repo` plus one search
-call per count per repo (open PRs, open issues, closed issues, merged PRs) and a releases call.
-Search-API pacing is reported as the time GitHub's limit would impose (30/min with a token),
-since the fake server answers at once.
+Measures fwpulse's GitHub collector: a daily refresh of 10 and of 50 repos with a token
+(GraphQL), the same-day repeat with a token (no request) and without one (conditional requests ->
+304), and a 10-year backfill of 4 repos. Next to it, the naive approach, really run with PyGithub
+against the same fake server: one ``get_repo`` plus one search call per count per repo (open
+issues, closed issues, open PRs, merged PRs) for the daily figures, and two searches per repo per
+month for the backfill. Search-API pacing is reported as the time GitHub's limit (30/min with a
+token) would impose, since the fake server answers at once. PyGithub's own client-side throttle
+(0.25 s between requests by default) is switched off here; with it the naive backfill below takes
+about 4 minutes longer.
 """
 
 from __future__ import annotations
@@ -50,26 +53,70 @@ def run(fake: FakeGitHub, n: int, token: str | None, state=None, backfill=False,
     return len(fake.requests) - before, wall, sum(slept), result
 
 
+def naive_daily(fake: FakeGitHub, n: int) -> tuple[int, float, int]:
+    """PyGithub, one call per figure: get_repo + 4 search totals per repo."""
+    from github import Auth, Github
+
+    g = Github(base_url=fake.url, auth=Auth.Token("tkn"), retry=None, seconds_between_requests=None)
+    before, searches = len(fake.requests), 0
+    t0 = time.perf_counter()
+    for i in range(n):
+        repo = g.get_repo(f"org{i}/repo{i}")
+        _ = (repo.stargazers_count, repo.forks_count, repo.subscribers_count)
+        for q in ("is:issue is:open", "is:issue is:closed", "is:pr is:open", "is:pr is:merged"):
+            _ = g.search_issues(f"repo:org{i}/repo{i} {q}").totalCount
+            searches += 1
+    return len(fake.requests) - before, time.perf_counter() - t0, searches
+
+
+def naive_backfill(fake: FakeGitHub, n: int, months: int) -> tuple[int, float, int]:
+    """PyGithub: issues opened and closed per month as two searches per repo per month."""
+    from github import Auth, Github
+
+    g = Github(base_url=fake.url, auth=Auth.Token("tkn"), retry=None, seconds_between_requests=None)
+    before, searches = len(fake.requests), 0
+    t0 = time.perf_counter()
+    for i in range(n):
+        for m in range(months):
+            y, mo = 2016 + (11 + m) // 12, (11 + m) % 12 + 1
+            for qual in ("created", "closed"):
+                _ = g.search_issues(f"repo:org{i}/repo{i} is:issue {qual}:{y}-{mo:02d}-01..{y}-{mo:02d}-28").totalCount
+                searches += 1
+    return len(fake.requests) - before, time.perf_counter() - t0, searches
+
+
 def main() -> None:
     github.resolve_token = lambda ctx: ctx.settings.github_token  # never pick up this machine's `gh` token
     fake = FakeGitHub().start()
     try:
-        for i in range(10):
+        for i in range(50):
             fake.add_repo(f"org{i}/repo{i}", stars=1000 + i, forks=100 + i, watchers=10 + i, open_issues=50 + i,
                           open_prs=5 + i, closed_issues=500, merged_prs=700, releases=20, created_at="2015-11-09T00:00:00Z")
         rows = []
-        n, wall, _, _ = run(fake, 10, "tkn")
+        n, wall, _, res = run(fake, 10, "tkn")
         rows.append(("daily, 10 repos, token (GraphQL)", n, wall, 0.0))
+        n, wall, _, _ = run(fake, 10, "tkn", state=res.state)
+        rows.append(("same-day repeat, 10 repos, token (reused, no request)", n, wall, 0.0))
+        n, wall, _, _ = run(fake, 50, "tkn")
+        rows.append(("daily, 50 repos, token (GraphQL)", n, wall, 0.0))
         n, wall, _, res = run(fake, 10, None)
         rows.append(("daily, 10 repos, no token (REST+search)", n, wall, 0.0))
         n, wall, _, _ = run(fake, 10, None, state=res.state)
-        rows.append(("same-day repeat, no token (304s)", n, wall, 0.0))
-        rows.append(("naive: get_repo + 4 searches + releases per repo, 10 repos", 10 * 6, float("nan"), 10 * 4 / 30 * 60))
-        n, wall, slept, _ = run(fake, 4, "tkn", backfill=True, since="2016-12-01")
+        rows.append(("same-day repeat, 10 repos, no token (304s)", n, wall, 0.0))
+        n, wall, searches = naive_daily(fake, 10)
+        rows.append(("naive PyGithub: get_repo + 4 searches per repo, 10 repos", n, wall, searches / 30 * 60))
+        n, wall, slept, res = run(fake, 4, "tkn", backfill=True, since="2016-12-01")
         rows.append(("backfill 10 years, 4 repos, token", n, wall, slept))
+        n, wall, slept, _ = run(fake, 4, "tkn", state=res.state, backfill=True, since="2016-12-01")
+        rows.append(("second backfill, same day (completed months skipped)", n, wall, slept))
+        n, wall, searches = naive_backfill(fake, 4, 120)
+        rows.append(("naive PyGithub backfill: 2 searches/repo/month, 4 repos", n, wall, searches / 30 * 60))
         print(f"{'scenario':<62} {'requests':>8} {'wall s':>8} {'search pacing s':>16}")
         for name, n, wall, pacing in rows:
             print(f"{name:<62} {n:>8} {wall:>8.2f} {pacing:>16.0f}")
+        print("Naive star history: stargazer lists are admin-only since July 2026, so the old way (paging "
+              "/stargazers with dates, 100 per page, capped at 400 pages) is not available at all; fwpulse "
+              "makes one /stargazers/history request per repo.")
     finally:
         fake.stop()
 

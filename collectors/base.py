@@ -41,6 +41,7 @@ class CollectContext:
     http: HttpClient
     state: dict[str, Any]                # this source's stored state (read before collecting)
     backfill: bool = False
+    force: bool = False                  # ask again even where a source would reuse today's answer
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("fwpulse.collectors"))
     progress: Callable[[str], None] = lambda message: None   # advance the progress bar one step

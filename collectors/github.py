@@ -2,8 +2,10 @@
 ``--backfill``, weekly star history, monthly issues opened/closed and release events.
 
 How it talks to GitHub: plain ``requests`` calls through the one shared HTTP client
-(``ctx.http``: retries, ``Retry-After``, request counting, secret redaction). PyGithub is not
-used: one client means one retry policy and one request count for the run ledger.
+(``ctx.http``: retries, ``Retry-After``, request counting, secret redaction). PyGithub does not
+fit here: it has no GraphQL, no conditional requests and no star-history call, and a second
+HTTP stack would mean a second retry policy and request count. It serves as the naive baseline
+in ``benchmarks/github_requests.py`` (one ``get_repo`` plus a search per figure per repo).
 
 Two ways to collect the counts:
 
@@ -12,6 +14,10 @@ Two ways to collect the counts:
   ``watchers``, open/closed ``issues``, open/merged ``pullRequests``, ``releases``) plus
   ``rateLimit {cost remaining resetAt}`` (kept in the run's details). A GraphQL error naming one
   repository (``NOT_FOUND``) puts that framework in ``failures``; the others are stored.
+  GraphQL has no conditional requests, so a **same-day repeat makes no request**: the counts of
+  today's first collection are kept in the source state (``counts:graphql``) and re-emitted
+  unchanged (they are the day's values; the store writes nothing new). ``fwpulse refresh
+  --force`` asks GitHub again.
 - **Without a token**: ``GET /repos/{o}/{r}`` as a conditional request. The ETag and the values
   it produced are kept in the source state under ``etag:{owner}/{repo}``; the next run sends
   ``If-None-Match`` and a ``304`` (free of rate limit) re-emits the kept values. Open PRs come
@@ -108,9 +114,43 @@ def graphql_query(frameworks: list[Framework]) -> str:
     return "\n".join(parts)
 
 
+GQL_STATE = "counts:graphql"
+
+
+def reuse_todays_counts(ctx: CollectContext, frameworks: list[Framework], result: SourceResult) -> dict[str, str] | None:
+    """Today's GraphQL counts from the state, for every requested repo; None when a request is needed."""
+    saved = ctx.state.get(GQL_STATE)
+    if ctx.force or not isinstance(saved, dict) or saved.get("date") != ctx.today.isoformat():
+        return None
+    repos = saved.get("repos")
+    if not isinstance(repos, dict) or not all(isinstance(repos.get(f.github), dict) for f in frameworks):
+        return None
+    url = ctx.settings.github_graphql_url
+    rows, created = [], {}
+    try:
+        for f in frameworks:
+            entry = repos[f.github]
+            for metric, _, what in _GQL_METRICS:
+                rows.append(_obs(f, metric, ctx.today, float(entry["values"][metric]), GRAPHQL,
+                                 f"GraphQL repository.{what}", url))
+            if entry.get("created_at"):
+                created[f.id] = str(entry["created_at"])
+    except (KeyError, TypeError, ValueError):
+        return None  # unusable state: ask GitHub
+    result.observations.extend(rows)
+    result.details["counts_reused"] = (f"counts collected today at {saved.get('at', '?')} UTC were reused without a "
+                                       f"request (GraphQL has no conditional requests); --force asks again")
+    for f in frameworks:
+        ctx.progress(f.id)
+    return created
+
+
 def collect_graphql(api: GitHubApi, frameworks: list[Framework], result: SourceResult) -> dict[str, str]:
     """Counts for all repos in one POST; returns framework id -> createdAt for the backfill."""
     ctx = api.ctx
+    reused = reuse_todays_counts(ctx, frameworks, result)
+    if reused is not None:
+        return reused
     url = ctx.settings.github_graphql_url
     resp = ctx.http.request("POST", url, json_body={"query": graphql_query(frameworks)},
                             headers=api.headers({"Accept": "application/json"}), wait_hint=api.wait_hint)
@@ -129,6 +169,10 @@ def collect_graphql(api: GitHubApi, frameworks: list[Framework], result: SourceR
             raise FatalSourceError(f"{url}: GraphQL error {ctx.http.redact(msg)}")
         alias_errors[alias] = msg
     rate = data.get("rateLimit") or {}
+    saved = ctx.state.get(GQL_STATE)
+    saved_repos: dict[str, Any] = {}
+    if isinstance(saved, dict) and saved.get("date") == ctx.today.isoformat() and isinstance(saved.get("repos"), dict):
+        saved_repos = dict(saved["repos"])  # keep today's other repos (a --framework subset run)
     result.details["rate_limit"] = {k: rate.get(k) for k in ("cost", "remaining", "resetAt")}
     created: dict[str, str] = {}
     for i, f in enumerate(frameworks):
@@ -153,7 +197,10 @@ def collect_graphql(api: GitHubApi, frameworks: list[Framework], result: SourceR
         result.observations.extend(rows)
         if repo_data.get("createdAt"):
             created[f.id] = str(repo_data["createdAt"])
+        saved_repos[f.github] = {"values": {o.metric: o.value for o in rows}, "created_at": repo_data.get("createdAt")}
         ctx.progress(f.id)
+    if saved_repos:
+        result.state[GQL_STATE] = {"date": ctx.today.isoformat(), "at": f"{ctx.now:%H:%M}", "repos": saved_repos}
     return created
 
 

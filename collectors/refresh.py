@@ -102,7 +102,7 @@ def refresh_lock(db_path: Path, wait: float = 0.0) -> Iterator[None]:
 
 def run_source(name: str, source: Source, settings: Settings, registry: Registry, framework_ids: list[str] | None,
                backfill: bool, progress: Callable[[str], None] = lambda m: None,
-               http_factory: Callable[[Settings], HttpClient] | None = None) -> Outcome:
+               http_factory: Callable[[Settings], HttpClient] | None = None, force: bool = False) -> Outcome:
     frameworks = [f for f in registry.select(framework_ids) if source.needs(f)]
     with db.reading(settings.db_path) as con:
         state = store.source_state(con, name)
@@ -112,7 +112,7 @@ def run_source(name: str, source: Source, settings: Settings, registry: Registry
     error = None
     try:
         result = source.collect(CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
-                                               state=state, backfill=backfill, progress=progress,
+                                               state=state, backfill=backfill, force=force, progress=progress,
                                                log=logging.getLogger(f"fwpulse.collectors.{name}")))
     except SkippableError as exc:
         result = SourceResult(skipped=http.redact(str(exc)), retry_after=exc.retry_after)
@@ -137,7 +137,7 @@ def run_source(name: str, source: Source, settings: Settings, registry: Registry
 
 def refresh(settings: Settings, registry: Registry, sources: list[str] | None = None,
             framework_ids: list[str] | None = None, backfill: bool = False, wait: float = 0.0,
-            progress_factory: Callable[[str, int], Callable[[str], None]] | None = None) -> list[Outcome]:
+            force: bool = False, progress_factory: Callable[[str, int], Callable[[str], None]] | None = None) -> list[Outcome]:
     names = sources or available_sources()
     registry.select(framework_ids)  # validates ids before any work
     ensure_database(settings.db_path)
@@ -149,7 +149,7 @@ def refresh(settings: Settings, registry: Registry, sources: list[str] | None = 
                 outcomes.append(Outcome(name, "unavailable", error="this source is not implemented yet"))
                 continue
             progress = progress_factory(name, len(registry.select(framework_ids))) if progress_factory else (lambda m: None)
-            outcome = run_source(name, source, settings, registry, framework_ids, backfill, progress)
+            outcome = run_source(name, source, settings, registry, framework_ids, backfill, progress, force=force)
             log.info(outcome.summary())
             outcomes.append(outcome)
     return outcomes

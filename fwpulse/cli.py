@@ -130,7 +130,9 @@ def import_(file: Path = typer.Argument(..., help="CSV with columns framework,me
 def refresh(source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Source(s) to collect; default all."),
             framework: Optional[list[str]] = typer.Option(None, "--framework", "-f", help="Framework id(s); default all."),
             backfill: bool = typer.Option(False, help="Also fetch history (weekly stars, monthly issues, ...)."),
-            wait: float = typer.Option(0.0, help="Seconds to wait for another refresh's lock instead of exiting 75.")) -> None:
+            wait: float = typer.Option(0.0, help="Seconds to wait for another refresh's lock instead of exiting 75."),
+            force: bool = typer.Option(False, help="Ask again where a source would reuse today's answer "
+                                                   "(GitHub GraphQL counts already collected today).")) -> None:
     """Collect from the sources into the database. Exit 0 all ok, 1 some failed, 2 usage, 75 locked."""
     from fwpulse.collectors.refresh import RefreshLocked, available_sources
     from fwpulse.collectors.refresh import refresh as run_refresh
@@ -145,7 +147,7 @@ def refresh(source: Optional[list[str]] = typer.Option(None, "--source", "-s", h
     try:
         with _progress() as progress_factory:
             outcomes = run_refresh(settings, registry, sources=source or None, framework_ids=framework or None,
-                                   backfill=backfill, wait=wait, progress_factory=progress_factory)
+                                   backfill=backfill, wait=wait, force=force, progress_factory=progress_factory)
     except ConfigError as exc:
         raise _fail(f"config error: {exc}", EXIT_USAGE) from None
     except RefreshLocked as exc:

@@ -430,3 +430,41 @@ def test_token_from_gh_cli_is_used_and_redacted(gh, tmp_path, monkeypatch):
     assert result.details["mode"] == "graphql" and result.status == "ok"
     assert gh.seen("/graphql")[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert ctx.http.redact(f"x {TOKEN} y") == "x *** y"
+
+
+def test_same_day_repeat_with_token_makes_no_request(gh, tmp_path):
+    """GraphQL has no conditional requests: today's counts are reused, proven by the request log."""
+    settings = Settings(db_path=tmp_path / "fw.duckdb", github_api_url=gh.url,
+                        github_graphql_url=f"{gh.url}/graphql", github_token=TOKEN)
+    registry = parse_registry(TOML.format(sources=""))
+    [first] = refresh(settings, registry, sources=["github"])
+    assert first.status == "ok" and first.requests == 1 and len(gh.requests) == 1
+    [again] = refresh(settings, registry, sources=["github"])
+    assert again.status == "ok" and again.requests == 0 and len(gh.requests) == 1
+    assert again.rows_written == 0 and again.rows_unchanged == 16
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    try:
+        details = json.loads(con.execute("SELECT details FROM runs WHERE source = 'github' ORDER BY run_id DESC "
+                                         "LIMIT 1").fetchall()[0][0])
+    finally:
+        con.close()
+    assert "reused without a request" in details["counts_reused"]
+    gh.repos["jax-ml/jax"].stars += 5
+    [forced] = refresh(settings, registry, sources=["github"], force=True)
+    assert forced.requests == 1 and len(gh.requests) == 2 and forced.rows_written == 1
+
+
+def test_reused_counts_expire_the_next_day_and_cover_only_collected_repos(gh):
+    first = make_ctx(gh, token=TOKEN)
+    result = github.collect(first)
+    state = result.state
+    assert state[github.GQL_STATE]["date"] == NOW.date().isoformat()
+    same_day = make_ctx(gh, token=TOKEN, state=state)
+    assert values(github.collect(same_day)) == values(result) and len(gh.seen("/graphql")) == 1
+    next_day = make_ctx(gh, token=TOKEN, state=state)
+    next_day.now = NOW + dt.timedelta(days=1)
+    github.collect(next_day)
+    assert len(gh.seen("/graphql")) == 2
+    partial = {github.GQL_STATE: {**state[github.GQL_STATE], "repos": {"jax-ml/jax": state[github.GQL_STATE]["repos"]["jax-ml/jax"]}}}
+    github.collect(make_ctx(gh, token=TOKEN, state=partial))
+    assert len(gh.seen("/graphql")) == 3  # pytorch was not collected today: ask
