@@ -190,10 +190,85 @@ def bench() -> None:
     raise _not_yet("bench", "benchmark module: issue #6")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def export() -> None:
-    """Export charts as PNG/SVG/PDF/HTML/CSV with a manifest (not available yet)."""
-    raise _not_yet("export", "chart export: issue #8")
+@app.command()
+def export(chart: Optional[list[str]] = typer.Option(None, "--chart", "-c", help="Chart id(s), repeatable or comma-separated."),
+           all_charts: bool = typer.Option(False, "--all", help="Every chart in the registry (empty ones are skipped)."),
+           formats: list[str] = typer.Option(["png,svg,pdf,html,csv"], "--format", help="Comma-separated: png,svg,pdf,html,csv."),
+           theme: str = typer.Option("article", help="article | dark | transparent."),
+           size: str = typer.Option("1200x675", help="WIDTHxHEIGHT in layout pixels."),
+           scale: str = typer.Option("2", help="Pixel density of PNGs (PNG pixels = size x scale)."),
+           framework: Optional[list[str]] = typer.Option(None, "--framework", "-f", help="Framework id(s); default the main four."),
+           from_: Optional[str] = typer.Option(None, "--from", help="First date (YYYY-MM-DD, YYYY-MM or YYYY)."),
+           to: Optional[str] = typer.Option(None, "--to", help="Last date (YYYY-MM-DD, YYYY-MM or YYYY)."),
+           log_scale: bool = typer.Option(False, "--log", help="Logarithmic y axis."),
+           index: bool = typer.Option(False, "--index", help="Index each series to 100 at its first point."),
+           share: bool = typer.Option(False, "--share", help="Share of the selected frameworks' total (%)."),
+           out: Path = typer.Option(Path("exports"), "--out", "-o", help="Output folder (created if missing).")) -> None:
+    """Export charts as article-ready PNG/SVG/PDF/HTML/CSV files plus alt text and manifest.json."""
+    from fwpulse.dashboard import charts as registry_charts
+    from fwpulse.dashboard import export as ex
+    from fwpulse.data.db import DatabaseBusy, reading
+
+    t0 = time.monotonic()
+    try:
+        fmts = ex.parse_formats(formats)
+        theme = ex.parse_theme(theme)
+        width_height = ex.parse_size(size)
+        scale_f = ex.parse_scale(scale)
+        start, end = ex.parse_date(from_, "--from"), ex.parse_date(to, "--to")
+        if start and end and start > end:
+            raise ex.ExportUsageError(f"--from {start} is after --to {end}")
+        if index and share:
+            raise ex.ExportUsageError("--index and --share exclude each other")
+        valid = list(registry_charts.CHARTS)
+        wanted = [c.strip() for v in chart or [] for c in v.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in registry_charts.CHARTS]
+        if unknown:
+            raise ex.ExportUsageError(f"unknown chart id(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+        if not wanted and not all_charts:
+            raise ex.ExportUsageError(f"name charts with --chart ID (valid: {', '.join(valid)}) or use --all")
+        ids = valid if all_charts else list(dict.fromkeys(wanted))
+        explicit = set(wanted)
+        from fwpulse.data.settings import load_settings
+        if any(f in ex.STATIC_FORMATS for f in fmts):
+            ex.check_browser(load_settings().browser_path)
+    except ex.ExportError as exc:
+        raise _fail(str(exc), exc.code) from None
+
+    settings, registry = _context()
+    bad_fw = [f for f in framework or [] if f not in registry.names()]
+    if bad_fw:
+        raise _fail(f"unknown framework(s) {', '.join(bad_fw)}; choose from {', '.join(registry.ids())}", EXIT_USAGE)
+    options = registry_charts.ChartOptions(frameworks=tuple(framework or ()), start=start, end=end, log=log_scale,
+                                           mode="index" if index else "share" if share else "absolute")
+    try:
+        with reading(settings.db_path) as con:
+            built = [registry_charts.build(con, cid, options, registry) for cid in ids]
+    except DatabaseBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    empty = [c for c in built if c.figure is None]
+    asked_empty = [c for c in empty if c.spec.id in explicit]
+    if asked_empty:
+        raise _fail("; ".join(f"chart {c.spec.id} has no data ({c.empty_reason.rstrip('.')}): fill it with "
+                              f"`{c.spec.fill_hint}`" for c in asked_empty), EXIT_FAILED)
+    for c in empty:
+        typer.echo(f"skipped {c.spec.id}: {c.empty_reason.rstrip('.')}; fill it with `{c.spec.fill_hint}`", err=True)
+    ready = [c for c in built if c.figure is not None]
+    if not ready:
+        raise _fail("no chart has data to export with these options", EXIT_FAILED)
+    try:
+        out_dir = ex.check_out_dir(out)  # only now: a run that fails earlier leaves no trace
+        items = ex.render(ready, fmts, theme, width_height, scale_f, options, registry.names(), settings.browser_path)
+        ex.write_files(out_dir, items, __version__)
+    except ex.ExportError as exc:
+        raise _fail(str(exc), exc.code) from None
+    except OSError as exc:
+        raise _fail(f"cannot write to output directory {out}: {exc.strerror or exc}", EXIT_FAILED) from None
+    for c in ready:
+        files = [i.file for i in items if i.entry.get("chart") == c.spec.id]
+        typer.echo(f"{c.spec.id}: {' '.join(files)}")
+    typer.echo(f"exported {len(ready)} chart(s), {len(items)} files to {out_dir} "
+               f"(manifest.json updated) in {time.monotonic() - t0:.1f}s")
 
 
 @app.command()

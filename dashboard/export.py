@@ -1,0 +1,368 @@
+"""Article-ready chart export: PNG/SVG/PDF via kaleido + Chromium, self-contained HTML, CSV, manifest.
+
+The figures come from the chart registry (:func:`fwpulse.dashboard.charts.build`), themed by
+:mod:`fwpulse.dashboard.export_theme`; nothing here draws a chart. The CLI (`fwpulse export`) and
+the dashboard's per-chart export button share :func:`render` / :func:`export_bytes`.
+
+* Static images: one Chromium (Debian's, ``BROWSER_PATH``; never a downloaded one) serves every
+  image of a call through one :class:`kaleido.Kaleido` session.
+* Files are rendered in memory first, then written under a temporary name and renamed, so a
+  reader (or a crashed run) never sees half a file. Names are deterministic,
+  ``<chart-id>[-<theme>].<ext>`` (no suffix for the default article theme; CSV never has one:
+  the data do not depend on the theme), so re-exporting replaces files in place.
+* ``manifest.json`` lists every exported file (chart, format, size, theme, frameworks, date
+  range, sources, data-as-of, alt text, sha256); a run updates its own entries and keeps the
+  others (a cron job exporting one chart does not drop the rest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import html
+import io
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, alt_text, apply_theme, chart_title,
+                                            footer_text, shown_as)
+
+FORMATS = ("png", "svg", "pdf", "html", "csv")
+STATIC_FORMATS = ("png", "svg", "pdf")
+DEFAULT_SIZE = (1200, 675)
+DEFAULT_SCALE = 2.0
+MANIFEST = "manifest.json"
+RENDER_TIMEOUT_S = 60
+INSTALL_HINT = "install Debian's Chromium with `apt-get install chromium`, or set BROWSER_PATH to a Chromium/Chrome binary"
+
+
+class ExportError(Exception):
+    """A one-line, user-facing failure; ``code`` is the CLI exit status (1 failure, 2 usage)."""
+
+    code = 1
+
+
+class ExportUsageError(ExportError):
+    code = 2
+
+
+class ChromiumMissing(ExportError):
+    code = 1
+
+
+# ---------------------------------------------------------------------------- argument parsing
+
+def parse_size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text or "")
+    if not m:
+        raise ExportUsageError(f"bad --size {text!r}: use WIDTHxHEIGHT in layout pixels, e.g. 1200x675")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (100 <= w <= 8000 and 100 <= h <= 8000):
+        raise ExportUsageError(f"bad --size {text!r}: width and height must be between 100 and 8000 pixels")
+    return w, h
+
+
+def parse_scale(text: str | float) -> float:
+    try:
+        scale = float(text)
+    except (TypeError, ValueError):
+        raise ExportUsageError(f"bad --scale {text!r}: a number such as 1, 2 or 3") from None
+    if not (0.1 <= scale <= 10):
+        raise ExportUsageError(f"bad --scale {text!r}: must be between 0.1 and 10")
+    return scale
+
+
+def parse_formats(values: list[str] | tuple[str, ...] | str) -> tuple[str, ...]:
+    items = [values] if isinstance(values, str) else list(values)
+    wanted = [f.strip().lower() for v in items for f in v.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise ExportUsageError(f"bad --format {','.join(bad) or '(none)'}: choose from {','.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in wanted)  # canonical order, no duplicates
+
+
+def parse_theme(name: str) -> str:
+    if name not in THEMES:
+        raise ExportUsageError(f"bad --theme {name!r}: choose from {', '.join(THEMES)}")
+    return name
+
+
+def parse_date(text: str | None, flag: str) -> dt.date | None:
+    if not text:
+        return None
+    for fmt, fix in (("%Y-%m-%d", None), ("%Y-%m", "month"), ("%Y", "year")):
+        try:
+            value = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if fix and flag == "--to":  # --to 2024 means through the end of 2024
+            end = (pd.Timestamp(value) + (pd.offsets.MonthEnd(0) if fix == "month" else pd.offsets.YearEnd(0)))
+            value = end.date()
+        return value
+    raise ExportUsageError(f"bad {flag} {text!r}: use YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def file_name(chart_id: str, theme: str, fmt: str) -> str:
+    """``<chart-id>[-<theme>].<ext>``; the article theme and CSV carry no suffix."""
+    suffix = "" if theme == DEFAULT_THEME or fmt == "csv" else f"-{theme}"
+    return f"{chart_id}{suffix}.{fmt}"
+
+
+def alt_name(chart_id: str, theme: str) -> str:
+    return f"{chart_id}{'' if theme == DEFAULT_THEME else f'-{theme}'}.alt.txt"
+
+
+# ---------------------------------------------------------------------------- preflight checks
+
+def check_browser(path: str | os.PathLike | None) -> str:
+    """The Chromium binary to use, or :class:`ChromiumMissing` saying how to get one (never downloads)."""
+    if not path:
+        raise ChromiumMissing(f"no Chromium configured (BROWSER_PATH is empty): {INSTALL_HINT}")
+    p = Path(path)
+    if not p.is_file() or not os.access(p, os.X_OK):
+        raise ChromiumMissing(f"Chromium not found at {p} (BROWSER_PATH): {INSTALL_HINT}")
+    return str(p)
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """Create ``out_dir`` if needed and prove it is writable, or raise a one-line :class:`ExportError`."""
+    out_dir = Path(out_dir).expanduser()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".fwpulse-probe-"):
+            pass
+    except OSError as exc:
+        raise ExportError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
+    return out_dir
+
+
+# ---------------------------------------------------------------------------- rendering
+
+@dataclass
+class Rendered:
+    """One export file's bytes and its manifest entry (before it is written)."""
+
+    file: str
+    data: bytes
+    entry: dict = field(default_factory=dict)
+
+
+def csv_bytes(chart) -> bytes:
+    """Exactly ``chart.data``; the ``value`` header carries the unit when the chart has one, e.g. ``value (stars)``."""
+    df = chart.data.copy()
+    if "unit" in df.columns and "value" in df.columns:
+        units = df["unit"].dropna().unique()
+        if len(units) == 1:
+            df = df.rename(columns={"value": f"value ({units[0]})"})
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    return buf.getvalue().encode("utf-8")
+
+
+def html_bytes(chart, fig, alt: str) -> bytes:
+    """A self-contained page: plotly.js inlined, no external script, alt text as aria-label and description."""
+    div_id = f"fwpulse-{chart.spec.id}"
+    page = fig.to_html(full_html=True, include_plotlyjs=True, include_mathjax=False, div_id=div_id,
+                       default_width=f"{fig.layout.width}px", default_height=f"{fig.layout.height}px",
+                       config={"displaylogo": False, "responsive": False,
+                               "toImageButtonOptions": {"format": "png", "filename": chart.spec.id, "scale": 2}})
+    title, alt_e = html.escape(chart_title(chart)), html.escape(alt, quote=True)
+    page = page.replace("<head>", f'<head>\n    <title>{title}</title>\n    <meta name="description" content="{alt_e}" />', 1)
+    page = page.replace(f'<div id="{div_id}"', f'<div id="{div_id}" role="img" aria-label="{alt_e}"', 1)
+    return page.encode("utf-8")
+
+
+def _run(coro):
+    """Run a coroutine from sync code, also when the caller (e.g. a server thread) has a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path: str | None,
+                  tabs: int = 2) -> list[bytes]:
+    """Images for ``jobs`` = [(figure, format, width, height, scale)], all from ONE Chromium process."""
+    if not jobs:
+        return []
+    browser = check_browser(browser_path)
+    try:
+        import kaleido
+        from kaleido.errors import ChromeNotFoundError
+    except ImportError:
+        raise ExportError("static export needs kaleido >= 1: pip install -c constraints.txt -e '.[export]'") from None
+    os.environ["BROWSER_PATH"] = browser  # choreographer's own lookup agrees with ours
+
+    async def main() -> list[bytes]:
+        async with kaleido.Kaleido(path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False,
+                                   timeout=RENDER_TIMEOUT_S) as k:
+            async def one(fig, fmt, w, h, s):
+                return await k.calc_fig(fig, opts={"format": fmt, "width": w, "height": h, "scale": s})
+            return list(await asyncio.gather(*(one(*job) for job in jobs)))
+
+    try:
+        return _run(main())
+    except ChromeNotFoundError:
+        raise ChromiumMissing(f"Chromium not found at {browser} (BROWSER_PATH): {INSTALL_HINT}") from None
+    except ExportError:
+        raise
+    except Exception as exc:  # the browser died, timed out, or refused to start
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"static image export with {browser} failed: {first} "
+                          "(check that BROWSER_PATH is a working Chromium)") from None
+
+
+def _date_range(chart) -> dict:
+    df = chart.data
+    if df is None or df.empty or "date" not in df.columns or df["date"].isna().all():
+        return {"from": None, "to": None}
+    d = pd.to_datetime(df["date"])
+    return {"from": str(d.min().date()), "to": str(d.max().date())}
+
+
+def _frameworks(chart) -> list[str]:
+    if chart.data is None or "framework" not in chart.data.columns:
+        return []
+    return list(dict.fromkeys(chart.data["framework"].dropna()))
+
+
+def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
+           size: tuple[int, int] = DEFAULT_SIZE, scale: float = DEFAULT_SCALE, options=None,
+           names: dict[str, str] | None = None, browser_path: str | None = None) -> list[Rendered]:
+    """Every (chart, format) in memory, with manifest entries; static images share one browser."""
+    width, height = size
+    out: list[Rendered] = []
+    static_jobs, static_slots = [], []
+    for chart in charts_:
+        fig = apply_theme(chart, theme, width, height, options)
+        alt = alt_text(chart, options, names)
+        common = {
+            "chart": chart.spec.id, "title": chart_title(chart), "theme": theme,
+            "frameworks": _frameworks(chart), "date_range": _date_range(chart),
+            "requested_range": {"from": str(options.start) if options and options.start else None,
+                                "to": str(options.end) if options and options.end else None},
+            "shown_as": shown_as(chart, options), "sources": list(chart.sources),
+            "data_as_of": str(chart.as_of) if chart.as_of else None, "footer": footer_text(chart),
+            "alt_text": alt, "alt_file": alt_name(chart.spec.id, theme), "notes": list(chart.notes),
+        }
+        for fmt in formats:
+            entry = {"file": file_name(chart.spec.id, theme, fmt), "format": fmt, **common}
+            if fmt in STATIC_FORMATS or fmt == "html":
+                entry.update({"width": width, "height": height})
+            if fmt in STATIC_FORMATS:
+                entry["scale"] = scale
+                if fmt == "png":
+                    entry["pixels"] = [round(width * scale), round(height * scale)]
+            if fmt == "csv":
+                entry["rows"] = int(len(chart.data))
+                for k in ("theme", "alt_file", "footer"):
+                    entry.pop(k)
+            item = Rendered(entry["file"], b"", entry)
+            if fmt == "csv":
+                item.data = csv_bytes(chart)
+            elif fmt == "html":
+                item.data = html_bytes(chart, fig, alt)
+            else:
+                static_jobs.append((fig, fmt, width, height, scale))
+                static_slots.append(item)
+            out.append(item)
+        if any(f != "csv" for f in formats):  # alt text beside every image (and the HTML page)
+            out.append(Rendered(alt_name(chart.spec.id, theme), (alt + "\n").encode("utf-8"),
+                                {"file": alt_name(chart.spec.id, theme), "format": "alt", **common}))
+    for item, data in zip(static_slots, render_static(static_jobs, browser_path)):
+        item.data = data
+    for item in out:
+        item.entry["bytes"] = len(item.data)
+        item.entry["sha256"] = hashlib.sha256(item.data).hexdigest()
+    return out
+
+
+def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, size: tuple[int, int] = DEFAULT_SIZE,
+                 scale: float = DEFAULT_SCALE, options=None, names: dict[str, str] | None = None,
+                 browser_path: str | None = None) -> bytes:
+    """One chart as one file's bytes (png/svg/pdf/html/csv): the dashboard's server-side export button.
+
+    Same code path as `fwpulse export`. ``browser_path`` defaults to settings (``BROWSER_PATH``).
+    Raises :class:`ExportError` (one-line message) e.g. when Chromium is missing.
+    """
+    fmt = parse_formats(fmt)[0] if fmt else "png"
+    theme = parse_theme(theme)
+    if chart.figure is None and fmt != "csv":
+        raise ExportError(f"chart {chart.spec.id} is empty: {chart.empty_reason} Fill it with `{chart.spec.fill_hint}`.")
+    if fmt == "csv":
+        return csv_bytes(chart)
+    if browser_path is None and fmt in STATIC_FORMATS:
+        from fwpulse.data.settings import load_settings
+        browser_path = load_settings().browser_path
+    items = render([chart], (fmt,), theme, size, scale, options, names, browser_path)
+    return items[0].data
+
+
+# ---------------------------------------------------------------------------- writing
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, fsync, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(directory: Path):
+    """Serialise manifest updates of concurrent exports into the same folder (lock on the folder itself)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_manifest(out_dir: Path) -> dict:
+    path = Path(out_dir) / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and isinstance(data.get("files"), list):
+            return data
+    except (OSError, ValueError):
+        pass
+    return {"files": []}
+
+
+def write_files(out_dir: Path, items: list[Rendered], version: str = "") -> dict:
+    """Write ``items`` atomically and merge their entries into ``manifest.json``; returns the manifest."""
+    out_dir = Path(out_dir)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    with _locked(out_dir):
+        for item in items:
+            atomic_write(out_dir / item.file, item.data)
+        old = read_manifest(out_dir)
+        ours = {item.file for item in items}
+        kept = [e for e in old["files"] if isinstance(e, dict) and e.get("file") not in ours
+                and (out_dir / str(e.get("file"))).is_file()]
+        fresh = [{**item.entry, "exported_at": now} for item in items]
+        manifest = {"generator": f"fwpulse {version}".strip(), "updated_at": now,
+                    "files": sorted(kept + fresh, key=lambda e: e["file"])}
+        atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return manifest

@@ -1,0 +1,318 @@
+"""Article themes and alt text for exported charts.
+
+A theme never redraws a chart: it takes the figure the chart registry built
+(:func:`fwpulse.dashboard.charts.build`) and updates its layout -- size, fonts, margins, title,
+legend, colours -- and adds the footer line "Source: ... · data as of ... · fwpulse". So the
+dashboard and every export show the same traces from one definition per chart.
+
+:func:`alt_text` writes one sentence about the chart's finding, computed from ``chart.data``
+(exactly the plotted rows): which series is highest at the latest date and by how much.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+FONT_FAMILY = "Liberation Sans, Arial, Helvetica, sans-serif"
+BRAND = "fwpulse"
+STALE_DAYS = 62          # a series whose last point is older than this (vs the newest) is "ended"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    paper: str          # background of the whole image
+    plot: str           # background of the plotting area
+    text: str
+    muted: str          # subtitle, footer, axis titles
+    grid: str
+    axis: str           # axis lines
+    template: str
+
+
+THEMES: dict[str, Theme] = {t.name: t for t in [
+    Theme("article", "#FFFFFF", "#FFFFFF", "#1A1A1A", "#555555", "#E6E6E6", "#8C8C8C", "plotly_white"),
+    Theme("dark", "#111418", "#111418", "#ECECEC", "#A9A9A9", "#2F3439", "#6E757C", "plotly_dark"),
+    Theme("transparent", "rgba(0,0,0,0)", "rgba(0,0,0,0)", "#1A1A1A", "#555555", "rgba(128,128,128,0.28)",
+          "#8C8C8C", "plotly_white"),
+]}
+DEFAULT_THEME = "article"
+
+
+def _strip_tags(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
+
+
+def chart_title(chart) -> str:
+    """The chart's title as the figure shows it (falls back to the registry title)."""
+    fig_title = chart.figure.layout.title.text if chart.figure is not None else None
+    return _strip_tags(fig_title) if fig_title else chart.spec.title
+
+
+def shown_as(chart, options=None) -> str:
+    """What was done to the stored values ('' when nothing), e.g. 'indexed to 100 ...; log scale'."""
+    if options is not None:
+        return options.describe()
+    marker = " · shown "
+    return chart.caption.split(marker, 1)[1] if marker in (chart.caption or "") else ""
+
+
+def footer_text(chart) -> str:
+    sources = "; ".join(chart.sources) if chart.sources else "fwpulse database"
+    as_of = f" · data as of {chart.as_of}" if chart.as_of else ""
+    return f"Source: {sources}{as_of} · {BRAND}"
+
+
+def _wrap(text: str, max_chars: int) -> list[str]:
+    """Greedy wrap at '; ' and ' · ' boundaries so lines stay under ``max_chars`` where possible."""
+    tokens = re.findall(r".+?(?:; | · |$)", text)
+    lines, line = [], ""
+    for tok in tokens:
+        if line and len((line + tok).rstrip()) > max_chars:
+            lines.append(line.rstrip())
+            line = tok
+        else:
+            line += tok
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def base_font_size(width: int) -> int:
+    """Body font in px: 18 at 1200 px wide (readable when an article column scales the image down)."""
+    return int(min(40, max(12, round(width * 0.015))))
+
+
+def _legend_rows(fig: go.Figure, usable_px: float, size: int) -> int:
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    if not names:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        item = len(name) * size * 0.56 + 40 + size  # symbol, gap
+        if used and used + item > usable_px:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows
+
+
+def _category_labels(fig: go.Figure) -> list[str]:
+    """Distinct categorical x labels (bar charts of claims, workloads ...); [] for dates and numbers."""
+    labels: dict[str, None] = {}
+    for trace in fig.data:
+        xs = getattr(trace, "x", None)
+        if xs is None or getattr(trace, "orientation", None) == "h":
+            continue
+        for x in xs:
+            if isinstance(x, str) and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?([ T].*)?", x):
+                labels[x] = None
+    return list(labels)
+
+
+def _x_tick_block(fig: go.Figure, tick_size: int, plot_width: float) -> float:
+    """Pixels the x tick labels take below the axis; long category labels are turned to a fixed angle."""
+    labels = _category_labels(fig)
+    line_h = tick_size * 1.3
+    if not labels:
+        return tick_size * 2.0
+    parts = [_strip_tags(p) for label in labels for p in re.split(r"<br\s*/?>", label)]
+    lines = max(len(re.split(r"<br\s*/?>", label)) for label in labels)
+    longest = max(len(p) for p in parts) * tick_size * 0.56
+    if longest <= plot_width / len(labels) * 0.92:
+        fig.update_xaxes(tickangle=0)
+        return lines * line_h + tick_size * 0.8
+    fig.update_xaxes(tickangle=30)
+    return longest * 0.5 + lines * line_h * 0.87 + tick_size
+
+
+def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: int = 675,
+                options=None) -> go.Figure:
+    """A copy of ``chart.figure`` laid out for publication at ``width`` x ``height`` layout px."""
+    if chart.figure is None:
+        raise ValueError(f"chart {chart.spec.id} has no figure ({chart.empty_reason})")
+    t = THEMES[theme]
+    fig = go.Figure(chart.figure)  # deep copy: the dashboard's cached figure is never touched
+    base = base_font_size(width)
+    small = max(11, base - 3)
+    title_size = round(base * 1.45)
+    subtitle = shown_as(chart, options)
+
+    margin_l, margin_r = round(base * 1.2), round(base * 1.6)
+    usable = width - margin_l - margin_r - 4 * base
+    legend_rows = _legend_rows(fig, usable, base)
+    title_block = 16 + title_size * 1.25 + (base * 1.4 if subtitle else 0)
+    margin_t = round(title_block + legend_rows * base * 1.6 + base * 0.8)
+
+    footer_lines = _wrap(footer_text(chart), max(30, int((width - margin_l - margin_r) / (small * 0.52))))
+    x_title = bool(fig.layout.xaxis.title.text)
+    ticks = _x_tick_block(fig, base - 1, width - margin_l - margin_r - 4 * base)
+    footer_shift = round(ticks + (base * 1.7 if x_title else 0))   # below the tick labels (and x title)
+    margin_b = round(footer_shift + len(footer_lines) * small * 1.35 + base * 0.7)
+
+    fig.update_layout(
+        template=t.template, width=width, height=height, autosize=False,
+        paper_bgcolor=t.paper, plot_bgcolor=t.plot,
+        font={"family": FONT_FAMILY, "size": base, "color": t.text},
+        title={"text": f"<b>{html.escape(chart_title(chart), quote=False)}</b>", "x": 0, "xref": "paper", "xanchor": "left",
+               "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14},
+               "font": {"size": title_size, "color": t.text},
+               "subtitle": {"text": html.escape(subtitle, quote=False), "font": {"size": small + 1, "color": t.muted}}},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                "font": {"size": base, "color": t.text}, "bgcolor": "rgba(0,0,0,0)", "title": {"text": ""},
+                "itemwidth": 30},
+        margin={"l": margin_l, "r": margin_r, "t": margin_t, "b": margin_b, "pad": 4},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+        uniformtext={"minsize": small, "mode": "show"},   # bar labels one legible size
+    )
+    axis = {"gridcolor": t.grid, "linecolor": t.axis, "zerolinecolor": t.grid, "showline": True,
+            "tickfont": {"size": base - 1, "color": t.text}, "title": {"font": {"size": base, "color": t.muted}},
+            "automargin": True}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    # Labels the chart put in the plot (e.g. method-change lines) grow to stay legible.
+    for ann in fig.layout.annotations:
+        size = ann.font.size if ann.font and ann.font.size else None
+        if size is None or size < small:
+            ann.update(font={"size": small})
+        if theme == "dark" and ann.font.color in (None, "black", "#000", "#000000"):
+            ann.update(font={"color": t.muted})
+    if theme == "dark":  # black outlines (e.g. marker edges) vanish on a dark background
+        for trace in fig.data:
+            line = getattr(getattr(trace, "marker", None), "line", None)
+            if line is not None and line.color in ("black", "#000", "#000000"):
+                trace.marker.line.color = t.text
+    fig.add_annotation(text="<br>".join(html.escape(line, quote=False) for line in footer_lines), showarrow=False,
+                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", align="left",
+                       yshift=-footer_shift, font={"size": small, "color": t.muted}, name="fwpulse-footer")
+    return fig
+
+
+# ---------------------------------------------------------------------------- alt text
+
+def _fmt(value: float, mode: str, unit: str = "") -> str:
+    if mode == "share":
+        return f"{value:.1f}%"
+    if mode == "index":
+        return f"{value:,.0f}"
+    if abs(value) >= 1e9:
+        text = f"{value / 1e9:.1f} billion"
+    elif abs(value) >= 1e6:
+        text = f"{value / 1e6:.1f} million"
+    elif abs(value) >= 100 or float(value).is_integer():
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:.3g}"
+    return f"{text} {unit}".strip()
+
+
+def _date(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    try:
+        return str(pd.Timestamp(value).date())
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def _infer_mode(df: pd.DataFrame) -> str:
+    units = set(df["unit"].dropna()) if "unit" in df.columns else set()
+    if units == {"index"}:
+        return "index"
+    if units == {"%"}:
+        return "share"
+    return "absolute"
+
+
+STANDARD_COLUMNS = {"framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
+                    "source_url", "note"}
+
+
+def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: str) -> str:
+    """Bar-type charts (claims, workloads ...): the largest and smallest plotted values, with their labels."""
+    d = df.dropna(subset=["value"])
+    if d.empty:
+        return f"{title}: no plotted values."
+    dims = [c for c in d.columns if c not in STANDARD_COLUMNS
+            and (d[c].dtype == object or pd.api.types.is_string_dtype(d[c]))][:2]
+
+    def describe(row) -> str:
+        extra = ", ".join(_strip_tags(str(row[c])).replace("\n", " ") for c in dims if pd.notna(row[c]))
+        who = names.get(row["framework"], row["framework"])
+        unit = str(row["unit"]) if "unit" in d.columns and pd.notna(row["unit"]) else ""
+        return f"{who}{f' ({extra})' if extra else ''} at {_fmt(float(row['value']), mode, unit)}"
+
+    hi, lo = d.loc[d["value"].idxmax()], d.loc[d["value"].idxmin()]
+    frameworks = ", ".join(names.get(f, f) for f in dict.fromkeys(d["framework"]))
+    if len(d) == 1:
+        return f"{title}: one value, {describe(hi)}."
+    return (f"{title}: {len(d)} values for {frameworks}; the largest is {describe(hi)}, "
+            f"the smallest {describe(lo)}.")
+
+
+def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
+    """One sentence on the chart's finding from the plotted data (leader at the latest date, by how much)."""
+    title = chart_title(chart)
+    df = chart.data
+    names = names or {}
+    if df is None or df.empty or "value" not in df.columns or "framework" not in df.columns:
+        n = 0 if df is None else len(df)
+        return f"{title}: a chart of {n} plotted values{f' up to {chart.as_of}' if chart.as_of else ''}."
+    mode = options.mode if options is not None else _infer_mode(df)
+    if not getattr(chart.spec, "time_series", True):
+        return _alt_categorical(title, df, names, "absolute")  # ChartOptions' modes apply to time series only
+    d = df
+    if "metric" in d.columns:  # the chart's own series, not extra markers (e.g. an article's figures)
+        primary = next((m for m in chart.spec.metrics if m in set(d["metric"])), None)
+        if primary is not None:
+            d = d[d["metric"] == primary]
+    d = d.dropna(subset=["value"])
+    if d.empty:
+        return f"{title}: no plotted values."
+    has_date = "date" in d.columns and d["date"].notna().any()
+    if has_date:
+        d = d.assign(at_=pd.to_datetime(d["date"])).sort_values("at_", kind="stable")
+    last = d.groupby("framework", sort=False).tail(1)
+    label = lambda fid: names.get(fid, fid)  # noqa: E731
+    unit = str(last["unit"].iloc[0]) if "unit" in last.columns and last["unit"].nunique() == 1 else ""
+    ended = []
+    if has_date:
+        newest = last["at_"].max()
+        current = last[last["at_"] >= newest - pd.Timedelta(days=STALE_DAYS)]
+        ended = [f"{label(r.framework)}'s series ends {_date(r.at_)}" for r in last.itertuples()
+                 if r.at_ < newest - pd.Timedelta(days=STALE_DAYS)]
+        when = _date(newest)
+    else:
+        current, when = last, _date(chart.as_of)
+    current = current.sort_values("value", ascending=False, kind="stable")
+    lead = current.iloc[0]
+    at = f" ({when})" if when else ""
+    tail = f" ({'; '.join(ended)})" if ended else ""
+    if len(current) == 1:
+        others = "" if len(last) == 1 else " of the series still current"
+        return (f"{title}: {label(lead.framework)} stands at {_fmt(lead.value, mode, unit)} at the latest date{at}"
+                f"{' (the only framework shown)' if len(last) == 1 else others}{tail}.")
+    second = current.iloc[1]
+    a, b = float(lead.value), float(second.value)
+    if mode == "share":
+        gap = f"{a - b:.1f} percentage points ahead of {label(second.framework)} ({_fmt(b, mode)})"
+        return (f"{title}: {label(lead.framework)} has the largest share of the selected frameworks' total at the "
+                f"latest date{at}, {_fmt(a, mode)}, {gap}{tail}.")
+    if mode == "index":
+        growth = f"{a / 100:,.1f} times its first value" if a >= 100 else f"{100 - a:.0f}% below its first value"
+        return (f"{title}: indexed to 100 at each series' first point, {label(lead.framework)} is highest at the "
+                f"latest date{at} at {_fmt(a, mode)} ({growth}), against {_fmt(b, mode)} for "
+                f"{label(second.framework)}{tail}.")
+    if b > 0 and a / b >= 1.5:
+        by = f"{a / b:.1f} times {label(second.framework)}'s {_fmt(b, mode, unit)}"
+    elif b > 0:
+        by = f"{(a / b - 1) * 100:.0f}% more than {label(second.framework)}'s {_fmt(b, mode, unit)}"
+    else:
+        by = f"ahead of {label(second.framework)} at {_fmt(b, mode, unit)}"
+    return f"{title}: {label(lead.framework)} leads at the latest date{at} with {_fmt(a, mode, unit)}, {by}{tail}."
+

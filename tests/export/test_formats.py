@@ -1,0 +1,167 @@
+"""`fwpulse export --all` in every format, once per module (one Chromium for all images), checked per chart.
+
+Parametrized over the chart registry, so every chart added to ``charts.CHARTS`` is covered: a chart with
+data on the bundled snapshot must come out in every format; an empty one must be skipped with one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+
+import pandas as pd
+import pytest
+from PIL import Image, ImageStat
+
+from fwpulse.dashboard import charts
+from tests.export.conftest import build_all, needs_chromium, run_export
+
+pytestmark = [needs_chromium, pytest.mark.browser]
+
+WIDTH, HEIGHT, SCALE = 1000, 560, 2
+FORMATS = ("png", "svg", "pdf", "html", "csv")
+CHART_IDS = list(charts.CHARTS)
+
+
+@pytest.fixture(scope="module")
+def exported(module_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("export-all")
+    res = run_export("--all", "--format", ",".join(FORMATS), "--size", f"{WIDTH}x{HEIGHT}", "--scale", str(SCALE),
+                     "--out", str(out), db=module_db)
+    assert res.returncode == 0, res.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {"out": out, "res": res, "manifest": manifest, "built": build_all(module_db),
+            "entries": {e["file"]: e for e in manifest["files"]}}
+
+
+def _chart_or_skipped(exported, chart_id):
+    """The in-process chart when it has data; else assert the export skipped it in one line and wrote nothing."""
+    chart = exported["built"][chart_id]
+    if chart.figure is None:
+        lines = [ln for ln in exported["res"].stderr.splitlines() if ln.startswith(f"skipped {chart_id}:")]
+        assert len(lines) == 1 and chart.spec.fill_hint in lines[0], exported["res"].stderr
+        assert not list(exported["out"].glob(f"{chart_id}.*")), f"empty chart {chart_id} left files"
+        return None
+    return chart
+
+
+def test_at_least_one_chart_has_data(exported):
+    assert any(c.figure is not None for c in exported["built"].values())
+    assert "exported" in exported["res"].stdout
+
+
+@pytest.mark.parametrize("chart_id", CHART_IDS)
+def test_every_format_and_alt_text_written(exported, chart_id):
+    chart = _chart_or_skipped(exported, chart_id)
+    if chart is None:
+        return
+    for fmt in FORMATS:
+        path = exported["out"] / f"{chart_id}.{fmt}"
+        assert path.is_file() and path.stat().st_size > 0, path
+    alt = (exported["out"] / f"{chart_id}.alt.txt").read_text().strip()
+    assert alt.count("\n") == 0 and alt.endswith(".") and len(alt) > 40
+    assert exported["entries"][f"{chart_id}.png"]["alt_text"] == alt
+
+
+@pytest.mark.parametrize("chart_id", CHART_IDS)
+def test_png_has_requested_pixels_and_is_not_blank(exported, chart_id):
+    if _chart_or_skipped(exported, chart_id) is None:
+        return
+    img = Image.open(exported["out"] / f"{chart_id}.png")
+    assert img.size == (WIDTH * SCALE, HEIGHT * SCALE)
+    stat = ImageStat.Stat(img.convert("L"))
+    assert stat.stddev[0] > 10, "PNG looks blank"
+    # ink somewhere in the plotting area, not only in title/footer
+    h = img.size[1]
+    inner = img.convert("L").crop((img.size[0] // 5, h // 4, img.size[0] * 4 // 5, h * 3 // 4))
+    assert ImageStat.Stat(inner).stddev[0] > 5
+
+
+def _svg_text(svg: str) -> str:
+    return re.sub(r"\s+", " ", " ".join(re.findall(r">([^<>]+)<", svg))).replace("&#39;", "'").replace("&amp;", "&")
+
+
+@pytest.mark.parametrize("chart_id", CHART_IDS)
+def test_svg_contains_title_and_footer(exported, chart_id):
+    chart = _chart_or_skipped(exported, chart_id)
+    if chart is None:
+        return
+    text = _svg_text((exported["out"] / f"{chart_id}.svg").read_text())
+    entry = exported["entries"][f"{chart_id}.svg"]
+    assert entry["title"] in text
+    assert "Source: " in text and f"data as of {chart.as_of}" in text and "fwpulse" in text
+    for source in chart.sources:
+        assert source in text
+
+
+@pytest.mark.parametrize("chart_id", CHART_IDS)
+def test_pdf_opens_with_one_page(exported, chart_id):
+    if _chart_or_skipped(exported, chart_id) is None:
+        return
+    from pypdf import PdfReader
+
+    reader = PdfReader(exported["out"] / f"{chart_id}.pdf")
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) > 100 and float(box.height) > 50
+
+
+@pytest.mark.parametrize("chart_id", CHART_IDS)
+def test_html_is_self_contained(exported, chart_id):
+    chart = _chart_or_skipped(exported, chart_id)
+    if chart is None:
+        return
+    page = (exported["out"] / f"{chart_id}.html").read_text()
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", page, re.I), "external script in HTML"
+    assert "Plotly.newPlot" in page and f'id="fwpulse-{chart_id}"' in page
+    assert len(page) > 1_000_000  # plotly.js inlined
+    assert json.dumps(chart.spec.title)[1:-1] in page or chart.spec.title in page
+
+
+@pytest.mark.parametrize("chart_id", CHART_IDS)
+def test_csv_equals_plotted_data(exported, chart_id):
+    chart = _chart_or_skipped(exported, chart_id)
+    if chart is None:
+        return
+    raw = (exported["out"] / f"{chart_id}.csv").read_text()
+    got = pd.read_csv(io.StringIO(raw), keep_default_na=False, na_values=[""])
+    want = chart.data.reset_index(drop=True)
+    units = want["unit"].dropna().unique() if "unit" in want.columns else []
+    if len(units) == 1:
+        assert f"value ({units[0]})" in got.columns, list(got.columns)  # the unit is in the header
+        got = got.rename(columns={f"value ({units[0]})": "value"})
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want)
+    for col in want.columns:
+        w = want[col]
+        if pd.api.types.is_datetime64_any_dtype(w):
+            assert list(got[col].astype(str)) == list(w.dt.strftime("%Y-%m-%d")), col
+        elif pd.api.types.is_numeric_dtype(w) and not pd.api.types.is_bool_dtype(w):
+            pd.testing.assert_series_equal(got[col].astype(float), w.astype(float), check_names=False, rtol=1e-12)
+        else:
+            expected = ["" if pd.isna(v) else str(v) for v in w]
+            actual = ["" if pd.isna(v) else str(v) for v in got[col]]
+            assert actual == expected, col
+
+
+def test_manifest_entries_match_files(exported):
+    out, manifest = exported["out"], exported["manifest"]
+    on_disk = {p.name for p in out.iterdir() if p.name != "manifest.json"}
+    assert {e["file"] for e in manifest["files"]} == on_disk
+    assert not [n for n in on_disk if n.startswith(".")], "temporary files left behind"
+    for e in manifest["files"]:
+        data = (out / e["file"]).read_bytes()
+        assert e["sha256"] == hashlib.sha256(data).hexdigest(), e["file"]
+        assert e["bytes"] == len(data)
+        chart = exported["built"][e["chart"]]
+        assert e["sources"] == chart.sources and e["data_as_of"] == str(chart.as_of)
+        assert e["frameworks"] and set(e["frameworks"]) <= set(chart.data["framework"])
+        if e["format"] in ("png", "svg", "pdf"):
+            assert (e["width"], e["height"], e["scale"], e["theme"]) == (WIDTH, HEIGHT, SCALE, "article")
+        if e["format"] == "png":
+            assert e["pixels"] == [WIDTH * SCALE, HEIGHT * SCALE]
+        if "date" in chart.data.columns:
+            dates = pd.to_datetime(chart.data["date"])
+            assert e["date_range"] == {"from": str(dates.min().date()), "to": str(dates.max().date())}
