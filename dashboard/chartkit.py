@@ -92,16 +92,17 @@ def release_markers(fig: go.Figure, plotted: pd.DataFrame, events: pd.DataFrame,
     """Mark releases on each framework's line (hover names the release); returns the marker rows.
 
     A release's y is the line's value interpolated at the release date; releases outside the
-    plotted line's dates are skipped. With ``major_only`` and some releases flagged major, only
-    those are drawn (a minor release every few weeks would hide the line).
+    plotted line's dates are skipped. With ``major_only``, a framework's major releases are drawn
+    when it has any flagged, else its x.y.0 releases (a patch every few weeks would hide the line).
     """
     if events is None or events.empty or plotted.empty:
         return pd.DataFrame(columns=DATA_COLUMNS)
-    ev = events
-    if major_only and "is_major" in ev.columns and ev["is_major"].fillna(False).astype(bool).any():
-        ev = ev[ev["is_major"].fillna(False).astype(bool)]
     rows = []
-    for fid, g in ev.groupby("framework", sort=False):
+    for fid, g in events.groupby("framework", sort=False):
+        if major_only:
+            major = g["is_major"].fillna(False).astype(bool) if "is_major" in g.columns else g["label"].isna()
+            minor = g["label"].astype(str).str.contains(r"\d+\.\d+\.0$|\d+\.\d+$", regex=True)
+            g = g[major] if major.any() else (g[minor] if minor.any() else g)
         line = plotted[plotted["framework"] == fid].sort_values("date")
         if line.empty:
             continue

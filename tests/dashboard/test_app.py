@@ -59,16 +59,20 @@ def test_empty_database_shows_how_to_fill(empty_db):
 
 
 def _data_health_script():
-    from fwpulse.dashboard.views import data_health
+    from fwpulse.dashboard.views import common, data_health
 
+    common.begin_run()
+    common.controls()
     data_health.render()
 
 
 def test_data_health_lists_runs(snapshot_db):
     at = AppTest.from_function(_data_health_script, default_timeout=60).run()
     assert not at.exception
-    table = at.dataframe[0].value
-    assert table["source"].tolist() == ["snapshot"] and table["status"].tolist() == ["ok"]
+    ledger = at.dataframe[-1].value
+    assert ledger["source"].tolist() == ["snapshot"] and ledger["status"].tolist() == ["ok"]
+    fresh = at.dataframe[0].value
+    assert fresh["verdict"].tolist() == ["bundled offline dataset (static)"]
 
 
 def test_data_health_on_empty_db(empty_db):

@@ -47,11 +47,60 @@ def test_bad_options_are_refused():
         charts.ChartOptions(mode="percent")
 
 
-@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
-def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id):
+# Charts the bundled snapshot cannot fill (live-only sources, benchmarks).
+EMPTY_ON_SNAPSHOT = {"github-watchers", "github-issues-flow", "stackoverflow-questions-monthly",
+                     "stackoverflow-questions-share", "stackoverflow-questions-total", "trends-interest",
+                     "pypi-downloads-daily", "citations-yearly", "citations-total", "speed-step-time", "speed-ratios"}
+
+
+def _plotted_points(chart) -> int:
+    n = 0
+    for t in chart.figure.data:
+        if t.y is not None and any(v is not None for v in t.y):
+            n += len(t.y)
+    return n
+
+
+def _build(chart_id, options=charts.ChartOptions()):
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        chart = charts.build(con, chart_id, charts.ChartOptions(), load_registry(settings.config_path))
+        return charts.build(con, chart_id, options, load_registry(settings.config_path))
+
+
+@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
+def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id):
+    chart = _build(chart_id)
+    if chart_id in EMPTY_ON_SNAPSHOT:
+        assert chart.figure is None and chart.empty_reason and chart.data.empty
+        return
     assert chart.figure is not None and chart.caption.startswith("Source: ")
-    plotted = sum(len(t.y) for t in chart.figure.data if t.y is not None and any(v is not None for v in t.y))
-    assert plotted == len(chart.data)
+    assert chart.sources and chart.as_of is not None
+    if charts.CHARTS[chart_id].time_series:
+        assert _plotted_points(chart) == len(chart.data)
+
+
+@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
+def test_every_chart_draws_with_every_source_filled(filled_db, chart_id):
+    chart = _build(chart_id)
+    assert chart.figure is not None and chart.figure.data, chart.empty_reason
+    assert chart.caption.startswith("Source: ") and chart.sources and chart.as_of is not None
+    if charts.CHARTS[chart_id].time_series:
+        assert _plotted_points(chart) == len(chart.data)
+        indexed = _build(chart_id, charts.ChartOptions(mode="index", log=True, smoothing=3, align=True))
+        assert indexed.figure.layout.yaxis.type == "log"
+
+
+@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
+def test_every_chart_is_empty_not_broken_on_an_empty_database(empty_db, chart_id):
+    chart = _build(chart_id)
+    assert chart.figure is None and chart.empty_reason
+
+
+def test_registry_entries_are_complete():
+    views = {"overview", "github", "community", "search-interest", "adoption", "speed", "article-check"}
+    for cid, spec in charts.CHARTS.items():
+        assert spec.id == cid and spec.title and spec.fill_hint
+        assert spec.view in views, cid
+        if not spec.time_series:
+            assert spec.query is not None, cid
+    assert {s.view for s in charts.CHARTS.values()} == views

@@ -1,0 +1,135 @@
+"""A database with every source filled: the bundled snapshot plus TEST DATA for the live-only metrics.
+
+The extra rows are written through ``store.record_run`` exactly as collectors write them (same
+metric ids, method formats, run ledger details), with realistic magnitudes, and labelled
+``source = "test fixture (not real data)"`` so nobody mistakes them for measurements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fwpulse.data import db, store
+from fwpulse.data.store import Observation, RunRecord
+
+FIXTURE = "test fixture (not real data)"
+MAIN = ("pytorch", "tensorflow", "keras", "jax")
+
+
+def _months(start: dt.date, n: int) -> list[dt.date]:
+    out, y, m = [], start.year, start.month
+    for _ in range(n):
+        out.append(dt.date(y, m, 1))
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    return out
+
+
+def _obs(fid, metric, date, value, method, url=None):
+    return Observation(fid, metric, date, float(value), FIXTURE, method, url)
+
+
+def live_observations() -> dict[str, list[Observation]]:
+    months = _months(dt.date(2023, 1, 1), 46)           # 2023-01 .. 2026-10
+    today = dt.date(2026, 11, 20)
+    base = {"pytorch": 1.0, "tensorflow": 0.8, "keras": 0.3, "jax": 0.25}
+    gh, so, tr, py, ci = [], [], [], [], []
+    for fid, k in base.items():
+        gh.append(_obs(fid, "github.watchers", today, round(3200 * k), "REST subscribers_count"))
+        gh.append(_obs(fid, "github.open_issues", today, round(9000 * k), "REST open_issues_count minus open PRs (search API)"))
+        gh.append(_obs(fid, "github.open_prs", today, round(4000 * k), "search API is:pr is:open"))
+        gh.append(_obs(fid, "github.open_issues_incl_prs", today, round(13000 * k), "REST open_issues_count (includes PRs)"))
+        gh.append(_obs(fid, "github.closed_issues", today, round(40000 * k), "search API is:issue is:closed"))
+        for i, m in enumerate(months):
+            gh.append(_obs(fid, "github.issues_opened", m, round(900 * k + 10 * i), "search API created: window"))
+            gh.append(_obs(fid, "github.issues_closed", m, round(850 * k + 12 * i), "search API closed: window"))
+            so.append(_obs(fid, "stackoverflow.questions_monthly", m, round(1500 * k * (1 - i / 80)),
+                           "/questions filter=total fromdate..todate"))
+            so.append(_obs(fid, "stackoverflow.questions_share", m, round(0.9 * k * (1 + i / 60), 4),
+                           "questions_monthly / all questions that month x 100"))
+        so.append(_obs(fid, "stackoverflow.questions_total", today, round(90000 * k), "/tags/{tags}/info count"))
+        # Trends: two batches around the anchor 'Python' (as the collector writes the method).
+        batch, scale = (1, 1.0) if fid in ("pytorch", "tensorflow", "keras") else (2, 0.8123)
+        term = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "keras": "Keras", "jax": "JAX"}[fid]
+        for w in range(0, 150, 7):
+            d = dt.date(2024, 1, 7) + dt.timedelta(days=w)
+            raw = round(60 * k + (w % 21) / 3)
+            tr.append(_obs(fid, "trends.interest", d, raw * scale,
+                           f"interest_over_time for {term!r}, today 5-y, batch {batch} of 2 with anchor 'Python' "
+                           f"x{scale:.4f} (raw {raw})"))
+        for d in range(60):
+            day = dt.date(2026, 9, 1) + dt.timedelta(days=d)
+            py.append(_obs(fid, "pypi.downloads_daily", day, round(2_500_000 * k + 1000 * (d % 7)), "pypistats overall mirrors=false"))
+        if fid in ("pytorch", "tensorflow"):
+            for y in range(2017, 2027):
+                ci.append(_obs(fid, "citations.yearly", dt.date(y, 1, 1), round(3000 * k * (y - 2015)),
+                               "OpenAlex counts_by_year"))
+            ci.append(_obs(fid, "citations.total", today, round(60000 * k), "OpenAlex cited_by_count"))
+    return {"github": gh, "stackoverflow": so, "trends": tr, "pypi": py, "citations": ci}
+
+
+def bench_rows() -> list[dict]:
+    rows = []
+    fp = {"cpu": "Test CPU (fixture)", "threads": 2, "versions": {"torch": "2.13.0", "jax": "0.7.0"}, "git_rev": "abc123"}
+
+    def row(workload, variant, contender, framework, mode, p50, ratio, lo, hi, verdict, **over):
+        r = dict(bench_run_id="fixture-run-1", suite="smoke", workload=workload, workload_label=f"{workload} fixture",
+                 variant=variant, contender=contender, framework=framework, backend=framework, api="native", mode=mode,
+                 tier="defaults", precision="fp32", device="cpu", device_name="Test CPU (fixture)", batch_size=128,
+                 status="ok", step_ms_p50=p50, step_ms_p90=p50 * 1.1, step_ms_p99=p50 * 1.2, samples_per_s=128000 / p50 if p50 else None,
+                 cv=0.02, n_repeats=5, n_steps=50, first_step_s=0.4, compile_s=0.0, n_compiles=1 if mode != "eager" else 0,
+                 baseline="torch-eager", ratio=ratio, ratio_ci_low=lo, ratio_ci_high=hi, verdict=verdict, loss_first=2.3,
+                 loss_last=1.9, loss_ok=True, fingerprint=fp, method="median of 5 blocks of 50 steps (fixture)",
+                 measured_at="2026-11-24T12:00:00")
+        r.update(over)
+        return r
+
+    rows.append(row("W1", "train b128", "torch-eager", "pytorch", "eager", 10.0, 1.0, 1.0, 1.0, None))
+    rows.append(row("W1", "train b128", "torch-compile", "pytorch", "compile", 8.0, 0.8, 0.76, 0.84, "faster"))
+    rows.append(row("W1", "train b128", "jax-jit", "jax", "xla", 10.2, 1.02, 0.98, 1.06, "same within ±5%"))
+    rows.append(row("W1", "train b128", "tf-function", "tensorflow", "graph", 12.5, 1.25, 1.2, 1.3, "slower"))
+    rows.append(row("W3", "variable", "torch-eager", "pytorch", "eager", 20.0, 1.0, 1.0, 1.0, None))
+    rows.append(row("W3", "variable", "torch-compile", "pytorch", "compile", 35.0, 1.75, 1.6, 1.9, "slower",
+                    n_compiles=8))
+    rows.append(row("W3", "variable", "tf-xla", "tensorflow", "xla", 1.0, None, None, None, None, status="not_available",
+                    step_ms_p50=None, step_ms_p90=None, step_ms_p99=None, reason="No module named 'tensorflow' (fixture)"))
+    return rows
+
+
+def fill(path: Path) -> None:
+    collected = dt.datetime(2026, 11, 20, 6, 0)
+    with db.writing(path) as con:
+        for source, obs in live_observations().items():
+            details = {"frameworks": list(MAIN), "backfill": True}
+            if source == "github":
+                details.update(mode="graphql", rate_limit={"cost": 1, "remaining": 4987, "resetAt": "2026-11-20T07:00:00Z"})
+            if source == "stackoverflow":
+                details.update(quota_remaining=251, quota_max=300, api_calls=49)
+            store.record_run(con, RunRecord(source, collected, collected + dt.timedelta(seconds=30), "ok", 12,
+                                            details=details), obs, collected_at=collected)
+        store.record_run(con, RunRecord("trends", collected + dt.timedelta(days=1), collected + dt.timedelta(days=1),
+                                        "skipped", 3, error="HTTP 429 Too Many Requests from trends.google.com",
+                                        retry_after=collected + dt.timedelta(days=1, hours=1)))
+        from fwpulse.data import bench_store
+        bench_store.write_results(con, bench_rows())
+
+
+@pytest.fixture(scope="session")
+def filled_db_template(snapshot_db_template, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("filled") / "fwpulse.duckdb"
+    shutil.copy(snapshot_db_template, path)
+    fill(path)
+    return path
+
+
+@pytest.fixture
+def filled_db(filled_db_template, tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "filled.duckdb"
+    shutil.copy(filled_db_template, path)
+    monkeypatch.setenv("FWPULSE_DB", str(path))
+    return path

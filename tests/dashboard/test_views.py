@@ -1,0 +1,251 @@
+"""Every view through AppTest: bundled snapshot, empty database, and a database with every source filled.
+
+Each view runs in a script that does what app.py does (draw the shared sidebar controls, then the
+page), because AppTest cannot switch between st.navigation's function pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+VIEWS = ["overview", "github", "community", "search_interest", "adoption", "speed", "article_check", "data_health"]
+
+# Charts each view draws: on the bundled snapshot, and with every source filled.
+SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 1, "search_interest": 0, "adoption": 1, "speed": 0,
+                   "article_check": 1, "data_health": 0}
+FILLED_CHARTS = {"overview": 3, "github": 7, "community": 4, "search_interest": 1, "adoption": 4, "speed": 2,
+                 "article_check": 1, "data_health": 0}
+
+
+def _view_script(view: str) -> None:
+    import importlib
+
+    from fwpulse.dashboard.views import common
+
+    module = importlib.import_module(f"fwpulse.dashboard.views.{view}")
+    common.begin_run()
+    common.controls()
+    module.render()
+
+
+def run_view(view: str, **query) -> AppTest:
+    at = AppTest.from_function(_view_script, args=(view,), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _decode(obj):
+    """Plotly JSON stores numeric arrays as {"dtype", "bdata"} (base64): turn them back into lists."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
+            return arr.reshape(obj["shape"]).tolist() if "shape" in obj and isinstance(obj["shape"], list) else arr.tolist()
+        return {k: _decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    return obj
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [_decode(json.loads(c.proto.spec)) for c in at.get("plotly_chart")]
+
+
+def trace_names(at: AppTest) -> set[str]:
+    return {t.get("name") for f in figures(at) for t in f["data"]}
+
+
+def infos(at: AppTest) -> str:
+    return " ".join(i.value for i in at.info)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_view_on_bundled_snapshot(snapshot_db, view):
+    at = run_view(view)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert len(at.get("plotly_chart")) == SNAPSHOT_CHARTS[view]
+    for fig in figures(at):
+        assert fig["data"], "a chart without traces"
+    # Whatever is not in the snapshot is announced with the command that fills it.
+    missing = {"github": "fwpulse refresh --source github", "community": "fwpulse refresh --source stackoverflow",
+               "search_interest": "fwpulse refresh --source trends", "adoption": "fwpulse refresh --source citations",
+               "speed": "fwpulse bench --suite smoke", "article_check": "fwpulse bench --suite smoke",
+               "data_health": "fwpulse refresh --source stackoverflow"}
+    if view in missing:
+        assert missing[view] in infos(at)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_view_on_empty_database(empty_db, view):
+    at = run_view(view)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert len(at.get("plotly_chart")) == 0
+    assert "fwpulse " in infos(at)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_view_with_every_source_filled(filled_db, view):
+    at = run_view(view)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert len(at.get("plotly_chart")) == FILLED_CHARTS[view]
+    assert not [i.value for i in at.info if "No " in i.value and "data yet" in i.value]
+    for fig in figures(at):
+        assert fig["data"]
+
+
+# ------------------------------------------------------------------------------- controls change the plotted data
+
+def _first_chart(at: AppTest) -> dict:
+    return figures(at)[0]
+
+
+def test_log_scale_control_changes_axis_type_and_url(snapshot_db):
+    at = run_view("github")
+    assert _first_chart(at)["layout"]["yaxis"].get("type") in (None, "linear", "-")
+    at.radio(key="scale").set_value("log").run()
+    assert not at.exception
+    assert all(f["layout"]["yaxis"]["type"] == "log" for f in figures(at))
+    assert at.query_params["scale"] in ("log", ["log"])
+
+
+def test_index_mode_starts_every_line_at_100(snapshot_db):
+    at = run_view("overview")
+    at.radio(key="mode").set_value("index").run()
+    assert not at.exception
+    stars = _first_chart(at)
+    lines = [t for t in stars["data"] if t.get("mode") == "lines"]
+    assert len(lines) == 4
+    assert all(t["y"][0] == pytest.approx(100.0) for t in lines)
+    assert "index" in stars["layout"]["yaxis"]["title"]["text"]
+
+
+def test_share_mode_sums_to_100(filled_db):
+    at = run_view("community", mode="share")
+    fig = _first_chart(at)
+    lines = [t for t in fig["data"] if t.get("mode") == "lines"]
+    assert len(lines) == 4
+    first_month = sum(t["y"][0] for t in lines)
+    assert first_month == pytest.approx(100.0)
+
+
+def test_framework_control_changes_traces(filled_db):
+    at = run_view("community")
+    assert {"PyTorch", "JAX"} <= trace_names(at)
+    at.multiselect(key="frameworks").set_value(["jax", "keras"]).run()
+    assert not at.exception
+    assert "PyTorch" not in trace_names(at) and {"JAX", "Keras"} <= trace_names(at)
+    assert at.query_params["fw"] in ("jax,keras", ["jax,keras"])
+
+
+def test_date_range_alignment_and_smoothing_change_the_data(snapshot_db):
+    at = run_view("overview")
+    full = [t for t in _first_chart(at)["data"] if t["name"] == "PyTorch"][0]
+    at = run_view("overview", **{"from": "2024-01-01", "to": "2024-12-31"})
+    cut = [t for t in _first_chart(at)["data"] if t["name"] == "PyTorch"][0]
+    assert len(cut["x"]) < len(full["x"]) and min(cut["x"]) >= "2024-01-01" and max(cut["x"]) <= "2024-12-31"
+    assert at.query_params["from"] in ("2024-01-01", ["2024-01-01"])
+    aligned = [t for t in _first_chart(run_view("overview", align="1"))["data"] if t["name"] == "PyTorch"][0]
+    assert aligned["x"][0] == 0 and isinstance(aligned["x"][-1], float)
+    smooth = [t for t in _first_chart(run_view("overview", smooth="3"))["data"] if t["name"] == "PyTorch"][0]
+    assert smooth["y"] != full["y"] and len(smooth["y"]) == len(full["y"])
+
+
+def test_bad_query_values_are_ignored_not_fatal(snapshot_db):
+    at = run_view("overview", fw="nope,,PYTORCH", mode="percent", scale="huge", smooth="abc", align="maybe",
+                  **{"from": "yesterday", "to": "2019-13-45"})
+    assert not at.exception and not at.error
+    assert at.multiselect(key="frameworks").value == ["pytorch"]
+    assert at.radio(key="mode").value == "absolute" and at.radio(key="scale").value == "linear"
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_shared_link_restores_every_control(snapshot_db):
+    at = run_view("adoption", fw="jax,pytorch", scale="log", mode="index", align="1", smooth="4",
+                  **{"from": "2021-01-01"})
+    assert at.multiselect(key="frameworks").value == ["jax", "pytorch"]
+    assert at.radio(key="scale").value == "log" and at.radio(key="mode").value == "index"
+    assert at.toggle(key="align").value is True and at.select_slider(key="smoothing").value == 4
+    fig = _first_chart(at)
+    assert fig["layout"]["yaxis"]["type"] == "log" and {t["name"] for t in fig["data"]} == {"PyTorch", "JAX"}
+
+
+# ------------------------------------------------------------------------------- view specifics
+
+def test_overview_cards_show_change_and_as_of(snapshot_db):
+    at = run_view("overview")
+    captions = [c.value for c in at.caption]
+    assert any("30 d: +" in c and "365 d: +" in c and "as of 2026-08-01" in c for c in captions)
+    assert "fwpulse refresh --source stackoverflow" in " ".join(captions)
+    assert len([m for m in at.metric if m.label == "Open issues incl. PRs"]) == 4
+
+
+def test_github_view_explains_issue_count_trap_and_marks_releases(snapshot_db):
+    at = run_view("github")
+    text = " ".join(m.value for m in at.markdown)
+    assert "open_issues_count" in text and "pull requests" in text
+    names = trace_names(at)
+    assert "Keras releases" in names and "JAX releases" in names
+    assert any("open issues incl. PRs" in (n or "") for n in names)
+
+
+def test_search_interest_shows_the_anchor_scale(filled_db):
+    at = run_view("search_interest")
+    table = at.dataframe[0].value
+    jax = table[table["framework"] == "JAX"].iloc[0]
+    assert jax["anchor"] == "Python" and jax["scale"] == pytest.approx(0.8123)
+    assert jax["rescaled (newest)"] == pytest.approx(jax["raw (newest)"] * 0.8123)
+    assert any("anchor term 'Python'" in c.value for c in at.caption)
+
+
+def test_speed_view_ratios_cis_w3_and_fingerprint(filled_db):
+    at = run_view("speed")
+    step, ratio = figures(at)
+    assert step["data"][0]["error_y"]["array"]
+    pt = [t for t in ratio["data"] if t["name"] == "PyTorch"][0]
+    assert "star" in pt["marker"]["symbol"] and pt["error_y"]["array"]
+    table = at.dataframe[0].value
+    assert set(table["verdict"].dropna()) >= {"faster", "slower", "same within ±5%"}
+    assert "yes (W3)" in set(table["dynamic shapes"])
+    assert at.expander and "run fixture- · smoke · cpu Test CPU (fixture)" in at.expander[0].label
+    assert "Test CPU (fixture)" in str(at.json[0].value)
+    assert "tf-xla (not_available" in " ".join(c.value for c in at.caption)
+
+
+def test_article_check_then_vs_now(snapshot_db):
+    at = run_view("article_check")
+    table = at.dataframe[0].value
+    tf = table[(table["claim"] == "GitHub forks") & (table["framework"] == "TensorFlow")].iloc[0]
+    assert tf["then (2020 article)"] == "82,000" and tf["now"] and tf["then source"].startswith("https://www.iflexion.com")
+    so = table[(table["claim"] == "Stack Overflow questions") & (table["framework"] == "Keras")].iloc[0]
+    assert so["then (2020 article)"] == "31,000" and "fwpulse refresh --source stackoverflow" in so["comment"]
+    assert "Not measured yet: run `fwpulse bench --suite smoke`" in infos(at)
+
+
+def test_article_check_speed_claim_uses_bench_verdicts(filled_db):
+    at = run_view("article_check")
+    text = " ".join(m.value for m in at.markdown)
+    assert "1 faster" in text and "1 same within ±5%" in text and "Test CPU (fixture)" in text
+    table = at.dataframe[0].value
+    so = table[(table["claim"] == "Stack Overflow questions") & (table["framework"] == "Keras")].iloc[0]
+    assert so["now"] == "27,000"
+
+
+def test_data_health_plain_words_and_budgets(filled_db):
+    at = run_view("data_health")
+    fresh, budgets, ledger = (d.value for d in at.dataframe)
+    assert set(fresh["source"]) >= {"snapshot", "github", "trends"}
+    gh = budgets[budgets["source"] == "github"].iloc[0]
+    assert "4987 points left" in gh["budget"]
+    assert "251 of 300" in budgets[budgets["source"] == "stackoverflow"].iloc[0]["budget"]
+    warn = " ".join(w.value for w in at.warning)
+    assert "rate limit ran out" in warn and "Retry after" in warn
+    assert ledger["status"].tolist()[0] == "skipped"
