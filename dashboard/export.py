@@ -26,6 +26,7 @@ import hashlib
 import html
 import io
 import json
+import logging
 import os
 import re
 import tempfile
@@ -192,6 +193,14 @@ def _run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
+def _quiet_browser_logs() -> None:
+    """kaleido/choreographer log to the root logger (stderr by default); keep our errors one line unless -v."""
+    if logging.getLogger("fwpulse").isEnabledFor(logging.DEBUG):
+        return
+    for name in ("choreographer", "kaleido", "logistro", "browser_proc"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path: str | None,
                   tabs: int = 2) -> list[bytes]:
     """Images for ``jobs`` = [(figure, format, width, height, scale)], all from ONE Chromium process."""
@@ -204,6 +213,7 @@ def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path:
     except ImportError:
         raise ExportError("static export needs kaleido >= 1: pip install -c constraints.txt -e '.[export]'") from None
     os.environ["BROWSER_PATH"] = browser  # choreographer's own lookup agrees with ours
+    _quiet_browser_logs()
 
     async def main() -> list[bytes]:
         async with kaleido.Kaleido(path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False,
@@ -219,7 +229,7 @@ def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path:
     except ExportError:
         raise
     except Exception as exc:  # the browser died, timed out, or refused to start
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = next((str(a).strip().splitlines()[0] for a in exc.args if str(a).strip()), type(exc).__name__)
         raise ExportError(f"static image export with {browser} failed: {first} "
                           "(check that BROWSER_PATH is a working Chromium)") from None
 

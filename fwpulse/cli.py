@@ -256,13 +256,17 @@ def export(chart: Optional[list[str]] = typer.Option(None, "--chart", "-c", help
     ready = [c for c in built if c.figure is not None]
     if not ready:
         raise _fail("no chart has data to export with these options", EXIT_FAILED)
+    created = not out.expanduser().exists()
     try:
         out_dir = ex.check_out_dir(out)  # only now: a run that fails earlier leaves no trace
         items = ex.render(ready, fmts, theme, width_height, scale_f, options, registry.names(), settings.browser_path)
         ex.write_files(out_dir, items, __version__)
-    except ex.ExportError as exc:
-        raise _fail(str(exc), exc.code) from None
-    except OSError as exc:
+    except (ex.ExportError, OSError) as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                out.expanduser().rmdir()  # only if still empty
+        if isinstance(exc, ex.ExportError):
+            raise _fail(str(exc), exc.code) from None
         raise _fail(f"cannot write to output directory {out}: {exc.strerror or exc}", EXIT_FAILED) from None
     for c in ready:
         files = [i.file for i in items if i.entry.get("chart") == c.spec.id]

@@ -47,7 +47,7 @@ def test_refresh_unknown_framework_exit_2(snapshot_db):
     assert res.returncode == 2 and "flask" in res.stderr and "Traceback" not in res.stderr
 
 
-@pytest.mark.parametrize("verb", ["bench", "export"])
+@pytest.mark.parametrize("verb", ["bench"])
 def test_not_yet_verbs_say_so(verb, snapshot_db):
     res = fwpulse(verb)
     assert res.returncode == 1 and "not available in this version yet" in res.stderr
@@ -93,3 +93,18 @@ def test_schedule_prints_absolute_line_and_installs_idempotently(snapshot_db, tm
 def test_schedule_bad_cron_exit_2(snapshot_db):
     res = fwpulse("schedule", "--cron", "every day")
     assert res.returncode == 2 and "five fields" in res.stderr
+
+
+def test_export_without_charts_is_usage_error(snapshot_db, tmp_path):
+    res = fwpulse("export", "--out", str(tmp_path / "out"))
+    assert res.returncode == 2 and "--chart" in res.stderr and "--all" in res.stderr
+    assert res.stderr.strip().count("\n") == 0 and not (tmp_path / "out").exists()
+
+
+def test_export_csv_only_needs_no_browser(snapshot_db, tmp_path):
+    res = fwpulse("export", "--chart", "github-stars", "--format", "csv", "--out", str(tmp_path / "out"),
+                  env={"BROWSER_PATH": "/nonexistent/chromium"})
+    assert res.returncode == 0, res.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert [e["file"] for e in manifest["files"]] == ["github-stars.csv"]
+

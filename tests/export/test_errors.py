@@ -1,0 +1,101 @@
+"""`fwpulse export` errors: one line, the right exit status, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+from fwpulse.dashboard import charts
+from tests.export.conftest import build_all, run_export
+
+
+def _one_line(res) -> str:
+    err = res.stderr.strip()
+    assert err.count("\n") == 0, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.fixture(scope="module")
+def built(module_db):
+    return build_all(module_db)
+
+
+def _a_chart_with_data(built) -> str:
+    return next(cid for cid, c in built.items() if c.figure is not None)
+
+
+def test_unknown_chart_lists_valid_ids(module_db, tmp_path):
+    out = tmp_path / "out"
+    res = run_export("--chart", "no-such-chart", "--out", str(out), db=module_db)
+    assert res.returncode == 2
+    err = _one_line(res)
+    assert "no-such-chart" in err and all(cid in err for cid in charts.CHARTS)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--size", "big"], "--size"),
+    (["--size", "50x50"], "--size"),
+    (["--format", "png,gif"], "gif"),
+    (["--theme", "neon"], "neon"),
+    (["--scale", "two"], "--scale"),
+    (["--from", "last year"], "--from"),
+    (["--index", "--share"], "--share"),
+])
+def test_bad_options_exit_2(module_db, tmp_path, args, words):
+    out = tmp_path / "out"
+    res = run_export("--all", *args, "--out", str(out), db=module_db)
+    assert res.returncode == 2 and words in _one_line(res)
+    assert not out.exists()
+
+
+def test_unwritable_output_directory(module_db, tmp_path, built):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = blocker / "exports"  # a folder below a regular file: unwritable even for root
+    res = run_export("--chart", _a_chart_with_data(built), "--format", "csv", "--out", str(out), db=module_db)
+    assert res.returncode == 1
+    err = _one_line(res)
+    assert "cannot write to output directory" in err and str(out) in err
+    assert blocker.read_text() == "not a folder"
+
+
+def test_missing_chromium_says_how_to_install_and_writes_nothing(module_db, tmp_path, built):
+    out = tmp_path / "out"
+    res = run_export("--chart", _a_chart_with_data(built), "--format", "png,csv", "--out", str(out), db=module_db,
+                     env={"BROWSER_PATH": "/nonexistent/chromium"})
+    assert res.returncode == 1
+    err = _one_line(res)
+    assert "/nonexistent/chromium" in err and "apt-get install chromium" in err and "BROWSER_PATH" in err
+    assert not out.exists()
+
+
+def test_broken_browser_fails_in_one_line(module_db, tmp_path, built):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    out = tmp_path / "out"
+    res = run_export("--chart", _a_chart_with_data(built), "--format", "svg", "--out", str(out), db=module_db,
+                     env={"BROWSER_PATH": str(fake)}, timeout=120)
+    assert res.returncode == 1
+    assert "static image export" in _one_line(res)
+    assert not out.exists()  # the folder it created for the run is removed again
+
+
+def test_explicit_empty_chart_names_the_fill_command(module_db, tmp_path, built):
+    empty = [c for c in built.values() if c.figure is None]
+    if not empty:
+        pytest.skip("every registered chart has data on the bundled snapshot")
+    chart = empty[0]
+    out = tmp_path / "out"
+    res = run_export("--chart", chart.spec.id, "--format", "csv", "--out", str(out), db=module_db)
+    assert res.returncode == 1
+    err = _one_line(res)
+    assert chart.spec.id in err and chart.spec.fill_hint in err
+    assert not out.exists()
+
+
+def test_unknown_framework_exit_2(module_db, tmp_path, built):
+    res = run_export("--chart", _a_chart_with_data(built), "--framework", "flask", "--format", "csv",
+                     "--out", str(tmp_path / "out"), db=module_db)
+    assert res.returncode == 2 and "flask" in _one_line(res)
