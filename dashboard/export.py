@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import re
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,21 @@ def _run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
+def _import_kaleido():
+    """Import kaleido with a bare ``sys.argv``: its logger (logistro) parses the command line at import
+    time and exits on an abbreviation it finds ambiguous, such as our own ``--log``."""
+    argv = sys.argv
+    sys.argv = argv[:1]
+    try:
+        import kaleido
+        from kaleido.errors import ChromeNotFoundError
+    except ImportError:
+        raise ExportError("static export needs kaleido >= 1: pip install -c constraints.txt -e '.[export]'") from None
+    finally:
+        sys.argv = argv
+    return kaleido, ChromeNotFoundError
+
+
 def _quiet_browser_logs() -> None:
     """kaleido/choreographer log to the root logger (stderr by default); keep our errors one line unless -v."""
     if logging.getLogger("fwpulse").isEnabledFor(logging.DEBUG):
@@ -210,11 +226,7 @@ def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path:
     if not jobs:
         return []
     browser = check_browser(browser_path)
-    try:
-        import kaleido
-        from kaleido.errors import ChromeNotFoundError
-    except ImportError:
-        raise ExportError("static export needs kaleido >= 1: pip install -c constraints.txt -e '.[export]'") from None
+    kaleido, ChromeNotFoundError = _import_kaleido()
     os.environ["BROWSER_PATH"] = browser  # choreographer's own lookup agrees with ours
     _quiet_browser_logs()
 

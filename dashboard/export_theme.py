@@ -89,17 +89,31 @@ def base_font_size(width: int) -> int:
     return int(min(40, max(12, round(width * 0.015))))
 
 
-def _legend_rows(fig: go.Figure, usable_px: float, size: int) -> int:
-    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
-    if not names:
-        return 0
-    rows, used = 1, 0.0
-    for name in names:
-        item = len(name) * size * 0.56 + 40 + size  # symbol, gap
-        if used and used + item > usable_px:
-            rows, used = rows + 1, 0.0
-        used += item
-    return rows
+GROUP_GAP = 6  # px between wrapped rows of legend groups
+
+
+def _legend_height(fig: go.Figure, usable_px: float, size: int) -> float:
+    """Estimated pixel height of the horizontal legend.
+
+    Plotly lays a horizontal legend out by legend group: the items of a group stack vertically, the
+    groups sit side by side and wrap; a trace without a group is a group of its own.
+    """
+    groups: dict[str, list[str]] = {}
+    for i, t in enumerate(fig.data):
+        if not t.name or t.showlegend is False:
+            continue
+        groups.setdefault(t.legendgroup or f"__trace{i}", []).append(t.name)
+    if not groups:
+        return 0.0
+    line_h = size * 1.6
+    blocks = list(groups.values())
+    widths = [max(len(_strip_tags(n)) for n in names) * size * 0.5 + 50 for names in blocks]  # ~0.45 em/char
+    if sum(widths) <= usable_px:
+        rows = [max(len(names) for names in blocks)]
+    else:  # once it wraps, plotly aligns the items in columns as wide as the widest
+        per_row = max(1, int(usable_px // max(widths)))
+        rows = [max(len(names) for names in blocks[i:i + per_row]) for i in range(0, len(blocks), per_row)]
+    return sum(rows) * line_h + (len(rows) - 1) * GROUP_GAP
 
 
 def _category_labels(fig: go.Figure) -> list[str]:
@@ -144,10 +158,9 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
     subtitle = shown_as(chart, options)
 
     margin_l, margin_r = round(base * 1.2), round(base * 1.6)
-    usable = width - margin_l - margin_r - 4 * base
-    legend_rows = _legend_rows(fig, usable, base)
+    usable = width - margin_l - 5 * base  # the legend starts at the plot's left edge, may run to the image's
     title_block = 16 + title_size * 1.25 + (base * 1.4 if subtitle else 0)
-    margin_t = round(title_block + legend_rows * base * 1.6 + base * 0.8)
+    margin_t = round(title_block + _legend_height(fig, usable, base) + base * 0.8)
 
     footer_lines = _wrap(footer_text(chart), max(30, int((width - margin_l - margin_r) / (small * 0.52))))
     x_title = bool(fig.layout.xaxis.title.text)
@@ -165,7 +178,7 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
                "subtitle": {"text": html.escape(subtitle, quote=False), "font": {"size": small + 1, "color": t.muted}}},
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "font": {"size": base, "color": t.text}, "bgcolor": "rgba(0,0,0,0)", "title": {"text": ""},
-                "itemwidth": 30},
+                "itemwidth": 30, "tracegroupgap": GROUP_GAP},
         margin={"l": margin_l, "r": margin_r, "t": margin_t, "b": margin_b, "pad": 4},
         hoverlabel={"font": {"family": FONT_FAMILY}},
         uniformtext={"minsize": small, "mode": "show"},   # bar labels one legible size

@@ -82,13 +82,15 @@ def test_each_theme_background(built, two_charts):
 def test_index_mode_and_date_range_reach_the_files(module_db, tmp_path, built):
     ts = next(cid for cid, c in built.items() if c.figure is not None and c.spec.time_series)
     out = tmp_path / "index"
-    res = run_export("--chart", ts, "--format", "svg,csv", "--index", "--from", "2021", "--to", "2024-06",
+    res = run_export("--chart", ts, "--format", "svg,csv", "--index", "--log", "--from", "2021", "--to", "2024-06",
                      "--out", str(out), db=module_db)
     assert res.returncode == 0, res.stderr
     entry = _manifest(out)[f"{ts}.svg"]
     assert entry["requested_range"] == {"from": "2021-01-01", "to": "2024-06-30"}
     assert "2021-01-01" <= entry["date_range"]["from"] and entry["date_range"]["to"] <= "2024-06-30"
-    assert "indexed to 100" in entry["shown_as"] and "indexed to 100" in entry["alt_text"]
+    assert "indexed to 100" in entry["shown_as"] and "log scale" in entry["shown_as"]
+    assert "indexed to 100" in entry["alt_text"]
+    assert "log scale" in (out / f"{ts}.svg").read_text()  # the subtitle says what was applied
     assert "value (index)" in (out / f"{ts}.csv").read_text().splitlines()[0]
 
 
