@@ -103,8 +103,9 @@ def _legend_height(fig: go.Figure, usable_px: float, size: int) -> float:
         if not t.name or t.showlegend is False:
             continue
         groups.setdefault(t.legendgroup or f"__trace{i}", []).append(t.name)
-    if not groups:
-        return 0.0
+    shown = sum(len(names) for names in groups.values())
+    if fig.layout.showlegend is False or not groups or (shown == 1 and fig.layout.showlegend is not True):
+        return 0.0  # plotly shows no legend for a single trace unless asked to
     line_h = size * 1.6
     blocks = list(groups.values())
     widths = [max(len(_strip_tags(n)) for n in names) * size * 0.5 + 50 for names in blocks]  # ~0.45 em/char
@@ -116,25 +117,39 @@ def _legend_height(fig: go.Figure, usable_px: float, size: int) -> float:
     return sum(rows) * line_h + (len(rows) - 1) * GROUP_GAP
 
 
-def _category_labels(fig: go.Figure) -> list[str]:
-    """Distinct categorical x labels (bar charts of claims, workloads ...); [] for dates and numbers."""
+def _is_label(x) -> bool:
+    return isinstance(x, str) and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?([ T].*)?", x)
+
+
+def _category_labels(fig: go.Figure) -> tuple[list[str], int]:
+    """Distinct categorical x labels (bar charts of claims, workloads ...) and the number of label rows
+    (2 for a two-level multicategory axis); ([], 0) for dates and numbers."""
     labels: dict[str, None] = {}
+    levels = 0
     for trace in fig.data:
         xs = getattr(trace, "x", None)
-        if xs is None or getattr(trace, "orientation", None) == "h":
+        if xs is None or len(xs) == 0 or getattr(trace, "orientation", None) == "h":
             continue
-        for x in xs:
-            if isinstance(x, str) and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?([ T].*)?", x):
-                labels[x] = None
-    return list(labels)
+        if isinstance(xs[0], (list, tuple)):  # multicategory: x = [outer labels, inner labels]
+            levels = max(levels, len(xs))
+            labels.update((str(x), None) for level in xs for x in level)
+            continue
+        found = [x for x in xs if _is_label(x)]
+        if found:
+            levels = max(levels, 1)
+            labels.update((x, None) for x in found)
+    return list(labels), levels
 
 
 def _x_tick_block(fig: go.Figure, tick_size: int, plot_width: float) -> float:
     """Pixels the x tick labels take below the axis; long category labels are turned to a fixed angle."""
-    labels = _category_labels(fig)
+    labels, levels = _category_labels(fig)
     line_h = tick_size * 1.3
     if not labels:
         return tick_size * 2.0
+    if levels > 1:  # plotly draws each level as its own row of labels, unrotated
+        lines = max(len(re.split(r"<br\s*/?>", label)) for label in labels)
+        return levels * (lines * line_h + tick_size * 0.6) + tick_size * 0.8
     parts = [_strip_tags(p) for label in labels for p in re.split(r"<br\s*/?>", label)]
     lines = max(len(re.split(r"<br\s*/?>", label)) for label in labels)
     longest = max(len(p) for p in parts) * tick_size * 0.56
@@ -242,6 +257,30 @@ def _infer_mode(df: pd.DataFrame) -> str:
     return "absolute"
 
 
+def _alt_from_figure(title: str, chart) -> str:
+    """Fallback for charts whose data has no (framework, value) columns: the extremes of the drawn y values."""
+    points = []
+    for trace in chart.figure.data if chart.figure is not None else []:
+        ys, xs = getattr(trace, "y", None), getattr(trace, "x", None)
+        if ys is None:
+            continue
+        for i, y in enumerate(ys):
+            if isinstance(y, (int, float)) and not isinstance(y, bool) and math.isfinite(y):
+                x = ""
+                if xs is not None and len(xs):
+                    x = " · ".join(str(level[i]) for level in xs) if isinstance(xs[0], (list, tuple)) else str(xs[i])
+                points.append((float(y), trace.name or "", _strip_tags(x)))
+    if not points:
+        return f"{title}: no plotted values."
+    unit = _strip_tags(chart.figure.layout.yaxis.title.text or "")
+    unit = f" ({unit})" if unit else ""
+    hi, lo = max(points), min(points)
+    what = lambda p: f"{p[1]}{f' ({p[2]})' if p[2] else ''} at {_fmt(p[0], 'absolute')}"  # noqa: E731
+    if len(points) == 1:
+        return f"{title}: one value{unit}, {what(hi)}."
+    return f"{title}: {len(points)} values{unit}; the largest is {what(hi)}, the smallest {what(lo)}."
+
+
 STANDARD_COLUMNS = {"framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
                     "source_url", "note"}
 
@@ -274,8 +313,7 @@ def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
     df = chart.data
     names = names or {}
     if df is None or df.empty or "value" not in df.columns or "framework" not in df.columns:
-        n = 0 if df is None else len(df)
-        return f"{title}: a chart of {n} plotted values{f' up to {chart.as_of}' if chart.as_of else ''}."
+        return _alt_from_figure(title, chart)
     mode = options.mode if options is not None else _infer_mode(df)
     if not getattr(chart.spec, "time_series", True):
         return _alt_categorical(title, df, names, "absolute")  # ChartOptions' modes apply to time series only
