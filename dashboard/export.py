@@ -44,6 +44,8 @@ STATIC_FORMATS = ("png", "svg", "pdf")
 DEFAULT_SIZE = (1200, 675)
 DEFAULT_SCALE = 2.0
 MANIFEST = "manifest.json"
+MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
+        "csv": "text/csv"}  # for download buttons
 RENDER_TIMEOUT_S = 60
 INSTALL_HINT = "install Debian's Chromium with `apt-get install chromium`, or set BROWSER_PATH to a Chromium/Chrome binary"
 
@@ -285,7 +287,7 @@ def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
         for fmt in formats:
             entry = {"file": file_name(chart.spec.id, theme, fmt), "format": fmt, **common}
             if fmt in STATIC_FORMATS or fmt == "html":
-                entry.update({"width": width, "height": height})
+                entry.update({"size": f"{width}x{height}", "width": width, "height": height})
             if fmt in STATIC_FORMATS:
                 entry["scale"] = scale
                 if fmt == "png":

@@ -99,3 +99,14 @@ def test_unknown_framework_exit_2(module_db, tmp_path, built):
     res = run_export("--chart", _a_chart_with_data(built), "--framework", "flask", "--format", "csv",
                      "--out", str(tmp_path / "out"), db=module_db)
     assert res.returncode == 2 and "flask" in _one_line(res)
+
+
+def test_all_on_an_empty_database_skips_each_chart_and_fails(empty_db, tmp_path):
+    out = tmp_path / "out"
+    res = run_export("--all", "--format", "csv", "--out", str(out), db=empty_db)
+    assert res.returncode == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == len(charts.CHARTS) + 1 and "no chart has data" in lines[-1]
+    for cid in charts.CHARTS:
+        assert sum(ln.startswith(f"skipped {cid}: ") and "fill it with `" in ln for ln in lines) == 1, cid
+    assert not out.exists()
