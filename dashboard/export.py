@@ -223,7 +223,8 @@ def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path:
                   tabs: int = 1) -> list[bytes]:
     """Images for ``jobs`` = [(figure, format, width, height, scale)], all from ONE Chromium process.
 
-    One tab by default: on the 2-core reference machine a second tab made 18 images slower (13.3 s vs 11.3 s).
+    One tab by default: on the 2-core reference machine a second tab did not help (18 images: 7.8-8.8 s with
+    one tab vs 7.9-9.9 s with two when idle; 11.3 s vs 13.3 s under load).
     """
     if not jobs:
         return []
