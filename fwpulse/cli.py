@@ -184,10 +184,114 @@ def _not_yet(verb: str, issue: str) -> typer.Exit:
                  "the dashboard shows the bundled snapshot meanwhile", EXIT_FAILED)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def bench() -> None:
-    """Measure training/inference speed on this machine (not available yet)."""
-    raise _not_yet("bench", "benchmark module: issue #6")
+bench_app = typer.Typer(
+    help="Measure training/inference speed of PyTorch, TensorFlow, Keras 3 (tensorflow/jax/torch backends) and JAX "
+         "on this machine: one worker process per contender, phases timed separately, repeats interleaved, "
+         "ratios vs a baseline with bootstrap 95% CIs. Results go to the database and a JSON file. "
+         "Needs the `bench` extra (pip install -c constraints.txt -e '.[bench]'); a framework that is not "
+         "installed is reported as not_available. `fwpulse bench import FILE.json` pools results from other machines.",
+    invoke_without_command=True, no_args_is_help=False)
+app.add_typer(bench_app, name="bench")
+
+BENCH_FRAMEWORKS = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow", "tf": "tensorflow",
+                    "keras": "keras", "jax": "jax"}
+
+
+@bench_app.callback()
+def bench(ctx: typer.Context,
+          suite: str = typer.Option("smoke", help="smoke (2-core CPU, < 5 min) or full (one H100, ~10 min)."),
+          framework: Optional[list[str]] = typer.Option(None, "--framework", "-f",
+                                                        help="pytorch, tensorflow, keras, jax (repeatable); default all."),
+          device: str = typer.Option("auto", help="auto (cuda when nvidia-smi lists a GPU), cpu or cuda."),
+          out: Optional[Path] = typer.Option(None, help="JSON results file (default bench-results/bench-<suite>-<device>-<UTC>.json)."),
+          threads: Optional[int] = typer.Option(None, help="Threads per worker (default: all CPUs of this process' affinity)."),
+          list_only: bool = typer.Option(False, "--list", help="Print the suite's workloads, sizes and contenders; run nothing.")) -> None:
+    """Run a benchmark suite (or `bench import FILE.json`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from fwpulse.benchmarks.speed import spec
+
+    if suite not in spec.SUITES:
+        raise _fail(f"unknown suite {suite!r}; choose smoke or full", EXIT_USAGE)
+    if device not in ("auto", "cpu", "cuda"):
+        raise _fail(f"unknown device {device!r}; choose auto, cpu or cuda", EXIT_USAGE)
+    unknown = [f for f in framework or [] if f.lower() not in BENCH_FRAMEWORKS]
+    if unknown:
+        raise _fail(f"unknown framework(s) {', '.join(unknown)} for --framework; choose from pytorch, tensorflow, keras, jax",
+                    EXIT_USAGE)
+    frameworks = sorted({BENCH_FRAMEWORKS[f.lower()] for f in framework or []}) or None
+    if list_only:
+        for r in spec.size_table(suite):
+            typer.echo(f"{r['workload']} {r['tier']:<8} {r['variant']:<26} batch {r['batch']:<5} {r['precision']:<4} "
+                       f"warm-up {r['warmup']}, {r['repeats']} repeats x {r['blocks']} blocks x {r['steps']} steps: {r['contenders']}")
+        return
+    _run_bench(suite, frameworks, device, out, threads)
+
+
+def _run_bench(suite: str, frameworks: Optional[list[str]], device: str, out: Optional[Path], threads: Optional[int]) -> None:
+    import datetime as dt
+
+    from fwpulse.benchmarks.speed import harness, report, spec
+    from fwpulse.benchmarks.speed.fingerprint import cuda_available
+    from fwpulse.data import bench_store, db
+
+    if device == "auto":
+        device = "cuda" if cuda_available() else "cpu"
+    elif device == "cuda" and not cuda_available():
+        raise _fail("--device cuda: nvidia-smi lists no GPU on this machine; use --device cpu or auto", EXIT_USAGE)
+    settings, _ = _context()
+    groups = spec.suite_groups(suite, frameworks)
+    if not groups:
+        raise _fail("no contender left after --framework filtering", EXIT_USAGE)
+    total = sum(len(g.contenders) + sum(len(g.contenders) * (1 + v.repeats) for v in g.variants) for g in groups)
+    load = os.getloadavg()
+    typer.echo(f"fwpulse bench: suite {suite} on {device}, {len(groups)} groups, {total} steps of work; "
+               f"load average {load[0]:.2f} on {os.cpu_count()} CPUs", err=True)
+    if load[0] > 0.5 * (os.cpu_count() or 1):
+        typer.echo("fwpulse bench: warning: the machine is busy (load average above half the CPU count); "
+                   "timings will be noisy and CIs wide", err=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = out or Path("bench-results") / f"bench-{suite}-{device}-{stamp}.json"
+    with _progress() as progress_factory:
+        tick = progress_factory("bench", total)
+        run = harness.run_groups(groups, suite=suite, device=device, progress=tick, threads=threads,
+                                 log_dir=out.parent / "logs")
+    bench_store.dump_results_file(out, bench_run_id=run.bench_run_id, suite=suite, fingerprint=run.fingerprint,
+                                  rows=run.rows, wall_s=round(run.wall_s, 1), device=device)
+    title = (f"fwpulse bench {suite} on {device} ({run.fingerprint.get('gpu_name') or run.fingerprint['cpu_model']}), "
+             f"wall {run.wall_s:.0f}s, load {run.fingerprint['loadavg_start'][0]:.2f} -> {run.fingerprint['loadavg_end'][0]:.2f}")
+    report.render(run.rows, title=title)
+    counts = {s: sum(r["status"] == s for r in run.rows) for s in ("ok", "not_available", "failed")}
+    try:
+        with db.writing(settings.db_path) as con:
+            bench_store.write_results(con, run.rows)
+    except db.DatabaseBusy as exc:
+        raise _fail(f"{exc}; the results are in {out}: store them later with `fwpulse bench import {out}`", EXIT_BUSY) from None
+    typer.echo(f"{counts['ok']} cells ok, {counts['not_available']} not available, {counts['failed']} failed; "
+               f"wall {run.wall_s:.0f}s; stored in {settings.db_path} (bench run {run.bench_run_id}) and {out}")
+    raise typer.Exit(EXIT_FAILED if counts["failed"] or not counts["ok"] else EXIT_OK)
+
+
+@bench_app.command("import")
+def bench_import(files: list[Path] = typer.Argument(..., help="JSON files written by `fwpulse bench` (any machine).")) -> None:
+    """Merge benchmark results from other machines; a bad file imports nothing."""
+    from fwpulse.data import bench_store, db
+
+    settings, _ = _context()
+    parsed = []
+    for f in files:  # validate every file before writing any
+        try:
+            parsed.append((f, *bench_store.read_results_file(f)))
+        except bench_store.BenchFileError as exc:
+            raise _fail(f"{exc}; nothing was imported", EXIT_USAGE) from None
+    try:
+        with db.writing(settings.db_path) as con:
+            for f, meta, rows in parsed:
+                n = bench_store.write_results(con, rows)
+                typer.echo(f"imported {f}: {n} result rows (bench run {meta.get('bench_run_id')}, suite {meta.get('suite')}, "
+                           f"device {meta.get('device') or rows[0]['device']})")
+    except db.DatabaseBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
 
 
 @app.command()

@@ -47,12 +47,6 @@ def test_refresh_unknown_framework_exit_2(snapshot_db):
     assert res.returncode == 2 and "flask" in res.stderr and "Traceback" not in res.stderr
 
 
-@pytest.mark.parametrize("verb", ["bench"])
-def test_not_yet_verbs_say_so(verb, snapshot_db):
-    res = fwpulse(verb)
-    assert res.returncode == 1 and "not available in this version yet" in res.stderr
-
-
 def test_import_bad_file_exit_2_db_unchanged(snapshot_db, tmp_path):
     before = snapshot_db.read_bytes()
     f = tmp_path / "bad.csv"

@@ -1,0 +1,273 @@
+"""Keras 3 contenders on the backend named by KERAS_BACKEND (set by the harness before import):
+``model.fit`` / ``predict`` (one call per timed block of S steps, ``verbose=0``,
+``steps_per_execution=1``) and, for the torch backend, a custom loop. Imported only inside a worker."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from .common import (ADAM, BN_EPS_MATCHED, BN_MOMENTUM_KERAS, NotAvailable, classification_batch, cnn_weights,
+                     lstm_weights, mean_flops_per_step, mlp_weights, text_batches)
+
+keras: Any = None
+BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def init(ctx: dict[str, Any]) -> dict[str, Any]:
+    global keras
+    # the backend framework first: a missing backend is "not available", not a keras error
+    versions: dict[str, Any] = {}
+    if BACKEND == "torch":
+        import torch
+        if ctx["threads"]:
+            torch.set_num_threads(ctx["threads"])
+            torch.set_num_interop_threads(1)
+        versions["torch"] = torch.__version__
+        if ctx["device"] == "cuda" and not torch.cuda.is_available():
+            raise NotAvailable("keras torch backend: torch sees no CUDA device")
+    elif BACKEND == "jax":
+        import jax
+        versions["jax"] = jax.__version__
+        if ctx["device"] == "cuda":
+            try:
+                jax.devices("gpu")
+            except RuntimeError:
+                raise NotAvailable("keras jax backend: jax sees no GPU") from None
+    elif BACKEND == "tensorflow":
+        import tensorflow as tf
+        if ctx["threads"]:
+            tf.config.threading.set_intra_op_parallelism_threads(ctx["threads"])
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        versions["tensorflow"] = tf.__version__
+        if ctx["device"] == "cuda":
+            gpus = tf.config.list_physical_devices("GPU")
+            if not gpus:
+                raise NotAvailable("keras tensorflow backend: tensorflow sees no GPU")
+            for g in gpus:
+                tf.config.experimental.set_memory_growth(g, True)
+    import keras as _keras
+    keras = _keras
+    if keras.backend.backend() != BACKEND:
+        raise NotAvailable(f"keras loaded backend {keras.backend.backend()!r}, expected {BACKEND!r}")
+    versions["keras"] = keras.__version__
+    return {"versions": versions, "policy": {"backend": BACKEND, "image_data_format": keras.config.image_data_format(),
+                                             "epsilon": keras.config.epsilon()}}
+
+
+def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
+    if ctx["device"] != "cuda":
+        return None, None
+    if BACKEND == "torch":
+        import torch
+        return int(torch.cuda.max_memory_allocated()), "torch.cuda.max_memory_allocated"
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"]), "tf get_memory_info peak"
+    import jax
+    stats = jax.devices("gpu")[0].memory_stats() or {}
+    return stats.get("peak_bytes_in_use"), "jax peak_bytes_in_use (whole process)"
+
+
+def reset_peak_memory(ctx: dict[str, Any]) -> None:
+    if ctx["device"] == "cuda" and BACKEND == "torch":
+        import torch
+        torch.cuda.reset_peak_memory_stats()
+    elif ctx["device"] == "cuda" and BACKEND == "tensorflow":
+        import tensorflow as tf
+        tf.config.experimental.reset_memory_stats("GPU:0")
+
+
+def _dense(units: int, activation: str | None = None) -> Any:
+    return keras.layers.Dense(units, activation=activation)
+
+
+def _build_model(p: dict[str, Any], matched: bool) -> tuple[Any, bool]:
+    """(model, shared_init): the model with the shared numpy weights loaded where they map 1:1."""
+    L = keras.layers
+    if "sizes" in p:
+        inp = keras.Input((p["sizes"][0],))
+        h, dense = inp, []
+        for i, units in enumerate(p["sizes"][1:]):
+            layer = _dense(units, "relu" if i < len(p["sizes"]) - 2 else None)
+            dense.append(layer)
+            h = layer(h)
+        model = keras.Model(inp, h)
+        for layer, (w, b) in zip(dense, mlp_weights(p)):
+            layer.set_weights([w, b])
+        return model, True
+    if "channels" in p:
+        w = cnn_weights(p)
+        inp = keras.Input((p["image"], p["image"], 3))
+        h, convs = inp, []
+        for i, c in enumerate(p["channels"]):
+            conv = L.Conv2D(c, 3, padding="same", use_bias=False)
+            convs.append(conv)
+            h = conv(h)
+            h = L.BatchNormalization(epsilon=BN_EPS_MATCHED, momentum=BN_MOMENTUM_KERAS)(h)  # Keras' own defaults
+            h = L.ReLU()(h)
+            if i >= 1:
+                h = L.MaxPooling2D(2)(h)
+        h = L.GlobalAveragePooling2D()(h)
+        head = _dense(p["classes"])
+        model = keras.Model(inp, head(h))
+        for conv, k in zip(convs, w["convs"]):
+            conv.set_weights([k])
+        head.set_weights(list(w["dense"]))
+        return model, True
+    inp = keras.Input((None,), dtype="int32")
+    emb = L.Embedding(p["vocab"], p["embed"])
+    h = emb(inp)
+    if p["model"] == "lstm":
+        w = lstm_weights(p)
+        lstm = L.LSTM(p["hidden"])
+        h = lstm(h)
+        head = _dense(p["classes"])
+        model = keras.Model(inp, head(h))
+        emb.set_weights([w["embedding"]])
+        lstm.set_weights([w["kernel"], w["recurrent"], w["bias"]])
+        head.set_weights(list(w["dense"]))
+        return model, True
+    eps = 1e-5 if matched else 1e-3
+    d = p["embed"]
+    for _ in range(p["layers"]):  # post-norm encoder layer, as torch.nn.TransformerEncoderLayer's default
+        a = L.MultiHeadAttention(p["heads"], d // p["heads"])(h, h)
+        h = L.LayerNormalization(epsilon=eps)(h + a)
+        f = _dense(d)(_dense(p["ff"], "relu")(h))
+        h = L.LayerNormalization(epsilon=eps)(h + f)
+    h = L.GlobalAveragePooling1D()(h)
+    return keras.Model(inp, _dense(p["classes"])(h)), False
+
+
+class Bench:
+    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+        p, opts = v["params"], ctx["options"]
+        self.kind, self.batch = v["kind"], v["batch_size"]
+        self.cuda = ctx["device"] == "cuda"
+        self.custom = opts.get("loop") == "custom"
+        if v["precision"] == "bf16":
+            keras.config.set_dtype_policy("mixed_bfloat16")
+        keras.utils.set_random_seed(0)
+        self.model, shared = _build_model(p, bool(opts.get("matched")))
+        # trainable parameters (torch's parameters() excludes BN running statistics, Keras' count_params() does not)
+        self.params = int(sum(int(np.prod(w.shape)) for w in self.model.trainable_weights))
+        self.flops_per_step = mean_flops_per_step("train" if self.kind == "train" else "infer", self.batch, p)
+        self.traces = 0
+        for name in ("train_step", "predict_step"):
+            original = getattr(self.model, name)
+
+            def counted(*a: Any, _f: Any = original, **k: Any) -> Any:
+                self.traces += 1
+                return _f(*a, **k)
+            setattr(self.model, name, counted)
+        jit = opts.get("jit_compile", "auto")
+        self.model.compile(optimizer=keras.optimizers.Adam(learning_rate=ADAM["lr"], beta_1=ADAM["beta1"],
+                                                           beta_2=ADAM["beta2"]),
+                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                           jit_compile=jit, steps_per_execution=1)
+        resolved = self.model.jit_compile
+        self.jitted = bool(resolved) or BACKEND in ("jax", "tensorflow")  # tf: tf.function traces count too
+        if BACKEND == "jax":
+            self.mode = "xla"
+        elif BACKEND == "tensorflow":
+            self.mode = "xla" if resolved else "graph"
+        else:
+            self.mode = "compile" if resolved else "eager"
+        if self.custom:
+            self.mode = "eager"
+        self.details = {"jit_compile_requested": jit, "jit_compile_resolved": bool(resolved),
+                        "dtype_policy": keras.config.dtype_policy().name, "shared_init": shared,
+                        "adam_eps": self.model.optimizer.epsilon, "data": "numpy arrays through Keras' data adapter"}
+        if "seq_mode" in p:
+            self.batches = text_batches(self.batch, p)
+            self.details["data"] = "Python generator of numpy batches (variable shapes)"
+        elif "sizes" in p:
+            self.batches = [classification_batch(self.batch, (p["sizes"][0],), p["classes"])]
+        else:
+            self.batches = [classification_batch(self.batch, (p["image"], p["image"], 3), p["classes"])]
+            self.details["layout"] = keras.config.image_data_format()
+        self._tiled: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._loss: float | None = None
+        if self.custom:
+            self._setup_custom_loop()
+
+    # --- fit / predict ---------------------------------------------------------------------------
+    def _arrays(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if n not in self._tiled:
+            x, y = self.batches[0]
+            self._tiled[n] = (np.concatenate([x] * n), np.concatenate([y] * n))
+        return self._tiled[n]
+
+    def _gen(self, n: int) -> Any:
+        for i in range(n):
+            yield self.batches[i % len(self.batches)]
+
+    def run(self, n: int) -> None:
+        if self.custom:
+            return self._run_custom(n)
+        if self.kind == "train":
+            if len(self.batches) > 1:
+                hist = self.model.fit(self._gen(n), steps_per_epoch=n, epochs=1, verbose=0)
+            else:
+                x, y = self._arrays(n)
+                hist = self.model.fit(x, y, batch_size=self.batch, epochs=1, verbose=0, shuffle=False)
+            self._loss = float(hist.history["loss"][-1])
+        elif self.kind == "latency":
+            x = self.batches[0][0]
+            for _ in range(n):
+                self.model.predict_on_batch(x)
+        else:
+            x, _ = self._arrays(n)
+            self.model.predict(x, batch_size=self.batch, verbose=0)
+
+    def drain(self) -> None:
+        if self.cuda and BACKEND == "torch":
+            import torch
+            torch.cuda.synchronize()
+        # tensorflow / jax: fit, predict and predict_on_batch return host values (already fetched)
+
+    def loss(self) -> float | None:
+        return self._loss
+
+    def compiles(self) -> int:
+        return self.traces if self.jitted else 0
+
+    # --- custom loop (torch backend) ---------------------------------------------------------------
+    def _setup_custom_loop(self) -> None:
+        if BACKEND != "torch":
+            raise NotImplementedError("the custom-loop contender is implemented for the torch backend only")
+        import torch
+        self.torch = torch
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        self.opt = self.model.optimizer
+        self.opt.build(self.model.trainable_variables)
+        dev = "cuda" if self.cuda else "cpu"
+        self.tbatches = [(torch.as_tensor(x, device=dev), torch.as_tensor(y, device=dev)) for x, y in self.batches]
+        self.details["data"] = "torch tensors on the device"
+        self.details["loop"] = "model(x, training=True); loss.backward(); optimizer.apply(grads)"
+
+    def _run_custom(self, n: int) -> None:
+        losses = []
+        for i in range(n):
+            x, y = self.tbatches[i % len(self.tbatches)]
+            if self.kind == "train":
+                self.model.zero_grad()
+                loss = self.loss_fn(y, self.model(x, training=True))
+                loss.backward()
+                grads = [v.value.grad for v in self.model.trainable_variables]
+                with self.torch.no_grad():
+                    self.opt.apply(grads, self.model.trainable_variables)
+                losses.append(loss.detach())
+            else:
+                with self.torch.no_grad():
+                    self.model(x, training=False)
+        if losses:
+            self._loss = float(self.torch.stack(losses).mean().item())
+
+
+def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
+    if v["kind"] == "matmul":
+        raise NotImplementedError("the matmul probe has no Keras variant")
+    return Bench(v, ctx)

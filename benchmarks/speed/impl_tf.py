@@ -1,0 +1,149 @@
+"""Native TensorFlow 2 contenders: ``tf.function`` with ``jit_compile`` False (tf-function) or True
+(tf-xla), raw variables and ops, hand-written Adam with the shared hyper-parameters. MLP and matmul
+only; CNN/text go through Keras on the TensorFlow backend. Imported only inside a worker process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .common import ADAM, ADAM_EPS_MATCHED, NotAvailable, classification_batch, matmul_data, mean_flops_per_step, mlp_weights
+
+tf: Any = None
+
+
+def init(ctx: dict[str, Any]) -> dict[str, Any]:
+    global tf
+    import tensorflow as _tf
+    tf = _tf
+    if ctx["threads"]:
+        tf.config.threading.set_intra_op_parallelism_threads(ctx["threads"])
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    gpus = tf.config.list_physical_devices("GPU")
+    if ctx["device"] == "cuda":
+        if not gpus:
+            raise NotAvailable(f"tensorflow {tf.__version__} sees no GPU (tensorflow-cpu, or no CUDA build)")
+        for g in gpus:
+            tf.config.experimental.set_memory_growth(g, True)
+    build = tf.sysconfig.get_build_info()
+    versions = {"tensorflow": tf.__version__, "cuda": build.get("cuda_version"), "cudnn": build.get("cudnn_version")}
+    policy = {"intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+              "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+              "tensor_float_32": tf.config.experimental.tensor_float_32_execution_enabled()}
+    ctx["tf_device"] = "/GPU:0" if ctx["device"] == "cuda" else "/CPU:0"
+    return {"versions": versions, "policy": policy}
+
+
+def reset_peak_memory(ctx: dict[str, Any]) -> None:
+    if ctx["device"] == "cuda":
+        tf.config.experimental.reset_memory_stats("GPU:0")
+
+
+def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
+    if ctx["device"] == "cuda":
+        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"]), "tf get_memory_info peak"
+    return None, None
+
+
+class Bench:
+    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+        self.jit = bool(ctx["options"].get("jit_compile"))
+        self.mode = "xla" if self.jit else "graph"
+        self.dev = ctx["tf_device"]
+        self.out: Any = None
+        self.losses: list[Any] = []
+        self.details: dict[str, Any] = {"jit_compile": self.jit, "shared_init": True}
+        matched = bool(ctx["options"].get("matched"))
+        if v["precision"] == "tf32":
+            tf.config.experimental.enable_tensor_float_32_execution(True)
+        elif matched:
+            tf.config.experimental.enable_tensor_float_32_execution(False)
+        self.details["tensor_float_32"] = tf.config.experimental.tensor_float_32_execution_enabled()
+
+    def drain(self) -> None:
+        if self.out is not None:
+            self.out.numpy()  # host fetch: waits for the device
+
+    def compiles(self) -> int:
+        return int(self.fn.experimental_get_tracing_count())
+
+    def loss(self) -> float | None:
+        if not self.losses:
+            return None
+        return float(np.mean([x.numpy() for x in self.losses]))
+
+
+class MatmulBench(Bench):
+    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+        super().__init__(v, ctx)
+        a, b = matmul_data(v["params"]["n"])
+        dtype = tf.bfloat16 if v["precision"] == "bf16" else tf.float32
+        with tf.device(self.dev):
+            self.a, self.b = tf.cast(tf.constant(a), dtype), tf.cast(tf.constant(b), dtype)
+        self.fn = tf.function(tf.linalg.matmul, jit_compile=self.jit)
+        self.params, self.flops_per_step = 0, mean_flops_per_step("matmul", 0, v["params"])
+
+    def run(self, n: int) -> None:
+        for _ in range(n):
+            self.out = self.fn(self.a, self.b)
+
+
+class MLPBench(Bench):
+    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+        super().__init__(v, ctx)
+        p, kind = v["params"], v["kind"]
+        if "sizes" not in p:
+            raise NotImplementedError("native tf implements W0 and the MLP only (CNN/text: keras-tensorflow-fit)")
+        eps = ADAM_EPS_MATCHED if ctx["options"].get("matched") else 1e-7   # TF/Keras' default eps is 1e-7
+        cdt = tf.bfloat16 if v["precision"] == "bf16" else tf.float32
+        self.details["adam_eps"] = eps
+        with tf.device(self.dev):
+            self.vars = [tf.Variable(a) for w, b in mlp_weights(p) for a in (w, b)]
+            self.m = [tf.Variable(tf.zeros_like(x)) for x in self.vars]
+            self.s = [tf.Variable(tf.zeros_like(x)) for x in self.vars]
+            self.t = tf.Variable(0.0)
+            x, y = classification_batch(v["batch_size"], (p["sizes"][0],), p["classes"])
+            self.x, self.y = tf.constant(x), tf.constant(y)
+        self.params = int(sum(int(np.prod(x.shape)) for x in self.vars))
+        self.flops_per_step = mean_flops_per_step(kind if kind == "train" else "infer", v["batch_size"], p)
+        nl = len(self.vars) // 2
+
+        def forward(x: Any) -> Any:
+            h = tf.cast(x, cdt)
+            for i in range(nl):
+                h = tf.matmul(h, tf.cast(self.vars[2 * i], cdt)) + tf.cast(self.vars[2 * i + 1], cdt)
+                if i < nl - 1:
+                    h = tf.nn.relu(h)
+            logits = tf.cast(h, tf.float32)
+            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=self.y, logits=logits))
+
+        b1, b2, lr = ADAM["beta1"], ADAM["beta2"], ADAM["lr"]
+
+        def train_step(x: Any) -> Any:
+            with tf.GradientTape() as tape:
+                loss = forward(x)
+            grads = tape.gradient(loss, self.vars)
+            self.t.assign_add(1.0)
+            c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+            for w, m, s, g in zip(self.vars, self.m, self.s, grads):
+                m.assign(b1 * m + (1 - b1) * g)
+                s.assign(b2 * s + (1 - b2) * g * g)
+                w.assign_sub(lr * (m / c1) / (tf.sqrt(s / c2) + eps))
+            return loss
+
+        self.kind = kind
+        self.fn = tf.function(train_step if kind == "train" else forward, jit_compile=self.jit)
+
+    def run(self, n: int) -> None:
+        self.losses = []
+        with tf.device(self.dev):
+            for _ in range(n):
+                self.losses.append(self.fn(self.x))
+        self.out = self.losses[-1]
+
+
+def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
+    if v["kind"] == "matmul":
+        return MatmulBench(v, ctx)
+    return MLPBench(v, ctx)

@@ -1,0 +1,224 @@
+"""Native PyTorch contenders: eager, and ``torch.compile(model)`` (default mode; the optimizer step
+stays eager). Imported only inside a worker process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .common import (ADAM, ADAM_EPS_MATCHED, BN_EPS_MATCHED, BN_MOMENTUM_KERAS, NotAvailable, classification_batch,
+                     cnn_weights, lstm_weights, matmul_data, mean_flops_per_step, mlp_weights, text_batches)
+
+torch: Any = None
+
+
+def init(ctx: dict[str, Any]) -> dict[str, Any]:
+    global torch
+    import torch as _torch
+    torch = _torch
+    if ctx["threads"]:
+        torch.set_num_threads(ctx["threads"])
+        torch.set_num_interop_threads(1)
+    if ctx["device"] == "cuda" and not torch.cuda.is_available():
+        raise NotAvailable(f"torch {torch.__version__} sees no CUDA device")
+    versions = {"torch": torch.__version__, "cuda": torch.version.cuda,
+                "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None}
+    if ctx["device"] == "cuda":
+        versions["gpu"] = torch.cuda.get_device_name(0)
+    return {"versions": versions, "policy": _policy()}
+
+
+def _policy() -> dict[str, Any]:
+    return {"num_threads": torch.get_num_threads(), "num_interop_threads": torch.get_num_interop_threads(),
+            "float32_matmul_precision": torch.get_float32_matmul_precision(),
+            "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+            "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32, "cudnn_benchmark": torch.backends.cudnn.benchmark,
+            "mkldnn": torch.backends.mkldnn.is_available()}
+
+
+def _set_precision(precision: str, matched: bool) -> None:
+    if precision == "tf32":
+        torch.set_float32_matmul_precision("high")
+        torch.backends.cudnn.allow_tf32 = True
+    elif matched:  # fp32 / bf16 master weights: no TF32 anywhere in the matched tier
+        torch.set_float32_matmul_precision("highest")
+        torch.backends.cudnn.allow_tf32 = False
+
+
+def reset_peak_memory(ctx: dict[str, Any]) -> None:
+    if ctx["device"] == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
+    if ctx["device"] == "cuda":
+        return int(torch.cuda.max_memory_allocated()), "torch.cuda.max_memory_allocated"
+    return None, None
+
+
+def _compiles() -> int:
+    try:
+        from torch._dynamo.utils import counters
+        return int(counters["stats"]["unique_graphs"])
+    except Exception:
+        return 0
+
+
+class Bench:
+    def __init__(self, ctx: dict[str, Any]) -> None:
+        self.dev = torch.device("cuda" if ctx["device"] == "cuda" else "cpu")
+        self.cuda = self.dev.type == "cuda"
+        self.details: dict[str, Any] = {}
+        self.losses: list[Any] = []
+        self.mode = "compile" if ctx["options"].get("compile") else "eager"
+
+    def drain(self) -> None:
+        if self.cuda:
+            torch.cuda.synchronize()
+
+    def compiles(self) -> int:
+        return _compiles()
+
+    def loss(self) -> float | None:
+        if not self.losses:
+            return None
+        return float(torch.stack([x.float() for x in self.losses]).mean().item())
+
+
+class MatmulBench(Bench):
+    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+        super().__init__(ctx)
+        a, b = matmul_data(v["params"]["n"])
+        dtype = torch.bfloat16 if v["precision"] == "bf16" else torch.float32
+        self.a, self.b = (torch.from_numpy(t).to(self.dev, dtype) for t in (a, b))
+        self.params, self.flops_per_step = 0, mean_flops_per_step("matmul", 0, v["params"])
+        self.out = None
+        self.mode = "eager"
+
+    def run(self, n: int) -> None:
+        for _ in range(n):
+            self.out = self.a @ self.b
+
+
+class ModelBench(Bench):
+    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+        super().__init__(ctx)
+        p, opts, self.kind = v["params"], ctx["options"], v["kind"]
+        matched = bool(opts.get("matched"))
+        nn = torch.nn
+        self.details["shared_init"] = True
+        if "sizes" in p:
+            layers: list[Any] = []
+            for i, (w, b) in enumerate(mlp_weights(p)):
+                lin = nn.Linear(*w.shape)
+                with torch.no_grad():
+                    lin.weight.copy_(torch.from_numpy(w.T.copy()))
+                    lin.bias.copy_(torch.from_numpy(b))
+                layers += [lin] + ([nn.ReLU()] if i < len(p["sizes"]) - 2 else [])
+            model = nn.Sequential(*layers)
+            x, y = classification_batch(v["batch_size"], (p["sizes"][0],), p["classes"])
+            self.batches = [(x, y)]
+        elif "channels" in p:
+            w = cnn_weights(p)
+            eps, mom = (BN_EPS_MATCHED, 1 - BN_MOMENTUM_KERAS) if matched else (1e-5, 0.1)
+            layers, chans = [], [3, *p["channels"]]
+            for i, k in enumerate(w["convs"]):
+                conv = nn.Conv2d(chans[i], chans[i + 1], 3, padding=1, bias=False)
+                with torch.no_grad():
+                    conv.weight.copy_(torch.from_numpy(k.transpose(3, 2, 0, 1).copy()))
+                layers += [conv, nn.BatchNorm2d(chans[i + 1], eps=eps, momentum=mom), nn.ReLU()]
+                if i >= 1:
+                    layers.append(nn.MaxPool2d(2))
+            dense = nn.Linear(chans[-1], p["classes"])
+            with torch.no_grad():
+                dense.weight.copy_(torch.from_numpy(w["dense"][0].T.copy()))
+                dense.bias.zero_()
+            model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), dense)
+            x, y = classification_batch(v["batch_size"], (p["image"], p["image"], 3), p["classes"])
+            self.batches = [(x.transpose(0, 3, 1, 2).copy(), y)]  # NHWC data -> NCHW (torch's native layout)
+            self.details["layout"] = "NCHW"
+        else:
+            model = _make_text_model(p)
+            self.batches = text_batches(v["batch_size"], p)
+            self.details["shared_init"] = p["model"] == "lstm"
+        self.model = model.to(self.dev)
+        if self.kind == "train":
+            self.model.train()
+        else:
+            self.model.eval()
+        self.params = sum(t.numel() for t in self.model.parameters())
+        self.flops_per_step = mean_flops_per_step("train" if self.kind == "train" else "infer", v["batch_size"], p)
+        self.batches = [(torch.from_numpy(x).to(self.dev), torch.from_numpy(y).long().to(self.dev)) for x, y in self.batches]
+        _set_precision(v["precision"], matched)
+        self.autocast = v["precision"] == "bf16"
+        self.fwd = torch.compile(self.model) if opts.get("compile") else self.model
+        eps = ADAM_EPS_MATCHED if matched else 1e-8
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=ADAM["lr"], betas=(ADAM["beta1"], ADAM["beta2"]), eps=eps)
+        self.details.update({"adam_eps": eps, "policy": _policy(), "autocast_bf16": self.autocast})
+        self.f = torch.nn.functional
+
+    def _forward_loss(self, x: Any, y: Any) -> Any:
+        with torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.autocast):
+            out = self.fwd(x)
+        return self.f.cross_entropy(out.float(), y)
+
+    def run(self, n: int) -> None:
+        self.losses = []
+        nb = len(self.batches)
+        if self.kind == "train":
+            for i in range(n):
+                x, y = self.batches[i % nb]
+                self.opt.zero_grad(set_to_none=True)
+                loss = self._forward_loss(x, y)
+                loss.backward()
+                self.opt.step()
+                self.losses.append(loss.detach())
+        else:
+            with torch.inference_mode():
+                for i in range(n):
+                    x, y = self.batches[i % nb]
+                    self.losses.append(self._forward_loss(x, y))
+
+
+def _make_text_model(p: dict[str, Any]) -> Any:
+    nn = torch.nn
+
+    class TextModel(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.kind = p["model"]
+            self.emb = nn.Embedding(p["vocab"], p["embed"])
+            if self.kind == "lstm":
+                w = lstm_weights(p)
+                self.rnn = nn.LSTM(p["embed"], p["hidden"], batch_first=True)
+                self.head = nn.Linear(p["hidden"], p["classes"])
+                with torch.no_grad():
+                    self.emb.weight.copy_(torch.from_numpy(w["embedding"]))
+                    self.rnn.weight_ih_l0.copy_(torch.from_numpy(w["kernel"].T.copy()))
+                    self.rnn.weight_hh_l0.copy_(torch.from_numpy(w["recurrent"].T.copy()))
+                    self.rnn.bias_ih_l0.copy_(torch.from_numpy(w["bias"]))
+                    self.rnn.bias_hh_l0.zero_()
+                    self.head.weight.copy_(torch.from_numpy(w["dense"][0].T.copy()))
+                    self.head.bias.zero_()
+            else:
+                layer = nn.TransformerEncoderLayer(p["embed"], p["heads"], p["ff"], dropout=0.0, batch_first=True)
+                self.enc = nn.TransformerEncoder(layer, p["layers"], enable_nested_tensor=False)
+                self.head = nn.Linear(p["embed"], p["classes"])
+
+        def forward(self, x: Any) -> Any:
+            h = self.emb(x)
+            if self.kind == "lstm":
+                _, (hn, _) = self.rnn(h)
+                return self.head(hn[-1])
+            return self.head(self.enc(h).mean(dim=1))
+
+    return TextModel()
+
+
+def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
+    torch.manual_seed(0)
+    np.random.seed(0)
+    if v["kind"] == "matmul":
+        return MatmulBench(v, ctx)
+    return ModelBench(v, ctx)

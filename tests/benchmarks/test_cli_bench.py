@@ -1,0 +1,70 @@
+"""`fwpulse bench` through real processes: import/export round trip, bad files, usage errors, help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from fwpulse.data import bench_store, db
+
+from .test_store import row
+
+
+def fwpulse(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=timeout)
+
+
+def test_bench_help_is_helpful():
+    res = fwpulse("bench", "--help")
+    assert res.returncode == 0
+    for word in ("--suite", "--framework", "--device", "--out", "import", "not_available"):
+        assert word in res.stdout, word
+
+
+def test_bench_list_prints_sizes():
+    res = fwpulse("bench", "--suite", "full", "--list")
+    assert res.returncode == 0 and "W3" in res.stdout and "variable" in res.stdout and "b4096" in res.stdout
+
+
+def test_usage_errors_are_one_line_exit_2(snapshot_db):
+    for args, expect in ((("--suite", "huge"), "unknown suite"), (("--framework", "mxnet"), "mxnet"),
+                         (("--device", "tpu"), "unknown device")):
+        res = fwpulse("bench", *args)
+        assert res.returncode == 2 and expect in res.stderr, res.stderr
+        assert res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
+
+
+def test_json_export_then_cli_import_round_trip(snapshot_db, tmp_path):
+    rows = [row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100"),
+            row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100", contender="jax-jit",
+                framework="jax", ratio=0.8, ratio_ci_low=0.75, ratio_ci_high=0.86, verdict="faster")]
+    path = bench_store.dump_results_file(tmp_path / "h100.json", bench_run_id="gpu-fleet-1", suite="smoke",
+                                         fingerprint={"gpu_name": "NVIDIA H100"}, rows=rows, device="cuda")
+    res = fwpulse("bench", "import", str(path))
+    assert res.returncode == 0, res.stderr
+    assert "2 result rows" in res.stdout
+    again = fwpulse("bench", "import", str(path))  # idempotent: same result ids
+    assert again.returncode == 0
+    with db.reading(snapshot_db) as con:
+        df = bench_store.results(con, device="cuda")
+    assert len(df) == 2 and set(df["imported_from"]) == {"h100.json"}
+    assert df.set_index("contender").loc["jax-jit", "verdict"] == "faster"
+
+
+def test_bad_json_is_one_line_naming_file_and_stores_nothing(snapshot_db, tmp_path):
+    good = bench_store.dump_results_file(tmp_path / "good.json", bench_run_id="r", suite="smoke", fingerprint={},
+                                         rows=[row(bench_run_id="r")])
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"format": "fwpulse-bench/1", "results": [' + json.dumps(row()) + ", {\"status\": 1}]}")
+    with db.reading(snapshot_db) as con:
+        before = len(bench_store.results(con))
+    for args in ((str(good), str(bad)), (str(tmp_path / "missing.json"),)):
+        res = fwpulse("bench", "import", *args)
+        assert res.returncode == 2
+        assert res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
+        assert args[-1] in res.stderr and "nothing was imported" in res.stderr
+    with db.reading(snapshot_db) as con:
+        assert len(bench_store.results(con)) == before
