@@ -243,7 +243,8 @@ def _run_bench(suite: str, frameworks: Optional[list[str]], device: str, out: Op
     groups = spec.suite_groups(suite, frameworks)
     if not groups:
         raise _fail("no contender left after --framework filtering", EXIT_USAGE)
-    total = sum(len(g.contenders) + sum(len(g.contenders) * (1 + v.repeats) for v in g.variants) for g in groups)
+    total = sum(len(g.contenders) + sum(len(spec.variant_contenders(g, v)) * (1 + v.repeats) for v in g.variants)
+                for g in groups)
     load = os.getloadavg()
     typer.echo(f"fwpulse bench: suite {suite} on {device}, {len(groups)} groups, {total} steps of work; "
                f"load average {load[0]:.2f} on {os.cpu_count()} CPUs", err=True)

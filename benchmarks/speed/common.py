@@ -61,7 +61,13 @@ def text_lengths(p: dict[str, Any]) -> list[int]:
         return [hi] * len(natural)
     if mode == "bucketed-4":
         buckets = [hi * k // 4 for k in (1, 2, 3, 4)]
-        return [next(b for b in buckets if b >= length) for length in natural]
+        out = [next(b for b in buckets if b >= length) for length in natural]
+        # Keras infers a generator's shapes from its first batches: make the first two differ (as a
+        # shuffled real dataset would), else it fixes the length and rejects the other buckets.
+        j = next((i for i in range(1, len(out)) if out[i] != out[0]), None)
+        if j is not None and out[1] == out[0]:
+            out[1], out[j] = out[j], out[1]
+        return out
     return natural
 
 

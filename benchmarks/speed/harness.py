@@ -27,7 +27,7 @@ from fwpulse.data import bench_store
 
 from . import stats
 from .fingerprint import machine_fingerprint
-from .spec import Contender, Group, Variant
+from .spec import Contender, Group, Variant, variant_contenders
 
 METHOD = ("perf_counter_ns around blocks of S steps, device drained at each block boundary (per step for "
           "latency); one worker process per contender, same CPU affinity and thread settings; R repeats "
@@ -184,6 +184,7 @@ def run_groups(groups: list[Group], *, suite: str, device: str = "cpu", progress
         rows += _run_group(group, suite=suite, device=device, cpus=cpus, threads=threads, log_dir=log_dir,
                            machine=machine, bench_run_id=bench_run_id, progress=progress, peaks=peaks)
     _apply_peaks(rows, peaks)
+    _apply_breakeven(rows)
     machine["loadavg_end"] = list(os.getloadavg())
     for r in rows:
         r["fingerprint"]["loadavg_end"] = machine["loadavg_end"]
@@ -199,30 +200,32 @@ def _run_group(group: Group, *, suite: str, device: str, cpus: list[int], thread
     rows: list[dict[str, Any]] = []
     try:
         for c in group.contenders:
-            progress(f"{group.workload} {group.tier}: start {c.id}")
             w = WorkerProc(c, device, cpus, threads, log_dir)
             workers[c.id] = w
             try:
                 reply = w.call(w.init_msg)
             except WorkerFailed as exc:
                 reply = {"ok": False, "status": "failed", "reason": str(exc)}
+            progress(f"{group.tier}: {c.id} started" + ("" if reply.get("ok") else f" ({reply.get('status', 'failed')})"))
             if reply.get("ok"):
                 infos[c.id] = reply
             else:
                 dead[c.id] = (reply.get("status", "failed"), reply.get("reason") or "init failed")
                 w.close()
         for v in group.variants:
-            cells = {c.id: CellRun(c, info=infos.get(c.id, {})) for c in group.contenders}
+            members = variant_contenders(group, v)
+            cells = {c.id: CellRun(c, info=infos.get(c.id, {})) for c in members}
             for cid, (status, reason) in dead.items():
-                _failed(cells[cid], status, reason)
-            live = [c.id for c in group.contenders if c.id not in dead]
+                if cid in cells:
+                    _failed(cells[cid], status, reason)
+            live = [c.id for c in members if c.id not in dead]
             for cid in list(live):
-                progress(f"{group.workload} {v.label}: set up {cid}")
                 try:
                     reply = workers[cid].call({"cmd": "setup", "variant": dataclasses.asdict(v)})
                 except WorkerFailed as exc:
                     reply = {"ok": False, "status": "failed", "reason": str(exc)}
                     dead[cid] = ("failed", str(exc))
+                progress(f"{v.workload or group.workload} {v.label}: {cid} set up")
                 if reply.get("ok"):
                     cells[cid].setup = reply
                 else:
@@ -233,12 +236,12 @@ def _run_group(group: Group, *, suite: str, device: str, cpus: list[int], thread
                 for cid in order:
                     if cells[cid].status != "ok":
                         continue
-                    progress(f"{group.workload} {v.label}: repeat {r + 1}/{v.repeats} {cid}")
                     try:
                         reply = workers[cid].call({"cmd": "repeat", "r": r})
                     except WorkerFailed as exc:
                         reply = {"ok": False, "status": "failed", "reason": str(exc)}
                         dead[cid] = ("failed", str(exc))
+                    progress(f"{v.workload or group.workload} {v.label}: {cid} repeat {r + 1}/{v.repeats}")
                     if reply.get("ok"):
                         cells[cid].samples.append(reply["samples_ms"])
                     else:
@@ -273,7 +276,6 @@ def cell_rows(group: Group, v: Variant, cells: list[CellRun], *, suite: str, dev
     ids = [c.contender.id for c in ok]
     base_id = group.baseline if group.baseline in ids else (ids[0] if ids else None)
     base = next((c for c in ok if c.contender.id == base_id), None)
-    eager_ref = next((c for c in ok if c.contender.mode == "eager" and c.contender.framework == "pytorch"), None)
     param_counts = {c.contender.id: c.setup.get("params") for c in ok if v.kind != "matmul"}
     loss_ref = base.setup.get("loss_first") if base and v.kind in ("train",) else None
     out = []
@@ -281,8 +283,8 @@ def cell_rows(group: Group, v: Variant, cells: list[CellRun], *, suite: str, dev
         ct = c.contender
         info, setup, fin = c.info, c.setup, c.finish
         row: dict[str, Any] = {
-            "bench_run_id": bench_run_id, "suite": suite, "workload": group.workload,
-            "workload_label": group.workload_label + (" inference" if v.kind in ("infer", "latency") else
+            "bench_run_id": bench_run_id, "suite": suite, "workload": v.workload or group.workload,
+            "workload_label": (v.workload_label or group.workload_label) + (" inference" if v.kind in ("infer", "latency") else
                                                       " training" if v.kind == "train" else ""),
             "variant": v.label, "contender": ct.id, "framework": ct.framework, "backend": ct.backend, "api": ct.api,
             "mode": setup.get("mode") or info.get("mode") or ct.mode, "tier": group.tier, "precision": v.precision,
@@ -325,9 +327,6 @@ def cell_rows(group: Group, v: Variant, cells: list[CellRun], *, suite: str, dev
                 else:
                     ratio, lo, hi = stats.ratio_ci(c.samples, base.samples)
                     row.update(ratio=ratio, ratio_ci_low=lo, ratio_ci_high=hi, verdict=stats.verdict(lo, hi))
-            if eager_ref is not None and c is not eager_ref and compile_s > 0:
-                saving = (stats.summarize(eager_ref.samples).mean - s.mean) / 1000.0
-                row["breakeven_steps"] = compile_s / saving if saving > 0 else None
             # equivalence checks
             counts = {p for p in param_counts.values() if p is not None}
             if len(counts) > 1:
@@ -362,3 +361,18 @@ def _apply_peaks(rows: list[dict[str, Any]], peaks: dict[str, float]) -> None:
         if r.get("tflops") and peak:
             r["pct_of_peak"] = 100.0 * r["tflops"] / peak
             r["details"]["peak_tflops"] = peak
+
+
+def _apply_breakeven(rows: list[dict[str, Any]]) -> None:
+    """Break-even steps = compile_s / (torch-eager p50 - this p50), against the torch-eager row of the
+    same workload, variant, precision and device in this run (any tier); only when this is faster."""
+    ref = {(r["workload"], r["variant"], r["precision"], r["device"]): r for r in rows
+           if r["contender"] == "torch-eager" and r["status"] == "ok" and r.get("step_ms_p50")}
+    for r in rows:
+        e = ref.get((r["workload"], r["variant"], r["precision"], r["device"]))
+        if e is None or r is e or r["status"] != "ok" or not r.get("compile_s") or r.get("mode") == "eager":
+            continue
+        saving_s = (e["step_ms_p50"] - r["step_ms_p50"]) / 1000.0
+        if saving_s > 0:
+            r["breakeven_steps"] = r["compile_s"] / saving_s
+            r["details"]["breakeven_vs"] = "torch-eager"

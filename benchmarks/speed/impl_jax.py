@@ -78,9 +78,12 @@ class MatmulBench(Bench):
         self.a, self.b = (jax.device_put(jnp.asarray(t, dtype), self.device) for t in (a, b))
         bench = self
 
+        prec = {"fp32": "highest", "tf32": "tensorfloat32"}.get(v["precision"])  # W0 always explicit
+        self.details["matmul_precision"] = prec or "default"
+
         def dot(a: Any, b: Any) -> Any:
             bench.traces += 1
-            return jnp.dot(a, b)
+            return jnp.dot(a, b, precision=prec)
 
         self.fn = jax.jit(dot)
         self.params, self.flops_per_step = 0, mean_flops_per_step("matmul", 0, v["params"])

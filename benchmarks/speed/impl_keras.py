@@ -80,6 +80,26 @@ def reset_peak_memory(ctx: dict[str, Any]) -> None:
         tf.config.experimental.reset_memory_stats("GPU:0")
 
 
+def _set_tf32(precision: str, matched: bool) -> Any:
+    """TF32 on for "tf32", off for the matched tier's fp32/bf16, else the backend's default; returns the setting."""
+    want = True if precision == "tf32" else (False if matched else None)
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+        if want is not None:
+            tf.config.experimental.enable_tensor_float_32_execution(want)
+        return tf.config.experimental.tensor_float_32_execution_enabled()
+    if BACKEND == "jax":
+        import jax
+        if want is not None:
+            jax.config.update("jax_default_matmul_precision", "tensorfloat32" if want else "highest")
+        return jax.config.jax_default_matmul_precision or "default"
+    import torch
+    if want is not None:
+        torch.set_float32_matmul_precision("high" if want else "highest")
+        torch.backends.cudnn.allow_tf32 = want
+    return {"float32_matmul_precision": torch.get_float32_matmul_precision(), "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32}
+
+
 def _dense(units: int, activation: str | None = None) -> Any:
     return keras.layers.Dense(units, activation=activation)
 
@@ -147,9 +167,10 @@ class Bench:
         self.kind, self.batch = v["kind"], v["batch_size"]
         self.cuda = ctx["device"] == "cuda"
         self.custom = opts.get("loop") == "custom"
-        if v["precision"] == "bf16":
-            keras.config.set_dtype_policy("mixed_bfloat16")
+        keras.backend.clear_session()
+        keras.config.set_dtype_policy("mixed_bfloat16" if v["precision"] == "bf16" else "float32")
         keras.utils.set_random_seed(0)
+        self.tf32 = _set_tf32(v["precision"], bool(opts.get("matched")))
         self.model, shared = _build_model(p, bool(opts.get("matched")))
         # trainable parameters (torch's parameters() excludes BN running statistics, Keras' count_params() does not)
         self.params = int(sum(int(np.prod(w.shape)) for w in self.model.trainable_weights))
@@ -178,7 +199,7 @@ class Bench:
         if self.custom:
             self.mode = "eager"
         self.details = {"jit_compile_requested": jit, "jit_compile_resolved": bool(resolved),
-                        "dtype_policy": keras.config.dtype_policy().name, "shared_init": shared,
+                        "dtype_policy": keras.config.dtype_policy().name, "shared_init": shared, "tf32": self.tf32,
                         "adam_eps": self.model.optimizer.epsilon, "data": "numpy arrays through Keras' data adapter"}
         if "seq_mode" in p:
             self.batches = text_batches(self.batch, p)

@@ -54,7 +54,7 @@ class Bench:
         self.out: Any = None
         self.losses: list[Any] = []
         self.details: dict[str, Any] = {"jit_compile": self.jit, "shared_init": True}
-        matched = bool(ctx["options"].get("matched"))
+        matched = bool(ctx["options"].get("matched")) or v["kind"] == "matmul"  # W0 always explicit
         if v["precision"] == "tf32":
             tf.config.experimental.enable_tensor_float_32_execution(True)
         elif matched:

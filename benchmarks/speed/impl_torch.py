@@ -92,6 +92,8 @@ class MatmulBench(Bench):
         a, b = matmul_data(v["params"]["n"])
         dtype = torch.bfloat16 if v["precision"] == "bf16" else torch.float32
         self.a, self.b = (torch.from_numpy(t).to(self.dev, dtype) for t in (a, b))
+        _set_precision(v["precision"], True)  # W0 always explicit: fp32 means no TF32
+        self.details["policy"] = _policy()
         self.params, self.flops_per_step = 0, mean_flops_per_step("matmul", 0, v["params"])
         self.out = None
         self.mode = "eager"
@@ -147,14 +149,14 @@ class ModelBench(Bench):
             self.model.train()
         else:
             self.model.eval()
-        self.params = sum(t.numel() for t in self.model.parameters())
+        self.params = sum(t.numel() for t in self.model.parameters() if t.requires_grad)
         self.flops_per_step = mean_flops_per_step("train" if self.kind == "train" else "infer", v["batch_size"], p)
         self.batches = [(torch.from_numpy(x).to(self.dev), torch.from_numpy(y).long().to(self.dev)) for x, y in self.batches]
         _set_precision(v["precision"], matched)
         self.autocast = v["precision"] == "bf16"
         self.fwd = torch.compile(self.model) if opts.get("compile") else self.model
         eps = ADAM_EPS_MATCHED if matched else 1e-8
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=ADAM["lr"], betas=(ADAM["beta1"], ADAM["beta2"]), eps=eps)
+        self.opt = torch.optim.Adam([t for t in self.model.parameters() if t.requires_grad], lr=ADAM["lr"], betas=(ADAM["beta1"], ADAM["beta2"]), eps=eps)
         self.details.update({"adam_eps": eps, "policy": _policy(), "autocast_bf16": self.autocast})
         self.f = torch.nn.functional
 
@@ -201,6 +203,7 @@ def _make_text_model(p: dict[str, Any]) -> Any:
                     self.rnn.bias_hh_l0.zero_()
                     self.head.weight.copy_(torch.from_numpy(w["dense"][0].T.copy()))
                     self.head.bias.zero_()
+                self.rnn.bias_hh_l0.requires_grad_(False)  # Keras' LSTM has one bias: keep torch's second at 0
             else:
                 layer = nn.TransformerEncoderLayer(p["embed"], p["heads"], p["ff"], dropout=0.0, batch_first=True)
                 self.enc = nn.TransformerEncoder(layer, p["layers"], enable_nested_tensor=False)
@@ -219,6 +222,8 @@ def _make_text_model(p: dict[str, Any]) -> Any:
 def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
     torch.manual_seed(0)
     np.random.seed(0)
+    if ctx["options"].get("compile"):
+        torch._dynamo.reset()  # a fresh cache per variant: no recompile-limit carry-over between models
     if v["kind"] == "matmul":
         return MatmulBench(v, ctx)
     return ModelBench(v, ctx)

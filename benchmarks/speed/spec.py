@@ -35,6 +35,9 @@ class Variant:
     blocks: int = 2           # timed blocks per repeat (device drained once per block)
     steps: int = 10           # S: steps per block
     per_step: bool = False    # latency: drain and time every step (W4)
+    workload: str | None = None          # overrides the group's (groups may share workers across workloads)
+    workload_label: str | None = None
+    only: tuple[str, ...] | None = None   # contender ids measured for this variant (None: all of the group)
 
 
 @dataclass(frozen=True)
@@ -86,73 +89,93 @@ def _text(model: str, max_len: int, cycle: int, heads: int = 4) -> dict[str, Any
             "classes": 2, "min_len": 16, "max_len": max_len, "cycle": cycle}
 
 
-def _w3(model: str, max_len: int, cycle: int, batch: int, repeats: int, blocks: int) -> tuple[Variant, ...]:
+def _w3(model: str, max_len: int, cycle: int, batch: int, repeats: int, blocks: int,
+        only: tuple[str, ...]) -> tuple[Variant, ...]:
     # The same seeded batch lengths in every mode; steps per block = one pass over the cycle of batches.
     base = _text(model, max_len, cycle)
     return tuple(Variant(f"{model} {mode}", "train", batch, params={**base, "seq_mode": mode}, warmup=cycle,
-                         repeats=repeats, blocks=blocks, steps=cycle)
+                         repeats=repeats, blocks=blocks, steps=cycle, workload="W3", workload_label=W3_LABEL, only=only)
                  for mode in ("pad-to-max", "bucketed-4", "variable"))
 
 
+W0_LABEL, W1_LABEL = "matmul probe (C = A·B)", "MLP 784-1024-1024-10, Adam"
+W2_LABEL, W3_LABEL, W4_LABEL = "CNN 32x32x3, 3 conv+BN blocks", "text classifier, variable lengths", "batch-1 latency"
+NATIVE3 = ("torch-eager", "tf-function", "jax-jit")
+
+
+def _w0(sizes: tuple[tuple[int, str, int], ...], warmup: int, repeats: int, only: tuple[str, ...]) -> tuple[Variant, ...]:
+    # W0 always sets the precision explicitly (fp32 = no TF32 anywhere), so its best TFLOP/s is a fair denominator.
+    return tuple(Variant(f"n={n}" + ("" if p == "fp32" else f" {p}"), "matmul", 1, p, params={"n": n}, warmup=warmup,
+                         repeats=repeats, blocks=3, steps=s, workload="W0", workload_label=W0_LABEL, only=only)
+                 for n, p, s in sizes)
+
+
 def smoke_groups() -> list[Group]:
-    """Sized for a 2-core CPU: the whole suite in under 5 minutes (torch.compile's cold compile included)."""
-    w0 = tuple(Variant(f"n={n}", "matmul", n, params={"n": n}, warmup=3, repeats=3, blocks=3, steps=s)
-               for n, s in ((256, 100), (512, 20), (1024, 4)))
-    w0 += (Variant("n=512 bf16", "matmul", 512, "bf16", params={"n": 512}, warmup=3, repeats=3, blocks=3, steps=10),)
-    w1 = (Variant("train b128", "train", 128, params=MLP, warmup=5, repeats=3, blocks=2, steps=10),
-          Variant("infer b128", "infer", 128, params=MLP, warmup=5, repeats=3, blocks=2, steps=20))
-    w1m = (w1[0],)
-    w2 = (Variant("train b64", "train", 64, params=CNN, warmup=3, repeats=3, blocks=2, steps=4),)
-    w3 = _w3("lstm", 64, 10, 32, 3, 1) + _w3("transformer", 128, 10, 32, 3, 1)
-    w4 = (Variant("MLP b1", "latency", 1, params=MLP, warmup=20, repeats=3, blocks=1, steps=60, per_step=True),)
+    """Sized for a 2-core CPU: the whole suite in under 5 minutes (torch.compile's cold compile included).
+
+    One defaults group shares its six workers across W0-W4 (fewer framework imports); each variant
+    names the contenders it measures.
+    """
+    keras_tf_jax = ("torch-eager", "keras-tensorflow-fit", "keras-jax-fit")
+    defaults = (
+        *_w0(((256, "fp32", 50), (512, "fp32", 10), (1024, "fp32", 2), (512, "bf16", 5)), 2, 3, NATIVE3),
+        Variant("train b128", "train", 128, params=MLP, warmup=5, repeats=3, blocks=2, steps=8, workload="W1"),
+        Variant("infer b128", "infer", 128, params=MLP, warmup=3, repeats=3, blocks=2, steps=8, workload="W1"),
+        Variant("MLP b1", "latency", 1, params=MLP, warmup=10, repeats=3, blocks=1, steps=40, per_step=True,
+                workload="W4", workload_label=W4_LABEL),
+        Variant("train b64", "train", 64, params=CNN, warmup=2, repeats=3, blocks=1, steps=3, workload="W2",
+                workload_label=W2_LABEL, only=keras_tf_jax),
+        *_w3("lstm", 96, 9, 32, 3, 1, keras_tf_jax),
+        *_w3("transformer", 96, 9, 32, 3, 1, keras_tf_jax),
+    )
+    matched = (Variant("train b128", "train", 128, params=MLP, warmup=5, repeats=3, blocks=2, steps=8, workload="W1"),)
     return [
-        Group("W0", "matmul probe (C = A·B)", "defaults", contenders("torch-eager", "tf-function", "jax-jit"), w0, "torch-eager"),
-        Group("W1", "MLP 784-1024-1024-10, Adam", "defaults",
+        Group("W1", W1_LABEL, "defaults",
               contenders("torch-eager", "tf-function", "jax-jit", "keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit"),
-              w1, "torch-eager"),
-        Group("W1", "MLP 784-1024-1024-10, Adam", "matched",
-              contenders("torch-compile", "tf-xla", "jax-jit", tier="matched"), w1m, "torch-compile"),
-        Group("W2", "CNN 32x32x3, 3 conv+BN blocks", "defaults",
-              contenders("torch-eager", "keras-tensorflow-fit", "keras-jax-fit"), w2, "torch-eager"),
-        Group("W3", "text classifier, lengths 16-max", "defaults",
-              contenders("torch-eager", "keras-tensorflow-fit", "keras-jax-fit"), w3, "torch-eager"),
-        Group("W4", "batch-1 inference latency", "defaults",
-              contenders("torch-eager", "tf-function", "jax-jit", "keras-tensorflow-fit"), w4, "torch-eager"),
+              defaults, "torch-eager"),
+        Group("W1", W1_LABEL, "matched", contenders("torch-compile", "tf-xla", "jax-jit", tier="matched"), matched,
+              "torch-compile"),
     ]
 
 
 def full_groups() -> list[Group]:
     """Sized for one H100 (about 10 minutes); not run on the CPU development machine."""
-    w0 = tuple(Variant(f"n={n}{' ' + p if p != 'fp32' else ''}", "matmul", n, p, params={"n": n}, warmup=5, repeats=5,
-                       blocks=3, steps=s)
-               for n, p, s in ((4096, "fp32", 20), (4096, "tf32", 50), (8192, "tf32", 10), (8192, "bf16", 20),
-                               (16384, "bf16", 4)))
-    w1 = (Variant("train b4096", "train", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=50),
-          Variant("infer b4096", "infer", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=100),
-          Variant("train b4096 bf16", "train", 4096, "bf16", params=MLP, warmup=10, repeats=5, blocks=3, steps=50))
-    w2 = (Variant("train b512", "train", 512, params=CNN, warmup=10, repeats=5, blocks=3, steps=30),
-          Variant("train b512 bf16", "train", 512, "bf16", params=CNN, warmup=10, repeats=5, blocks=3, steps=30))
-    w3 = _w3("lstm", 512, 12, 256, 5, 2) + _w3("transformer", 512, 12, 256, 5, 2)
-    w4 = (Variant("MLP b1", "latency", 1, params=MLP, warmup=50, repeats=5, blocks=1, steps=1000, per_step=True),
-          Variant("CNN b1", "latency", 1, params=CNN, warmup=50, repeats=5, blocks=1, steps=1000, per_step=True))
-    all_defaults = ("torch-eager", "tf-function", "jax-jit", "keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit",
-                    "keras-torch-ctl")
+    keras3 = ("keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit")
+    defaults = (
+        *_w0(((4096, "fp32", 20), (4096, "tf32", 50), (8192, "tf32", 10), (8192, "bf16", 20), (16384, "bf16", 4)),
+             5, 5, NATIVE3),
+        Variant("train b4096", "train", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=50, workload="W1"),
+        Variant("infer b4096", "infer", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=100, workload="W1"),
+        Variant("train b4096 bf16", "train", 4096, "bf16", params=MLP, warmup=10, repeats=5, blocks=3, steps=50,
+                workload="W1"),
+        Variant("MLP b1", "latency", 1, params=MLP, warmup=50, repeats=5, blocks=1, steps=1000, per_step=True,
+                workload="W4", workload_label=W4_LABEL),
+        Variant("train b512", "train", 512, params=CNN, warmup=10, repeats=5, blocks=3, steps=30, workload="W2",
+                workload_label=W2_LABEL, only=("torch-eager", *keras3, "keras-torch-ctl")),
+        Variant("train b512 bf16", "train", 512, "bf16", params=CNN, warmup=10, repeats=5, blocks=3, steps=30,
+                workload="W2", workload_label=W2_LABEL, only=("torch-eager", *keras3)),
+        Variant("CNN b1", "latency", 1, params=CNN, warmup=50, repeats=5, blocks=1, steps=1000, per_step=True,
+                workload="W4", workload_label=W4_LABEL, only=("torch-eager", *keras3)),
+        *_w3("lstm", 512, 12, 256, 5, 2, ("torch-eager", *keras3)),
+        *_w3("transformer", 512, 12, 256, 5, 2, ("torch-eager", *keras3)),
+    )
+    m_keras = ("keras-tensorflow-fit-xla", "keras-jax-fit")
+    matched = (
+        Variant("train b4096", "train", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=50, workload="W1"),
+        Variant("train b4096 bf16", "train", 4096, "bf16", params=MLP, warmup=10, repeats=5, blocks=3, steps=50,
+                workload="W1"),
+        Variant("MLP b1", "latency", 1, params=MLP, warmup=50, repeats=5, blocks=1, steps=1000, per_step=True,
+                workload="W4", workload_label=W4_LABEL, only=("torch-compile", "tf-xla", "jax-jit")),
+        Variant("train b512", "train", 512, params=CNN, warmup=10, repeats=5, blocks=3, steps=30, workload="W2",
+                workload_label=W2_LABEL, only=("torch-compile", *m_keras)),
+        *_w3("lstm", 512, 12, 256, 5, 2, ("torch-compile", *m_keras)),
+        *_w3("transformer", 512, 12, 256, 5, 2, ("torch-compile", *m_keras)),
+    )
     return [
-        Group("W0", "matmul probe (C = A·B)", "defaults", contenders("torch-eager", "tf-function", "jax-jit"), w0, "torch-eager"),
-        Group("W1", "MLP 784-1024-1024-10, Adam", "defaults", contenders(*all_defaults), w1, "torch-eager"),
-        Group("W1", "MLP 784-1024-1024-10, Adam", "matched",
-              contenders("torch-compile", "tf-xla", "jax-jit", "keras-tensorflow-fit-xla", "keras-jax-fit", tier="matched"),
-              w1, "torch-compile"),
-        Group("W2", "CNN 32x32x3, 3 conv+BN blocks", "defaults",
-              contenders("torch-eager", "keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit"), w2, "torch-eager"),
-        Group("W2", "CNN 32x32x3, 3 conv+BN blocks", "matched",
-              contenders("torch-compile", "keras-tensorflow-fit-xla", "keras-jax-fit", tier="matched"), w2, "torch-compile"),
-        Group("W3", "text classifier, lengths 16-max", "defaults",
-              contenders("torch-eager", "torch-compile", "keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit"), w3,
-              "torch-eager"),
-        Group("W4", "batch-1 inference latency", "defaults",
-              contenders("torch-eager", "torch-compile", "tf-function", "jax-jit", "keras-tensorflow-fit", "keras-jax-fit"),
-              w4, "torch-eager"),
+        Group("W1", W1_LABEL, "defaults", contenders("torch-eager", "tf-function", "jax-jit", *keras3, "keras-torch-ctl"),
+              defaults, "torch-eager"),
+        Group("W1", W1_LABEL, "matched",
+              contenders("torch-compile", "tf-xla", "jax-jit", *m_keras, tier="matched"), matched, "torch-compile"),
     ]
 
 
@@ -172,12 +195,16 @@ def suite_groups(suite: str, frameworks: list[str] | None = None) -> list[Group]
     return out
 
 
+def variant_contenders(g: Group, v: Variant) -> list[Contender]:
+    return [c for c in g.contenders if not v.only or c.id in v.only]
+
+
 def size_table(suite: str) -> list[dict[str, Any]]:
     """One line per group variant: for the README and `fwpulse bench --help`-style listings."""
     rows = []
     for g in SUITES[suite]():
         for v in g.variants:
-            rows.append({"workload": g.workload, "tier": g.tier, "variant": v.label, "batch": v.batch_size,
+            rows.append({"workload": v.workload or g.workload, "tier": g.tier, "variant": v.label, "batch": v.batch_size,
                          "precision": v.precision, "warmup": v.warmup, "repeats": v.repeats, "blocks": v.blocks,
-                         "steps": v.steps, "contenders": ", ".join(c.id for c in g.contenders)})
+                         "steps": v.steps, "contenders": ", ".join(c.id for c in variant_contenders(g, v))})
     return rows
