@@ -123,7 +123,7 @@ def smoke_groups() -> list[Group]:
         Variant("infer b128", "infer", 128, params=MLP, warmup=3, repeats=3, blocks=2, steps=8, workload="W1"),
         Variant("MLP b1", "latency", 1, params=MLP, warmup=10, repeats=3, blocks=1, steps=40, per_step=True,
                 workload="W4", workload_label=W4_LABEL),
-        Variant("train b64", "train", 64, params=CNN, warmup=2, repeats=3, blocks=1, steps=3, workload="W2",
+        Variant("train b64", "train", 64, params=CNN, warmup=2, repeats=3, blocks=2, steps=3, workload="W2",
                 workload_label=W2_LABEL, only=keras_tf_jax),
         *_w3("lstm", 96, 9, 32, 3, 1, keras_tf_jax),
         *_w3("transformer", 96, 9, 32, 3, 1, keras_tf_jax),

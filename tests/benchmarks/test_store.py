@@ -91,3 +91,35 @@ def test_bad_row_names_row_and_field(tmp_path):
     f.write_text(json.dumps({"format": bench_store.FORMAT, "results": [row(), bad]}))
     with pytest.raises(bench_store.BenchFileError, match=r"results\[1\]\.step_ms_p50"):
         bench_store.read_results_file(f)
+
+
+def test_snapshot_loads_bundled_bench_files(tmp_path):
+    import shutil
+
+    from fwpulse.data.settings import SNAPSHOT_DIR
+    from fwpulse.data.snapshot import load_snapshot
+
+    snap = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT_DIR, snap)
+    (snap / "bench").mkdir(exist_ok=True)
+    bench_store.dump_results_file(snap / "bench" / "extra-machine.json", bench_run_id="bundled-x", suite="smoke",
+                                  fingerprint={}, rows=[row(bench_run_id="bundled-x")])
+    db.build_new(tmp_path / "s.duckdb", lambda con: load_snapshot(con, snap))
+    with db.reading(tmp_path / "s.duckdb") as con:
+        df = bench_store.results(con)
+    assert "extra-machine.json" in set(df["imported_from"])
+
+
+def test_bundled_bench_results_are_valid_and_in_the_snapshot_db(snapshot_db):
+    from fwpulse.data.settings import SNAPSHOT_DIR
+
+    files = sorted((SNAPSHOT_DIR / "bench").glob("*.json"))
+    if not files:
+        pytest.skip("no bundled benchmark results")
+    with db.reading(snapshot_db) as con:
+        df = bench_store.results(con)
+    for f in files:
+        meta, rows = bench_store.read_results_file(f)
+        got = df[df["imported_from"] == f.name]
+        assert len(got) == len(rows) and (got["status"] == "ok").any()
+        assert all(json.loads(fp).get("cpu_model") for fp in got["fingerprint"])
