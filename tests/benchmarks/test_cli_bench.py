@@ -68,3 +68,25 @@ def test_bad_json_is_one_line_naming_file_and_stores_nothing(snapshot_db, tmp_pa
         assert args[-1] in res.stderr and "nothing was imported" in res.stderr
     with db.reading(snapshot_db) as con:
         assert len(bench_store.results(con)) == before
+
+
+def test_bench_without_frameworks_reports_not_available(snapshot_db, tmp_path):
+    """Every framework made unimportable (modules that raise ImportError shadow them in the workers):
+    the suite runs to the end, every row says not_available with the reason, JSON and DB get them."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    for mod in ("torch", "tensorflow", "jax", "keras"):
+        (shadow / f"{mod}.py").write_text(f"raise ImportError('{mod} hidden by the test')\n")
+    out = tmp_path / "res" / "smoke.json"
+    res = subprocess.run([sys.executable, "-m", "fwpulse", "bench", "--suite", "smoke", "--device", "cpu", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(shadow) + os.pathsep + os.environ.get("PYTHONPATH", "")})
+    assert res.returncode == 1, res.stderr
+    assert "0 cells ok" in res.stdout and "0 failed" in res.stdout and "Traceback" not in res.stderr
+    meta, rows = bench_store.read_results_file(out)
+    assert rows and {r["status"] for r in rows} == {"not_available"}
+    assert all("hidden by the test" in r["reason"] for r in rows)
+    assert meta["fingerprint"]["loadavg_start"] and meta["suite"] == "smoke"
+    with db.reading(snapshot_db) as con:
+        stored = bench_store.results(con, suite="smoke")
+    assert set(stored["bench_run_id"]) >= {meta["bench_run_id"]}
