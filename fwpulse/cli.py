@@ -256,7 +256,7 @@ def _run_bench(suite: str, frameworks: Optional[list[str]], device: str, out: Op
     with _progress() as progress_factory:
         tick = progress_factory("bench", total)
         run = harness.run_groups(groups, suite=suite, device=device, progress=tick, threads=threads,
-                                 log_dir=out.parent / "logs")
+                                 log_dir=out.parent / f"{out.stem}-logs")
     bench_store.dump_results_file(out, bench_run_id=run.bench_run_id, suite=suite, fingerprint=run.fingerprint,
                                   rows=run.rows, wall_s=round(run.wall_s, 1), device=device)
     title = (f"fwpulse bench {suite} on {device} ({run.fingerprint.get('gpu_name') or run.fingerprint['cpu_model']}), "

@@ -17,6 +17,13 @@ ADAM_EPS_MATCHED = 1e-7      # Keras' default; native contenders use it in the m
 BN_EPS_MATCHED, BN_MOMENTUM_KERAS = 1e-3, 0.99   # torch momentum = 1 - keras momentum
 
 
+LOGGED_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+              "TF_NUM_INTEROP_THREADS", "XLA_PYTHON_CLIENT_PREALLOCATE", "TF_FORCE_GPU_ALLOW_GROWTH",
+              "JAX_ENABLE_COMPILATION_CACHE", "TORCHINDUCTOR_FX_GRAPH_CACHE", "TORCHINDUCTOR_AUTOGRAD_CACHE",
+              "CUDA_VISIBLE_DEVICES", "JAX_PLATFORMS", "KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS",
+              "OMP_WAIT_POLICY")
+
+
 class NotAvailable(Exception):
     """Raised by an impl's init() when the framework is installed but cannot serve (e.g. no GPU)."""
 

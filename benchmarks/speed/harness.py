@@ -27,6 +27,7 @@ from fwpulse.data import bench_store
 
 from . import stats
 from .fingerprint import machine_fingerprint
+from .common import LOGGED_ENV  # noqa: F401  (re-exported for the fingerprint)
 from .spec import Contender, Group, Variant, variant_contenders
 
 METHOD = ("perf_counter_ns around blocks of S steps, device drained at each block boundary (per step for "
@@ -60,13 +61,6 @@ def worker_env(contender: Contender, device: str, threads: int, cache_dir: str) 
         env["JAX_PLATFORMS"] = "cpu"
     env.update(contender.env)
     return env
-
-
-LOGGED_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-              "TF_NUM_INTEROP_THREADS", "XLA_PYTHON_CLIENT_PREALLOCATE", "TF_FORCE_GPU_ALLOW_GROWTH",
-              "JAX_ENABLE_COMPILATION_CACHE", "TORCHINDUCTOR_FX_GRAPH_CACHE", "TORCHINDUCTOR_AUTOGRAD_CACHE",
-              "CUDA_VISIBLE_DEVICES", "JAX_PLATFORMS", "KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS",
-              "OMP_WAIT_POLICY")
 
 
 class WorkerProc:

@@ -29,7 +29,7 @@ import time
 import traceback
 from typing import Any
 
-from fwpulse.benchmarks.speed.common import NotAvailable
+from fwpulse.benchmarks.speed.common import LOGGED_ENV, NotAvailable
 
 
 def time_blocks(bench: Any, blocks: int, steps: int, per_step: bool) -> list[float]:
@@ -94,7 +94,7 @@ class Worker:
         except NotAvailable as exc:
             return {"ok": False, "status": "not_available", "reason": str(exc)[:300]}
         import_s = time.perf_counter() - t0
-        return {"ok": True, "import_s": import_s, **info,
+        return {"ok": True, "import_s": import_s, **info, "env": {k: os.environ[k] for k in LOGGED_ENV if k in os.environ},
                 "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
 
     def setup(self, msg: dict[str, Any]) -> dict[str, Any]:

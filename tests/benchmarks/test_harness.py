@@ -49,6 +49,8 @@ def test_sleep_step_timed_within_2_percent(slowed_run):
     assert base["cv"] is not None and base["cv"] < 0.02
     assert base["fingerprint"]["framework"]["versions"] == {"fake": "1.0"}
     assert base["fingerprint"]["worker_env"]["OMP_NUM_THREADS"] == str(base["fingerprint"]["threads"])
+    assert base["fingerprint"]["framework"]["env"]["OMP_NUM_THREADS"] == str(base["fingerprint"]["threads"])  # as the worker saw it
+    assert base["fingerprint"]["framework"]["affinity"] == base["fingerprint"]["affinity"]
     assert base["fingerprint"]["loadavg_start"] and base["peak_mem_bytes"] > 0 and base["mem_kind"].startswith("rss")
 
 
