@@ -155,10 +155,26 @@ class ModelBench(Bench):
         _set_precision(v["precision"], matched)
         self.autocast = v["precision"] == "bf16"
         self.fwd = torch.compile(self.model) if opts.get("compile") else self.model
+        self.compiled, self.c0 = bool(opts.get("compile")), _compiles()
         eps = ADAM_EPS_MATCHED if matched else 1e-8
         self.opt = torch.optim.Adam([t for t in self.model.parameters() if t.requires_grad], lr=ADAM["lr"], betas=(ADAM["beta1"], ADAM["beta2"]), eps=eps)
         self.details.update({"adam_eps": eps, "policy": _policy(), "autocast_bf16": self.autocast})
         self.f = torch.nn.functional
+
+    @property
+    def mode(self) -> str:  # type: ignore[override]
+        """"compile" only when dynamo really produced a graph (e.g. nn.LSTM can fall back to eager)."""
+        if not self.compiled:
+            return "eager"
+        graphs = _compiles() - self.c0
+        self.details["dynamo_graphs"] = graphs
+        if graphs == 0:
+            self.details["compile_note"] = "torch.compile produced no graph: the model ran eagerly"
+        return "compile" if graphs else "eager"
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        pass
 
     def _forward_loss(self, x: Any, y: Any) -> Any:
         with torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.autocast):
