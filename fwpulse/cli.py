@@ -260,7 +260,8 @@ def _run_bench(suite: str, frameworks: Optional[list[str]], device: str, out: Op
     bench_store.dump_results_file(out, bench_run_id=run.bench_run_id, suite=suite, fingerprint=run.fingerprint,
                                   rows=run.rows, wall_s=round(run.wall_s, 1), device=device)
     title = (f"fwpulse bench {suite} on {device} ({run.fingerprint.get('gpu_name') or run.fingerprint['cpu_model']}), "
-             f"wall {run.wall_s:.0f}s, load {run.fingerprint['loadavg_start'][0]:.2f} -> {run.fingerprint['loadavg_end'][0]:.2f}")
+             f"wall {run.wall_s:.0f}s, 1-min load average {run.fingerprint['loadavg_start'][0]:.2f} at start, "
+             f"{run.fingerprint['loadavg_end'][0]:.2f} at end, {run.fingerprint['loadavg_1m_max']:.2f} max")
     report.render(run.rows, title=title)
     counts = {s: sum(r["status"] == s for r in run.rows) for s in ("ok", "not_available", "failed")}
     try:

@@ -163,7 +163,12 @@ def run_groups(groups: list[Group], *, suite: str, device: str = "cpu", progress
                threads: int | None = None) -> BenchRun:
     """Run every group; returns all result rows (one per variant x contender), never raising for a
     contender's failure (its rows say failed / not_available with the reason)."""
-    progress = progress or (lambda message: None)
+    outer = progress or (lambda message: None)
+    load_max = [os.getloadavg()[0]]
+
+    def progress(message: str) -> None:  # also samples the 1-minute load average during the run
+        load_max[0] = max(load_max[0], os.getloadavg()[0])
+        outer(message)
     bench_run_id = bench_run_id or str(uuid.uuid4())
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     t_start = time.monotonic()
@@ -180,8 +185,10 @@ def run_groups(groups: list[Group], *, suite: str, device: str = "cpu", progress
     _apply_peaks(rows, peaks)
     _apply_breakeven(rows)
     machine["loadavg_end"] = list(os.getloadavg())
+    machine["loadavg_1m_max"] = max(load_max[0], machine["loadavg_end"][0])
     for r in rows:
         r["fingerprint"]["loadavg_end"] = machine["loadavg_end"]
+        r["fingerprint"]["loadavg_1m_max"] = machine["loadavg_1m_max"]
     rows = [bench_store.normalize_row(r) for r in rows]  # every column, result_id, validated
     return BenchRun(bench_run_id, suite, device, rows, machine, time.monotonic() - t_start, started)
 
