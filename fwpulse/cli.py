@@ -253,6 +253,13 @@ def _run_bench(suite: str, frameworks: Optional[list[str]], device: str, out: Op
                    "timings will be noisy and CIs wide", err=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = out or Path("bench-results") / f"bench-{suite}-{device}-{stamp}.json"
+    try:  # fail before measuring, not after
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = out.parent / f".{out.name}.probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise _fail(f"--out {out}: cannot write there ({exc.strerror or exc}); choose another path", EXIT_USAGE) from None
     with _progress() as progress_factory:
         tick = progress_factory("bench", total)
         run = harness.run_groups(groups, suite=suite, device=device, progress=tick, threads=threads,

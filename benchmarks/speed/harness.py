@@ -139,6 +139,7 @@ class CellRun:
     setup: dict[str, Any] = field(default_factory=dict)
     finish: dict[str, Any] = field(default_factory=dict)
     samples: list[list[float]] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)     # place in each round-robin round
     status: str = "ok"
     reason: str | None = None
 
@@ -234,9 +235,10 @@ def _run_group(group: Group, *, suite: str, device: str, cpus: list[int], thread
                     live.remove(cid)
             for r in range(v.repeats):
                 order = live[r % len(live):] + live[:r % len(live)] if live else []
-                for cid in order:
+                for pos, cid in enumerate(order):
                     if cells[cid].status != "ok":
                         continue
+                    cells[cid].positions.append(pos)
                     try:
                         reply = workers[cid].call({"cmd": "repeat", "r": r})
                     except WorkerFailed as exc:
@@ -303,6 +305,7 @@ def cell_rows(group: Group, v: Variant, cells: list[CellRun], *, suite: str, dev
                         "warmup_s": setup.get("warmup_s"), "warmup_steps": v.warmup, "blocks": v.blocks,
                         "steps_per_block": v.steps, "per_step": v.per_step,
                         "compiles_during_timing": fin.get("compiles_during_timing"),
+                        "round_robin_positions": c.positions,
                         "n_compiles_first_step": setup.get("n_compiles_first_step"), "params": setup.get("params"),
                         "flops_per_step": setup.get("flops_per_step")},
         }

@@ -37,6 +37,13 @@ def test_usage_errors_are_one_line_exit_2(snapshot_db):
         assert res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
 
 
+def test_unwritable_out_fails_before_measuring(snapshot_db, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = fwpulse("bench", "--out", str(blocker / "sub" / "r.json"))
+    assert res.returncode == 2 and "--out" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_json_export_then_cli_import_round_trip(snapshot_db, tmp_path):
     rows = [row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100"),
             row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100", contender="jax-jit",

@@ -39,6 +39,8 @@ def test_slowed_contender_is_detected_slower_with_ci_excluding_1(slowed_run):
     assert slow["ratio_ci_low"] <= slow["ratio"] <= slow["ratio_ci_high"]
     assert 1.2 < slow["ratio"] < 1.4
     assert rows["base"]["ratio"] == 1.0 and rows["base"]["verdict"] is None
+    for r in rows.values():  # interleaved: each contender took every place in the round-robin once
+        assert sorted(r["details"]["round_robin_positions"]) == [0, 1, 2]
     assert rows["twin"]["verdict"] in ("same within ±5%", "inconclusive")  # never "slower"/"faster" by noise alone
 
 
