@@ -63,7 +63,8 @@ def multi_line_chart(spec, values: pd.DataFrame, options, names: dict[str, str],
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid]
             label = f"{names.get(fid, fid)} · {suffix}"
-            fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines", name=label, legendgroup=fid,
+            fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines" if len(g) > 2 else "lines+markers",
+                                     name=label, legendgroup=fid,
                                      line={"color": colors.get(fid), "width": 2.2, "dash": dash},
                                      hovertemplate=xfmt + ": %{y" + fmt + "}<extra>" + label + "</extra>"))
             g = g.copy()
@@ -101,7 +102,7 @@ def release_markers(fig: go.Figure, plotted: pd.DataFrame, events: pd.DataFrame,
     for fid, g in events.groupby("framework", sort=False):
         if major_only:
             major = g["is_major"].fillna(False).astype(bool) if "is_major" in g.columns else g["label"].isna()
-            minor = g["label"].astype(str).str.contains(r"\d+\.\d+\.0$|\d+\.\d+$", regex=True)
+            minor = g["label"].astype(str).str.contains(r"(?<![\d.])\d+\.\d+(?:\.0)?$", regex=True)
             g = g[major] if major.any() else (g[minor] if minor.any() else g)
         line = plotted[plotted["framework"] == fid].sort_values("date")
         if line.empty:

@@ -178,7 +178,9 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
     for fid, g in df.groupby("framework", sort=False):
-        fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines", name=names.get(fid, fid),
+        # A series with one or two points (a source collected once or twice) would be invisible as a line.
+        fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines" if len(g) > 2 else "lines+markers",
+                                 name=names.get(fid, fid),
                                  line={"color": colors.get(fid), "width": 2.5},
                                  hovertemplate=xfmt + ": %{y" + fmt + "}<extra>" + names.get(fid, fid) + "</extra>"))
     plotted = [df]

@@ -22,10 +22,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def dashboard_url(tmp_path):
+@pytest.fixture(scope="module")
+def dashboard_server(tmp_path_factory):
+    """One `fwpulse dashboard` process for the whole module: (url, database path)."""
     port = free_port()
-    db_path = tmp_path / "fresh" / "fwpulse.duckdb"  # missing: the command must build it
+    db_path = tmp_path_factory.mktemp("browser") / "fresh" / "fwpulse.duckdb"  # missing: the command must build it
     proc = subprocess.Popen([sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)],
                             env={**os.environ, "FWPULSE_DB": str(db_path)},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -42,13 +43,79 @@ def dashboard_url(tmp_path):
             proc.kill()
             pytest.fail(f"dashboard did not start: {proc.stdout.read()}")
         assert db_path.exists()
-        yield url
+        yield url, db_path
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# url path ("" = the default page, Overview) -> (title text, charts drawn once every source is filled)
+VIEWS = {
+    "": ("fwpulse: PyTorch vs TensorFlow vs Keras vs JAX", 3),
+    "github": ("GitHub", 7),
+    "community": ("Community: Stack Overflow", 4),
+    "search-interest": ("Search interest: Google Trends", 1),
+    "adoption": ("Adoption: downloads and citations", 4),
+    "speed": ("Speed: measured on real hardware", 2),
+    "article-check": ("Article check", 1),
+    "data-health": ("Data health", 0),
+}
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def dashboard_url(dashboard_server):
+    return dashboard_server[0]
+
+
+def test_every_view_renders_in_chromium(dashboard_server):
+    """One server, every view: Plotly draws each chart with traces; screenshots go to test-artifacts/."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboard.conftest import fill
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (the README test command does)"
+    # The server built the snapshot database and holds no connection: add the live-only test data
+    # before any page is opened (nothing is cached yet).
+    dashboard_url, db_path = dashboard_server
+    fill(db_path)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {ARTIFACTS}")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        for path, (title, n_charts) in VIEWS.items():
+            page.goto(f"{dashboard_url}/{path}?fw=pytorch,tensorflow,keras,jax")
+            page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+            if n_charts:
+                page.wait_for_function(
+                    """n => { const p = document.querySelectorAll('.js-plotly-plot');
+                              return p.length === n && [...p].every(e => e.data && e.data.length > 0
+                                     && e.querySelector('.main-svg')); }""", arg=n_charts, timeout=60_000)
+            else:
+                page.get_by_text("Run ledger").wait_for(timeout=60_000)
+            traces = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(e => e.data.length)")
+            assert len(traces) == n_charts and all(t > 0 for t in traces), (path, traces)
+            assert page.locator("[data-testid='stException']").count() == 0, path
+            assert page.get_by_text("Page not found").count() == 0, path
+            shot = ARTIFACTS / f"{path or 'overview'}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 20_000
+        # A shared link restores the controls: log scale + index mode on the Overview.
+        page.goto(f"{dashboard_url}/?fw=keras,jax&scale=log&mode=index")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 3", timeout=60_000)
+        axis = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.yaxis.type")
+        names = page.evaluate("() => document.querySelector('.js-plotly-plot').data.map(t => t.name)")
+        assert axis == "log" and set(names) == {"Keras", "JAX"}
+        browser.close()
+    assert not [e for e in errors if "plotly" in e.lower() or "streamlit" in e.lower()], errors
 
 
 def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
