@@ -107,13 +107,14 @@ def release_markers(fig: go.Figure, plotted: pd.DataFrame, events: pd.DataFrame,
         line = plotted[plotted["framework"] == fid].sort_values("date")
         if line.empty:
             continue
-        xs = pd.to_datetime(line["date"]).astype("int64").to_numpy()
-        evd = pd.to_datetime(g["date"])
+        xs = pd.to_datetime(line["date"]).astype("datetime64[ns]").astype("int64").to_numpy()
+        evd = pd.to_datetime(g["date"]).astype("datetime64[ns]")
         inside = (evd.astype("int64") >= xs.min()) & (evd.astype("int64") <= xs.max())
         g = g[inside.to_numpy()]
         if g.empty:
             continue
-        y = np.interp(pd.to_datetime(g["date"]).astype("int64").to_numpy(), xs, line["value"].to_numpy(dtype=float))
+        y = np.interp(pd.to_datetime(g["date"]).astype("datetime64[ns]").astype("int64").to_numpy(), xs,
+                      line["value"].to_numpy(dtype=float))
         name = names.get(fid, fid)
         fig.add_trace(go.Scatter(
             x=pd.to_datetime(g["date"]), y=y, mode="markers", name=f"{name} releases", legendgroup=fid,

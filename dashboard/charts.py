@@ -249,6 +249,19 @@ CHARTS: dict[str, ChartSpec] = {s.id: s for s in [
 
 # ---------------------------------------------------------------------------- load / render / build
 
+def read_values(con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None, end=None) -> pd.DataFrame:
+    """``store.metric_values`` (same query, same rows), fetched through Arrow.
+
+    Turning tens of thousands of text cells (source, method, note) into Python objects was a third of
+    a chart's load time on a large store (benchmarks/dashboard_scale.py); Arrow-backed strings are not.
+    """
+    where, params = store._where(frameworks, metrics, start, end)
+    rel = con.sql(f"SELECT * FROM metric_values{where} ORDER BY metric, framework, date", params=params)
+    df = rel.to_arrow_table().to_pandas(date_as_object=False)
+    df["date"] = df["date"].astype("datetime64[ns]")  # one time unit everywhere (events, markers, transforms)
+    return df
+
+
 def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -> ChartInput:
     """The chart's store query (pure read; pass a read-only connection)."""
     spec = CHARTS[chart_id]
@@ -256,7 +269,7 @@ def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -
     if spec.query is not None:
         values = spec.query(con, spec, options)
     else:
-        values = store.metric_values(con, frameworks, spec.metrics, options.start, options.end)
+        values = read_values(con, frameworks, spec.metrics, options.start, options.end)
     if "date" in values.columns:
         values["date"] = pd.to_datetime(values["date"])
     events = pd.DataFrame()

@@ -119,5 +119,6 @@ def status_info() -> dict:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _status_info(db_path: str) -> dict:
-    from fwpulse.data.status import collect_status
-    return collect_status(db_path)
+    from fwpulse.dashboard import queries
+    with db.reading(db_path) as con:
+        return queries.source_status(con, store.utcnow())

@@ -30,23 +30,22 @@ def recent_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], met
                   days: int = 450) -> pd.DataFrame:
     """Each (framework, metric) series' rows from ``days`` before its newest date onwards.
 
-    The newest date comes from ``observations`` (an aggregate, no window), then the
-    ``metric_values`` view is read only for the selected frameworks, metrics and dates.
+    Plain filters on ``metric_values`` (DuckDB pushes them below the view's window, so only the
+    selected series are read), then a window over that small result; no join against the view,
+    which would make DuckDB compute the view's window over every stored row.
     """
     fws, ms = list(frameworks), list(metrics)
     if not fws or not ms:
         return pd.DataFrame(columns=["framework", "metric", "date", "value", "source", "method"])
     df = con.execute(
         f"""
-        WITH newest AS (
-            SELECT framework, metric, max(date) AS last_date FROM observations
-            WHERE framework IN (SELECT unnest($fw)) AND metric IN (SELECT unnest($m)) GROUP BY ALL)
-        SELECT v.framework, v.metric, v.date, v.value, v.source, v.method
-        FROM metric_values v JOIN newest n USING (framework, metric)
-        WHERE v.framework IN (SELECT unnest($fw)) AND v.metric IN (SELECT unnest($m))
-          AND v.date >= (SELECT min(last_date) FROM newest) - INTERVAL {int(days)} DAY
-          AND v.date >= n.last_date - INTERVAL {int(days)} DAY
-        ORDER BY v.framework, v.metric, v.date
+        SELECT framework, metric, date, value, source, method FROM (
+            SELECT framework, metric, date, value, source, method,
+                   max(date) OVER (PARTITION BY framework, metric) AS last_date
+            FROM metric_values
+            WHERE list_contains($fw, framework) AND list_contains($m, metric))
+        WHERE date >= last_date - INTERVAL {int(days)} DAY
+        ORDER BY framework, metric, date
         """, {"fw": fws, "m": ms}).df()
     df["date"] = pd.to_datetime(df["date"])
     return df
@@ -85,21 +84,19 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
 
 def latest_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None,
                   metrics: Iterable[str]) -> pd.DataFrame:
-    """The newest row of each (framework, metric) in ``metric_values``."""
+    """The newest row of each (framework, metric) in ``metric_values`` (filters first, then the window)."""
     params: dict[str, Any] = {"m": list(metrics)}
     fw_clause = ""
     if frameworks:
-        fw_clause = "AND framework IN (SELECT unnest($fw))"
+        fw_clause = "AND list_contains($fw, framework)"
         params["fw"] = list(frameworks)
     df = con.execute(
         f"""
-        WITH newest AS (
-            SELECT framework, metric, max(date) AS date FROM observations
-            WHERE metric IN (SELECT unnest($m)) {fw_clause} GROUP BY ALL)
-        SELECT v.framework, v.metric, v.date, v.value, v.source, v.method, v.source_url, v.note
-        FROM metric_values v JOIN newest n USING (framework, metric, date)
-        WHERE v.metric IN (SELECT unnest($m)) {fw_clause.replace('framework', 'v.framework')}
-        ORDER BY v.metric, v.framework
+        SELECT framework, metric, date, value, source, method, source_url, note
+        FROM metric_values
+        WHERE list_contains($m, metric) {fw_clause}
+        QUALIFY row_number() OVER (PARTITION BY framework, metric ORDER BY date DESC) = 1
+        ORDER BY metric, framework
         """, params).df()
     df["date"] = pd.to_datetime(df["date"])
     return df
@@ -252,8 +249,24 @@ def plain_error(error: str | None, status: str | None = None) -> str:
     return "Unexpected error: the ledger keeps the full message; run `fwpulse refresh --source <source>` to see it again."
 
 
+def source_status(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dict[str, Any]:
+    """The ``sources`` part of :func:`fwpulse.data.status.collect_status` (same fields), from the run
+    ledger alone: collect_status also counts every stored row, which takes seconds on a large store."""
+    from fwpulse.data import status, store
+
+    sources = []
+    for r in store.last_runs(con).to_dict("records"):
+        def ts(v):
+            return None if v is None or str(v) in ("NaT", "None") else str(v)
+        sources.append({"source": r["source"], "last_status": r["last_status"],
+                        "last_finished_at": ts(r["last_finished_at"]), "last_ok_at": ts(r["last_ok_at"]),
+                        "last_ok_age": status._age(r["last_ok_at"], now) if ts(r["last_ok_at"]) else None,
+                        "runs": int(r["runs"]), "last_error": r["last_error"], "retry_after": ts(r["retry_after"])})
+    return {"sources": sources}
+
+
 def freshness(status_info: dict[str, Any], now: dt.datetime) -> pd.DataFrame:
-    """Freshness per source from :func:`fwpulse.data.status.collect_status`, with a plain verdict."""
+    """Freshness per source (``sources`` as :func:`source_status` / ``collect_status`` give them), with a plain verdict."""
     cols = ["source", "last status", "last ok", "age", "verdict", "runs", "retry after", "last error"]
     rows = []
     for s in status_info.get("sources", []):

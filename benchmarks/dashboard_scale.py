@@ -1,0 +1,170 @@
+"""Dashboard at scale: time to first render of the Overview and p95 of every view's queries.
+
+    .venv/bin/python benchmarks/dashboard_scale.py [--reps 20] [--keep DIR]
+
+Builds, in a temporary directory (never the user's database), a database with ~5 million
+SYNTHETIC observations: 50 frameworks (the 11 in the registry plus 39 named ``synthetic-NN``)
+x 30 metrics (the 22 catalog metrics and 8 ``manual.*`` ids) x 10 years of daily values. Every
+row is labelled ``source = 'synthetic (benchmark)'`` and ``method = 'SYNTHETIC ...'`` and belongs to
+its own run in the ledger, so it can never pass for collected data. The rows go in with one
+DuckDB ``generate_series`` INSERT straight into ``observations``, ordered by date as daily
+collection would append them (so no series sits conveniently in its own row groups).
+
+Reported:
+
+* time to first render of the Overview: a cold ``AppTest`` run of ``dashboard/app.py`` on that
+  database (empty Streamlit cache), and a second run with the cache cleared;
+* ``--layout daily`` (default) stores rows in date order, as daily collection appends them;
+  ``--layout clustered`` stores each series' rows together (as a rewrite sorted by metric,
+  framework, date would), to show what physical clustering buys;
+* for each view, each query it runs (the chart registry's ``load`` for each of its charts, plus
+  its non-chart queries), over ``--reps`` repetitions, each with a fresh read-only connection as
+  the dashboard opens one: p50 and p95 in ms.
+
+Targets (issue #7): first render < 2 s, every query p95 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+SOURCE = "synthetic (benchmark)"
+YEARS = 10
+
+
+ORDERS = {"daily": "d.day, fw.fi, me.mi",           # as daily collection appends rows (realistic, the default)
+          "clustered": "me.mi, fw.fi, d.day"}       # rows of one series stored together (e.g. after a rewrite)
+
+
+def build(path: Path, layout: str = "daily") -> dict:
+    from fwpulse.data import catalog, db
+    from fwpulse.data.registry import load_registry
+    from fwpulse.data.settings import load_settings
+
+    reg = load_registry(load_settings().config_path)
+    frameworks = reg.ids() + [f"synthetic-{i:02d}" for i in range(50 - len(reg.ids()))]
+    metrics = list(catalog.METRICS) + list(catalog.MANUAL_METRICS)[:30 - len(catalog.METRICS)]
+    assert len(frameworks) == 50 and len(metrics) == 30
+    t0 = time.perf_counter()
+    with db.writing(path) as con:
+        db.migrate(con)
+        con.execute("""INSERT INTO runs VALUES (1, ?, TIMESTAMP '2026-11-01 00:00:00', TIMESTAMP '2026-11-01 00:01:00',
+                       'ok', 0, 0, 0, NULL, NULL, '{"synthetic": true}')""", [SOURCE])
+        con.execute("CREATE TEMP TABLE fw AS SELECT unnest(?) AS framework, generate_subscripts(?, 1) AS fi",
+                    [frameworks, frameworks])
+        con.execute("CREATE TEMP TABLE me AS SELECT unnest(?) AS metric, generate_subscripts(?, 1) AS mi",
+                    [metrics, metrics])
+        con.execute(f"""
+            INSERT INTO observations
+            SELECT fw.framework, me.metric, d.day::DATE AS date,
+                   round((fi * 1000 + mi * 10) * (1 + datediff('day', DATE '2016-11-01', d.day::DATE) / 365.0)
+                         + 50 * sin(datediff('day', DATE '2016-11-01', d.day::DATE) / 7.0)) AS value,
+                   '{SOURCE}', 'SYNTHETIC benchmark data: generated, not collected', TIMESTAMP '2026-11-01 00:00:00',
+                   1, NULL, 'synthetic'
+            FROM fw, me, generate_series(DATE '2016-11-01', DATE '2016-11-01' + INTERVAL {YEARS * 365 - 1} DAY,
+                                         INTERVAL 1 DAY) AS d(day)
+            ORDER BY {ORDERS[layout]}
+            """)
+        rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
+        con.execute("UPDATE runs SET rows_written = ? WHERE run_id = 1", [rows])
+        con.execute("CHECKPOINT")
+    return {"rows": rows, "frameworks": len(frameworks), "metrics": len(metrics), "layout": layout,
+            "build_s": time.perf_counter() - t0,
+            "db_mb": path.stat().st_size / 1e6}
+
+
+def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
+    """Per view, (name, fn(con)) for each query the view runs with the default controls."""
+    from fwpulse.dashboard import charts, queries
+    from fwpulse.dashboard.charts_speed import bench_results
+    from fwpulse.data import store
+    from fwpulse.data.registry import load_registry
+    from fwpulse.data.settings import load_settings
+
+    main = tuple(load_registry(load_settings().config_path).ids("main"))
+    opts = charts.ChartOptions(frameworks=main)
+    views: dict[str, list] = {}
+    for cid, spec in charts.CHARTS.items():
+        views.setdefault(spec.view, []).append((f"chart {cid}", lambda con, cid=cid: charts.load(con, cid, opts)))
+    views["overview"].append(("cards (recent_values)", lambda con: queries.recent_values(con, main, queries.CARD_METRICS)))
+    views["adoption"].append(("chart pypi-downloads-monthly", lambda con: charts.load(con, "pypi-downloads-monthly", opts)))
+    views["github"].append(("chart github-forks", lambda con: charts.load(con, "github-forks", opts)))
+    views["search-interest"].append(("rescaling table input", lambda con: charts.load(con, "trends-interest", opts)))
+    views["article-check"].append(("article_claims", lambda con: queries.article_claims(con, main)))
+    views["article-check"].append(("bench_results", lambda con: bench_results(con, main)))
+    views["speed"].append(("bench_results", lambda con: bench_results(con, main)))
+    views["data-health"] = [("runs", lambda con: store.runs(con)),
+                            ("source_status (freshness)", lambda con: queries.source_status(con, store.utcnow()))]
+    return views
+
+
+def time_queries(path: Path, reps: int) -> dict:
+    from fwpulse.data import db
+
+    out = {}
+    for view, qs in view_queries(path).items():
+        for name, fn in qs:
+            times = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                with db.reading(path) as con:
+                    fn(con)
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            out[f"{view} / {name}"] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1)}
+    return out
+
+
+def first_render(path: Path) -> dict:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from fwpulse.dashboard import APP_PATH
+
+    res = {}
+    for label in ("first (cold cache)", "second (cache cleared)"):
+        st.cache_data.clear()
+        t = time.perf_counter()
+        at = AppTest.from_file(str(APP_PATH), default_timeout=120).run()
+        res[label + "_s"] = round(time.perf_counter() - t, 2)
+        assert not at.exception, at.exception
+        assert len(at.get("plotly_chart")) == 3
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--keep", help="build the database in DIR and keep it")
+    ap.add_argument("--layout", choices=sorted(ORDERS), default="daily",
+                    help="physical row order: 'daily' as collection appends (default), 'clustered' by series")
+    args = ap.parse_args()
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="fwpulse-scale-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    path = tmp / "scale.duckdb"
+    os.environ["FWPULSE_DB"] = str(path)   # this process only: never the user's database
+    report = {"database": str(path)}
+    if not path.exists():
+        report["build"] = build(path, args.layout)
+    report["overview_render"] = first_render(path)
+    report["queries"] = time_queries(path, args.reps)
+    worst = max(report["queries"].items(), key=lambda kv: kv[1]["p95_ms"])
+    report["worst_p95"] = {"query": worst[0], **worst[1]}
+    report["targets_met"] = {"first_render_lt_2s": report["overview_render"]["first (cold cache)_s"] < 2.0,
+                             "every_p95_lt_100ms": worst[1]["p95_ms"] < 100.0}
+    print(json.dumps(report, indent=2, default=str))
+    if not args.keep:
+        for f in tmp.iterdir():
+            f.unlink()
+        tmp.rmdir()
+
+
+if __name__ == "__main__":
+    main()
