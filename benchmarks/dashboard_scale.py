@@ -13,10 +13,13 @@ collection would append them (so no series sits conveniently in its own row grou
 Reported:
 
 * time to first render of the Overview: a cold ``AppTest`` run of ``dashboard/app.py`` on that
-  database (empty Streamlit cache), and a second run with the cache cleared;
+  database (first run in the process, empty Streamlit cache), a second run with the cache cleared
+  (the queries again, modules already imported) and a third with the cache warm (Python side only);
 * ``--layout daily`` (default) stores rows in date order, as daily collection appends them;
   ``--layout clustered`` stores each series' rows together (as a rewrite sorted by metric,
   framework, date would), to show what physical clustering buys;
+* with ``--browser``: the same in headless Chromium against a real ``fwpulse dashboard`` (a fresh
+  server per run), from navigation until the three Overview charts have traces;
 * for each view, each query it runs (the chart registry's ``load`` for each of its charts, plus
   its non-chart queries), over ``--reps`` repetitions, each with a fresh read-only connection as
   the dashboard opens one: p50 and p95 in ms.
@@ -129,8 +132,9 @@ def first_render(path: Path) -> dict:
     from fwpulse.dashboard import APP_PATH
 
     res = {}
-    for label in ("first (cold cache)", "second (cache cleared)"):
-        st.cache_data.clear()
+    for label in ("first (cold cache)", "second (cache cleared)", "third (cache warm)"):
+        if not label.startswith("third"):
+            st.cache_data.clear()
         t = time.perf_counter()
         at = AppTest.from_file(str(APP_PATH), default_timeout=120).run()
         res[label + "_s"] = round(time.perf_counter() - t, 2)
@@ -139,10 +143,59 @@ def first_render(path: Path) -> dict:
     return res
 
 
+def browser_render(path: Path, runs: int = 3) -> dict:
+    """Start `fwpulse dashboard` on the database and time, in headless Chromium, from navigation until
+    the Overview's three Plotly charts have drawn their traces: on a fresh server (cold: Python
+    imports the app, Streamlit cache empty) and then a second page on the same server (warm)."""
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    times, warm = [], []
+    for _ in range(runs):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)],
+                                env={**os.environ, "FWPULSE_DB": str(path)}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                            args=["--no-sandbox", "--disable-gpu"])
+                for kind in ("cold", "warm"):   # warm: same server, modules imported, data cached
+                    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+                    t = time.perf_counter()
+                    page.goto(url + "/")
+                    page.wait_for_function("""() => { const p = document.querySelectorAll('.js-plotly-plot');
+                        return p.length === 3 && [...p].every(e => e.data && e.data.length > 0); }""", timeout=120_000)
+                    (times if kind == "cold" else warm).append(round(time.perf_counter() - t, 2))
+                    page.close()
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return {"fresh_server_s": times, "fresh_server_median_s": sorted(times)[len(times) // 2],
+            "warm_server_s": warm, "warm_server_median_s": sorted(warm)[len(warm) // 2]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--keep", help="build the database in DIR and keep it")
+    ap.add_argument("--browser", action="store_true",
+                    help="also time the first render in headless Chromium against a real `fwpulse dashboard`")
     ap.add_argument("--layout", choices=sorted(ORDERS), default="daily",
                     help="physical row order: 'daily' as collection appends (default), 'clustered' by series")
     args = ap.parse_args()
@@ -154,6 +207,8 @@ def main() -> None:
     if not path.exists():
         report["build"] = build(path, args.layout)
     report["overview_render"] = first_render(path)
+    if args.browser:
+        report["overview_render_browser"] = browser_render(path)
     report["queries"] = time_queries(path, args.reps)
     worst = max(report["queries"].items(), key=lambda kv: kv[1]["p95_ms"])
     report["worst_p95"] = {"query": worst[0], **worst[1]}
