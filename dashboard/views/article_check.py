@@ -17,7 +17,9 @@ def _fmt(v) -> str:
 
 def speed_claim(frameworks: tuple[str, ...]) -> None:
     st.subheader("Claim: the speed difference is \"trivial\"")
-    st.caption("The article: PyTorch and Keras (on TensorFlow) differ little in speed for typical models.")
+    st.caption("The article called the speed difference between the frameworks \"trivial\". Below: every compared "
+               "cell of the newest bench run (contender vs its cell's baseline, which can be the same framework's "
+               "eager mode), so read it together with the Speed view.")
     summary = queries.speed_verdicts(data.bench_results(frameworks))
     if summary is None or not summary["cells"]:
         st.info(f"Not measured yet: run `{BENCH_HINT}` (results appear here and in the Speed view).")
