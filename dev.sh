@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fwpulse developer entry point: sets up everything it needs, then runs.
-#   ./dev.sh dashboard [--port 8501]   venv + deps, builds the DB from the bundled snapshot, opens the dashboard
+#   ./dev.sh dashboard [--port 8501]   venv + deps (incl. kaleido for chart export), builds the DB from the bundled snapshot, opens the dashboard
 #   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts, runs the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,7 +38,7 @@ cmd="${1:-help}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
     dashboard)
-        ensure_venv ""
+        ensure_venv "export"
         exec "$VENV/bin/fwpulse" dashboard "$@" ;;
     test)
         ensure_venv "dev"

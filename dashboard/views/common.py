@@ -9,6 +9,8 @@ view's URL is a link someone can share; bad values in a link are ignored, never 
 
 from __future__ import annotations
 
+import importlib.util
+
 import datetime as dt
 
 import streamlit as st
@@ -178,9 +180,43 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
     st.caption(chart.caption)
     for note in chart.notes:
         st.caption(f"Note: {note}")
-    st.download_button("Download the plotted data (CSV)", chart.data.to_csv(index=False).encode(),
-                       file_name=f"{chart_id}.csv", mime="text/csv", key=f"csv-{chart_id}")
+    cols = st.columns([3, 2, 2, 2, 2])
+    cols[0].download_button("Download the plotted data (CSV)", chart.data.to_csv(index=False).encode(),
+                            file_name=f"{chart_id}.csv", mime="text/csv", key=f"csv-{chart_id}")
+    export_buttons(chart, opts, reg.names(), cols[1:])
     return chart
+
+
+EXPORT_FORMATS = ("png", "svg", "pdf", "html")
+
+
+def export_buttons(chart: charts.Chart, opts: charts.ChartOptions, names: dict[str, str], cols) -> None:
+    """Article-ready files rendered on the server by the same code as `fwpulse export`.
+
+    Each file is built only when its button is clicked (Streamlit runs the callable then), so
+    the page never waits for Chromium; the modebar's camera icon stays the client-side PNG.
+    """
+    from fwpulse.dashboard import export
+    from fwpulse.data.settings import load_settings
+
+    browser = load_settings().browser_path
+    try:
+        export.check_browser(browser)
+        missing = None
+    except export.ExportError as exc:
+        missing = str(exc)
+    if missing is None and importlib.util.find_spec("kaleido") is None:
+        missing = "kaleido is not installed: pip install -c constraints.txt -e '.[export]' (./dev.sh dashboard does)"
+    for col, fmt in zip(cols, EXPORT_FORMATS):
+        needs_browser = fmt in export.STATIC_FORMATS
+        disabled = needs_browser and missing is not None
+        col.download_button(
+            f"Article {fmt.upper()}",
+            data=lambda fmt=fmt: export.export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
+            file_name=export.file_name(chart.spec.id, export.DEFAULT_THEME, fmt), mime=export.MIME[fmt],
+            key=f"export-{fmt}-{chart.spec.id}", on_click="ignore", disabled=disabled,
+            help=missing if disabled else (f"{export.DEFAULT_SIZE[0]}×{export.DEFAULT_SIZE[1]} article theme with "
+                                           "title and source footer, same as `fwpulse export`"))
 
 
 def data_frame_empty():

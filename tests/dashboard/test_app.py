@@ -78,3 +78,19 @@ def test_data_health_lists_runs(snapshot_db):
 def test_data_health_on_empty_db(empty_db):
     at = AppTest.from_function(_data_health_script, default_timeout=60).run()
     assert not at.exception and "fwpulse refresh" in at.info[0].value
+
+
+def test_every_chart_offers_server_side_article_files(snapshot_db):
+    at = run_app()
+    labels = [b.label for b in at.get("download_button")]
+    for fmt in ("PNG", "SVG", "PDF", "HTML"):
+        assert labels.count(f"Article {fmt}") == len(at.get("plotly_chart")) == 3
+
+
+def test_export_buttons_disabled_with_a_clear_reason_without_chromium(snapshot_db, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    at = run_app()
+    assert not at.exception
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert buttons["Article PNG"].proto.disabled and "apt-get install chromium" in buttons["Article PNG"].proto.help
+    assert not buttons["Article HTML"].proto.disabled  # HTML and CSV need no browser

@@ -140,5 +140,19 @@ def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
         if os.environ.get("FWPULSE_SCREENSHOT"):
             page.screenshot(path=os.environ["FWPULSE_SCREENSHOT"], full_page=True)
         assert (tmp_path / "overview.png").stat().st_size > 50_000
+        # The per-chart server-side export button: a real article PNG, built on click by `fwpulse export`'s code.
+        with page.expect_download(timeout=90_000) as dl:
+            page.get_by_role("button", name="Article PNG").first.click()
+        target = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(str(target))
+        from PIL import Image, ImageStat
+        assert target.name == "github-stars.png"
+        with Image.open(target) as img:
+            assert img.size == (2400, 1350)  # 1200x675 at scale 2
+            assert ImageStat.Stat(img.convert("L")).var[0] > 50  # not blank
+        with page.expect_download(timeout=60_000) as dl:
+            page.get_by_role("button", name="Article SVG").first.click()
+        svg = Path(dl.value.path()).read_text()
+        assert "GitHub stars" in svg and "fwpulse" in svg
         assert not [e for e in errors if "plotly" in e.lower() or "streamlit" in e.lower()]
         browser.close()
