@@ -10,7 +10,6 @@ import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -106,7 +105,11 @@ def dashboard(port: int = typer.Option(8501, help="Port to serve on."),
            "--server.address", host, "--server.headless", "false" if open_browser else "true",
            "--browser.gatherUsageStats", "false"]
     env = {**os.environ, "FWPULSE_DB": str(settings.db_path), "FWPULSE_CONFIG": str(settings.config_path)}
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit (exec, not a child): a SIGTERM from a service manager or a test reaches the
+    # server itself, and no orphaned server is left behind.
+    os.execve(sys.executable, cmd, env)
 
 
 @app.command("import")
