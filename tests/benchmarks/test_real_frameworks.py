@@ -1,4 +1,5 @@
-"""A tiny real cell per installed framework (skipped where the `bench` extra is not installed, e.g. in CI)."""
+"""A tiny real cell per installed framework: torch is in the `dev` extra, so CI always runs at least
+torch-eager for real; TensorFlow and JAX join where the `bench` extra is installed."""
 
 from __future__ import annotations
 
