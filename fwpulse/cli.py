@@ -191,7 +191,7 @@ bench_app = typer.Typer(
     help="Measure training/inference speed of PyTorch, TensorFlow, Keras 3 (tensorflow/jax/torch backends) and JAX "
          "on this machine: one worker process per contender, phases timed separately, repeats interleaved, "
          "ratios vs a baseline with bootstrap 95% CIs. Results go to the database and a JSON file. "
-         "Needs the `bench` extra (pip install -c constraints.txt -e '.[bench]'); a framework that is not "
+         "Needs the `bench` extra (pip install -c constraints.txt -e '.\\[bench]'); a framework that is not "
          "installed is reported as not_available. `fwpulse bench import FILE.json` pools results from other machines.",
     invoke_without_command=True, no_args_is_help=False)
 app.add_typer(bench_app, name="bench")
