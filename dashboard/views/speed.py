@@ -17,6 +17,11 @@ TABLE = ["workload", "variant", "contender", "mode", "tier", "precision", "devic
          "ratio_ci_high", "verdict", "status", "reason"]
 
 
+def _text(v) -> str:
+    """A stored text field, or "" when missing (pandas 3 reads a missing string as NaN, which is truthy)."""
+    return "" if v is None or pd.isna(v) else str(v)
+
+
 def render() -> None:
     st.title("Speed: measured on real hardware")
     opts = options()
@@ -48,19 +53,19 @@ def render() -> None:
                     if not ok.empty else "**Dynamic shapes (W3)**: no successful cells in the newest run.")
     missing = newest[newest["status"] != "ok"]
     if not missing.empty:
-        st.caption("Not measured: " + "; ".join(f"{r.contender} ({r.status}: {r.reason or 'no reason given'})"
+        st.caption("Not measured: " + "; ".join(f"{r.contender} ({r.status}: {_text(r.reason) or 'no reason given'})"
                                                 for r in missing.drop_duplicates("contender").itertuples()))
 
     st.subheader("Where each result was measured")
     for run_id, g in bench.groupby("bench_run_id", sort=False):
         first = g.iloc[0]
-        label = (f"run {run_id[:8]} · {first['suite']} · {first['device']} {first['device_name'] or ''} · "
+        label = (f"run {run_id[:8]} · {first['suite']} · {first['device']} {_text(first['device_name'])} · "
                  f"{pd.to_datetime(g['measured_at']).max():%Y-%m-%d %H:%M}"
-                 + (f" · imported from {first['imported_from']}" if first["imported_from"] else ""))
+                 + (f" · imported from {_text(first['imported_from'])}" if _text(first["imported_from"]) else ""))
         with st.expander(label):
             try:
-                fp = json.loads(first["fingerprint"]) if first["fingerprint"] else {}
+                fp = json.loads(first["fingerprint"]) if _text(first["fingerprint"]) else {}
             except (TypeError, ValueError):
                 fp = {"fingerprint": first["fingerprint"]}
             st.json(fp, expanded=False)
-            st.caption(f"Method: {first['method'] or 'not recorded'} · {len(g)} rows")
+            st.caption(f"Method: {_text(first['method']) or 'not recorded'} · {len(g)} rows")

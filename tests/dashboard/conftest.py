@@ -8,6 +8,7 @@ metric ids, method formats, run ledger details), with realistic magnitudes, and 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from fwpulse.data import db, store
 from fwpulse.data.store import Observation, RunRecord
 
 FIXTURE = "test fixture (not real data)"
+BUNDLED_BENCH = Path(__file__).resolve().parents[2] / "data" / "snapshot" / "bench"
 MAIN = ("pytorch", "tensorflow", "keras", "jax")
 
 
@@ -133,3 +135,33 @@ def filled_db(filled_db_template, tmp_path, monkeypatch) -> Path:
     shutil.copy(filled_db_template, path)
     monkeypatch.setenv("FWPULSE_DB", str(path))
     return path
+
+
+def bundled_bench() -> tuple[dict[str, str], list[dict]]:
+    """The bundled snapshot's measured results, read straight from its JSON files (not through fwpulse code).
+
+    Returns ({bench_run_id: file name}, rows of the newest run per (device, device model)): the rows the
+    dashboard must plot on a database built from the snapshot.
+    """
+    files, runs = {}, {}
+    for path in sorted(BUNDLED_BENCH.glob("*.json")):
+        for r in json.loads(path.read_text())["results"]:
+            files[r["bench_run_id"]] = path.name
+            runs.setdefault(r["bench_run_id"], []).append(r)
+    run_at = {run: max(r["measured_at"] for r in rows) for run, rows in runs.items()}
+    newest: dict[tuple, str] = {}
+    for run, rows in runs.items():
+        for key in {(r["device"], r["device_name"] or "") for r in rows}:
+            if key not in newest or run_at[run] > run_at[newest[key]]:
+                newest[key] = run
+    rows = [r for run, rs in runs.items() for r in rs if newest.get((r["device"], r["device_name"] or "")) == run]
+    return {run: files[run] for run in set(newest.values())}, rows
+
+
+@pytest.fixture
+def bench_fixture_db(empty_db) -> Path:
+    """No collected data, only the synthetic fixture bench run (the only run, so the one every view shows)."""
+    from fwpulse.data import bench_store
+    with db.writing(empty_db) as con:
+        bench_store.write_results(con, bench_rows())
+    return empty_db

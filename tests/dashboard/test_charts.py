@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -9,6 +11,7 @@ from fwpulse.dashboard import charts
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
+from tests.dashboard.conftest import bundled_bench
 
 
 def _frame():
@@ -47,10 +50,11 @@ def test_bad_options_are_refused():
         charts.ChartOptions(mode="percent")
 
 
-# Charts the bundled snapshot cannot fill (live-only sources, benchmarks).
+# Charts the bundled snapshot cannot fill (live-only sources). The speed charts are not here: the
+# snapshot bundles measured bench results (data/snapshot/bench/*.json).
 EMPTY_ON_SNAPSHOT = {"github-watchers", "github-issues-flow", "stackoverflow-questions-monthly",
                      "stackoverflow-questions-share", "stackoverflow-questions-total", "trends-interest",
-                     "pypi-downloads-daily", "citations-yearly", "citations-total", "speed-step-time", "speed-ratios"}
+                     "pypi-downloads-daily", "citations-yearly", "citations-total"}
 
 
 def _plotted_points(chart) -> int:
@@ -77,6 +81,32 @@ def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id)
     assert chart.sources and chart.as_of is not None
     if charts.CHARTS[chart_id].time_series:
         assert _plotted_points(chart) == len(chart.data)
+
+
+@pytest.mark.parametrize("chart_id, column", [("speed-step-time", "step_ms_p50"), ("speed-ratios", "ratio")])
+def test_speed_charts_plot_the_bundled_measured_results(snapshot_db, chart_id, column):
+    files, rows = bundled_bench()
+    expected = [r for r in rows if r["status"] == "ok" and r[column] is not None]
+    assert expected, "the snapshot bundles measured CPU results"
+    chart = _build(chart_id)
+    assert chart.figure is not None and chart.figure.data and chart.empty_reason is None
+    # The CSV rows are exactly the plotted points, trace by trace and in order, and they are the bundled figures.
+    names = load_registry(load_settings().config_path).names()
+    assert len(chart.data) == _plotted_points(chart) == len(expected)
+    for trace in chart.figure.data:
+        fid = [f for f in chart.data["framework"].unique() if names.get(f, f) == trace.name]
+        assert len(fid) == 1, trace.name
+        rows_of = chart.data[chart.data["framework"] == fid[0]]
+        assert list(trace.y) == pytest.approx(rows_of[column].tolist())
+        assert list(trace.x[1]) == rows_of["contender"].tolist()
+    assert sorted(chart.data[column]) == pytest.approx(sorted(r[column] for r in expected))
+    assert set(chart.data["bench_run_id"]) == set(files)
+    assert set(chart.data["device_name"]) == {r["device_name"] for r in expected}
+    # Caption and sources name the bench import file; as-of is the measurement day.
+    sources = [f"fwpulse bench import {name}" for name in files.values()]
+    assert chart.sources == sources
+    assert chart.caption.startswith("Source: ") and all(src in chart.caption for src in sources)
+    assert chart.as_of == max(dt.datetime.fromisoformat(r["measured_at"]) for r in expected).date()
 
 
 @pytest.mark.parametrize("chart_id", list(charts.CHARTS))

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 
 import numpy as np
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.dashboard.conftest import BUNDLED_BENCH, bench_rows, bundled_bench
+
 VIEWS = ["overview", "github", "community", "search_interest", "adoption", "speed", "article_check", "data_health"]
 
 # Charts each view draws: on the bundled snapshot, and with every source filled.
-SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 1, "search_interest": 0, "adoption": 1, "speed": 0,
+SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 1, "search_interest": 0, "adoption": 1, "speed": 2,
                    "article_check": 1, "data_health": 0}
 FILLED_CHARTS = {"overview": 3, "github": 7, "community": 4, "search_interest": 1, "adoption": 4, "speed": 2,
                  "article_check": 1, "data_health": 0}
@@ -76,10 +79,11 @@ def test_view_on_bundled_snapshot(snapshot_db, view):
     # Whatever is not in the snapshot is announced with the command that fills it.
     missing = {"github": "fwpulse refresh --source github", "community": "fwpulse refresh --source stackoverflow",
                "search_interest": "fwpulse refresh --source trends", "adoption": "fwpulse refresh --source citations",
-               "speed": "fwpulse bench --suite smoke", "article_check": "fwpulse bench --suite smoke",
                "data_health": "fwpulse refresh --source stackoverflow"}
     if view in missing:
         assert missing[view] in infos(at)
+    # The snapshot bundles measured bench results: no view may claim that nothing was measured.
+    assert "fwpulse bench" not in infos(at)
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -206,7 +210,51 @@ def test_search_interest_shows_the_anchor_scale(filled_db):
     assert any("anchor term 'Python'" in c.value for c in at.caption)
 
 
-def test_speed_view_ratios_cis_w3_and_fingerprint(filled_db):
+def _plotted(fig: dict) -> list[float]:
+    return sorted(v for t in fig["data"] for v in t["y"])
+
+
+def test_speed_view_shows_the_bundled_measured_results(snapshot_db):
+    files, rows = bundled_bench()
+    (run_id, file_name), = files.items()  # one bundled run (CPU); revisit when more are bundled
+    at = run_view("speed")
+    assert not at.exception and not at.error
+    step, ratio = figures(at)
+    assert all(f["data"] for f in (step, ratio))
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert _plotted(step) == pytest.approx(sorted(r["step_ms_p50"] for r in ok if r["step_ms_p50"] is not None))
+    assert _plotted(ratio) == pytest.approx(sorted(r["ratio"] for r in ok if r["ratio"] is not None))
+    assert {t["name"] for t in step["data"]} == {"PyTorch", "TensorFlow", "Keras", "JAX"}
+    # The verdict table is the bundled run, row for row.
+    table = at.dataframe[0].value
+    assert len(table) == len(rows)
+    assert sorted(table["step_ms_p50"]) == pytest.approx(sorted(r["step_ms_p50"] for r in rows))
+    assert Counter(table["verdict"].dropna()) == Counter(r["verdict"] for r in rows if r["verdict"] is not None)
+    captions = " ".join(c.value for c in at.caption)
+    assert captions.count(f"Source: fwpulse bench import {file_name}") == 2  # one per chart
+    assert ("Not measured:" in captions) is any(r["status"] != "ok" for r in rows)
+    assert "No benchmark results yet" not in infos(at)
+    # Where it was measured: one expander for the bundled run, with its fingerprint.
+    fp = json.loads((BUNDLED_BENCH / file_name).read_text())["fingerprint"]
+    assert len(at.expander) == 1
+    label = at.expander[0].label
+    assert label.startswith(f"run {run_id[:8]} · smoke · cpu {rows[0]['device_name']} · ")
+    assert label.endswith(f"imported from {file_name}")
+    shown = at.json[0].value
+    shown = json.loads(shown) if isinstance(shown, str) else shown
+    assert shown["cpu_model"] == fp["cpu_model"] and shown["git_revision"] == fp["git_revision"]
+    assert shown["threads"] == fp["threads"]
+
+
+def test_speed_view_says_nothing_is_measured_on_an_empty_database(empty_db):
+    at = run_view("speed")
+    assert not at.exception and not at.error
+    assert not at.get("plotly_chart") and not at.expander and not at.dataframe
+    assert "No benchmark results yet: run `fwpulse bench --suite smoke`" in infos(at)
+
+
+def test_speed_view_ratios_cis_w3_and_fingerprint(bench_fixture_db):
+    # Only the synthetic fixture run is stored, so it is the newest run and the only one shown.
     at = run_view("speed")
     step, ratio = figures(at)
     assert step["data"][0]["error_y"]["array"]
@@ -215,9 +263,25 @@ def test_speed_view_ratios_cis_w3_and_fingerprint(filled_db):
     table = at.dataframe[0].value
     assert set(table["verdict"].dropna()) >= {"faster", "slower", "same within ±5%"}
     assert "yes (W3)" in set(table["dynamic shapes"])
-    assert at.expander and "run fixture- · smoke · cpu Test CPU (fixture)" in at.expander[0].label
+    assert len(at.expander) == 1 and "run fixture- · smoke · cpu Test CPU (fixture)" in at.expander[0].label
+    assert "imported from" not in at.expander[0].label  # measured here, not imported
     assert "Test CPU (fixture)" in str(at.json[0].value)
     assert "tf-xla (not_available" in " ".join(c.value for c in at.caption)
+
+
+def test_speed_view_with_a_local_run_beside_the_bundled_one(filled_db):
+    # Different device models: each one's newest run is plotted; the local run is not labelled as imported.
+    files, rows = bundled_bench()
+    at = run_view("speed")
+    assert not at.exception and not at.error
+    step, _ = figures(at)
+    fixture_ok = [r for r in bench_rows() if r["status"] == "ok"]
+    assert len(_plotted(step)) == len([r for r in rows if r["status"] == "ok"]) + len(fixture_ok)
+    labels = [e.label for e in at.expander]
+    assert len(labels) == 2
+    assert labels[0].startswith(f"run {next(iter(files))[:8]} ") and "imported from " in labels[0]  # newest first
+    assert labels[1].startswith("run fixture- · smoke · cpu Test CPU (fixture) · 2026-11-24 12:00")
+    assert "imported from" not in labels[1] and "nan" not in labels[1]
 
 
 def test_article_check_then_vs_now(snapshot_db):
@@ -227,13 +291,63 @@ def test_article_check_then_vs_now(snapshot_db):
     assert tf["then (2020 article)"] == "82,000" and tf["now"] and tf["then source"].startswith("https://www.iflexion.com")
     so = table[(table["claim"] == "Stack Overflow questions") & (table["framework"] == "Keras")].iloc[0]
     assert so["then (2020 article)"] == "31,000" and "fwpulse refresh --source stackoverflow" in so["comment"]
-    assert "Not measured yet: run `fwpulse bench --suite smoke`" in infos(at)
+    assert "Not measured yet" not in infos(at)  # the snapshot bundles bench results (next test)
 
 
-def test_article_check_speed_claim_uses_bench_verdicts(filled_db):
+def _verdict_counts(rows) -> Counter:
+    return Counter(r["verdict"] for r in rows if r["status"] == "ok" and r["verdict"] is not None)
+
+
+def _speed_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_article_check_speed_claim_uses_the_bundled_verdicts(snapshot_db):
+    _, rows = bundled_bench()
+    counts = _verdict_counts(rows)
+    cells = sum(counts.values())
     at = run_view("article_check")
-    text = " ".join(m.value for m in at.markdown)
-    assert "1 faster" in text and "1 same within ±5%" in text and "Test CPU (fixture)" in text
+    assert not at.exception and not at.error
+    assert "Not measured yet" not in infos(at)
+    text = _speed_text(at)
+    measured = max(r["measured_at"] for r in rows)[:16].replace("T", " ")
+    assert f"Newest measurement (smoke suite on cpu ({rows[0]['device_name']}), {measured} UTC)" in text
+    assert f"**{cells}** compared cells: " in text
+    for verdict, n in counts.items():
+        assert f"{n} {verdict}" in text
+    compared = [r for r in rows if r["status"] == "ok" and r["verdict"] is not None]
+    worst = max(compared, key=lambda r: r["ratio"])
+    best = min(compared, key=lambda r: r["ratio"])
+    assert (f"Largest slowdown: {worst['contender']} {worst['ratio']:.2f}x {worst['baseline']} on {worst['workload']} "
+            f"{worst['variant']}; largest speedup: {best['contender']} {best['ratio']:.2f}x") in text
+    holds = counts.get("same within ±5%", 0) >= cells / 2
+    assert ("the claim holds here" in text) is holds and ("the claim does not hold here" in text) is (not holds)
+
+
+def test_article_check_speed_claim_not_measured_on_an_empty_database(empty_db):
+    at = run_view("article_check")
+    assert not at.exception and not at.error
+    assert "Not measured yet: run `fwpulse bench --suite smoke`" in infos(at)
+    assert "compared cells" not in _speed_text(at)
+
+
+def test_article_check_speed_claim_uses_bench_verdicts(bench_fixture_db):
+    at = run_view("article_check")
+    text = _speed_text(at)
+    assert "on cpu (Test CPU (fixture)), 2026-11-24 12:00 UTC): **4** compared cells: 2 slower, " in text
+    assert "1 faster" in text and "1 same within ±5%" in text
+    assert "the claim does not hold here" in text
+
+
+def test_article_check_speed_claim_counts_each_device_newest_run(filled_db):
+    # The bundled run and the fixture run were measured on different device models: both are counted.
+    _, rows = bundled_bench()
+    counts = _verdict_counts(rows) + _verdict_counts(bench_rows())
+    at = run_view("article_check")
+    text = _speed_text(at)
+    assert f"**{sum(counts.values())}** compared cells: " in text
+    assert all(f"{n} {verdict}" in text for verdict, n in counts.items())
+    assert "Test CPU (fixture)" in text and rows[0]["device_name"] in text
     table = at.dataframe[0].value
     so = table[(table["claim"] == "Stack Overflow questions") & (table["framework"] == "Keras")].iloc[0]
     assert so["now"] == "27,000"
