@@ -152,4 +152,19 @@ def refresh(settings: Settings, registry: Registry, sources: list[str] | None = 
             outcome = run_source(name, source, settings, registry, framework_ids, backfill, progress, force=force)
             log.info(outcome.summary())
             outcomes.append(outcome)
+        _compact_if_due(settings)
     return outcomes
+
+
+def _compact_if_due(settings: Settings) -> None:
+    """Re-cluster the history once enough rows were appended (data/compact.py). Still under the
+    refresh lock; a failure here is logged and loses nothing (the rewrite is one transaction)."""
+    from fwpulse.data.compact import compact
+
+    try:
+        with db.writing(settings.db_path) as con:
+            result = compact(con)
+        if result.compacted:
+            log.info(result.summary())
+    except Exception as exc:  # the sources' rows are already committed; never fail the refresh for this
+        log.warning("could not compact the database (%s); run `fwpulse db compact` later", exc)

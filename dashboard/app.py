@@ -6,6 +6,7 @@ across views; every view reads them through ``views.common.options()``.
 
 import streamlit as st
 
+from fwpulse.dashboard import data
 from fwpulse.dashboard.views import (adoption, article_check, common, community, data_health, github, overview,
                                      search_interest, speed)
 
@@ -22,6 +23,9 @@ PAGES = [
     st.Page(data_health.render, title="Data health", url_path="data-health"),
 ]
 page = st.navigation(PAGES)
-common.begin_run()
-common.controls()
-page.run()
+try:
+    common.begin_run()
+    common.controls()
+    page.run()
+finally:
+    data.close_run_connection()   # one read-only connection per page run, never held between runs

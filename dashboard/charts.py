@@ -69,6 +69,7 @@ class ChartOptions:
 class ChartInput:
     values: pd.DataFrame                                     # rows of metric_values (or the chart's own query)
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # release events, when the chart annotates them
+    thinned: str | None = None                               # why fewer rows than stored (read_values)
 
 
 @dataclass(frozen=True)
@@ -249,27 +250,74 @@ CHARTS: dict[str, ChartSpec] = {s.id: s for s in [
 
 # ---------------------------------------------------------------------------- load / render / build
 
-def read_values(con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None, end=None) -> pd.DataFrame:
-    """``store.metric_values`` (same query, same rows), fetched through Arrow.
+# A chart whose data spans more than this many days shows at most one point per series per week.
+THIN_AFTER_DAYS = 3 * 365
+THIN_NOTE = ("Series with several values per week over this long range are thinned to one point per week: the "
+             "week's last value for counts at a date (stars, forks, totals), the week's mean for per-period figures "
+             "(downloads per day, shares, interest). Narrow the date range to under three years for every stored point.")
 
-    Turning tens of thousands of text cells (source, method, note) into Python objects was a third of
-    a chart's load time on a large store (benchmarks/dashboard_scale.py); Arrow-backed strings are not.
+
+def _thin_sql(relation: str, where: str, value: str, key: str) -> str:
+    """One row per (framework, metric, ISO week) of ``relation``; ``key`` orders a week's rows."""
+    cols = ", ".join(f"arg_max({c}, {key}) AS {c}" for c in ("source", "method", "collected_at", "source_url",
+                                                               "note", "run_id"))
+    return (f"(SELECT framework, metric, max(date) AS date, {value} AS value, {cols}, count(DISTINCT date) AS points "
+            f"FROM {relation}{where} GROUP BY framework, metric, date_trunc('week', date))")
+
+
+def read_values(con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None, end=None,
+                thin: bool = True) -> tuple[pd.DataFrame, str | None]:
+    """Rows of ``metric_values`` for the chart, and a note when long dense series were thinned.
+
+    Up to :data:`THIN_AFTER_DAYS` of data: exactly ``store.metric_values`` (same query, same rows). Over
+    a longer span, one row per series and ISO week (see :data:`THIN_NOTE`), aggregated in DuckDB: ten
+    years of daily values are 3,650 points per line, more than a chart can show, and moving them through
+    pandas and Plotly was most of a chart's cost on a large store (benchmarks/dashboard_scale.py).
+    Series with at most one value per week (monthly snapshots, weekly Trends) come out unchanged.
+    Fetched through Arrow: tens of thousands of text cells as Python objects were slow.
     """
+    span_where, span_params = store._where(frameworks, metrics, start, end, semijoin=True)
+    span = con.execute(f"SELECT max(date) - min(date) FROM observations{span_where}", span_params).fetchall()[0][0]
     where, params = store._where(frameworks, metrics, start, end)
-    rel = con.sql(f"SELECT * FROM metric_values{where} ORDER BY metric, framework, date", params=params)
-    df = rel.to_arrow_table().to_pandas(date_as_object=False)
+    if not thin or span is None or span <= THIN_AFTER_DAYS:
+        sql, note = f"SELECT * FROM metric_values{where} ORDER BY metric, framework, date", None
+    else:
+        metrics = list(metrics or catalog.METRICS)
+        levels = [m for m in metrics if catalog.metric(m).kind == "level"]
+        means = [m for m in metrics if m not in levels]
+        parts, all_params = [], []
+        # Counts at a date: the week's last date, its newest collection. arg_max over the table picks
+        # exactly the row metric_values keeps for that date ((framework, metric, date, run_id) is
+        # unique), without the view's window: half the time on 5.5M rows.
+        if levels:
+            w, p = store._where(frameworks, levels, start, end, semijoin=True)
+            parts.append(_thin_sql("observations", w, "arg_max(value, (date, collected_at, run_id))",
+                                   "(date, collected_at, run_id)"))
+            all_params += p
+        # Per-period figures: the mean of the week's values, each date's newest collection (the view).
+        if means:
+            w, p = store._where(frameworks, means, start, end)
+            parts.append(_thin_sql("metric_values", w, "avg(value)", "date"))
+            all_params += p
+        sql = " UNION ALL ".join(parts) + " ORDER BY metric, framework, date"
+        params, note = all_params, THIN_NOTE
+    df = con.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
+    if note is not None:
+        note = note if (df["points"] > 1).any() else None
+        df = df.drop(columns="points")
     df["date"] = df["date"].astype("datetime64[ns]")  # one time unit everywhere (events, markers, transforms)
-    return df
+    return df, note
 
 
 def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -> ChartInput:
     """The chart's store query (pure read; pass a read-only connection)."""
     spec = CHARTS[chart_id]
     frameworks = options.frameworks or None
+    thinned = None
     if spec.query is not None:
         values = spec.query(con, spec, options)
     else:
-        values = read_values(con, frameworks, spec.metrics, options.start, options.end)
+        values, thinned = read_values(con, frameworks, spec.metrics, options.start, options.end)
     if "date" in values.columns:
         values["date"] = pd.to_datetime(values["date"])
     events = pd.DataFrame()
@@ -281,13 +329,17 @@ def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -
                 events = events[events["date"] >= pd.Timestamp(options.start)]
             if options.end:
                 events = events[events["date"] <= pd.Timestamp(options.end)]
-    return ChartInput(values, events)
+    return ChartInput(values, events, thinned)
 
 
 def render(chart_id: str, inputs: ChartInput, options: ChartOptions, names: dict[str, str],
            colors: dict[str, str]) -> Chart:
     spec = CHARTS[chart_id]
-    return spec.builder(spec, inputs, options, names, colors)
+    chart = spec.builder(spec, inputs, options, names, colors)
+    if inputs.thinned and chart.figure is not None:
+        chart.caption += " · thinned to one point per series per week (see note)"   # export_theme.THINNED
+        chart.notes.append(inputs.thinned)
+    return chart
 
 
 def build(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions, registry) -> Chart:

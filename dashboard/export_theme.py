@@ -55,12 +55,17 @@ def chart_title(chart) -> str:
     return _strip_tags(fig_title) if fig_title else chart.spec.title
 
 
+THINNED = "thinned to one point per series per week"   # what charts.render adds to a thinned chart's caption
+
+
 def shown_as(chart, options=None) -> str:
     """What was done to the stored values ('' when nothing), e.g. 'indexed to 100 ...; log scale'."""
+    thinned = "one point per series per week" if THINNED in (chart.caption or "") else ""
     if options is not None:
-        return options.describe()
+        return "; ".join(p for p in (options.describe(), thinned) if p)
     marker = " · shown "
-    return chart.caption.split(marker, 1)[1] if marker in (chart.caption or "") else ""
+    shown = chart.caption.split(marker, 1)[1].split(" · ", 1)[0] if marker in (chart.caption or "") else ""
+    return "; ".join(p for p in (shown, thinned) if p)
 
 
 def footer_text(chart) -> str:

@@ -43,11 +43,11 @@ def recent_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], met
     # rows from `days` before it, so the date filter reaches the scan and skips old row groups.
     oldest_last = con.execute(
         """SELECT min(last) FROM (SELECT max(date) AS last FROM observations
-           WHERE list_contains($fw, framework) AND list_contains($m, metric) GROUP BY framework, metric)""",
+           WHERE framework IN (SELECT unnest($fw)) AND metric IN (SELECT unnest($m)) GROUP BY framework, metric)""",
         params).fetchall()[0][0]
     if oldest_last is None:
         return empty
-    df = con.execute(
+    df = con.sql(
         f"""
         SELECT framework, metric, date, value, source, method FROM (
             SELECT framework, metric, date, value, source, method,
@@ -56,7 +56,8 @@ def recent_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], met
             WHERE list_contains($fw, framework) AND list_contains($m, metric) AND date >= $cut)
         WHERE date >= last_date - INTERVAL {int(days)} DAY
         ORDER BY framework, metric, date
-        """, {**params, "cut": oldest_last - dt.timedelta(days=int(days))}).df()
+        """, params={**params, "cut": oldest_last - dt.timedelta(days=int(days))}).to_arrow_table().to_pandas(
+        date_as_object=False)
     df["date"] = pd.to_datetime(df["date"])
     return df
 
@@ -98,19 +99,21 @@ def latest_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | No
     params: dict[str, Any] = {"m": list(metrics)}
     fw_clause = ""
     if frameworks:
-        fw_clause = "AND list_contains($fw, framework)"
+        fw_clause = "AND framework IN (SELECT unnest($fw))"
         params["fw"] = list(frameworks)
-    # The newest date per series is a plain aggregate over the table; joining metric_values on it
-    # lets DuckDB push the join keys into the scan (44 ms instead of 600 ms on 5.5M rows).
-    df = con.execute(
+    # One aggregate over the table, no window and no join: the newest row of a series in metric_values
+    # is the row with the greatest (date, collected_at, run_id), which is what arg_max picks (the key
+    # is unique: (framework, metric, date, run_id) is the primary key). 15 ms instead of 35 ms on 5.5M
+    # rows; tests/dashboard/test_queries.py checks it against the view on superseded values.
+    key = "(date, collected_at, run_id)"
+    df = con.sql(
         f"""
-        WITH last AS (
-            SELECT framework, metric, max(date) AS date FROM observations
-            WHERE list_contains($m, metric) {fw_clause} GROUP BY framework, metric)
-        SELECT v.framework, v.metric, v.date, v.value, v.source, v.method, v.source_url, v.note
-        FROM metric_values v JOIN last USING (framework, metric, date)
-        ORDER BY v.metric, v.framework
-        """, params).df()
+        SELECT framework, metric, max(date) AS date, arg_max(value, {key}) AS value,
+               arg_max(source, {key}) AS source, arg_max(method, {key}) AS method,
+               arg_max(source_url, {key}) AS source_url, arg_max(note, {key}) AS note
+        FROM observations WHERE metric IN (SELECT unnest($m)) {fw_clause}
+        GROUP BY framework, metric ORDER BY metric, framework
+        """, params=params).to_arrow_table().to_pandas(date_as_object=False)
     df["date"] = pd.to_datetime(df["date"])
     return df
 

@@ -12,9 +12,15 @@ from pathlib import Path
 
 from . import db
 from .backup import backup
+from .compact import compact
 from .snapshot import load_snapshot
 
 log = logging.getLogger("fwpulse.data")
+
+
+def _load_snapshot_clustered(con) -> None:
+    load_snapshot(con)
+    compact(con, force=True)   # a new database starts clustered by series (data/compact.py)
 
 
 def ensure_database(path: Path) -> bool:
@@ -22,7 +28,7 @@ def ensure_database(path: Path) -> bool:
     path = Path(path)
     if not path.exists():
         log.info("building %s from the bundled snapshot", path)
-        db.build_new(path, load_snapshot)
+        db.build_new(path, _load_snapshot_clustered)
         return True
     if db.needs_migration(path):
         target = backup(path)

@@ -116,12 +116,14 @@ def dashboard(port: int = typer.Option(8501, help="Port to serve on."),
 def import_(file: Path = typer.Argument(..., help="CSV with columns framework,metric,value,as_of,source_url,note.")) -> None:
     """Import dated manual figures (stored as manual.<metric>); a bad file imports nothing."""
     from fwpulse.data import db
+    from fwpulse.data.compact import compact
     from fwpulse.data.importer import ImportFileError, import_csv
 
     settings, registry = _context()
     try:
         with db.writing(settings.db_path) as con:
             result = import_csv(con, file, registry)
+            compact(con)   # re-clusters only once enough rows were appended (data/compact.py)
     except ImportFileError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except db.DatabaseBusy as exc:
@@ -437,6 +439,28 @@ def db_backup(directory: Optional[Path] = typer.Argument(None, help="Target fold
     except DatabaseBusy as exc:
         raise _fail(str(exc), EXIT_BUSY) from None
     typer.echo(f"backed up {settings.db_path} to {target}")
+
+
+@db_app.command("compact")
+def db_compact(if_due: bool = typer.Option(False, "--if-due",
+                                           help="Only when enough rows were appended since the last compaction "
+                                                "(what refresh does after each run).")) -> None:
+    """Rewrite the history clustered by series, so chart queries read only their own rows.
+
+    refresh and import do this by themselves once 122,880 rows were appended since the last time;
+    it takes about 12 s per 5 million rows and holds the database meanwhile (readers wait).
+    """
+    from fwpulse.collectors.refresh import RefreshLocked, refresh_lock
+    from fwpulse.data import db
+    from fwpulse.data.compact import compact
+
+    settings, _ = _context()
+    try:
+        with refresh_lock(settings.db_path), db.writing(settings.db_path) as con:
+            result = compact(con, force=not if_due)
+    except (RefreshLocked, db.DatabaseBusy) as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    typer.echo(result.summary())
 
 
 def main() -> None:

@@ -62,6 +62,15 @@ def test_import_good_file(snapshot_db, tmp_path):
     assert "manual.github_forks" in fwpulse("status", "--json").stdout
 
 
+def test_db_compact_forced_and_if_due(snapshot_db):
+    res = fwpulse("db", "compact")
+    assert res.returncode == 0 and "rows rewritten clustered by series" in res.stdout, res.stderr
+    due = fwpulse("db", "compact", "--if-due")
+    assert due.returncode == 0 and "0 appended since the last compaction" in due.stdout and "nothing to do" in due.stdout
+    info = json.loads(fwpulse("status", "--json").stdout)
+    assert info["rows_by_source"]["EvanLi/Github-Ranking"] == 309 * 3     # nothing lost
+
+
 def test_help_lists_every_verb():
     out = fwpulse("--help").stdout
     for verb in ("dashboard", "refresh", "bench", "export", "import", "status", "schedule"):
