@@ -17,7 +17,8 @@ Reported:
   database (first run in the process, empty Streamlit cache), a second run with the cache cleared
   (the queries again, modules already imported) and a third with the cache warm (Python side only);
 * with ``--browser``: the same in headless Chromium against a real ``fwpulse dashboard`` (a fresh
-  server per run), from navigation until the three Overview charts have traces;
+  server per run), from navigation until the three Overview charts have traces, and, as the floor
+  any Streamlit + Plotly page pays in that browser, a bare app that draws three tiny Plotly charts;
 * per view, over ``--reps`` repetitions done as a page run does them (one read-only connection
   per run, dashboard/data.py): the connection open, each query the view runs (the chart
   registry's ``load`` for each of its charts, plus its non-chart queries) and the view's total
@@ -180,10 +181,21 @@ def first_render(path: Path) -> dict:
     return res
 
 
-def browser_render(path: Path, runs: int = 3) -> dict:
+FLOOR_APP = """import plotly.graph_objects as go
+import streamlit as st
+st.title("floor")
+for i in range(3):
+    st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, i])), key=f"c{i}")
+"""
+
+
+def browser_render(path: Path, runs: int = 3, floor: bool = False) -> dict:
     """Start `fwpulse dashboard` on the database and time, in headless Chromium, from navigation until
     the Overview's three Plotly charts have drawn their traces: on a fresh server (cold: Python
-    imports the app, Streamlit cache empty) and then a second page on the same server (warm)."""
+    imports the app, Streamlit cache empty) and then a second page on the same server (warm).
+
+    ``floor``: the same for a bare Streamlit app that draws three three-point Plotly charts, i.e.
+    what Streamlit and Plotly cost in this browser on this machine whatever the app does."""
     import socket
     import subprocess
     import sys
@@ -196,8 +208,14 @@ def browser_render(path: Path, runs: int = 3) -> dict:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        proc = subprocess.Popen([sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)],
-                                env={**os.environ, "FWPULSE_DB": str(path)}, stdout=subprocess.DEVNULL,
+        if floor:
+            app = path.parent / "floor_app.py"
+            app.write_text(FLOOR_APP)
+            cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+                   "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+        else:
+            cmd = [sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)]
+        proc = subprocess.Popen(cmd, env={**os.environ, "FWPULSE_DB": str(path)}, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -247,6 +265,7 @@ def main() -> None:
     report["overview_render"] = first_render(path)
     if args.browser:
         report["overview_render_browser"] = browser_render(path)
+        report["floor_bare_streamlit_three_plotly_charts"] = browser_render(path, floor=True)
     report.update(time_queries(path, args.reps))
     worst = max(report["queries"].items(), key=lambda kv: kv[1]["p95_ms"])
     report["worst_p95"] = {"query": worst[0], **worst[1]}
