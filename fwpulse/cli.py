@@ -103,7 +103,7 @@ def dashboard(port: int = typer.Option(8501, help="Port to serve on."),
     typer.echo(f"fwpulse dashboard on http://{host}:{port}  (database {settings.db_path})", err=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
            "--server.address", host, "--server.headless", "false" if open_browser else "true",
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]   # no "Deploy" button
     env = {**os.environ, "FWPULSE_DB": str(settings.db_path), "FWPULSE_CONFIG": str(settings.config_path)}
     sys.stdout.flush()
     sys.stderr.flush()
