@@ -94,3 +94,30 @@ def test_export_buttons_disabled_with_a_clear_reason_without_chromium(snapshot_d
     buttons = {b.label: b for b in at.get("download_button")}
     assert buttons["Article PNG"].proto.disabled and "apt-get install chromium" in buttons["Article PNG"].proto.help
     assert not buttons["Article HTML"].proto.disabled  # HTML and CSV need no browser
+
+
+def test_a_page_run_opens_one_connection_and_closes_it(snapshot_db, monkeypatch):
+    """Every query of a page run shares one read-only connection, closed when the run ends, so a
+    refresh can write the moment the page is drawn."""
+    import streamlit as st
+
+    from fwpulse.dashboard import data
+    from fwpulse.data import db
+
+    opened = []
+
+    def connect(*args, **kwargs):
+        opened.append(real_connect(*args, **kwargs))   # kept referenced: only an explicit close closes it
+        return opened[-1]
+
+    real_connect = db.connect
+    monkeypatch.setattr(db, "connect", connect)
+    st.cache_data.clear()
+    at = run_app()
+    assert not at.exception and len(at.get("plotly_chart")) == 3
+    assert len(opened) == 1 and opened[0] is not None          # cards + three charts: one open
+    with pytest.raises(Exception, match="(?i)closed"):           # closed when the run ended
+        opened[0].execute("SELECT 1")
+    assert getattr(data._run, "con", None) is None
+    with db.writing(snapshot_db, max_wait=0.5) as con:         # a writer is not blocked
+        con.execute("SELECT count(*) FROM observations").fetchall()
