@@ -34,7 +34,7 @@ def reading(db_path: str) -> Iterator[duckdb.DuckDBPyConnection]:
     con = getattr(_run, "con", None)
     if con is None or _run.path != db_path:
         close_run_connection()
-        con = db.connect(db_path, read_only=True, max_wait=10.0)
+        con = db.connect(db_path, read_only=True, max_wait=30.0)   # outlasts a compaction of ~10M rows
         _run.con, _run.path = con, db_path
     yield con
 

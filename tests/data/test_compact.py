@@ -104,3 +104,49 @@ def test_refresh_compacts_once_due(snapshot_db, monkeypatch):
     with db.reading(snapshot_db) as c:
         assert compact.tail_rows(c) == (total + 2, 0)
         assert store.metric_values(c, ["pytorch"], ["github.stars"]).query("source == 'fake'")["value"].tolist() == [100.0]
+
+
+KILLER = """
+import sys
+from fwpulse.data import compact, db
+with db.writing(sys.argv[1]) as con:
+    print("start", flush=True)
+    compact.compact(con, force=True)
+    print("done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.3, 0.8])
+def test_sigkill_during_a_compaction_loses_nothing(tmp_path, delay):
+    """A real process compacting 600,000 rows is killed part-way: the database opens, and every row
+    and the view are as before (the compacted state or the old one, never a mix)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "k.duckdb"
+    with db.writing(path) as c:
+        db.migrate(c)
+        c.execute("""INSERT INTO runs VALUES (1, 'test', TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 'ok',
+                     0, 0, 0, NULL, NULL, '{}')""")
+        c.execute("""INSERT INTO observations
+                     SELECT 'fw' || (i % 20), 'github.stars', DATE '2000-01-01' + (i // 20)::INT, i, 'test', 'm',
+                            TIMESTAMP '2026-01-01', 1, NULL, NULL
+                     FROM range(600000) t(i)""")
+        c.execute("CHECKPOINT")
+        before = c.execute("SELECT count(*), sum(value), count(DISTINCT framework) FROM metric_values").fetchall()
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(path)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ})
+    assert proc.stdout.readline().strip() == "start"
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    with db.reading(path) as c:
+        assert c.execute("SELECT count(*), sum(value), count(DISTINCT framework) FROM metric_values").fetchall() == before
+        assert c.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 600000
+        tables = {r[0] for r in c.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "observations" in tables and "observations__clustered" not in tables
+    with db.writing(path) as c:                   # and it can still be compacted afterwards
+        assert compact.compact(c, force=True).rows == 600000
