@@ -448,7 +448,7 @@ def db_compact(if_due: bool = typer.Option(False, "--if-due",
     """Rewrite the history clustered by series, so chart queries read only their own rows.
 
     refresh and import do this by themselves once 122,880 rows were appended since the last time;
-    it takes about 12 s per 5 million rows and holds the database meanwhile (readers wait).
+    it takes about 11 s per 5 million rows and holds the database meanwhile (dashboard pages wait).
     """
     from fwpulse.collectors.refresh import RefreshLocked, refresh_lock
     from fwpulse.data import db
