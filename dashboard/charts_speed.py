@@ -65,7 +65,16 @@ def _plot_rows(values: pd.DataFrame, need: str) -> pd.DataFrame:
         lambda s: s if s.startswith("fwpulse bench") else f"fwpulse bench import {s}")
     df["method"] = df["method"].fillna("see fwpulse bench")
     df["date"] = pd.to_datetime(df["measured_at"])
-    return df.sort_values(["workload", "variant", "tier", "precision", "device", "contender"])
+    df = df.sort_values(["workload", "variant", "tier", "precision", "device", "contender"])
+    # One row label per result: cell and contender, plus the machine when runs from several are shown.
+    df["label"] = df["cell"] + " · " + df["contender"]
+    machines = df["device"].fillna("") + " " + df["device_name"].fillna("")
+    if machines.nunique() > 1:
+        df["label"] += " · " + machines.str.strip()
+    return df
+
+
+ROW_PX = 22   # height per result row: the charts are horizontal, one row per (cell, contender)
 
 
 def _data(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -74,13 +83,22 @@ def _data(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return df[[c for c in dict.fromkeys(keep) if c in df.columns]].reset_index(drop=True)
 
 
-def _finish(spec, fig, data, options, y_title):
-    fig.update_layout(title=spec.title, yaxis_title=y_title, template="plotly_white", barmode="overlay",
-                      legend={"orientation": "h", "y": -0.3}, margin={"t": 60, "b": 60, "l": 60, "r": 20})
-    if options.log:
-        fig.update_yaxes(type="log")
+def _finish(spec, fig, data, labels, x_title):
+    """Horizontal layout: one labelled row per result (54 in the smoke suite), log x axis always
+    (step times span three orders of magnitude; ratios are symmetric around 1 on a log axis)."""
+    fig.update_layout(title=spec.title, xaxis_title=x_title, template="plotly_white", barmode="group",
+                      height=160 + ROW_PX * len(labels), legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
+                      margin={"t": 90, "b": 50, "l": 20, "r": 20})
+    fig.update_xaxes(type="log")
+    # Rows in sorted (workload, variant, ..., contender) order from the top, whichever trace holds them.
+    fig.update_yaxes(autorange="reversed", automargin=True, type="category", categoryorder="array",
+                     categoryarray=labels)
     text, sources, as_of = K.C.caption_for(data)
     return K.C.Chart(spec, fig, data, text, sources=sources, as_of=as_of)
+
+
+def _frameworks(df: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    return [f for f in names if f in set(df["framework"])] + sorted(set(df["framework"]) - set(names))
 
 
 def step_time(spec, inputs, options, names, colors):
@@ -88,20 +106,21 @@ def step_time(spec, inputs, options, names, colors):
     if df.empty:
         return K.C.Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark results yet.")
     fig = go.Figure()
-    for fid in [f for f in names if f in set(df["framework"])] + sorted(set(df["framework"]) - set(names)):
+    for fid in _frameworks(df, names):
         g = df[df["framework"] == fid]
         p90 = (g["step_ms_p90"] - g["step_ms_p50"]).clip(lower=0).fillna(0)
         fig.add_trace(go.Bar(
-            x=[g["cell"].tolist(), g["contender"].tolist()], y=g["step_ms_p50"], name=names.get(fid, fid),
+            y=g["label"].tolist(), x=g["step_ms_p50"], orientation="h", name=names.get(fid, fid),
             marker={"color": colors.get(fid), "pattern": {"shape": ["/" if w == DYNAMIC else "" for w in g["workload"]]}},
-            error_y={"type": "data", "symmetric": False, "array": p90.tolist(), "arrayminus": [0] * len(g)},
+            error_x={"type": "data", "symmetric": False, "array": p90.tolist(), "arrayminus": [0] * len(g)},
             customdata=g[["mode", "device_name"]].fillna("").to_numpy(),
-            hovertemplate="%{x}: %{y:,.2f} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}"
+            hovertemplate="%{y}: %{x:,.2f} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}"
                           "<extra>" + names.get(fid, fid) + "</extra>"))
     chart = _finish(spec, fig, _data(df, ["step_ms_p50", "step_ms_p90", "step_ms_p99", "samples_per_s", "cv"]),
-                    options, "ms per step (median; error bar to p90)")
+                    df["label"].tolist(), "ms per step (median; error bar to p90; log scale)")
     chart.notes.append("Hatched bars: the dynamic-shape workload (W3), where compilers re-trace on new shapes. "
-                       "Lower is faster. Eager and compiled modes are separate contenders (e.g. torch-eager vs torch-compile).")
+                       "Shorter is faster. Eager and compiled modes are separate contenders (e.g. torch-eager vs "
+                       "torch-compile). Log scale, always: step times span three orders of magnitude.")
     return chart
 
 
@@ -110,25 +129,26 @@ def ratios(spec, inputs, options, names, colors):
     if df.empty:
         return K.C.Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark ratios yet.")
     fig = go.Figure()
-    fig.add_hrect(y0=0.95, y1=1.05, fillcolor="grey", opacity=0.12, line_width=0)
-    fig.add_hline(y=1.0, line_dash="dot", line_color="grey")
-    for fid in [f for f in names if f in set(df["framework"])] + sorted(set(df["framework"]) - set(names)):
+    fig.add_vrect(x0=0.95, x1=1.05, fillcolor="grey", opacity=0.12, line_width=0)
+    fig.add_vline(x=1.0, line_dash="dot", line_color="grey")
+    for fid in _frameworks(df, names):
         g = df[df["framework"] == fid]
         hi = (g["ratio_ci_high"] - g["ratio"]).clip(lower=0).fillna(0)
         lo = (g["ratio"] - g["ratio_ci_low"]).clip(lower=0).fillna(0)
         fig.add_trace(go.Scatter(
-            x=[g["cell"].tolist(), g["contender"].tolist()], y=g["ratio"], mode="markers", name=names.get(fid, fid),
+            y=g["label"].tolist(), x=g["ratio"], mode="markers", orientation="h", name=names.get(fid, fid),
             marker={"color": colors.get(fid), "size": [14 if w == DYNAMIC else 10 for w in g["workload"]],
                     "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
                     "line": {"color": "black", "width": 1}},
-            error_y={"type": "data", "symmetric": False, "array": hi.tolist(), "arrayminus": lo.tolist()},
+            error_x={"type": "data", "symmetric": False, "array": hi.tolist(), "arrayminus": lo.tolist()},
             customdata=g[["baseline", "verdict"]].fillna("(baseline)").to_numpy(),
-            hovertemplate="%{x}: %{y:.3f}x %{customdata[0]} (95% CI bar) · %{customdata[1]}<extra>"
+            hovertemplate="%{y}: %{x:.3f}x %{customdata[0]} (95% CI bar) · %{customdata[1]}<extra>"
                           + names.get(fid, fid) + "</extra>"))
-    chart = _finish(spec, fig, _data(df, ["baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]), options,
-                    "time ratio vs baseline (>1 = slower)")
+    chart = _finish(spec, fig, _data(df, ["baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]), df["label"].tolist(),
+                    "time ratio vs baseline (>1 = slower; log scale)")
     chart.notes.append("Ratio of median step times against the cell's baseline contender, with a bootstrap 95% CI; "
-                       "the grey band is ±5% ('same within ±5%'). Stars: the dynamic-shape workload (W3).")
+                       "the grey band is ±5% ('same within ±5%'). Stars: the dynamic-shape workload (W3). Log scale, "
+                       "always, so 2x slower and 2x faster sit equally far from 1.")
     return chart
 
 

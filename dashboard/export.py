@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, alt_text, apply_theme, chart_title,
+from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, alt_text, apply_theme, base_font_size, chart_title,
                                             footer_text, shown_as)
 
 FORMATS = ("png", "svg", "pdf", "html", "csv")
@@ -266,14 +266,27 @@ def _frameworks(chart) -> list[str]:
     return list(dict.fromkeys(chart.data["framework"].dropna()))
 
 
+def natural_size(chart) -> tuple[int, int]:
+    """:data:`DEFAULT_SIZE`, made taller for charts with one labelled row per result (the horizontal
+    speed charts): every row gets a line of the article theme's tick font."""
+    width, height = DEFAULT_SIZE
+    fig = chart.figure
+    rows = fig.layout.yaxis.categoryarray if fig is not None else None
+    if rows is None or len(rows) == 0:
+        return width, height
+    return width, max(height, 260 + round(len(rows) * base_font_size(width) * 1.5))
+
+
 def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
-           size: tuple[int, int] = DEFAULT_SIZE, scale: float = DEFAULT_SCALE, options=None,
+           size: tuple[int, int] | None = None, scale: float = DEFAULT_SCALE, options=None,
            names: dict[str, str] | None = None, browser_path: str | None = None) -> list[Rendered]:
-    """Every (chart, format) in memory, with manifest entries; static images share one browser."""
-    width, height = size
+    """Every (chart, format) in memory, with manifest entries; static images share one browser.
+
+    ``size`` None: each chart's :func:`natural_size` (1200x675 unless it has a row per result)."""
     out: list[Rendered] = []
     static_jobs, static_slots = [], []
     for chart in charts_:
+        width, height = size or natural_size(chart)
         fig = apply_theme(chart, theme, width, height, options)
         alt = alt_text(chart, options, names)
         common = {
@@ -317,7 +330,7 @@ def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
     return out
 
 
-def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, size: tuple[int, int] = DEFAULT_SIZE,
+def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, size: tuple[int, int] | None = None,
                  scale: float = DEFAULT_SCALE, options=None, names: dict[str, str] | None = None,
                  browser_path: str | None = None) -> bytes:
     """One chart as one file's bytes (png/svg/pdf/html/csv): the dashboard's server-side export button.

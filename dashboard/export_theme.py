@@ -263,10 +263,14 @@ def _infer_mode(df: pd.DataFrame) -> str:
 
 
 def _alt_from_figure(title: str, chart) -> str:
-    """Fallback for charts whose data has no (framework, value) columns: the extremes of the drawn y values."""
+    """Fallback for charts whose data has no (framework, value) columns: the extremes of the drawn values
+    (y, or x for horizontal traces)."""
     points = []
+    horizontal = False
     for trace in chart.figure.data if chart.figure is not None else []:
         ys, xs = getattr(trace, "y", None), getattr(trace, "x", None)
+        if getattr(trace, "orientation", None) == "h":   # values on x, labels on y (the speed charts)
+            ys, xs, horizontal = xs, ys, True
         if ys is None:
             continue
         for i, y in enumerate(ys):
@@ -277,7 +281,8 @@ def _alt_from_figure(title: str, chart) -> str:
                 points.append((float(y), trace.name or "", _strip_tags(x)))
     if not points:
         return f"{title}: no plotted values."
-    unit = _strip_tags(chart.figure.layout.yaxis.title.text or "")
+    axis = chart.figure.layout.xaxis if horizontal else chart.figure.layout.yaxis
+    unit = _strip_tags(axis.title.text or "")
     unit = f" ({unit})" if unit else ""
     hi, lo = max(points), min(points)
     what = lambda p: f"{p[1]}{f' ({p[2]})' if p[2] else ''} at {_fmt(p[0], 'absolute')}"  # noqa: E731

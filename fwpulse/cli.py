@@ -313,7 +313,8 @@ def export(chart: Optional[list[str]] = typer.Option(None, "--chart", "-c", help
            all_charts: bool = typer.Option(False, "--all", help="Every chart in the registry (empty ones are skipped)."),
            formats: list[str] = typer.Option(["png,svg,pdf,html,csv"], "--format", help="Comma-separated: png,svg,pdf,html,csv."),
            theme: str = typer.Option("article", help="article | dark | transparent."),
-           size: str = typer.Option("1200x675", help="WIDTHxHEIGHT in layout pixels."),
+           size: Optional[str] = typer.Option(None, help="WIDTHxHEIGHT in layout pixels (default 1200x675; charts "
+                                                          "with a row per result, like the speed charts, grow taller)."),
            scale: str = typer.Option("2", help="Pixel density of PNGs (PNG pixels = size x scale)."),
            framework: Optional[list[str]] = typer.Option(None, "--framework", "-f", help="Framework id(s); default the main four."),
            from_: Optional[str] = typer.Option(None, "--from", help="First date (YYYY-MM-DD, YYYY-MM or YYYY)."),
@@ -331,7 +332,7 @@ def export(chart: Optional[list[str]] = typer.Option(None, "--chart", "-c", help
     try:
         fmts = ex.parse_formats(formats)
         theme = ex.parse_theme(theme)
-        width_height = ex.parse_size(size)
+        width_height = ex.parse_size(size) if size else None
         scale_f = ex.parse_scale(scale)
         start, end = ex.parse_date(from_, "--from"), ex.parse_date(to, "--to")
         if start and end and start > end:

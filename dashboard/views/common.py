@@ -215,8 +215,8 @@ def export_buttons(chart: charts.Chart, opts: charts.ChartOptions, names: dict[s
             data=lambda fmt=fmt: export.export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
             file_name=export.file_name(chart.spec.id, export.DEFAULT_THEME, fmt), mime=export.MIME[fmt],
             key=f"export-{fmt}-{chart.spec.id}", on_click="ignore", disabled=disabled,
-            help=missing if disabled else (f"{export.DEFAULT_SIZE[0]}×{export.DEFAULT_SIZE[1]} article theme with "
-                                           "title and source footer, same as `fwpulse export`"))
+            help=missing if disabled else ("{}×{} article theme with title and source footer, same as "
+                                           "`fwpulse export`").format(*export.natural_size(chart)))
 
 
 def data_frame_empty():

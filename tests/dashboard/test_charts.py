@@ -97,8 +97,12 @@ def test_speed_charts_plot_the_bundled_measured_results(snapshot_db, chart_id, c
         fid = [f for f in chart.data["framework"].unique() if names.get(f, f) == trace.name]
         assert len(fid) == 1, trace.name
         rows_of = chart.data[chart.data["framework"] == fid[0]]
-        assert list(trace.y) == pytest.approx(rows_of[column].tolist())
-        assert list(trace.x[1]) == rows_of["contender"].tolist()
+        assert trace.orientation == "h" and list(trace.x) == pytest.approx(rows_of[column].tolist())
+        assert all(y.endswith(f" · {c}") for y, c in zip(trace.y, rows_of["contender"]))
+    # one row label per result, none shared (a shared label would put two results on one row)
+    labels = [y for trace in chart.figure.data for y in trace.y]
+    assert len(labels) == len(set(labels)) == len(expected)
+    assert sorted(chart.figure.layout.yaxis.categoryarray) == sorted(labels)
     assert sorted(chart.data[column]) == pytest.approx(sorted(r[column] for r in expected))
     assert set(chart.data["bench_run_id"]) == set(files)
     assert set(chart.data["device_name"]) == {r["device_name"] for r in expected}

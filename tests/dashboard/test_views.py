@@ -211,7 +211,9 @@ def test_search_interest_shows_the_anchor_scale(filled_db):
 
 
 def _plotted(fig: dict) -> list[float]:
-    return sorted(v for t in fig["data"] for v in t["y"])
+    """The values of the speed charts (horizontal: one labelled row per result, the value on x)."""
+    assert all(t.get("orientation") == "h" for t in fig["data"])
+    return sorted(v for t in fig["data"] for v in t["x"])
 
 
 def test_speed_view_shows_the_bundled_measured_results(snapshot_db):
@@ -257,9 +259,9 @@ def test_speed_view_ratios_cis_w3_and_fingerprint(bench_fixture_db):
     # Only the synthetic fixture run is stored, so it is the newest run and the only one shown.
     at = run_view("speed")
     step, ratio = figures(at)
-    assert step["data"][0]["error_y"]["array"]
+    assert step["data"][0]["error_x"]["array"]
     pt = [t for t in ratio["data"] if t["name"] == "PyTorch"][0]
-    assert "star" in pt["marker"]["symbol"] and pt["error_y"]["array"]
+    assert "star" in pt["marker"]["symbol"] and pt["error_x"]["array"]
     table = at.dataframe[0].value
     assert set(table["verdict"].dropna()) >= {"faster", "slower", "same within ±5%"}
     assert "yes (W3)" in set(table["dynamic shapes"])

@@ -110,3 +110,13 @@ def test_file_names():
     assert ex.file_name("github-stars", "dark", "svg") == "github-stars-dark.svg"
     assert ex.file_name("github-stars", "dark", "csv") == "github-stars.csv"
     assert ex.alt_name("github-stars", "transparent") == "github-stars-transparent.alt.txt"
+
+
+def test_horizontal_bars_read_values_from_x_and_labels_from_y():
+    fig = go.Figure([go.Bar(y=["W1 · torch-eager", "W1 · jax-jit"], x=[12.5, 7.25], orientation="h", name="Step time")])
+    fig.update_layout(title="Measured time per step", xaxis_title="ms per step")
+    chart = _bench_like_chart()
+    chart.figure = fig
+    text = alt_text(chart, None, NAMES)
+    assert "largest is Step time (W1 · torch-eager) at 12.5" in text and "the smallest Step time (W1 · jax-jit) at 7.25" in text
+    assert "(ms per step)" in text

@@ -118,3 +118,18 @@ def test_theming_never_touches_the_dashboards_figure(built, chart_id):
         assert fig.layout.width == 1200 and fig.layout.font.size >= 18
         assert any("fwpulse" in (a.text or "") for a in fig.layout.annotations)
     assert chart.figure.to_json() == before
+
+
+def test_speed_charts_grow_taller_unless_a_size_is_given(built):
+    """One legible row per benchmark result: without --size the speed charts get the height their rows
+    need; the time-series charts keep 1200x675; an explicit size always wins."""
+    speed, stars = built["speed-ratios"], built["github-stars"]
+    rows = len(speed.figure.layout.yaxis.categoryarray)
+    assert rows == len(speed.data) > 20
+    width, height = ex.natural_size(speed)
+    assert width == 1200 and height >= rows * 18 * 1.5 and ex.natural_size(stars) == ex.DEFAULT_SIZE
+    natural = ex.render([speed, stars], ("html",), names={})
+    assert [(i.entry["width"], i.entry["height"]) for i in natural if i.entry["format"] == "html"] == [
+        (1200, height), ex.DEFAULT_SIZE]
+    forced = ex.render([speed], ("html",), size=(800, 450), names={})
+    assert (forced[0].entry["width"], forced[0].entry["height"]) == (800, 450)
