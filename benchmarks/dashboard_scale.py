@@ -82,7 +82,7 @@ def build(path: Path, layout: str = "refreshed") -> dict:
                        round((fi * 1000 + mi * 10) * (1 + datediff('day', DATE '2016-11-01', d.day::DATE) / 365.0)
                              + 50 * sin(datediff('day', DATE '2016-11-01', d.day::DATE) / 7.0)) AS value,
                        '{SOURCE}', 'SYNTHETIC benchmark data: generated, not collected',
-                       TIMESTAMP '2026-11-01 00:00:00', 1, NULL, 'synthetic'
+                       TIMESTAMP '2026-11-01 00:00:00', 1, NULL, 'synthetic', 'synthetic', NULL
                 FROM fw, me, generate_series(DATE '2016-11-01' + INTERVAL {first_day} DAY,
                                              DATE '2016-11-01' + INTERVAL {first_day + n_days - 1} DAY,
                                              INTERVAL 1 DAY) AS d(day)

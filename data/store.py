@@ -23,6 +23,17 @@ from . import catalog
 
 RUN_STATUSES = ("ok", "failed", "skipped", "partial")
 
+# What a stored value is, beyond its number. README "Data quality" documents each flag.
+QUALITY: dict[str, str] = {
+    "ok": "a final value for its date or period",
+    "partial_period": "the period was not over when measured (e.g. the current week or month)",
+    "lower_bound": "the true value is at least this (e.g. a degraded event feed, a quoted '> N')",
+    "upper_bound": "the true value is at most this (e.g. a quoted '< N')",
+    "approximate": "a rounded or estimated figure (e.g. a quoted '~N')",
+    "degraded_source": "the source said its data was incomplete or altered",
+    "synthetic": "made up for a demo or a test; never a measurement",
+}
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -34,6 +45,8 @@ class Observation:
     method: str
     source_url: str | None = None
     note: str | None = None
+    quality: str = "ok"
+    details: dict[str, Any] | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -90,15 +103,20 @@ def validate_observations(observations: Sequence[Observation]) -> None:
             raise ValueError(f"{key}: value must be a finite number, got {o.value!r}")
         if not o.source or not o.method:
             raise ValueError(f"{key}: every value needs a source and a method")
+        if o.quality not in QUALITY:
+            raise ValueError(f"{key}: quality must be one of {', '.join(QUALITY)}, got {o.quality!r}")
+        if o.details is not None and not isinstance(o.details, dict):
+            raise ValueError(f"{key}: details must be a dict (stored as JSON), got {type(o.details).__name__}")
         if key in seen:
             raise ValueError(f"duplicate observation in one batch: {key}")
         seen.add(key)
 
 
 def _obs_frame(observations: Sequence[Observation]) -> pd.DataFrame:
-    cols = ["framework", "metric", "date", "value", "source", "method", "source_url", "note"]
-    return pd.DataFrame([[getattr(o, c) for c in cols] for o in observations], columns=cols).astype(
-        {"value": "float64"})
+    cols = ["framework", "metric", "date", "value", "source", "method", "source_url", "note", "quality"]
+    rows = [[getattr(o, c) for c in cols] + [None if o.details is None else json.dumps(o.details, default=str, sort_keys=True)]
+            for o in observations]
+    return pd.DataFrame(rows, columns=[*cols, "details"]).astype({"value": "float64", "details": "object"})
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
@@ -119,12 +137,15 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
             before = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
             con.execute(
                 """
-                INSERT INTO observations
-                SELECT n.framework, n.metric, n.date::DATE, n.value, n.source, n.method, ?, ?, n.source_url, n.note
+                INSERT INTO observations (framework, metric, date, value, source, method, collected_at, run_id,
+                                          source_url, note, quality, details)
+                SELECT n.framework, n.metric, n.date::DATE, n.value, n.source, n.method, ?, ?, n.source_url, n.note,
+                       n.quality, n.details::JSON
                 FROM new_obs n
                 LEFT JOIN metric_values m
                   ON m.framework = n.framework AND m.metric = n.metric AND m.date = n.date::DATE
                 WHERE m.value IS NULL OR m.value <> n.value OR m.source <> n.source OR m.method <> n.method
+                   OR m.quality <> n.quality
                 """, [collected_at, run_id])
             con.unregister("new_obs")
             written = con.execute("SELECT count(*) FROM observations").fetchall()[0][0] - before

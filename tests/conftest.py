@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,66 @@ def empty_db(tmp_path, monkeypatch) -> Path:
         db.migrate(con)
     monkeypatch.setenv("FWPULSE_DB", str(path))
     return path
+
+
+# ------------------------------------------------------------------ no network, enforced
+
+# Every base URL fwpulse reads from the environment (data.settings.ENV_VARS names them all).
+SERVICE_URL_VARS = (
+    "FWPULSE_GITHUB_API_URL", "FWPULSE_GITHUB_GRAPHQL_URL", "FWPULSE_STACKEXCHANGE_API_URL",
+    "FWPULSE_TRENDS_URL", "FWPULSE_PYPISTATS_URL", "FWPULSE_OPENALEX_URL", "FWPULSE_CLICKHOUSE_URL",
+)
+SECRET_VARS = ("GITHUB_TOKEN", "GH_TOKEN", "STACKEXCHANGE_KEY", "OPENALEX_API_KEY",
+               "FWPULSE_CLICKHOUSE_USER", "FWPULSE_CLICKHOUSE_PASSWORD")
+
+
+def _closed_loopback_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released; connections are refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CLOSED_URL = f"http://127.0.0.1:{_closed_loopback_port()}"
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = str(address[0])
+    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
+        raise OSError(f"network access blocked in tests: connect to {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
+        raise OSError(f"network access blocked in tests: connect to {address!r}")
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if host not in (None, "127.0.0.1", "::1", "localhost", b"127.0.0.1", b"localhost") and not str(host).startswith("127."):
+        raise socket.gaierror(socket.EAI_NONAME, f"network access blocked in tests: DNS lookup of {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """No test can reach a real service, even by mistake: every service URL points at a closed
+    loopback port (inherited by CLI subprocesses), secrets from the developer's shell are
+    removed, and this process refuses any non-loopback connect or DNS lookup."""
+    for name in SERVICE_URL_VARS:
+        monkeypatch.setenv(name, CLOSED_URL)
+    for name in SECRET_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)

@@ -131,7 +131,7 @@ def test_sigkill_during_a_compaction_loses_nothing(tmp_path, delay):
         db.migrate(c)
         c.execute("""INSERT INTO runs VALUES (1, 'test', TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 'ok',
                      0, 0, 0, NULL, NULL, '{}')""")
-        c.execute("""INSERT INTO observations
+        c.execute("""INSERT INTO observations (framework, metric, date, value, source, method, collected_at, run_id, source_url, note)
                      SELECT 'fw' || (i % 20), 'github.stars', DATE '2000-01-01' + (i // 20)::INT, i, 'test', 'm',
                             TIMESTAMP '2026-01-01', 1, NULL, NULL
                      FROM range(600000) t(i)""")

@@ -82,19 +82,31 @@ def test_reader_waits_then_reports_busy_writer(tmp_path):
         assert db.schema_version(con) >= 1
 
 
+def _old_schema_db(path, tmp_path, upto: int):
+    """A database migrated only up to version ``upto`` (as an older fwpulse left it), with one row."""
+    import shutil
+
+    old_dir = tmp_path / f"migrations-upto-{upto}"
+    old_dir.mkdir()
+    for m in db.migrations():
+        if m.version <= upto:
+            shutil.copy(db.MIGRATIONS_DIR / f"{m.version:04d}_{m.name}.sql", old_dir)
+    with db.writing(path) as con:
+        db.migrate(con, old_dir)
+        con.execute("INSERT INTO runs VALUES (1, 'snapshot', TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 'ok',"
+                    " 1, 0, 0, NULL, NULL, '{}')")
+        con.execute("INSERT INTO observations VALUES ('pytorch', 'github.stars', DATE '2026-01-01', 90000, 'GitHub',"
+                    " 'REST', TIMESTAMP '2026-01-01', 1, NULL, 'kept')")
+        con.execute("CREATE TABLE keepme AS SELECT 42 AS answer")
+
+
 def test_backup_before_migration_and_restore(tmp_path, monkeypatch):
     """An existing database behind the current schema is exported to Parquet before migrating."""
     from fwpulse.data import backup as backup_mod
     from fwpulse.data.bootstrap import ensure_database
 
     path = tmp_path / "old.duckdb"
-    ensure_database(path)
-    with db.writing(path) as con:
-        rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
-        con.execute("DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)")
-        con.execute("DROP TABLE bench_results")  # pretend the last migration (0002_bench) never ran ...
-    with db.writing(path) as con:  # ... on a database that still holds a table of its own
-        con.execute("CREATE TABLE keepme AS SELECT 42 AS answer")
+    _old_schema_db(path, tmp_path, upto=db.latest_version() - 1)
     ensure_database(path)
     backups = list((tmp_path / "backups").iterdir())
     assert len(backups) == 1 and (backups[0] / "schema.sql").exists()
@@ -103,6 +115,16 @@ def test_backup_before_migration_and_restore(tmp_path, monkeypatch):
     assert restored.execute("SELECT answer FROM keepme").fetchall() == [(42,)]
     with db.reading(path) as con:
         assert db.schema_version(con) == db.latest_version()
-    assert rows > 0
     with pytest.raises(FileExistsError):
         backup_mod.backup(path, backups[0])
+
+
+def test_0003_quality_keeps_every_row_and_reads_old_rows_as_ok(tmp_path):
+    """Migration 0003 adds quality/details: the old row survives unchanged, flagged ok, in metric_values."""
+    path = tmp_path / "v2.duckdb"
+    _old_schema_db(path, tmp_path, upto=2)
+    with db.writing(path) as con:
+        assert db.migrate(con) == [3]
+        rows = con.execute("SELECT framework, metric, date::VARCHAR, value, note, quality, details "
+                           "FROM metric_values").fetchall()
+    assert rows == [("pytorch", "github.stars", "2026-01-01", 90000.0, "kept", "ok", None)]

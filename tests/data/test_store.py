@@ -72,3 +72,27 @@ def test_events_upsert_without_duplicates(con):
     store.record_run(con, run(dt.datetime(2026, 11, 1)), events=[e])
     store.record_run(con, run(dt.datetime(2026, 11, 2)), events=[e])
     assert len(store.events(con, ["pytorch"])) == 1
+
+
+def test_quality_and_details_round_trip_and_a_final_value_replaces_a_partial_one(con):
+    """A week stored partial, then complete with the SAME value: the complete one is a new row and wins."""
+    partial = Observation("pytorch", "github.stars_added", D, 21.0, "GitHub REST", "star history",
+                          quality="partial_period", details={"days_elapsed": 2})
+    store.record_run(con, run(dt.datetime(2026, 11, 1, 6)), [partial])
+    store.record_run(con, run(dt.datetime(2026, 11, 8, 6)), [partial])  # same again: nothing new
+    assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 1
+    final = Observation("pytorch", "github.stars_added", D, 21.0, "GitHub REST", "star history")
+    store.record_run(con, run(dt.datetime(2026, 11, 9, 6)), [final])
+    current = store.metric_values(con, ["pytorch"], ["github.stars_added"])
+    assert current["quality"].tolist() == ["ok"]
+    hist = store.history(con, ["pytorch"], ["github.stars_added"])
+    assert hist["quality"].tolist() == ["partial_period", "ok"]
+    import json
+    assert json.loads(hist["details"].iloc[0]) == {"days_elapsed": 2}
+
+
+def test_unknown_quality_flag_is_rejected(con):
+    bad = Observation("pytorch", "github.stars", D, 1.0, "GitHub REST", "m", quality="roughly")
+    with pytest.raises(ValueError, match="quality must be one of"):
+        store.record_run(con, run(dt.datetime(2026, 11, 1)), [bad])
+    assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 0
