@@ -31,6 +31,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "FWPULSE_PYPISTATS_URL": ("pypistats API base", "https://pypistats.org/api"),
     "FWPULSE_OPENALEX_URL": ("OpenAlex base", "https://api.openalex.org"),
     "OPENALEX_API_KEY": ("OpenAlex API key", "none"),
+    "FWPULSE_CLICKHOUSE_URL": ("ClickHouse HTTP interface base (sources clickpy, gharchive)",
+                               "https://sql-clickhouse.clickhouse.com"),
+    "FWPULSE_CLICKHOUSE_USER": ("ClickHouse user (sent in a header, never logged or stored)", "demo"),
+    "FWPULSE_CLICKHOUSE_PASSWORD": ("ClickHouse password (never logged, never stored)", "empty"),
     "BROWSER_PATH": ("Chromium used for static chart export (kaleido)", "/usr/bin/chromium"),
 }
 
@@ -53,18 +57,23 @@ class Settings:
     github_token: str | None = field(default=None, repr=False)
     stackexchange_key: str | None = field(default=None, repr=False)
     openalex_api_key: str | None = field(default=None, repr=False)
+    clickhouse_url: str = "https://sql-clickhouse.clickhouse.com"
+    clickhouse_user: str = field(default="demo", repr=False)
+    clickhouse_password: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # tokens are masked, never printed
         return (
             f"Settings(db_path={str(self.db_path)!r}, config_path={str(self.config_path)!r}, "
             f"github_api_url={self.github_api_url!r}, github_token={_secret_repr(self.github_token)}, "
             f"stackexchange_key={_secret_repr(self.stackexchange_key)}, "
-            f"openalex_api_key={_secret_repr(self.openalex_api_key)})"
+            f"openalex_api_key={_secret_repr(self.openalex_api_key)}, clickhouse_url={self.clickhouse_url!r}, "
+            f"clickhouse_password={_secret_repr(self.clickhouse_password)})"
         )
 
     def secrets(self) -> list[str]:
         """Every secret value in use, so loggers and error paths can redact them."""
-        return [s for s in (self.github_token, self.stackexchange_key, self.openalex_api_key) if s]
+        return [s for s in (self.github_token, self.stackexchange_key, self.openalex_api_key,
+                            self.clickhouse_password) if s]
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
@@ -87,4 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         github_token=env.get("GITHUB_TOKEN") or None,
         stackexchange_key=env.get("STACKEXCHANGE_KEY") or None,
         openalex_api_key=env.get("OPENALEX_API_KEY") or None,
+        clickhouse_url=_url(env, "FWPULSE_CLICKHOUSE_URL", "https://sql-clickhouse.clickhouse.com"),
+        clickhouse_user=env.get("FWPULSE_CLICKHOUSE_USER") or "demo",
+        clickhouse_password=env.get("FWPULSE_CLICKHOUSE_PASSWORD") or None,
     )
