@@ -83,7 +83,8 @@ _REDACT = _RedactFilter()
 class HttpClient:
     def __init__(self, secrets: Iterable[str] = (), *, max_attempts: int = 4, backoff_base: float = 1.0,
                  backoff_cap: float = 30.0, max_wait: float = 120.0, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None):
+                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self._secrets = [s for s in secrets if s]
@@ -94,6 +95,7 @@ class HttpClient:
         self.max_wait = max_wait
         self.timeout = timeout
         self.sleep = sleep
+        self.clock = clock   # monotonic seconds; sources pace against it (tests inject one that `sleep` advances)
         self.requests = 0
         self.waited = 0.0
 
