@@ -58,6 +58,30 @@ STATUSES = ("ok", "not_available", "failed")
 VERDICTS = ("same within ±5%", "slower", "faster", "inconclusive")  # NULL on the baseline row itself
 
 
+# Value ranges the columns hold (migration 0002): INTEGER columns are 32-bit, peak_mem_bytes BIGINT.
+INT_RANGES = {"batch_size": (0, 2**31 - 1), "n_repeats": (0, 2**31 - 1), "n_steps": (0, 2**31 - 1),
+              "n_compiles": (0, 2**31 - 1), "peak_mem_bytes": (0, 2**63 - 1)}
+FIRST_TS, LAST_TS = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)   # measured_at, UTC
+MAX_JSON_DEPTH = 32          # fingerprint / details objects
+MAX_FILE_DEPTH = 64          # the whole results file
+MAX_TEXT = 100_000           # characters in one text field
+
+
+def json_depth(value: Any, limit: int) -> int:
+    """Nesting depth of a JSON value, without recursion (stops counting past ``limit``)."""
+    depth, level = 0, [value]
+    while level and depth <= limit:
+        depth += 1
+        nxt = []
+        for v in level:
+            if isinstance(v, dict):
+                nxt.extend(v.values())
+            elif isinstance(v, list):
+                nxt.extend(v)
+        level = nxt if nxt else []
+    return depth
+
+
 class BenchFileError(ValueError):
     """A results file that cannot be imported; the message names the file and the field."""
 
@@ -67,6 +91,11 @@ def result_id(row: dict[str, Any]) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _coerce(column: str, kind: str, value: Any) -> Any:
     """Validate one value; raises ValueError with a short reason."""
     if value is None:
@@ -74,15 +103,30 @@ def _coerce(column: str, kind: str, value: Any) -> Any:
     if kind == _TEXT:
         if not isinstance(value, str):
             raise ValueError(f"expected text, got {type(value).__name__}")
+        if len(value) > MAX_TEXT or "\x00" in value:
+            raise ValueError(f"text longer than {MAX_TEXT} characters or with a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text is not valid Unicode (lone surrogate)") from None
         return value
     if kind == _INT:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError(f"expected an integer, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"expected an integer, got {_short(value)}")
+        low, high = INT_RANGES.get(column, (-2**63, 2**63 - 1))
+        if not low <= value <= high:
+            raise ValueError(f"{_short(value)} is outside {low}..{high}")
         return int(value)
     if kind == _FLOAT:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"expected a number, got {value!r}")
-        value = float(value)
+            raise ValueError(f"expected a number, got {_short(value)}")
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ValueError(f"{_short(value)} is too large for a number column") from None
+        if math.isinf(value):
+            raise ValueError(f"expected a finite number, got {value!r}")
         return None if math.isnan(value) else value
     if kind == _BOOL:
         if not isinstance(value, bool):
@@ -91,22 +135,35 @@ def _coerce(column: str, kind: str, value: Any) -> Any:
     if kind == _JSON:
         if isinstance(value, str):
             try:
-                return json.loads(value)
-            except json.JSONDecodeError:
+                value = json.loads(value)
+            except (ValueError, RecursionError):
                 raise ValueError("expected a JSON object") from None
         if not isinstance(value, dict):
             raise ValueError("expected a JSON object")
+        if json_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+        try:
+            json.dumps(value, allow_nan=False, default=str).encode("utf-8")
+        except (ValueError, TypeError, UnicodeEncodeError) as exc:
+            raise ValueError(f"not storable as JSON ({exc})") from None
         return value
     if kind == _TS:
         if isinstance(value, dt.datetime):
-            return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        if not isinstance(value, str):
-            raise ValueError(f"expected an ISO timestamp, got {value!r}")
+            ts = value
+        elif not isinstance(value, str):
+            raise ValueError(f"expected an ISO timestamp, got {_short(value)}")
+        else:
+            try:
+                ts = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"expected an ISO timestamp, got {_short(value)}") from None
         try:
-            ts = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"expected an ISO timestamp, got {value!r}") from None
-        return ts.astimezone(dt.timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
+            ts = ts.astimezone(dt.timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
+        except OverflowError:
+            ts = None
+        if ts is None or not FIRST_TS <= ts <= LAST_TS:
+            raise ValueError(f"{_short(value)} is outside {FIRST_TS:%Y-%m-%d}..{LAST_TS:%Y-%m-%d} (UTC)")
+        return ts
     raise AssertionError(kind)
 
 
@@ -247,6 +304,14 @@ def read_results_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]
     except json.JSONDecodeError as exc:
         raise BenchFileError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                              "expected a file written by `fwpulse bench --out`") from None
+    except RecursionError:
+        raise BenchFileError(f"{path}: JSON nested too deeply to read; "
+                             "expected a file written by `fwpulse bench --out`") from None
+    except ValueError as exc:  # e.g. an integer literal with more digits than Python converts
+        raise BenchFileError(f"{path}: a value cannot be read ({' '.join(str(exc).split())[:120]})") from None
+    if json_depth(doc, MAX_FILE_DEPTH) > MAX_FILE_DEPTH:
+        raise BenchFileError(f"{path}: JSON nested more than {MAX_FILE_DEPTH} levels deep; "
+                             "expected a file written by `fwpulse bench --out`")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise BenchFileError(f"{path}: field 'format' is {got!r}, expected {FORMAT!r}; "
@@ -263,6 +328,9 @@ def read_results_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]
         except ValueError as exc:
             raise BenchFileError(f"{path}: results[{i}].{exc}; nothing was imported") from None
     meta = {k: v for k, v in doc.items() if k != "results"}
+    for key in ("bench_run_id", "suite", "device"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise BenchFileError(f"{path}: field {key!r} must be text, got {_short(meta[key])}; nothing was imported")
     return meta, clean
 
 

@@ -73,8 +73,11 @@ def connect(path: Path | str, *, read_only: bool = False, max_wait: float = 30.0
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
             if not _is_lock_error(exc):
+                from .damage import DatabaseDamaged, is_damage_error, short_reason
+                if path.exists() and is_damage_error(exc):
+                    raise DatabaseDamaged(path, short_reason(exc)) from None
                 raise DatabaseError(f"{path}: cannot open the database ({exc}); "
                                     "if the file is not a DuckDB database, move it aside and run `fwpulse status` to rebuild") from None
             if waited >= max_wait:

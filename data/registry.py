@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .source_schema import validate_sources
+
 # A fixed palette for frameworks without a `color` (colour-blind friendly, Okabe-Ito + extras).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
            "#332288", "#117733", "#882255", "#44AA99"]
@@ -19,7 +21,10 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 GROUPS = ("main", "ecosystem")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# owner/repo as GitHub allows them: no '..' or '.' path segments, no slashes beyond the one.
+REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$")
+PYPI_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")   # PEP 508 project names
+SO_TAG_RE = re.compile(r"^[a-z0-9#+.-]{1,35}$")                             # Stack Overflow tag names
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
 _LIST_FIELDS = ("stackoverflow_tags", "trends_terms", "pypi", "papers")
@@ -121,6 +126,11 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
     if github is not None and (not isinstance(github, str) or not REPO_RE.match(github)):
         raise ConfigError(path, f"{where}.github", f"must be 'owner/repo', got {github!r}")
     lists = {k: _str_list(path, f"{where}.{k}", raw[k]) if k in raw else () for k in _LIST_FIELDS}
+    for key, pattern, form in (("pypi", PYPI_RE, "a PyPI project name like 'torch'"),
+                               ("stackoverflow_tags", SO_TAG_RE, "a Stack Overflow tag like 'pytorch'")):
+        bad = [v for v in lists[key] if not pattern.match(v)]
+        if bad:
+            raise ConfigError(path, f"{where}.{key}", f"{bad[0]!r} is not {form}")
     for doi in lists["papers"]:
         if not DOI_RE.match(doi):
             raise ConfigError(path, f"{where}.papers", f"{doi!r} is not a DOI (expected '10.NNNN/...')")
@@ -143,9 +153,7 @@ def parse_registry(text: str, path: Path | str = "<string>") -> Registry:
     if not isinstance(fws, dict) or not fws:
         raise ConfigError(path, "frameworks", "at least one [frameworks.ID] table is required")
     frameworks = {fid: _framework(path, fid, body, i) for i, (fid, body) in enumerate(fws.items())}
-    sources = raw.get("sources", {})
-    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
-        raise ConfigError(path, "sources", "must hold one table per source ([sources.NAME])")
+    sources = validate_sources(raw.get("sources", {}), lambda key, reason: ConfigError(path, key, reason))
     return Registry(path=path, frameworks=frameworks, sources=sources)
 
 

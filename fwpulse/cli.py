@@ -18,10 +18,13 @@ from typing import Optional
 import typer
 
 from fwpulse import __version__
+from fwpulse import validate
+from fwpulse.guard import GuardedGroup
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
 
 app = typer.Typer(
+    cls=GuardedGroup,   # one line + exit code for usage errors, a damaged database, anything unexpected
     name="fwpulse", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     help="Live, traceable metrics for ML frameworks: collect (refresh), measure (bench), show (dashboard), "
          "export charts (export). Settings: FWPULSE_DB, FWPULSE_CONFIG and the source variables in the README.")
@@ -99,6 +102,11 @@ def dashboard(port: int = typer.Option(8501, help="Port to serve on."),
     """Build the database from the bundled snapshot if missing, then run the Streamlit dashboard."""
     from fwpulse.dashboard import APP_PATH
 
+    try:  # before the exec: Streamlit would fail later with a traceback
+        validate.port(port)
+        host = validate.host(host)
+    except validate.UsageProblem as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     settings, _ = _context()
     typer.echo(f"fwpulse dashboard on http://{host}:{port}  (database {settings.db_path})", err=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
@@ -119,6 +127,10 @@ def import_(file: Path = typer.Argument(..., help="CSV with columns framework,me
     from fwpulse.data.compact import compact
     from fwpulse.data.importer import ImportFileError, import_csv
 
+    try:
+        validate.input_file(file, "import FILE")
+    except validate.UsageProblem as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     settings, registry = _context()
     try:
         with db.writing(settings.db_path) as con:
@@ -147,6 +159,10 @@ def refresh(source: Optional[list[str]] = typer.Option(None, "--source", "-s", h
     unknown = [s for s in source or [] if s not in available_sources()]
     if unknown:
         raise _fail(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(available_sources())}", EXIT_USAGE)
+    try:
+        validate.seconds(wait, "--wait")
+    except validate.UsageProblem as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     settings, registry = _context()
     t0 = time.monotonic()
     try:
@@ -224,6 +240,12 @@ def bench(ctx: typer.Context,
     if unknown:
         raise _fail(f"unknown framework(s) {', '.join(unknown)} for --framework; choose from pytorch, tensorflow, keras, jax",
                     EXIT_USAGE)
+    try:
+        validate.positive_int(threads, "--threads", 4096)
+        if out is not None and (out.is_dir() or not str(out).strip() or str(out) == "."):
+            raise validate.UsageProblem(f"--out {out}: is a directory; give a file name such as {out}/bench.json")
+    except validate.UsageProblem as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     frameworks = sorted({BENCH_FRAMEWORKS[f.lower()] for f in framework or []}) or None
     if list_only:
         for r in spec.size_table(suite):
@@ -291,6 +313,11 @@ def bench_import(files: list[Path] = typer.Argument(..., help="JSON files writte
     """Merge benchmark results from other machines; a bad file imports nothing."""
     from fwpulse.data import bench_store, db
 
+    try:
+        for f in files:
+            validate.input_file(f, "bench import FILE")
+    except validate.UsageProblem as exc:
+        raise _fail(f"{exc}; nothing was imported", EXIT_USAGE) from None
     settings, _ = _context()
     parsed = []
     for f in files:  # validate every file before writing any
@@ -432,6 +459,11 @@ def db_backup(directory: Optional[Path] = typer.Argument(None, help="Target fold
     from fwpulse.data.backup import backup
     from fwpulse.data.db import DatabaseBusy
 
+    if directory is not None:
+        try:
+            directory = validate.new_folder(directory, "backup folder")
+        except validate.UsageProblem as exc:
+            raise _fail(str(exc), EXIT_USAGE) from None
     settings, _ = _context()
     try:
         target = backup(settings.db_path, directory)
@@ -439,7 +471,35 @@ def db_backup(directory: Optional[Path] = typer.Argument(None, help="Target fold
         raise _fail(str(exc), EXIT_USAGE) from None
     except DatabaseBusy as exc:
         raise _fail(str(exc), EXIT_BUSY) from None
+    except OSError as exc:
+        raise _fail(f"backup folder {directory or 'default'}: cannot write there ({exc.strerror or exc}); "
+                    "choose another folder", EXIT_USAGE) from None
     typer.echo(f"backed up {settings.db_path} to {target}")
+
+
+@db_app.command("restore")
+def db_restore(backup_dir: Path = typer.Argument(..., help="A folder written by `fwpulse db backup` "
+                                                             "(default ones are under data/backups/).")) -> None:
+    """Rebuild the database from a Parquet backup; the current file (damaged or not) is kept, renamed aside."""
+    from fwpulse.collectors.refresh import RefreshLocked, refresh_lock
+    from fwpulse.data.damage import restore
+    from fwpulse.data.settings import load_settings
+
+    try:
+        backup_dir = validate.backup_folder(backup_dir)
+    except validate.UsageProblem as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    settings = load_settings()
+    try:
+        with refresh_lock(settings.db_path):
+            aside = restore(settings.db_path, backup_dir)
+    except RefreshLocked as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    except Exception as exc:  # noqa: BLE001 - a backup DuckDB cannot import; nothing was changed
+        raise _fail(f"cannot restore from {backup_dir} ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                    f"{settings.db_path} was left as it was", EXIT_FAILED) from None
+    kept = f"; the previous file is kept as {aside}" if aside else ""
+    typer.echo(f"restored {settings.db_path} from {backup_dir}{kept}")
 
 
 @db_app.command("compact")

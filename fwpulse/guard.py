@@ -1,0 +1,63 @@
+"""Turn whatever escapes a CLI verb into one line on stderr and a contract exit code, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from typer.core import TyperGroup
+
+try:
+    from typer._click import exceptions as _cx   # typer >= 0.29 vendors click
+except ImportError:  # pragma: no cover - older typer on click
+    from click import exceptions as _cx
+
+log = logging.getLogger("fwpulse")
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def _say(message: str) -> None:
+    typer.echo(f"fwpulse: {' '.join(str(message).split())}", err=True)
+
+
+def _db_path() -> str:
+    try:
+        from fwpulse.data.settings import load_settings
+        return str(load_settings().db_path)
+    except Exception:  # noqa: BLE001 - only used to name the file
+        return "the database"
+
+
+class GuardedGroup(TyperGroup):
+    """The `fwpulse` group: usage errors become one line (exit 2), a damaged database the one-line
+    diagnosis (exit 1), anything unexpected one line naming the error (exit 1; `-v` logs the traceback)."""
+
+    def invoke(self, ctx):
+        from fwpulse.data.damage import DatabaseDamaged, is_damage_error, short_reason
+
+        try:
+            return super().invoke(ctx)
+        except _cx.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":   # `fwpulse db`: show the help
+                raise
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"{where}: {message} (see `{where} --help`)", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        except (typer.Exit, typer.Abort, _cx.ClickException):
+            raise
+        except DatabaseDamaged as exc:
+            _say(str(exc))
+            raise typer.Exit(EXIT_FAILED) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+            if is_damage_error(exc):
+                _say(str(DatabaseDamaged(_db_path(), short_reason(exc))))
+                raise typer.Exit(EXIT_FAILED) from None
+            if isinstance(exc, RecursionError):
+                _say("input nested too deeply to process; nothing was changed")
+                raise typer.Exit(EXIT_USAGE) from None
+            log.debug("unexpected error", exc_info=True)
+            _say(f"unexpected error: {type(exc).__name__}: {str(exc)[:300]} (run `fwpulse -v ...` for details; "
+                 "please report it)")
+            raise typer.Exit(EXIT_FAILED) from None
