@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]{0,99}"   # a plain SQL identifier
+
+
 @dataclass(frozen=True)
 class Setting:
-    kind: str                   # "int", "float", "str", "date"
+    kind: str                   # "int", "float", "bool", "str", "str_list", "date"
     help: str
     minimum: float | None = None
     maximum: float | None = None
@@ -46,8 +49,20 @@ SCHEMA: dict[str, dict[str, Setting]] = {
     },
     "pypi": {},
     "citations": {},
-    "clickpy": {},
-    "gharchive": {},
+    "clickhouse": {   # the ClickHouse server behind clickpy and gharchive (collectors/clickhouse.py)
+        "pypi_database": Setting("str", "database with the PyPI tables", pattern=_IDENT),
+        "downloads_table": Setting("str", "table of downloads per day", pattern=_IDENT),
+        "metadata_tables": Setting("str_list", "package metadata tables, first that exists wins", pattern=_IDENT),
+        "github_database": Setting("str", "database with the GitHub events table", pattern=_IDENT),
+        "events_table": Setting("str", "table of GitHub events", pattern=_IDENT),
+    },
+    "clickpy": {
+        "since": Setting("date", "first day of download history to read (YYYY-MM or YYYY-MM-DD)"),
+        "dependents": Setting("bool", "also count dependent packages per month (true/false)"),
+    },
+    "gharchive": {
+        "since": Setting("date", "first month of GitHub events to read (YYYY-MM or YYYY-MM-DD)"),
+    },
 }
 
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 1, 1)
@@ -66,6 +81,16 @@ def _check(setting: Setting, value: Any) -> Any:
                 setting.maximum is not None and value > setting.maximum):
             raise ValueError(f"must be from {setting.minimum:g} to {setting.maximum:g}, got {value!r}")
         return float(value) if setting.kind == "float" else int(value)
+    if setting.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false (no quotes), got {value!r}")
+        return value
+    if setting.kind == "str_list":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"must be a non-empty list of strings, got {value!r}")
+        return [_check(Setting("str", setting.help, pattern=setting.pattern), v) for v in value]
     if setting.kind == "str":
         if not isinstance(value, str):
             raise ValueError(f"must be a string, got {value!r} ({type(value).__name__})")
