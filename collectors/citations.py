@@ -6,6 +6,11 @@
 zero citations removed by OpenAlex) becomes ``citations.yearly`` dated 1 January, with the
 omitted years inside the ten-year window filled with 0. The key never appears in a stored URL,
 an error message or a log line.
+
+Keys (2026): a free key is required for list/filter calls; single-work lookups by DOI (the only
+call made here) still answer without one. The key goes as the documented ``api_key`` query
+parameter (OpenAlex documents no header for it). A 401/403 (a wrong key answers 401) stops the
+source with one line naming ``OPENALEX_API_KEY`` and what to do.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
+from .errors import FatalSourceError
 from .http import HttpClient
 
 SOURCE_LABEL = "OpenAlex"
@@ -50,7 +56,27 @@ def fetch_work(http: HttpClient, base: str, doi: str, api_key: str | None) -> di
     resp = http.get(work_url(base, doi), params=params)
     if resp.status_code == 404:
         raise UnknownDoi(doi)
+    if resp.status_code == 403 and any(c in doi for c in ",&"):
+        raise UnknownDoi(doi)   # "an illegal ID - such as one containing a , or & - ... 403"
+    if resp.status_code in (401, 403):
+        raise FatalSourceError(http.redact(auth_message(resp, work_url(base, doi), api_key)))
     return http.json_of(resp)
+
+
+def auth_message(resp, url: str, api_key: str | None) -> str:
+    """One line for a 401/403: name OPENALEX_API_KEY, say whether it is missing or wrong, and the next step."""
+    try:
+        body = resp.json()
+        detail = str(body.get("message") or body.get("error") or "") if isinstance(body, dict) else ""
+    except ValueError:
+        detail = ""
+    detail = " ".join(detail.split())[:160]
+    what = f"OpenAlex refused {url} (HTTP {resp.status_code}{': ' + detail if detail else ''})"
+    if api_key:
+        return (f"{what}: OPENALEX_API_KEY is wrong or no longer valid; copy it again from "
+                f"https://openalex.org/settings/api, or unset it (single-work DOI lookups answer without a key)")
+    return (f"{what}: OPENALEX_API_KEY is not set; get a free key at https://openalex.org/settings/api "
+            f"and set OPENALEX_API_KEY")
 
 
 # -- pure row building --------------------------------------------------------------------------

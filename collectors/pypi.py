@@ -5,6 +5,15 @@ downloads without mirrors. Every run stores each day's value (summed over the fr
 packages) as ``pypi.downloads_daily``; the store is append-only and de-duplicates identical
 values, so repeated runs build a history longer than pypistats keeps. Each calendar month fully
 covered by the daily data becomes one ``pypi.downloads_monthly`` row dated the first of the month.
+
+Etiquette and limits (pypistats.org, 2026): 5 requests/second and 30/minute per IP, data updated
+once a day ("do not fetch the same endpoint more than once a day").
+* Requests are paced by a :class:`~collectors.pacing.Pacer` (5 in any second, 30 in any minute;
+  with more than 30 packages to ask, also at least 2 s apart), so a registry of 50 packages
+  never trips a 429. Retries made by the HTTP client count against the same windows.
+* A 429 is retried after its ``Retry-After`` (60 s when it has none); one that persists stops
+  the run, keeping every framework already fetched, the rest listed as failures.
+* A framework whose packages were all fetched today is not asked again (``--force`` asks).
 """
 
 from __future__ import annotations
@@ -17,9 +26,14 @@ from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
+from .errors import FatalSourceError, RetriableError
 from .http import HttpClient
+from .pacing import Limit, Pacer
 
 SOURCE_LABEL = "pypistats"
+LIMITS = (Limit(5, 1.0), Limit(30, 60.0))       # per IP (psf/pypistats.org #100, January 2026)
+SPACED = Limit(1, 2.0)                          # "at least 2 s apart when more than 30 packages are asked"
+NO_RETRY_AFTER_WAIT = 60.0                      # a 429 without Retry-After: wait out the minute window
 
 
 class UnknownPackage(Exception):
@@ -32,9 +46,28 @@ def overall_url(base: str, package: str) -> str:
     return f"{base.rstrip('/')}/packages/{package}/overall"
 
 
-def fetch_overall(http: HttpClient, base: str, package: str) -> dict[str, Any]:
+def make_pacer(http: HttpClient, packages: int) -> Pacer:
+    limits = LIMITS + ((SPACED,) if packages > 30 else ())
+    return Pacer(limits, clock=http.clock, sleep=http.sleep)
+
+
+def _wait_429(resp) -> float | None:
+    """A 429 without ``Retry-After`` waits a whole minute window (with one, the client honours it)."""
+    if resp.status_code == 429 and not resp.headers.get("Retry-After"):
+        return NO_RETRY_AFTER_WAIT
+    return None
+
+
+def fetch_overall(http: HttpClient, base: str, package: str, pacer: Pacer | None = None) -> dict[str, Any]:
     """The raw ``overall`` body without mirrors; raises UnknownPackage on 404."""
-    resp = http.get(overall_url(base, package), params={"mirrors": "false"})
+    if pacer is not None:
+        pacer.take()
+    before = http.requests
+    try:
+        resp = http.get(overall_url(base, package), params={"mirrors": "false"}, wait_hint=_wait_429)
+    finally:
+        if pacer is not None and http.requests - before > 1:
+            pacer.note(http.requests - before - 1)   # the client's retries used the same windows
     if resp.status_code == 404:
         raise UnknownPackage(package)
     return http.json_of(resp)
@@ -96,16 +129,41 @@ def build_observations(framework: Framework, packages: list[str], daily: dict[dt
 def collect(ctx: CollectContext) -> SourceResult:
     result = SourceResult()
     base = ctx.settings.pypistats_url
-    requested = 0
+    today = ctx.today.isoformat()
+    fetched: dict[str, Any] = dict(ctx.state.get("fetched") or {})   # fw id -> {date, packages}
+    todo, fresh = [], []
     for fw in ctx.frameworks:
+        seen = fetched.get(fw.id)
+        if (not ctx.force and isinstance(seen, dict) and seen.get("date") == today
+                and seen.get("packages") == list(fw.pypi)):
+            fresh.append(fw.id)
+            ctx.progress(fw.id)
+        else:
+            todo.append(fw)
+    pacer = make_pacer(ctx.http, sum(len(fw.pypi) for fw in todo))
+    requested = 0
+    stopped: str | None = None
+    for n, fw in enumerate(todo):
         packages = list(fw.pypi)
         series, missing = [], []
-        for pkg in packages:
-            try:
-                series.append(daily_downloads(fetch_overall(ctx.http, base, pkg)))
-            except UnknownPackage:
-                missing.append(pkg)
-            requested += 1
+        try:
+            for pkg in packages:
+                requested += 1
+                try:
+                    series.append(daily_downloads(fetch_overall(ctx.http, base, pkg, pacer)))
+                except UnknownPackage:
+                    missing.append(pkg)
+        except FatalSourceError as exc:   # this framework's answer is unusable; the others may be fine
+            result.failures[fw.id] = ctx.http.redact(str(exc))
+            ctx.progress(fw.id)
+            continue
+        except RetriableError as exc:     # rate limited or down: stop, keep what is fetched
+            if not result.observations:
+                raise
+            stopped = ctx.http.redact(str(exc))
+            for rest in todo[n:]:
+                result.failures[rest.id] = f"not fetched: {stopped}"
+            break
         ctx.progress(fw.id)
         if missing:
             result.failures[fw.id] = (
@@ -115,7 +173,15 @@ def collect(ctx: CollectContext) -> SourceResult:
             continue
         urls = [f"{overall_url(base, p)}?mirrors=false" for p in packages]
         result.observations += build_observations(fw, packages, sum_series(series), " ; ".join(urls))
-    result.details["packages_requested"] = requested
+        fetched[fw.id] = {"date": today, "packages": packages}
+    result.state = {"fetched": fetched}
+    result.details.update(packages_requested=requested, paced_wait_s=round(pacer.waited, 3),
+                          limits=[str(limit) for limit in pacer.limits])
+    if fresh:
+        result.details["already_fetched_today"] = fresh
+    if stopped:
+        result.details["stopped"] = stopped
+        ctx.log.info("pypi: %s", stopped)
     return result
 
 

@@ -108,12 +108,40 @@ def test_key_sent_but_never_stored_or_shown(tmp_path, caplog):
     assert KEY not in text
 
 
-def test_wrong_key_error_is_redacted(tmp_path):
+def test_single_work_lookups_need_no_key(fake, tmp_path):
+    """CHANGES item 10: single-work DOI lookups answer without a key (list calls would not)."""
+    result = citations.collect(_ctx(fake, tmp_path))
+    assert all("api_key" not in q for _, q in fake.requests)
+    assert result.details["api_key"] is False
+    assert _by(result.observations, "pytorch", "citations.total") == {dt.date(2026, 3, 10): 1000.0}
+
+
+def test_fake_wants_a_key_for_list_calls(fake):
+    import requests
+    assert requests.get(f"{fake.base}/works", params={"filter": "doi:10.48550/arxiv.1912.01703"}).status_code == 401
+    assert requests.get(f"{fake.base}/works/doi:10.48550/arxiv.1912.01703").status_code == 200
+
+
+def test_wrong_key_is_one_line_naming_the_setting(tmp_path):
+    """CHANGES item 10: a wrong key answers 401; the message names OPENALEX_API_KEY, says it is
+    wrong, and what to do; the key itself never shows."""
     from fwpulse.collectors.errors import FatalSourceError
     with FakeOpenAlex(WORKS, required_key="the-right-one") as fake:
         with pytest.raises(FatalSourceError) as info:
             citations.collect(_ctx(fake, tmp_path, key=KEY))
-    assert "403" in str(info.value) and KEY not in str(info.value)
+    text = str(info.value)
+    assert "401" in text and "OPENALEX_API_KEY is wrong" in text and "openalex.org/settings/api" in text
+    assert "unset it" in text and "\n" not in text and KEY not in text
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_auth_refusal_without_a_key_says_set_it(fake, tmp_path, status):
+    from fwpulse.collectors.errors import FatalSourceError
+    fake.fail_next = [(status, {"error": "Unauthorized", "message": "API key required"}, {})]
+    with pytest.raises(FatalSourceError) as info:
+        citations.collect(_ctx(fake, tmp_path))
+    text = str(info.value)
+    assert f"HTTP {status}" in text and "OPENALEX_API_KEY is not set" in text and "\n" not in text
 
 
 def test_end_to_end_refresh_key_not_in_db_and_second_run_adds_nothing(tmp_path, caplog, monkeypatch):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 import duckdb
 import pytest
@@ -18,7 +17,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_sources import FakeStackExchange
+from .fake_sources import FakeStackExchange, VirtualClock
 
 NOW = dt.datetime(2026, 3, 10, 12, 0)
 KEY = "se-KEY-secret-777"
@@ -54,16 +53,15 @@ def monthly(tag, fromdate, todate):
 
 @pytest.fixture
 def fake():
-    with FakeStackExchange(TAGS, monthly) as server:
+    with FakeStackExchange(TAGS, monthly, clock=VirtualClock()) as server:
         yield server
 
 
-def _ctx(fake, toml=TOML, state=None, backfill=False, key=None, sleep=lambda s: None, sleeps=None):
+def _ctx(fake, toml=TOML, state=None, backfill=False, key=None):
+    """The collector's HTTP client shares the fake's virtual clock: waits advance it, nothing sleeps."""
     registry = parse_registry(toml)
     settings = Settings(stackexchange_api_url=f"{fake.base}/2.3", stackexchange_key=key)
-    if sleeps is not None:
-        sleep = sleeps.append
-    http = HttpClient(settings.secrets(), sleep=sleep, backoff_base=0.01)
+    http = HttpClient(settings.secrets(), sleep=fake.clock.sleep, clock=fake.clock, backoff_base=0.01)
     frameworks = [f for f in registry if so.SOURCE.needs(f)]
     return CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
                           state=state or {}, backfill=backfill, now=NOW)
@@ -138,40 +136,114 @@ def test_backfill_is_capped_and_incremental(fake):
     assert [p for p, _ in fake.requests] == ["/2.3/tags/keras;pytorch;tensorflow/info"]
 
 
-def test_backoff_is_obeyed_with_a_real_sleep(fake):
-    fake.backoff = {"questions": 1}
-    result = so.collect(_ctx(fake, GOOD_TOML, sleep=time.sleep))
+def test_backoff_is_obeyed_on_every_method(fake):
+    """A ``backoff`` on any method's response is waited out before that method is called again;
+    the fake answers the recorded "Violation of backoff parameter" throttle otherwise."""
+    fake.backoff = {"tags/info": 3, "questions": 5}
+    ctx = _ctx(fake, GOOD_TOML)
+    result = so.collect(ctx)
     assert fake.violations == 0 and result.failures == {}
     times = [t for p, t in fake.request_times if p == "/2.3/questions"]
-    assert times[1] - times[0] >= 1.0
-    assert result.details["backoffs"] == [("questions", 1)]
+    assert times[1] - times[0] >= 5.0
+    assert result.details["backoffs"] == [("tags/info", 3), ("questions", 5)]
     assert _by(result.observations, "pytorch", "stackoverflow.questions_monthly") == {FEB: 102.0}
 
 
-def test_throttle_502_is_retried(fake):
-    body = {"error_id": 502, "error_name": "throttle_violation", "error_message": "too many requests from this IP"}
-    fake.fail_next = [(502, body, {})]
-    sleeps: list[float] = []
-    result = so.collect(_ctx(fake, GOOD_TOML, sleeps=sleeps))
-    assert len(sleeps) == 1 and result.failures == {}
+def test_throttle_is_an_http_400_with_error_id_502_and_is_waited_out(fake):
+    """CHANGES item 8: a throttle arrives as HTTP 400 carrying error_id 502 throttle_violation
+    (the recorded per-IP body, here naming 7 seconds), not as an HTTP 502."""
+    body = dict(next(e["body"] for e in so_errors() if "17524" in e["body"]["error_message"]))
+    body["error_message"] = body["error_message"].replace("17524", "7")
+    fake.fail_next = [(400, body, {})]
+    result = so.collect(_ctx(fake, GOOD_TOML))
+    assert fake.clock.sleeps == [7.0]
+    assert result.failures == {}
+    assert _by(result.observations, "pytorch", "stackoverflow.questions_monthly") == {FEB: 102.0}
+    assert _by(result.observations, "tensorflow", "stackoverflow.questions_total") == {NOW.date(): 120000.0}
+    assert result.details["throttles"] == 1
+
+
+def test_backoff_violation_throttle_is_waited_and_retried(fake):
+    body = next(e["body"] for e in so_errors() if e["body"]["error_message"] == "Violation of backoff parameter")
+    fake.fail_next = [(400, body, {})]
+    result = so.collect(_ctx(fake, GOOD_TOML))
+    assert result.failures == {} and fake.clock.sleeps == [30.0]
     assert _by(result.observations, "pytorch", "stackoverflow.questions_total") == {NOW.date(): 90000.0}
 
 
-def test_throttle_400_waits_the_seconds_it_names(fake):
-    body = {"error_id": 502, "error_name": "throttle_violation",
-            "error_message": "too many requests from this IP, more requests available in 7 seconds"}
-    fake.fail_next = [(400, body, {})]
-    sleeps: list[float] = []
-    result = so.collect(_ctx(fake, GOOD_TOML, sleeps=sleeps))
-    assert sleeps == [7.0] and result.failures == {}
+def so_errors():
+    from .fake_sources import load_sample
+    return load_sample("stackexchange", "errors.examples.json")["real_bodies"]
 
 
-def test_throttle_502_persisting_is_a_failure(fake):
-    body = {"error_id": 502, "error_name": "throttle_violation", "error_message": "too many requests from this IP"}
-    fake.fail_next = [(502, body, {})] * 4
+def test_long_throttle_stops_the_source_retriable_one_line(fake):
+    fake.quota, fake.quota_reset_s = 0, 17524
     with pytest.raises(RetriableError) as info:
         so.collect(_ctx(fake, GOOD_TOML))
-    assert "HTTP 502 after 4 attempts" in str(info.value)
+    text = str(info.value)
+    assert "throttle_violation" in text and "17524" in text and "retry after" in text and "\n" not in text
+    assert "STACKEXCHANGE_KEY" in text                   # keyless: a key raises the quota
+    assert info.value.retry_after is not None
+    assert fake.clock.sleeps == []                       # no pointless retries inside the ban
+
+
+def test_key_travels_only_as_bearer_header(fake):
+    """CHANGES item 6: every request carries ``Authorization: Bearer <key>`` and no ``key=``; the
+    fake rejects a query-string key, so a collector sending one gets no totals."""
+    fake.key = KEY
+    result = so.collect(_ctx(fake, GOOD_TOML, key=KEY))
+    assert result.failures == {}
+    assert fake.rejected_query_keys == 0
+    assert len(fake.headers_seen) == 5
+    assert all(h.get("authorization") == f"Bearer {KEY}" for h in fake.headers_seen)
+    assert all("key" not in q and KEY not in str(q) for _, q in fake.requests)
+    assert _by(result.observations, "tensorflow", "stackoverflow.questions_total") == {NOW.date(): 120000.0}
+    assert result.details["quota_max"] == 10000 and result.details["authenticated"] is True
+
+
+def test_keyless_requests_carry_no_authorization(fake):
+    result = so.collect(_ctx(fake, GOOD_TOML))
+    assert result.failures == {}
+    assert all("authorization" not in h for h in fake.headers_seen)
+    assert result.details["quota_max"] == 300
+
+
+def test_fake_rejects_a_key_in_the_query_string(fake):
+    raw = requests.get(f"{fake.base}/2.3/tags/pytorch/info", params={"site": "stackoverflow", "key": KEY})
+    assert raw.status_code == 400
+    body = raw.json()
+    assert 400 <= body["error_id"] < 500 and body["error_name"] == "bad_parameter"
+    assert "Authorization" in body["error_message"]
+    ok = requests.get(f"{fake.base}/2.3/tags/pytorch/info", params={"site": "stackoverflow"},
+                      headers={"Authorization": f"Bearer {KEY}"})
+    assert ok.status_code == 200 and ok.json()["items"][0]["count"] == 90000
+
+
+@pytest.mark.parametrize("rejection", ["query-key", "wrong-key"])
+def test_rejected_authentication_is_one_line_naming_the_setting(fake, rejection):
+    if rejection == "query-key":   # what the live API answers an old-style request
+        fake.fail_next = [fake.error(400, fake.QUERY_KEY_REJECTED)]
+    else:
+        fake.key = "the-right-key"
+    with pytest.raises(FatalSourceError) as info:
+        so.collect(_ctx(fake, GOOD_TOML, key=KEY))
+    text = str(info.value)
+    assert "STACKEXCHANGE_KEY" in text and "unset it" in text and "300 requests/day" in text
+    assert "bad_parameter" in text and "\n" not in text and KEY not in text
+
+
+def test_key_required_error_without_a_key_says_set_it(fake):
+    fake.fail_next = [fake.error(405, "a key is required for this method")]
+    with pytest.raises(FatalSourceError) as info:
+        so.collect(_ctx(fake, GOOD_TOML))
+    assert "set STACKEXCHANGE_KEY" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_other_bad_parameter_is_not_blamed_on_the_key(fake):
+    fake.fail_next = [(400, next(e["body"] for e in so_errors() if e["body"]["error_message"] == "site is required"), {})]
+    with pytest.raises(FatalSourceError) as info:
+        so.collect(_ctx(fake, GOOD_TOML, key=KEY))
+    assert "site is required" in str(info.value) and "STACKEXCHANGE_KEY" not in str(info.value)
 
 
 def test_quota_reserve_stops_cleanly_and_keeps_state(fake):
@@ -187,15 +259,6 @@ def test_quota_reserve_stops_cleanly_and_keeps_state(fake):
     assert len(fake.requests) == 1 + 4 + 2 and fake.quota == 9
 
 
-def test_error_wrapper_gives_clear_message_without_key():
-    with FakeStackExchange(TAGS, monthly, key="the-right-key") as fake:
-        with pytest.raises(FatalSourceError) as info:
-            so.collect(_ctx(fake, GOOD_TOML, key=KEY))
-    text = str(info.value)
-    assert "bad_parameter" in text and "key is invalid" in text
-    assert "400" in text and KEY not in text
-
-
 def test_end_to_end_refresh_key_never_stored_second_run_adds_nothing(tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="fwpulse")
     with FakeStackExchange(TAGS, monthly, key=KEY) as fake:
@@ -203,7 +266,8 @@ def test_end_to_end_refresh_key_never_stored_second_run_adds_nothing(tmp_path, c
                             stackexchange_key=KEY)
         [first] = refresh(settings, parse_registry(TOML), sources=["stackoverflow"])
         [second] = refresh(settings, parse_registry(TOML), sources=["stackoverflow"])
-        assert all(q.get("key") == KEY for _, q in fake.requests)
+        assert fake.requests and not any("key" in q for _, q in fake.requests)
+        assert all(h.get("authorization") == f"Bearer {KEY}" for h in fake.headers_seen)
     assert first.status == "partial" and "no-such-tag" in first.error
     assert second.rows_written == 0
     today = dt.datetime.now(dt.UTC).date()
