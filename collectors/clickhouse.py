@@ -126,20 +126,25 @@ def _quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def format_param(value: Any) -> str:
-    """A Python value in the text form ClickHouse parses ``param_<name>`` with."""
+def format_param(value: Any, _inner: bool = False) -> str:
+    """A Python value in the text form ClickHouse parses ``param_<name>`` with: top-level strings
+    escaped (TSV form), strings and dates inside arrays, tuples and maps quoted."""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):   # a top-level String is read in the escaped (TSV) form
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_quote(v) if isinstance(v, str) else format_param(v) for v in value) + "]"
+    if isinstance(value, (dt.date, str)):
+        text = value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, dt.datetime) else (
+            value.isoformat() if isinstance(value, dt.date) else value)
+        if _inner:
+            return _quote(text)
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    if isinstance(value, list):
+        return "[" + ",".join(format_param(v, True) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ",".join(format_param(v, True) for v in value) + ")"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{format_param(k, True)}:{format_param(v, True)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot send {type(value).__name__} as a ClickHouse query parameter")
 
 

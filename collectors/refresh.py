@@ -35,6 +35,7 @@ SOURCES: dict[str, str] = {
     "trends": "fwpulse.collectors.trends",
     "pypi": "fwpulse.collectors.pypi",
     "citations": "fwpulse.collectors.citations",
+    "clickpy": "fwpulse.collectors.clickpy",
 }
 
 

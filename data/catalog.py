@@ -65,6 +65,41 @@ METRICS: dict[str, Metric] = {m.id: m for m in [
     _M("pypi.downloads_monthly", "PyPI downloads per month", "downloads/month",
        "Downloads of the framework's PyPI packages over a month-long window (the row's method gives the window and which installers are counted).",
        "PyPI", "flow", "month"),
+    _M("pypi.downloads_daily_all", "PyPI downloads per day (all installers)", "downloads/day",
+       "Downloads of the framework's PyPI packages (summed) on the UTC date, counting every installer, mirrors and CI "
+       "machines included (ClickPy's pypi_downloads_per_day, from PyPI's BigQuery logs), so higher than pypistats' "
+       "mirror-free pypi.downloads_daily; a day is stored once the dataset holds a later day, and days without a row are 0.",
+       "ClickHouse (ClickPy)", "flow", "day"),
+    _M("pypi.downloads_monthly_all", "PyPI downloads per month (all installers)", "downloads/month",
+       "Sum of pypi.downloads_daily_all over the calendar month starting at the date (complete months only): every "
+       "installer, mirrors and CI included, unlike pypistats.",
+       "ClickHouse (ClickPy)", "flow", "month"),
+    _M("pypi.dependents_monthly", "PyPI dependents releasing per month", "projects/month",
+       "Distinct PyPI projects (other than the framework's own packages) that uploaded at least one file in the calendar "
+       "month starting at the date whose requires_dist declares one of the framework's packages: requirement names "
+       "compared after PEP 503 normalisation (lower case, runs of '-', '_', '.' as '-'); requirements with extras or "
+       "environment markers count, including optional extras ('extra == ...'); from the package metadata table.",
+       "ClickHouse (ClickPy)", "flow", "month"),
+    _M("gharchive.stars_given", "Stars given per month (GH Archive)", "stars/month",
+       "WatchEvent 'started' events for the repository (and its former names) in the calendar month starting at the "
+       "date: stars given, never net of stars removed. From 2025-06 on GitHub's event feed lost most events, so those "
+       "months are lower bounds (quality lower_bound).", "GH Archive", "flow", "month"),
+    _M("gharchive.forks", "Forks per month (GH Archive)", "forks/month",
+       "ForkEvent events for the repository (and its former names) in the calendar month starting at the date; "
+       "lower bounds from 2025-06 on.", "GH Archive", "flow", "month"),
+    _M("gharchive.issues_opened", "Issues opened per month (GH Archive)", "issues/month",
+       "IssuesEvent 'opened' events (issues only, no pull requests) for the repository and its former names in the "
+       "calendar month starting at the date; lower bounds from 2025-06 on.", "GH Archive", "flow", "month"),
+    _M("gharchive.issues_closed", "Issues closed per month (GH Archive)", "issues/month",
+       "IssuesEvent 'closed' events for the repository and its former names in the calendar month starting at the date "
+       "(an issue closed, reopened and closed again counts twice); lower bounds from 2025-06 on.",
+       "GH Archive", "flow", "month"),
+    _M("gharchive.prs_opened", "Pull requests opened per month (GH Archive)", "PRs/month",
+       "PullRequestEvent 'opened' events for the repository and its former names in the calendar month starting at the "
+       "date; lower bounds from 2025-06 on.", "GH Archive", "flow", "month"),
+    _M("gharchive.prs_merged", "Pull requests merged per month (GH Archive)", "PRs/month",
+       "PullRequestEvent 'closed' events with merged = 1 for the repository and its former names in the calendar month "
+       "starting at the date; lower bounds from 2025-06 on.", "GH Archive", "flow", "month"),
     _M("citations.total", "Citations (total)", "citations",
        "Works citing the framework's papers at the date (OpenAlex `cited_by_count`, summed over its DOIs).", "OpenAlex"),
     _M("citations.yearly", "Citations per year", "citations/year",

@@ -1,0 +1,238 @@
+"""PyPI downloads per day since 2016 from ClickHouse's ClickPy dataset (source ``clickpy``).
+
+ONE query for all frameworks: downloads per (project, day) of every package of the selected
+frameworks from ``pypi.pypi_downloads_per_day`` (a SummingMergeTree: always ``sum(count)``), each
+project from its own start day (a ``Map(String, Date)`` parameter), summed per framework here.
+
+- First run for a framework (or ``--backfill``): from ``[sources.clickpy] since`` (default
+  2016-01-01, the dataset's start), so the series starts at the package's first day.
+- Later runs: from the first day of the month after which nothing is stored yet, so the month's
+  total can be recomputed; the state keeps, per framework, the last complete day stored.
+- Completeness: ingestion lags and the newest day is filled while it happens (ClickPy issue #225).
+  The newest day present for any project asked (``max(date)``) is the ingestion frontier; only
+  days before it (and before today, UTC) are stored. Days without a row had no downloads (0).
+- Metrics: ``pypi.downloads_daily_all`` and ``pypi.downloads_monthly_all`` (complete months);
+  they count every installer, mirrors and CI included, so they are kept apart from pypistats'
+  mirror-free ``pypi.downloads_daily``.
+- ``pypi.dependents_monthly`` (with ``[sources.clickpy] dependents = true``, the default): a
+  second query over the package metadata table (``packages`` or ``projects``, found at first contact).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from typing import Any
+
+from fwpulse.data.registry import Framework
+from fwpulse.data.store import Observation
+
+from .base import CollectContext, Source, SourceResult
+from .clickhouse import ClickHouse, daterange
+
+SOURCE_NAME = "clickpy"
+DATASET_START = dt.date(2016, 1, 1)
+
+DOWNLOADS_SQL = """
+SELECT project, date, sum(count) AS downloads
+FROM {db:Identifier}.{table:Identifier}
+WHERE project IN {projects:Array(String)}
+  AND date >= {since:Map(String, Date)}[project]
+  AND date < {until:Date}
+GROUP BY project, date
+ORDER BY project, date
+"""
+
+# Which frameworks a release depends on: each requires_dist entry's name (what precedes extras,
+# specifiers, markers or a URL), PEP 503-normalised, looked up in a package -> framework ids map.
+DEPENDENTS_SQL = r"""
+SELECT framework, month, uniqExact(pkg) AS dependents
+FROM (
+    SELECT lower(replaceRegexpAll(name, '[-_.]+', '-')) AS pkg,
+           toStartOfMonth(upload_time) AS month,
+           arrayJoin(arrayDistinct(arrayFlatten(arrayMap(
+               r -> {framework_of:Map(String, Array(String))}[
+                        lower(replaceRegexpAll(extract(r, '^\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'), '[-_.]+', '-'))],
+               requires_dist)))) AS framework
+    FROM {db:Identifier}.{table:Identifier}
+    WHERE upload_time >= {since:DateTime} AND upload_time < {until:DateTime}
+)
+WHERE NOT has({own:Map(String, Array(String))}[framework], pkg)
+  AND month >= {since_of:Map(String, Date)}[framework]
+GROUP BY framework, month
+ORDER BY framework, month
+"""
+
+
+def normalise(name: str) -> str:
+    """PEP 503 name normalisation (ClickPy stores project names this way)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_end(first: dt.date) -> dt.date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+# -- pure row building --------------------------------------------------------------------------
+
+def framework_daily(per_project: dict[str, dict[dt.date, int]], packages: list[str], start: dt.date,
+                    last: dt.date) -> dict[dt.date, int]:
+    """Sum over ``packages`` per day from ``start`` (or the first day any package has) to ``last``;
+    days without a row are 0."""
+    days = [d for p in packages for d in per_project.get(p, {})]
+    if not days:
+        return {}
+    first = max(start, min(days))
+    return {d: sum(per_project.get(p, {}).get(d, 0) for p in packages) for d in daterange(first, last)}
+
+
+def complete_months(daily: dict[dt.date, int], series_first: dt.date | None, last: dt.date) -> dict[dt.date, int]:
+    """First-of-month -> total for months that end on or before ``last`` and whose days are all in
+    ``daily`` (the month holding the series' first day counts from that day: earlier days had none)."""
+    out: dict[dt.date, int] = {}
+    if not daily:
+        return out
+    for first in sorted({month_start(d) for d in daily}):
+        end = month_end(first)
+        if end > last:
+            continue
+        begin = max(first, series_first) if series_first and month_start(series_first) == first else first
+        days = list(daterange(begin, end))
+        if all(d in daily for d in days):
+            out[first] = sum(daily[d] for d in days)
+    return out
+
+
+def _method(packages: list[str], what: str) -> str:
+    names = ", ".join(packages)
+    return (f"ClickHouse {what} over PyPI package{'s' if len(packages) > 1 else ''} {names}: every installer, "
+            "mirrors and CI included (ClickPy dataset)")
+
+
+# -- collect ------------------------------------------------------------------------------------
+
+def collect(ctx: CollectContext) -> SourceResult:
+    result = SourceResult()
+    ch = ClickHouse.from_context(ctx)
+    settings = ctx.source_settings(SOURCE_NAME)
+    dataset_start = dt.date.fromisoformat(str(settings.get("since", DATASET_START.isoformat())))
+    stored: dict[str, str] = dict(ctx.state.get("complete_through") or {})
+    first_days: dict[str, str] = dict(ctx.state.get("first_day") or {})
+    today = ctx.today
+
+    packages = {f.id: list(dict.fromkeys(normalise(p) for p in f.pypi)) for f in ctx.frameworks}
+    full = {fid for fid in packages if ctx.backfill or fid not in stored}
+    since_fw = {fid: dataset_start if fid in full else month_start(dt.date.fromisoformat(stored[fid]) + dt.timedelta(days=1))
+                for fid in packages}
+    since_project: dict[str, dt.date] = {}
+    for fid, pkgs in packages.items():
+        for p in pkgs:
+            since_project[p] = min(since_project.get(p, since_fw[fid]), since_fw[fid])
+    if not since_project:
+        return result
+
+    db, table = ch.setting("pypi_database"), ch.setting("downloads_table")
+    answer = ch.query("daily PyPI downloads per project", DOWNLOADS_SQL,
+                      {"db": db, "table": table, "projects": sorted(since_project), "since": since_project,
+                       "until": today})
+    per_project: dict[str, dict[dt.date, int]] = {}
+    for project, day, downloads in answer.rows:
+        per_project.setdefault(project, {})[day] = int(downloads)
+    frontier = max((max(days) for days in per_project.values()), default=None)
+    last_complete = min(frontier - dt.timedelta(days=1), today - dt.timedelta(days=1)) if frontier else None
+    source_url = f"{ch.url} {db}.{table}"
+    new_stored, new_first = dict(stored), dict(first_days)
+
+    for fw in ctx.frameworks:
+        pkgs = packages[fw.id]
+        ctx.progress(fw.id)
+        missing = [p for p in pkgs if p not in per_project]
+        if fw.id in full and missing:
+            result.failures[fw.id] = (
+                f"{db}.{table} has no downloads for PyPI package(s) {', '.join(missing)}; check the name on "
+                f"https://pypi.org/project/{missing[0]}/ and fix 'pypi' for {fw.id} in {ctx.registry.path}")
+            continue
+        if last_complete is None:
+            continue
+        daily = framework_daily(per_project, pkgs, since_fw[fw.id], last_complete)
+        if not daily:
+            continue
+        if fw.id in full:
+            new_first[fw.id] = min(daily).isoformat()
+        series_first = dt.date.fromisoformat(new_first[fw.id]) if fw.id in new_first else None
+        details = {"packages": pkgs, "dataset": f"{db}.{table}", "complete_through": last_complete.isoformat()}
+        daily_method = _method(pkgs, "sum(count) per UTC day")
+        result.observations += [
+            Observation(fw.id, "pypi.downloads_daily_all", d, float(v), SOURCE_NAME, daily_method, source_url,
+                        details=details) for d, v in sorted(daily.items())]
+        result.observations += [
+            Observation(fw.id, "pypi.downloads_monthly_all", first, float(v), SOURCE_NAME,
+                        _method(pkgs, "sum of daily downloads over the calendar month"), source_url, details=details)
+            for first, v in complete_months(daily, series_first, last_complete).items()]
+        new_stored[fw.id] = last_complete.isoformat()
+
+    result.state = {"complete_through": new_stored, "first_day": new_first}
+    if settings.get("dependents", True):   # only frameworks whose packages exist
+        _dependents(ctx, ch, {fid: p for fid, p in packages.items() if fid in new_stored}, result, today)
+
+    result.details.update(ch.stats.as_details())
+    result.details.update({"ingestion_frontier": frontier.isoformat() if frontier else None,
+                           "rows_returned": len(answer.rows), "full_history": sorted(full)})
+    return result
+
+
+def _dependents(ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[str]], result: SourceResult,
+                today: dt.date) -> None:
+    """``pypi.dependents_monthly``: complete months only, one query for all frameworks (each from
+    its own month: the state keeps the last month stored per framework); a project depending on
+    two packages of one framework counts once (uniqExact per framework)."""
+    done: dict[str, str] = dict(ctx.state.get("dependents_through") or {})
+    current_month = month_start(today)
+    since_of = {fid: DATASET_START if (ctx.backfill or fid not in done) else dt.date.fromisoformat(done[fid]) + dt.timedelta(days=1)
+                for fid in packages}
+    since_of = {fid: d for fid, d in since_of.items() if d < current_month}
+    if not since_of:
+        return
+    packages = {fid: packages[fid] for fid in since_of}
+    since = min(since_of.values())
+    framework_of: dict[str, list[str]] = {}
+    for fid, pkgs in packages.items():
+        for p in pkgs:
+            framework_of.setdefault(p, []).append(fid)
+    table = ch.metadata_table()
+    db = ch.setting("pypi_database")
+    answer = ch.query("PyPI dependents per month", DEPENDENTS_SQL,
+                      {"db": db, "table": table, "framework_of": framework_of, "own": packages, "since_of": since_of,
+                       "since": dt.datetime.combine(since, dt.time()), "until": dt.datetime.combine(current_month, dt.time())})
+    found: dict[str, dict[dt.date, int]] = {}
+    for fid, month, n in answer.rows:
+        found.setdefault(fid, {})[month] = int(n)
+    for fid, pkgs in packages.items():
+        method = (f"distinct PyPI projects (other than {', '.join(pkgs)}) uploading a file in the month whose "
+                  f"requires_dist names {' or '.join(pkgs)} (PEP 503 names; extras and markers included)")
+        # Months inside the window without a row had no dependent release: 0 (from the framework's first download month).
+        first = ctx.state.get("first_day", {}).get(fid) or result.state.get("first_day", {}).get(fid)
+        start = max(since_of[fid], month_start(dt.date.fromisoformat(first))) if first else None
+        months = dict(found.get(fid, {}))
+        if start:
+            m = month_start(start)
+            while m < current_month:
+                months.setdefault(m, 0)
+                m = month_end(m) + dt.timedelta(days=1)
+        result.observations += [
+            Observation(fid, "pypi.dependents_monthly", m, float(n), SOURCE_NAME, method, f"{ch.url} {db}.{table}",
+                        details={"packages": pkgs, "table": f"{db}.{table}"})
+            for m, n in sorted(months.items())]
+        done[fid] = (current_month - dt.timedelta(days=1)).isoformat()
+    result.state["dependents_through"] = done
+
+
+SOURCE = Source(name=SOURCE_NAME, collect=collect,
+                description="PyPI downloads per day since 2016, all installers incl. mirrors and CI (ClickHouse ClickPy), "
+                            "monthly sums and monthly dependents",
+                needs=lambda f: bool(f.pypi))
