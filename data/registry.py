@@ -28,7 +28,7 @@ SO_TAG_RE = re.compile(r"^[a-z0-9#+.-]{1,35}$")                             # St
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
 _LIST_FIELDS = ("stackoverflow_tags", "trends_terms", "pypi", "papers")
-FRAMEWORK_KEYS = {"name", "color", "github", "group", "note", *_LIST_FIELDS}
+FRAMEWORK_KEYS = {"name", "color", "github", "github_aliases", "group", "note", *_LIST_FIELDS}
 TOP_LEVEL_KEYS = {"frameworks", "sources"}
 
 
@@ -52,6 +52,7 @@ class Framework:
     pypi: tuple[str, ...] = ()
     papers: tuple[str, ...] = ()
     note: str | None = None
+    github_aliases: tuple[str, ...] = ()   # former names of the repository ("google/jax")
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
     if github is not None and (not isinstance(github, str) or not REPO_RE.match(github)):
         raise ConfigError(path, f"{where}.github", f"must be 'owner/repo', got {github!r}")
     lists = {k: _str_list(path, f"{where}.{k}", raw[k]) if k in raw else () for k in _LIST_FIELDS}
+    aliases = _str_list(path, f"{where}.github_aliases", raw["github_aliases"]) if "github_aliases" in raw else ()
+    for alias in aliases:
+        if not REPO_RE.match(alias):
+            raise ConfigError(path, f"{where}.github_aliases", f"must list 'owner/repo' names, got {alias!r}")
     for key, pattern, form in (("pypi", PYPI_RE, "a PyPI project name like 'torch'"),
                                ("stackoverflow_tags", SO_TAG_RE, "a Stack Overflow tag like 'pytorch'")):
         bad = [v for v in lists[key] if not pattern.match(v)]
@@ -137,7 +142,8 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
     note = raw.get("note")
     if note is not None and not isinstance(note, str):
         raise ConfigError(path, f"{where}.note", "must be a string")
-    return Framework(id=fid, name=name.strip(), color=color.upper(), group=group, github=github, note=note, **lists)
+    return Framework(id=fid, name=name.strip(), color=color.upper(), group=group, github=github, note=note,
+                     github_aliases=aliases, **lists)
 
 
 def parse_registry(text: str, path: Path | str = "<string>") -> Registry:
