@@ -1,5 +1,10 @@
 """A fake GitHub (REST + GraphQL) on 127.0.0.1, built from the documented/recorded samples in
-``tests/fixtures/api-samples/github/`` (a copy of ``../shared/api-samples/``).
+``tests/fixtures/api-samples/github/`` (a copy of ``../shared/api-samples/``) and the 2026 facts of
+``CHANGES-2026-11.md``: star history is a bare array of ``{week, total, days[7]}`` pages, newest
+first, 30 weeks a page (``per_page`` capped), ``Link`` rel=next/last pointing at
+``/repositories/{id}/...``, ETag on page 1 and a free 304 without a Link; every GraphQL query is
+validated against ``graphql_types.graphql`` with graphql-core (a field GitHub lacks is an error,
+as on github.com); an issue search without an explicit ``is:issue``/``is:pr`` term is a 422.
 
 Bodies start from the sample files (full repository, search result, GraphQL success and
 NOT_FOUND shapes, releases, the recorded 301 for a renamed repository, basic-error bodies) and
@@ -21,14 +26,48 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from tests.collectors.loopback import LoopbackServer
 from urllib.parse import parse_qs, urlsplit
+
+import graphql
+
+from tests.collectors.loopback import LoopbackServer
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "api-samples" / "github"
 
 
 def _load(name: str) -> Any:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def schema_from_sample(sdl: str) -> graphql.GraphQLSchema:
+    """The sample holds GitHub's own type definitions for the types fwpulse uses, verbatim, but not
+    every type they mention: those get empty stand-ins (an interface, or an object with only ``id``),
+    so a query touching anything beyond the sampled types fails validation rather than passing."""
+    doc = graphql.parse(sdl)
+    defined = {d.name.value for d in doc.definitions if hasattr(d, "name")}
+    named: set[str] = set()
+
+    class Names(graphql.Visitor):
+        def enter_named_type(self, node, *_):
+            named.add(node.name.value)
+
+    graphql.visit(doc, Names())
+    interfaces = {i.name.value for d in doc.definitions for i in (getattr(d, "interfaces", None) or [])}
+    builtin = {"String", "Int", "Boolean", "ID", "Float"}
+    stubs = [f"interface {n}" if n in interfaces else f"type {n} {{ id: ID }}" for n in sorted(named - defined - builtin)]
+    return graphql.build_schema(sdl + "\n" + "\n".join(stubs), assume_valid=True)
+
+
+GRAPHQL_SCHEMA = schema_from_sample((SAMPLES / "graphql_types.graphql").read_text(encoding="utf-8"))
+WEEK_S = 7 * 86400
+
+
+def weeks_of(sunday_first, counts: list[list[int]]) -> list[dict[str, Any]]:
+    """Star-history items for consecutive weeks, OLDEST first as given; served newest first."""
+    import datetime as dt
+    start = int(dt.datetime.combine(sunday_first, dt.time(), dt.UTC).timestamp())
+    assert sunday_first.weekday() == 6, "star-history weeks start on a Sunday"
+    return [{"week": start + i * WEEK_S, "total": sum(days), "days": list(days)} for i, days in enumerate(counts)]
 
 
 @dataclass
@@ -53,6 +92,7 @@ class RepoSpec:
     releases: int = 0
     created_at: str = "2016-08-13T05:26:41Z"
     etag: str = ""
+    repo_id: int = 0
 
 
 class FakeGitHub(LoopbackServer):
@@ -71,7 +111,8 @@ class FakeGitHub(LoopbackServer):
         self.repos: dict[str, RepoSpec] = {}
         self.renamed: dict[str, tuple[int, str]] = {}      # old full name -> (repository id, new full name)
         self.search_totals: dict[str, int] = {}             # exact q -> total_count
-        self.star_history: dict[str, list[dict[str, Any]]] = {}
+        self.star_history: dict[str, list[dict[str, Any]]] = {}  # full name -> weeks, any order (served newest first)
+        self.rate_limit_example = _load("rate-limit.current-docs.example-and-schema.json")
         self.releases: dict[str, list[dict[str, Any]]] = {}
         self.script: dict[str, list[tuple[int, dict[str, str], Any]]] = defaultdict(list)
         self.requests: list[Seen] = []
@@ -83,6 +124,7 @@ class FakeGitHub(LoopbackServer):
     def add_repo(self, full_name: str, **counts: Any) -> RepoSpec:
         spec = RepoSpec(full_name=full_name, **counts)
         spec.etag = spec.etag or "\"" + hashlib.sha256(f"{full_name}:{spec.stars}".encode()).hexdigest() + "\""
+        spec.repo_id = spec.repo_id or 1000 + len(self.repos)
         self.repos[full_name] = spec
         return spec
 
@@ -133,6 +175,34 @@ class FakeGitHub(LoopbackServer):
             data[alias] = repo
         return {"data": data, **({"errors": errors} if errors else {})}
 
+    def star_history_page(self, full: str, seen: Seen) -> tuple[int, dict[str, str], Any]:
+        """One page of the Sept 2026 endpoint, as the samples describe it."""
+        weeks = sorted(self.star_history.get(full, []), key=lambda w: -w["week"])
+        per_page = min(30, int(seen.query.get("per_page", ["30"])[0]))  # 30 is also the cap
+        page = int(seen.query.get("page", ["1"])[0])
+        last = max(1, -(-len(weeks) // per_page))
+        body = weeks[(page - 1) * per_page: page * per_page]
+        etag = 'W/"' + hashlib.sha256(json.dumps(body).encode()).hexdigest()[:12] + '"'
+        if page == 1 and seen.headers.get("if-none-match") == etag:
+            return 304, {"ETag": etag}, None  # free, and without a Link header
+        base = f"{self.url}/repositories/{self.repos[full].repo_id}/stargazers/history?per_page={per_page}"
+        links = []
+        if page < last:
+            links.append(f'<{base}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}&page={last}>; rel="last"')
+        headers = {"ETag": etag, "X-RateLimit-Resource": "core"}
+        if links:
+            headers["Link"] = ", ".join(links)
+        return 200, headers, body
+
+    def graphql_errors(self, query: str) -> list[dict[str, Any]]:
+        try:
+            errors = graphql.validate(GRAPHQL_SCHEMA, graphql.parse(query))
+        except graphql.GraphQLError as exc:
+            errors = [exc]
+        return [{"message": e.message, "locations": [{"line": loc.line, "column": loc.column} for loc in (e.locations or [])],
+                 "extensions": {"code": "graphqlValidation"}} for e in errors]
+
     # ---------------------------------------------------------------- dispatch
     def respond(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
         with self._lock:
@@ -142,12 +212,28 @@ class FakeGitHub(LoopbackServer):
         path = seen.path
         if seen.method == "POST" and path == "/graphql":
             query = json.loads(seen.body or b"{}").get("query", "")
+            invalid = self.graphql_errors(query)
+            if invalid:
+                return 200, {"x-ratelimit-resource": "graphql"}, {"errors": invalid}
             return 200, {"x-ratelimit-resource": "graphql"}, self.graphql_body(query)
+        if path == "/rate_limit":  # REST 2026-03-10 shape: resources.* only, no top-level `rate`
+            return 200, {}, {"resources": self.rate_limit_example["example"]["resources"]}
         if path == "/search/issues":
             q = seen.query.get("q", [""])[0]
+            if not re.search(r"(^|\s)is:(issue|pr|pull-request)(\s|$)", q):
+                return 422, {}, {"message": "Validation Failed", "errors": [
+                    {"resource": "Search", "field": "q", "code": "invalid",
+                     "message": "Query must include 'is:issue' or 'is:pull-request'"}],
+                    "documentation_url": "https://docs.github.com/v3/search/"}
             m = re.match(r"repo:(\S+) is:pr is:open$", q)
             total = self.repos[m.group(1)].open_prs if m and m.group(1) in self.repos else self.search_totals.get(q, 0)
             return 200, {"X-RateLimit-Limit": "30", "X-RateLimit-Resource": "search", "Cache-Control": "no-cache"}, self.search_body(total)
+        m = re.match(r"^/repositories/(\d+)/stargazers/history$", path)
+        if m:
+            for full, spec in self.repos.items():
+                if str(spec.repo_id) == m.group(1):
+                    return self.star_history_page(full, seen)
+            return 404, {}, self.not_found_body
         m = re.match(r"^/repositories/(\d+)$", path)
         if m:
             for repo_id, new in self.renamed.values():
@@ -168,7 +254,7 @@ class FakeGitHub(LoopbackServer):
                     return 304, {"ETag": spec.etag}, None
                 return 200, {"ETag": spec.etag}, self.repo_body(spec)
             if rest == "/stargazers/history":
-                return 200, {}, {"history": self.star_history.get(full, [])}
+                return self.star_history_page(full, seen)
             if rest == "/releases":
                 return 200, {}, self.releases.get(full, [])
         return 404, {}, self.not_found_body

@@ -12,7 +12,9 @@ import time
 import duckdb
 import pytest
 
-from fwpulse.collectors import github, github_fetch
+from fwpulse.collectors import github
+from fwpulse.collectors.github import api as github_api
+from fwpulse.collectors.github import counts as github_counts
 from fwpulse.collectors.base import CollectContext, SourceResult
 from fwpulse.collectors.errors import RetriableError
 from fwpulse.collectors.http import HttpClient
@@ -20,7 +22,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_github import FakeGitHub
+from .fake_github import FakeGitHub, weeks_of
 
 TOKEN = "ghp_TESTTOKEN0123456789abcdefSECRET"
 NOW = dt.datetime(2026, 11, 24, 12, 0, 0)
@@ -42,7 +44,7 @@ name = "No GitHub"
 @pytest.fixture(autouse=True)
 def no_gh_cli(monkeypatch):
     """Never pick up a real `gh` token from the machine running the tests."""
-    monkeypatch.setattr(github_fetch.shutil, "which", lambda name: None)
+    monkeypatch.setattr(github_api.shutil, "which", lambda name: None)
 
 
 @pytest.fixture
@@ -285,7 +287,9 @@ def test_search_bucket_paces_30_per_minute():
 
 
 def test_backfill_stars_months_releases_and_skip_done_months(gh):
-    gh.star_history["pytorch/pytorch"] = [{"week": "2026-11-09", "stars": 120}, {"week": "2026-11-16", "stars": 95}]
+    # weeks of 2026-11-08 and -15 are over on Tue 2026-11-24; the week of 11-22 is running (partial)
+    gh.star_history["pytorch/pytorch"] = weeks_of(dt.date(2026, 11, 8), [[20, 20, 20, 20, 20, 10, 10],
+                                                                         [15, 15, 15, 15, 15, 10, 10], [9, 12, 0, 0, 0, 0, 0]])
     gh.search_totals["repo:pytorch/pytorch is:issue created:2026-09-01..2026-09-30"] = 410
     gh.search_totals["repo:pytorch/pytorch is:issue closed:2026-09-01..2026-09-30"] = 388
     gh.search_totals["repo:pytorch/pytorch is:issue created:2026-10-01..2026-10-31"] = 455
@@ -302,9 +306,10 @@ def test_backfill_stars_months_releases_and_skip_done_months(gh):
     result = github.collect(ctx, bucket=bucket)
     assert result.status == "ok", result.failures
     obs = {(o.metric, o.date): o for o in result.observations}
-    assert obs[("github.stars_added", dt.date(2026, 11, 9))].value == 120
-    assert obs[("github.stars_added", dt.date(2026, 11, 16))].value == 95
-    assert obs[("github.stars_added", dt.date(2026, 11, 9))].method == "stars still held today, by the week they were given"
+    assert obs[("github.stars_added", dt.date(2026, 11, 8))].value == 120
+    assert obs[("github.stars_added", dt.date(2026, 11, 15))].value == 95
+    assert ("github.stars_added", dt.date(2026, 11, 22)) not in obs  # the running week is never stored
+    assert obs[("github.stars_added", dt.date(2026, 11, 8))].method == "stars still held today, by the week they were given"
     assert obs[("github.issues_opened", dt.date(2026, 9, 1))].value == 410
     assert obs[("github.issues_closed", dt.date(2026, 9, 1))].value == 388
     assert obs[("github.issues_opened", dt.date(2026, 10, 1))].value == 455
@@ -423,7 +428,7 @@ def test_token_from_gh_cli_is_used_and_redacted(gh, tmp_path, monkeypatch):
     cli = tmp_path / "gh"
     cli.write_text(f"#!/bin/sh\necho {TOKEN}\n")
     cli.chmod(cli.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr(github_fetch.shutil, "which", lambda name: str(cli) if name == "gh" else None)
+    monkeypatch.setattr(github_api.shutil, "which", lambda name: str(cli) if name == "gh" else None)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     ctx = make_ctx(gh)
     result = github.collect(ctx)
@@ -458,13 +463,13 @@ def test_reused_counts_expire_the_next_day_and_cover_only_collected_repos(gh):
     first = make_ctx(gh, token=TOKEN)
     result = github.collect(first)
     state = result.state
-    assert state[github.GQL_STATE]["date"] == NOW.date().isoformat()
+    assert state[github_counts.GQL_STATE]["date"] == NOW.date().isoformat()
     same_day = make_ctx(gh, token=TOKEN, state=state)
     assert values(github.collect(same_day)) == values(result) and len(gh.seen("/graphql")) == 1
     next_day = make_ctx(gh, token=TOKEN, state=state)
     next_day.now = NOW + dt.timedelta(days=1)
     github.collect(next_day)
     assert len(gh.seen("/graphql")) == 2
-    partial = {github.GQL_STATE: {**state[github.GQL_STATE], "repos": {"jax-ml/jax": state[github.GQL_STATE]["repos"]["jax-ml/jax"]}}}
+    partial = {github_counts.GQL_STATE: {**state[github_counts.GQL_STATE], "repos": {"jax-ml/jax": state[github_counts.GQL_STATE]["repos"]["jax-ml/jax"]}}}
     github.collect(make_ctx(gh, token=TOKEN, state=partial))
     assert len(gh.seen("/graphql")) == 3  # pytorch was not collected today: ask

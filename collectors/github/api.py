@@ -1,11 +1,15 @@
-"""GitHub over HTTP: token lookup, GitHub's rate-limit rules as a ``wait_hint`` for the shared
-HTTP client, a token bucket for the search API, and small request helpers. No parsing of
-metrics here (that is ``collectors/github.py``); every request goes through ``ctx.http``.
+"""GitHub over HTTP: token lookup, rate-limit rules, search pacing and request helpers (no metric parsing).
+
+GitHub's rate-limit rules become a ``wait_hint`` for the shared HTTP client, a token bucket paces
+the search API (30 requests/minute with a token), and every request goes through ``ctx.http``.
+Issue search always uses advanced search (``advanced_search=true``; the legacy mode was announced
+for removal, CHANGES-2026-11 item 3) with an explicit ``is:issue`` or ``is:pr`` term.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import time
@@ -14,10 +18,17 @@ from typing import Any, Callable
 
 import requests
 
-from .base import CollectContext
-from .errors import FatalSourceError, RetriableError
+from ..base import CollectContext
+from ..errors import FatalSourceError, RetriableError
 
-API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+# REST calls keep the 2022-11-28 calendar version (supported to at least 2028; the one breaking change
+# of 2026-03-10 is the removed `rate` of /rate_limit, which fwpulse does not read). The star-history
+# endpoint is called with 2026-03-10, as every client seen does (CHANGES-2026-11 item 4).
+REST_API_VERSION = "2022-11-28"
+STAR_HISTORY_API_VERSION = "2026-03-10"
+API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": REST_API_VERSION}
+
+_IS_KIND = re.compile(r"(?:^|\s)is:(?:issue|pr)(?:\s|$)")
 
 # ------------------------------------------------------------------ token and rate limits
 
@@ -157,9 +168,13 @@ class GitHubApi:
             raise RepoFailure(f"{repo}: {exc}") from None
 
     def search_total(self, query: str, repo: str) -> tuple[int, bool]:
+        """``total_count`` of an advanced issue search; ``query`` must say ``is:issue`` or ``is:pr``."""
+        if not _IS_KIND.search(query):
+            raise ValueError(f"issue search needs an explicit is:issue or is:pr term: {query!r}")
         self.bucket.take()
         url = f"{self.base}/search/issues"
-        body = self.json(self.get(url, repo, params={"q": query, "per_page": 1}), repo)
+        params = {"q": query, "advanced_search": "true", "per_page": 1}
+        body = self.json(self.get(url, repo, params=params), repo)
         total = body.get("total_count") if isinstance(body, dict) else None
         if not isinstance(total, int):
             raise RepoFailure(f"{repo}: search response for {query!r} has no integer total_count")
