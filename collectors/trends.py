@@ -27,6 +27,13 @@ Batching and rescaling
     value, and ``details["batches"]`` holds every batch's terms, anchor mean and exact scale,
     so any stored number can be re-derived.
 
+Terms without data
+    Google answers a term it has no data for with zeros and ``hasData: false`` (pytrends drops
+    ``hasData``, so the raw multiline timeline is kept alongside its DataFrame). Such a term's
+    frameworks go to ``failures`` as "no data for <term>" and nothing is stored for them: "no
+    data" is not "zero interest". A point with ``hasData: false`` in an otherwise answered
+    series is skipped, never stored as 0.
+
 Rate limits
     Google answers 429 freely. Each batch gets at most 3 attempts (fresh cookie each time),
     sleeping with backoff through ``ctx.http.sleep`` in between. A 429 that outlasts the
@@ -106,7 +113,32 @@ class Batch:
     scale: float | None = None
     problem: str | None = None
     partial_dropped: int = 0
+    has_data: dict[str, dict[dt.date, bool]] = field(default_factory=dict)   # term -> week -> hasData
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _TrendReq(TrendReq):
+    """TrendReq that keeps the raw multiline ``timelineData`` (its DataFrame drops ``hasData``)."""
+
+    timeline: list[dict[str, Any]] | None = None
+
+    def _get_data(self, url, method=TrendReq.GET_METHOD, trim_chars=0, **kwargs):
+        data = super()._get_data(url, method=method, trim_chars=trim_chars, **kwargs)
+        if url == TrendReq.INTEREST_OVER_TIME_URL and isinstance(data, dict):
+            self.timeline = (data.get("default") or {}).get("timelineData")
+        return data
+
+
+def has_data_by_week(timeline: list[dict[str, Any]] | None, terms: list[str]) -> dict[str, dict[dt.date, bool]]:
+    """term -> {week start (UTC date): hasData} from the raw points; a point without ``hasData``
+    counts as having data."""
+    out: dict[str, dict[dt.date, bool]] = {t: {} for t in terms}
+    for point in timeline or []:
+        week = dt.datetime.fromtimestamp(int(point["time"]), dt.UTC).date()
+        flags = point.get("hasData")
+        for i, term in enumerate(terms):
+            out[term][week] = bool(flags[i]) if isinstance(flags, list) and i < len(flags) else True
+    return out
 
 
 def plan_batches(frameworks: list[Framework], anchor: str) -> tuple[list[Batch], bool]:
@@ -147,17 +179,20 @@ def _describe(exc: Exception) -> str:
 
 
 def fetch_batch(ctx: CollectContext, batch: Batch, total: int, timeframe: str, geo: str) -> pd.DataFrame:
-    """interest_over_time for one batch, with at most MAX_ATTEMPTS attempts."""
+    """interest_over_time for one batch, with at most MAX_ATTEMPTS attempts; fills
+    ``batch.has_data`` from the raw answer."""
     where = f"{ctx.settings.trends_url} (batch {batch.number} of {total}: {', '.join(batch.terms)})"
     last: Exception | None = None
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             ctx.http.requests += 1                       # cookie GET
-            client = TrendReq(hl="en-US", tz=0, timeout=TIMEOUT)
+            client = _TrendReq(hl="en-US", tz=0, timeout=TIMEOUT)
             ctx.http.requests += 1                       # POST /api/explore
             client.build_payload(batch.terms, cat=0, timeframe=timeframe, geo=geo)
             ctx.http.requests += 1                       # GET /api/widgetdata/multiline
-            return client.interest_over_time()
+            frame = client.interest_over_time()
+            batch.has_data = has_data_by_week(client.timeline, batch.terms)
+            return frame
         except (pt_exceptions.ResponseError, requests.RequestException) as exc:
             last = exc
         except (ValueError, KeyError, TypeError) as exc:   # malformed JSON / unexpected shape
@@ -230,16 +265,30 @@ def collect(ctx: CollectContext) -> SourceResult:
         batches[0].scale = 1.0
 
     base = ctx.settings.trends_url.rstrip("/")
+    no_data: dict[str, list[str]] = {}         # term -> frameworks: hasData false in every week
+    weeks_without: dict[str, int] = {}         # term -> weeks skipped for hasData false
     for batch in batches:
         url = f"{base}/trends/explore?date={quote(timeframe)}&q={quote(','.join(batch.terms))}" + (
             f"&geo={quote(geo)}" if geo else "")
         for term, fids in batch.frameworks.items():
+            flags = batch.has_data.get(term, {})
+            weeks_with_data = [w for w in batch.frame.index if flags.get(w, True)]
+            skipped = len(batch.frame.index) - len(weeks_with_data)
             for fid in fids:
                 if batch.problem:
                     result.failures[fid] = batch.problem
                     ctx.progress(fid)
                     continue
-                for week, raw in batch.frame[term].items():
+                if not weeks_with_data:
+                    result.failures[fid] = (f"no data for {term!r}: Google Trends has no data for this term "
+                                            f"({timeframe}{', ' + geo if geo else ''}; hasData false in every week), "
+                                            f"nothing stored; check 'trends_terms' for {fid} in {ctx.registry.path}")
+                    no_data.setdefault(term, []).append(fid)
+                    ctx.progress(fid)
+                    continue
+                if skipped:
+                    weeks_without.setdefault(term, skipped)
+                for week, raw in batch.frame.loc[weeks_with_data, term].items():
                     raw = int(raw)
                     value = raw * batch.scale
                     if anchored:
@@ -263,6 +312,11 @@ def collect(ctx: CollectContext) -> SourceResult:
                      "weeks": len(b.frame) if b.frame is not None else 0,
                      **({"problem": b.problem} if b.problem else {})} for b in batches],
     }
+    if no_data:
+        result.details["no_data"] = no_data
+        ctx.log.warning("trends: no data for %s", ", ".join(repr(t) for t in no_data))
+    if weeks_without:
+        result.details["weeks_without_data_skipped"] = weeks_without
     return result
 
 

@@ -11,6 +11,10 @@
   with points shaped like the recorded weekly ones (04_*), values from ``series`` (per term) or
   ``batch_series`` (per exact term list), and a last ``isPartial`` point.
 
+``no_data`` (a set of terms): those terms come back as Google answers a term it has no data for,
+zeros with ``hasData: false`` on every point (CHANGES-2026-11.md item 11); every other term has
+``hasData: true`` on every point, zeros included (as in the recordings).
+
 ``too_many`` > 0 answers the next N ``/trends/api/*`` requests with 429 (``-1``: always).
 Every request is recorded in ``requests``.
 """
@@ -62,6 +66,7 @@ class FakeTrends(LoopbackServer):
         self.partial: dict[str, int] = {}                    # term -> value of the partial week
         self.batch_series: dict[tuple[str, ...], dict[str, list[int]]] = {}
         self.empty = False                                   # answer timelineData: []
+        self.no_data: set[str] = set()                       # terms answered with hasData false
         self.too_many = 0
         self.served_429 = 0
         self.requests: list[Seen] = []
@@ -112,10 +117,11 @@ class FakeTrends(LoopbackServer):
         points = []
         if not self.empty:
             for i, values in enumerate(self.values_for(terms)):
+                values = [0 if t in self.no_data else v for t, v in zip(terms, values)]
                 day = self.week(i)
                 epoch = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
                 point = dict(self.point_template, time=str(epoch), formattedTime=f"{day:%b %-d, %Y}",
-                             formattedAxisTime=f"{day:%b %-d, %Y}", value=values, hasData=[v > 0 for v in values],
+                             formattedAxisTime=f"{day:%b %-d, %Y}", value=values, hasData=[t not in self.no_data for t in terms],
                              formattedValue=[str(v) for v in values])
                 if i == self.weeks:
                     point["isPartial"] = True

@@ -230,3 +230,36 @@ def test_five_terms_is_one_batch_six_is_anchored(fake):
     assert series_of(result, "f6") == [30] * 6 and series_of(result, "f1") == [3] * 6
     assert series_of(result, "f5") == [4.0] * 6                             # 8 * 30/60
     assert result.status == "ok" and len(result.observations) == 6 * 6
+
+
+def test_term_without_data_is_reported_never_stored_as_zeros(fake):
+    """CHANGES item 11: a term Google has no data for comes back as zeros with hasData false:
+    that is "no data for <term>", not a series of zero interest."""
+    fake.series = {"PyTorch": [10, 20, 30, 40, 50, 60], "TensorFlow": [5, 5, 5, 5, 5, 5]}
+    fake.no_data = {"Flux.jl"}
+    result = trends.collect(make_ctx(fake, ["PyTorch", "Flux.jl", "TensorFlow"]))
+    assert not series_of(result, "f2")                    # nothing stored for the term without data
+    assert set(result.failures) == {"f2"}
+    msg = result.failures["f2"]
+    assert msg.startswith("no data for 'Flux.jl'") and "trends_terms" in msg and "\n" not in msg
+    assert result.details["no_data"] == {"Flux.jl": ["f2"]}
+    assert series_of(result, "f1") == [10, 20, 30, 40, 50, 60]
+    assert series_of(result, "f3") == [5] * 6
+    assert result.status == "partial"
+
+
+def test_zero_with_data_is_stored_as_zero(fake):
+    """A 0 with hasData true is low interest, a real value (only hasData false means no data)."""
+    fake.series = {"PyTorch": [0, 0, 7, 0, 0, 3]}
+    result = trends.collect(make_ctx(fake, ["PyTorch"]))
+    assert series_of(result, "f1") == [0, 0, 7, 0, 0, 3] and not result.failures
+
+
+def test_has_data_is_read_from_the_recorded_body():
+    """The parser reads hasData per term from a real recorded multiline body (all true there)."""
+    from .fake_trends import RECORDED, _split_prefix
+    _, body = _split_prefix((RECORDED / "03_multiline_GET_pizza_bagel_day.body.txt").read_text(encoding="utf-8"))
+    flags = trends.has_data_by_week(body["default"]["timelineData"], ["pizza", "bagel"])
+    assert flags["pizza"] == {dt.date(2021, 1, d): True for d in range(1, 6)}
+    body["default"]["timelineData"][1]["hasData"] = [True, False]
+    assert trends.has_data_by_week(body["default"]["timelineData"], ["pizza", "bagel"])["bagel"][dt.date(2021, 1, 2)] is False
