@@ -27,7 +27,7 @@ from fwpulse.collectors.base import CollectContext  # noqa: E402
 from fwpulse.collectors.http import HttpClient  # noqa: E402
 from fwpulse.data.registry import parse_registry  # noqa: E402
 from fwpulse.data.settings import Settings  # noqa: E402
-from tests.collectors.fake_github import FakeGitHub  # noqa: E402
+from tests.collectors.fake_github import FakeGitHub, weeks_of  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 24, 12)
 
@@ -37,6 +37,12 @@ def registry(n: int, since: str = ""):
     if since:
         body += f'[sources.github]\nbackfill_since = "{since}"\n'
     return parse_registry(body)
+
+
+def split(fake: FakeGitHub, since: int) -> tuple[int, int]:
+    """Star-history pages and searches among the requests the fake saw since index ``since``."""
+    new = fake.requests[since:]
+    return (sum(r.path.endswith("/stargazers/history") for r in new), sum(r.path == "/search/issues" for r in new))
 
 
 def run(fake: FakeGitHub, n: int, token: str | None, state=None, backfill=False, since=""):
@@ -50,6 +56,7 @@ def run(fake: FakeGitHub, n: int, token: str | None, state=None, backfill=False,
     t0 = time.perf_counter()
     result = github.collect(ctx, bucket=github.SearchBucket(per_minute=30.0, sleep=slept.append))
     wall = time.perf_counter() - t0
+    run.last_split = split(fake, before)
     return len(fake.requests) - before, wall, sum(slept), result
 
 
@@ -85,13 +92,31 @@ def naive_backfill(fake: FakeGitHub, n: int, months: int) -> tuple[int, float, i
     return len(fake.requests) - before, time.perf_counter() - t0, searches
 
 
+def naive_star_history(fake: FakeGitHub, n: int) -> int:
+    """Without kept state: every page of every repository again, each run (no ETag, no stop)."""
+    import requests
+
+    before = len(fake.requests)
+    for i in range(n):
+        url: str | None = f"{fake.url}/repos/org{i}/repo{i}/stargazers/history?per_page=30&page=1"
+        while url:
+            resp = requests.get(url, timeout=10)
+            url = resp.links.get("next", {}).get("url")
+    return len(fake.requests) - before
+
+
 def main() -> None:
     github.resolve_token = lambda ctx: ctx.settings.github_token  # never pick up this machine's `gh` token
     fake = FakeGitHub().start()
     try:
+        first_sunday = dt.date(2015, 11, 8)
+        weeks = (NOW.date() - first_sunday).days // 7 + 1
         for i in range(50):
             fake.add_repo(f"org{i}/repo{i}", stars=1000 + i, forks=100 + i, watchers=10 + i, open_issues=50 + i,
                           open_prs=5 + i, closed_issues=500, merged_prs=700, releases=20, created_at="2015-11-09T00:00:00Z")
+            if i < 4:
+                fake.star_history[f"org{i}/repo{i}"] = weeks_of(first_sunday, [[(w + d + i) % 5 for d in range(7)]
+                                                                               for w in range(weeks)])
         rows = []
         n, wall, _, res = run(fake, 10, "tkn")
         rows.append(("daily, 10 repos, token (GraphQL)", n, wall, 0.0))
@@ -106,17 +131,23 @@ def main() -> None:
         n, wall, searches = naive_daily(fake, 10)
         rows.append(("naive PyGithub: get_repo + 4 searches per repo, 10 repos", n, wall, searches / 30 * 60))
         n, wall, slept, res = run(fake, 4, "tkn", backfill=True, since="2016-12-01")
-        rows.append(("backfill 10 years, 4 repos, token", n, wall, slept))
+        backfill_rows = [("backfill 10 years, 4 repos, token", n, *run.last_split, wall, slept)]
         n, wall, slept, _ = run(fake, 4, "tkn", state=res.state, backfill=True, since="2016-12-01")
-        rows.append(("second backfill, same day (completed months skipped)", n, wall, slept))
+        backfill_rows.append(("second backfill, same day (304 page 1, months skipped)", n, *run.last_split, wall, slept))
+        pages = naive_star_history(fake, 4)
         n, wall, searches = naive_backfill(fake, 4, 120)
-        rows.append(("naive PyGithub backfill: 2 searches/repo/month, 4 repos", n, wall, searches / 30 * 60))
+        backfill_rows.append(("naive: every history page + 2 searches/repo/month, each run", n + pages, pages, searches,
+                              wall, searches / 30 * 60))
         print(f"{'scenario':<62} {'requests':>8} {'wall s':>8} {'search pacing s':>16}")
         for name, n, wall, pacing in rows:
             print(f"{name:<62} {n:>8} {wall:>8.2f} {pacing:>16.0f}")
-        print("Naive star history: stargazer lists are admin-only since July 2026, so the old way (paging "
-              "/stargazers with dates, 100 per page, capped at 400 pages) is not available at all; fwpulse "
-              "makes one /stargazers/history request per repo.")
+        print()
+        print(f"{'backfill scenario':<62} {'requests':>8} {'history pages':>13} {'searches':>8} {'wall s':>7} "
+              f"{'search pacing s':>15}")
+        for name, n, hist, searches, wall, pacing in backfill_rows:
+            print(f"{name:<62} {n:>8} {hist:>13} {searches:>8} {wall:>7.2f} {pacing:>15.0f}")
+        print(f"({weeks} weeks of star history per repository = {-(-weeks // 30)} pages of 30; stargazer LISTS are "
+              "admin-only since July 2026, so the pre-2026 way of counting stars by date is not available at all.)")
     finally:
         fake.stop()
 
