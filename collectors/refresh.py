@@ -36,6 +36,7 @@ SOURCES: dict[str, str] = {
     "pypi": "fwpulse.collectors.pypi",
     "citations": "fwpulse.collectors.citations",
     "clickpy": "fwpulse.collectors.clickpy",
+    "gharchive": "fwpulse.collectors.gharchive",
 }
 
 
