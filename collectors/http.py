@@ -53,7 +53,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 class _RedactFilter(logging.Filter):
     """Redacts secrets from log records of libraries that print full URLs (urllib3 at DEBUG
-    logs request lines, and keys such as Stack Exchange's travel in the query string)."""
+    logs request lines, and OpenAlex's api_key travels in the query string)."""
 
     LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "requests")
 
