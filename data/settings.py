@@ -21,7 +21,8 @@ DEFAULT_DB = DATA_DIR / "fwpulse.duckdb"
 # README's settings table is checked against this dict by a test.
 ENV_VARS: dict[str, tuple[str, str]] = {
     "FWPULSE_DB": ("DuckDB file", "data/fwpulse.duckdb in the checkout"),
-    "FWPULSE_CONFIG": ("frameworks/sources TOML", "bundled data/frameworks.toml"),
+    "FWPULSE_CONFIG": ("frameworks/sources TOML", "the user's registry (written by `fwpulse frameworks add`) if it exists, "
+                       "else the bundled data/frameworks.toml"),
     "GITHUB_TOKEN": ("GitHub token (never logged, never stored)", "none: REST unauthenticated"),
     "FWPULSE_GITHUB_API_URL": ("GitHub REST base (Enterprise: https://HOST/api/v3)", "https://api.github.com"),
     "FWPULSE_GITHUB_GRAPHQL_URL": ("GitHub GraphQL endpoint", "<REST base>/graphql"),
@@ -76,6 +77,23 @@ class Settings:
                             self.clickhouse_password) if s]
 
 
+def user_registry_path() -> Path:
+    """The user's own registry: ``<user config dir>/fwpulse/frameworks.toml`` (``fwpulse frameworks
+    add`` creates it from the bundled one; on Linux ``$XDG_CONFIG_HOME/fwpulse`` or ``~/.config/fwpulse``)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("fwpulse", appauthor=False)) / "frameworks.toml"
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """``FWPULSE_CONFIG`` wins; else the user's registry when it exists; else the bundled one."""
+    env = os.environ if env is None else env
+    if env.get("FWPULSE_CONFIG"):
+        return Path(env["FWPULSE_CONFIG"]).expanduser()
+    user = user_registry_path()
+    return user if user.is_file() else BUNDLED_CONFIG
+
+
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return (env.get(name) or default).rstrip("/")
 
@@ -85,7 +103,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     github_api = _url(env, "FWPULSE_GITHUB_API_URL", "https://api.github.com")
     return Settings(
         db_path=Path(env.get("FWPULSE_DB") or DEFAULT_DB).expanduser(),
-        config_path=Path(env.get("FWPULSE_CONFIG") or BUNDLED_CONFIG).expanduser(),
+        config_path=default_config_path(env),
         github_api_url=github_api,
         github_graphql_url=_url(env, "FWPULSE_GITHUB_GRAPHQL_URL", f"{github_api}/graphql"),
         stackexchange_api_url=_url(env, "FWPULSE_STACKEXCHANGE_API_URL", "https://api.stackexchange.com/2.3"),

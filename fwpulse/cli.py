@@ -451,6 +451,7 @@ def schedule(cron: str = typer.Option("0 6 * * *", help="Cron expression (five f
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(__import__("fwpulse.cli_frameworks", fromlist=["app"]).app, name="frameworks")  # fwpulse frameworks add
 
 
 @db_app.command("backup")

@@ -1,0 +1,108 @@
+"""`fwpulse frameworks add`: the user's registry, validated; then a backfill of the new framework
+from the ClickHouse sources (chDB-backed fake on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from fwpulse.data.registry import load_registry
+from fwpulse.data.settings import BUNDLED_CONFIG, load_settings
+
+
+def fwpulse(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+@pytest.fixture
+def user_config(tmp_path, monkeypatch):
+    """The user config dir lives in tmp (platformdirs reads XDG_CONFIG_HOME); FWPULSE_CONFIG unset."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("FWPULSE_CONFIG", raising=False)
+    return tmp_path / "xdg" / "fwpulse" / "frameworks.toml"
+
+
+MLX = ("frameworks", "add", "mlx", "--name", "MLX", "--github", "ml-explore/mlx", "--pypi", "mlx",
+       "--stackoverflow-tag", "mlx")
+
+
+def test_add_creates_the_user_registry_from_the_bundled_one(user_config, tmp_path):
+    assert load_settings().config_path == BUNDLED_CONFIG
+    res = fwpulse(*MLX, env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
+    assert res.returncode == 0, res.stderr
+    assert str(user_config) in res.stdout and "fwpulse refresh --framework mlx --backfill" in res.stdout
+    assert load_settings().config_path == user_config          # read from now on
+    reg = load_registry(user_config)
+    bundled = load_registry(BUNDLED_CONFIG)
+    assert list(reg.frameworks) == [*bundled.frameworks, "mlx"]
+    assert reg.sources == bundled.sources                       # [sources.*] kept after the new table
+    mlx = reg["mlx"]
+    assert (mlx.name, mlx.github, mlx.pypi, mlx.stackoverflow_tags) == ("MLX", "ml-explore/mlx", ("mlx",), ("mlx",))
+    assert "# fwpulse framework registry" in user_config.read_text()   # comments kept
+
+
+def test_duplicate_and_invalid_leave_the_file_alone(user_config, tmp_path):
+    env = {"FWPULSE_DB": str(tmp_path / "d.duckdb")}
+    bad = fwpulse("frameworks", "add", "mlx", "--name", "MLX", "--github", "not-a-repo", env=env)
+    assert bad.returncode == 2 and "frameworks.mlx.github" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0
+    assert not user_config.exists()
+    assert fwpulse(*MLX, env=env).returncode == 0
+    before = user_config.read_text()
+    dup = fwpulse(*MLX, env=env)
+    assert dup.returncode == 2 and "already exists" in dup.stderr
+    assert fwpulse("frameworks", "add", "Bad Id", "--name", "X", env=env).returncode == 2
+    assert user_config.read_text() == before
+
+
+def test_fwpulse_config_wins(user_config, tmp_path):
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text('[frameworks.pytorch]\nname = "PyTorch"\npypi = ["torch"]\n')
+    res = fwpulse(*MLX, "--github-alias", "old/mlx", env={"FWPULSE_CONFIG": str(cfg), "FWPULSE_DB": str(tmp_path / "d.duckdb")})
+    assert res.returncode == 0, res.stderr
+    assert not user_config.exists()
+    reg = load_registry(cfg)
+    assert list(reg.frameworks) == ["pytorch", "mlx"] and reg["mlx"].github_aliases == ("old/mlx",)
+    missing = fwpulse(*MLX, env={"FWPULSE_CONFIG": str(tmp_path / "nope.toml")})
+    assert missing.returncode == 2 and "FWPULSE_CONFIG" in missing.stderr
+
+
+def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
+    pytest.importorskip("chdb")
+    from tests.collectors.fake_clickhouse import FakeClickHouse, Synthetic
+
+    today = dt.datetime.now(dt.UTC).date()
+    days = [today - dt.timedelta(days=n) for n in range(400, 0, -1)]
+    downloads = [(d, "mlx", 1000 + d.toordinal() % 50) for d in days]                       # SYNTHETIC
+    events = [("WatchEvent", "started", "ml-explore/mlx", dt.datetime.combine(d, dt.time(12)), 0) for d in days[::3]]
+    db = tmp_path / "d.duckdb"
+    with FakeClickHouse(Synthetic(downloads=downloads, events=events)) as fake:
+        env = {"FWPULSE_DB": str(db), "FWPULSE_CLICKHOUSE_URL": fake.url}
+        assert fwpulse(*MLX, env=env).returncode == 0
+        t0 = time.monotonic()
+        res = fwpulse("refresh", "--framework", "mlx", "--backfill", "--source", "clickpy", "--source", "gharchive",
+                      env=env, timeout=300)
+        seconds = time.monotonic() - t0
+        assert res.returncode == 0, res.stdout + res.stderr
+        queries = len(fake.received)
+    with duckdb.connect(str(db), read_only=True) as con:
+        daily = dict(con.execute("SELECT date, value FROM metric_values WHERE framework = 'mlx' "
+                                 "AND metric = 'pypi.downloads_daily_all'").fetchall())
+        stars = dict(con.execute("SELECT date, value FROM metric_values WHERE framework = 'mlx' "
+                                 "AND metric = 'gharchive.stars_given'").fetchall())
+    assert daily == {d: float(v) for d, _, v in downloads if d < days[-1]}    # the newest day is not complete
+    by_month: dict[dt.date, int] = {}
+    for e in events:
+        m = e[3].date().replace(day=1)
+        by_month[m] = by_month.get(m, 0) + 1
+    assert {m: v for m, v in stars.items() if v} == {m: float(v) for m, v in by_month.items()}
+    # downloads, metadata table, dependents, events: 4 queries for 10 years of a new framework
+    assert queries == 4
+    print(f"mlx backfill: {queries} ClickHouse queries, {len(daily)} daily + {len(stars)} monthly star rows, {seconds:.1f}s")
