@@ -27,5 +27,10 @@ try:
     common.begin_run()
     common.controls()
     page.run()
+except Exception as exc:  # noqa: BLE001 - a damaged database or config: the one-line diagnosis, not a traceback
+    message = common.fatal_message(exc)
+    if message is None:
+        raise
+    st.error(message)
 finally:
     data.close_run_connection()   # one read-only connection per page run, never held between runs

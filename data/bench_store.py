@@ -326,11 +326,11 @@ def read_results_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]
         try:
             clean.append(normalize_row(row, imported_from=path.name))
         except ValueError as exc:
-            raise BenchFileError(f"{path}: results[{i}].{exc}; nothing was imported") from None
+            raise BenchFileError(f"{path}: results[{i}].{exc}") from None
     meta = {k: v for k, v in doc.items() if k != "results"}
     for key in ("bench_run_id", "suite", "device"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
-            raise BenchFileError(f"{path}: field {key!r} must be text, got {_short(meta[key])}; nothing was imported")
+            raise BenchFileError(f"{path}: field {key!r} must be text, got {_short(meta[key])}")
     return meta, clean
 
 

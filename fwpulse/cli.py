@@ -318,13 +318,13 @@ def bench_import(files: list[Path] = typer.Argument(..., help="JSON files writte
             validate.input_file(f, "bench import FILE")
     except validate.UsageProblem as exc:
         raise _fail(f"{exc}; nothing was imported", EXIT_USAGE) from None
-    settings, _ = _context()
     parsed = []
-    for f in files:  # validate every file before writing any
+    for f in files:  # validate every file (once) before opening the database
         try:
             parsed.append((f, *bench_store.read_results_file(f)))
         except bench_store.BenchFileError as exc:
             raise _fail(f"{exc}; nothing was imported", EXIT_USAGE) from None
+    settings, _ = _context()
     try:
         with db.writing(settings.db_path) as con:
             for f, meta, rows in parsed:

@@ -38,11 +38,16 @@ def parse_frameworks(text: str, known: list[str]) -> list[str]:
     return list(dict.fromkeys(f for f in chosen if f in known))
 
 
+DATE_MIN, DATE_MAX = dt.date(2005, 1, 1), dt.date(2100, 1, 1)   # the date pickers' range
+
+
 def parse_date(text: str) -> dt.date | None:
+    """A date within the pickers' range; anything else (garbage, year 1 or 2200) means "no bound"."""
     try:
-        return dt.date.fromisoformat(text.strip()[:10]) if text.strip() else None
+        day = dt.date.fromisoformat(text.strip()[:10]) if text.strip() else None
     except ValueError:
         return None
+    return day if day is not None and DATE_MIN <= day <= DATE_MAX else None
 
 
 def parse_choice(text: str, choices, default):
@@ -56,8 +61,8 @@ def parse_bool(text: str) -> bool:
 
 def parse_smoothing(text: str) -> int:
     try:
-        n = int(float(text))
-    except (TypeError, ValueError):
+        n = int(float(text[:32]))
+    except (TypeError, ValueError, OverflowError):   # 'abc', 'nan', 'inf', '1e400'
         return 1
     return min(SMOOTHING, key=lambda s: abs(s - n)) if n >= 1 else 1
 
@@ -90,9 +95,9 @@ def controls() -> charts.ChartOptions:
             "Frameworks", options=known, format_func=lambda fid: names[fid], key="frameworks",
             help="The four main frameworks by default; the 2020 article's ecosystem (Theano, Chainer, ...) is available too.")
         c1, c2 = st.columns(2)
-        start = c1.date_input("From", key="date_from", min_value=dt.date(2005, 1, 1), max_value=dt.date(2100, 1, 1),
+        start = c1.date_input("From", key="date_from", min_value=DATE_MIN, max_value=DATE_MAX,
                               help="Empty: from the first stored value.")
-        end = c2.date_input("To", key="date_to", min_value=dt.date(2005, 1, 1), max_value=dt.date(2100, 1, 1),
+        end = c2.date_input("To", key="date_to", min_value=DATE_MIN, max_value=DATE_MAX,
                             help="Empty: up to the newest stored value.")
         scale = st.radio("Scale", SCALES, key="scale", horizontal=True)
         mode = st.radio("Show", charts.MODES, key="mode", format_func=lambda m: charts.MODE_LABELS[m],
@@ -136,6 +141,22 @@ def options() -> charts.ChartOptions:
     return st.session_state[_STATE]
 
 
+def fatal_message(exc: BaseException) -> str | None:
+    """The page-wide message for an error no view can work around (damaged database, broken
+    config), the same line the CLI prints; None for anything else."""
+    from fwpulse.data.damage import DatabaseDamaged, is_damage_error, short_reason
+    from fwpulse.data.registry import ConfigError
+    from fwpulse.data.settings import load_settings
+
+    if isinstance(exc, DatabaseDamaged):
+        return str(exc)
+    if is_damage_error(exc):
+        return str(DatabaseDamaged(load_settings().db_path, short_reason(exc)))
+    if isinstance(exc, ConfigError):
+        return f"config error: {exc}"
+    return None
+
+
 def begin_run() -> None:
     """Called by app.py at the top of every run, so :func:`options` knows the controls are current."""
     st.session_state["_fwpulse_run"] = st.session_state.get("_fwpulse_run", 0) + 1
@@ -168,6 +189,9 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
     try:
         chart = charts.render(chart_id, data.chart_input(chart_id, opts), opts, reg.names(), reg.colors())
     except Exception as exc:  # noqa: BLE001 - one broken chart must not take the view down
+        from fwpulse.data.damage import is_damage_error
+        if is_damage_error(exc):
+            raise   # app.py shows the one-line diagnosis instead of the page
         st.error(f"**{spec.title}** could not be drawn ({type(exc).__name__}: {exc}). The other charts are unaffected; "
                  "please report this with the URL.")
         return charts.Chart(spec, None, data_frame_empty(), "", empty_reason=str(exc))
