@@ -1,0 +1,161 @@
+"""ClickHouse sources at scale: 50 frameworks x 10 years, first backfill and a daily refresh.
+
+    .venv/bin/python benchmarks/clickhouse_scale.py [--frameworks 50] [--years 10] [--json OUT.json]
+
+Builds, in a temporary directory (never the user's database or config), a chDB-backed fake
+ClickHouse HTTP server (tests/collectors/fake_clickhouse.py: the documented schemas on a real
+ClickHouse engine) holding SYNTHETIC data generated in SQL: two PyPI projects per framework with
+a row per day for ``--years`` years, GitHub events for one repository per framework (plus a
+former name for every fifth one) with 20-80 events of each counted kind per month, and package
+metadata (uploads with requires_dist naming the frameworks' packages). Then it runs
+``fwpulse refresh --source clickpy --source gharchive --backfill`` through the real refresh
+code into a fresh DuckDB file, one more day arrives, and a plain refresh runs again.
+
+Reported per run: ClickHouse queries and HTTP requests sent, rows and bytes the engine read,
+observations stored, wall seconds. Next to it, the per-framework API approach for the same
+frameworks, MODELLED from the documented limits (not measured): pypistats keeps 180 days and asks
+for 2 s between requests (CHANGES-2026-11 item 9); GitHub's search API answers 30 requests a
+minute, one request per repository, month and count (issues opened/closed, PRs opened/merged);
+star history pages hold 30 weeks; forks have no history endpoint at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _registry_toml(n: int) -> str:
+    out = []
+    for i in range(n):
+        out.append(f'[frameworks.fw{i:02d}]\nname = "Synthetic {i:02d}"\ngithub = "org{i:02d}/repo{i:02d}"\n'
+                   f'pypi = ["pkg{i:02d}", "pkg{i:02d}-extra"]\n')
+        if i % 5 == 0:
+            out.append(f'github_aliases = ["oldorg{i:02d}/repo{i:02d}"]\n')
+    return "\n".join(out)
+
+
+def _fill(engine, n: int, first: dt.date, last: dt.date) -> dict[str, int]:
+    """SYNTHETIC rows generated inside the engine; returns row counts."""
+    days = (last - first).days + 1
+    engine.query(f"""
+        INSERT INTO pypi.pypi_downloads_per_day
+        SELECT toDate('{first}') + d AS date,
+               concat('pkg', leftPad(toString(f), 2, '0'), if(p = 1, '-extra', '')) AS project,
+               toInt64(1000 * (f + 1) + d * (p + 1) + (d * 7919 + f) % 997) AS count
+        FROM (SELECT number AS d FROM numbers({days})) AS t CROSS JOIN (SELECT number AS f FROM numbers({n})) AS u CROSS JOIN (SELECT number AS p FROM numbers(2)) AS v""")
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    engine.query(f"""
+        INSERT INTO github.github_events
+        SELECT ['WatchEvent','ForkEvent','IssuesEvent','IssuesEvent','PullRequestEvent','PullRequestEvent'][k + 1] AS event_type,
+               ['started','none','opened','closed','opened','closed'][k + 1] AS action,
+               if(f % 5 = 0 AND m < {months // 2}, concat('oldorg', leftPad(toString(f), 2, '0'), '/repo', leftPad(toString(f), 2, '0')),
+                  concat('org', leftPad(toString(f), 2, '0'), '/repo', leftPad(toString(f), 2, '0'))) AS repo_name,
+               concat('user', toString(e % 13)) AS actor_login,
+               toDateTime(addMonths(toStartOfMonth(toDate('{first}')), m)) + e * 3600 AS created_at,
+               toUInt32(e) AS number, toUInt8(k = 5 AND e % 3 != 0) AS merged,
+               toDateTime(addMonths(toStartOfMonth(toDate('{first}')), m)) AS file_time
+        FROM (SELECT number AS m FROM numbers({months})) AS a CROSS JOIN (SELECT number AS f FROM numbers({n})) AS b CROSS JOIN (SELECT number AS k FROM numbers(6)) AS c
+             CROSS JOIN (SELECT number AS e FROM numbers(80)) AS d
+        WHERE e < 20 + (m * 7 + f * 3 + k) % 61
+          AND toDateTime(addMonths(toStartOfMonth(toDate('{first}')), m)) + e * 3600 < toDateTime('{last}')""")
+    engine.query(f"""
+        INSERT INTO pypi.packages
+        SELECT concat('dependent', toString(number % 5000)) AS name, toString(number) AS version,
+               [concat('pkg', leftPad(toString(number % {n}), 2, '0'), '>=1.0'), 'numpy'] AS requires_dist,
+               toDateTime64(toDateTime('{first}') + (number * 86413) % ({days} * 86400), 3) AS upload_time,
+               'synthetic' AS summary, [] AS classifiers
+        FROM numbers(200000)""")
+    counts = {}
+    for table in ("pypi.pypi_downloads_per_day", "github.github_events", "pypi.packages"):
+        counts[table] = int(engine.query(f"SELECT count() FROM {table}", "CSV").bytes().decode().strip())
+    return counts
+
+
+def _run(label, settings, registry, fake, backfill):
+    from fwpulse.collectors.refresh import refresh
+    from fwpulse.data import db
+
+    before = len(fake.received)
+    t0 = time.monotonic()
+    outcomes = refresh(settings, registry, sources=["clickpy", "gharchive"], backfill=backfill)
+    wall = time.monotonic() - t0
+    with db.reading(settings.db_path) as con:
+        ledger = con.execute("SELECT source, details FROM runs ORDER BY run_id DESC LIMIT 2").fetchall()
+    read_rows = sum(json.loads(d).get("clickhouse_read_rows", 0) for _, d in ledger)
+    read_bytes = sum(json.loads(d).get("clickhouse_read_bytes", 0) for _, d in ledger)
+    return {"run": label, "status": {o.source: o.status for o in outcomes},
+            "errors": {o.source: o.error for o in outcomes if o.error},
+            "clickhouse_queries": len(fake.received) - before, "http_requests": sum(o.requests for o in outcomes),
+            "rows_stored": sum(o.rows_written for o in outcomes),
+            "rows_unchanged": sum(o.rows_unchanged for o in outcomes),
+            "engine_rows_read": read_rows, "engine_bytes_read": read_bytes, "wall_s": round(wall, 2)}
+
+
+def api_model(n: int, years: int, packages_per_fw: int = 2) -> dict[str, object]:
+    months, weeks = years * 12, years * 52
+    search = 4 * months * n
+    star_pages = n * -(-weeks // 30)
+    pypistats = n * packages_per_fw
+    return {
+        "first_backfill": {
+            "github_search_requests": search, "github_search_minutes_at_30_per_min": round(search / 30, 1),
+            "star_history_requests": star_pages, "pypistats_requests": pypistats,
+            "pypistats_seconds_at_2s_spacing": pypistats * 2,
+            "history_reachable": "downloads: last 180 days only; forks and stars given per month: none "
+                                 "(no endpoint); stars: still-held stars only",
+        },
+        "daily_refresh": {
+            "github_search_requests": 4 * n, "github_search_minutes_at_30_per_min": round(4 * n / 30, 1),
+            "pypistats_requests": pypistats, "pypistats_seconds_at_2s_spacing": pypistats * 2,
+        },
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frameworks", type=int, default=50)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    from fwpulse.data.bootstrap import ensure_database
+    from fwpulse.data.registry import parse_registry
+    from fwpulse.data.settings import Settings
+    from tests.collectors.fake_clickhouse import FakeClickHouse, Synthetic
+
+    today = dt.datetime.now(dt.UTC).date()
+    first = today.replace(year=today.year - args.years)
+    with tempfile.TemporaryDirectory(prefix="fwpulse-chscale-") as tmp, FakeClickHouse(Synthetic()) as fake:
+        t0 = time.monotonic()
+        counts = _fill(fake._engine, args.frameworks, first, today - dt.timedelta(days=2))
+        load_s = time.monotonic() - t0
+        cfg = Path(tmp) / "frameworks.toml"
+        cfg.write_text(_registry_toml(args.frameworks))
+        registry = parse_registry(cfg.read_text(), cfg)
+        settings = Settings(db_path=Path(tmp) / "bench.duckdb", config_path=cfg, clickhouse_url=fake.url)
+        t0 = time.monotonic()
+        ensure_database(settings.db_path)
+        runs = [_run("first backfill", settings, registry, fake, True)]
+        # one more day arrives, then the daily refresh
+        fake._engine.query(f"""INSERT INTO pypi.pypi_downloads_per_day
+            SELECT toDate('{today - dt.timedelta(days=1)}'), concat('pkg', leftPad(toString(number), 2, '0')), 1234
+            FROM numbers({args.frameworks})""")
+        runs.append(_run("daily refresh (next day's data arrived)", settings, registry, fake, False))
+        runs.append(_run("same-day repeat", settings, registry, fake, False))
+    report = {"frameworks": args.frameworks, "years": args.years, "synthetic_rows_in_engine": counts,
+              "engine_load_s": round(load_s, 1), "runs": runs, "per_framework_api_model": api_model(args.frameworks, args.years)}
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
