@@ -32,6 +32,46 @@ def stars_releases(spec, inputs, options, names, colors):
     return chart
 
 
+RETAINED_LABEL = "stars still held today, by the week they were given"
+RETAINED_NOTE = (
+    "Built from GitHub's weekly star history (Sept 2026 endpoint): each week counts the stars given that week "
+    "that are STILL HELD today, so the curve is the running total of today's stargazers by when they starred. "
+    "It is not the star count on past dates (stars given and later withdrawn are missing from every week), and "
+    "it can lie below the snapshot star counts. Complete weeks only; the running week is left out.")
+
+
+def _retained_query(con, spec, options):
+    """Every stored week (cumulating needs the weeks before the chosen start too)."""
+    from fwpulse.dashboard.charts import read_values
+
+    values, _ = read_values(con, options.frameworks or None, spec.metrics, None, options.end, thin=False)
+    return values
+
+
+def stars_retained(spec, inputs, options, names, colors):
+    import pandas as pd
+
+    v = inputs.values[inputs.values["metric"] == "github.stars_added"].sort_values(["framework", "date"]).copy()
+    if v.empty:
+        return K.empty(spec, ("github.stars_added",))
+    first = v.groupby("framework")["date"].min()
+    v["value"] = v.groupby("framework")["value"].cumsum()
+    v["method"] = "running total of: " + v["method"].astype(str)
+    if options.start:
+        v = v[v["date"] >= pd.Timestamp(options.start)]
+    chart = line_chart(spec, v, options, names, colors, "github.stars_added")
+    if chart.figure is None:
+        return chart
+    if options.mode == "absolute":
+        chart.figure.update_layout(yaxis_title=RETAINED_LABEL)
+        chart.data["unit"] = "stars still held today (running total by week given)"
+    chart.notes.append(RETAINED_NOTE)
+    starts = "; ".join(f"{names.get(fid, fid)} from the week of {d:%Y-%m-%d}" for fid, d in first.items())
+    chart.notes.append(f"Each curve starts at its first stored week ({starts}): a backfill reads back to the "
+                       "repository's creation, so earlier weeks had no stars still held.")
+    return chart
+
+
 def watchers(spec, inputs, options, names, colors):
     return line_chart(spec, inputs.values, options, names, colors, "github.watchers")
 
@@ -67,6 +107,8 @@ def authors(spec, inputs, options, names, colors):
 SPECS = [
     ChartSpec("github-stars-releases", "GitHub stars, with major releases", ("github.stars",), stars_releases,
               GITHUB, view="github", events=True),
+    ChartSpec("github-stars-retained", f"GitHub {RETAINED_LABEL}", ("github.stars_added",), stars_retained,
+              BACKFILL, view="github", query=_retained_query),
     ChartSpec("github-watchers", "GitHub watchers (subscribers, not stars)", ("github.watchers",), watchers,
               GITHUB, view="github"),
     ChartSpec("github-open-issues", "Open issues vs open pull requests",

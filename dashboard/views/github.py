@@ -15,6 +15,9 @@ def render() -> None:
         st.warning("Pick at least one framework in the sidebar.")
         return
     show_chart("github-stars-releases")
+    st.caption("Where the snapshots have no star history (or stop), the weekly star history fills in: the curve "
+               "below is stars still held today, by the week they were given, never the star count on past dates.")
+    show_chart("github-stars-retained")
     st.divider()
     show_chart("github-forks")
     st.divider()

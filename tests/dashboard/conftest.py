@@ -55,6 +55,9 @@ def live_observations() -> dict[str, list[Observation]]:
             so.append(_obs(fid, "stackoverflow.questions_share", m, round(0.9 * k * (1 + i / 60), 4),
                            "questions_monthly / all questions that month x 100"))
         so.append(_obs(fid, "stackoverflow.questions_total", today, round(90000 * k), "/tags/{tags}/info count"))
+        for w in range(0, 40):
+            gh.append(_obs(fid, "github.stars_added", dt.date(2026, 2, 1) + dt.timedelta(weeks=w),
+                           round(400 * k + (w % 5) * 10), "stars still held today, by the week they were given"))
         # Trends: two batches around the anchor 'Python' (as the collector writes the method).
         batch, scale = (1, 1.0) if fid in ("pytorch", "tensorflow", "keras") else (2, 0.8123)
         term = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "keras": "Keras", "jax": "JAX"}[fid]

@@ -52,9 +52,10 @@ def test_bad_options_are_refused():
 
 # Charts the bundled snapshot cannot fill (live-only sources). The speed charts are not here: the
 # snapshot bundles measured bench results (data/snapshot/bench/*.json).
-EMPTY_ON_SNAPSHOT = {"github-watchers", "github-issues-flow", "stackoverflow-questions-monthly",
+EMPTY_ON_SNAPSHOT = {"github-watchers", "github-stars-retained", "github-issues-flow", "stackoverflow-questions-monthly",
                      "stackoverflow-questions-share", "stackoverflow-questions-total", "trends-interest",
-                     "pypi-downloads-daily", "citations-yearly", "citations-total"}
+                     "pypi-downloads-daily", "citations-yearly", "citations-total",
+                     "pypi-downloads-monthly-all", "pypi-downloads-daily-all", "pypi-dependents-monthly"}
 
 
 def _plotted_points(chart) -> int:
@@ -138,3 +139,26 @@ def test_registry_entries_are_complete():
         if not spec.time_series:
             assert spec.query is not None, cid
     assert {s.view for s in charts.CHARTS.values()} == views
+
+
+def test_retained_stars_curve_is_the_running_total_labelled_as_what_it_is(empty_db):
+    """Weekly star history -> cumulative stars still held, never titled or labelled a star count on past dates."""
+    import datetime as dt
+
+    from fwpulse.data import store
+    from fwpulse.data.store import Observation, RunRecord
+
+    weeks = [(dt.date(2026, 10, 4), 5.0), (dt.date(2026, 10, 11), 7.0), (dt.date(2026, 10, 18), 3.0)]
+    rows = [Observation("jax", "github.stars_added", d, v, "GitHub REST",
+                        "stars still held today, by the week they were given") for d, v in weeks]
+    with db.writing(empty_db) as con:
+        store.record_run(con, RunRecord("github", started_at=dt.datetime(2026, 11, 30)), rows)
+    chart = _build("github-stars-retained", charts.ChartOptions(frameworks=("jax",)))
+    assert chart.data["value"].tolist() == [5.0, 12.0, 15.0]
+    assert chart.data["raw_value"].tolist() == [5.0, 12.0, 15.0]
+    assert "still held today, by the week they were given" in chart.spec.title
+    assert chart.figure.layout.yaxis.title.text == "stars still held today, by the week they were given"
+    assert any("not the star count on past dates" in n for n in chart.notes)
+    # a later start keeps the running total from the weeks before it
+    later = _build("github-stars-retained", charts.ChartOptions(frameworks=("jax",), start=dt.date(2026, 10, 10)))
+    assert later.data["value"].tolist() == [12.0, 15.0]

@@ -22,7 +22,7 @@ VIEWS = ["overview", "github", "community", "search_interest", "adoption", "spee
 # Charts each view draws: on the bundled snapshot, and with every source filled.
 SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 1, "search_interest": 0, "adoption": 1, "speed": 2,
                    "article_check": 1, "data_health": 0}
-FILLED_CHARTS = {"overview": 3, "github": 7, "community": 4, "search_interest": 1, "adoption": 4, "speed": 2,
+FILLED_CHARTS = {"overview": 3, "github": 8, "community": 4, "search_interest": 1, "adoption": 4, "speed": 2,
                  "article_check": 1, "data_health": 0}
 
 
