@@ -1,16 +1,17 @@
 """Paper citations from OpenAlex.
 
-``GET {openalex_url}/works/doi:{doi}`` (single work, 1 credit) with ``api_key`` when
-``OPENALEX_API_KEY`` is set. ``cited_by_count`` summed over the framework's DOIs becomes
+``GET {openalex_url}/works/doi:{doi}`` (single work, 1 credit), WITHOUT a key. ``cited_by_count`` summed over the framework's DOIs becomes
 ``citations.total`` dated today; ``counts_by_year`` (last ten years, newest first, years with
 zero citations removed by OpenAlex) becomes ``citations.yearly`` dated 1 January, with the
 omitted years inside the ten-year window filled with 0. The key never appears in a stored URL,
 an error message or a log line.
 
 Keys (2026): a free key is required for list/filter calls; single-work lookups by DOI (the only
-call made here) still answer without one. The key goes as the documented ``api_key`` query
-parameter (OpenAlex documents no header for it). A 401/403 (a wrong key answers 401) stops the
-source with one line naming ``OPENALEX_API_KEY`` and what to do.
+call made here) still answer without one, so fwpulse asks without it: OpenAlex documents the key
+only as the ``api_key`` QUERY parameter (no header), and keys never go into URLs by default. Only
+when OpenAlex refuses a keyless lookup (401/403) and ``OPENALEX_API_KEY`` is set is that one
+lookup repeated with the key (redacted from every message and log line). A 401/403 that remains
+stops the source with one line naming ``OPENALEX_API_KEY`` (not set, or wrong) and what to do.
 """
 
 from __future__ import annotations
@@ -50,10 +51,11 @@ def normalise_doi(doi: str) -> str:
 
 
 def fetch_work(http: HttpClient, base: str, doi: str, api_key: str | None) -> dict[str, Any]:
-    params = {"select": SELECT}
-    if api_key:
-        params["api_key"] = api_key
-    resp = http.get(work_url(base, doi), params=params)
+    resp = http.get(work_url(base, doi), params={"select": SELECT})
+    if resp.status_code in (401, 403) and api_key and not any(c in doi for c in ",&"):
+        resp = http.get(work_url(base, doi), params={"select": SELECT, "api_key": api_key})  # refused keyless only
+    else:
+        api_key = None  # not sent: a refusal says "not set"/keyless, never blames a key that was not used
     if resp.status_code == 404:
         raise UnknownDoi(doi)
     if resp.status_code == 403 and any(c in doi for c in ",&"):

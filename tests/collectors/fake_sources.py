@@ -206,10 +206,12 @@ class FakeOpenAlex(FakeServer):
       seen live). Without ``required_key`` any key is accepted.
     Error bodies use the documented ``{"error", "message"}`` shape (errors.examples.json)."""
 
-    def __init__(self, works: dict[str, tuple[int, list[dict[str, int]]]], required_key: str | None = None) -> None:
+    def __init__(self, works: dict[str, tuple[int, list[dict[str, int]]]], required_key: str | None = None,
+                 keyless_refused: bool = False) -> None:
         super().__init__()
         self.works = works
         self.required_key = required_key
+        self.keyless_refused = keyless_refused  # ASSUMED case: the keyless budget spent, a key is needed
         self.template = load_sample("openalex", "work.get.example.json")["captured_full_example"]
         self.list_template = load_sample("openalex", "works.filter_doi.example.json")["assembled_doi_filter_example"]
         self.error_shape = load_sample("openalex", "errors.examples.json")["examples"][0]["body"]
@@ -222,6 +224,8 @@ class FakeOpenAlex(FakeServer):
         key = query.get("api_key")
         if key is not None and self.required_key is not None and key != self.required_key:
             return self._error(401, "Invalid API key. Get a free key at https://openalex.org/settings/api")
+        if key is None and self.keyless_refused:
+            return self._error(401, "An API key is required. Get a free key at https://openalex.org/settings/api")
         if path.rstrip("/") == "/works":
             if key is None:
                 return self._error(401, "An API key is required for list and filter requests. "

@@ -95,13 +95,22 @@ def test_unknown_doi_is_a_clear_failure_others_stored(fake, tmp_path):
     assert result.status == "partial"
 
 
-def test_key_sent_but_never_stored_or_shown(tmp_path, caplog):
-    # fwpulse's own loggers at DEBUG; urllib3's DEBUG request lines print full URLs (query
-    # included) and are outside fwpulse's control, see the report to the lead.
-    caplog.set_level(logging.DEBUG, logger="fwpulse")
+def test_a_configured_key_stays_out_of_urls_while_keyless_lookups_answer(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     with FakeOpenAlex(WORKS, required_key=KEY) as fake:
         result = citations.collect(_ctx(fake, tmp_path, key=KEY))
-        assert all(q.get("api_key") == KEY for _, q in fake.requests)
+        assert fake.requests and all("api_key" not in q for _, q in fake.requests)
+    assert _by(result.observations, "pytorch", "citations.total") == {dt.date(2026, 3, 10): 1000.0}
+    assert KEY not in caplog.text
+
+
+def test_key_sent_only_when_a_keyless_lookup_is_refused_and_never_shown(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, logger="fwpulse")
+    with FakeOpenAlex(WORKS, required_key=KEY, keyless_refused=True) as fake:
+        result = citations.collect(_ctx(fake, tmp_path, key=KEY))
+        keyed = [q for _, q in fake.requests if "api_key" in q]
+        assert keyed and all(q["api_key"] == KEY for q in keyed)
+        assert len(fake.requests) == 2 * len(keyed)  # each keyed request follows a refused keyless one
     assert _by(result.observations, "pytorch", "citations.total") == {dt.date(2026, 3, 10): 1000.0}
     text = " ".join(f"{o.source_url} {o.method}" for o in result.observations)
     text += " ".join(result.failures.values()) + caplog.text
@@ -126,7 +135,7 @@ def test_wrong_key_is_one_line_naming_the_setting(tmp_path):
     """CHANGES item 10: a wrong key answers 401; the message names OPENALEX_API_KEY, says it is
     wrong, and what to do; the key itself never shows."""
     from fwpulse.collectors.errors import FatalSourceError
-    with FakeOpenAlex(WORKS, required_key="the-right-one") as fake:
+    with FakeOpenAlex(WORKS, required_key="the-right-one", keyless_refused=True) as fake:
         with pytest.raises(FatalSourceError) as info:
             citations.collect(_ctx(fake, tmp_path, key=KEY))
     text = str(info.value)
