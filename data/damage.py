@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -28,8 +29,8 @@ class DatabaseDamaged(RuntimeError):
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used by another" in text
+    text = str(exc).lower()   # "lock", not "block" (a corrupt block's checksum error is no lock)
+    return bool(re.search(r"\block\b", text)) or "conflicting" in text or "being used by another" in text
 
 
 def is_damage_error(exc: BaseException) -> bool:

@@ -61,8 +61,8 @@ def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
 
 
 def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used by another" in text
+    text = str(exc).lower()   # "lock", not "block" (a corrupt block's checksum error is no lock)
+    return bool(re.search(r"\block\b", text)) or "conflicting" in text or "being used by another" in text
 
 
 def connect(path: Path | str, *, read_only: bool = False, max_wait: float = 30.0,

@@ -131,6 +131,15 @@ def import_(file: Path = typer.Argument(..., help="CSV with columns framework,me
         validate.input_file(file, "import FILE")
     except validate.UsageProblem as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
+    from fwpulse.data.importer import parse_import
+    from fwpulse.data.registry import ConfigError, load_registry
+    from fwpulse.data.settings import load_settings
+    try:  # a bad file is reported without opening the database
+        parse_import(file, load_registry(load_settings().config_path))
+    except ImportFileError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    except ConfigError:
+        pass   # _context reports it
     settings, registry = _context()
     try:
         with db.writing(settings.db_path) as con:
