@@ -255,6 +255,9 @@ class FakeGitHub(LoopbackServer):
                 return 200, {"ETag": spec.etag}, self.repo_body(spec)
             if rest == "/stargazers/history":
                 return self.star_history_page(full, seen)
+            if rest in ("/stargazers", "/subscribers"):  # lists closed to outsiders since July 2026
+                return 403, {}, {"message": "Must have admin rights to Repository.",
+                                 "documentation_url": "https://docs.github.com/rest/activity/starring"}
             if rest == "/releases":
                 return 200, {}, self.releases.get(full, [])
         return 404, {}, self.not_found_body

@@ -222,3 +222,16 @@ def test_rate_limit_endpoint_serves_the_2026_shape_without_rate(gh):
     import requests
     body = requests.get(f"{gh.url}/rate_limit", timeout=5).json()
     assert "rate" not in body and set(body["resources"]) >= {"core", "search", "graphql"}
+
+
+# ------------------------------------------------------------------ item 2: stargazer lists are closed
+
+
+def test_no_stargazer_or_subscriber_list_is_ever_requested(gh):
+    """Counts come from stargazerCount / stargazers_count; the lists answer 403 to outsiders since July 2026."""
+    backfill(gh, only=("pytorch", "jax"))
+    backfill(gh, only=("pytorch", "jax"), token=TOKEN)
+    paths = {r.path for r in gh.requests}
+    assert not {p for p in paths if p.endswith("/stargazers") or p.endswith("/subscribers")}
+    query = " ".join(json.loads(r.body)["query"] for r in gh.seen("/graphql", "POST"))
+    assert "stargazers" not in query.replace("stargazerCount", "")
