@@ -21,5 +21,9 @@ class RetriableError(SourceError):
     pass
 
 
+class UnreachableError(RetriableError):
+    """The host could not be reached at all (DNS failure, connection refused, no route): not retried."""
+
+
 class SkippableError(SourceError):
     pass

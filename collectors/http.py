@@ -16,13 +16,15 @@ import email.utils
 import json
 import logging
 import time
+import urllib.parse
 from typing import Any, Callable, Iterable
 
 import requests
 
 from fwpulse import __version__
+from fwpulse.data import redact as redaction
 
-from .errors import FatalSourceError, RetriableError
+from .errors import FatalSourceError, RetriableError, UnreachableError
 
 log = logging.getLogger("fwpulse.http")
 
@@ -51,44 +53,18 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-class _RedactFilter(logging.Filter):
-    """Redacts secrets from log records of libraries that print full URLs (urllib3 at DEBUG
-    logs request lines, and OpenAlex's api_key travels in the query string)."""
-
-    LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "requests")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, ()
-        return True
-
-    def install(self, secrets: Iterable[str]) -> None:
-        self.secrets.update(secrets)
-        for name in self.LOGGERS:
-            lg = logging.getLogger(name)
-            if self not in lg.filters:
-                lg.addFilter(self)
-
-
-_REDACT = _RedactFilter()
 
 
 class HttpClient:
     def __init__(self, secrets: Iterable[str] = (), *, max_attempts: int = 4, backoff_base: float = 1.0,
                  backoff_cap: float = 30.0, max_wait: float = 120.0, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
                  sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 url_setting: Callable[[str], str | None] | None = None):
+        self.url_setting = url_setting  # url -> the setting that configures it (for "cannot reach" messages)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        self._secrets = [s for s in secrets if s]
-        _REDACT.install(self._secrets)
+        redaction.add(secrets)  # every sink redacts them from now on (data/redact.py)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -101,14 +77,10 @@ class HttpClient:
 
     def add_secret(self, secret: str) -> None:
         """A secret found while running (e.g. a token from `gh auth token`)."""
-        if secret and secret not in self._secrets:
-            self._secrets.append(secret)
-            _REDACT.install([secret])
+        redaction.add([secret])
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return redaction.redact(text)
 
     def request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
                 headers: dict[str, str] | None = None, json_body: Any = None, data: Any = None,
@@ -127,6 +99,9 @@ class HttpClient:
                 resp = self.session.request(method, url, params=params, headers=headers, json=json_body, data=data,
                                             timeout=self.timeout, allow_redirects=allow_redirects)
             except (requests.ConnectionError, requests.Timeout) as exc:
+                unreachable = unreachable_reason(exc)
+                if unreachable:  # no network, a wrong host or nothing listening: retrying only loses time
+                    raise UnreachableError(self.redact(self.unreachable_message(url, unreachable))) from None
                 last_problem = f"{type(exc).__name__}"
                 wait = self._backoff(attempt)
             else:
@@ -150,6 +125,15 @@ class HttpClient:
                 self.waited += wait
         raise RetriableError(self.redact(f"{url}: {last_problem} after {self.max_attempts} attempts; try again later"))
 
+    def unreachable_message(self, url: str, why: str) -> str:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or url
+        setting = self.url_setting(url) if self.url_setting else None
+        where = f"{host}:{parts.port}" if parts.port else host
+        fix = (f"check the network, or {setting} if {where} is not the right server" if setting
+               else "check the network and the source's URL setting")
+        return f"cannot reach {where} ({why}); {fix}"
+
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
 
@@ -170,6 +154,25 @@ class HttpClient:
         except (ValueError, json.JSONDecodeError):
             raise FatalSourceError(f"{url}: malformed JSON in the response{_request_id(resp)}; "
                                    f"body starts {self.redact(_short(resp.text))!r}") from None
+
+
+def unreachable_reason(exc: Exception) -> str | None:
+    """'DNS lookup failed' / 'connection refused' / 'network unreachable' when the host cannot be reached."""
+    text = repr(exc)
+    chain: BaseException | None = exc
+    seen = 0
+    while chain is not None and seen < 10:  # requests -> urllib3 MaxRetryError -> NewConnectionError -> OSError
+        text += " " + repr(chain) + " " + repr(getattr(chain, "reason", ""))
+        chain = chain.__cause__ or chain.__context__
+        seen += 1
+    if any(k in text for k in ("NameResolutionError", "Failed to resolve", "Name or service not known",
+                               "Temporary failure in name resolution", "nodename nor servname", "gaierror")):
+        return "DNS lookup failed"
+    if "Connection refused" in text or "ConnectionRefusedError" in text:
+        return "connection refused"
+    if "Network is unreachable" in text or "No route to host" in text:
+        return "network unreachable"
+    return None
 
 
 def _request_id(resp: requests.Response) -> str:

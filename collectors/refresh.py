@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from fwpulse.data import db, store
 from fwpulse.data.bootstrap import ensure_database
+from fwpulse.data.redact import redact
 from fwpulse.data.registry import Registry
 from fwpulse.data.settings import Settings
 
@@ -40,6 +41,18 @@ SOURCES: dict[str, str] = {
 }
 
 
+# The settings that point each source at its server (named when the server cannot be reached).
+SOURCE_URL_SETTINGS: dict[str, tuple[str, ...]] = {
+    "github": ("FWPULSE_GITHUB_GRAPHQL_URL", "FWPULSE_GITHUB_API_URL"),
+    "stackoverflow": ("FWPULSE_STACKEXCHANGE_API_URL",),
+    "trends": ("FWPULSE_TRENDS_URL",),
+    "pypi": ("FWPULSE_PYPISTATS_URL",),
+    "citations": ("FWPULSE_OPENALEX_URL",),
+    "clickpy": ("FWPULSE_CLICKHOUSE_URL",),
+    "gharchive": ("FWPULSE_CLICKHOUSE_URL",),
+}
+
+
 class RefreshLocked(RuntimeError):
     pass
 
@@ -57,7 +70,7 @@ class Outcome:
     def summary(self) -> str:
         text = (f"{self.source}: {self.status}, {self.rows_written} new rows, {self.rows_unchanged} unchanged, "
                 f"{self.requests} requests, {self.seconds:.1f}s")
-        return text + (f" - {self.error}" if self.error else "")
+        return redact(text + (f" - {self.error}" if self.error else ""))
 
 
 def available_sources() -> list[str]:
@@ -108,7 +121,8 @@ def run_source(name: str, source: Source, settings: Settings, registry: Registry
     frameworks = [f for f in registry.select(framework_ids) if source.needs(f)]
     with db.reading(settings.db_path) as con:
         state = store.source_state(con, name)
-    http = http_factory(settings) if http_factory else HttpClient(settings.secrets())
+    http = http_factory(settings) if http_factory else HttpClient(
+        settings.secrets(), url_setting=lambda url: settings.url_setting_for(url, SOURCE_URL_SETTINGS.get(name, ())))
     started = store.utcnow()
     t0 = time.monotonic()
     error = None
@@ -121,8 +135,9 @@ def run_source(name: str, source: Source, settings: Settings, registry: Registry
     except SourceError as exc:
         result, error = SourceResult(retry_after=exc.retry_after), http.redact(str(exc))
     except Exception as exc:  # a bug in one source must not stop the others
-        log.debug("source %s crashed", name, exc_info=True)
-        result, error = SourceResult(), http.redact(f"unexpected {type(exc).__name__}: {exc}")
+        log.warning("source %s crashed; the other sources go on (traceback follows, secrets redacted)", name,
+                    exc_info=True)
+        result, error = SourceResult(), http.redact(f"unexpected {type(exc).__name__}: {exc}{_where(exc)}")
     status = "failed" if error else result.status
     if error is None and result.failures:
         error = "; ".join(f"{fid}: {msg}" for fid, msg in sorted(result.failures.items()))
@@ -135,6 +150,17 @@ def run_source(name: str, source: Source, settings: Settings, registry: Registry
         written = store.record_run(con, run, result.observations, result.events, result.state)
     return Outcome(name, status, written.rows_written, written.rows_unchanged, http.requests,
                    time.monotonic() - t0, error)
+
+
+def _where(exc: BaseException) -> str:
+    """' (at file.py:LINE in func)' of the innermost frame, so the ledger keeps the crash's place."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return f" (at {Path(code.co_filename).name}:{tb.tb_lineno} in {code.co_name})"
 
 
 def refresh(settings: Settings, registry: Registry, sources: list[str] | None = None,

@@ -62,8 +62,8 @@ from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
-from .errors import FatalSourceError, RetriableError, SkippableError
-from .http import parse_retry_after
+from .errors import FatalSourceError, RetriableError, SkippableError, UnreachableError
+from .http import parse_retry_after, unreachable_reason
 
 METRIC = "trends.interest"
 SOURCE_LABEL = "Google Trends (pytrends)"
@@ -195,6 +195,9 @@ def fetch_batch(ctx: CollectContext, batch: Batch, total: int, timeframe: str, g
             return frame
         except (pt_exceptions.ResponseError, requests.RequestException) as exc:
             last = exc
+            why = unreachable_reason(exc) if isinstance(exc, requests.ConnectionError) else None
+            if why:  # no network, a wrong host or nothing listening: retrying only loses time
+                raise UnreachableError(ctx.http.unreachable_message(ctx.settings.trends_url, why)) from None
         except (ValueError, KeyError, TypeError) as exc:   # malformed JSON / unexpected shape
             raise FatalSourceError(f"Google Trends {where}: unexpected response ({type(exc).__name__}: {exc}); "
                                    "the private API may have changed - check for a newer pytrends") from None

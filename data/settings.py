@@ -40,6 +40,18 @@ ENV_VARS: dict[str, tuple[str, str]] = {
 }
 
 
+# Settings attribute -> the environment variable that sets it (most specific URL first).
+URL_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("github_graphql_url", "FWPULSE_GITHUB_GRAPHQL_URL"),
+    ("github_api_url", "FWPULSE_GITHUB_API_URL"),
+    ("stackexchange_api_url", "FWPULSE_STACKEXCHANGE_API_URL"),
+    ("trends_url", "FWPULSE_TRENDS_URL"),
+    ("pypistats_url", "FWPULSE_PYPISTATS_URL"),
+    ("openalex_url", "FWPULSE_OPENALEX_URL"),
+    ("clickhouse_url", "FWPULSE_CLICKHOUSE_URL"),
+)
+
+
 def _secret_repr(value: str | None) -> str:
     return "None" if not value else "'***'"
 
@@ -71,6 +83,16 @@ class Settings:
             f"clickhouse_password={_secret_repr(self.clickhouse_password)})"
         )
 
+    def url_setting_for(self, url: str, prefer: tuple[str, ...] = ()) -> str | None:
+        """The environment variable that configures the service ``url`` belongs to (for error messages);
+        ``prefer`` (variable names) are tried first, for when several settings share one base URL."""
+        pairs = sorted(URL_SETTINGS, key=lambda p: p[1] not in prefer)
+        for attr, name in pairs:
+            base = getattr(self, attr, None)
+            if base and url.startswith(base.rstrip("/")):
+                return name
+        return None
+
     def secrets(self) -> list[str]:
         """Every secret value in use, so loggers and error paths can redact them."""
         return [s for s in (self.github_token, self.stackexchange_key, self.openalex_api_key,
@@ -99,7 +121,15 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
+    """Settings from the environment; their secrets are registered for redaction at every sink."""
+    settings = _load(os.environ if env is None else env)
+    from . import redact
+
+    redact.add(settings.secrets())
+    return settings
+
+
+def _load(env: Mapping[str, str]) -> Settings:
     github_api = _url(env, "FWPULSE_GITHUB_API_URL", "https://api.github.com")
     return Settings(
         db_path=Path(env.get("FWPULSE_DB") or DEFAULT_DB).expanduser(),

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 import duckdb
 import pandas as pd
 
 from . import catalog
+from .redact import redact, redact_obj
 
 RUN_STATUSES = ("ok", "failed", "skipped", "partial")
 
@@ -126,6 +127,13 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
     if run.status not in RUN_STATUSES:
         raise ValueError(f"run status must be one of {RUN_STATUSES}")
     validate_observations(observations)
+    # Redaction at the sink: nothing a server echoed (a token, a key) reaches the file.
+    run = replace(run, error=redact(run.error), details=redact_obj(run.details))
+    observations = [replace(o, method=redact(o.method), source=redact(o.source), source_url=redact(o.source_url),
+                            note=redact(o.note), details=redact_obj(o.details)) for o in observations]
+    events = [replace(e, label=redact(e.label), method=redact(e.method), source_url=redact(e.source_url),
+                      note=redact(e.note)) for e in events]
+    state = redact_obj(state) if state else state
     collected_at = collected_at or run.started_at
     finished = run.finished_at or utcnow()
     con.execute("BEGIN TRANSACTION")

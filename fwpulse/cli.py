@@ -49,7 +49,9 @@ def _setup_logging(verbose: bool = False) -> None:
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"fwpulse: {message}", err=True)
+    from fwpulse.data.redact import redact
+
+    typer.echo(redact(f"fwpulse: {message}"), err=True)
     return typer.Exit(code)
 
 

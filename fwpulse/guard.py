@@ -18,7 +18,9 @@ EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def _say(message: str) -> None:
-    typer.echo(f"fwpulse: {' '.join(str(message).split())}", err=True)
+    from fwpulse.data.redact import redact
+
+    typer.echo(redact(f"fwpulse: {' '.join(str(message).split())}"), err=True)
 
 
 def _db_path() -> str:

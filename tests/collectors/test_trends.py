@@ -182,7 +182,7 @@ def test_pytrends_urls_are_restored_after_collect(fake):
 def test_refresh_with_rate_limit_is_skipped_not_failed(fake, tmp_path, monkeypatch):
     fake.too_many = -1
     sleeps = Sleeps()
-    monkeypatch.setattr(refresh_mod, "HttpClient", lambda secrets: HttpClient(secrets, sleep=sleeps))
+    monkeypatch.setattr(refresh_mod, "HttpClient", lambda secrets, **kw: HttpClient(secrets, sleep=sleeps, **kw))
     settings = Settings(db_path=tmp_path / "x.duckdb", trends_url=fake.url)
     before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     [outcome] = refresh(settings, parse_registry(toml_for(["PyTorch", "JAX"])), sources=["trends"])
