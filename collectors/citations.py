@@ -62,7 +62,23 @@ def fetch_work(http: HttpClient, base: str, doi: str, api_key: str | None) -> di
         raise UnknownDoi(doi)   # "an illegal ID - such as one containing a , or & - ... 403"
     if resp.status_code in (401, 403):
         raise FatalSourceError(http.redact(auth_message(resp, work_url(base, doi), api_key)))
-    return http.json_of(resp)
+    return check_work(http.json_of(resp), work_url(base, doi))
+
+
+def _count(v: Any) -> bool:
+    return v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+
+
+def check_work(work: Any, url: str) -> dict[str, Any]:
+    """The fields fwpulse reads, with the documented types; anything else is one line naming the URL."""
+    ok = isinstance(work, dict) and _count(work.get("cited_by_count"))
+    by_year = work.get("counts_by_year") if ok else None
+    ok = ok and (by_year is None or (isinstance(by_year, list) and all(
+        isinstance(e, dict) and isinstance(e.get("year"), int) and _count(e.get("cited_by_count")) for e in by_year)))
+    if not ok:
+        raise FatalSourceError(f"{url}: unexpected response: cited_by_count / counts_by_year are not the "
+                               f"documented integers (see openalex/API.md)")
+    return work
 
 
 def auth_message(resp, url: str, api_key: str | None) -> str:

@@ -75,14 +75,25 @@ def fetch_overall(http: HttpClient, base: str, package: str, pacer: Pacer | None
 
 # -- pure row building --------------------------------------------------------------------------
 
-def daily_downloads(body: dict[str, Any]) -> dict[dt.date, int]:
-    """date -> downloads without mirrors from an ``overall`` body."""
+def daily_downloads(body: Any, url: str = "pypistats") -> dict[dt.date, int]:
+    """date -> downloads without mirrors from an ``overall`` body; a body of another shape is a
+    FatalSourceError naming the URL and what is wrong (never a crash)."""
     out: dict[dt.date, int] = {}
-    for row in body.get("data", []):
-        if row.get("category", "without_mirrors") != "without_mirrors":
-            continue
-        day = dt.date.fromisoformat(row["date"])
-        out[day] = out.get(day, 0) + int(row["downloads"])
+    rows = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        raise FatalSourceError(f"{url}: unexpected response: no 'data' list (see pypistats.org/api)")
+    for i, row in enumerate(rows):
+        try:
+            if row.get("category", "without_mirrors") != "without_mirrors":
+                continue
+            day = dt.date.fromisoformat(row["date"])
+            downloads = row["downloads"]
+            if not isinstance(downloads, int) or isinstance(downloads, bool) or downloads < 0:
+                raise ValueError("downloads is not a non-negative integer")
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise FatalSourceError(f"{url}: unexpected row {i} in 'data' ({type(exc).__name__}: "
+                                   f"{str(exc)[:80]})") from None
+        out[day] = out.get(day, 0) + downloads
     return out
 
 
@@ -150,7 +161,7 @@ def collect(ctx: CollectContext) -> SourceResult:
             for pkg in packages:
                 requested += 1
                 try:
-                    series.append(daily_downloads(fetch_overall(ctx.http, base, pkg, pacer)))
+                    series.append(daily_downloads(fetch_overall(ctx.http, base, pkg, pacer), overall_url(base, pkg)))
                 except UnknownPackage:
                     missing.append(pkg)
         except FatalSourceError as exc:   # this framework's answer is unusable; the others may be fine

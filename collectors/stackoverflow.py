@@ -98,12 +98,13 @@ class StackExchangeClient:
         resp = self.http.get(f"{self.base}{path}", params=full, headers=self.headers(),
                              wait_hint=self._throttle_wait, ok_statuses=(400,))
         body = _body(resp)
+        where = self.public_url(path, full)
         if "backoff" in body:
-            seconds = int(body["backoff"])
+            seconds = _int_field(body, "backoff", where)
             self.backoffs.append((method, seconds))
             self.not_before[method] = self.clock() + seconds
         if "quota_remaining" in body:
-            self.quota_remaining = int(body["quota_remaining"])
+            self.quota_remaining = _int_field(body, "quota_remaining", where)
             self.quota_max = body.get("quota_max", self.quota_max)
         if "error_id" in body or not 200 <= resp.status_code < 300:
             raise self._error(self.public_url(path, full), resp, body)
@@ -120,7 +121,7 @@ class StackExchangeClient:
             return None
         self.throttles += 1
         if "backoff" in body:
-            return float(body["backoff"])
+            return float(_int_field(body, "backoff", resp.url))
         match = _AVAILABLE_IN.search(str(body.get("error_message", "")))
         wait = float(match.group(1)) if match else 30.0
         if wait > self.http.max_wait:
@@ -158,6 +159,15 @@ def _is_auth_error(body: dict[str, Any]) -> bool:
     if error_id in (401, 402, 403, 405, 406):
         return True
     return error_id == 400 and bool(_AUTH_WORDS.search(str(body.get("error_message", ""))))
+
+
+def _int_field(body: dict[str, Any], key: str, where: str) -> int:
+    """A wrapper field that must be an integer (backoff, quota_remaining); anything else is one line."""
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or not 0 <= value < 10**9:
+        raise FatalSourceError(f"{where}: unexpected response: '{key}' is not a number of the API's wrapper "
+                               f"(see api.stackexchange.com/docs/wrapper)")
+    return int(value)
 
 
 def _body(resp: requests.Response) -> dict[str, Any]:
