@@ -77,21 +77,40 @@ def test_fwpulse_config_wins(user_config, tmp_path):
 def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
     pytest.importorskip("chdb")
     from tests.collectors.fake_clickhouse import FakeClickHouse, Synthetic
+    from tests.collectors.fake_github import FakeGitHub, weeks_of
 
     today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=n) for n in range(400, 0, -1)]
     downloads = [(d, "mlx", 1000 + d.toordinal() % 50) for d in days]                       # SYNTHETIC
     events = [("WatchEvent", "started", "ml-explore/mlx", dt.datetime.combine(d, dt.time(12)), 0) for d in days[::3]]
     db = tmp_path / "d.duckdb"
-    with FakeClickHouse(Synthetic(downloads=downloads, events=events)) as fake:
-        env = {"FWPULSE_DB": str(db), "FWPULSE_CLICKHOUSE_URL": fake.url}
-        assert fwpulse(*MLX, env=env).returncode == 0
-        t0 = time.monotonic()
-        res = fwpulse("refresh", "--framework", "mlx", "--backfill", "--source", "clickpy", "--source", "gharchive",
-                      env=env, timeout=300)
-        seconds = time.monotonic() - t0
-        assert res.returncode == 0, res.stdout + res.stderr
-        queries = len(fake.received)
+    gh = FakeGitHub().start()
+    first_sunday = dt.date(2023, 11, 26)                                            # SYNTHETIC star history
+    n_weeks = (today - first_sunday).days // 7 + 1
+    gh.add_repo("ml-explore/mlx", stars=23000, forks=1400, watchers=280, open_issues=150, open_prs=60,
+                created_at=f"{today.replace(day=1) - dt.timedelta(days=95):%Y-%m-%d}T00:00:00Z")
+    gh.star_history["ml-explore/mlx"] = weeks_of(first_sunday, [[w % 7 + d for d in range(7)] for w in range(n_weeks)])
+    try:
+        with FakeClickHouse(Synthetic(downloads=downloads, events=events)) as fake:
+            env = {"FWPULSE_DB": str(db), "FWPULSE_CLICKHOUSE_URL": fake.url, "GITHUB_TOKEN": "ghp_test_mlx_token",
+                   "FWPULSE_GITHUB_API_URL": gh.url, "FWPULSE_GITHUB_GRAPHQL_URL": f"{gh.url}/graphql"}
+            assert fwpulse(*MLX, env=env).returncode == 0
+            t0 = time.monotonic()
+            res = fwpulse("refresh", "--framework", "mlx", "--backfill", "--source", "clickpy", "--source", "gharchive",
+                          "--source", "github", env=env, timeout=300)
+            seconds = time.monotonic() - t0
+            assert res.returncode == 0, res.stdout + res.stderr
+            queries = len(fake.received)
+    finally:
+        gh.stop()
+    history_pages = [r for r in gh.requests if r.path.endswith("/stargazers/history")]
+    assert len(history_pages) == -(-n_weeks // 30)
+    with duckdb.connect(str(db), read_only=True) as con:
+        weekly = con.execute("SELECT count(*), sum(value) FROM metric_values WHERE framework = 'mlx' "
+                             "AND metric = 'github.stars_added'").fetchone()
+    complete = [w for w in gh.star_history["ml-explore/mlx"]
+                if dt.datetime.fromtimestamp(w["week"], dt.UTC).date() + dt.timedelta(days=8) <= today]
+    assert weekly[0] >= len(complete) and weekly[1] >= sum(w["total"] for w in complete)
     with duckdb.connect(str(db), read_only=True) as con:
         daily = dict(con.execute("SELECT date, value FROM metric_values WHERE framework = 'mlx' "
                                  "AND metric = 'pypi.downloads_daily_all'").fetchall())
@@ -105,4 +124,6 @@ def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
     assert {m: v for m, v in stars.items() if v} == {m: float(v) for m, v in by_month.items()}
     # downloads, metadata table, dependents, events: 4 queries for 10 years of a new framework
     assert queries == 4
-    print(f"mlx backfill: {queries} ClickHouse queries, {len(daily)} daily + {len(stars)} monthly star rows, {seconds:.1f}s")
+    print(f"mlx backfill: {queries} ClickHouse queries, {len(gh.requests)} GitHub requests "
+          f"({len(history_pages)} star-history pages), {len(daily)} daily + {len(stars)} monthly star rows + "
+          f"{weekly[0]} weeks, {seconds:.1f}s")
