@@ -57,6 +57,10 @@ METRICS: dict[str, Metric] = {m.id: m for m in [
     _M("stackoverflow.questions_share", "Share of all Stack Overflow questions", "% of questions",
        "The framework's new questions in the month as a percentage of all new Stack Overflow questions that month (what Stack Overflow Trends plots).",
        "Stack Overflow", "ratio", "month"),
+    _M("stackoverflow.questions_monthly_site", "All Stack Overflow questions per month", "questions/month",
+       "New questions on the whole site (all tags) asked in the calendar month starting at the date; stored under "
+       "the framework id '_all' (the denominator of stackoverflow.questions_share).",
+       "Stack Overflow", "flow", "month"),
     _M("trends.interest", "Google Trends interest", "index (0-100)",
        "Google Trends search interest, 0-100 relative to the peak of the request; batches of more than five terms are rescaled through a shared anchor term.",
        "Google Trends", "ratio", "week"),
@@ -100,6 +104,17 @@ METRICS: dict[str, Metric] = {m.id: m for m in [
     _M("gharchive.prs_merged", "Pull requests merged per month (GH Archive)", "PRs/month",
        "PullRequestEvent 'closed' events with merged = 1 for the repository and its former names in the calendar month "
        "starting at the date; lower bounds from 2025-06 on.", "GH Archive", "flow", "month"),
+    _M("bestof.stars", "GitHub stars (best-of-ml-python)", "stars",
+       "Stargazers at the date as recorded by the weekly best-of-ml-python list (earliest file of the month): the "
+       "higher of GitHub GraphQL stargazers.totalCount and libraries.io, so TensorFlow runs about 2k above "
+       "GitHub's own count from 2021 (quality degraded_source).", "best-of-ml-python"),
+    _M("bestof.forks", "GitHub forks (best-of-ml-python)", "forks",
+       "Forks at the date as recorded by best-of-ml-python (the higher of GitHub and libraries.io); values stay frozen "
+       "for weeks and jump between the two sources, so every row is flagged degraded_source: indicative only.",
+       "best-of-ml-python"),
+    _M("bestof.open_issues", "Open issues (best-of-ml-python)", "issues",
+       "Open issues at the date as recorded by best-of-ml-python (GitHub GraphQL issues(states: OPEN), or libraries.io's "
+       "count including PRs when higher); flagged degraded_source: indicative only.", "best-of-ml-python"),
     _M("citations.total", "Citations (total)", "citations",
        "Works citing the framework's papers at the date (OpenAlex `cited_by_count`, summed over its DOIs).", "OpenAlex"),
     _M("citations.yearly", "Citations per year", "citations/year",

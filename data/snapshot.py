@@ -1,20 +1,27 @@
 """The bundled offline dataset (data/snapshot/): a verbatim copy of the sourced seed CSVs
 (see data/snapshot/SOURCES.md) and its faithful mapping onto metric ids.
 
-Every row keeps its source URL, and its method says how the figure was obtained. Nothing is
-estimated, interpolated or rescaled here.
+Every row keeps its source URL; its ``method`` is a short stable category (one per way of
+obtaining a figure, so a caption prints it once), ``details`` holds what varies per row (a
+window, a package, a tag), and ``quality`` flags what SOURCES.md says about the figure: a
+partial period, a bounded or rounded quote, a source that altered its data. Nothing is
+estimated, interpolated or rescaled; the one derived series (Stack Overflow share of
+questions) says how it was derived and is flagged ``approximate``.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from .settings import SNAPSHOT_DIR
 from .bench_store import load_bundled as load_bundled_bench
+from .snapshot_extra import bestof_observations, stackoverflow_observations
 from .store import Event, Observation, RunRecord, WriteResult, record_run
 
 # When the seed sources were read (the newest as-of date in SOURCES.md). Used as collected_at,
@@ -28,12 +35,19 @@ FILES = {
     "git_monthly.csv": "commits and authors per month",
     "releases.csv": "release dates",
     "point_figures.csv": "dated figures from articles and reports",
+    "github_stats_bestof_monthly.csv": "GitHub stars, forks and open issues per month from best-of-ml-python",
+    "stackoverflow_questions_monthly.csv": "Stack Overflow questions per month: per tag, and site-wide",
 }
 
 EVANLI = ("monthly GitHub snapshot from EvanLi/Github-Ranking (earliest daily file of the month; "
           "values as served by the GitHub API that day)")
 GIT_METHOD = ("git log of the default branch, --no-merges, by author date in UTC; authors = distinct "
               "lower-cased author e-mails")
+# When each processed history ends (SOURCES.md "As of" dates): the month holding it is partial.
+GIT_AS_OF = {"keras-team/keras": dt.date(2026, 8, 21), "jax-ml/jax": dt.date(2026, 8, 8)}
+# The BigQuery PyPI dataset had a historical bug until July 2018 (SOURCES.md).
+PYPI_BIGQUERY_FIXED = dt.date(2018, 8, 1)
+POINT_METHOD = "figure quoted by a dated page or report"
 
 
 def _rows(directory: Path, name: str) -> list[dict[str, str]]:
@@ -60,31 +74,55 @@ def github_observations(rows: list[dict[str, str]]) -> list[Observation]:
 
 
 def _pypi_method(r: dict[str, str]) -> str:
+    """One of four stable categories; the window itself goes to details."""
     who = "pip installs only" if r["installers"] == "pip_only" else "all installers"
+    if r["source"] == "bigquery_pypinfo":
+        return f"hugovk/top-pypi-packages monthly snapshot: pypinfo on BigQuery, {who}, window of days up to the snapshot"
+    return f"hugovk/top-pypi-packages monthly snapshot: ClickHouse pypi_downloads_per_month, {who}, previous calendar month"
+
+
+def _pypi_details(r: dict[str, str]) -> dict[str, Any]:
     if r["period_start"]:
         window = f"calendar month {r['period_start']}..{r['period_end']}"
     else:
         window = f"{r['window_days']} days up to {r['as_of']}"
-    engine = "BigQuery via pypinfo" if r["source"] == "bigquery_pypinfo" else "ClickHouse pypi_downloads_per_month"
-    return f"hugovk/top-pypi-packages monthly snapshot: {window}, {who} ({engine})"
+    d: dict[str, Any] = {"package": r["package"], "window": window, "window_days": int(r["window_days"]),
+                         "installers": r["installers"], "snapshot": r["as_of"]}
+    if r["period_start"]:
+        d.update(period_start=r["period_start"], period_end=r["period_end"])
+    return d
 
 
 def pypi_observations(rows: list[dict[str, str]]) -> list[Observation]:
     # A rolling window is dated by its last day; a calendar month by its first day.
-    return [Observation(_fw(r["framework"]), "pypi.downloads_monthly",
-                        _date(r["period_start"] or r["as_of"]), float(r["downloads"]),
-                        "hugovk/top-pypi-packages", _pypi_method(r), r["source_url"],
-                        "; ".join(x for x in (f"package {r['package']}", r["note"]) if x))
-            for r in rows]
+    out = []
+    for r in rows:
+        details = _pypi_details(r)
+        quality = "ok"
+        if r["source"] == "bigquery_pypinfo" and _date(r["as_of"]) < PYPI_BIGQUERY_FIXED:
+            quality = "degraded_source"
+            details["reason"] = "the BigQuery PyPI dataset had a known historical bug until July 2018"
+        out.append(Observation(_fw(r["framework"]), "pypi.downloads_monthly",
+                               _date(r["period_start"] or r["as_of"]), float(r["downloads"]),
+                               "hugovk/top-pypi-packages", _pypi_method(r), r["source_url"],
+                               "; ".join(x for x in (f"package {r['package']}", r["note"]) if x),
+                               quality=quality, details=details))
+    return out
 
 
 def git_observations(rows: list[dict[str, str]]) -> list[Observation]:
     out = []
     for r in rows:
         url = f"https://github.com/{r['repo']}"
+        month, as_of = _date(r["month"]), GIT_AS_OF.get(r["repo"])
+        quality, details = "ok", {"repo": r["repo"]}
+        if as_of and (month.year, month.month) == (as_of.year, as_of.month):
+            quality = "partial_period"
+            details.update(period_end=as_of.isoformat(),
+                           reason=f"the month ends at the newest commit processed ({as_of.isoformat()})")
         for metric, col in (("git.commits_monthly", "commits"), ("git.authors_monthly", "authors")):
-            out.append(Observation(_fw(r["framework"]), metric, _date(r["month"]), float(r[col]),
-                                   "git history", GIT_METHOD, url, None))
+            out.append(Observation(_fw(r["framework"]), metric, month, float(r[col]),
+                                   "git history", GIT_METHOD, url, None, quality=quality, details=details))
     return out
 
 
@@ -98,20 +136,49 @@ _PAGE_SOURCES = {
 }
 
 
+# The qualifier SOURCES.md puts at the start of a sentence in `note` ("approx", "lower bound (>5000)",
+# "upper bound: article says 'less than 9,000'"); point_figures.csv has no structured column for it.
+_QUALIFIER = re.compile(r"(?:^|\.\s+)(approx|upper bound|lower bound)\b", re.IGNORECASE)
+_QUALITY_OF = {"approx": "approximate", "upper bound": "upper_bound", "lower bound": "lower_bound"}
+_QUOTED = re.compile(r"(?:says |\()('[^']+'|[<>~][0-9][0-9,]*)")
+
+
+def point_quality(r: dict[str, str]) -> tuple[str, dict[str, Any] | None]:
+    """A dated figure's quality flag: a year count whose as_of is not 31 Dec covers part of the year;
+    a bound or rounding is read from the qualifier that opens a sentence of its note."""
+    as_of = _date(r["as_of"])
+    if r["metric"].endswith("_in_year") and (as_of.month, as_of.day) != (12, 31):
+        return "partial_period", {"period": str(as_of.year), "period_end": as_of.isoformat(),
+                                  "reason": f"the count covers {as_of.year} only up to {as_of.isoformat()}"}
+    m = _QUALIFIER.search(r["note"] or "")
+    if not m:
+        return "ok", None
+    quality = _QUALITY_OF[m.group(1).lower()]
+    details: dict[str, Any] = {"reason": r["note"][m.start(1):].strip()}
+    quoted = _QUOTED.search(r["note"][m.start(1):])
+    if quoted:
+        details["quoted"] = quoted.group(1).strip("'")
+    return quality, details
+
+
 def point_observations(rows: list[dict[str, str]]) -> list[Observation]:
     out = []
     for r in rows:
-        note = r["note"] or ""
-        approx = "approx" in note.lower() or "less than" in note.lower() or "nearly" in note.lower()
-        method = "article figure, approximate" if approx else "figure quoted by a dated page or report"
+        quality, details = point_quality(r)
+        host = r["source_url"].split("/")[2]
         out.append(Observation(_fw(r["framework"]), f"manual.{r['metric']}", _date(r["as_of"]), float(r["value"]),
-                               _PAGE_SOURCES.get(r["source_url"].split("/")[2], r["source_url"].split("/")[2]), method, r["source_url"], note or None))
+                               _PAGE_SOURCES.get(host, host), POINT_METHOD, r["source_url"], r["note"] or None,
+                               quality=quality, details=details))
     return out
+
+
+_RELEASE_SOURCES = {"pytorch_wiki_release_date": "PyTorch wiki",
+                    "best_of_latest_stable_release_published_at": "best-of-ml-python"}
 
 
 def release_events(rows: list[dict[str, str]]) -> list[Event]:
     return [Event(_fw(r["framework"]), "release", r["tag"], _date(r["date"]),
-                  "git tags" if r["date_source"] != "pytorch_wiki_release_date" else "PyTorch wiki",
+                  _RELEASE_SOURCES.get(r["date_source"], "git tags"),
                   f"stable release, dated by {r['date_source'].replace('_', ' ')}",
                   r["is_major"] == "true", r["source_url"], r["note"] or None)
             for r in rows]
@@ -121,7 +188,10 @@ def snapshot_observations(directory: Path = SNAPSHOT_DIR) -> list[Observation]:
     return [*github_observations(_rows(directory, "github_stats_monthly.csv")),
             *pypi_observations(_rows(directory, "pypi_downloads_monthly.csv")),
             *git_observations(_rows(directory, "git_monthly.csv")),
-            *point_observations(_rows(directory, "point_figures.csv"))]
+            *point_observations(_rows(directory, "point_figures.csv")),
+            *bestof_observations(_rows(directory, "github_stats_bestof_monthly.csv"),
+                                 _rows(directory, "github_stats_monthly.csv")),
+            *stackoverflow_observations(_rows(directory, "stackoverflow_questions_monthly.csv"))]
 
 
 def load_snapshot(con: duckdb.DuckDBPyConnection, directory: Path = SNAPSHOT_DIR) -> WriteResult:
