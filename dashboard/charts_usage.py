@@ -13,6 +13,12 @@ SO_BACKFILL = "fwpulse refresh --source stackoverflow --backfill"
 TRENDS = "fwpulse refresh --source trends"
 PYPI = "fwpulse refresh --source pypi"
 CITATIONS = "fwpulse refresh --source citations"
+CLICKPY = "fwpulse refresh --source clickpy --backfill"
+
+ALL_INSTALLERS_CAVEAT = (
+    "All installers: every download PyPI logged, mirrors (bandersnatch and the like) and CI machines included, "
+    "summed over the framework's packages (ClickPy's copy of PyPI's BigQuery logs, ClickHouse). Not comparable "
+    "with pypistats' figures, which exclude mirrors: compare frameworks within one definition, never across them.")
 
 
 def _one(metric: str, note: str | None = None):
@@ -83,6 +89,26 @@ def pypi_daily(spec, inputs, options, names, colors):
     return chart
 
 
+def _all_installers(metric: str):
+    def builder(spec, inputs, options, names, colors):
+        chart = line_chart(spec, inputs.values, options, names, colors, metric)
+        if chart.figure is not None:
+            chart.notes.append(ALL_INSTALLERS_CAVEAT)
+        return chart
+    builder.__name__ = metric.replace(".", "_")
+    return builder
+
+
+def dependents(spec, inputs, options, names, colors):
+    from fwpulse.data import catalog
+
+    chart = line_chart(spec, inputs.values, options, names, colors, "pypi.dependents_monthly")
+    if chart.figure is not None:
+        chart.notes.append(f"Definition: {catalog.metric('pypi.dependents_monthly').definition} A project counts once "
+                           "per month however many files it uploaded; the running month is not stored.")
+    return chart
+
+
 SPECS = [
     ChartSpec("stackoverflow-questions-monthly", "Stack Overflow questions per month",
               ("stackoverflow.questions_monthly",), _one("stackoverflow.questions_monthly"), SO_BACKFILL,
@@ -102,6 +128,12 @@ SPECS = [
               "fwpulse import FILE.csv", view="community"),
     ChartSpec("trends-interest", "Google Trends search interest", ("trends.interest",), trends_interest, TRENDS,
               view="search-interest"),
+    ChartSpec("pypi-downloads-monthly-all", "PyPI downloads per month, all installers incl. mirrors and CI (ClickPy)",
+              ("pypi.downloads_monthly_all",), _all_installers("pypi.downloads_monthly_all"), CLICKPY, view="adoption"),
+    ChartSpec("pypi-downloads-daily-all", "PyPI downloads per day, all installers incl. mirrors and CI (ClickPy)",
+              ("pypi.downloads_daily_all",), _all_installers("pypi.downloads_daily_all"), CLICKPY, view="adoption"),
+    ChartSpec("pypi-dependents-monthly", "PyPI projects releasing with a dependency on the framework, per month",
+              ("pypi.dependents_monthly",), dependents, CLICKPY, view="adoption"),
     ChartSpec("pypi-downloads-daily", "PyPI downloads per day", ("pypi.downloads_daily",), pypi_daily, PYPI,
               view="adoption"),
     ChartSpec("citations-yearly", "Citations per year (OpenAlex)", ("citations.yearly",),

@@ -1,21 +1,65 @@
-"""Adoption: PyPI downloads (monthly, daily) and paper citations."""
+"""Adoption: PyPI downloads (the long ClickPy series by default, pypistats beside it), dependents, citations."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from fwpulse.dashboard.charts_usage import ALL_INSTALLERS_CAVEAT
 from fwpulse.dashboard.views.common import options, show_chart
+
+DEFINITIONS = (
+    "Two definitions of a download, never mixed on one line: **all installers** (ClickPy, PyPI's full logs in "
+    "ClickHouse, daily since 2016: mirrors such as bandersnatch and CI machines included) and **pypistats** "
+    "(mirrors excluded, 180 days kept, so fwpulse's history grows with each refresh). The first is the long series; "
+    "the second is the lower, mirror-free figure most articles quote.")
+
+
+def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
+    """Per framework, the newest calendar month both definitions have: all installers vs pypistats."""
+    cols = ["framework", "month", "all installers (ClickPy)", "pypistats (mirrors excluded)", "ratio"]
+    if all_inst is None or pypistats is None or all_inst.data.empty or pypistats.data.empty:
+        return pd.DataFrame(columns=cols)
+    a = all_inst.data[all_inst.data["metric"] == "pypi.downloads_monthly_all"]
+    p = pypistats.data[pypistats.data["metric"] == "pypi.downloads_monthly"]
+    a = a.assign(month=pd.to_datetime(a["date"]).dt.to_period("M"))[["framework", "month", "raw_value"]]
+    p = p.assign(month=pd.to_datetime(p["date"]).dt.to_period("M"))[["framework", "month", "raw_value"]]
+    both = a.merge(p, on=["framework", "month"], suffixes=("_all", "_pypistats"))
+    if both.empty:
+        return pd.DataFrame(columns=cols)
+    newest = both.sort_values("month").groupby("framework", sort=False).tail(1)
+    order = {f: i for i, f in enumerate(names)}
+    newest = newest.sort_values("framework", key=lambda s: s.map(lambda f: order.get(f, 999)))
+    return pd.DataFrame({
+        "framework": newest["framework"].map(lambda f: names.get(f, f)), "month": newest["month"].astype(str),
+        "all installers (ClickPy)": newest["raw_value_all"].map(lambda v: f"{v:,.0f}"),
+        "pypistats (mirrors excluded)": newest["raw_value_pypistats"].map(lambda v: f"{v:,.0f}"),
+        "ratio": (newest["raw_value_all"] / newest["raw_value_pypistats"]).map(lambda r: f"{r:.2f}x")},
+        columns=cols)
 
 
 def render() -> None:
+    from fwpulse.dashboard import data
+
     st.title("Adoption: downloads and citations")
     opts = options()
     if not opts.frameworks:
         st.warning("Pick at least one framework in the sidebar.")
         return
     st.subheader("PyPI downloads")
-    show_chart("pypi-downloads-monthly")
+    st.markdown(DEFINITIONS)
+    st.caption(f"Caveat: {ALL_INSTALLERS_CAVEAT}")
+    all_inst = show_chart("pypi-downloads-monthly-all")
+    pypistats = show_chart("pypi-downloads-monthly")
+    table = side_by_side(all_inst, pypistats, data.registry().names())
+    if not table.empty:
+        st.markdown("**The same month under both definitions** (the newest month both hold):")
+        st.dataframe(table, hide_index=True)
+    show_chart("pypi-downloads-daily-all")
     show_chart("pypi-downloads-daily")
+    st.divider()
+    st.subheader("Ecosystem breadth: projects that depend on each framework")
+    show_chart("pypi-dependents-monthly")
     st.divider()
     st.subheader("Citations of the frameworks' papers")
     show_chart("citations-yearly")

@@ -75,7 +75,59 @@ def live_observations() -> dict[str, list[Observation]]:
                 ci.append(_obs(fid, "citations.yearly", dt.date(y, 1, 1), round(3000 * k * (y - 2015)),
                                "OpenAlex counts_by_year"))
             ci.append(_obs(fid, "citations.total", today, round(60000 * k), "OpenAlex cited_by_count"))
-    return {"github": gh, "stackoverflow": so, "trends": tr, "pypi": py, "citations": ci}
+    return {"github": gh, "stackoverflow": so, "trends": tr, "pypi": py, "citations": ci,
+            "clickpy": clickpy_observations(), "gharchive": gharchive_observations()}
+
+
+# GH Archive months flagged as the collector flags them: outages and everything from 2025-06 are lower bounds,
+# the running month (2026-11) is partial.
+GHARCHIVE_OUTAGES = {dt.date(2019, 9, 1), dt.date(2021, 10, 1), dt.date(2021, 11, 1)}
+GHARCHIVE_LOWER_FROM = dt.date(2025, 6, 1)
+GHARCHIVE_METRICS = {"gharchive.stars_given": 3000, "gharchive.forks": 900, "gharchive.issues_opened": 700,
+                     "gharchive.issues_closed": 650, "gharchive.prs_opened": 1100, "gharchive.prs_merged": 800}
+
+
+def gharchive_quality(month: dt.date) -> tuple[str, dict]:
+    if month >= dt.date(2026, 11, 1):
+        return "partial_period", {"why": "the month is not over", "lower_bound": True}
+    if month >= GHARCHIVE_LOWER_FROM:
+        return "lower_bound", {"why": "GitHub's public event feed lost most events from 2025-05/06 on"}
+    if month in GHARCHIVE_OUTAGES:
+        return "lower_bound", {"why": "GH Archive outage (fixture)"}
+    return "ok", {}
+
+
+def gharchive_observations() -> list[Observation]:
+    out = []
+    base = {"pytorch": 1.0, "tensorflow": 0.8, "keras": 0.3, "jax": 0.25}
+    for fid, k in base.items():
+        for i, m in enumerate(_months(dt.date(2016, 1, 1), 131)):           # 2016-01 .. 2026-11
+            quality, details = gharchive_quality(m)
+            drop = 0.15 if quality != "ok" else 1.0                            # the feed's collapse
+            for metric, size in GHARCHIVE_METRICS.items():
+                out.append(Observation(fid, metric, m, float(round(size * k * (1 + i / 100) * drop)), FIXTURE,
+                                       f"GH Archive {metric} events per calendar month (fixture)", None,
+                                       quality=quality, details={"repos": [f"{fid}/{fid}"], **details}))
+    return out
+
+
+def clickpy_observations() -> list[Observation]:
+    out = []
+    base = {"pytorch": 1.0, "tensorflow": 0.8, "keras": 0.3, "jax": 0.25}
+    for fid, k in base.items():
+        for i, m in enumerate(_months(dt.date(2018, 1, 1), 106)):           # 2018-01 .. 2026-10
+            out.append(Observation(fid, "pypi.downloads_monthly_all", m, float(round(3e7 * k * (1 + i / 20))), FIXTURE,
+                                   "ClickHouse sum of daily downloads over the calendar month (fixture)", None,
+                                   details={"packages": [fid]}))
+            out.append(Observation(fid, "pypi.dependents_monthly", m, float(round(400 * k * (1 + i / 30))), FIXTURE,
+                                   "distinct PyPI projects releasing with a dependency (fixture)", None))
+        for d in range(400):
+            day = dt.date(2025, 10, 1) + dt.timedelta(days=d)
+            if day >= dt.date(2026, 11, 1):
+                break
+            out.append(Observation(fid, "pypi.downloads_daily_all", day, float(round(3e5 * k + 500 * (d % 7))), FIXTURE,
+                                   "ClickHouse sum(count) per UTC day (fixture)", None))
+    return out
 
 
 def bench_rows() -> list[dict]:

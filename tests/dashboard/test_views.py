@@ -22,7 +22,7 @@ VIEWS = ["overview", "github", "community", "search_interest", "adoption", "spee
 # Charts each view draws: on the bundled snapshot, and with every source filled.
 SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 1, "search_interest": 0, "adoption": 1, "speed": 2,
                    "article_check": 1, "data_health": 0}
-FILLED_CHARTS = {"overview": 3, "github": 8, "community": 4, "search_interest": 1, "adoption": 4, "speed": 2,
+FILLED_CHARTS = {"overview": 3, "github": 12, "community": 4, "search_interest": 1, "adoption": 7, "speed": 2,
                  "article_check": 1, "data_health": 0}
 
 
@@ -365,3 +365,103 @@ def test_data_health_plain_words_and_budgets(filled_db):
     warn = " ".join(w.value for w in at.warning)
     assert "rate limit ran out" in warn and "Retry after" in warn
     assert ledger["status"].tolist()[0] == "skipped"
+
+
+# ------------------------------------------------------------------------------- ClickHouse sources (issue 17)
+
+def test_adoption_shows_the_all_installers_series_first_with_its_caveat_and_pypistats_beside(filled_db):
+    at = run_view("adoption")
+    assert not at.exception and not at.error
+    first = _first_chart(at)
+    assert "all installers" in first["layout"]["title"]["text"]
+    text = " ".join(m.value for m in at.markdown) + " " + " ".join(c.value for c in at.caption)
+    assert "mirrors" in text and "CI" in text and "Not comparable with pypistats" in text
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert titles.index(first["layout"]["title"]["text"]) + 1 == titles.index("PyPI downloads per month")
+    # Beside it: the same month under both definitions, from the plotted rows.
+    table = at.dataframe[0].value
+    assert list(table["framework"]) == ["PyTorch", "TensorFlow", "Keras", "JAX"]
+    assert set(table["month"]) == {"2026-03"}   # the newest month both hold (the snapshot's pypistats end there)
+    ratios = [float(r.rstrip("x")) for r in table["ratio"]]
+    assert all(r > 1 for r in ratios)   # all installers >= mirror-free downloads
+    assert any("requires_dist" in c.value for c in at.caption)   # dependents: the definition is shown
+
+
+def test_adoption_on_the_snapshot_says_how_to_fill_the_long_series(snapshot_db):
+    at = run_view("adoption")
+    assert "fwpulse refresh --source clickpy --backfill" in infos(at)
+
+
+def _gharchive(at: AppTest, title: str) -> dict:
+    return [f for f in figures(at) if f["layout"]["title"]["text"] == title][0]
+
+
+def test_github_view_draws_gharchive_lower_bounds_distinctly(filled_db):
+    from tests.dashboard.conftest import gharchive_quality
+
+    at = run_view("github", fw="pytorch")
+    assert not at.exception and not at.error
+    fig = _gharchive(at, "Stars given per month (GH Archive)")
+    solid = [t for t in fig["data"] if t.get("line", {}).get("dash") == "solid" and t["y"] and t["y"][0] is not None]
+    dotted = [t for t in fig["data"] if t.get("line", {}).get("dash") == "dot" and t["x"] and t["x"][0] is not None]
+    assert solid and dotted
+    flagged_x = sorted(x[:7] for t in dotted for x in t["x"])
+    expected = sorted(f"{m:%Y-%m}" for m in _months_2016() if gharchive_quality(m)[0] != "ok")
+    assert flagged_x == expected
+    assert all(x[:7] not in expected for t in solid for x in t["x"])
+    assert all(t["marker"]["symbol"].endswith("-open") for t in dotted)
+    hover = [c for t in dotted for c in t["customdata"]]
+    assert "lower bound: GitHub's event feed degraded after 2025-05" in hover
+    assert "partial month: not over when collected" in hover
+    assert any(c.startswith("lower bound: GH Archive outage") for c in hover)
+    # one legend entry for the single framework, plus the key to the hollow markers
+    legend = [t["name"] for t in fig["data"] if t.get("showlegend", True)]
+    assert legend == ["PyTorch", "hollow markers, dotted: lower bound or partial month"]
+    assert fig["layout"]["showlegend"] is True
+    # no gap: a dotted connector joins each run to the next
+    assert len(fig["layout"]["shapes"]) == len([t for t in fig["data"] if t["x"] and t["x"][0] is not None]) - 1
+    text = " ".join(m.value for m in at.markdown)
+    assert "lower bounds" in text and "2025-05" in text
+
+
+def _months_2016():
+    import datetime as dt
+    out, y, m = [], 2016, 1
+    while (y, m) <= (2026, 11):
+        out.append(dt.date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def test_gharchive_csv_carries_the_quality_flag(filled_db):
+    from fwpulse.dashboard import chart_registry as charts
+    from fwpulse.data import db
+    from fwpulse.data.registry import load_registry
+    from fwpulse.data.settings import load_settings
+
+    settings = load_settings()
+    with db.reading(str(settings.db_path)) as con:
+        chart = charts.build(con, "gharchive-prs", charts.ChartOptions(frameworks=("jax",)),
+                             load_registry(settings.config_path))
+    flags = chart.data.groupby("quality")["date"].nunique().to_dict()
+    assert flags == {"ok": 110, "lower_bound": 20, "partial_period": 1}
+    assert any("not final counts" in n for n in chart.notes)
+
+
+# ------------------------------------------------------------------------------- issue 15: text matches the chart
+
+def test_open_issues_text_names_the_missing_lines_and_the_command(snapshot_db):
+    at = run_view("github")
+    text = " ".join(m.value for m in at.markdown)
+    fig = [f for f in figures(at) if f["layout"]["title"]["text"] == "Open issues vs open pull requests"][0]
+    dashes = {t["line"]["dash"] for t in fig["data"] if t.get("mode", "").startswith("lines")}
+    assert dashes == {"dot"}   # the snapshot holds GitHub's count only
+    assert "Compare the solid lines" not in text
+    assert "the solid lines (open issues excluding PRs)" in text and "the dashed lines (open pull requests)" in text
+    assert "`fwpulse refresh --source github`" in text
+
+
+def test_open_issues_text_compares_all_three_when_they_are_drawn(filled_db):
+    at = run_view("github")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Compare the solid lines (issues only)" in text and "are missing" not in text
