@@ -2,8 +2,12 @@
 # fwpulse developer entry point: sets up everything it needs, then runs.
 #   ./dev.sh dashboard [--port 8501]   venv + deps (incl. kaleido for chart export), builds the DB from the bundled snapshot, opens the dashboard
 #   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts, runs the whole test suite
+#   ./dev.sh fwpulse VERB [args]       any fwpulse command against the development database
 set -euo pipefail
 cd "$(dirname "$0")"
+# Development keeps its database in the checkout (data/fwpulse.duckdb, git-ignored); an installed
+# fwpulse uses the user data dir (~/.local/share/fwpulse on Linux) unless FWPULSE_DB says otherwise.
+export FWPULSE_DB="${FWPULSE_DB:-$PWD/data/fwpulse.duckdb}"
 VENV="${FWPULSE_VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 
@@ -40,10 +44,13 @@ case "$cmd" in
     dashboard)
         ensure_venv "export"
         exec "$VENV/bin/fwpulse" dashboard "$@" ;;
+    fwpulse)
+        ensure_venv "export"
+        exec "$VENV/bin/fwpulse" "$@" ;;
     test)
         ensure_venv "dev"
         ensure_chromium
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
     *)
-        sed -n '2,4p' "$0"; exit 2 ;;
+        sed -n '2,5p' "$0"; exit 2 ;;
 esac

@@ -15,12 +15,28 @@ DATA_DIR = Path(__file__).resolve().parent
 BUNDLED_CONFIG = DATA_DIR / "frameworks.toml"
 SNAPSHOT_DIR = DATA_DIR / "snapshot"
 MIGRATIONS_DIR = DATA_DIR / "migrations"
-DEFAULT_DB = DATA_DIR / "fwpulse.duckdb"
+APP_NAME = "fwpulse"
+DB_FILENAME = "fwpulse.duckdb"
+
+
+def user_data_dir() -> Path:
+    """The user's data folder for fwpulse (database and its backups/): ``platformdirs.user_data_dir``,
+    on Linux ``$XDG_DATA_HOME/fwpulse`` or ``~/.local/share/fwpulse``. Never inside the installed package."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_path() -> Path:
+    """Where the database lives when ``FWPULSE_DB`` is not set (``./dev.sh`` sets it to the checkout's
+    ``data/fwpulse.duckdb`` for development)."""
+    return user_data_dir() / DB_FILENAME
 
 # Every environment variable fwpulse reads, with its meaning and default.
 # README's settings table is checked against this dict by a test.
 ENV_VARS: dict[str, tuple[str, str]] = {
-    "FWPULSE_DB": ("DuckDB file", "data/fwpulse.duckdb in the checkout"),
+    "FWPULSE_DB": ("DuckDB file (its backups go to backups/ beside it)",
+                   "the user data dir: ~/.local/share/fwpulse/fwpulse.duckdb on Linux; ./dev.sh uses data/fwpulse.duckdb"),
     "FWPULSE_CONFIG": ("frameworks/sources TOML", "the user's registry (written by `fwpulse frameworks add`) if it exists, "
                        "else the bundled data/frameworks.toml"),
     "GITHUB_TOKEN": ("GitHub token (never logged, never stored)", "none: REST unauthenticated"),
@@ -58,7 +74,7 @@ def _secret_repr(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path = DEFAULT_DB
+    db_path: Path = field(default_factory=default_db_path)
     config_path: Path = BUNDLED_CONFIG
     github_api_url: str = "https://api.github.com"
     github_graphql_url: str = "https://api.github.com/graphql"
@@ -104,7 +120,7 @@ def user_registry_path() -> Path:
     add`` creates it from the bundled one; on Linux ``$XDG_CONFIG_HOME/fwpulse`` or ``~/.config/fwpulse``)."""
     import platformdirs
 
-    return Path(platformdirs.user_config_dir("fwpulse", appauthor=False)) / "frameworks.toml"
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "frameworks.toml"
 
 
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -132,7 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 def _load(env: Mapping[str, str]) -> Settings:
     github_api = _url(env, "FWPULSE_GITHUB_API_URL", "https://api.github.com")
     return Settings(
-        db_path=Path(env.get("FWPULSE_DB") or DEFAULT_DB).expanduser(),
+        db_path=Path(env.get("FWPULSE_DB") or default_db_path()).expanduser(),
         config_path=default_config_path(env),
         github_api_url=github_api,
         github_graphql_url=_url(env, "FWPULSE_GITHUB_GRAPHQL_URL", f"{github_api}/graphql"),

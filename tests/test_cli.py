@@ -21,7 +21,7 @@ def test_status_json_on_fresh_machine_builds_db(tmp_path):
     assert db_path.exists()
     assert info["schema_version"] == info["schema_version_latest"] >= 1
     assert info["rows_by_source"]["EvanLi/Github-Ranking"] == 309 * 3
-    assert info["rows_by_framework"]["keras"] > 0 and info["rows_by_metric"]["github.stars"] == 309
+    assert info["rows_by_framework"]["keras"] > 0 and info["rows_by_metric"]["github.stars"] >= 309
     assert any(r["source"] == "hugovk/top-pypi-packages" and r["framework"] == "jax" for r in info["rows"])
     assert [s["source"] for s in info["sources"]] == ["snapshot"]
 
