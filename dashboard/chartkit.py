@@ -1,7 +1,7 @@
 """Helpers shared by the chart definition modules (``charts_*.py``): pure DataFrame -> figure code.
 
-Imported by those modules only after :mod:`fwpulse.dashboard.charts` has defined its core
-(``Chart``, ``transform``, ...), so import chart definitions through ``charts`` (``charts.CHARTS``).
+Built on the chart core (:mod:`fwpulse.dashboard.charts`); the list of charts is
+:mod:`fwpulse.dashboard.chart_registry` (``chart_registry.CHARTS``).
 """
 
 from __future__ import annotations

@@ -1,30 +1,23 @@
-"""Chart registry: one definition per chart, shared by the dashboard and `fwpulse export`.
+"""Chart core: the types every chart module shares (options, spec, input, chart) and the line-chart workhorse.
 
-Each chart is two pure steps:
-
-* ``load(con, chart_id, options) -> ChartInput``: the store query (read-only connection);
-* ``render(chart_id, inputs, options, names, colors) -> Chart``: DataFrame -> Plotly figure,
-  exactly the plotted data (for the CSV download / export) and a caption naming source,
-  method and "data as of".
-
-``build(con, chart_id, options, registry)`` does both. The dashboard caches ``load`` (keyed
-by the database path) and calls ``render``; the export command calls ``build``. The
-presentation options shared by every view (scale, absolute / index / share, alignment by
-project age, smoothing, date range, frameworks) live in :class:`ChartOptions`, and
-:func:`transform` applies them to any time series the same way everywhere.
+A chart is two pure steps, run by :mod:`fwpulse.dashboard.chart_registry` (which lists every chart):
+``load`` (the store query) gives a :class:`ChartInput`, the spec's ``builder`` turns it into a
+:class:`Chart` (figure, exactly the plotted rows, caption). The presentation options shared by
+every view (scale, absolute / index / share, alignment by project age, smoothing, date range,
+frameworks) live in :class:`ChartOptions`, and :func:`transform` applies them the same way
+everywhere. This module imports no chart module, so any module imports in any order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
-import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.data import catalog, store
+from fwpulse.data import catalog
 
 MODES = ("absolute", "index", "share")
 MODE_LABELS = {"absolute": "Absolute", "index": "Index (first = 100)", "share": "Share of total (%)"}
@@ -216,150 +209,3 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
     data = data[cols]
     text, sources, as_of = caption_for(data, options)
     return Chart(spec, fig, data, text, sources=sources, as_of=as_of)
-
-
-# ---------------------------------------------------------------------------- the charts
-
-def github_stars(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
-    return line_chart(spec, inputs.values, options, names, colors, "github.stars")
-
-
-def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
-    v = inputs.values
-    article = v[(v["metric"] == "manual.github_forks") & v["source"].str.contains("Iflexion", na=False)]
-    return line_chart(spec, v, options, names, colors, "github.forks", article, "2020 article figure")
-
-
-def pypi_monthly(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
-    chart = line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_monthly",
-                       vlines=[("2024-12-01", "all installers from here"),
-                               ("2025-06-01", "calendar months from here")])
-    chart.notes.append("The counting method changed twice (pip-only to all installers in Dec 2024; rolling "
-                       "windows of 22-31 days to calendar months from mid-2025): compare across those lines with care.")
-    return chart
-
-
-CHARTS: dict[str, ChartSpec] = {s.id: s for s in [
-    ChartSpec("github-stars", "GitHub stars", ("github.stars",), github_stars, "fwpulse refresh --source github"),
-    ChartSpec("github-forks", "GitHub forks, with the 2020 article's figures", ("github.forks", "manual.github_forks"),
-              github_forks, "fwpulse refresh --source github"),
-    ChartSpec("pypi-downloads-monthly", "PyPI downloads per month", ("pypi.downloads_monthly",), pypi_monthly,
-              "fwpulse refresh --source pypi"),
-]}
-
-
-# ---------------------------------------------------------------------------- load / render / build
-
-# A chart whose data spans more than this many days shows at most one point per series per week.
-THIN_AFTER_DAYS = 3 * 365
-THIN_NOTE = ("Series with several values per week over this long range are thinned to one point per week: the "
-             "week's last value for counts at a date (stars, forks, totals), the week's mean for per-period figures "
-             "(downloads per day, shares, interest). Narrow the date range to under three years for every stored point.")
-
-
-def _thin_sql(relation: str, where: str, value: str, key: str) -> str:
-    """One row per (framework, metric, ISO week) of ``relation``; ``key`` orders a week's rows."""
-    cols = ", ".join(f"arg_max({c}, {key}) AS {c}" for c in ("source", "method", "collected_at", "source_url",
-                                                               "note", "run_id"))
-    return (f"(SELECT framework, metric, max(date) AS date, {value} AS value, {cols}, count(DISTINCT date) AS points "
-            f"FROM {relation}{where} GROUP BY framework, metric, date_trunc('week', date))")
-
-
-def read_values(con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None, end=None,
-                thin: bool = True) -> tuple[pd.DataFrame, str | None]:
-    """Rows of ``metric_values`` for the chart, and a note when long dense series were thinned.
-
-    Up to :data:`THIN_AFTER_DAYS` of data: exactly ``store.metric_values`` (same query, same rows). Over
-    a longer span, one row per series and ISO week (see :data:`THIN_NOTE`), aggregated in DuckDB: ten
-    years of daily values are 3,650 points per line, more than a chart can show, and moving them through
-    pandas and Plotly was most of a chart's cost on a large store (benchmarks/dashboard_scale.py).
-    Series with at most one value per week (monthly snapshots, weekly Trends) come out unchanged.
-    Fetched through Arrow: tens of thousands of text cells as Python objects were slow.
-    """
-    span_where, span_params = store._where(frameworks, metrics, start, end, semijoin=True)
-    span = con.execute(f"SELECT max(date) - min(date) FROM observations{span_where}", span_params).fetchall()[0][0]
-    where, params = store._where(frameworks, metrics, start, end)
-    if not thin or span is None or span <= THIN_AFTER_DAYS:
-        sql, note = f"SELECT * FROM metric_values{where} ORDER BY metric, framework, date", None
-    else:
-        metrics = list(metrics or catalog.METRICS)
-        levels = [m for m in metrics if catalog.metric(m).kind == "level"]
-        means = [m for m in metrics if m not in levels]
-        parts, all_params = [], []
-        # Counts at a date: the week's last date, its newest collection. arg_max over the table picks
-        # exactly the row metric_values keeps for that date ((framework, metric, date, run_id) is
-        # unique), without the view's window: half the time on 5.5M rows.
-        if levels:
-            w, p = store._where(frameworks, levels, start, end, semijoin=True)
-            parts.append(_thin_sql("observations", w, "arg_max(value, (date, collected_at, run_id))",
-                                   "(date, collected_at, run_id)"))
-            all_params += p
-        # Per-period figures: the mean of the week's values, each date's newest collection (the view).
-        if means:
-            w, p = store._where(frameworks, means, start, end)
-            parts.append(_thin_sql("metric_values", w, "avg(value)", "date"))
-            all_params += p
-        sql = " UNION ALL ".join(parts) + " ORDER BY metric, framework, date"
-        params, note = all_params, THIN_NOTE
-    df = con.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
-    if note is not None:
-        note = note if (df["points"] > 1).any() else None
-        df = df.drop(columns="points")
-    df["date"] = df["date"].astype("datetime64[ns]")  # one time unit everywhere (events, markers, transforms)
-    return df, note
-
-
-def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -> ChartInput:
-    """The chart's store query (pure read; pass a read-only connection)."""
-    spec = CHARTS[chart_id]
-    frameworks = options.frameworks or None
-    thinned = None
-    if spec.query is not None:
-        values = spec.query(con, spec, options)
-    else:
-        values, thinned = read_values(con, frameworks, spec.metrics, options.start, options.end)
-    if "date" in values.columns:
-        values["date"] = pd.to_datetime(values["date"])
-    events = pd.DataFrame()
-    if spec.events:
-        events = store.events(con, frameworks)
-        if not events.empty:
-            events["date"] = pd.to_datetime(events["date"])
-            if options.start:
-                events = events[events["date"] >= pd.Timestamp(options.start)]
-            if options.end:
-                events = events[events["date"] <= pd.Timestamp(options.end)]
-    return ChartInput(values, events, thinned)
-
-
-def render(chart_id: str, inputs: ChartInput, options: ChartOptions, names: dict[str, str],
-           colors: dict[str, str]) -> Chart:
-    spec = CHARTS[chart_id]
-    chart = spec.builder(spec, inputs, options, names, colors)
-    if inputs.thinned and chart.figure is not None:
-        chart.caption += " · thinned to one point per series per week (see note)"   # export_theme.THINNED
-        chart.notes.append(inputs.thinned)
-    return chart
-
-
-def build(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions, registry) -> Chart:
-    """Query and render one chart: what `fwpulse export` calls."""
-    if not options.frameworks:
-        options = replace(options, frameworks=tuple(registry.ids("main")))
-    return render(chart_id, load(con, chart_id, options), options, registry.names(), registry.colors())
-
-
-# ---------------------------------------------------------------------------- the other views' charts
-# Defined in dashboard/charts_*.py (they import the helpers above, so this import comes last).
-
-def _register_more() -> None:
-    from fwpulse.dashboard import charts_article, charts_github, charts_speed, charts_usage
-
-    for module in (charts_github, charts_usage, charts_speed, charts_article):
-        for spec in module.SPECS:
-            if spec.id in CHARTS:
-                raise ValueError(f"duplicate chart id {spec.id!r}")
-            CHARTS[spec.id] = spec
-
-
-_register_more()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import ChartSpec, line_chart
+from fwpulse.data import read
 
 GITHUB = "fwpulse refresh --source github"
 BACKFILL = "fwpulse refresh --source github --backfill"
@@ -42,9 +43,7 @@ RETAINED_NOTE = (
 
 def _retained_query(con, spec, options):
     """Every stored week (cumulating needs the weeks before the chosen start too)."""
-    from fwpulse.dashboard.charts import read_values
-
-    values, _ = read_values(con, options.frameworks or None, spec.metrics, None, options.end, thin=False)
+    values, _ = read.read_values(con, options.frameworks or None, spec.metrics, None, options.end, thin=False)
     return values
 
 

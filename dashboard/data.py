@@ -9,7 +9,6 @@ small the file; sharing it between a page's queries keeps that cost out of every
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -19,8 +18,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard import charts
-from fwpulse.data import db, store
+from fwpulse.dashboard import chart_registry as charts
+from fwpulse.data import db, read, store
 from fwpulse.data.registry import Registry, load_registry
 from fwpulse.data.settings import load_settings
 
@@ -56,21 +55,6 @@ def _registry(config_path: str) -> Registry:
     return load_registry(config_path)
 
 
-def metric_values(frameworks: tuple[str, ...], metrics: tuple[str, ...],
-                  start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
-    return _metric_values(str(load_settings().db_path), frameworks, metrics, start, end)
-
-
-# The database path is part of every cache key, so switching FWPULSE_DB never shows stale data.
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _metric_values(db_path: str, frameworks: tuple[str, ...], metrics: tuple[str, ...],
-                   start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
-    with reading(db_path) as con:
-        df = store.metric_values(con, frameworks, metrics, start, end)
-    df["date"] = pd.to_datetime(df["date"])
-    return df
-
-
 def chart_input(chart_id: str, options: "charts.ChartOptions") -> "charts.ChartInput":
     """The chart registry's store query, cached per database, chart and query-relevant options."""
     query_opts = charts.ChartOptions(frameworks=options.frameworks, start=options.start, end=options.end)
@@ -81,13 +65,6 @@ def chart_input(chart_id: str, options: "charts.ChartOptions") -> "charts.ChartI
 def _chart_input(db_path: str, chart_id: str, options: "charts.ChartOptions") -> "charts.ChartInput":
     with reading(db_path) as con:
         return charts.load(con, chart_id, options)
-
-
-def latest_per_framework(frameworks: tuple[str, ...], metrics: tuple[str, ...]) -> pd.DataFrame:
-    df = metric_values(frameworks, metrics)
-    if df.empty:
-        return df
-    return df.sort_values("date").groupby(["framework", "metric"], as_index=False).tail(1)
 
 
 def runs() -> pd.DataFrame:
@@ -114,7 +91,7 @@ def overview_cards(frameworks: tuple[str, ...]) -> pd.DataFrame:
 def _overview_cards(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
     from fwpulse.dashboard import queries
     with reading(db_path) as con:
-        recent = queries.recent_values(con, frameworks, queries.CARD_METRICS)
+        recent = read.recent_values(con, frameworks, queries.CARD_METRICS)
     return queries.overview_cards(recent)
 
 

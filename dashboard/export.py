@@ -24,7 +24,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import html
-import io
 import json
 import logging
 import os
@@ -36,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fwpulse.data import read
 from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, alt_text, apply_theme, base_font_size, chart_title,
                                             footer_text, shown_as)
 
@@ -162,15 +162,9 @@ class Rendered:
 
 
 def csv_bytes(chart) -> bytes:
-    """Exactly ``chart.data``; the ``value`` header carries the unit when the chart has one, e.g. ``value (stars)``."""
-    df = chart.data.copy()
-    if "unit" in df.columns and "value" in df.columns:
-        units = df["unit"].dropna().unique()
-        if len(units) == 1:
-            df = df.rename(columns={"value": f"value ({units[0]})"})
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n", date_format="%Y-%m-%d")
-    return buf.getvalue().encode("utf-8")
+    """Exactly ``chart.data``, by the one CSV writer the dashboard's download uses too
+    (:func:`fwpulse.data.read.plotted_csv`: a ``quality`` column, the unit in the ``value`` header)."""
+    return read.plotted_csv(chart.data)
 
 
 def html_bytes(chart, fig, alt: str) -> bytes:

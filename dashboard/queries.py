@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from fwpulse.data import catalog
+from fwpulse.data import catalog, read
 
 # ---------------------------------------------------------------------------------------- overview
 
@@ -26,42 +26,6 @@ CARD_FILL = {"github.stars": "fwpulse refresh --source github", "github.forks": 
              "pypi.downloads_monthly": "fwpulse refresh --source pypi"}
 
 
-def recent_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], metrics: Iterable[str],
-                  days: int = 450) -> pd.DataFrame:
-    """Each (framework, metric) series' rows from ``days`` before its newest date onwards.
-
-    Plain filters on ``metric_values`` (DuckDB pushes them below the view's window, so only the
-    selected series are read), then a window over that small result; no join against the view,
-    which would make DuckDB compute the view's window over every stored row.
-    """
-    fws, ms = list(frameworks), list(metrics)
-    empty = pd.DataFrame(columns=["framework", "metric", "date", "value", "source", "method"])
-    if not fws or not ms:
-        return empty
-    params = {"fw": fws, "m": ms}
-    # Step 1 (an aggregate, no window): the earliest of the series' newest dates. Step 2 reads only
-    # rows from `days` before it, so the date filter reaches the scan and skips old row groups.
-    oldest_last = con.execute(
-        """SELECT min(last) FROM (SELECT max(date) AS last FROM observations
-           WHERE framework IN (SELECT unnest($fw)) AND metric IN (SELECT unnest($m)) GROUP BY framework, metric)""",
-        params).fetchall()[0][0]
-    if oldest_last is None:
-        return empty
-    df = con.sql(
-        f"""
-        SELECT framework, metric, date, value, source, method FROM (
-            SELECT framework, metric, date, value, source, method,
-                   max(date) OVER (PARTITION BY framework, metric) AS last_date
-            FROM metric_values
-            WHERE list_contains($fw, framework) AND list_contains($m, metric) AND date >= $cut)
-        WHERE date >= last_date - INTERVAL {int(days)} DAY
-        ORDER BY framework, metric, date
-        """, params={**params, "cut": oldest_last - dt.timedelta(days=int(days))}).to_arrow_table().to_pandas(
-        date_as_object=False)
-    df["date"] = pd.to_datetime(df["date"])
-    return df
-
-
 def _near(g: pd.DataFrame, target: pd.Timestamp, tolerance: pd.Timedelta) -> pd.Series | None:
     """The row closest to ``target`` within ``tolerance`` (None when there is none)."""
     if g.empty:
@@ -71,51 +35,55 @@ def _near(g: pd.DataFrame, target: pd.Timestamp, tolerance: pd.Timedelta) -> pd.
     return g.loc[i] if gap.loc[i] <= tolerance else None
 
 
-def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
-    """Per framework and card metric: newest value, its date, and the change over 30 and 365 days.
+CARD_COLUMNS = ["framework", "metric", "date", "value", "source", "method", "quality", "value_30d", "date_30d",
+                "change_30d", "value_365d", "date_365d", "change_365d", "newer_date", "newer_value", "newer_quality",
+                "newer_reason", "stale", "stale_reason", "newest_other"]
 
-    A change compares with the stored value closest to (as of - N days), within N/5 + 3 days,
-    so monthly series compare with the month before and a gap in the data gives no change
-    rather than a change over a different period. The compared date is returned too.
+
+def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
+    """Per framework and card metric: the newest FINAL value, its date, and the change over 30 and 365 days.
+
+    A partial, bounded, approximate or synthetic value is never a card's figure nor either end of a
+    change: the card shows the newest ok value and names the newer flagged one (``newer_*``, with
+    its reason). A change compares with the final value closest to (as of - N days), within N/5 + 3
+    days, so monthly series compare with the month before and a gap gives no change rather than a
+    change over a different period. ``stale``: the series' newest value is much older than the same
+    metric's newest for the other frameworks (:func:`fwpulse.data.read.staleness`), with the reason.
     """
-    cols = ["framework", "metric", "date", "value", "source", "method", "value_30d", "date_30d",
-            "change_30d", "value_365d", "date_365d", "change_365d"]
     rows = []
+    if recent.empty:
+        return pd.DataFrame(columns=CARD_COLUMNS)
+    recent = recent.assign(quality=[read.quality_of(q) for q in recent.get("quality", [None] * len(recent))])
+    if "details" not in recent.columns:
+        recent = recent.assign(details=None)
+    newest = []
     for (fid, metric), g in recent.sort_values("date").groupby(["framework", "metric"], sort=False):
-        last = g.iloc[-1]
-        row = {c: last[c] for c in ["framework", "metric", "date", "value", "source", "method"]}
+        final = g[[read.is_final(q) for q in g["quality"]]]
+        newest.append(g.iloc[-1])
+        last = final.iloc[-1] if not final.empty else g.iloc[-1]
+        row = {c: last[c] for c in ["framework", "metric", "date", "value", "source", "method", "quality"]}
+        after = g[g["date"] > last["date"]]
+        if not after.empty:
+            n = after.iloc[-1]
+            row.update(newer_date=n["date"], newer_value=n["value"], newer_quality=n["quality"],
+                       newer_reason=read.reason(n["quality"], n["details"]))
         for days in (30, 365):
-            prev = _near(g.iloc[:-1], last["date"] - pd.Timedelta(days=days), pd.Timedelta(days=days // 5 + 3))
+            prev = None
+            if not final.empty:
+                prev = _near(final[final["date"] < last["date"]], last["date"] - pd.Timedelta(days=days),
+                             pd.Timedelta(days=days // 5 + 3))
             row[f"value_{days}d"] = prev["value"] if prev is not None else None
             row[f"date_{days}d"] = prev["date"] if prev is not None else None
-            row[f"change_{days}d"] = (last["value"] - prev["value"]) if prev is not None else None
+            row[f"change_{days}d"] = (last["value"] - prev["value"]) if prev is not None and read.is_final(
+                last["quality"]) else None
         rows.append(row)
-    return pd.DataFrame(rows, columns=cols)
-
-
-def latest_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None,
-                  metrics: Iterable[str]) -> pd.DataFrame:
-    """The newest row of each (framework, metric) in ``metric_values`` (filters first, then the window)."""
-    params: dict[str, Any] = {"m": list(metrics)}
-    fw_clause = ""
-    if frameworks:
-        fw_clause = "AND framework IN (SELECT unnest($fw))"
-        params["fw"] = list(frameworks)
-    # One aggregate over the table, no window and no join: the newest row of a series in metric_values
-    # is the row with the greatest (date, collected_at, run_id), which is what arg_max picks (the key
-    # is unique: (framework, metric, date, run_id) is the primary key). 15 ms instead of 35 ms on 5.5M
-    # rows; tests/dashboard/test_queries.py checks it against the view on superseded values.
-    key = "(date, collected_at, run_id)"
-    df = con.sql(
-        f"""
-        SELECT framework, metric, max(date) AS date, arg_max(value, {key}) AS value,
-               arg_max(source, {key}) AS source, arg_max(method, {key}) AS method,
-               arg_max(source_url, {key}) AS source_url, arg_max(note, {key}) AS note
-        FROM observations WHERE metric IN (SELECT unnest($m)) {fw_clause}
-        GROUP BY framework, metric ORDER BY metric, framework
-        """, params=params).to_arrow_table().to_pandas(date_as_object=False)
-    df["date"] = pd.to_datetime(df["date"])
-    return df
+    out = pd.DataFrame(rows, columns=CARD_COLUMNS)
+    stale = read.staleness(pd.DataFrame(newest)).set_index(["framework", "metric"])
+    for i, r in out.iterrows():
+        s = stale.loc[(r["framework"], r["metric"])]
+        out.at[i, "stale"], out.at[i, "stale_reason"] = bool(s["stale"]), s["stale_reason"]
+        out.at[i, "newest_other"] = s["newest_other"]
+    return out
 
 
 # ---------------------------------------------------------------------------------------- article check
@@ -136,7 +104,14 @@ ARTICLE_CLAIM_COLUMNS = ["claim", "framework", "then", "then_qualifier", "then_a
                          "now", "now_metric", "now_as_of", "now_source", "now_method", "change_pct", "comment"]
 
 
-def _qualifier(note: str | None) -> str:
+QUALIFIERS = {"upper_bound": "upper bound (less than)", "lower_bound": "lower bound (more than)",
+              "approximate": "approximate"}
+
+
+def _qualifier(note: str | None, quality: str | None = None) -> str:
+    """How the article quoted a figure: from the row's quality flag (the note's words for older stores)."""
+    if read.quality_of(quality) != read.OK:
+        return QUALIFIERS.get(quality, quality.replace("_", " "))
     n = (note or "").lower()
     for key, word in (("upper bound", "upper bound (less than)"), ("lower bound", "lower bound (more than)"),
                       ("approx", "approximate")):
@@ -147,13 +122,13 @@ def _qualifier(note: str | None) -> str:
 
 def article_claims(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None) -> pd.DataFrame:
     """The 2020 article's figures (manual.* rows from its page) next to the newest stored values."""
-    then = latest_values(con, frameworks, [c[1] for c in CLAIMS])
+    then = read.latest_values(con, frameworks, [c[1] for c in CLAIMS])
     then = then[then["source"].str.contains(ARTICLE_SOURCE, na=False)]
-    now = latest_values(con, frameworks, sorted({m for c in CLAIMS for m in c[2]}))
+    now = read.latest_values(con, frameworks, sorted({m for c in CLAIMS for m in c[2]}), final=True)
     rows = []
     for claim, manual_metric, live, fill in CLAIMS:
         for r in then[then["metric"] == manual_metric].itertuples():
-            row = {"claim": claim, "framework": r.framework, "then": r.value, "then_qualifier": _qualifier(r.note),
+            row = {"claim": claim, "framework": r.framework, "then": r.value, "then_qualifier": _qualifier(r.note, r.quality),
                    "then_as_of": r.date.date(), "then_source": r.source, "then_url": r.source_url,
                    "now": None, "now_metric": None, "now_as_of": None, "now_source": None, "now_method": None,
                    "change_pct": None, "comment": ""}
@@ -266,19 +241,9 @@ def plain_error(error: str | None, status: str | None = None) -> str:
 
 
 def source_status(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dict[str, Any]:
-    """The ``sources`` part of :func:`fwpulse.data.status.collect_status` (same fields), from the run
-    ledger alone: collect_status also counts every stored row, which takes seconds on a large store."""
-    from fwpulse.data import status, store
-
-    sources = []
-    for r in store.last_runs(con).to_dict("records"):
-        def ts(v):
-            return None if v is None or str(v) in ("NaT", "None") else str(v)
-        sources.append({"source": r["source"], "last_status": r["last_status"],
-                        "last_finished_at": ts(r["last_finished_at"]), "last_ok_at": ts(r["last_ok_at"]),
-                        "last_ok_age": status._age(r["last_ok_at"], now) if ts(r["last_ok_at"]) else None,
-                        "runs": int(r["runs"]), "last_error": r["last_error"], "retry_after": ts(r["retry_after"])})
-    return {"sources": sources}
+    """The ``sources`` block `fwpulse status` reports (:func:`fwpulse.data.read.source_blocks`), from the
+    run ledger alone: collect_status also counts every stored row, which takes seconds on a large store."""
+    return {"sources": read.source_blocks(con, now)}
 
 
 def freshness(status_info: dict[str, Any], now: dt.datetime) -> pd.DataFrame:

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from . import db, store
-
-
-def _age(ts: Any, now: dt.datetime) -> str | None:
-    if ts is None or str(ts) in ("NaT", "None"):
-        return None
-    delta = now - ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else now - ts
-    days = delta.days
-    return f"{days}d" if days >= 1 else f"{int(delta.total_seconds() // 3600)}h"
+from . import db, read, store
 
 
 def collect_status(path: Path) -> dict[str, Any]:
@@ -22,19 +13,9 @@ def collect_status(path: Path) -> dict[str, Any]:
     with db.reading(path) as con:
         version = db.schema_version(con)
         counts = store.row_counts(con)
-        last = store.last_runs(con)
+        sources = read.source_blocks(con, now)   # the same block the dashboard's Data health shows
         history_rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
         events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-    sources = []
-    for r in last.to_dict("records"):
-        sources.append({
-            "source": r["source"], "last_status": r["last_status"],
-            "last_finished_at": None if str(r["last_finished_at"]) == "NaT" else str(r["last_finished_at"]),
-            "last_ok_at": None if str(r["last_ok_at"]) == "NaT" else str(r["last_ok_at"]),
-            "last_ok_age": _age(r["last_ok_at"], now), "runs": int(r["runs"]),
-            "last_error": r["last_error"],
-            "retry_after": None if str(r["retry_after"]) == "NaT" else str(r["retry_after"]),
-        })
 
     def by(col: str) -> dict[str, int]:
         return {k: int(v) for k, v in counts.groupby(col)["rows"].sum().sort_index().items()}

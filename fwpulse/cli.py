@@ -362,7 +362,7 @@ def export(chart: Optional[list[str]] = typer.Option(None, "--chart", "-c", help
            share: bool = typer.Option(False, "--share", help="Share of the selected frameworks' total (%)."),
            out: Path = typer.Option(Path("exports"), "--out", "-o", help="Output folder (created if missing).")) -> None:
     """Export charts as article-ready PNG/SVG/PDF/HTML/CSV files plus alt text and manifest.json."""
-    from fwpulse.dashboard import charts as registry_charts
+    from fwpulse.dashboard import chart_registry as registry_charts
     from fwpulse.dashboard import export as ex
     from fwpulse.data.db import DatabaseBusy, reading
 

@@ -15,7 +15,9 @@ import datetime as dt
 
 import streamlit as st
 
-from fwpulse.dashboard import charts, data
+from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import data
+from fwpulse.data import read
 
 SMOOTHING = (1, 2, 3, 4, 6, 8, 12)
 SCALES = ("linear", "log")
@@ -205,7 +207,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
     for note in chart.notes:
         st.caption(f"Note: {note}")
     cols = st.columns([3, 2, 2, 2, 2])
-    cols[0].download_button("Download the plotted data (CSV)", chart.data.to_csv(index=False).encode(),
+    cols[0].download_button("Download the plotted data (CSV)", read.plotted_csv(chart.data),
                             file_name=f"{chart_id}.csv", mime="text/csv", key=f"csv-{chart_id}")
     export_buttons(chart, opts, reg.names(), cols[1:])
     return chart

@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from fwpulse.dashboard import charts
+from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import charts as core
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -24,14 +25,14 @@ def _frame():
 
 
 def test_index_mode_starts_every_series_at_100():
-    out = charts.transform(_frame(), charts.ChartOptions(mode="index"))
+    out = core.transform(_frame(), charts.ChartOptions(mode="index"))
     assert out.groupby("framework")["value"].first().tolist() == [100.0, 100.0]
     assert out[out.framework == "a"]["value"].tolist() == [100.0, 200.0, 400.0]
     assert out["raw_value"].tolist() == [10.0, 20.0, 40.0, 30.0, 60.0]
 
 
 def test_share_mode_sums_to_100_per_month_even_when_sampling_days_differ():
-    out = charts.transform(_frame(), charts.ChartOptions(mode="share"))
+    out = core.transform(_frame(), charts.ChartOptions(mode="share"))
     per_month = out.groupby(pd.to_datetime(out["date"]).dt.to_period("M"))["value"].sum()
     assert per_month.round(9).tolist() == [100.0, 100.0, 100.0]
     jan = out[pd.to_datetime(out["date"]).dt.month == 1].set_index("framework")["value"]
@@ -39,7 +40,7 @@ def test_share_mode_sums_to_100_per_month_even_when_sampling_days_differ():
 
 
 def test_smoothing_and_alignment():
-    out = charts.transform(_frame(), charts.ChartOptions(smoothing=3, align=True))
+    out = core.transform(_frame(), charts.ChartOptions(smoothing=3, align=True))
     a = out[out.framework == "a"]
     assert a["value"].tolist() == [15.0, pytest.approx(70 / 3), 30.0]
     assert a["x"].iloc[0] == 0 and out[out.framework == "b"]["x"].iloc[0] == 0
@@ -55,7 +56,8 @@ def test_bad_options_are_refused():
 EMPTY_ON_SNAPSHOT = {"github-watchers", "github-stars-retained", "github-issues-flow", "stackoverflow-questions-monthly",
                      "stackoverflow-questions-share", "stackoverflow-questions-total", "trends-interest",
                      "pypi-downloads-daily", "citations-yearly", "citations-total",
-                     "pypi-downloads-monthly-all", "pypi-downloads-daily-all", "pypi-dependents-monthly"}
+                     "pypi-downloads-monthly-all", "pypi-downloads-daily-all", "pypi-dependents-monthly",
+                     "gharchive-stars-given", "gharchive-forks", "gharchive-issues", "gharchive-prs"}
 
 
 def _plotted_points(chart) -> int:
@@ -75,8 +77,8 @@ def _build(chart_id, options=charts.ChartOptions()):
 @pytest.mark.parametrize("chart_id", list(charts.CHARTS))
 def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id):
     chart = _build(chart_id)
-    if chart_id in EMPTY_ON_SNAPSHOT:
-        assert chart.figure is None and chart.empty_reason and chart.data.empty
+    if chart.figure is None:   # EMPTY_ON_SNAPSHOT: charts the bundled data may leave empty (it keeps growing)
+        assert chart_id in EMPTY_ON_SNAPSHOT and chart.empty_reason and chart.data.empty, chart.empty_reason
         return
     assert chart.figure is not None and chart.caption.startswith("Source: ")
     assert chart.sources and chart.as_of is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fwpulse.dashboard import charts
+from fwpulse.dashboard import chart_registry as charts
 from fwpulse.data.db import reading
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from fwpulse.dashboard import charts
+from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.export_theme import alt_text, apply_theme, footer_text
 
@@ -79,7 +79,8 @@ def test_bench_like_chart_exports_csv_and_html_without_a_browser(tmp_path):
     items = ex.render([chart], ("html", "csv"), "article", (800, 450), 1, None, NAMES, browser_path=None)
     assert [i.file for i in items] == ["test-chart.html", "test-chart.csv", "test-chart.alt.txt"]
     csv = items[1].data.decode()
-    assert csv.splitlines()[0] == "framework,workload,step_ms_p50,source,method,date"  # no unit column: as is
+    # no unit column: as is, plus every row's quality (the one CSV writer)
+    assert csv.splitlines()[0] == "framework,workload,step_ms_p50,source,method,date,quality,quality_reason"
     assert "2026-01-02" in csv
     ex.write_files(tmp_path, items)
     assert (tmp_path / "test-chart.html").read_bytes() == items[0].data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fwpulse.dashboard import charts
+from fwpulse.dashboard import chart_registry as charts
 from tests.export.conftest import build_all, run_export
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageStat
 
-from fwpulse.dashboard import charts
+from fwpulse.dashboard import chart_registry as charts
 from tests.export.conftest import build_all, needs_chromium, run_export
 
 pytestmark = [needs_chromium, pytest.mark.browser]

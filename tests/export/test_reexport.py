@@ -9,7 +9,7 @@ import json
 import pytest
 from PIL import Image, ImageStat
 
-from fwpulse.dashboard import charts
+from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.export_theme import THEMES, apply_theme
 from tests.export.conftest import CHROMIUM, build_all, needs_chromium, run_export

@@ -1,0 +1,84 @@
+"""The chart registry: every chart the dashboard and `fwpulse export` know, and how to load, render and build one.
+
+Imports the chart core (:mod:`fwpulse.dashboard.charts`) and then every chart module explicitly; no
+chart module imports this one, so importing any module alone, in any order, works. A new chart
+module is added to :data:`MODULES`.
+
+* ``load(con, chart_id, options) -> ChartInput``: the store query (read-only connection), through
+  :mod:`fwpulse.data.read`;
+* ``render(chart_id, inputs, options, names, colors) -> Chart``: the spec's pure builder;
+* ``build(con, chart_id, options, registry)`` does both: what `fwpulse export` calls. The dashboard
+  caches ``load`` (keyed by the database path) and calls ``render``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+import pandas as pd
+
+from fwpulse.dashboard import (axes, charts_article, charts_gharchive, charts_github, charts_overview, charts_speed,
+                               charts_usage)
+from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
+from fwpulse.data import read, store
+
+MODULES = (charts_overview, charts_github, charts_gharchive, charts_usage, charts_speed, charts_article)
+
+
+def _collect() -> dict[str, ChartSpec]:
+    found: dict[str, ChartSpec] = {}
+    for module in MODULES:
+        for spec in module.SPECS:
+            if spec.id in found:
+                raise ValueError(f"duplicate chart id {spec.id!r} ({module.__name__})")
+            found[spec.id] = spec
+    return found
+
+
+CHARTS: dict[str, ChartSpec] = _collect()
+
+
+def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -> ChartInput:
+    """The chart's store query (pure read; pass a read-only connection)."""
+    spec = CHARTS[chart_id]
+    frameworks = options.frameworks or None
+    thinned = None
+    if spec.query is not None:
+        values = spec.query(con, spec, options)
+    else:
+        values, thinned = read.read_values(con, frameworks, spec.metrics, options.start, options.end)
+    if "date" in values.columns:
+        values["date"] = pd.to_datetime(values["date"])
+    events = pd.DataFrame()
+    if spec.events:
+        events = store.events(con, frameworks)
+        if not events.empty:
+            events["date"] = pd.to_datetime(events["date"])
+            if options.start:
+                events = events[events["date"] >= pd.Timestamp(options.start)]
+            if options.end:
+                events = events[events["date"] <= pd.Timestamp(options.end)]
+    return ChartInput(values, events, thinned)
+
+
+def render(chart_id: str, inputs: ChartInput, options: ChartOptions, names: dict[str, str],
+           colors: dict[str, str]) -> Chart:
+    spec = CHARTS[chart_id]
+    chart = spec.builder(spec, inputs, options, names, colors)
+    axes.readable(chart.figure)   # readable log ticks, a legend for one series (dashboard/axes.py)
+    if inputs.thinned and chart.figure is not None:
+        chart.caption += " · thinned to one point per series per week (see note)"   # export_theme.THINNED
+        chart.notes.append(inputs.thinned)
+    return chart
+
+
+def build(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions, registry) -> Chart:
+    """Query and render one chart: what `fwpulse export` calls."""
+    if not options.frameworks:
+        options = replace(options, frameworks=tuple(registry.ids("main")))
+    return render(chart_id, load(con, chart_id, options), options, registry.names(), registry.colors())
+
+
+__all__ = ["CHARTS", "MODULES", "MODES", "MODE_LABELS", "Chart", "ChartInput", "ChartOptions", "ChartSpec",
+           "load", "render", "build"]
