@@ -119,24 +119,29 @@ def yearly_counts(works: list[dict[str, Any]], today: dt.date) -> tuple[dict[int
     return totals, [y for y in years if y not in reported]
 
 
+# Short stable methods; the DOIs, the window and a filled-in zero year go to details, the
+# current (unfinished) year is quality partial_period.
+TOTAL_METHOD = "OpenAlex cited_by_count as of the collection date, summed over the framework's DOIs"
+YEARLY_METHOD = "OpenAlex counts_by_year cited_by_count, summed over the framework's DOIs"
+ZERO_FILLED = "OpenAlex omits years with zero citations, so this missing year is stored as 0"
+CURRENT_YEAR = "current year, still counting"
+
+
 def build_observations(framework: Framework, dois: list[str], works: list[dict[str, Any]], today: dt.date,
                        source_url: str) -> list[Observation]:
-    names = ", ".join(dois)
-    summed = " summed over DOIs" if len(dois) > 1 else ""
     total = sum(int(w.get("cited_by_count") or 0) for w in works)
-    rows = [Observation(framework.id, "citations.total", today, float(total), SOURCE_LABEL,
-                        f"OpenAlex cited_by_count{summed} for DOI {names}, as of the collection date", source_url)]
+    rows = [Observation(framework.id, "citations.total", today, float(total), SOURCE_LABEL, TOTAL_METHOD, source_url,
+                        details={"dois": list(dois)})]
     yearly, filled = yearly_counts(works, today)
-    base_method = (f"OpenAlex counts_by_year cited_by_count{summed} for DOI {names} "
-                   f"(covers the last {WINDOW_YEARS} years)")
     for year, value in yearly.items():
-        method = base_method
+        details: dict[str, Any] = {"dois": list(dois), "window_years": WINDOW_YEARS}
+        quality = "ok"
         if year in filled:
-            method += "; OpenAlex omits years with zero citations, so this missing year is stored as 0"
+            details.update(zero_filled=True, reason=ZERO_FILLED)
         elif year == today.year:
-            method += "; current year, still counting"
+            quality, details["reason"], details["period_end"] = "partial_period", CURRENT_YEAR, today.isoformat()
         rows.append(Observation(framework.id, "citations.yearly", dt.date(year, 1, 1), float(value), SOURCE_LABEL,
-                                method, source_url))
+                                YEARLY_METHOD, source_url, quality=quality, details=details))
     return rows
 
 

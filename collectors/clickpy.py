@@ -108,10 +108,13 @@ def complete_months(daily: dict[dt.date, int], series_first: dt.date | None, las
     return out
 
 
-def _method(packages: list[str], what: str) -> str:
-    names = ", ".join(packages)
-    return (f"ClickHouse {what} over PyPI package{'s' if len(packages) > 1 else ''} {names}: every installer, "
-            "mirrors and CI included (ClickPy dataset)")
+# Short stable methods; the packages, the table and how far the data is complete go to details.
+DAILY_METHOD = ("ClickPy pypi_downloads_per_day: sum(count) per UTC day over the framework's packages, every "
+                "installer, mirrors and CI included")
+MONTHLY_METHOD = ("ClickPy pypi_downloads_per_day summed over the calendar month and the framework's packages, every "
+                  "installer, mirrors and CI included")
+DEPENDENTS_METHOD = ("distinct PyPI projects (other than the framework's own) uploading a file in the month whose "
+                     "requires_dist names one of the framework's packages (PEP 503 names; extras and markers included)")
 
 
 # -- collect ------------------------------------------------------------------------------------
@@ -166,13 +169,12 @@ def collect(ctx: CollectContext) -> SourceResult:
             new_first[fw.id] = min(daily).isoformat()
         series_first = dt.date.fromisoformat(new_first[fw.id]) if fw.id in new_first else None
         details = {"packages": pkgs, "dataset": f"{db}.{table}", "complete_through": last_complete.isoformat()}
-        daily_method = _method(pkgs, "sum(count) per UTC day")
         result.observations += [
-            Observation(fw.id, "pypi.downloads_daily_all", d, float(v), SOURCE_NAME, daily_method, source_url,
+            Observation(fw.id, "pypi.downloads_daily_all", d, float(v), SOURCE_NAME, DAILY_METHOD, source_url,
                         details=details) for d, v in sorted(daily.items())]
         result.observations += [
-            Observation(fw.id, "pypi.downloads_monthly_all", first, float(v), SOURCE_NAME,
-                        _method(pkgs, "sum of daily downloads over the calendar month"), source_url, details=details)
+            Observation(fw.id, "pypi.downloads_monthly_all", first, float(v), SOURCE_NAME, MONTHLY_METHOD, source_url,
+                        details=details)
             for first, v in complete_months(daily, series_first, last_complete).items()]
         new_stored[fw.id] = last_complete.isoformat()
 
@@ -213,8 +215,6 @@ def _dependents(ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[st
     for fid, month, n in answer.rows:
         found.setdefault(fid, {})[month] = int(n)
     for fid, pkgs in packages.items():
-        method = (f"distinct PyPI projects (other than {', '.join(pkgs)}) uploading a file in the month whose "
-                  f"requires_dist names {' or '.join(pkgs)} (PEP 503 names; extras and markers included)")
         # Months inside the window without a row had no dependent release: 0 (from the framework's first download month).
         first = ctx.state.get("first_day", {}).get(fid) or result.state.get("first_day", {}).get(fid)
         start = max(since_of[fid], month_start(dt.date.fromisoformat(first))) if first else None
@@ -225,7 +225,7 @@ def _dependents(ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[st
                 months.setdefault(m, 0)
                 m = month_end(m) + dt.timedelta(days=1)
         result.observations += [
-            Observation(fid, "pypi.dependents_monthly", m, float(n), SOURCE_NAME, method, f"{ch.url} {db}.{table}",
+            Observation(fid, "pypi.dependents_monthly", m, float(n), SOURCE_NAME, DEPENDENTS_METHOD, f"{ch.url} {db}.{table}",
                         details={"packages": pkgs, "table": f"{db}.{table}"})
             for m, n in sorted(months.items())]
         done[fid] = (current_month - dt.timedelta(days=1)).isoformat()

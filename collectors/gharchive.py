@@ -52,6 +52,8 @@ WHAT = {
     "prs_opened": "PullRequestEvent action opened",
     "prs_merged": "PullRequestEvent action closed with merged = 1",
 }
+# Short stable methods; the repository names (incl. former ones) and the table go to details.
+METHODS = {col: f"GH Archive {what} events per calendar month (ClickHouse github_events)" for col, what in WHAT.items()}
 
 EVENTS_SQL = """
 SELECT repo_name, toStartOfMonth(created_at) AS month,
@@ -156,13 +158,11 @@ def collect(ctx: CollectContext) -> SourceResult:
         for month in months_between(max(first, since_fw[fw.id]), current_month):
             values = per_month.get(month, dict.fromkeys(METRICS, 0))
             quality, why = quality_of(month, current_month, lower_bound_from)
-            details = {"repos": names, **why}
+            details = {"repos": names, "dataset": f"{db}.{table}", **why}
             if len(names) > 1:
                 details["events_by_name"] = by_name.get(month, {})
             for col, metric in METRICS.items():
-                method = (f"GH Archive {WHAT[col]} events per calendar month for {' + '.join(names)} "
-                          f"(ClickHouse {db}.{table})")
-                result.observations.append(Observation(fw.id, metric, month, float(values[col]), SOURCE_NAME, method,
+                result.observations.append(Observation(fw.id, metric, month, float(values[col]), SOURCE_NAME, METHODS[col],
                                                        source_url, quality=quality, details=details))
         last_complete = [m for m in months_between(first, current_month) if m < current_month]
         if last_complete:

@@ -120,18 +120,20 @@ def complete_months(daily: dict[dt.date, int]) -> dict[dt.date, int]:
     return out
 
 
+# Short stable methods (a caption prints each once); the packages and the window go to details.
+DAILY_METHOD = "pypistats /overall, mirrors excluded, summed over the framework's packages"
+MONTHLY_METHOD = "pypistats /overall, mirrors excluded, daily downloads summed over the calendar month"
+
+
 def build_observations(framework: Framework, packages: list[str], daily: dict[dt.date, int],
                        source_url: str) -> list[Observation]:
-    names = ", ".join(packages)
-    plural = "packages" if len(packages) > 1 else "package"
-    daily_method = (f"pypistats /overall daily downloads without mirrors for PyPI {plural} {names}"
-                    + (" (summed)" if len(packages) > 1 else ""))
-    monthly_method = (f"sum of pypistats daily downloads without mirrors over the calendar month "
-                      f"(PyPI {plural} {names})")
-    rows = [Observation(framework.id, "pypi.downloads_daily", day, float(v), SOURCE_LABEL, daily_method, source_url)
+    rows = [Observation(framework.id, "pypi.downloads_daily", day, float(v), SOURCE_LABEL, DAILY_METHOD, source_url,
+                        details={"packages": list(packages)})
             for day, v in sorted(daily.items())]
-    rows += [Observation(framework.id, "pypi.downloads_monthly", first, float(v), SOURCE_LABEL, monthly_method,
-                         source_url) for first, v in complete_months(daily).items()]
+    rows += [Observation(framework.id, "pypi.downloads_monthly", first, float(v), SOURCE_LABEL, MONTHLY_METHOD,
+                         source_url, details={"packages": list(packages),
+                                              "window": f"{first}..{first.replace(day=calendar.monthrange(first.year, first.month)[1])}"})
+             for first, v in complete_months(daily).items()]
     return rows
 
 

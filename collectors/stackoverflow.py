@@ -44,6 +44,15 @@ DEFAULT_SINCE = "2015-01-01"
 DEFAULT_MAX_REQUESTS = 250
 DEFAULT_RESERVE = 10
 _AVAILABLE_IN = re.compile(r"available in (\d+) seconds")
+SITE_FRAMEWORK = "_all"   # site-wide monthly totals: not a framework (registry ids are slugs)
+
+# Short stable methods (a caption prints each once); the tags and the query window go to details.
+# A question carrying two of a framework's tags counts twice in the sums (catalog definition).
+TOTAL_METHOD = "Stack Exchange /tags/info question count, summed over the framework's tags"
+MONTHLY_METHOD = "Stack Exchange /questions filter=total, created in the calendar month (UTC), summed over the framework's tags"
+SITE_METHOD = "Stack Exchange /questions filter=total without tagged, created in the calendar month (UTC)"
+SHARE_METHOD = ("questions with the framework's tags in the month divided by all questions created in the month "
+                "(/questions filter=total without tagged), times 100")
 
 
 class QuotaReserveReached(Exception):
@@ -246,12 +255,9 @@ def collect(ctx: CollectContext) -> SourceResult:
                                       f"'stackoverflow_tags' for {fw.id} in {ctx.registry.path}")
             continue
         good.append(fw)
-        summed = "summed over tags " if len(fw.stackoverflow_tags) > 1 else "of tag "
         result.observations.append(Observation(
             fw.id, "stackoverflow.questions_total", ctx.today, float(sum(counts[t] for t in fw.stackoverflow_tags)),
-            SOURCE_LABEL, f"Stack Exchange /tags/info question count {summed}{', '.join(fw.stackoverflow_tags)}"
-            + (" (a question with two of these tags counts twice)" if len(fw.stackoverflow_tags) > 1 else ""),
-            tag_url))
+            SOURCE_LABEL, TOTAL_METHOD, tag_url, details={"tags": list(fw.stackoverflow_tags)}))
 
     # 2) monthly counts and share
     last = last_complete_month(ctx.today)
@@ -261,7 +267,9 @@ def collect(ctx: CollectContext) -> SourceResult:
     else:
         months = [last]
     stopped = None
+    sites_stored: set[str] = set()   # site totals stored in this run (one row per month)
     pending = {fw.id: [m for m in months if month_key(m) not in done.get(fw.id, [])] for fw in good}
+    ctx.expect_steps(sum(any(m in pending[fw.id] for fw in good) for m in months))   # one step per month fetched
     try:
         for first in months:
             key = month_key(first)
@@ -277,23 +285,26 @@ def collect(ctx: CollectContext) -> SourceResult:
             if key not in site_totals:
                 site_totals[key] = int(se.get("questions", "/questions", window).get("total", 0))
             site_url = se.public_url("/questions", {**window, "site": SITE})
+            span = {"fromdate": fromdate, "todate": todate}
+            if key not in sites_stored:
+                result.observations.append(Observation(
+                    SITE_FRAMEWORK, "stackoverflow.questions_monthly_site", first, float(site_totals[key]),
+                    SOURCE_LABEL, SITE_METHOD, site_url, details=span))
+                sites_stored.add(key)
             for fw in wanted:
                 value = 0
                 for tag in fw.stackoverflow_tags:
                     value += int(se.get("questions", "/questions", {"tagged": tag, **window}).get("total", 0))
                 url = se.public_url("/questions", {"tagged": ";".join(fw.stackoverflow_tags), **window, "site": SITE})
-                tagtext = ", ".join(fw.stackoverflow_tags)
-                twice = " (summed over tags; a question with two of them counts twice)" if len(fw.stackoverflow_tags) > 1 else ""
+                tags = list(fw.stackoverflow_tags)
                 result.observations.append(Observation(
-                    fw.id, "stackoverflow.questions_monthly", first, float(value), SOURCE_LABEL,
-                    f"Stack Exchange /questions filter=total, tagged {tagtext}, created in the calendar month (UTC){twice}",
-                    url))
+                    fw.id, "stackoverflow.questions_monthly", first, float(value), SOURCE_LABEL, MONTHLY_METHOD, url,
+                    details={"tags": tags, **span}))
                 if site_totals[key]:
                     result.observations.append(Observation(
                         fw.id, "stackoverflow.questions_share", first, round(100.0 * value / site_totals[key], 6),
-                        SOURCE_LABEL, f"questions tagged {tagtext} in the month{twice} divided by all Stack Overflow "
-                        f"questions created in the month (/questions filter=total without tagged), times 100",
-                        f"{url} ; {site_url}"))
+                        SOURCE_LABEL, SHARE_METHOD, f"{url} ; {site_url}",
+                        details={"tags": tags, **span, "questions": value, "site_questions": site_totals[key]}))
                 done.setdefault(fw.id, []).append(key)
                 pending[fw.id].remove(first)
             ctx.progress(key)

@@ -23,9 +23,11 @@ Batching and rescaling
       every batch returned. The first batch therefore has scale 1.0. If a batch's anchor
       mean (or the reference's) is 0 the scale is undefined and that batch's frameworks go
       to ``failures``.
-    Each row's ``method`` names the term, timeframe, batch, anchor, scale factor and the raw
-    value, and ``details["batches"]`` holds every batch's terms, anchor mean and exact scale,
-    so any stored number can be re-derived.
+    Each row's ``method`` is one of two short categories (:data:`METHOD_ANCHORED`,
+    :data:`METHOD_ONE_REQUEST`); its ``details`` hold the term, timeframe, geo, batch, number of
+    batches, anchor, exact scale factor and the raw value (:func:`row_details`), and the run's
+    ``details["batches"]`` every batch's terms and anchor mean, so any stored number can be
+    re-derived.
 
 Terms without data
     Google answers a term it has no data for with zeros and ``hasData: false`` (pytrends drops
@@ -214,6 +216,17 @@ def fetch_batch(ctx: CollectContext, batch: Batch, total: int, timeframe: str, g
     raise RetriableError(f"Google Trends {where}: {_describe(last)} after {MAX_ATTEMPTS} attempts; try again later")
 
 
+METHOD_ANCHORED = "Google Trends interest_over_time, batches rescaled to batch 1 through a shared anchor term"
+METHOD_ONE_REQUEST = "Google Trends interest_over_time, one request (at most 5 terms, values as served)"
+
+
+def row_details(term: str, timeframe: str, geo: str, batch: int, batches: int, anchor: str | None,
+                scale: float, raw: int) -> dict[str, Any]:
+    """What varies per trends.interest row (the dashboard's rescaling table reads these keys)."""
+    return {"term": term, "timeframe": timeframe, "geo": geo, "batch": batch, "batches": batches,
+            "anchor": anchor, "scale": scale, "raw": raw}
+
+
 def _complete_weeks(df: pd.DataFrame, batch: Batch) -> pd.DataFrame:
     """Drop the incomplete (isPartial) week and index by the week's start date."""
     if "isPartial" in df.columns:
@@ -231,6 +244,7 @@ def collect(ctx: CollectContext) -> SourceResult:
     timeframe = str(settings.get("timeframe") or DEFAULT_TIMEFRAME)
     geo = str(settings.get("geo") or "")
     batches, anchored = plan_batches(ctx.frameworks, anchor)
+    ctx.expect_steps(sum(len(fids) for b in batches for fids in b.frameworks.values()))   # per framework and term
     result = SourceResult()
     if not batches:
         return result
@@ -294,14 +308,11 @@ def collect(ctx: CollectContext) -> SourceResult:
                 for week, raw in batch.frame.loc[weeks_with_data, term].items():
                     raw = int(raw)
                     value = raw * batch.scale
-                    if anchored:
-                        how = f"batch {batch.number} of {len(batches)} with anchor {anchor!r} x{batch.scale:.4f}"
-                    else:
-                        how = "batch 1 of 1, no anchor needed (<= 5 terms, scale 1)"
                     result.observations.append(Observation(
                         framework=fid, metric=METRIC, date=week, value=float(value), source=SOURCE_LABEL,
-                        method=f"interest_over_time for {term!r}, {timeframe}, {how} (raw {raw})",
-                        source_url=url))
+                        method=METHOD_ANCHORED if anchored else METHOD_ONE_REQUEST, source_url=url,
+                        details=row_details(term, timeframe, geo, batch.number, len(batches),
+                                            anchor if anchored else None, batch.scale, raw)))
                 ctx.progress(fid)
 
     result.details = {

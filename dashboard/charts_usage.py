@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 
 import pandas as pd
 
@@ -31,33 +31,41 @@ def _one(metric: str, note: str | None = None):
     return builder
 
 
-# The collector writes e.g. "interest_over_time for 'PyTorch', today 5-y, batch 2 of 2 with anchor
-# 'Python' x0.8123 (raw 42)" or "..., batch 1 of 1, no anchor needed (<= 5 terms, scale 1) (raw 42)".
-_TRENDS_METHOD = re.compile(
-    r"interest_over_time for '(?P<term>[^']*)', (?P<timeframe>[^,]*), batch (?P<batch>\d+) of (?P<batches>\d+)"
-    r"(?: with anchor '(?P<anchor>[^']*)' x(?P<scale>[0-9.eE+-]+))?.*?\(raw (?P<raw>[0-9.eE+-]+)\)")
+def _details(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
 
 
 def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
     """Per framework and batch: term, anchor, scale factor, and the newest raw vs rescaled value.
 
-    Parsed from each ``trends.interest`` row's method (where the collector records them); rows whose
-    method does not parse are counted as 'unparsed'.
+    Read from each ``trends.interest`` row's ``details`` (term, timeframe, batch, batches, anchor,
+    scale, raw: written by the collector, and by migration 0004 for older rows); a row without them
+    is counted under batch 'unknown'. Method text is never parsed.
     """
     df = values[values["metric"] == "trends.interest"] if not values.empty else values
     cols = ["framework", "term", "timeframe", "batch", "anchor", "scale", "raw (newest)", "rescaled (newest)",
             "newest date", "rows"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    parsed = df["method"].str.extract(_TRENDS_METHOD)
-    df = pd.concat([df.reset_index(drop=True), parsed.reset_index(drop=True)], axis=1)
+    keys = ["term", "timeframe", "batch", "batches", "anchor", "scale", "raw"]
+    details = [_details(d) for d in (df["details"] if "details" in df.columns else [None] * len(df))]
+    parsed = pd.DataFrame([{k: d.get(k) for k in keys} for d in details], columns=keys)
+    df = pd.concat([df.drop(columns=[k for k in keys if k in df.columns]).reset_index(drop=True), parsed], axis=1)
     df["scale"] = pd.to_numeric(df["scale"], errors="coerce").fillna(1.0).where(df["batch"].notna())
-    df["batch"] = df["batch"].fillna("unparsed")
+    df["batch"] = df["batch"].map(lambda b: "unknown" if b is None or pd.isna(b) else str(int(b)))
     out = []
     for (fid, batch), g in df.sort_values("date").groupby(["framework", "batch"], sort=True):
         last = g.iloc[-1]
         out.append({"framework": fid, "term": last["term"], "timeframe": last["timeframe"],
-                    "batch": f"{batch} of {last['batches']}" if batch != "unparsed" else batch,
+                    "batch": f"{batch} of {int(last['batches'])}" if batch != "unknown" else batch,
                     "anchor": last["anchor"] if isinstance(last["anchor"], str) else "(none: <= 5 terms)",
                     "scale": last["scale"], "raw (newest)": pd.to_numeric(last["raw"], errors="coerce"),
                     "rescaled (newest)": last["value"], "newest date": pd.Timestamp(last["date"]).date(),
@@ -75,7 +83,7 @@ def trends_interest(spec, inputs, options, names, colors):
             chart.notes.append(
                 f"More than five terms: requests were batched around the anchor term '{first['anchor']}' and each "
                 "batch was multiplied by (batch 1's anchor mean / its own anchor mean), so values above 100 are "
-                "possible. The scale factor per framework is in the table below and in every CSV row's method.")
+                "possible. The scale factor per framework is in the table below and in every CSV row's details.")
         else:
             chart.notes.append("All terms fitted in one request (at most five): values are as Google Trends served "
                                "them, 0-100 relative to the peak of the request.")

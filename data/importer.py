@@ -23,6 +23,8 @@ COLUMNS = ["framework", "metric", "value", "as_of", "source_url", "note"]
 REQUIRED = ["framework", "metric", "value", "as_of", "source_url"]
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
+IMPORT_METHOD = "figure imported with fwpulse import"   # the file and line go to details
+
 
 class ImportFileError(ValueError):
     """The CSV cannot be imported; the message lists the problems by line."""
@@ -66,7 +68,7 @@ def parse_import(path: Path, registry: Registry, today: dt.date | None = None) -
                 errors = [f"same framework, metric and as_of as line {seen[key]}"]
             else:
                 seen[key] = line
-                out.append(dataclasses.replace(obs, method=f"figure imported with fwpulse import from {path.name}"))
+                out.append(dataclasses.replace(obs, method=IMPORT_METHOD, details={"file": path.name, "line": line}))
                 continue
         problems.append(f"line {line}: " + "; ".join(errors))
     if problems:

@@ -24,7 +24,11 @@ from ..base import CollectContext, SourceResult
 from ..months import add_months, month_start
 from . import star_history
 from .api import GitHubApi, RepoFailure
-from .counts import REST, obs
+from .counts import INCOMPLETE, REST, obs
+
+# The month's window and the whole query go to details.
+SEARCH_METHODS = {"github.issues_opened": "REST search is:issue created:<calendar month>, total_count",
+                  "github.issues_closed": "REST search is:issue closed:<calendar month>, total_count"}
 
 DEFAULT_BACKFILL_MONTHS = 24
 DEFAULT_MAX_RELEASE_PAGES = 10
@@ -83,10 +87,11 @@ def backfill_issue_months(api: GitHubApi, f: Framework, created_at: str | None) 
             continue
         end = add_months(month, 1) - dt.timedelta(days=1)
         for metric, qualifier in (("github.issues_opened", "created"), ("github.issues_closed", "closed")):
-            total, incomplete = api.search_total(f"repo:{repo} is:issue {qualifier}:{month}..{end}", repo)
-            rows.append(obs(f, metric, month, total, REST,
-                            f"search is:issue {qualifier}:{month}..{end} total_count"
-                            + (" (search reported incomplete results)" if incomplete else ""), search_url))
+            query = f"repo:{repo} is:issue {qualifier}:{month}..{end}"
+            total, incomplete = api.search_total(query, repo)
+            details = {"query": query, "window": f"{month}..{end}", **(INCOMPLETE if incomplete else {})}
+            rows.append(obs(f, metric, month, total, REST, SEARCH_METHODS[metric], search_url,
+                            quality="degraded_source" if incomplete else "ok", details=details))
         new_done.append(label)
     return rows, ({key: {"done": sorted(done | set(new_done))}} if new_done else {})
 

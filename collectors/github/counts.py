@@ -37,9 +37,24 @@ _ALIAS_RE = re.compile(r"^r\d+$")
 
 
 def obs(f: Framework, metric: str, date: dt.date, value: float, source: str, method: str,
-        url: str | None, note: str | None = None) -> Observation:
+        url: str | None, note: str | None = None, quality: str = "ok",
+        details: dict[str, Any] | None = None) -> Observation:
     return Observation(framework=f.id, metric=metric, date=date, value=float(value), source=source,
-                       method=method, source_url=url, note=note)
+                       method=method, source_url=url, note=note, quality=quality, details=details)
+
+
+# Short stable methods per REST metric. A 304 (values unchanged since the last collection) keeps the
+# metric's method and says so in details; a search GitHub reported as incomplete is degraded_source.
+REST_METHODS = {
+    "github.stars": "REST GET /repos: stargazers_count",
+    "github.forks": "REST GET /repos: forks_count",
+    "github.watchers": "REST GET /repos: subscribers_count",
+    "github.open_issues_incl_prs": "REST GET /repos: open_issues_count (includes open PRs)",
+    "github.open_prs": "REST search is:pr is:open: total_count",
+    "github.open_issues": "REST open_issues_count minus open PRs (search is:pr is:open total_count)",
+}
+NOT_MODIFIED = {"not_modified": True, "reason": "HTTP 304: unchanged since the last REST collection, its values kept"}
+INCOMPLETE = {"incomplete_results": True, "reason": "GitHub search reported incomplete results"}
 
 
 def _split(repo: str) -> tuple[str, str]:
@@ -188,9 +203,9 @@ def collect_rest_repo(api: GitHubApi, f: Framework, result: SourceResult) -> str
     extra = {"If-None-Match": prev["etag"]} if prev else None
     resp = api.get(url, repo, extra_headers=extra)
     if resp.status_code == 304 and prev:
-        method = "unchanged since last collection (304): values of the previous REST collection"
         for metric, value in prev["values"].items():
-            result.observations.append(obs(f, metric, ctx.today, value, REST, method, url))
+            result.observations.append(obs(f, metric, ctx.today, value, REST, REST_METHODS[metric], url,
+                                           details=dict(NOT_MODIFIED)))
         return prev.get("created_at")
     body = api.json(resp, repo)
     if not isinstance(body, dict):
@@ -211,16 +226,11 @@ def collect_rest_repo(api: GitHubApi, f: Framework, result: SourceResult) -> str
     open_prs, incomplete = api.search_total(f"repo:{current} is:pr is:open", repo)
     values["github.open_prs"] = open_prs
     values["github.open_issues"] = max(0, values["github.open_issues_incl_prs"] - open_prs)
-    methods = {
-        "github.stars": "REST GET /repos: stargazers_count",
-        "github.forks": "REST GET /repos: forks_count",
-        "github.watchers": "REST GET /repos: subscribers_count",
-        "github.open_issues_incl_prs": "REST GET /repos: open_issues_count (includes open PRs)",
-        "github.open_prs": "REST search is:pr is:open: total_count" + (" (search reported incomplete results)" if incomplete else ""),
-        "github.open_issues": "REST open_issues_count minus open PRs (search is:pr is:open total_count)",
-    }
     for metric, value in values.items():
-        result.observations.append(obs(f, metric, ctx.today, value, REST, methods[metric], url))
+        flagged = incomplete and metric == "github.open_prs"
+        result.observations.append(obs(f, metric, ctx.today, value, REST, REST_METHODS[metric], url,
+                                       quality="degraded_source" if flagged else "ok",
+                                       details=dict(INCOMPLETE) if flagged else None))
     created = body.get("created_at")
     etag = resp.headers.get("ETag")
     if etag:

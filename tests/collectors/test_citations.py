@@ -75,10 +75,14 @@ def test_total_and_yearly_exact_with_zero_fill(fake, tmp_path):
     assert tf[dt.date(2025, 1, 1)] == 107.0           # summed over both DOIs
     assert dt.date(2016, 1, 1) not in tf              # outside the ten-year window
     assert len(tf) == 10
-    methods = {o.date.year: o.method for o in result.observations
-               if o.framework == "pytorch" and o.metric == "citations.yearly"}
-    assert "omits years with zero citations" in methods[2021]
-    assert "omits" not in methods[2024]
+    rows = {o.date.year: o for o in result.observations
+            if o.framework == "pytorch" and o.metric == "citations.yearly"}
+    assert {o.method for o in rows.values()} == {citations.YEARLY_METHOD}          # one short method
+    assert rows[2021].details["zero_filled"] is True and "omits years" in rows[2021].details["reason"]
+    assert "zero_filled" not in rows[2024].details and rows[2024].quality == "ok"
+    assert rows[2024].details["dois"] == ["10.48550/arXiv.1912.01703"]
+    assert rows[2026].quality == "partial_period" and rows[2026].details["reason"] == citations.CURRENT_YEAR
+    assert all(o.method == citations.TOTAL_METHOD for o in result.observations if o.metric == "citations.total")
     o = next(o for o in result.observations if o.framework == "tensorflow")
     assert o.source == "OpenAlex"
     assert o.source_url == (f"{fake.base}/works/doi:10.5555/3026877.3026899 ; "

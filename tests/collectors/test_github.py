@@ -149,7 +149,9 @@ def test_rest_etag_then_304_keeps_values(gh):
     assert all(r.path.startswith("/repos/") for r in new)
     assert new[0].headers["if-none-match"] == etag
     assert values(second) == v
-    assert all("unchanged since last collection (304)" in o.method for o in second.observations)
+    assert all(o.details["not_modified"] is True for o in second.observations)
+    # the same short method as the 200 answer, so a 304 stores no new row for an unchanged value
+    assert {(o.metric, o.method) for o in second.observations} == {(o.metric, o.method) for o in first.observations}
 
 
 def test_404_for_one_repo(gh):

@@ -85,11 +85,13 @@ def test_daily_and_monthly_values_exact(fake, tmp_path):
     assert _by(result.observations, "tensorflow", "pypi.downloads_monthly") == {dt.date(2026, 2, 1): 2828.0}
     o = next(o for o in result.observations if o.framework == "tensorflow" and o.metric == "pypi.downloads_daily")
     assert o.source == "pypistats"
-    assert "tensorflow, tensorflow-cpu" in o.method and "without mirrors" in o.method
+    assert o.method == pypi.DAILY_METHOD and "mirrors excluded" in o.method
+    assert o.details == {"packages": ["tensorflow", "tensorflow-cpu"]}
     assert o.source_url.endswith("/api/packages/tensorflow/overall?mirrors=false ; "
                                  f"{fake.base}/api/packages/tensorflow-cpu/overall?mirrors=false")
     m = next(o for o in result.observations if o.metric == "pypi.downloads_monthly")
-    assert m.method.startswith("sum of pypistats daily downloads without mirrors over the calendar month")
+    assert m.method == pypi.MONTHLY_METHOD
+    assert m.details["window"] == "2026-02-01..2026-02-28"
     # every request asked for the series without mirrors
     assert all(q == {"mirrors": "false"} for _, q in fake.requests)
 

@@ -88,7 +88,16 @@ def test_totals_monthly_share_exact_gzip(fake):
     assert _by(result.observations, "tensorflow", "stackoverflow.questions_share") == {FEB: round(6000 / 100002, 6)}
     tf_total = next(o for o in result.observations
                     if o.framework == "tensorflow" and o.metric == "stackoverflow.questions_total")
-    assert "summed over tags" in tf_total.method and "counts twice" in tf_total.method
+    assert tf_total.method == so.TOTAL_METHOD and tf_total.details == {"tags": ["tensorflow", "keras"]}
+    tf_month = next(o for o in result.observations
+                    if o.framework == "tensorflow" and o.metric == "stackoverflow.questions_monthly")
+    assert tf_month.method == so.MONTHLY_METHOD and tf_month.details["tags"] == ["tensorflow", "keras"]
+    assert tf_month.details["fromdate"] == 1769904000 and tf_month.details["todate"] == 1772323199   # 2026-02 UTC
+    share = next(o for o in result.observations
+                 if o.framework == "pytorch" and o.metric == "stackoverflow.questions_share")
+    assert (share.details["questions"], share.details["site_questions"]) == (102, 100002)
+    # the site total is stored once per month under '_all' (the share's denominator)
+    assert _by(result.observations, "_all", "stackoverflow.questions_monthly_site") == {FEB: 100002.0}
     assert tf_total.source == "Stack Exchange API"
     # one tags call for all tags, then site total + one per tag for the last complete month
     paths = [p for p, _ in fake.requests]
@@ -104,7 +113,7 @@ def test_unknown_tag_is_a_clear_failure_others_stored(fake):
     assert set(result.failures) == {"ghost"}
     msg = result.failures["ghost"]
     assert "no-such-tag" in msg and "stackoverflow_tags" in msg and "https://stackoverflow.com/tags/no-such-tag" in msg
-    assert {o.framework for o in result.observations} == {"pytorch", "tensorflow"}
+    assert {o.framework for o in result.observations} == {"pytorch", "tensorflow", "_all"}
     assert result.status == "partial"
 
 
@@ -283,6 +292,7 @@ def test_end_to_end_refresh_key_never_stored_second_run_adds_nothing(tmp_path, c
         con.close()
     m = last.month
     assert rows == [
+        ("_all", "stackoverflow.questions_monthly_site", last, 100000.0 + m),
         ("pytorch", "stackoverflow.questions_monthly", last, 100.0 + m),
         ("pytorch", "stackoverflow.questions_share", last, round(100 * (100 + m) / (100000 + m), 6)),
         ("pytorch", "stackoverflow.questions_total", today, 90000.0),

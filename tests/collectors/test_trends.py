@@ -68,8 +68,9 @@ def test_single_batch_values_are_raw_with_week_dates_and_method(fake):
     f1 = sorted((o for o in result.observations if o.framework == "f1"), key=lambda o: o.date)
     assert [o.date for o in f1] == [dt.date(2025, 1, 5) + dt.timedelta(weeks=i) for i in range(6)]
     assert all(o.metric == "trends.interest" and o.source == "Google Trends (pytrends)" for o in f1)
-    assert f1[2].method == ("interest_over_time for 'PyTorch', today 5-y, batch 1 of 1, no anchor needed "
-                            "(<= 5 terms, scale 1) (raw 30)")
+    assert f1[2].method == trends.METHOD_ONE_REQUEST
+    assert f1[2].details == {"term": "PyTorch", "timeframe": "today 5-y", "geo": "", "batch": 1, "batches": 1,
+                             "anchor": None, "scale": 1.0, "raw": 30}
     # one request: only the first term of each framework, no anchor; the NID cookie is sent back
     [explore] = fake.seen("/trends/api/explore")
     asked = [c["keyword"] for c in json.loads(explore.query["req"][0])["comparisonItem"]]
@@ -114,10 +115,12 @@ def test_seven_frameworks_two_batches_rescaled_to_the_anchor(fake):
     assert series_of(result, "f6") == [100] * 6
     assert series_of(result, "f7") == [2, 4, 6, 8, 10, 12]
     theano = sorted((o for o in result.observations if o.framework == "f5"), key=lambda o: o.date)
-    assert theano[3].method == ("interest_over_time for 'Theano', today 5-y, batch 2 of 2 with anchor 'Python' "
-                                "x2.0000 (raw 11)")
+    assert theano[3].method == trends.METHOD_ANCHORED
+    assert theano[3].details == {"term": "Theano", "timeframe": "today 5-y", "geo": "", "batch": 2, "batches": 2,
+                                 "anchor": "Python", "scale": 2.0, "raw": 11}
     pytorch = sorted((o for o in result.observations if o.framework == "f1"), key=lambda o: o.date)
-    assert pytorch[0].method.endswith("batch 1 of 2 with anchor 'Python' x1.0000 (raw 10)")
+    assert (pytorch[0].details["batch"], pytorch[0].details["scale"], pytorch[0].details["raw"]) == (1, 1.0, 10)
+    assert {o.method for o in result.observations} == {trends.METHOD_ANCHORED}
     assert "python" not in {o.framework for o in result.observations}    # the anchor itself is not stored
     b1, b2 = result.details["batches"]
     assert (b1["anchor_mean"], b1["scale"], b2["anchor_mean"], b2["scale"]) == (40.0, 1.0, 20.0, 2.0)
@@ -137,7 +140,8 @@ def test_non_integer_scale_and_anchor_mean_zero_goes_to_failures(fake):
     fake.batch_series[("Python", "Theano", "MXNet", "Caffe")] = {"Python": [40] * 6, "Theano": [9] * 6}
     result = trends.collect(make_ctx(fake, SEVEN))
     assert result.status == "ok" and series_of(result, "f5") == [9 * 1.25] * 6
-    assert "x1.2500 (raw 9)" in next(o.method for o in result.observations if o.framework == "f5")
+    f5 = next(o for o in result.observations if o.framework == "f5")
+    assert (f5.details["scale"], f5.details["raw"]) == (1.25, 9)
 
 
 def test_429_twice_then_success_retries_with_recorded_sleeps(fake):

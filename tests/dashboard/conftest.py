@@ -18,6 +18,7 @@ from fwpulse.data import db, store
 from fwpulse.data.store import Observation, RunRecord
 
 FIXTURE = "test fixture (not real data)"
+TRENDS_METHOD = "Google Trends interest_over_time, batches rescaled to batch 1 through a shared anchor term"
 BUNDLED_BENCH = Path(__file__).resolve().parents[2] / "data" / "snapshot" / "bench"
 MAIN = ("pytorch", "tensorflow", "keras", "jax")
 
@@ -58,15 +59,15 @@ def live_observations() -> dict[str, list[Observation]]:
         for w in range(0, 40):
             gh.append(_obs(fid, "github.stars_added", dt.date(2026, 2, 1) + dt.timedelta(weeks=w),
                            round(400 * k + (w % 5) * 10), "stars still held today, by the week they were given"))
-        # Trends: two batches around the anchor 'Python' (as the collector writes the method).
+        # Trends: two batches around the anchor 'Python' (as the collector writes method and details).
         batch, scale = (1, 1.0) if fid in ("pytorch", "tensorflow", "keras") else (2, 0.8123)
         term = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "keras": "Keras", "jax": "JAX"}[fid]
         for w in range(0, 150, 7):
             d = dt.date(2024, 1, 7) + dt.timedelta(days=w)
             raw = round(60 * k + (w % 21) / 3)
-            tr.append(_obs(fid, "trends.interest", d, raw * scale,
-                           f"interest_over_time for {term!r}, today 5-y, batch {batch} of 2 with anchor 'Python' "
-                           f"x{scale:.4f} (raw {raw})"))
+            tr.append(Observation(fid, "trends.interest", d, float(raw * scale), FIXTURE, TRENDS_METHOD, None,
+                                  details={"term": term, "timeframe": "today 5-y", "geo": "", "batch": batch,
+                                           "batches": 2, "anchor": "Python", "scale": scale, "raw": raw}))
         for d in range(60):
             day = dt.date(2026, 9, 1) + dt.timedelta(days=d)
             py.append(_obs(fid, "pypi.downloads_daily", day, round(2_500_000 * k + 1000 * (d % 7)), "pypistats overall mirrors=false"))

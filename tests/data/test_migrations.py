@@ -95,7 +95,8 @@ def _old_schema_db(path, tmp_path, upto: int):
         db.migrate(con, old_dir)
         con.execute("INSERT INTO runs VALUES (1, 'snapshot', TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 'ok',"
                     " 1, 0, 0, NULL, NULL, '{}')")
-        con.execute("INSERT INTO observations VALUES ('pytorch', 'github.stars', DATE '2026-01-01', 90000, 'GitHub',"
+        con.execute("INSERT INTO observations (framework, metric, date, value, source, method, collected_at, run_id,"
+                    " source_url, note) VALUES ('pytorch', 'github.stars', DATE '2026-01-01', 90000, 'GitHub',"
                     " 'REST', TIMESTAMP '2026-01-01', 1, NULL, 'kept')")
         con.execute("CREATE TABLE keepme AS SELECT 42 AS answer")
 
@@ -124,7 +125,7 @@ def test_0003_quality_keeps_every_row_and_reads_old_rows_as_ok(tmp_path):
     path = tmp_path / "v2.duckdb"
     _old_schema_db(path, tmp_path, upto=2)
     with db.writing(path) as con:
-        assert db.migrate(con) == [3]
+        assert db.migrate(con)[0] == 3
         rows = con.execute("SELECT framework, metric, date::VARCHAR, value, note, quality, details "
                            "FROM metric_values").fetchall()
     assert rows == [("pytorch", "github.stars", "2026-01-01", 90000.0, "kept", "ok", None)]
