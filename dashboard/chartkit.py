@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.dashboard import chart_quality as Q
 from fwpulse.dashboard import charts as C
 from fwpulse.data import catalog
 
-DATA_COLUMNS = ["framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
-                "source_url", "note"]
+DATA_COLUMNS = C.DATA_COLUMNS
 
 
 def finish(spec, fig: go.Figure, plotted: list[pd.DataFrame], options, unit: str, y_title: str | None = None,
@@ -52,8 +52,9 @@ def multi_line_chart(spec, values: pd.DataFrame, options, names: dict[str, str],
     if df.empty:
         return empty(spec, metrics)
     order = C._order(names)
-    df = transform(df, options)
+    df = transform(Q.with_quality(df), options)
     fig = go.Figure()
+    kinds: set[str] = set()
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
     plotted = []
@@ -63,25 +64,23 @@ def multi_line_chart(spec, values: pd.DataFrame, options, names: dict[str, str],
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid]
             label = f"{names.get(fid, fid)} · {suffix}"
-            fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines" if len(g) > 2 else "lines+markers",
-                                     name=label, legendgroup=fid,
-                                     line={"color": colors.get(fid), "width": 2.2, "dash": dash},
-                                     hovertemplate=xfmt + ": %{y" + fmt + "}<extra>" + label + "</extra>"))
-            g = g.copy()
+            kinds |= Q.add_series(fig, g.sort_values("date"), label, colors.get(fid), xfmt + ": %{y" + fmt + "}",
+                                  dash=dash, width=2.2, legendgroup=fid)
+            g = g.sort_values("date").copy()
             g["unit"] = _unit(unit, options)
             plotted.append(g)
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         for fid in sorted(markers["framework"].unique(), key=lambda f: order.get(f, 999)):
-            g = markers[markers["framework"] == fid].copy()
-            fig.add_trace(go.Scatter(
-                x=g["date"], y=g["value"], mode="markers+text", name=f"{names.get(fid, fid)}: {marker_label}",
-                marker={"color": colors.get(fid), "size": 12, "symbol": "diamond", "line": {"color": "black", "width": 1}},
-                text=[f"{v:,.0f}" for v in g["value"]], textposition="top center", legendgroup=fid,
-                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} (" + marker_label + ")<extra></extra>"))
+            g = Q.with_quality(markers[markers["framework"] == fid])
+            Q.figure_marks(fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 12, fid)
             g["raw_value"], g["x"] = g["value"], g["date"]
             g["unit"] = catalog.metric(g["metric"].iloc[0]).unit
             plotted.append(g)
-    return finish(spec, fig, plotted, options, "", y_title)
+    Q.legend_key(fig, kinds)
+    stale = Q.stale_marks(fig, df, names)
+    chart = finish(spec, fig, plotted, options, "", y_title)
+    chart.notes += [n for n in [Q.quality_note(kinds), *stale] if n]
+    return chart
 
 
 def transform(df: pd.DataFrame, options) -> pd.DataFrame:

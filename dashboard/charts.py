@@ -17,9 +17,13 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.dashboard import chart_quality as Q
 from fwpulse.data import catalog
 
 MODES = ("absolute", "index", "share")
+# The columns of a chart's plotted rows (``Chart.data``), in CSV order; a chart may add its own after them.
+DATA_COLUMNS = ["framework", "metric", "date", "x", "value", "raw_value", "unit", "quality", "details", "source",
+                "method", "source_url", "note"]
 MODE_LABELS = {"absolute": "Absolute", "index": "Index (first = 100)", "share": "Share of total (%)"}
 
 
@@ -93,17 +97,27 @@ class Chart:
 # ---------------------------------------------------------------------------- shared helpers
 
 def caption_for(df: pd.DataFrame, options: ChartOptions | None = None) -> tuple[str, list[str], dt.date | None]:
-    """Caption 'Source: ... · data as of ...', the distinct sources, and the as-of date."""
+    """Caption 'Source: S (method, method); T (method) · data as of ...', the distinct sources, and the as-of date.
+
+    Each source is named once, each of its methods once (a source with more than three: the first and
+    how many more, all of them in the CSV)."""
     if df.empty:
         return "", [], None
-    parts = [f"{source} ({method})" for (source, method), _ in df.groupby(["source", "method"], sort=False)]
-    uniq = list(dict.fromkeys(parts))
-    shown = uniq[:3] + ([f"and {len(uniq) - 3} more methods (see CSV)"] if len(uniq) > 3 else [])
+    methods: dict[str, list[str]] = {}
+    for source, method in zip(df["source"], df["method"]):
+        if isinstance(source, str):
+            seen = methods.setdefault(source, [])
+            if isinstance(method, str) and method not in seen:
+                seen.append(method)
+    parts = []
+    for source, ms in methods.items():
+        shown = "; ".join(ms) if len(ms) <= 3 else f"{ms[0]} and {len(ms) - 1} more methods, see CSV"
+        parts.append(f"{source} ({shown})" if shown else source)
     as_of = pd.to_datetime(df["date"]).max().date()
-    text = f"Source: {'; '.join(shown)} · data as of {as_of}"
+    text = f"Source: {'; '.join(parts)} · data as of {as_of}"
     if options is not None and options.describe():
         text += f" · shown {options.describe()}"
-    return text, list(dict.fromkeys(df["source"])), as_of
+    return text, list(methods), as_of
 
 
 def transform(df: pd.DataFrame, options: ChartOptions) -> pd.DataFrame:
@@ -165,27 +179,21 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
     df = values[values["metric"] == metric]
     if df.empty:
         return Chart(spec, None, df, "", empty_reason=f"No {catalog.metric(metric).label} data yet.")
-    df = transform(df, options)
+    df = transform(Q.with_quality(df), options)
     df = df.sort_values(["framework", "date"], key=lambda c: c.map(order) if c.name == "framework" else c)
     m = catalog.metric(metric)
     fig = go.Figure()
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
+    kinds: set[str] = set()
     for fid, g in df.groupby("framework", sort=False):
-        # A series with one or two points (a source collected once or twice) would be invisible as a line.
-        fig.add_trace(go.Scatter(x=g["x"], y=g["value"], mode="lines" if len(g) > 2 else "lines+markers",
-                                 name=names.get(fid, fid),
-                                 line={"color": colors.get(fid), "width": 2.5},
-                                 hovertemplate=xfmt + ": %{y" + fmt + "}<extra>" + names.get(fid, fid) + "</extra>"))
+        # Runs of equal quality; a series with one or two points gets markers (a line alone would be invisible).
+        kinds |= Q.add_series(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
     plotted = [df]
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
-        for fid, g in markers.groupby("framework", sort=False):
-            fig.add_trace(go.Scatter(
-                x=g["date"], y=g["value"], mode="markers+text", name=f"{names.get(fid, fid)}: {marker_label}",
-                marker={"color": colors.get(fid), "size": 13, "symbol": "diamond", "line": {"color": "black", "width": 1}},
-                text=[f"{v:,.0f}" for v in g["value"]], textposition="top center",
-                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} (" + marker_label + ")<extra></extra>"))
-        mk = markers.copy()
+        mk = Q.with_quality(markers)
+        for fid, g in mk.groupby("framework", sort=False):
+            Q.figure_marks(fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 13)
         mk["raw_value"], mk["x"] = mk["value"], mk["date"]
         plotted.append(mk)
     if not options.align:
@@ -201,11 +209,12 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
                 for _, ev in g.iterrows():
                     fig.add_vline(x=pd.Timestamp(ev["date"]).timestamp() * 1000, line_width=1,
                                   line_dash="dot", line_color=colors.get(fid, "grey"), opacity=0.5)
+    Q.legend_key(fig, kinds)
+    stale = Q.stale_marks(fig, df, names)
     _style(fig, spec, options, m.unit)
     data = pd.concat(plotted, ignore_index=True)
     data["unit"] = m.unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
-    cols = [c for c in ["framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
-                        "source_url", "note"] if c in data.columns]
-    data = data[cols]
+    data = data[[c for c in DATA_COLUMNS if c in data.columns]]
     text, sources, as_of = caption_for(data, options)
-    return Chart(spec, fig, data, text, sources=sources, as_of=as_of)
+    notes = [n for n in [Q.quality_note(kinds), *stale] if n]
+    return Chart(spec, fig, data, text, notes=notes, sources=sources, as_of=as_of)

@@ -28,7 +28,7 @@ CAVEAT = (
     "captured): months from 2025-06 on, and GH Archive's outage months, are lower bounds, drawn dotted with hollow "
     "markers; the running month is partial. Stars given are never net of stars removed, so they do not add up to "
     "the star count.")
-FLAG_COLUMNS = [*K.DATA_COLUMNS, "quality"]
+FLAG_COLUMNS = list(dict.fromkeys([*K.DATA_COLUMNS, "quality"]))   # DATA_COLUMNS carries quality now
 OPEN_SYMBOLS = ("circle-open", "square-open", "diamond-open")
 
 

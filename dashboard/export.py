@@ -35,9 +35,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from fwpulse.data import read
-from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, alt_text, apply_theme, base_font_size, chart_title,
+from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, apply_theme, base_font_size, chart_title,
                                             footer_text, shown_as)
+from fwpulse.data import read
 
 FORMATS = ("png", "svg", "pdf", "html", "csv")
 STATIC_FORMATS = ("png", "svg", "pdf")
@@ -254,6 +255,28 @@ def _date_range(chart) -> dict:
     return {"from": str(d.min().date()), "to": str(d.max().date())}
 
 
+FLAGGED_LISTED = 50   # flagged rows listed per chart in the manifest (the CSV has every row's flag)
+
+
+def quality_entry(chart) -> dict:
+    """The manifest's quality facts: plotted rows per quality flag, and the flagged rows with their reason."""
+    df = chart.data
+    if df is None or df.empty or not ({"framework", "value"} & set(df.columns)):
+        return {"quality": {}, "flagged": []}
+    q = [read.quality_of(v) for v in (df["quality"] if "quality" in df.columns else [None] * len(df))]
+    det = df["details"] if "details" in df.columns else [None] * len(df)
+    counts = {k: q.count(k) for k in dict.fromkeys(sorted(q))}
+    flagged = []
+    for i, (quality, details) in enumerate(zip(q, det)):
+        if quality != read.OK and len(flagged) < FLAGGED_LISTED:
+            row = df.iloc[i]
+            flagged.append({"framework": row.get("framework"), "metric": row.get("metric"),
+                            "date": str(pd.Timestamp(row["date"]).date()) if pd.notna(row.get("date")) else None,
+                            "value": float(row["value"]) if pd.notna(row.get("value")) else None,
+                            "quality": quality, "reason": read.reason(quality, details)})
+    return {"quality": counts, "flagged": flagged}
+
+
 def _frameworks(chart) -> list[str]:
     if chart.data is None or "framework" not in chart.data.columns:
         return []
@@ -291,6 +314,7 @@ def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
             "shown_as": shown_as(chart, options), "sources": list(chart.sources),
             "data_as_of": str(chart.as_of) if chart.as_of else None, "footer": footer_text(chart),
             "alt_text": alt, "alt_file": alt_name(chart.spec.id, theme), "notes": list(chart.notes),
+            **quality_entry(chart),
         }
         for fmt in formats:
             entry = {"file": file_name(chart.spec.id, theme, fmt), "format": fmt, **common}

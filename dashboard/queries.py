@@ -77,13 +77,11 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
             row[f"change_{days}d"] = (last["value"] - prev["value"]) if prev is not None and read.is_final(
                 last["quality"]) else None
         rows.append(row)
-    out = pd.DataFrame(rows, columns=CARD_COLUMNS)
     stale = read.staleness(pd.DataFrame(newest)).set_index(["framework", "metric"])
-    for i, r in out.iterrows():
-        s = stale.loc[(r["framework"], r["metric"])]
-        out.at[i, "stale"], out.at[i, "stale_reason"] = bool(s["stale"]), s["stale_reason"]
-        out.at[i, "newest_other"] = s["newest_other"]
-    return out
+    for row in rows:
+        s = stale.loc[(row["framework"], row["metric"])]
+        row.update(stale=bool(s["stale"]), stale_reason=s["stale_reason"], newest_other=s["newest_other"])
+    return pd.DataFrame(rows, columns=CARD_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------- article check

@@ -7,7 +7,7 @@ import streamlit as st
 
 from fwpulse.dashboard import data, queries
 from fwpulse.dashboard.views.common import options, show_chart
-from fwpulse.data import catalog
+from fwpulse.data import catalog, read
 
 # (card label, metrics in order of preference, command that fills it)
 CARDS = [
@@ -29,6 +29,21 @@ def _change(row, days: int) -> str:
     return f"{days} d: {change:+,.0f}{pct}"
 
 
+def _flag_lines(row) -> list[str]:
+    """What the card must say beside its figure: a newer flagged value it did not use, a stale series."""
+    lines = []
+    if pd.notna(row.get("newer_date")) and row.get("newer_quality"):
+        lines.append(f"Newer value {row['newer_value']:,.0f} ({row['newer_date']:%Y-%m-%d}) is "
+                     f"{str(row['newer_quality']).replace('_', ' ')}, not final: {row['newer_reason']}. "
+                     "The card shows the newest final value.")
+    if not read.is_final(row.get("quality")):
+        lines.append(f"This figure is {str(row['quality']).replace('_', ' ')}: no final value stored yet.")
+    if bool(row.get("stale")):
+        lines.append(f"Stale: newest value {row['date']:%Y-%m-%d}, the others run to {row['newest_other']:%Y-%m-%d} "
+                     f"({row['stale_reason']}).")
+    return lines
+
+
 def _card(cards: pd.DataFrame, fid: str) -> None:
     mine = cards[cards["framework"] == fid] if not cards.empty else cards
     for label, metrics, fill in CARDS:
@@ -36,13 +51,17 @@ def _card(cards: pd.DataFrame, fid: str) -> None:
         if rows.empty:
             st.caption(f"**{label}**: not collected yet (`{fill}`)")
             continue
-        row = rows.set_index("metric").loc[[m for m in metrics if m in set(rows["metric"])][0]]
         metric = [m for m in metrics if m in set(rows["metric"])][0]
+        row = rows.set_index("metric").loc[metric]
         shown = label if metric != "github.open_issues_incl_prs" else "Open issues incl. PRs"
-        delta = None if pd.isna(row["change_30d"]) else f"{row['change_30d']:+,.0f} in 30 d"
+        stale = bool(row.get("stale"))
+        # A stale series' change is over another period than the others' cards: no badge.
+        delta = None if pd.isna(row["change_30d"]) or stale else f"{row['change_30d']:+,.0f} in 30 d"
         st.metric(shown, f"{row['value']:,.0f}", delta=delta, delta_color="off",
                   help=f"{catalog.metric(metric).definition} Source: {row['source']} ({row['method']}).")
         st.caption(f"{_change(row, 30)} · {_change(row, 365)} · as of {row['date']:%Y-%m-%d}")
+        for line in _flag_lines(row):
+            st.caption(f":orange[{line}]")
 
 
 def render() -> None:

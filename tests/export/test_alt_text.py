@@ -8,7 +8,8 @@ import pytest
 
 from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard import export as ex
-from fwpulse.dashboard.export_theme import alt_text, apply_theme, footer_text
+from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.dashboard.export_theme import apply_theme, footer_text
 
 NAMES = {"a": "Alpha", "b": "Beta", "c": "Gamma"}
 

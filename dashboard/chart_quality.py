@@ -1,0 +1,126 @@
+"""How flagged values look on a chart: a line drawn in runs of equal quality, staleness at a line's end.
+
+A series' rows are drawn in runs of consecutive equal ``quality``: ok runs as the plain line, flagged runs
+dotted with a marker per kind (:data:`SYMBOLS`: hollow circle for a partial period, triangle up for a
+lower bound, triangle down for an upper bound, hollow diamond for approximate, hollow square for a
+degraded source, x for synthetic) and the reason in the hover (``details.reason`` or the vocabulary's
+text). Runs are joined by a dotted connector shape (not a trace: every trace point is a plotted row).
+A series that ends much earlier than the same chart's others says so at its last point, with the reason.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from fwpulse.data import read
+
+SYMBOLS = {"partial_period": "circle-open", "lower_bound": "triangle-up", "upper_bound": "triangle-down",
+           "approximate": "diamond-open", "degraded_source": "square-open", "synthetic": "x"}
+KIND_LABELS = {"partial_period": "partial period (hollow circle, dotted)",
+               "lower_bound": "lower bound: at least this (triangle up, dotted)",
+               "upper_bound": "upper bound: at most this (triangle down, dotted)",
+               "approximate": "approximate (hollow diamond, dotted)",
+               "degraded_source": "degraded source (hollow square, dotted)",
+               "synthetic": "synthetic, not a measurement (x, dotted)"}
+MARK_PREFIX = {"lower_bound": "≥ ", "upper_bound": "≤ ", "approximate": "~ "}
+
+
+def with_quality(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a ``quality`` column (ok where missing) and a ``details`` column."""
+    df = df.copy()
+    df["quality"] = [read.quality_of(q) for q in df["quality"]] if "quality" in df.columns else read.OK
+    if "details" not in df.columns:
+        df["details"] = None
+    return df
+
+
+def runs(g: pd.DataFrame) -> list[pd.DataFrame]:
+    """Consecutive rows of ``g`` (sorted by date) with equal quality."""
+    run_id = g["quality"].ne(g["quality"].shift()).cumsum()
+    return [r for _, r in g.groupby(run_id, sort=True)]
+
+
+def add_series(fig: go.Figure, g: pd.DataFrame, label: str, color: str | None, hover: str, dash: str = "solid",
+               width: float = 2.5, legendgroup: str | None = None) -> set[str]:
+    """Draw one series (rows sorted by date, with ``x``, ``value``, ``quality``, ``details``); returns the
+    flagged kinds it drew. ``hover`` is the template before ``<extra>`` (e.g. ``%{x|%Y-%m-%d}: %{y:,.0f}``)."""
+    kinds: set[str] = set()
+    parts = runs(g)
+    shown = False
+    for k, run in enumerate(parts):
+        q = run["quality"].iloc[0]
+        flagged = q != read.OK
+        reasons = [f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}" if flagged else ""
+                   for d in run["details"]]
+        few = len(g) <= 2
+        fig.add_trace(go.Scatter(
+            x=run["x"], y=run["value"], name=label, legendgroup=legendgroup or label,
+            showlegend=not shown and (not flagged or k == len(parts) - 1),
+            mode="lines+markers" if flagged or few else "lines",
+            line={"color": color, "width": width, "dash": "dot" if flagged else dash},
+            marker={"color": color, "size": 9 if flagged else 7, "symbol": SYMBOLS.get(q, "circle"),
+                    "line": {"color": color, "width": 2}},
+            customdata=reasons, hovertemplate=hover + "%{customdata}<extra>" + label + "</extra>",
+            meta={"quality": q}))
+        shown |= fig.data[-1].showlegend
+        if flagged:
+            kinds.add(q)
+        if k > 0:
+            prev, first = parts[k - 1].iloc[-1], run.iloc[0]
+            fig.add_shape(type="line", xref="x", yref="y", x0=prev["x"], y0=prev["value"], x1=first["x"],
+                          y1=first["value"], line={"color": color, "width": width * 0.8, "dash": "dot"},
+                          layer="below")
+    return kinds
+
+
+def figure_marks(fig: go.Figure, g: pd.DataFrame, name: str, color: str | None, label: str, size: int = 13,
+                 legendgroup: str | None = None) -> None:
+    """Quoted figures (e.g. a 2020 article's) as labelled diamonds; a bounded or rounded figure's label says
+    so ('≥ 82,000', '~ 11,000') and the hover gives the reason."""
+    said = [MARK_PREFIX.get(q, "") for q in g["quality"]]
+    why = ["" if q == read.OK else f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}"
+           for q, d in zip(g["quality"], g["details"])]
+    fig.add_trace(go.Scatter(
+        x=g["date"], y=g["value"], mode="markers+text", name=name, legendgroup=legendgroup or name,
+        marker={"color": color, "size": size, "symbol": "diamond", "line": {"color": "black", "width": 1}},
+        text=[f"{p}{v:,.0f}" for p, v in zip(said, g["value"])], textposition="top center",
+        customdata=why, hovertemplate="%{x|%Y-%m-%d}: %{text} (" + label + ")%{customdata}<extra></extra>"))
+
+
+def legend_key(fig: go.Figure, kinds: set[str]) -> None:
+    """One legend entry per flagged kind drawn (no points: they plot nothing)."""
+    for q in [q for q in SYMBOLS if q in kinds]:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=KIND_LABELS[q], hoverinfo="skip",
+                                 line={"color": "grey", "dash": "dot", "width": 2},
+                                 marker={"color": "grey", "symbol": SYMBOLS[q], "size": 9}))
+
+
+def quality_note(kinds: set[str]) -> str | None:
+    """The chart note naming each flagged kind drawn and what it means."""
+    if not kinds:
+        return None
+    parts = [f"{KIND_LABELS[q]}: {read.QUALITY[q]}" for q in SYMBOLS if q in kinds]
+    return "Flagged values are drawn dotted with their own markers (hover for the reason): " + "; ".join(parts) + "."
+
+
+def stale_marks(fig: go.Figure, df: pd.DataFrame, names: dict[str, str], days: int = read.STALE_DAYS) -> list[str]:
+    """Label each series that ends more than ``days`` before the chart's other series, at its last point;
+    returns one note per stale series (framework, end date, reason)."""
+    if df.empty or "date" not in df.columns:
+        return []
+    last = df.sort_values("date").groupby(["framework", "metric"], sort=False).tail(1)
+    if "details" not in last.columns:
+        last = last.assign(details=None)
+    notes = []
+    for r in read.staleness(last, days).itertuples():
+        if not r.stale:
+            continue
+        row = last[(last["framework"] == r.framework) & (last["metric"] == r.metric)].iloc[-1]
+        who = names.get(r.framework, r.framework)
+        end = pd.Timestamp(r.date).strftime("%Y-%m-%d")
+        fig.add_annotation(x=row["x"], y=row["value"], text=f"{who}: no data after {end}", showarrow=True,
+                           arrowhead=0, ax=0, ay=-28, font={"size": 11, "color": "grey"}, name="fwpulse-stale")
+        notes.append(f"{who}'s series ends {end} while the others run to "
+                     f"{pd.Timestamp(r.newest_other):%Y-%m-%d}: {r.stale_reason}.")
+    return notes

@@ -1,0 +1,155 @@
+"""Quality follows the number: one flagged row per quality kind, followed from the store to the chart's
+trace styling and hover, the CSV column, the manifest, the alt text and the Overview card; then the
+bundled data's known cases (git 2026-08 and AI Index 2020 partial, JAX after 2024-04, the 2020 article's
+bounded figures, JAX forks that stop in 2024)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from fwpulse.dashboard import chart_quality, queries
+from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import export as ex
+from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.data import db, read, store
+from fwpulse.data.registry import load_registry
+from fwpulse.data.settings import load_settings
+from fwpulse.data.store import Observation, RunRecord
+
+KINDS = ("partial_period", "lower_bound", "upper_bound", "approximate", "degraded_source", "synthetic")
+MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
+FLAGGED_VALUE = 123457.0      # distinctive: must never be stated as final
+FINAL_VALUE = 90010.0         # PyTorch's newest final value (2025-11)
+
+
+def _db(tmp_path, quality: str):
+    path = tmp_path / f"{quality}.duckdb"
+    rows = [Observation("tensorflow", "github.stars", d, 50000.0 + i, "ranking", "monthly snapshot") for i, d in
+            enumerate(MONTHS)]
+    rows += [Observation("pytorch", "github.stars", d, 90000.0 + i, "ranking", "monthly snapshot") for i, d in
+             enumerate(MONTHS[:-1])]
+    rows += [Observation("pytorch", "github.stars", MONTHS[-1], FLAGGED_VALUE, "ranking", "monthly snapshot",
+                         quality=quality, details={"reason": f"because {quality}"})]
+    with db.writing(path) as con:
+        db.migrate(con)
+        store.record_run(con, RunRecord("snapshot", started_at=dt.datetime(2026, 1, 2)), rows)
+    return path
+
+
+@pytest.mark.parametrize("quality", KINDS)
+def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, quality):
+    path = _db(tmp_path, quality)
+    registry = load_registry(load_settings().config_path)
+    opts = charts.ChartOptions(frameworks=("pytorch", "tensorflow"))
+    with db.reading(path) as con:
+        chart = charts.build(con, "github-stars", opts, registry)
+        cards = queries.overview_cards(read.recent_values(con, ["pytorch", "tensorflow"], queries.CARD_METRICS))
+
+    # trace: the flagged point sits in its own dotted run with the kind's marker and the reason in the hover
+    flagged = [t for t in chart.figure.data if t.meta and t.meta.get("quality") == quality]
+    assert len(flagged) == 1
+    t = flagged[0]
+    assert list(t.y) == [FLAGGED_VALUE] and t.line.dash == "dot" and "markers" in t.mode
+    assert t.marker.symbol == chart_quality.SYMBOLS[quality]
+    assert f"because {quality}" in t.customdata[0] and "%{customdata}" in t.hovertemplate
+    ok = [tr for tr in chart.figure.data if tr.name == "PyTorch" and tr.meta.get("quality") == "ok"]
+    assert FLAGGED_VALUE not in list(ok[0].y)
+    assert any(quality.replace("_", " ") in n for n in chart.notes)            # the note explains the marker
+    assert any(tr.name == chart_quality.KIND_LABELS[quality] for tr in chart.figure.data)   # legend key
+
+    # CSV: a quality column and the reason, for that row
+    lines = ex.csv_bytes(chart).decode().splitlines()
+    header = lines[0].split(",")
+    assert "quality" in header and "quality_reason" in header
+    row = [ln for ln in lines if ln.startswith("pytorch,") and ",2025-12-01," in ln]
+    assert len(row) == 1 and f",{quality},because {quality}," in row[0]
+    # manifest
+    entry = ex.quality_entry(chart)
+    assert entry["quality"][quality] == 1 and entry["flagged"][0]["reason"] == f"because {quality}"
+
+    # alt text: the flagged value only ever with "not final"; the statement uses the newest final value
+    alt = alt_text(chart, opts, registry.names())
+    assert "123,457" in alt and "not final" in alt
+    assert alt.index("123,457") > alt.index("not final") - 80
+    assert "PyTorch leads on the newest final figures (up to 2025-12-01) with 90,010 stars" in alt
+
+    # card: the newest final value, the change between final values, the newer flagged one named with its reason
+    card = cards[(cards["framework"] == "pytorch") & (cards["metric"] == "github.stars")].iloc[0]
+    assert card["value"] == FINAL_VALUE and card["quality"] == "ok"
+    assert card["change_30d"] == 1.0                                  # 2025-11 vs 2025-10, both final
+    assert card["newer_quality"] == quality and card["newer_value"] == FLAGGED_VALUE
+    assert card["newer_reason"] == f"because {quality}"
+    assert not bool(card["stale"])
+
+
+def test_a_series_with_only_flagged_values_is_never_final(tmp_path):
+    path = tmp_path / "x.duckdb"
+    with db.writing(path) as con:
+        db.migrate(con)
+        store.record_run(con, RunRecord("s", started_at=dt.datetime(2026, 1, 2)), [
+            Observation("pytorch", "github.stars", MONTHS[0], 5.0, "s", "m", quality="synthetic")])
+    registry = load_registry(load_settings().config_path)
+    with db.reading(path) as con:
+        chart = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",)), registry)
+        cards = queries.overview_cards(read.recent_values(con, ["pytorch"], queries.CARD_METRICS))
+    assert "no final values" in alt_text(chart, None, registry.names())
+    assert cards.iloc[0]["quality"] == "synthetic" and cards.iloc[0]["change_30d"] is None
+
+
+# ------------------------------------------------------------------------------ the bundled data's cases
+
+def _bundled(chart_id, frameworks=()):
+    settings = load_settings()
+    registry = load_registry(settings.config_path)
+    with db.reading(str(settings.db_path)) as con:
+        return charts.build(con, chart_id, charts.ChartOptions(frameworks=frameworks), registry), registry
+
+
+def test_bundled_git_2026_08_is_partial_everywhere(snapshot_db):
+    chart, registry = _bundled("git-commits-monthly")
+    partial = [t for t in chart.figure.data if t.meta and t.meta.get("quality") == "partial_period"]
+    assert {t.name for t in partial} == {"JAX", "Keras"} and all(t.line.dash == "dot" for t in partial)
+    alt = alt_text(chart, None, registry.names())
+    assert "2026-08-01 value (115 " in alt and "partial period, not final" in alt
+    assert "115 commits/month, " not in alt and "2026-07-01" in alt      # leads with July, the newest final month
+    csv = ex.csv_bytes(chart).decode()
+    assert "jax,git.commits_monthly,2026-08-01" in csv and ",partial_period,the month ends at" in csv
+
+
+def test_bundled_ai_index_2020_is_partial(snapshot_db):
+    chart, registry = _bundled("stackoverflow-questions-yearly-ai-index")
+    partial = [t for t in chart.figure.data if t.meta and t.meta.get("quality") == "partial_period"]
+    assert len(partial) == 3 and all(len(t.y) == 1 for t in partial)
+    assert "not final" in alt_text(chart, None, registry.names())
+
+
+def test_bundled_jax_stars_reach_2026_and_jax_forks_say_they_stop(snapshot_db):
+    stars, _ = _bundled("github-stars")
+    jax = stars.data[stars.data["framework"] == "jax"]
+    assert jax["date"].max() >= dt.datetime(2026, 7, 1)
+    assert not any("no data after" in (a.text or "") for a in stars.figure.layout.annotations)
+    forks, registry = _bundled("github-forks")
+    ends = [a.text for a in forks.figure.layout.annotations if "no data after" in (a.text or "")]
+    assert ends == ["JAX: no data after 2024-04-01"]
+    assert any(n.startswith("JAX's series ends 2024-04-01") for n in forks.notes)
+    assert "JAX's series ends 2024-04-01" in alt_text(forks, None, registry.names())
+    settings = load_settings()
+    with db.reading(str(settings.db_path)) as con:
+        cards = queries.overview_cards(read.recent_values(con, ["pytorch", "jax"], queries.CARD_METRICS))
+    card = cards[(cards["framework"] == "jax") & (cards["metric"] == "github.forks")].iloc[0]
+    assert bool(card["stale"]) and card["stale_reason"]
+
+
+def test_bundled_article_bounds_are_labelled_as_bounds(snapshot_db):
+    chart, _ = _bundled("github-open-issues")
+    marks = [t for t in chart.figure.data if t.name and "2020 article" in t.name]
+    texts = [x for t in marks for x in t.text]
+    assert "≥ 5,000" in texts and "≥ 3,000" in texts                    # '>5000' quoted: a lower bound
+    assert any("lower bound" in c for t in marks for c in t.customdata)
+    settings = load_settings()
+    with db.reading(str(settings.db_path)) as con:
+        claims = queries.article_claims(con)
+    so = claims[(claims["claim"] == "Stack Overflow questions") & (claims["framework"] == "pytorch")].iloc[0]
+    assert so["then_qualifier"] == "upper bound (less than)"
