@@ -45,6 +45,8 @@ class CollectContext:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("fwpulse.collectors"))
     progress: Callable[[str], None] = lambda message: None   # advance the progress bar one step
+    # The number of progress steps when they are not one per framework (call it before the first step).
+    expect_steps: Callable[[int], None] = lambda total: None
 
     @property
     def today(self) -> dt.date:

@@ -116,9 +116,12 @@ def refresh_lock(db_path: Path, wait: float = 0.0) -> Iterator[None]:
 
 
 def run_source(name: str, source: Source, settings: Settings, registry: Registry, framework_ids: list[str] | None,
-               backfill: bool, progress: Callable[[str], None] = lambda m: None,
+               backfill: bool, progress: Callable[..., None] = lambda message=None, total=None: None,
                http_factory: Callable[[Settings], HttpClient] | None = None, force: bool = False) -> Outcome:
-    frameworks = [f for f in registry.select(framework_ids) if source.needs(f)]
+    """Collect one source and store its rows. ``progress(message)`` advances one step; the total starts as one
+    step per framework the source collects, and a source whose steps are not frameworks (Stack Overflow: one
+    per month, Trends: one per framework and batch) corrects it through ``ctx.expect_steps``."""
+    frameworks = source_frameworks(source, registry, framework_ids)
     with db.reading(settings.db_path) as con:
         state = store.source_state(con, name)
     http = http_factory(settings) if http_factory else HttpClient(
@@ -129,6 +132,7 @@ def run_source(name: str, source: Source, settings: Settings, registry: Registry
     try:
         result = source.collect(CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
                                                state=state, backfill=backfill, force=force, progress=progress,
+                                               expect_steps=lambda total: progress(total=total),
                                                log=logging.getLogger(f"fwpulse.collectors.{name}")))
     except SkippableError as exc:
         result = SourceResult(skipped=http.redact(str(exc)), retry_after=exc.retry_after)
@@ -152,6 +156,11 @@ def run_source(name: str, source: Source, settings: Settings, registry: Registry
                    time.monotonic() - t0, error)
 
 
+def source_frameworks(source: Source, registry: Registry, framework_ids: list[str] | None) -> list:
+    """The selected frameworks this source collects (those with the registry field it needs)."""
+    return [f for f in registry.select(framework_ids) if source.needs(f)]
+
+
 def _where(exc: BaseException) -> str:
     """' (at file.py:LINE in func)' of the innermost frame, so the ledger keeps the crash's place."""
     tb = exc.__traceback__
@@ -165,7 +174,9 @@ def _where(exc: BaseException) -> str:
 
 def refresh(settings: Settings, registry: Registry, sources: list[str] | None = None,
             framework_ids: list[str] | None = None, backfill: bool = False, wait: float = 0.0,
-            force: bool = False, progress_factory: Callable[[str, int], Callable[[str], None]] | None = None) -> list[Outcome]:
+            force: bool = False, progress_factory: Callable[[str, int], Callable[..., None]] | None = None) -> list[Outcome]:
+    """Run the sources under the refresh lock. ``progress_factory(source, steps)`` returns the source's
+    ``tick(message=None, total=None)``: a message advances one step, ``total=`` corrects the number of steps."""
     names = sources or available_sources()
     registry.select(framework_ids)  # validates ids before any work
     ensure_database(settings.db_path)
@@ -176,7 +187,8 @@ def refresh(settings: Settings, registry: Registry, sources: list[str] | None = 
             if source is None:
                 outcomes.append(Outcome(name, "unavailable", error="this source is not implemented yet"))
                 continue
-            progress = progress_factory(name, len(registry.select(framework_ids))) if progress_factory else (lambda m: None)
+            steps = len(source_frameworks(source, registry, framework_ids))   # only the frameworks it collects
+            progress = progress_factory(name, steps) if progress_factory else (lambda message=None, total=None: None)
             outcome = run_source(name, source, settings, registry, framework_ids, backfill, progress, force=force)
             log.info(outcome.summary())
             outcomes.append(outcome)

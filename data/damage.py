@@ -109,7 +109,7 @@ def restore(db_path: Path | str, backup: Path | str) -> Path | None:
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config=db.NEW_FILE_CONFIG)   # storage the DuckDB 1.5 CLI can read
         try:
             quoted = str(backup.resolve()).replace("'", "''")
             con.execute(f"IMPORT DATABASE '{quoted}'")

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from .settings import MIGRATIONS_DIR
+from .settings import MIGRATIONS_DIR, NEW_FILE_CONFIG
 
 log = logging.getLogger("fwpulse.db")
 
@@ -155,7 +155,7 @@ def build_new(path: Path, populate: Callable[[duckdb.DuckDBPyConnection], None])
     tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config=NEW_FILE_CONFIG)   # storage the DuckDB 1.5 CLI can read
     try:
         migrate(con)
         populate(con)

@@ -16,6 +16,11 @@ BUNDLED_CONFIG = DATA_DIR / "frameworks.toml"
 SNAPSHOT_DIR = DATA_DIR / "snapshot"
 MIGRATIONS_DIR = DATA_DIR / "migrations"
 APP_NAME = "fwpulse"
+# New database files are written in DuckDB's 1.5 storage format (DuckDB 2 reads and writes it, and keeps a
+# file's format on later writes), so the DuckDB CLI on PyPI (`duckdb-cli` 1.5.x) can open them read-only;
+# a file in 2.0 storage answers "created with a newer version of DuckDB" there. Measured in README "Data".
+STORAGE_VERSION = "v1.5.0"
+NEW_FILE_CONFIG = {"storage_compatibility_version": STORAGE_VERSION}
 DB_FILENAME = "fwpulse.duckdb"
 
 

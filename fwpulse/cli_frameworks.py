@@ -20,7 +20,7 @@ EXIT_USAGE = 2
 
 app = typer.Typer(help="The framework registry: add a framework to your own copy (FWPULSE_CONFIG or the user "
                        "config directory), then fill its history with `fwpulse refresh --framework ID --backfill`.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:

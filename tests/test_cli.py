@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -37,7 +38,8 @@ def test_bad_config_is_one_line_exit_2(tmp_path):
 
 def test_refresh_unknown_source_exit_2(tmp_path):
     res = fwpulse("refresh", "--source", "myspace", env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
-    assert res.returncode == 2 and "unknown source(s) myspace" in res.stderr
+    assert res.returncode == 2 and "unknown source(s) myspace; choose from github, stackoverflow" in res.stderr
+    assert not (tmp_path / "d.duckdb").exists()   # refused before the database is touched
 
 
 def test_refresh_unknown_framework_exit_2(snapshot_db):
@@ -71,10 +73,35 @@ def test_db_compact_forced_and_if_due(snapshot_db):
     assert info["rows_by_source"]["EvanLi/Github-Ranking"] == 309 * 3     # nothing lost
 
 
-def test_help_lists_every_verb():
-    out = fwpulse("--help").stdout
-    for verb in ("dashboard", "refresh", "bench", "export", "import", "status", "schedule"):
-        assert verb in out
+def test_help_shows_flags_as_flags_and_lists_choices():
+    """Flags print as flags (typer's rich help printed `--all <bool>`); options with a fixed set of values
+    list them, including the dynamic ones (sources, charts) that are computed only for --help."""
+    from fwpulse.collectors.refresh import available_sources
+    from fwpulse.dashboard.chart_registry import CHARTS
+
+    export = fwpulse("export", "--help").stdout
+    assert "<bool>" not in export and re.search(r"^\s+--all\s+Every chart", export, re.M), export
+    assert "--format [png,svg,pdf,html,csv]" in export and "--theme [article|dark|transparent]" in export
+    assert all(cid in export.replace("-\n", "-").replace("\n", " ").replace(" ", "") for cid in CHARTS)
+    refresh = fwpulse("refresh", "--help").stdout
+    assert f"--source [{'|'.join(available_sources())}]" in refresh and "<bool>" not in refresh
+    assert re.search(r"^\s+--backfill\s+Also fetch", refresh, re.M)
+    bench = fwpulse("bench", "--help").stdout
+    assert "--suite [smoke|full]" in bench and "--device [auto|cpu|cuda]" in bench and "<bool>" not in bench
+    assert "--format [table|csv|markdown|json]" in fwpulse("sql", "--help").stdout
+
+
+def test_every_command_module_is_small_and_says_its_job():
+    """The CLI is split by verb family (fwpulse/commands/), each module under ~300 lines with a one-line docstring."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "fwpulse"
+    for path in [*root.glob("*.py"), *(root / "commands").glob("*.py")]:
+        text = path.read_text()
+        doc = ast.get_docstring(ast.parse(text))
+        assert doc and doc.strip(), f"{path.name} has no docstring"
+        assert len(text.splitlines()) <= 300, f"{path.name} has {len(text.splitlines())} lines"
 
 
 def test_schedule_prints_absolute_line_and_installs_idempotently(snapshot_db, tmp_path):
@@ -109,3 +136,137 @@ def test_export_csv_only_needs_no_browser(snapshot_db, tmp_path):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert [e["file"] for e in manifest["files"]] == ["github-stars.csv"]
 
+
+
+# ------------------------------------------------------------------ progress totals
+
+SO_TOML = """
+[frameworks.pytorch]
+name = "PyTorch"
+stackoverflow_tags = ["pytorch"]
+
+[frameworks.tensorflow]
+name = "TensorFlow"
+stackoverflow_tags = ["tensorflow", "keras"]
+
+[frameworks.notags]
+name = "No tags"
+
+[sources.stackoverflow]
+backfill_since = "2025-01"
+max_requests = 1000
+"""
+
+
+def _months_since_2025() -> int:
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date()
+    return (today.year - 2025) * 12 + today.month - 1   # 2025-01 .. the last complete month
+
+
+def test_progress_total_is_what_the_source_reports(tmp_path):
+    """Stack Overflow steps are months, not frameworks: the total is corrected to the months it will fetch,
+    starts from the frameworks the source collects (not the whole registry), and every step is counted once."""
+    from fwpulse.collectors.refresh import refresh
+    from fwpulse.data.registry import parse_registry
+    from fwpulse.data.settings import Settings
+
+    from tests.collectors.fake_sources import FakeStackExchange
+    from tests.collectors.test_stackoverflow import TAGS, monthly
+
+    seen: dict[str, dict] = {}
+
+    def factory(name, total):
+        rec = seen[name] = {"totals": [total], "ticks": 0}
+
+        def tick(message=None, total=None):
+            if total is not None:
+                rec["totals"].append(total)
+            if message is not None:
+                rec["ticks"] += 1
+        return tick
+
+    with FakeStackExchange(TAGS, monthly) as fake:
+        settings = Settings(db_path=tmp_path / "fw.duckdb", stackexchange_api_url=f"{fake.base}/2.3")
+        [outcome] = refresh(settings, parse_registry(SO_TOML), sources=["stackoverflow"], backfill=True,
+                            progress_factory=factory)
+    assert outcome.status == "ok", outcome.error
+    rec = seen["stackoverflow"]
+    assert rec["totals"][0] == 2                                  # pytorch, tensorflow: notags is not collected
+    assert rec["ticks"] == rec["totals"][-1] == _months_since_2025()
+
+
+def test_cli_progress_lines_count_up_to_the_total(tmp_path):
+    """Through the real CLI (no terminal: plain log lines): the last step of a backfill reads N/N."""
+    from tests.collectors.fake_sources import FakeStackExchange
+    from tests.collectors.test_stackoverflow import TAGS, monthly
+
+    cfg = tmp_path / "fw.toml"
+    cfg.write_text(SO_TOML)
+    with FakeStackExchange(TAGS, monthly) as fake:
+        res = fwpulse("refresh", "--source", "stackoverflow", "--backfill",
+                      env={"FWPULSE_DB": str(tmp_path / "fw.duckdb"), "FWPULSE_CONFIG": str(cfg),
+                           "FWPULSE_STACKEXCHANGE_API_URL": f"{fake.base}/2.3"})
+    assert res.returncode == 0, res.stderr
+    steps = re.findall(r"stackoverflow: \S+ done \((\d+)/(\d+)\)", res.stderr)
+    n = _months_since_2025()
+    assert len(steps) == n and steps[-1] == (str(n), str(n)) and {t for _, t in steps} == {str(n)}, res.stderr[-2000:]
+
+
+# ------------------------------------------------------------------ fwpulse sql
+
+def test_sql_formats(snapshot_db):
+    q = "SELECT framework, value FROM metric_values WHERE metric = 'github.stars' AND date = DATE '2026-08-01' " \
+        "ORDER BY framework"
+    csv_out = fwpulse("sql", "--format", "csv", q)
+    assert csv_out.returncode == 0, csv_out.stderr
+    lines = csv_out.stdout.strip().splitlines()
+    assert lines[0] == "framework,value" and len(lines) >= 3 and lines[1].split(",")[0] < lines[2].split(",")[0]
+    rows = json.loads(fwpulse("sql", "--format", "json", q).stdout)
+    assert [r["framework"] for r in rows] == [line.split(",")[0] for line in lines[1:]]
+    assert all(isinstance(r["value"], float) for r in rows)
+    md = fwpulse("sql", "--format", "markdown", q).stdout.splitlines()
+    assert md[0] == "| framework | value |" and md[1] == "|---|---|" and len(md) == len(lines) + 1
+    table = fwpulse("sql", q).stdout.splitlines()
+    assert table[0].split() == ["framework", "value"] and table[-1] == f"({len(rows)} rows)"
+    dates = json.loads(fwpulse("sql", "--format", "json", "SELECT DATE '2020-01-02' AS d, 'nan'::DOUBLE AS x").stdout)
+    assert dates == [{"d": "2020-01-02", "x": None}]   # strict JSON
+
+
+def test_sql_is_read_only_and_one_line(snapshot_db, tmp_path):
+    before = snapshot_db.read_bytes()
+    for q, words in (("DELETE FROM observations", "read-only"), ("SELEC 1", "syntax error"),
+                     ("SELECT * FROM nope", "nope"),
+                     (f"COPY (SELECT 1) TO '{tmp_path / 'x.csv'}'", "disabled"),
+                     ("SELECT * FROM read_csv('/etc/passwd')", "disabled"),
+                     ("SET enable_external_access = true", "locked"), ("  ", "no query")):
+        res = fwpulse("sql", q)
+        assert res.returncode == 2, (q, res.stderr)
+        assert res.stderr.strip().count("\n") == 0 and words in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert not (tmp_path / "x.csv").exists()
+    assert snapshot_db.read_bytes() == before
+    assert fwpulse("sql", "--format", "yaml", "SELECT 1").returncode == 2
+
+
+def test_sql_waits_for_a_writer_then_reads(snapshot_db):
+    """A writer holds the database for a moment: the read-only open is retried, not failed; a writer that
+    holds it longer than --wait is exit 75 with one line."""
+    import time
+
+    from fwpulse.data import db
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from fwpulse.data import db\n"
+        "with db.writing(sys.argv[1]) as con:\n"
+        "    print('held', flush=True); time.sleep(float(sys.argv[2]))"), str(snapshot_db), "2"],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    t0 = time.monotonic()
+    res = fwpulse("sql", "--format", "csv", "SELECT count(*) AS n FROM metric_values")
+    holder.wait(timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout.splitlines()[1]) > 0 and time.monotonic() - t0 >= 0   # read after the writer let go
+    with db.writing(snapshot_db) as _con:   # now this process holds it: --wait 0.5 gives up
+        busy = fwpulse("sql", "--wait", "0.5", "SELECT 1")
+    assert busy.returncode == 75 and busy.stderr.strip().count("\n") == 0 and "another process" in busy.stderr

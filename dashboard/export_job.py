@@ -1,0 +1,103 @@
+"""One `fwpulse export` run: check the options, build the charts from the store, render, write files and manifest."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard import export as ex
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    ids: list[str]                     # charts to build, in order
+    explicit: set[str]                 # asked for by name: an empty one is an error, not a skip
+    formats: tuple[str, ...]
+    theme: str
+    size: tuple[int, int] | None
+    scale: float
+    options: chart_registry.ChartOptions
+    out: Path
+
+
+@dataclass
+class ExportResult:
+    out_dir: Path
+    files: dict[str, list[str]] = field(default_factory=dict)   # chart id -> file names
+    n_files: int = 0
+
+
+def chart_ids() -> list[str]:
+    return list(chart_registry.CHARTS)
+
+
+def plan(*, charts: list[str], all_charts: bool, formats: list[str], theme: str, size: str | None, scale: str,
+         frameworks: list[str], known_frameworks: list[str], start: str | None, end: str | None, log: bool,
+         index: bool, share: bool, out: Path, browser_path: str | None) -> ExportPlan:
+    """Every option checked (and the browser found, for PNG/SVG/PDF) before the store is read or a file written;
+    raises :class:`ExportUsageError` (exit 2) or :class:`ExportError` naming the option and the fix."""
+    fmts = ex.parse_formats(formats)
+    theme = ex.parse_theme(theme)
+    width_height = ex.parse_size(size) if size else None
+    scale_f = ex.parse_scale(scale)
+    first, last = ex.parse_date(start, "--from"), ex.parse_date(end, "--to")
+    if first and last and first > last:
+        raise ex.ExportUsageError(f"--from {first} is after --to {last}")
+    if index and share:
+        raise ex.ExportUsageError("--index and --share exclude each other")
+    valid = chart_ids()
+    wanted = [c.strip() for v in charts for c in v.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in chart_registry.CHARTS]
+    if unknown:
+        raise ex.ExportUsageError(f"unknown chart id(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+    if not wanted and not all_charts:
+        raise ex.ExportUsageError(f"name charts with --chart ID (valid: {', '.join(valid)}) or use --all")
+    bad_fw = [f for f in frameworks if f not in known_frameworks]
+    if bad_fw:
+        raise ex.ExportUsageError(f"unknown framework(s) {', '.join(bad_fw)}; choose from {', '.join(known_frameworks)}")
+    if any(f in ex.STATIC_FORMATS for f in fmts):
+        ex.check_browser(browser_path)
+    options = chart_registry.ChartOptions(frameworks=tuple(frameworks), start=first, end=last, log=log,
+                                          mode="index" if index else "share" if share else "absolute")
+    return ExportPlan(valid if all_charts else list(dict.fromkeys(wanted)), set(wanted), fmts, theme, width_height,
+                      scale_f, options, out)
+
+
+def run(p: ExportPlan, db_path: Path, registry, browser_path: str | None, version: str,
+        skipped: Callable[[str], None] = lambda line: None) -> ExportResult:
+    """Build the planned charts (one read-only connection), render and write them; an output folder this run
+    created is removed again when nothing could be written. ``skipped`` gets one line per empty chart left out
+    (before any error). Raises ExportError, DatabaseBusy."""
+    from fwpulse.data.db import reading
+
+    with reading(db_path) as con:
+        built = [chart_registry.build(con, cid, p.options, registry) for cid in p.ids]
+    empty = [c for c in built if c.figure is None]
+    asked_empty = [c for c in empty if c.spec.id in p.explicit]
+    if asked_empty:
+        raise ex.ExportError("; ".join(f"chart {c.spec.id} has no data ({c.empty_reason.rstrip('.')}): fill it with "
+                                       f"`{c.spec.fill_hint}`" for c in asked_empty))
+    for c in empty:
+        skipped(f"skipped {c.spec.id}: {c.empty_reason.rstrip('.')}; fill it with `{c.spec.fill_hint}`")
+    ready = [c for c in built if c.figure is not None]
+    if not ready:
+        raise ex.ExportError("no chart has data to export with these options")
+    created = not p.out.expanduser().exists()
+    try:
+        out_dir = ex.check_out_dir(p.out)  # only now: a run that fails earlier leaves no trace
+        items = ex.render(ready, p.formats, p.theme, p.size, p.scale, p.options, registry.names(), browser_path)
+        ex.write_files(out_dir, items, version)
+    except (ex.ExportError, OSError) as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                p.out.expanduser().rmdir()  # only if still empty
+        if isinstance(exc, ex.ExportError):
+            raise
+        raise ex.ExportError(f"cannot write to output directory {p.out}: {exc.strerror or exc}") from None
+    result = ExportResult(out_dir, n_files=len(items))
+    for c in ready:
+        result.files[c.spec.id] = [i.file for i in items if i.entry.get("chart") == c.spec.id]
+    return result

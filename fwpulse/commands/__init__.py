@@ -1,0 +1,1 @@
+"""The `fwpulse` verbs, one module per family; each module's ``register(app)`` adds its commands."""
