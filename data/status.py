@@ -1,7 +1,16 @@
-"""What `fwpulse status` reports: database facts, row counts, freshness per source."""
+"""What `fwpulse status` reports: database facts, row counts, freshness per source.
+
+:func:`collect_status` returns only str, int, bool, None, lists and dicts (NaN, NaT and infinities
+become None), so ``json.dumps`` of it is strict JSON whatever the ledger holds, e.g. after a failed
+refresh; :func:`status_json` is that text. :func:`render_status` is the text form: database, rows
+per source, per quality flag, per framework and per metric, and the last run per source.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +25,12 @@ def collect_status(path: Path) -> dict[str, Any]:
         sources = read.source_blocks(con, now)   # the same block the dashboard's Data health shows
         history_rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
         events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        quality = con.execute("SELECT quality, count(*) FROM metric_values GROUP BY quality ORDER BY quality").fetchall()
 
     def by(col: str) -> dict[str, int]:
         return {k: int(v) for k, v in counts.groupby(col)["rows"].sum().sort_index().items()}
 
-    return {
+    return strict({
         "db_path": str(path),
         "db_size_bytes": Path(path).stat().st_size,
         "schema_version": version,
@@ -31,16 +41,48 @@ def collect_status(path: Path) -> dict[str, Any]:
         "rows_by_source": by("source"),
         "rows_by_framework": by("framework"),
         "rows_by_metric": by("metric"),
+        "rows_by_quality": {str(q): int(n) for q, n in quality},
         "rows": [{**{k: (str(v) if k.endswith("_date") else v) for k, v in r.items()}, "rows": int(r["rows"])}
                  for r in counts.to_dict("records")],
         "sources": sources,
-    }
+    })
+
+
+def strict(value: Any) -> Any:
+    """``value`` with only JSON-safe leaves: non-finite floats, NaN/NaT and missing values become None,
+    timestamps and dates ISO text, numpy scalars plain Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (int, float)):   # numpy scalar
+        value = value.item()
+    if isinstance(value, bool) or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if str(value) in ("NaT", "nan", "NaN", "None", "<NA>"):
+        return None
+    if isinstance(value, (dt.date, dt.datetime)) or hasattr(value, "isoformat"):
+        return str(value)
+    return str(value)
+
+
+def status_json(info: dict[str, Any]) -> str:
+    """Strict JSON (``allow_nan=False``: a non-finite number is an error here, never 'NaN' in the output)."""
+    return json.dumps(strict(info), indent=2, allow_nan=False)
 
 
 def render_status(info: dict[str, Any]) -> str:
     lines = [f"database  {info['db_path']}  ({info['db_size_bytes'] / 1e6:.1f} MB, schema v{info['schema_version']})",
              f"values    {info['rows_total']} in metric_values, {info['history_rows']} in history, {info['events']} events",
-             "", "rows by framework:"]
+             "", "rows by source:"]
+    lines += [f"  {k:<48} {v:>7}" for k, v in info["rows_by_source"].items()]
+    lines += ["", "rows by quality (README 'Data quality'):"]
+    lines += [f"  {k:<16} {v:>7}" for k, v in info.get("rows_by_quality", {}).items()]
+    lines += ["", "rows by framework:"]
     lines += [f"  {k:<16} {v:>7}" for k, v in info["rows_by_framework"].items()]
     lines += ["", "rows by metric:"]
     lines += [f"  {k:<40} {v:>7}" for k, v in info["rows_by_metric"].items()]

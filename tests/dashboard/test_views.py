@@ -20,8 +20,8 @@ from tests.dashboard.conftest import BUNDLED_BENCH, bench_rows, bundled_bench
 VIEWS = ["overview", "github", "community", "search_interest", "adoption", "speed", "article_check", "data_health"]
 
 # Charts each view draws: on the bundled snapshot, and with every source filled.
-SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 1, "search_interest": 0, "adoption": 1, "speed": 2,
-                   "article_check": 1, "data_health": 0}
+SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 3, "search_interest": 0, "adoption": 1, "speed": 2,
+                   "article_check": 1, "data_health": 0}   # community: SO per month, share, AI Index per year
 FILLED_CHARTS = {"overview": 3, "github": 12, "community": 4, "search_interest": 1, "adoption": 7, "speed": 2,
                  "article_check": 1, "data_health": 0}
 
