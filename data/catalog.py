@@ -67,7 +67,7 @@ METRICS: dict[str, Metric] = {m.id: m for m in [
     _M("pypi.downloads_daily", "PyPI downloads per day", "downloads/day",
        "Downloads of the framework's PyPI packages on the date, without mirrors (pypistats).", "PyPI", "flow", "day"),
     _M("pypi.downloads_monthly", "PyPI downloads per month", "downloads/month",
-       "Downloads of the framework's PyPI packages over a month-long window (the row's method gives the window and which installers are counted).",
+       "Downloads of the framework's PyPI packages over a month-long window (the row's method says which installers are counted, its details give the window and packages).",
        "PyPI", "flow", "month"),
     _M("pypi.downloads_daily_all", "PyPI downloads per day (all installers)", "downloads/day",
        "Downloads of the framework's PyPI packages (summed) on the UTC date, counting every installer, mirrors and CI "

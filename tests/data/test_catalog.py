@@ -41,3 +41,13 @@ def test_readme_documents_metrics_settings_commands():
     for cmd in app.registered_commands:
         name = cmd.name or cmd.callback.__name__
         assert re.search(rf"fwpulse {name}\b", readme), f"README lacks command {name}"
+
+
+def test_readme_documents_every_quality_flag_and_the_provenance_convention():
+    from fwpulse.data.store import QUALITY
+
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Data quality")[1].split("\n### ")[0]
+    for q in QUALITY:
+        assert f"| `{q}` |" in section, f"README 'Data quality' lacks {q}"
+    assert "### Provenance: method and details" in readme and "method_before_0004" in readme
