@@ -5,6 +5,9 @@
   labels a short log axis with bare leading digits ("5 6 7 8 9 1 2"), which reads as nonsense.
 * :func:`one_series_legend`: a chart with a single named series still shows its legend (Plotly hides the
   legend of a one-trace figure, leaving the line unnamed).
+* :func:`place_labels`: a value label printed beside a marker (the 2020 article's figures) goes above,
+  below, right or left of its marker, whichever clears every marker and label already placed, on a
+  small plot with large type (so it also clears them on any bigger one).
 """
 
 from __future__ import annotations
@@ -80,8 +83,101 @@ def one_series_legend(fig: go.Figure) -> None:
         fig.update_layout(showlegend=True)
 
 
+# The plot a label must fit on: a short dashboard/export plot area with export-size type (px).
+PLOT_W, PLOT_H, FONT = 600.0, 220.0, 18.0
+POSITIONS = ("top center", "middle right", "middle left", "bottom center")
+
+
+def _numbers(values) -> list[float | None]:
+    import pandas as pd
+
+    out: list[float | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+        elif isinstance(v, numbers.Real) and not isinstance(v, bool):
+            out.append(float(v) if math.isfinite(v) else None)
+        else:
+            try:
+                out.append(float(pd.Timestamp(v).value))
+            except (TypeError, ValueError):
+                out.append(None)
+    return out
+
+
+def place_labels(fig: go.Figure) -> None:
+    """Choose each value label's side so no label covers a marker or another label."""
+    labelled = [t for t in fig.data if isinstance(t, go.Scatter) and t.mode and "text" in t.mode and t.text is not None
+                and getattr(t, "orientation", None) != "h"]
+    if not labelled:
+        return
+    log_y = fig.layout.yaxis.type == "log"
+    points = []   # (trace, index, x, y, marker radius)
+    for t in fig.data:
+        if not isinstance(t, go.Scatter) or t.x is None or t.y is None:
+            continue
+        mode = t.mode or ("lines+markers" if len(t.x) <= 20 else "lines")
+        if "markers" not in mode:
+            continue
+        size = t.marker.size if isinstance(t.marker.size, numbers.Real) else 6
+        for i, (x, y) in enumerate(zip(_numbers(t.x), _numbers(t.y))):
+            if x is not None and y is not None and (y > 0 or not log_y):
+                points.append((t, i, x, math.log10(y) if log_y else y, size / 2 + 2))
+    if not points:
+        return
+    xs, ys = [p[2] for p in points], [p[3] for p in points]
+    for t in fig.data:   # the lines set the axis ranges too
+        if isinstance(t, go.Scatter) and t.x is not None and t.y is not None:
+            for x, y in zip(_numbers(t.x), _numbers(t.y)):
+                if x is not None and y is not None and (y > 0 or not log_y):
+                    xs.append(x)
+                    ys.append(math.log10(y) if log_y else y)
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(ys), max(ys)
+    if not log_y and y0 > 0 and (fig.layout.yaxis.rangemode in (None, "normal")):
+        y0 = min(y0, 0.0) if y0 < 0.2 * y1 else y0
+    xspan, yspan = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+
+    def px(x, y):
+        return (x - x0) / xspan * PLOT_W, (1 - (y - y0) / yspan) * PLOT_H
+
+    markers = [(*px(x, y), r) for _, _, x, y, r in points]
+    boxes = [(cx - r, cy - r, cx + r, cy + r) for cx, cy, r in markers]
+
+    def box(cx, cy, r, text, pos):
+        w, h = len(text) * FONT * 0.6, FONT * 1.25
+        if pos == "top center":
+            return cx - w / 2, cy - r - h, cx + w / 2, cy - r
+        if pos == "bottom center":
+            return cx - w / 2, cy + r, cx + w / 2, cy + r + h
+        if pos == "middle right":
+            return cx + r, cy - h / 2, cx + r + w, cy + h / 2
+        return cx - r - w, cy - h / 2, cx - r, cy + h / 2
+
+    def clash(b, others):
+        return sum(1 for o in others if b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3])
+
+    for t in labelled:
+        texts = list(t.text) if not isinstance(t.text, str) else [t.text] * len(t.x)
+        chosen = []
+        for i, (x, y) in enumerate(zip(_numbers(t.x), _numbers(t.y))):
+            if x is None or y is None or i >= len(texts) or not texts[i] or (log_y and y <= 0):
+                chosen.append("top center")
+                continue
+            cx, cy = px(x, math.log10(y) if log_y else y)
+            r = next((p[4] for p in points if p[0] is t and p[1] == i), 4.0)
+            own = (cx - r, cy - r, cx + r, cy + r)
+            others = [b for b in boxes if b != own]
+            best = min(POSITIONS, key=lambda pos: (clash(box(cx, cy, r, str(texts[i]), pos), others),
+                                                   POSITIONS.index(pos)))
+            chosen.append(best)
+            boxes.append(box(cx, cy, r, str(texts[i]), best))
+        t.textposition = chosen
+
+
 def readable(fig: go.Figure | None) -> None:
     if fig is None:
         return
     log_ticks(fig)
     one_series_legend(fig)
+    place_labels(fig)

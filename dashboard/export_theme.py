@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 
 import pandas as pd
@@ -165,6 +166,78 @@ def _x_tick_block(fig: go.Figure, tick_size: int, plot_width: float) -> float:
     return longest * 0.5 + lines * line_h * 0.87 + tick_size
 
 
+def _y_label_block(fig: go.Figure, tick_size: int, base: int) -> int:
+    """Pixels left of the plot for the y tick labels (and the y title): category labels of horizontal
+    traces, the log axis' tick texts, or numbers as plotly writes them (at most ~6 characters)."""
+    labels: list[str] = []
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) == "h" and getattr(trace, "y", None) is not None:
+            labels += [str(y) for y in trace.y]
+    axis = fig.layout.yaxis
+    if axis.ticktext:
+        labels += [str(t) for t in axis.ticktext]
+    if not labels:
+        values = [abs(v) for trace in fig.data if getattr(trace, "orientation", None) != "h"
+                  and getattr(trace, "y", None) is not None for v in trace.y
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+        top = max(values, default=0)
+        labels = ["0.00" if top < 10 else ("100k" if top < 1e6 else "1.5M")]
+    chars = max(len(line) for lab in labels for line in re.split(r"<br\s*/?>", lab))
+    title = base * 1.6 if axis.title.text else 0
+    return round(chars * tick_size * 0.6 + tick_size * 0.8 + title)
+
+
+def _wrap_row_labels(fig: go.Figure, max_chars: int) -> None:
+    """Row labels of horizontal charts (one per result) longer than ``max_chars`` wrap at ' · ', so on a
+    narrow image they leave the plot (and the centred x title) more than a sliver of the width."""
+    mapping: dict[str, str] = {}
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) != "h" or getattr(trace, "y", None) is None:
+            continue
+        for y in trace.y:
+            if isinstance(y, str) and len(y) > max_chars and y not in mapping:
+                mapping[y] = "<br>".join(_wrap(y, max_chars))
+    if not mapping:
+        return
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) == "h" and getattr(trace, "y", None) is not None:
+            trace.y = [mapping.get(y, y) for y in trace.y]
+    if fig.layout.yaxis.categoryarray is not None:
+        fig.update_yaxes(categoryarray=[mapping.get(y, y) for y in fig.layout.yaxis.categoryarray])
+
+
+MIN_PLOT_PX = 80   # the least plot height an exported image keeps (plotly squeezes margins below ~64 px)
+
+
+def _frame_box(fig: go.Figure, chart, width: int, base: int, subtitle: str, x_title_text) -> dict:
+    """Margins, footer lines and offsets for type of size ``base``; wraps the x title on ``fig`` to fit."""
+    small = max(10, base - 3)
+    title_size = round(base * 1.45)
+    pad_l, margin_r = round(base * 1.2), round(base * 1.6)
+    # The plot's left edge sits after the y tick labels and title. Reserve that room in the margin
+    # (automargin would move the edge by an amount unknown here), so the title, legend and footer,
+    # placed from the plot's left edge, can be moved back to the image's left edge by exactly that much.
+    margin_l = pad_l + _y_label_block(fig, base - 1, base)
+    usable = width - pad_l - margin_r - 2 * base
+    title_block = 16 + title_size * 1.25 + (base * 1.4 if subtitle else 0)
+    margin_t = round(title_block + _legend_height(fig, usable, base) + base * 0.8)
+    # 0.6 em per character: wide enough for digits and capitals, so a wrapped line never runs off the right.
+    footer_lines = _wrap(footer_text(chart), max(30, int((width - pad_l - margin_r) / (small * 0.6))))
+    x_title_lines = 1
+    if x_title_text:   # a title wider than the plot is centred on it and cut at both sides: wrap it
+        lines = textwrap.wrap(_strip_tags(x_title_text), max(12, int((width - margin_l - margin_r) / (base * 0.6))))
+        fig.update_xaxes(title_text="<br>".join(html.escape(line, quote=False) for line in lines)
+                         if len(lines) > 1 else x_title_text)
+        x_title_lines = max(1, len(lines))
+    ticks = _x_tick_block(fig, base - 1, width - margin_l - margin_r - 4 * base)
+    # below the tick labels (and the x title's lines)
+    footer_shift = round(ticks + (base * 1.7 + (x_title_lines - 1) * base * 1.45 if x_title_text else 0))
+    margin_b = round(footer_shift + len(footer_lines) * small * 1.35 + base * 0.7)
+    return {"small": small, "title_size": title_size, "pad_l": pad_l, "margin_l": margin_l, "margin_r": margin_r,
+            "margin_t": margin_t, "margin_b": margin_b, "footer_lines": footer_lines, "footer_shift": footer_shift,
+            "base": base}
+
+
 def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: int = 675,
                 options=None) -> go.Figure:
     """A copy of ``chart.figure`` laid out for publication at ``width`` x ``height`` layout px."""
@@ -172,31 +245,31 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
         raise ValueError(f"chart {chart.spec.id} has no figure ({chart.empty_reason})")
     t = THEMES[theme]
     fig = go.Figure(chart.figure)  # deep copy: the dashboard's cached figure is never touched
-    base = base_font_size(width)
-    small = max(11, base - 3)
-    title_size = round(base * 1.45)
     subtitle = shown_as(chart, options)
-
-    margin_l, margin_r = round(base * 1.2), round(base * 1.6)
-    usable = width - margin_l - 5 * base  # the legend starts at the plot's left edge, may run to the image's
-    title_block = 16 + title_size * 1.25 + (base * 1.4 if subtitle else 0)
-    margin_t = round(title_block + _legend_height(fig, usable, base) + base * 0.8)
-
-    footer_lines = _wrap(footer_text(chart), max(30, int((width - margin_l - margin_r) / (small * 0.52))))
-    x_title = bool(fig.layout.xaxis.title.text)
-    ticks = _x_tick_block(fig, base - 1, width - margin_l - margin_r - 4 * base)
-    footer_shift = round(ticks + (base * 1.7 if x_title else 0))   # below the tick labels (and x title)
-    margin_b = round(footer_shift + len(footer_lines) * small * 1.35 + base * 0.7)
+    x_title_text = fig.layout.xaxis.title.text
+    _wrap_row_labels(fig, int(width * 0.45 / ((base_font_size(width) - 1) * 0.6)))
+    # Shrink the type until title, legend, axes and footer leave the plot some height: plotly squeezes
+    # margins that do not fit, which pushed the footer out of short images.
+    for base in range(base_font_size(width), 9, -1):
+        box = _frame_box(fig, chart, width, base, subtitle, x_title_text)
+        if box["margin_t"] + box["margin_b"] + MIN_PLOT_PX <= height:
+            break
+    small, title_size, pad_l, margin_l, margin_r, margin_t, margin_b, footer_lines, footer_shift = (
+        box[k] for k in ("small", "title_size", "pad_l", "margin_l", "margin_r", "margin_t", "margin_b",
+                         "footer_lines", "footer_shift"))
+    plot_w = max(1, width - margin_l - margin_r)
 
     fig.update_layout(
         template=t.template, width=width, height=height, autosize=False,
         paper_bgcolor=t.paper, plot_bgcolor=t.plot,
         font={"family": FONT_FAMILY, "size": base, "color": t.text},
-        title={"text": f"<b>{html.escape(chart_title(chart), quote=False)}</b>", "x": 0, "xref": "paper", "xanchor": "left",
+        title={"text": f"<b>{html.escape(chart_title(chart), quote=False)}</b>", "x": pad_l / width, "xref": "container",
+               "xanchor": "left",
                "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14},
                "font": {"size": title_size, "color": t.text},
                "subtitle": {"text": html.escape(subtitle, quote=False), "font": {"size": small + 1, "color": t.muted}}},
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+        legend={"orientation": "h", "x": max(-2.0, -(margin_l - pad_l) / plot_w), "xanchor": "left", "y": 1.0,
+                "yanchor": "bottom",
                 "font": {"size": base, "color": t.text}, "bgcolor": "rgba(0,0,0,0)", "title": {"text": ""},
                 "itemwidth": 30, "tracegroupgap": GROUP_GAP},
         margin={"l": margin_l, "r": margin_r, "t": margin_t, "b": margin_b, "pad": 4},
@@ -222,7 +295,8 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
                 trace.marker.line.color = t.text
     fig.add_annotation(text="<br>".join(html.escape(line, quote=False) for line in footer_lines), showarrow=False,
                        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", align="left",
-                       yshift=-footer_shift, font={"size": small, "color": t.muted}, name="fwpulse-footer")
+                       xshift=-(margin_l - pad_l), yshift=-footer_shift, font={"size": small, "color": t.muted},
+                       name="fwpulse-footer")
     return fig
 
 

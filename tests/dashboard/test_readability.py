@@ -85,3 +85,106 @@ def test_one_series_keeps_its_legend_in_the_export(snapshot_db):
     chart = _build("github-stars", charts.ChartOptions(frameworks=("jax",)))
     fig = apply_theme(chart)
     assert fig.layout.showlegend is True and _legend_height(fig, 1000, 18) > 0   # room made for it
+
+
+# ------------------------------------------------------------------------------- export footers (Chromium geometry)
+
+FOOTER_JS = """() => {
+  const svg = document.querySelector('.main-svg').getBoundingClientRect();
+  const out = [];
+  for (const g of document.querySelectorAll('g.annotation')) {
+    if (!g.textContent.startsWith('Source:')) continue;
+    const r = g.querySelector('text').getBoundingClientRect();
+    out.push({text: g.textContent, left: r.left - svg.left, right: r.right - svg.left,
+              top: r.top - svg.top, bottom: r.bottom - svg.top, width: svg.width, height: svg.height});
+  }
+  const yt = [...document.querySelectorAll('.ytick text')].map(e => e.getBoundingClientRect().left - svg.left);
+  const xt = document.querySelector('.xtitle');
+  const xr = xt ? xt.getBoundingClientRect() : null;
+  return {footer: out, ytick_left: yt.length ? Math.min(...yt) : null,
+          xtitle: xr ? {left: xr.left - svg.left, right: xr.right - svg.left, bottom: xr.bottom - svg.top} : null};
+}"""
+
+SIZES = [(1200, 675), (1200, 300), (800, 1000), (640, 360), (1600, 900)]
+
+
+@pytest.fixture(scope="module")
+def chromium_page():
+    pytest.importorskip("playwright")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser.new_page(viewport={"width": 1800, "height": 2400})
+        browser.close()
+
+
+def _footer_geometry(page, fig, tmp_path) -> dict:
+    html = tmp_path / "chart.html"
+    fig.write_html(str(html), include_plotlyjs=True, full_html=True, config={"staticPlot": True})
+    page.goto(html.as_uri())
+    page.wait_for_selector("g.annotation", timeout=30_000)
+    return page.evaluate(FOOTER_JS)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("chart_id", ["speed-step-time", "speed-ratios", "github-forks", "article-then-now"])
+def test_export_footer_is_never_clipped(snapshot_db, chromium_page, tmp_path, chart_id):
+    from fwpulse.dashboard import export
+    from fwpulse.dashboard.export_theme import apply_theme, footer_text
+
+    chart = _build(chart_id)
+    sizes = [export.natural_size(chart), *SIZES]
+    for width, height in sizes:
+        fig = apply_theme(chart, "article", width, height)
+        geo = _footer_geometry(chromium_page, fig, tmp_path)
+        (foot,) = geo["footer"]
+        where = f"{chart_id} at {width}x{height}: {foot}"
+        assert foot["text"].replace("\u00a0", " ").replace(" ", "") == footer_text(chart).replace(" ", ""), where
+        assert str(chart.as_of) in foot["text"], where
+        assert 0 <= foot["left"] and foot["right"] <= foot["width"], where      # nothing cut left or right
+        assert 0 <= foot["top"] and foot["bottom"] <= foot["height"], where     # nor below the image
+        assert foot["left"] <= width * 0.06, where    # it starts at the image's left edge, not the plot's
+        if geo["ytick_left"] is not None:
+            assert geo["ytick_left"] >= 0, where      # the reserved room keeps the y labels in the image
+        if geo["xtitle"] is not None:                 # the x title: whole, and above the footer
+            xt = geo["xtitle"]
+            assert xt["left"] >= 0 and xt["right"] <= width and xt["bottom"] <= foot["top"] + 2, (where, xt)
+
+
+# ------------------------------------------------------------------------------- no label over a marker
+
+OVERLAP_JS = """() => {
+  const boxes = sel => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect())
+      .filter(r => r.width > 0 && r.height > 0);
+  const labels = [...document.querySelectorAll('.textpoint text')].filter(e => e.textContent)
+      .map(e => ({t: e.textContent, r: e.getBoundingClientRect()}));
+  const markers = boxes('.scatterlayer .points path.point');
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const bad = [];
+  for (const l of labels) for (const m of markers) if (hit(l.r, m)) bad.push([l.t, m.left, m.top]);
+  for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++)
+    if (hit(labels[i].r, labels[j].r)) bad.push([labels[i].t, labels[j].t]);
+  return {labels: labels.length, markers: markers.length, bad: bad};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1200, 675), (900, 450), (700, 400)])
+def test_no_value_label_sits_over_a_marker(snapshot_db, chromium_page, tmp_path, size):
+    from fwpulse.dashboard.export_theme import apply_theme
+
+    for chart_id in ("github-forks", "github-open-issues"):
+        chart = _build(chart_id)
+        for fig in (apply_theme(chart, "article", *size), chart.figure):   # the export and the dashboard figure
+            fig = fig if fig.layout.width else type(fig)(fig).update_layout(width=size[0], height=size[1])
+            html = tmp_path / "labels.html"
+            fig.write_html(str(html), include_plotlyjs=True, full_html=True, config={"staticPlot": True})
+            chromium_page.goto(html.as_uri())
+            chromium_page.wait_for_selector(".textpoint text", timeout=30_000)
+            found = chromium_page.evaluate(OVERLAP_JS)
+            assert found["labels"] >= 2 and found["markers"] >= found["labels"], (chart_id, size, found)
+            assert not found["bad"], (chart_id, size, found)
