@@ -15,27 +15,77 @@ def _fmt(v) -> str:
     return "" if v is None or pd.isna(v) else f"{v:,.0f}"
 
 
+def _fingerprint(value) -> dict:
+    import json
+
+    if isinstance(value, dict):
+        return value
+    try:
+        out = json.loads(value) if isinstance(value, str) and value else {}
+    except ValueError:
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def evidence_scope(bench: pd.DataFrame) -> dict:
+    """What the newest runs were measured on, and what that evidence cannot decide."""
+    from fwpulse.dashboard.charts_speed import newest_runs
+
+    runs = newest_runs(bench)
+    machines, cannot = [], []
+    for (device, name), g in runs.groupby([runs["device"].fillna(""), runs["device_name"].fillna("")], sort=True):
+        fp = _fingerprint(g["fingerprint"].dropna().iloc[0]) if g["fingerprint"].notna().any() else {}
+        threads = fp.get("threads")
+        suites = ", ".join(sorted(set(g["suite"].dropna())))
+        machines.append(f"{suites} suite on {device} ({name})" + (f", {threads} threads" if threads else ""))
+    devices = set(runs["device"].dropna())
+    suites = set(runs["suite"].dropna())
+    if "cuda" not in devices and "gpu" not in devices:
+        cannot.append("anything about GPUs: no result was measured on one, and the frameworks' GPU paths "
+                      "(kernels, compilation, TF32, mixed precision) behave differently from their CPU paths")
+    if suites <= {"smoke"}:
+        cannot.append("full-size workloads: the smoke suite's small models and batches are a sanity signal "
+                      "(see the README), not the models people train")
+    small = [int(_fingerprint(f).get("threads") or 0) for f in runs["fingerprint"].dropna()]
+    if small and max(small) <= 4:
+        cannot.append(f"larger machines: at most {max(small)} CPU threads were used")
+    cannot.append("training at scale (multi-GPU, distributed, input pipelines, long runs), which is where the "
+                  "article's readers would feel a speed difference")
+    return {"machines": machines, "cannot": cannot}
+
+
 def speed_claim(frameworks: tuple[str, ...]) -> None:
     st.subheader("Claim: the speed difference is \"trivial\"")
-    st.caption("The article called the speed difference between the frameworks \"trivial\". Below: every compared "
-               "cell of the newest bench run (contender vs its cell's baseline, which can be the same framework's "
-               "eager mode), so read it together with the Speed view.")
-    summary = queries.speed_verdicts(data.bench_results(frameworks))
+    st.caption("The article called the speed difference between the frameworks \"trivial\". Below: what the stored "
+               "measurements show, where they were measured, and what they cannot decide. Each compared cell is a "
+               "contender against its cell's baseline (which can be the same framework's eager mode), so read it "
+               "together with the Speed view.")
+    bench = data.bench_results(frameworks)
+    summary = queries.speed_verdicts(bench)
     if summary is None or not summary["cells"]:
         st.info(f"Not measured yet: run `{BENCH_HINT}` (results appear here and in the Speed view).")
         return
     v = summary["verdicts"]
+    scope = evidence_scope(bench)
     st.markdown(
-        f"Newest measurement ({summary['suite']} suite on {', '.join(summary['devices'])}, "
-        f"{summary['measured_at']:%Y-%m-%d %H:%M} UTC): **{summary['cells']}** compared cells: "
-        + ", ".join(f"{n} {verdict}" for verdict, n in sorted(v.items(), key=lambda kv: -kv[1])) + ".")
+        f"**What the evidence shows.** Newest measurement ({summary['suite']} suite on "
+        f"{', '.join(summary['devices'])}, {summary['measured_at']:%Y-%m-%d %H:%M} UTC): **{summary['cells']}** "
+        "compared cells: " + ", ".join(f"{n} {verdict}" for verdict, n in sorted(v.items(), key=lambda kv: -kv[1]))
+        + ".")
     if summary["spread"]:
         st.markdown(f"Largest slowdown: {summary['spread']['slowest']}; largest speedup: {summary['spread']['fastest']}.")
+    st.markdown("**Measured on:** " + "; ".join(scope["machines"]) + ".")
     same = v.get("same within ±5%", 0)
-    st.markdown("**Then vs now:** " + ("mostly within ±5% on this machine: the claim holds here."
-                                       if same >= summary["cells"] / 2 else
-                                       "most cells differ by more than ±5% on this machine: the claim does not hold "
-                                       "here (see the Speed view for each workload)."))
+    if same >= summary["cells"] / 2:
+        finding = ("most cells are within ±5%: on these workloads and this hardware the evidence is consistent "
+                   "with a trivial difference.")
+    else:
+        finding = (f"{summary['cells'] - same} of {summary['cells']} cells differ by more than ±5%: on these "
+                   "workloads and this hardware the difference is not trivial.")
+    st.markdown("**Then vs now, as far as this evidence goes:** " + finding)
+    st.markdown("**What it cannot decide:** " + "; ".join(scope["cannot"]) + ". The article's claim, made about "
+                "real training, stays open until `fwpulse bench --suite full --device cuda` results (measured on a "
+                "GPU machine, or imported with `fwpulse bench import`) are stored.")
 
 
 def render() -> None:

@@ -12,9 +12,12 @@ from fwpulse.dashboard.charts_speed import DYNAMIC, newest_runs
 from fwpulse.dashboard.views.common import options, show_chart
 
 BENCH_HINT = "fwpulse bench --suite smoke"
-TABLE = ["workload", "variant", "contender", "mode", "tier", "precision", "device", "batch_size", "step_ms_p50",
-         "step_ms_p90", "samples_per_s", "cv", "n_compiles", "compile_s", "baseline", "ratio", "ratio_ci_low",
-         "ratio_ci_high", "verdict", "status", "reason"]
+# The verdict and what it rests on come first, so they are on screen at 1440 px without scrolling sideways;
+# the measurement details follow.
+TABLE = ["workload", "variant", "contender", "verdict", "ratio", "ratio_ci_low", "ratio_ci_high", "baseline",
+         "step_ms_p50", "status", "mode", "tier", "precision", "device", "batch_size", "step_ms_p90", "samples_per_s",
+         "cv", "n_compiles", "compile_s", "reason"]
+VERDICT_FIRST = 4   # verdict is the 5th column (after "dynamic shapes")
 
 
 def _text(v) -> str:
@@ -40,10 +43,18 @@ def render() -> None:
     st.subheader("Verdicts per cell")
     table = newest[[c for c in TABLE if c in newest.columns]].copy()
     table.insert(0, "dynamic shapes", table["workload"].eq(DYNAMIC).map({True: "yes (W3)", False: ""}))
-    st.dataframe(table, hide_index=True,
-                 column_config={"ratio": st.column_config.NumberColumn(format="%.3f"),
-                                "step_ms_p50": st.column_config.NumberColumn("ms/step p50", format="%.2f"),
-                                "step_ms_p90": st.column_config.NumberColumn("ms/step p90", format="%.2f")})
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={
+                     "dynamic shapes": st.column_config.TextColumn("W3", width="small", pinned=True),
+                     "workload": st.column_config.TextColumn(width="small", pinned=True),
+                     "variant": st.column_config.TextColumn(width="medium", pinned=True),
+                     "contender": st.column_config.TextColumn(width="medium", pinned=True),
+                     "verdict": st.column_config.TextColumn(width="medium", pinned=True),
+                     "ratio": st.column_config.NumberColumn(format="%.3f", width="small"),
+                     "ratio_ci_low": st.column_config.NumberColumn("CI low", format="%.3f", width="small"),
+                     "ratio_ci_high": st.column_config.NumberColumn("CI high", format="%.3f", width="small"),
+                     "step_ms_p50": st.column_config.NumberColumn("ms/step p50", format="%.2f", width="small"),
+                     "step_ms_p90": st.column_config.NumberColumn("ms/step p90", format="%.2f")})
     w3 = newest[newest["workload"] == DYNAMIC]
     if not w3.empty:
         ok = w3[w3["status"] == "ok"]
