@@ -79,7 +79,8 @@ def multi_line_chart(spec, values: pd.DataFrame, options, names: dict[str, str],
     Q.legend_key(fig, kinds)
     stale = Q.stale_marks(fig, df, names)
     chart = finish(spec, fig, plotted, options, "", y_title)
-    chart.notes += [n for n in [Q.quality_note(kinds), *stale] if n]
+    breaks = None if options.align else Q.draw_breaks(fig, Q.method_breaks(df), names, list(df["framework"].unique()))
+    chart.notes += [n for n in [Q.quality_note(kinds), *stale, breaks] if n]
     return chart
 
 

@@ -107,8 +107,11 @@ def caption_for(df: pd.DataFrame, options: ChartOptions | None = None) -> tuple[
     for source, method in zip(df["source"], df["method"]):
         if isinstance(source, str):
             seen = methods.setdefault(source, [])
-            if isinstance(method, str) and method not in seen:
-                seen.append(method)
+            if isinstance(method, str):
+                # 'S (S monthly snapshot: ...)' reads as 'S (monthly snapshot: ...)'
+                method = method[len(source):].lstrip(" :-") if method.startswith(source + " ") else method
+                if method not in seen:
+                    seen.append(method)
     parts = []
     for source, ms in methods.items():
         shown = "; ".join(ms) if len(ms) <= 3 else f"{ms[0]} and {len(ms) - 1} more methods, see CSV"
@@ -189,7 +192,7 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
     for fid, g in df.groupby("framework", sort=False):
         # Runs of equal quality; a series with one or two points gets markers (a line alone would be invisible).
         kinds |= Q.add_series(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
-    plotted = [df]
+    plotted, notes = [df], []
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         mk = Q.with_quality(markers)
         for fid, g in mk.groupby("framework", sort=False):
@@ -197,6 +200,7 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
         mk["raw_value"], mk["x"] = mk["value"], mk["date"]
         plotted.append(mk)
     if not options.align:
+        notes.append(Q.draw_breaks(fig, Q.method_breaks(df), names, list(df["framework"].unique())))
         for i, (date, label) in enumerate(vlines):
             fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
             fig.add_annotation(x=date, y=1 - 0.07 * i, yref="paper", text=label, showarrow=False, xanchor="left",
@@ -216,5 +220,5 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
     data["unit"] = m.unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
     text, sources, as_of = caption_for(data, options)
-    notes = [n for n in [Q.quality_note(kinds), *stale] if n]
+    notes = [n for n in [Q.quality_note(kinds), *stale, *notes] if n]
     return Chart(spec, fig, data, text, notes=notes, sources=sources, as_of=as_of)

@@ -16,12 +16,9 @@ def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors)
 
 
 def pypi_monthly(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
-    chart = line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_monthly",
-                       vlines=[("2024-12-01", "all installers from here"),
-                               ("2025-06-01", "calendar months from here")])
-    chart.notes.append("The counting method changed twice (pip-only to all installers in Dec 2024; rolling "
-                       "windows of 22-31 days to calendar months from mid-2025): compare across those lines with care.")
-    return chart
+    # The counting-method changes (pip-only to all installers, rolling windows to calendar months) are
+    # drawn from the stored methods by line_chart, like every chart's.
+    return line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_monthly")
 
 
 SPECS = [

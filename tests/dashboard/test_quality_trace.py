@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from fwpulse.dashboard import chart_quality, queries
@@ -153,3 +154,30 @@ def test_bundled_article_bounds_are_labelled_as_bounds(snapshot_db):
         claims = queries.article_claims(con)
     so = claims[(claims["claim"] == "Stack Overflow questions") & (claims["framework"] == "pytorch")].iloc[0]
     assert so["then_qualifier"] == "upper bound (less than)"
+
+
+def test_method_changes_are_drawn_from_the_data_not_by_hand(snapshot_db):
+    chart, _ = _bundled("pypi-downloads-monthly")
+    labels = [a.text for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
+    assert labels[0] == "all installers from here" and len(labels) == 2      # 2024-12 and 2025-06, not 2025-06-13
+    assert [a.x for a in chart.figure.layout.annotations if a.name == "fwpulse-break"] == [
+        pd.Timestamp("2024-12-01"), pd.Timestamp("2025-06-01")]
+    assert any(n.startswith("The source or counting method changes") for n in chart.notes)
+    stars, _ = _bundled("github-stars")
+    assert [a.text for a in stars.figure.layout.annotations if a.name == "fwpulse-break"] == [
+        "JAX: best-of-ml-python from here"]
+
+
+def test_a_method_change_in_any_store_is_marked(tmp_path):
+    path = tmp_path / "m.duckdb"
+    rows = [Observation("pytorch", "github.stars", d, 1.0 + i, "s", "old way, counted A" if i < 6 else "new way, counted A")
+            for i, d in enumerate(MONTHS)]
+    with db.writing(path) as con:
+        db.migrate(con)
+        store.record_run(con, RunRecord("s", started_at=dt.datetime(2026, 1, 2)), rows)
+    registry = load_registry(load_settings().config_path)
+    with db.reading(path) as con:
+        chart = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",)), registry)
+    marks = [a for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
+    assert [(a.x, a.text) for a in marks] == [(pd.Timestamp("2025-07-01"), "new way from here")]
+    assert "Source: s (old way, counted A; new way, counted A)" in chart.caption   # each method once
