@@ -1,12 +1,9 @@
-"""Article themes and alt text for exported charts.
+"""Article themes for exported charts (alt text: :mod:`fwpulse.dashboard.alt_text`).
 
 A theme never redraws a chart: it takes the figure the chart registry built
-(:func:`fwpulse.dashboard.charts.build`) and updates its layout -- size, fonts, margins, title,
+(:func:`fwpulse.dashboard.chart_registry.build`) and updates its layout -- size, fonts, margins, title,
 legend, colours -- and adds the footer line "Source: ... · data as of ... · fwpulse". So the
 dashboard and every export show the same traces from one definition per chart.
-
-:func:`alt_text` writes one sentence about the chart's finding, computed from ``chart.data``
-(exactly the plotted rows): which series is highest at the latest date and by how much.
 """
 
 from __future__ import annotations
@@ -17,12 +14,10 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-import pandas as pd
 import plotly.graph_objects as go
 
 FONT_FAMILY = "Liberation Sans, Arial, Helvetica, sans-serif"
 BRAND = "fwpulse"
-STALE_DAYS = 62          # a series whose last point is older than this (vs the newest) is "ended"
 
 
 @dataclass(frozen=True)
@@ -298,156 +293,3 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
                        xshift=-(margin_l - pad_l), yshift=-footer_shift, font={"size": small, "color": t.muted},
                        name="fwpulse-footer")
     return fig
-
-
-# ---------------------------------------------------------------------------- alt text
-
-def _fmt(value: float, mode: str, unit: str = "") -> str:
-    if mode == "share":
-        return f"{value:.1f}%"
-    if mode == "index":
-        return f"{value:,.0f}"
-    if abs(value) >= 1e9:
-        text = f"{value / 1e9:.1f} billion"
-    elif abs(value) >= 1e6:
-        text = f"{value / 1e6:.1f} million"
-    elif abs(value) >= 100 or float(value).is_integer():
-        text = f"{value:,.0f}"
-    else:
-        text = f"{value:.3g}"
-    return f"{text} {unit}".strip()
-
-
-def _date(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    try:
-        return str(pd.Timestamp(value).date())
-    except (ValueError, TypeError):
-        return str(value)
-
-
-def _infer_mode(df: pd.DataFrame) -> str:
-    units = set(df["unit"].dropna()) if "unit" in df.columns else set()
-    if units == {"index"}:
-        return "index"
-    if units == {"%"}:
-        return "share"
-    return "absolute"
-
-
-def _alt_from_figure(title: str, chart) -> str:
-    """Fallback for charts whose data has no (framework, value) columns: the extremes of the drawn values
-    (y, or x for horizontal traces)."""
-    points = []
-    horizontal = False
-    for trace in chart.figure.data if chart.figure is not None else []:
-        ys, xs = getattr(trace, "y", None), getattr(trace, "x", None)
-        if getattr(trace, "orientation", None) == "h":   # values on x, labels on y (the speed charts)
-            ys, xs, horizontal = xs, ys, True
-        if ys is None:
-            continue
-        for i, y in enumerate(ys):
-            if isinstance(y, (int, float)) and not isinstance(y, bool) and math.isfinite(y):
-                x = ""
-                if xs is not None and len(xs):
-                    x = " · ".join(str(level[i]) for level in xs) if isinstance(xs[0], (list, tuple)) else str(xs[i])
-                points.append((float(y), trace.name or "", _strip_tags(x)))
-    if not points:
-        return f"{title}: no plotted values."
-    axis = chart.figure.layout.xaxis if horizontal else chart.figure.layout.yaxis
-    unit = _strip_tags(axis.title.text or "")
-    unit = f" ({unit})" if unit else ""
-    hi, lo = max(points), min(points)
-    what = lambda p: f"{p[1]}{f' ({p[2]})' if p[2] else ''} at {_fmt(p[0], 'absolute')}"  # noqa: E731
-    if len(points) == 1:
-        return f"{title}: one value{unit}, {what(hi)}."
-    return f"{title}: {len(points)} values{unit}; the largest is {what(hi)}, the smallest {what(lo)}."
-
-
-STANDARD_COLUMNS = {"framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
-                    "source_url", "note"}
-
-
-def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: str) -> str:
-    """Bar-type charts (claims, workloads ...): the largest and smallest plotted values, with their labels."""
-    d = df.dropna(subset=["value"])
-    if d.empty:
-        return f"{title}: no plotted values."
-    dims = [c for c in d.columns if c not in STANDARD_COLUMNS
-            and (d[c].dtype == object or pd.api.types.is_string_dtype(d[c]))][:2]
-
-    def describe(row) -> str:
-        extra = ", ".join(_strip_tags(str(row[c])).replace("\n", " ") for c in dims if pd.notna(row[c]))
-        who = names.get(row["framework"], row["framework"])
-        unit = str(row["unit"]) if "unit" in d.columns and pd.notna(row["unit"]) else ""
-        return f"{who}{f' ({extra})' if extra else ''} at {_fmt(float(row['value']), mode, unit)}"
-
-    hi, lo = d.loc[d["value"].idxmax()], d.loc[d["value"].idxmin()]
-    frameworks = ", ".join(names.get(f, f) for f in dict.fromkeys(d["framework"]))
-    if len(d) == 1:
-        return f"{title}: one value, {describe(hi)}."
-    return (f"{title}: {len(d)} values for {frameworks}; the largest is {describe(hi)}, "
-            f"the smallest {describe(lo)}.")
-
-
-def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
-    """One sentence on the chart's finding from the plotted data (leader at the latest date, by how much)."""
-    title = chart_title(chart)
-    df = chart.data
-    names = names or {}
-    if df is None or df.empty or "value" not in df.columns or "framework" not in df.columns:
-        return _alt_from_figure(title, chart)
-    mode = options.mode if options is not None else _infer_mode(df)
-    if not getattr(chart.spec, "time_series", True):
-        return _alt_categorical(title, df, names, "absolute")  # ChartOptions' modes apply to time series only
-    d = df
-    if "metric" in d.columns:  # the chart's own series, not extra markers (e.g. an article's figures)
-        primary = next((m for m in chart.spec.metrics if m in set(d["metric"])), None)
-        if primary is not None:
-            d = d[d["metric"] == primary]
-    d = d.dropna(subset=["value"])
-    if d.empty:
-        return f"{title}: no plotted values."
-    has_date = "date" in d.columns and d["date"].notna().any()
-    if has_date:
-        d = d.assign(at_=pd.to_datetime(d["date"])).sort_values("at_", kind="stable")
-    last = d.groupby("framework", sort=False).tail(1)
-    label = lambda fid: names.get(fid, fid)  # noqa: E731
-    unit = str(last["unit"].iloc[0]) if "unit" in last.columns and last["unit"].nunique() == 1 else ""
-    ended = []
-    if has_date:
-        newest = last["at_"].max()
-        current = last[last["at_"] >= newest - pd.Timedelta(days=STALE_DAYS)]
-        ended = [f"{label(r.framework)}'s series ends {_date(r.at_)}" for r in last.itertuples()
-                 if r.at_ < newest - pd.Timedelta(days=STALE_DAYS)]
-        when = _date(newest)
-    else:
-        current, when = last, _date(chart.as_of)
-    current = current.sort_values("value", ascending=False, kind="stable")
-    lead = current.iloc[0]
-    at = f" ({when})" if when else ""
-    tail = f" ({'; '.join(ended)})" if ended else ""
-    if len(current) == 1:
-        others = "" if len(last) == 1 else " of the series still current"
-        return (f"{title}: {label(lead.framework)} stands at {_fmt(lead.value, mode, unit)} at the latest date{at}"
-                f"{' (the only framework shown)' if len(last) == 1 else others}{tail}.")
-    second = current.iloc[1]
-    a, b = float(lead.value), float(second.value)
-    if mode == "share":
-        gap = f"{a - b:.1f} percentage points ahead of {label(second.framework)} ({_fmt(b, mode)})"
-        return (f"{title}: {label(lead.framework)} has the largest share of the selected frameworks' total at the "
-                f"latest date{at}, {_fmt(a, mode)}, {gap}{tail}.")
-    if mode == "index":
-        growth = f"{a / 100:,.1f} times its first value" if a >= 100 else f"{100 - a:.0f}% below its first value"
-        return (f"{title}: indexed to 100 at each series' first point, {label(lead.framework)} is highest at the "
-                f"latest date{at} at {_fmt(a, mode)} ({growth}), against {_fmt(b, mode)} for "
-                f"{label(second.framework)}{tail}.")
-    if b > 0 and a / b >= 1.5:
-        by = f"{a / b:.1f} times {label(second.framework)}'s {_fmt(b, mode, unit)}"
-    elif b > 0:
-        by = f"{(a / b - 1) * 100:.0f}% more than {label(second.framework)}'s {_fmt(b, mode, unit)}"
-    else:
-        by = f"ahead of {label(second.framework)} at {_fmt(b, mode, unit)}"
-    return f"{title}: {label(lead.framework)} leads at the latest date{at} with {_fmt(a, mode, unit)}, {by}{tail}."
-
