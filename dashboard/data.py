@@ -126,3 +126,13 @@ def _status_info(db_path: str) -> dict:
     from fwpulse.dashboard import queries
     with reading(db_path) as con:
         return queries.source_status(con, store.utcnow())
+
+
+def flagged_summary() -> pd.DataFrame:
+    return _flagged_summary(_db())
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _flagged_summary(db_path: str) -> pd.DataFrame:
+    with reading(db_path) as con:
+        return read.flagged_summary(con)

@@ -187,6 +187,18 @@ def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
     return d[cols].reset_index(drop=True)
 
 
+def flagged_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per source, metric and flag: how many stored values are not plain ok, their date span, and one reason."""
+    df = _frame(con, """
+        SELECT source, metric, quality, count(*) AS "values", count(DISTINCT framework) AS frameworks,
+               min(date) AS first_date, max(date) AS last_date,
+               arg_max(details::VARCHAR, date) AS example_reason
+        FROM metric_values WHERE quality IS NOT NULL AND quality <> 'ok'
+        GROUP BY ALL ORDER BY source, metric, quality""", [])
+    df["example_reason"] = [reason(q, d) for q, d in zip(df["quality"], df["example_reason"])]
+    return df
+
+
 # ------------------------------------------------------------------------------------------ status
 
 def age_text(ts: Any, now: dt.datetime) -> str | None:

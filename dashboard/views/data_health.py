@@ -1,11 +1,11 @@
-"""Data health: freshness per source, rate-limit budgets, the run ledger, errors in plain words."""
+"""Data health: freshness per source, flagged values, rate-limit budgets, the run ledger, errors in plain words."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from fwpulse.dashboard import data, queries
-from fwpulse.data import store
+from fwpulse.data import read, store
 
 
 def render() -> None:
@@ -20,6 +20,16 @@ def render() -> None:
     never = [s for s in queries.NEVER_COLLECTED if s not in set(runs["source"])]
     if never:
         st.info("Never collected: " + ", ".join(f"{s} (`{queries.NEVER_COLLECTED[s]}`)" for s in never) + ".")
+
+    st.subheader("Flagged values")
+    flagged = data.flagged_summary()
+    if flagged.empty:
+        st.success("Every stored value is a final, exact figure (quality ok).")
+    else:
+        st.caption("Values stored with a quality flag: charts draw them dotted with their own markers, cards and "
+                   "alt text never state them as final. " + "; ".join(f"**{q}**: {t}" for q, t in read.QUALITY.items()
+                                                                     if q != "ok") + ".")
+        st.dataframe(flagged, hide_index=True)
 
     st.subheader("Rate-limit budgets (newest run per source)")
     st.dataframe(queries.rate_budgets(runs), hide_index=True)

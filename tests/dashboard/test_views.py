@@ -372,8 +372,9 @@ def test_article_check_speed_claim_counts_each_device_newest_run(filled_db):
 
 def test_data_health_plain_words_and_budgets(filled_db):
     at = run_view("data_health")
-    fresh, budgets, ledger = (d.value for d in at.dataframe)
+    fresh, flagged, budgets, ledger = (d.value for d in at.dataframe)
     assert set(fresh["source"]) >= {"snapshot", "github", "trends"}
+    assert "partial_period" in set(flagged["quality"]) and flagged["example_reason"].str.len().gt(0).all()
     gh = budgets[budgets["source"] == "github"].iloc[0]
     assert "4987 points left" in gh["budget"]
     assert "251 of 300" in budgets[budgets["source"] == "stackoverflow"].iloc[0]["budget"]

@@ -173,3 +173,10 @@ def test_plotted_csv_has_a_quality_column_and_the_unit():
     assert lines[2].startswith("jax,m,2026-08-01,115.0,commits,partial_period,month not over,")
     no_flag = read.plotted_csv(df.drop(columns=["quality", "details"])).decode().splitlines()
     assert no_flag[0].endswith(",quality,quality_reason") and no_flag[1].endswith(",ok,")
+
+
+def test_flagged_summary_counts_each_flag_with_a_reason(flagged):
+    s = read.flagged_summary(flagged)
+    assert s[["metric", "quality", "values", "frameworks"]].values.tolist() == [
+        ["git.commits_monthly", "partial_period", 1, 1]]       # keras' partial month was re-collected as final
+    assert s["example_reason"].iloc[0] == "month not over: counted to 2026-08-09"
