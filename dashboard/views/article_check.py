@@ -76,12 +76,18 @@ def speed_claim(frameworks: tuple[str, ...]) -> None:
         st.markdown(f"Largest slowdown: {summary['spread']['slowest']}; largest speedup: {summary['spread']['fastest']}.")
     st.markdown("**Measured on:** " + "; ".join(scope["machines"]) + ".")
     same = v.get("same within ±5%", 0)
-    if same >= summary["cells"] / 2:
-        finding = ("most cells are within ±5%: on these workloads and this hardware the evidence is consistent "
-                   "with a trivial difference.")
+    differ = v.get("slower", 0) + v.get("faster", 0)
+    rest = summary["cells"] - same - differ   # inconclusive: the CI reaches both sides of ±5%
+    others = f" ({same} within ±5%" + (f", {rest} inconclusive)" if rest else ")")
+    if differ > summary["cells"] / 2:
+        finding = (f"{differ} of {summary['cells']} cells differ by more than ±5%{others}: on these workloads and "
+                   "this hardware the difference is not trivial.")
+    elif same >= summary["cells"] / 2:
+        finding = (f"{same} of {summary['cells']} cells are within ±5%: on these workloads and this hardware the "
+                   "evidence is consistent with a trivial difference.")
     else:
-        finding = (f"{summary['cells'] - same} of {summary['cells']} cells differ by more than ±5%: on these "
-                   "workloads and this hardware the difference is not trivial.")
+        finding = (f"{differ} of {summary['cells']} cells differ by more than ±5%, {same} are within it and {rest} "
+                   "are inconclusive: this evidence does not settle it even for these workloads.")
     st.markdown("**Then vs now, as far as this evidence goes:** " + finding)
     st.markdown("**What it cannot decide:** " + "; ".join(scope["cannot"]) + ". The article's claim, made about "
                 "real training, stays open until `fwpulse bench --suite full --device cuda` results (measured on a "
