@@ -421,24 +421,29 @@ def test_github_view_draws_gharchive_lower_bounds_distinctly(filled_db):
     at = run_view("github", fw="pytorch")
     assert not at.exception and not at.error
     fig = _gharchive(at, "Stars given per month (GH Archive)")
-    solid = [t for t in fig["data"] if t.get("line", {}).get("dash") == "solid" and t["y"] and t["y"][0] is not None]
-    dotted = [t for t in fig["data"] if t.get("line", {}).get("dash") == "dot" and t["x"] and t["x"][0] is not None]
+    drawn = [t for t in fig["data"] if t["x"] and t["x"][0] is not None]
+    solid = [t for t in drawn if t["line"]["dash"] == "solid"]
+    dotted = [t for t in drawn if t["line"]["dash"] == "dot"]
     assert solid and dotted
     flagged_x = sorted(x[:7] for t in dotted for x in t["x"])
-    expected = sorted(f"{m:%Y-%m}" for m in _months_2016() if gharchive_quality(m)[0] != "ok")
-    assert flagged_x == expected
+    expected = {f"{m:%Y-%m}": gharchive_quality(m)[0] for m in _months_2016() if gharchive_quality(m)[0] != "ok"}
+    assert flagged_x == sorted(expected)
     assert all(x[:7] not in expected for t in solid for x in t["x"])
-    assert all(t["marker"]["symbol"].endswith("-open") for t in dotted)
-    hover = [c for t in dotted for c in t["customdata"]]
+    # lower bounds: triangles; the running month: a hollow circle; the reason in the hover
+    symbol = {"lower_bound": "triangle-up", "partial_period": "circle-open"}
+    for t in dotted:
+        assert {symbol[expected[x[:7]]] for x in t["x"]} == {t["marker"]["symbol"]}
+    hover = " ".join(c for t in dotted for c in t["customdata"])
     assert "lower bound: GitHub's event feed degraded after 2025-05" in hover
-    assert "partial month: not over when collected" in hover
-    assert any(c.startswith("lower bound: GH Archive outage") for c in hover)
-    # one legend entry for the single framework, plus the key to the hollow markers
+    assert "partial period: the month was not over when collected" in hover
+    assert "lower bound: GH Archive outage (fixture)" in hover
+    # one legend entry for the single framework, plus the key to each flag drawn
     legend = [t["name"] for t in fig["data"] if t.get("showlegend", True)]
-    assert legend == ["PyTorch", "hollow markers, dotted: lower bound or partial month"]
-    assert fig["layout"]["showlegend"] is True
+    assert legend[0] == "PyTorch" and len([n for n in legend if n == "PyTorch"]) == 1
+    assert any(n.startswith("lower bound") for n in legend[1:]) and any(n.startswith("partial") for n in legend[1:])
+    assert fig["layout"].get("showlegend", True) is not False
     # no gap: a dotted connector joins each run to the next
-    assert len(fig["layout"]["shapes"]) == len([t for t in fig["data"] if t["x"] and t["x"][0] is not None]) - 1
+    assert len(fig["layout"]["shapes"]) == len(drawn) - 1
     text = " ".join(m.value for m in at.markdown)
     assert "lower bounds" in text and "2025-05" in text
 
