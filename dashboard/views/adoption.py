@@ -5,14 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard.charts_usage import ALL_INSTALLERS_CAVEAT
 from fwpulse.dashboard.views.common import options, show_chart
 
 DEFINITIONS = (
-    "Two definitions of a download, never mixed on one line: **all installers** (ClickPy, PyPI's full logs in "
-    "ClickHouse, daily since 2016: mirrors such as bandersnatch and CI machines included) and **pypistats** "
-    "(mirrors excluded, 180 days kept, so fwpulse's history grows with each refresh). The first is the long series; "
-    "the second is the lower, mirror-free figure most articles quote.")
+    "Two kinds of download count, never mixed on one line: **all installers** (ClickPy, PyPI's full logs in "
+    "ClickHouse, daily since 2016: mirrors such as bandersnatch and CI machines included), the long series shown "
+    "first; and the **PyPI downloads per month** series under it: pypistats' mirror-free counts from each refresh "
+    "(pypistats keeps 180 days, so that history grows with each refresh), after the bundled monthly history, "
+    "whose counting method changed over time (its note and caption say how). The table compares a month only "
+    "where pypistats measured it.")
 
 
 def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
@@ -21,7 +22,8 @@ def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
     if all_inst is None or pypistats is None or all_inst.data.empty or pypistats.data.empty:
         return pd.DataFrame(columns=cols)
     a = all_inst.data[all_inst.data["metric"] == "pypi.downloads_monthly_all"]
-    p = pypistats.data[pypistats.data["metric"] == "pypi.downloads_monthly"]
+    p = pypistats.data[(pypistats.data["metric"] == "pypi.downloads_monthly")
+                       & pypistats.data["method"].astype(str).str.contains("pypistats", case=False)]
     a = a.assign(month=pd.to_datetime(a["date"]).dt.to_period("M"))[["framework", "month", "raw_value"]]
     p = p.assign(month=pd.to_datetime(p["date"]).dt.to_period("M"))[["framework", "month", "raw_value"]]
     both = a.merge(p, on=["framework", "month"], suffixes=("_all", "_pypistats"))
@@ -48,7 +50,6 @@ def render() -> None:
         return
     st.subheader("PyPI downloads")
     st.markdown(DEFINITIONS)
-    st.caption(f"Caveat: {ALL_INSTALLERS_CAVEAT}")
     all_inst = show_chart("pypi-downloads-monthly-all")
     pypistats = show_chart("pypi-downloads-monthly")
     table = side_by_side(all_inst, pypistats, data.registry().names())

@@ -71,6 +71,10 @@ def live_observations() -> dict[str, list[Observation]]:
         for d in range(60):
             day = dt.date(2026, 9, 1) + dt.timedelta(days=d)
             py.append(_obs(fid, "pypi.downloads_daily", day, round(2_500_000 * k + 1000 * (d % 7)), "pypistats overall mirrors=false"))
+        # September 2026 is complete in the daily rows: the pypistats monthly sum the collector stores.
+        py.append(_obs(fid, "pypi.downloads_monthly", dt.date(2026, 9, 1),
+                       sum(round(2_500_000 * k + 1000 * (d % 7)) for d in range(30)),
+                       "pypistats /overall, mirrors excluded, daily downloads summed over the calendar month"))
         if fid in ("pytorch", "tensorflow"):
             for y in range(2017, 2027):
                 ci.append(_obs(fid, "citations.yearly", dt.date(y, 1, 1), round(3000 * k * (y - 2015)),
