@@ -1,7 +1,7 @@
 """View queries that are not charts: Overview cards, the Article check table, Data health tables.
 
 Pure functions (read-only connection or DataFrames in, DataFrames out; no Streamlit), so the
-scale benchmark (benchmarks/dashboard_scale.py) times exactly what the views run.
+scale benchmark (benchmarks/perf/dashboard_scale.py) times exactly what the views run.
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ def test_progress_total_is_what_the_source_reports(tmp_path):
     from fwpulse.data.registry import parse_registry
     from fwpulse.data.settings import Settings
 
-    from tests.collectors.fake_sources import FakeStackExchange
+    from fakes.sources import FakeStackExchange
     from tests.collectors.test_stackoverflow import TAGS, monthly
 
     seen: dict[str, dict] = {}
@@ -199,7 +199,7 @@ def test_progress_total_is_what_the_source_reports(tmp_path):
 
 def test_cli_progress_lines_count_up_to_the_total(tmp_path):
     """Through the real CLI (no terminal: plain log lines): the last step of a backfill reads N/N."""
-    from tests.collectors.fake_sources import FakeStackExchange
+    from fakes.sources import FakeStackExchange
     from tests.collectors.test_stackoverflow import TAGS, monthly
 
     cfg = tmp_path / "fw.toml"

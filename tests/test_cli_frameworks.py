@@ -76,8 +76,8 @@ def test_fwpulse_config_wins(user_config, tmp_path):
 
 def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
     pytest.importorskip("chdb")
-    from tests.collectors.fake_clickhouse import FakeClickHouse, Synthetic
-    from tests.collectors.fake_github import FakeGitHub, weeks_of
+    from fakes.clickhouse import FakeClickHouse, Synthetic
+    from fakes.github import FakeGitHub, weeks_of
 
     today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=n) for n in range(400, 0, -1)]

@@ -92,3 +92,17 @@ def test_private_name_rule_can_fail(tmp_path):
     hits = private_name_uses(bad, "dashboard")
     assert len(hits) == 3 and "store._where" in hits[1] and "status._age" in hits[2]
     assert private_name_uses(bad, "data") == []   # inside the room: its own business
+
+
+def test_fakes_and_perf_scripts_never_import_tests_and_perf_is_not_shipped():
+    """benchmarks/perf/ (measures fwpulse itself) and fakes/ (the services as documented) stand on their own."""
+    import tomllib
+
+    for folder in (REPO / "fakes", REPO / "benchmarks" / "perf"):
+        for path in folder.glob("*.py"):
+            text = path.read_text()
+            assert "from tests" not in text and "import tests" not in text, path
+            assert "sys.path.insert" not in text, path
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    assert "fwpulse.benchmarks.speed" in packages
+    assert not [p for p in packages if "perf" in p or "fakes" in p]

@@ -15,7 +15,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_sources import FakeOpenAlex
+from fakes.sources import FakeOpenAlex
 
 NOW = dt.datetime(2026, 3, 10, 12, 0)
 KEY = "oa-SECRET-key-4242"

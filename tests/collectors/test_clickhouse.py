@@ -14,7 +14,7 @@ from fwpulse.collectors.errors import FatalSourceError, SourceError
 from fwpulse.collectors.http import HttpClient
 from fwpulse.data.settings import load_settings
 
-from .fake_clickhouse import FakeClickHouse, Synthetic
+from fakes.clickhouse import FakeClickHouse, Synthetic
 
 D = dt.date
 

@@ -18,7 +18,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_clickhouse import FakeClickHouse, Synthetic
+from fakes.clickhouse import FakeClickHouse, Synthetic
 
 D = dt.date
 NOW = dt.datetime(2024, 3, 7, 9, 0)

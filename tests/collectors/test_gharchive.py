@@ -15,7 +15,7 @@ from fwpulse.collectors.http import HttpClient
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_clickhouse import FakeClickHouse, Synthetic
+from fakes.clickhouse import FakeClickHouse, Synthetic
 
 D, T = dt.date, dt.datetime
 NOW = T(2025, 8, 15, 12)

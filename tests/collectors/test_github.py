@@ -22,7 +22,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_github import FakeGitHub, weeks_of
+from fakes.github import FakeGitHub, weeks_of
 
 TOKEN = "ghp_TESTTOKEN0123456789abcdefSECRET"
 NOW = dt.datetime(2026, 11, 24, 12, 0, 0)

@@ -19,7 +19,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_github import FakeGitHub, weeks_of
+from fakes.github import FakeGitHub, weeks_of
 from .test_github import TOKEN, TOML, Sleeps, make_ctx
 
 FIRST_SUNDAY = dt.date(2025, 5, 4)  # 82 weeks up to the running week of 2026-11-22: three pages of 30

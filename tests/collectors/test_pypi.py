@@ -15,7 +15,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_sources import FakePypistats, VirtualClock, daily_series
+from fakes.sources import FakePypistats, VirtualClock, daily_series
 
 NOW = dt.datetime(2026, 3, 10, 12, 0)
 START, END = dt.date(2026, 1, 15), dt.date(2026, 3, 9)

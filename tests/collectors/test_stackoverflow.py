@@ -17,7 +17,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_sources import FakeStackExchange, VirtualClock
+from fakes.sources import FakeStackExchange, VirtualClock
 
 NOW = dt.datetime(2026, 3, 10, 12, 0)
 KEY = "se-KEY-secret-777"
@@ -181,7 +181,7 @@ def test_backoff_violation_throttle_is_waited_and_retried(fake):
 
 
 def so_errors():
-    from .fake_sources import load_sample
+    from fakes.sources import load_sample
     return load_sample("stackexchange", "errors.examples.json")["real_bodies"]
 
 

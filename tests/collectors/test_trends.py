@@ -19,7 +19,7 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from .fake_trends import FakeTrends
+from fakes.trends import FakeTrends
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, 0)
 SOURCES = '\n[sources.trends]\nanchor_term = "Python"\ntimeframe = "today 5-y"\n'
@@ -261,7 +261,7 @@ def test_zero_with_data_is_stored_as_zero(fake):
 
 def test_has_data_is_read_from_the_recorded_body():
     """The parser reads hasData per term from a real recorded multiline body (all true there)."""
-    from .fake_trends import RECORDED, _split_prefix
+    from fakes.trends import RECORDED, _split_prefix
     _, body = _split_prefix((RECORDED / "03_multiline_GET_pizza_bagel_day.body.txt").read_text(encoding="utf-8"))
     flags = trends.has_data_by_week(body["default"]["timelineData"], ["pizza", "bagel"])
     assert flags["pizza"] == {dt.date(2021, 1, d): True for d in range(1, 6)}

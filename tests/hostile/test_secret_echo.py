@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.collectors.loopback import LoopbackServer
+from fakes.loopback import LoopbackServer
 
 SECRETS = {
     "GITHUB_TOKEN": "ghp_ECHOtoken0123456789abcdefABCDEF01",

@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterable
 from urllib.parse import parse_qs, urlsplit
 
-from .loopback import LoopbackServer
+from fakes.loopback import LoopbackServer
 
 ENGINE_LOCK = threading.Lock()
 

@@ -1,6 +1,6 @@
 """How long a dashboard read waits while a refresh writes, and how long the write lock is held.
 
-    .venv/bin/python benchmarks/store_contention.py [runs]
+    .venv/bin/python -m fwpulse.benchmarks.perf.store_contention [runs]
 
 A writer process stores `runs` source runs shaped like a daily refresh of the bundled registry
 (11 frameworks x 8 GitHub counts, plus weekly/monthly rows), each in its own short transaction

@@ -1,6 +1,6 @@
 """Requests and wall time of the GitHub collector against the fake GitHub server (no network).
 
-    .venv/bin/python benchmarks/github_requests.py
+    .venv/bin/python -m fwpulse.benchmarks.perf.github_requests
 
 Measures fwpulse's GitHub collector: a daily refresh of 10 and of 50 repos with a token
 (GraphQL), the same-day repeat with a token (no request) and without one (conditional requests ->
@@ -16,18 +16,14 @@ about 4 minutes longer.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.collectors.fake_github
-
-from fwpulse.collectors import github  # noqa: E402
-from fwpulse.collectors.base import CollectContext  # noqa: E402
-from fwpulse.collectors.http import HttpClient  # noqa: E402
-from fwpulse.data.registry import parse_registry  # noqa: E402
-from fwpulse.data.settings import Settings  # noqa: E402
-from tests.collectors.fake_github import FakeGitHub, weeks_of  # noqa: E402
+from fwpulse.collectors import github
+from fwpulse.collectors.base import CollectContext
+from fwpulse.collectors.http import HttpClient
+from fwpulse.data.registry import parse_registry
+from fwpulse.data.settings import Settings
+from fakes.github import FakeGitHub, weeks_of
 
 NOW = dt.datetime(2026, 11, 24, 12)
 

@@ -1,9 +1,9 @@
 """ClickHouse sources at scale: 50 frameworks x 10 years, first backfill and a daily refresh.
 
-    .venv/bin/python benchmarks/clickhouse_scale.py [--frameworks 50] [--years 10] [--json OUT.json]
+    .venv/bin/python -m fwpulse.benchmarks.perf.clickhouse_scale [--frameworks 50] [--years 10] [--json OUT.json]
 
 Builds, in a temporary directory (never the user's database or config), a chDB-backed fake
-ClickHouse HTTP server (tests/collectors/fake_clickhouse.py: the documented schemas on a real
+ClickHouse HTTP server (fakes/clickhouse.py: the documented schemas on a real
 ClickHouse engine) holding SYNTHETIC data generated in SQL: two PyPI projects per framework with
 a row per day for ``--years`` years, GitHub events for one repository per framework (plus a
 former name for every fifth one) with 20-80 events of each counted kind per month, and package
@@ -24,12 +24,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _registry_toml(n: int) -> str:
@@ -125,11 +123,10 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--json", type=Path, help="Also write the figures to this file.")
     args = ap.parse_args()
-    sys.path.insert(0, str(REPO))
     from fwpulse.data.bootstrap import ensure_database
     from fwpulse.data.registry import parse_registry
     from fwpulse.data.settings import Settings
-    from tests.collectors.fake_clickhouse import FakeClickHouse, Synthetic
+    from fakes.clickhouse import FakeClickHouse, Synthetic
 
     today = dt.datetime.now(dt.UTC).date()
     first = today.replace(year=today.year - args.years)

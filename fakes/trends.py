@@ -1,6 +1,6 @@
 """A fake Google Trends on 127.0.0.1 serving the three endpoints pytrends 4.9.2 uses for
 ``interest_over_time``, built from the real recordings in
-``tests/fixtures/api-samples/google_trends/recorded/`` (see FORMAT.md there):
+``fakes/api-samples/google_trends/recorded/`` (see FORMAT.md there):
 
 * ``GET  /trends/explore/``                 - cookie page: 404 text/html + ``Set-Cookie: NID=...``
   (what Google answered in the 2023 recording, 01_*).
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from tests.collectors.loopback import LoopbackServer
+from fakes.loopback import LoopbackServer
 from urllib.parse import parse_qs, urlsplit
 
-RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "api-samples" / "google_trends" / "recorded"
+RECORDED = Path(__file__).resolve().parent / "api-samples" / "google_trends" / "recorded"
 WEEK = 7 * 86400
 
 

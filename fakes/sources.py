@@ -1,6 +1,6 @@
 """Fake pypistats, OpenAlex and Stack Exchange servers on 127.0.0.1 (ephemeral port), each a
 real ``ThreadingHTTPServer`` in a thread. Response shapes come from the samples in
-``tests/fixtures/api-samples/{pypistats,openalex,stackexchange}/`` (loaded when a fake is built).
+``fakes/api-samples/{pypistats,openalex,stackexchange}/`` (loaded when a fake is built).
 
 Every fake records each request (path + parsed query) in ``requests`` (and the request headers in
 ``headers_seen``) and can be told to answer the next N requests with an error through
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "api-samples"
+SAMPLES = Path(__file__).resolve().parent / "api-samples"
 
 
 def load_sample(*parts: str) -> Any:

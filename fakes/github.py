@@ -1,5 +1,5 @@
 """A fake GitHub (REST + GraphQL) on 127.0.0.1, built from the documented/recorded samples in
-``tests/fixtures/api-samples/github/`` (a copy of ``../shared/api-samples/``) and the 2026 facts of
+``fakes/api-samples/github/`` (a copy of ``../shared/api-samples/``) and the 2026 facts of
 ``CHANGES-2026-11.md``: star history is a bare array of ``{week, total, days[7]}`` pages, newest
 first, 30 weeks a page (``per_page`` capped), ``Link`` rel=next/last pointing at
 ``/repositories/{id}/...``, ETag on page 1 and a free 304 without a Link; every GraphQL query is
@@ -30,9 +30,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import graphql
 
-from tests.collectors.loopback import LoopbackServer
+from fakes.loopback import LoopbackServer
 
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "api-samples" / "github"
+SAMPLES = Path(__file__).resolve().parent / "api-samples" / "github"
 
 
 def _load(name: str) -> Any:
