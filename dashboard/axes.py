@@ -5,6 +5,7 @@
   labels a short log axis with bare leading digits ("5 6 7 8 9 1 2"), which reads as nonsense.
 * :func:`one_series_legend`: a chart with a single named series still shows its legend (Plotly hides the
   legend of a one-trace figure, leaving the line unnamed).
+* :func:`one_date_axis`: values all dated one day get a month-wide axis labelled by day.
 * :func:`place_labels`: a value label printed beside a marker (the 2020 article's figures) goes above,
   below, right or left of its marker, whichever clears every marker and label already placed, on a
   small plot with large type (so it also clears them on any bigger one).
@@ -175,9 +176,35 @@ def place_labels(fig: go.Figure) -> None:
         t.textposition = chosen
 
 
+def one_date_axis(fig: go.Figure) -> None:
+    """A time axis whose points all share one date (counts collected once: watchers, totals) spans a month
+    around it, labelled by day; plotly zooms to milliseconds and labels '23:59:59.999'."""
+    import pandas as pd
+
+    days = set()
+    for t in fig.data:
+        if getattr(t, "orientation", None) == "h" or t.x is None:
+            continue
+        for x in t.x:
+            if x is None or isinstance(x, (numbers.Real, bool)):
+                if isinstance(x, numbers.Real) and not isinstance(x, bool):
+                    return   # a numeric axis (project age in years)
+                continue
+            try:
+                days.add(pd.Timestamp(x).normalize())
+            except (TypeError, ValueError):
+                return   # categories, not dates
+    if len(days) != 1:
+        return
+    day = days.pop()
+    fig.update_xaxes(type="date", range=[day - pd.Timedelta(days=30), day + pd.Timedelta(days=30)],
+                     tickformat="%Y-%m-%d", dtick=7 * 86_400_000, tick0=day)
+
+
 def readable(fig: go.Figure | None) -> None:
     if fig is None:
         return
     log_ticks(fig)
     one_series_legend(fig)
     place_labels(fig)
+    one_date_axis(fig)

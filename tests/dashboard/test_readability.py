@@ -188,3 +188,17 @@ def test_no_value_label_sits_over_a_marker(snapshot_db, chromium_page, tmp_path,
             found = chromium_page.evaluate(OVERLAP_JS)
             assert found["labels"] >= 2 and found["markers"] >= found["labels"], (chart_id, size, found)
             assert not found["bad"], (chart_id, size, found)
+
+
+@pytest.mark.parametrize("chart_id", ["stackoverflow-questions-total", "github-watchers", "citations-total"])
+def test_values_of_one_date_get_a_day_labelled_axis(filled_db, chart_id):
+    """Counts collected once all sit on one date: plotly zoomed the axis to milliseconds ('23:59:59.999')."""
+    import pandas as pd
+
+    chart = _build(chart_id)
+    day = pd.Timestamp(chart.data["date"].iloc[0]).normalize()
+    assert chart.data["date"].map(lambda d: pd.Timestamp(d).normalize()).eq(day).all()
+    axis = chart.figure.layout.xaxis
+    assert axis.tickformat == "%Y-%m-%d"
+    lo, hi = (pd.Timestamp(v) for v in axis.range)
+    assert lo < day < hi and (hi - lo).days >= 28
