@@ -17,7 +17,7 @@ BENCH_HINT = "fwpulse bench --suite smoke"
 TABLE = ["workload", "variant", "contender", "verdict", "ratio", "ratio_ci_low", "ratio_ci_high", "baseline",
          "step_ms_p50", "status", "mode", "tier", "precision", "device", "batch_size", "step_ms_p90", "samples_per_s",
          "cv", "n_compiles", "compile_s", "reason"]
-VERDICT_FIRST = 4   # verdict is the 5th column (after "dynamic shapes")
+BASELINE = "(baseline of its cell)"
 
 
 def _text(v) -> str:
@@ -43,6 +43,9 @@ def render() -> None:
     st.subheader("Verdicts per cell")
     table = newest[[c for c in TABLE if c in newest.columns]].copy()
     table.insert(0, "dynamic shapes", table["workload"].eq(DYNAMIC).map({True: "yes (W3)", False: ""}))
+    # A baseline row has no verdict of its own: say so instead of an empty "None".
+    is_base = table["contender"].eq(table["baseline"]) & table["verdict"].isna() & table["status"].eq("ok")
+    table["verdict"] = table["verdict"].astype(object).where(~is_base, BASELINE)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={
                      "dynamic shapes": st.column_config.TextColumn("W3", width="small", pinned=True),
