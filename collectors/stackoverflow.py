@@ -270,7 +270,6 @@ def collect(ctx: CollectContext) -> SourceResult:
     sites_stored: set[str] = set()   # site totals stored in this run (one row per month)
     pending = {fw.id: [m for m in months if month_key(m) not in done.get(fw.id, [])] for fw in good}
     ctx.expect_steps(sum(any(m in pending[fw.id] for fw in good) for m in months))   # one step per month fetched
-    ctx.expect_steps(sum(any(m in pending[fw.id] for fw in good) for m in months))   # one step per month fetched
     try:
         for first in months:
             key = month_key(first)

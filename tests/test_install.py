@@ -156,3 +156,22 @@ def test_rooms_import_only_under_fwpulse():
         ok = subprocess.run([sys.executable, "-c", f"import fwpulse.{room}"], cwd=REPO, capture_output=True,
                             text=True, timeout=60)
         assert ok.returncode == 0, ok.stderr
+
+
+NOT_SHIPPED = {"fwpulse.benchmarks.perf"}   # scripts that measure fwpulse itself: development only (issue 14)
+
+
+def test_every_package_folder_is_declared():
+    """A folder with an __init__.py that pyproject.toml does not list is left out of the wheel (fwpulse/commands
+    once was: the installed `fwpulse` then failed at import)."""
+    import tomllib
+
+    conf = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    declared = set(conf["packages"]) | NOT_SHIPPED
+    dirs = conf["package-dir"]
+    for package, folder in dirs.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(REPO / folder)
+            name = ".".join([package, *rel.parts]) if rel.parts else package
+            if "__pycache__" not in rel.parts:
+                assert name in declared, f"{init.parent} is package {name}, missing from [tool.setuptools] packages"

@@ -25,6 +25,10 @@ class QueryError(ValueError):
     """DuckDB refused the query (syntax, unknown table, a write, a file access); the message is one line."""
 
 
+class SchemaBehind(RuntimeError):
+    """The file needs a migration (a write) before fwpulse reads it."""
+
+
 def query(db_path: Path | str, sql: str, max_wait: float = DEFAULT_WAIT_S) -> tuple[list[str], list[tuple]]:
     """Run ``sql`` on a read-only connection with no file access, retrying the open with backoff while a
     writer holds the database (:class:`fwpulse.data.db.DatabaseBusy` after ``max_wait`` seconds)."""
@@ -32,8 +36,10 @@ def query(db_path: Path | str, sql: str, max_wait: float = DEFAULT_WAIT_S) -> tu
 
     from fwpulse.data import db
 
-    con = db.connect(db_path, read_only=True, max_wait=max_wait)
+    con = _open_read_only(Path(db_path), max_wait)
     try:
+        if db.schema_version(con) < db.latest_version():
+            raise SchemaBehind(f"{db_path}: schema is behind this fwpulse; it is migrated first")
         con.execute("SET enable_external_access = false")   # no COPY TO, ATTACH or read_csv of other files
         con.execute("SET lock_configuration = true")         # ... and a query cannot turn it back on
         try:
@@ -48,6 +54,27 @@ def query(db_path: Path | str, sql: str, max_wait: float = DEFAULT_WAIT_S) -> tu
             raise QueryError(text) from None
     finally:
         con.close()
+
+
+def _open_read_only(path: Path, max_wait: float):
+    """A read-only connection, retried every 20-200 ms (jittered) while a writer holds the file: a refresh
+    leaves gaps of tens of milliseconds between its transactions, and a reader must land in one."""
+    import random
+    import time
+
+    from fwpulse.data import db
+
+    deadline, delay = time.monotonic() + max_wait, 0.02
+    while True:
+        try:
+            return db.connect(path, read_only=True, max_wait=0)   # one try; damage and non-lock errors raise
+        except db.DatabaseBusy:
+            if time.monotonic() >= deadline:
+                raise db.DatabaseBusy(f"{path}: another process has held the database for {max_wait:.0f}s; "
+                                      "try again when it finishes (see `fwpulse status`), or pass a longer "
+                                      "--wait") from None
+            time.sleep(random.uniform(0.5, 1.0) * delay)
+            delay = min(delay * 2, 0.2)
 
 
 def _plain(value: Any) -> Any:
@@ -112,9 +139,17 @@ def sql(statement: str = typer.Argument(..., metavar="QUERY",
     text = sys.stdin.read() if statement == "-" else statement
     if not text.strip():
         raise fail("sql: no query given; e.g. fwpulse sql \"SELECT * FROM metric_values LIMIT 5\"", EXIT_USAGE)
-    settings, _ = context()
+    from fwpulse.data.settings import load_settings
+
+    settings = load_settings()
+    if not settings.db_path.exists():   # one read-only open per call otherwise: the writer's gaps are short
+        settings, _ = context()
     try:
-        columns, rows = query(settings.db_path, text, max_wait=wait)
+        try:
+            columns, rows = query(settings.db_path, text, max_wait=wait)
+        except SchemaBehind:
+            settings, _ = context()   # migrates (after a backup), then read
+            columns, rows = query(settings.db_path, text, max_wait=wait)
     except QueryError as exc:
         raise fail(f"sql: {exc}", EXIT_USAGE) from None
     except DatabaseBusy as exc:
