@@ -175,3 +175,32 @@ def test_every_package_folder_is_declared():
             name = ".".join([package, *rel.parts]) if rel.parts else package
             if "__pycache__" not in rel.parts:
                 assert name in declared, f"{init.parent} is package {name}, missing from [tool.setuptools] packages"
+
+
+def test_new_database_is_in_storage_the_pypi_duckdb_cli_reads(tmp_path):
+    """fwpulse writes new files in DuckDB 1.5 storage (the `duckdb-cli` 1.5.x on PyPI cannot open 2.0 files);
+    DuckDB 2 keeps that format on later writes. When the CLI package is importable, it really reads the file."""
+    import duckdb
+
+    from fwpulse.data import db
+    from fwpulse.data.bootstrap import ensure_database
+    from fwpulse.data.settings import STORAGE_VERSION
+
+    path = tmp_path / "fwpulse.duckdb"
+    ensure_database(path)
+    with db.writing(path) as con:
+        con.execute("CREATE TABLE later_write AS SELECT 1 AS x")
+        con.execute("CHECKPOINT")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tags = con.execute("SELECT tags FROM duckdb_databases() WHERE NOT internal").fetchall()[0][0]
+    finally:
+        con.close()
+    assert tags["storage_version"].startswith(STORAGE_VERSION), tags
+    try:
+        import duckdb_cli  # noqa: F401 - optional: pip install duckdb-cli==1.5.6
+    except ImportError:
+        return
+    res = subprocess.run([sys.executable, "-m", "duckdb_cli", "-readonly", "-csv", str(path),
+                          "SELECT count(*) > 0 AS ok FROM metric_values"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and "true" in res.stdout, res.stderr
