@@ -1,6 +1,8 @@
-"""Article-ready chart export: PNG/SVG/PDF via kaleido + Chromium, self-contained HTML, CSV, manifest.
+"""Article-ready chart rendering: PNG/SVG/PDF via kaleido + Chromium, self-contained HTML, CSV, manifest entries.
 
-The figures come from the chart registry (:func:`fwpulse.dashboard.charts.build`), themed by
+Options and file names: :mod:`~fwpulse.dashboard.export_options`; files and ``manifest.json`` on disk:
+:mod:`~fwpulse.dashboard.export_manifest` (both re-exported here: ``export.X`` is the export API).
+The figures come from the chart registry (:func:`fwpulse.dashboard.chart_registry.build`), themed by
 :mod:`fwpulse.dashboard.export_theme`; nothing here draws a chart. The CLI (`fwpulse export`) and
 the dashboard's per-chart export button share :func:`render` / :func:`export_bytes`.
 
@@ -19,136 +21,32 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import datetime as dt
-import fcntl
 import hashlib
 import html
-import json
 import logging
 import os
-import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import pandas as pd
 
 from fwpulse.dashboard.alt_text import alt_text
-from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, apply_theme, base_font_size, chart_title,
-                                            footer_text, shown_as)
+from fwpulse.dashboard.export_manifest import (MANIFEST, _date_range, _frameworks, atomic_write,
+                                               quality_entry, read_manifest, write_files)
+from fwpulse.dashboard.export_options import (DEFAULT_SCALE, DEFAULT_SIZE, FORMATS, INSTALL_HINT, MIME,
+                                              STATIC_FORMATS, ChromiumMissing, ExportError, ExportUsageError,
+                                              alt_name, check_browser, check_out_dir, file_name, parse_date,
+                                              parse_formats, parse_scale, parse_size, parse_theme)
+from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, apply_theme, base_font_size,
+                                            chart_title, footer_text, shown_as)
 from fwpulse.data import read
 
-FORMATS = ("png", "svg", "pdf", "html", "csv")
-STATIC_FORMATS = ("png", "svg", "pdf")
-DEFAULT_SIZE = (1200, 675)
-DEFAULT_SCALE = 2.0
-MANIFEST = "manifest.json"
-MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
-        "csv": "text/csv"}  # for download buttons
 RENDER_TIMEOUT_S = 60
-INSTALL_HINT = "install Debian's Chromium with `apt-get install chromium`, or set BROWSER_PATH to a Chromium/Chrome binary"
 
-
-class ExportError(Exception):
-    """A one-line, user-facing failure; ``code`` is the CLI exit status (1 failure, 2 usage)."""
-
-    code = 1
-
-
-class ExportUsageError(ExportError):
-    code = 2
-
-
-class ChromiumMissing(ExportError):
-    code = 1
-
-
-# ---------------------------------------------------------------------------- argument parsing
-
-def parse_size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text or "")
-    if not m:
-        raise ExportUsageError(f"bad --size {text!r}: use WIDTHxHEIGHT in layout pixels, e.g. 1200x675")
-    w, h = int(m.group(1)), int(m.group(2))
-    if not (100 <= w <= 8000 and 100 <= h <= 8000):
-        raise ExportUsageError(f"bad --size {text!r}: width and height must be between 100 and 8000 pixels")
-    return w, h
-
-
-def parse_scale(text: str | float) -> float:
-    try:
-        scale = float(text)
-    except (TypeError, ValueError):
-        raise ExportUsageError(f"bad --scale {text!r}: a number such as 1, 2 or 3") from None
-    if not (0.1 <= scale <= 10):
-        raise ExportUsageError(f"bad --scale {text!r}: must be between 0.1 and 10")
-    return scale
-
-
-def parse_formats(values: list[str] | tuple[str, ...] | str) -> tuple[str, ...]:
-    items = [values] if isinstance(values, str) else list(values)
-    wanted = [f.strip().lower() for v in items for f in v.split(",") if f.strip()]
-    bad = [f for f in wanted if f not in FORMATS]
-    if bad or not wanted:
-        raise ExportUsageError(f"bad --format {','.join(bad) or '(none)'}: choose from {','.join(FORMATS)}")
-    return tuple(f for f in FORMATS if f in wanted)  # canonical order, no duplicates
-
-
-def parse_theme(name: str) -> str:
-    if name not in THEMES:
-        raise ExportUsageError(f"bad --theme {name!r}: choose from {', '.join(THEMES)}")
-    return name
-
-
-def parse_date(text: str | None, flag: str) -> dt.date | None:
-    if not text:
-        return None
-    for fmt, fix in (("%Y-%m-%d", None), ("%Y-%m", "month"), ("%Y", "year")):
-        try:
-            value = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if fix and flag == "--to":  # --to 2024 means through the end of 2024
-            end = (pd.Timestamp(value) + (pd.offsets.MonthEnd(0) if fix == "month" else pd.offsets.YearEnd(0)))
-            value = end.date()
-        return value
-    raise ExportUsageError(f"bad {flag} {text!r}: use YYYY-MM-DD, YYYY-MM or YYYY")
-
-
-def file_name(chart_id: str, theme: str, fmt: str) -> str:
-    """``<chart-id>[-<theme>].<ext>``; the article theme and CSV carry no suffix."""
-    suffix = "" if theme == DEFAULT_THEME or fmt == "csv" else f"-{theme}"
-    return f"{chart_id}{suffix}.{fmt}"
-
-
-def alt_name(chart_id: str, theme: str) -> str:
-    return f"{chart_id}{'' if theme == DEFAULT_THEME else f'-{theme}'}.alt.txt"
-
-
-# ---------------------------------------------------------------------------- preflight checks
-
-def check_browser(path: str | os.PathLike | None) -> str:
-    """The Chromium binary to use, or :class:`ChromiumMissing` saying how to get one (never downloads)."""
-    if not path:
-        raise ChromiumMissing(f"no Chromium configured (BROWSER_PATH is empty): {INSTALL_HINT}")
-    p = Path(path)
-    if not p.is_file() or not os.access(p, os.X_OK):
-        raise ChromiumMissing(f"Chromium not found at {p} (BROWSER_PATH): {INSTALL_HINT}")
-    return str(p)
-
-
-def check_out_dir(out_dir: Path) -> Path:
-    """Create ``out_dir`` if needed and prove it is writable, or raise a one-line :class:`ExportError`."""
-    out_dir = Path(out_dir).expanduser()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".fwpulse-probe-"):
-            pass
-    except OSError as exc:
-        raise ExportError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
-    return out_dir
+# The export API in one place (the CLI, the dashboard's buttons and tests use ``export.X``).
+__all__ = ["MANIFEST", "atomic_write", "quality_entry", "read_manifest", "write_files", "DEFAULT_SCALE", "DEFAULT_SIZE",
+           "FORMATS", "INSTALL_HINT", "MIME", "STATIC_FORMATS", "ChromiumMissing", "ExportError", "ExportUsageError",
+           "alt_name", "check_browser", "check_out_dir", "file_name", "parse_date", "parse_formats", "parse_scale",
+           "parse_size", "parse_theme", "DEFAULT_THEME", "THEMES", "Rendered", "csv_bytes", "html_bytes",
+           "render_static", "natural_size", "render", "export_bytes", "RENDER_TIMEOUT_S"]
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -247,42 +145,6 @@ def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path:
                           "(check that BROWSER_PATH is a working Chromium)") from None
 
 
-def _date_range(chart) -> dict:
-    df = chart.data
-    if df is None or df.empty or "date" not in df.columns or df["date"].isna().all():
-        return {"from": None, "to": None}
-    d = pd.to_datetime(df["date"])
-    return {"from": str(d.min().date()), "to": str(d.max().date())}
-
-
-FLAGGED_LISTED = 50   # flagged rows listed per chart in the manifest (the CSV has every row's flag)
-
-
-def quality_entry(chart) -> dict:
-    """The manifest's quality facts: plotted rows per quality flag, and the flagged rows with their reason."""
-    df = chart.data
-    if df is None or df.empty or not ({"framework", "value"} & set(df.columns)):
-        return {"quality": {}, "flagged": []}
-    q = [read.quality_of(v) for v in (df["quality"] if "quality" in df.columns else [None] * len(df))]
-    det = df["details"] if "details" in df.columns else [None] * len(df)
-    counts = {k: q.count(k) for k in dict.fromkeys(sorted(q))}
-    flagged = []
-    for i, (quality, details) in enumerate(zip(q, det)):
-        if quality != read.OK and len(flagged) < FLAGGED_LISTED:
-            row = df.iloc[i]
-            flagged.append({"framework": row.get("framework"), "metric": row.get("metric"),
-                            "date": str(pd.Timestamp(row["date"]).date()) if pd.notna(row.get("date")) else None,
-                            "value": float(row["value"]) if pd.notna(row.get("value")) else None,
-                            "quality": quality, "reason": read.reason(quality, details)})
-    return {"quality": counts, "flagged": flagged}
-
-
-def _frameworks(chart) -> list[str]:
-    if chart.data is None or "framework" not in chart.data.columns:
-        return []
-    return list(dict.fromkeys(chart.data["framework"].dropna()))
-
-
 def natural_size(chart) -> tuple[int, int]:
     """:data:`DEFAULT_SIZE`, made taller for charts with one labelled row per result (the horizontal
     speed charts): every row gets a line of the article theme's tick font."""
@@ -367,61 +229,3 @@ def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, size: tuple[int, i
         browser_path = load_settings().browser_path
     items = render([chart], (fmt,), theme, size, scale, options, names, browser_path)
     return items[0].data
-
-
-# ---------------------------------------------------------------------------- writing
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary name in the same folder, fsync, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _locked(directory: Path):
-    """Serialise manifest updates of concurrent exports into the same folder (lock on the folder itself)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def read_manifest(out_dir: Path) -> dict:
-    path = Path(out_dir) / MANIFEST
-    try:
-        data = json.loads(path.read_text())
-        if isinstance(data, dict) and isinstance(data.get("files"), list):
-            return data
-    except (OSError, ValueError):
-        pass
-    return {"files": []}
-
-
-def write_files(out_dir: Path, items: list[Rendered], version: str = "") -> dict:
-    """Write ``items`` atomically and merge their entries into ``manifest.json``; returns the manifest."""
-    out_dir = Path(out_dir)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    with _locked(out_dir):
-        for item in items:
-            atomic_write(out_dir / item.file, item.data)
-        old = read_manifest(out_dir)
-        ours = {item.file for item in items}
-        kept = [e for e in old["files"] if isinstance(e, dict) and e.get("file") not in ours
-                and (out_dir / str(e.get("file"))).is_file()]
-        fresh = [{**item.entry, "exported_at": now} for item in items]
-        manifest = {"generator": f"fwpulse {version}".strip(), "updated_at": now,
-                    "files": sorted(kept + fresh, key=lambda e: e["file"])}
-        atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    return manifest

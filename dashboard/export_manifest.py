@@ -1,0 +1,110 @@
+"""Export files on disk: atomic writes and ``manifest.json`` (what each file holds: chart, sources, data as of,
+alt text, quality flags, sha256), merged across runs under a folder lock."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from fwpulse.data import read
+
+MANIFEST = "manifest.json"
+
+
+def _date_range(chart) -> dict:
+    df = chart.data
+    if df is None or df.empty or "date" not in df.columns or df["date"].isna().all():
+        return {"from": None, "to": None}
+    d = pd.to_datetime(df["date"])
+    return {"from": str(d.min().date()), "to": str(d.max().date())}
+
+
+FLAGGED_LISTED = 50   # flagged rows listed per chart in the manifest (the CSV has every row's flag)
+
+
+def quality_entry(chart) -> dict:
+    """The manifest's quality facts: plotted rows per quality flag, and the flagged rows with their reason."""
+    df = chart.data
+    if df is None or df.empty or not ({"framework", "value"} & set(df.columns)):
+        return {"quality": {}, "flagged": []}
+    q = [read.quality_of(v) for v in (df["quality"] if "quality" in df.columns else [None] * len(df))]
+    det = df["details"] if "details" in df.columns else [None] * len(df)
+    counts = {k: q.count(k) for k in dict.fromkeys(sorted(q))}
+    flagged = []
+    for i, (quality, details) in enumerate(zip(q, det)):
+        if quality != read.OK and len(flagged) < FLAGGED_LISTED:
+            row = df.iloc[i]
+            flagged.append({"framework": row.get("framework"), "metric": row.get("metric"),
+                            "date": str(pd.Timestamp(row["date"]).date()) if pd.notna(row.get("date")) else None,
+                            "value": float(row["value"]) if pd.notna(row.get("value")) else None,
+                            "quality": quality, "reason": read.reason(quality, details)})
+    return {"quality": counts, "flagged": flagged}
+
+
+def _frameworks(chart) -> list[str]:
+    if chart.data is None or "framework" not in chart.data.columns:
+        return []
+    return list(dict.fromkeys(chart.data["framework"].dropna()))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, fsync, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(directory: Path):
+    """Serialise manifest updates of concurrent exports into the same folder (lock on the folder itself)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_manifest(out_dir: Path) -> dict:
+    path = Path(out_dir) / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and isinstance(data.get("files"), list):
+            return data
+    except (OSError, ValueError):
+        pass
+    return {"files": []}
+
+
+def write_files(out_dir: Path, items: list, version: str = "") -> dict:
+    """Write ``items`` atomically and merge their entries into ``manifest.json``; returns the manifest."""
+    out_dir = Path(out_dir)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    with _locked(out_dir):
+        for item in items:
+            atomic_write(out_dir / item.file, item.data)
+        old = read_manifest(out_dir)
+        ours = {item.file for item in items}
+        kept = [e for e in old["files"] if isinstance(e, dict) and e.get("file") not in ours
+                and (out_dir / str(e.get("file"))).is_file()]
+        fresh = [{**item.entry, "exported_at": now} for item in items]
+        manifest = {"generator": f"fwpulse {version}".strip(), "updated_at": now,
+                    "files": sorted(kept + fresh, key=lambda e: e["file"])}
+        atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return manifest
