@@ -181,3 +181,27 @@ def test_a_method_change_in_any_store_is_marked(tmp_path):
     marks = [a for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
     assert [(a.x, a.text) for a in marks] == [(pd.Timestamp("2025-07-01"), "new way from here")]
     assert "Source: s (old way, counted A; new way, counted A)" in chart.caption   # each method once
+
+
+def test_overview_cards_say_stale_and_never_badge_a_stale_change(snapshot_db):
+    from tests.dashboard.test_views import run_view
+
+    at = run_view("overview", fw="pytorch,jax")
+    assert not at.exception and not at.error
+    captions = " ".join(c.value for c in at.caption)
+    assert "Stale: newest value 2024-04-01, the others run to 2026-08-01" in captions   # JAX forks
+    forks = [m for m in at.metric if m.label == "GitHub forks"]
+    assert len(forks) == 2 and any(not m.delta for m in forks)                 # JAX's stale change: no badge
+    assert "+734 in 30 d" not in [m.delta for m in at.metric]
+
+
+def test_overview_card_names_a_newer_flagged_value(tmp_path, monkeypatch):
+    from tests.dashboard.test_views import run_view
+
+    monkeypatch.setenv("FWPULSE_DB", str(_db(tmp_path, "partial_period")))
+    at = run_view("overview", fw="pytorch,tensorflow")
+    assert not at.exception and not at.error
+    stars = [m for m in at.metric if m.label == "GitHub stars"]
+    assert stars[0].value == "90,010" and stars[0].delta == "+1 in 30 d"         # final values only
+    captions = " ".join(c.value for c in at.caption)
+    assert "Newer value 123,457 (2025-12-01) is partial period, not final: because partial_period" in captions
