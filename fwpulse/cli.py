@@ -10,10 +10,16 @@ import typer
 
 from fwpulse import cli_frameworks
 from fwpulse.commands import bench, collect, db, export, serve, sql, status
-from fwpulse.commands.common import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_USAGE, setup_logging
+from fwpulse.commands.common import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    setup_logging,
+)
 from fwpulse.guard import GuardedGroup
 
-__all__ = ["app", "main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_BUSY"]
+__all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app", "main"]
 
 app = typer.Typer(
     cls=GuardedGroup,   # one line + exit code for usage errors, a damaged database, anything unexpected

@@ -11,7 +11,7 @@ import sys
 
 def fwpulse(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+                          env={**os.environ, **(env or {})}, timeout=timeout, check=False)
 
 
 def test_status_json_on_fresh_machine_builds_db(tmp_path):
@@ -80,12 +80,12 @@ def test_help_shows_flags_as_flags_and_lists_choices():
     from fwpulse.dashboard.chart_registry import CHARTS
 
     export = fwpulse("export", "--help").stdout
-    assert "<bool>" not in export and re.search(r"^\s+--all\s+Every chart", export, re.M), export
+    assert "<bool>" not in export and re.search(r"^\s+--all\s+Every chart", export, re.MULTILINE), export
     assert "--format [png,svg,pdf,html,csv]" in export and "--theme [article|dark|transparent]" in export
     assert all(cid in export.replace("-\n", "-").replace("\n", " ").replace(" ", "") for cid in CHARTS)
     refresh = fwpulse("refresh", "--help").stdout
     assert f"--source [{'|'.join(available_sources())}]" in refresh and "<bool>" not in refresh
-    assert re.search(r"^\s+--backfill\s+Also fetch", refresh, re.M)
+    assert re.search(r"^\s+--backfill\s+Also fetch", refresh, re.MULTILINE)
     bench = fwpulse("bench", "--help").stdout
     assert "--suite [smoke|full]" in bench and "--device [auto|cpu|cuda]" in bench and "<bool>" not in bench
     assert "--format [table|csv|markdown|json]" in fwpulse("sql", "--help").stdout

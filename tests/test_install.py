@@ -52,7 +52,7 @@ def installed(tmp_path_factory) -> tuple[Path, Path, Path]:
     env = _clean_env(tmp)
     wheels = tmp / "wheels"
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
-                            "--no-index", "-w", str(wheels), str(src)], capture_output=True, text=True, env=env,
+                            "--no-index", "-w", str(wheels), str(src)], capture_output=True, text=True, env=env, check=False,
                            timeout=300)
     if built.returncode != 0 and "No module named" in built.stderr:
         pytest.skip(f"cannot build a wheel offline here: {built.stderr.strip().splitlines()[-1]}")
@@ -65,7 +65,7 @@ def installed(tmp_path_factory) -> tuple[Path, Path, Path]:
     wheel = next(wheels.glob("fwpulse-*.whl"))
     purelib = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
     inst = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)],
-                          capture_output=True, text=True, env=env, timeout=300)   # compiles .pyc as any install does
+                          capture_output=True, text=True, env=env, timeout=300, check=False)   # compiles .pyc as any install does
     assert inst.returncode == 0, inst.stderr[-3000:]
     assert not [line for line in inst.stderr.splitlines() if "warn" in line.lower()], inst.stderr
     assert (purelib / "fwpulse" / "data" / "migrations" / "0001_init.sql").is_file()
@@ -77,7 +77,7 @@ def installed(tmp_path_factory) -> tuple[Path, Path, Path]:
 
 def _run(venv: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(venv / "bin" / "fwpulse"), *args], capture_output=True, text=True, cwd=tmp,
-                          env=_clean_env(tmp), timeout=180)
+                          env=_clean_env(tmp), timeout=180, check=False)
 
 
 @pytest.mark.slow
@@ -96,7 +96,7 @@ def test_status_from_wheel_writes_only_user_data_dir(installed):
     assert not [line for line in res.stderr.splitlines() if "warn" in line.lower()], res.stderr
     # the installed package really is the wheel's copy, not the checkout
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import fwpulse.data.store as s; print(s.__file__)"],
-                           capture_output=True, text=True, env=_clean_env(tmp), cwd=tmp, timeout=60)
+                           capture_output=True, text=True, env=_clean_env(tmp), cwd=tmp, timeout=60, check=False)
     assert where.stdout.strip().startswith(str(site)), where.stdout + where.stderr
 
 
@@ -118,7 +118,7 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_dashboard_serves_from_wheel(installed):
-    venv, site, tmp = installed
+    venv, _site, tmp = installed
     port = _free_port()
     proc = subprocess.Popen([str(venv / "bin" / "fwpulse"), "dashboard", "--port", str(port)], cwd=tmp,
                             env=_clean_env(tmp), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -150,11 +150,11 @@ def test_rooms_import_only_under_fwpulse():
     (two names would make two copies of every class) with an ImportError that says what to do."""
     for room in ("data", "collectors", "benchmarks", "dashboard"):
         res = subprocess.run([sys.executable, "-c", f"import {room}"], cwd=REPO, capture_output=True, text=True,
-                             timeout=60)
+                             timeout=60, check=False)
         assert res.returncode == 1 and "ImportError" in res.stderr, res.stderr
         assert f"import this folder as fwpulse.{room}, not as '{room}'" in res.stderr
         ok = subprocess.run([sys.executable, "-c", f"import fwpulse.{room}"], cwd=REPO, capture_output=True,
-                            text=True, timeout=60)
+                            text=True, timeout=60, check=False)
         assert ok.returncode == 0, ok.stderr
 
 
@@ -181,7 +181,6 @@ def test_new_database_is_in_storage_the_pypi_duckdb_cli_reads(tmp_path):
     """fwpulse writes new files in DuckDB 1.5 storage (the `duckdb-cli` 1.5.x on PyPI cannot open 2.0 files);
     DuckDB 2 keeps that format on later writes. When the CLI package is importable, it really reads the file."""
     import duckdb
-
     from fwpulse.data import db
     from fwpulse.data.bootstrap import ensure_database
     from fwpulse.data.settings import STORAGE_VERSION
@@ -202,5 +201,5 @@ def test_new_database_is_in_storage_the_pypi_duckdb_cli_reads(tmp_path):
     except ImportError:
         return
     res = subprocess.run([sys.executable, "-m", "duckdb_cli", "-readonly", "-csv", str(path),
-                          "SELECT count(*) > 0 AS ok FROM metric_values"], capture_output=True, text=True, timeout=60)
+                          "SELECT count(*) > 0 AS ok FROM metric_values"], capture_output=True, text=True, timeout=60, check=False)
     assert res.returncode == 0 and "true" in res.stdout, res.stderr

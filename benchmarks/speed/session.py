@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fwpulse.benchmarks.speed import harness, spec
 from fwpulse.benchmarks.speed.fingerprint import cuda_available
@@ -50,7 +51,7 @@ def steps(groups: list[spec.Group]) -> int:
 
 def results_path(out: Path | None, suite: str, device: str) -> Path:
     """The results file (default bench-results/bench-<suite>-<device>-<UTC>.json), checked writable before measuring."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = out or Path("bench-results") / f"bench-{suite}-{device}-{stamp}.json"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from fwpulse import validate
-from fwpulse.commands.common import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_USAGE, choices, context, fail
+from fwpulse.commands.common import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    choices,
+    context,
+    fail,
+)
 from fwpulse.commands.progress import progress
+
+SUITES, FRAMEWORKS, DEVICES = ("smoke", "full"), ("pytorch", "tensorflow", "keras", "jax"), ("auto", "cpu", "cuda")
+SUITE_CHOICES, FRAMEWORK_CHOICES, DEVICE_CHOICES = choices(SUITES), choices(FRAMEWORKS), choices(DEVICES)
 
 app = typer.Typer(
     help="Measure training/inference speed of PyTorch, TensorFlow, Keras 3 (tensorflow/jax/torch backends) and JAX "
@@ -22,16 +32,16 @@ app = typer.Typer(
 
 @app.callback()
 def bench(ctx: typer.Context,
-          suite: str = typer.Option("smoke", metavar=choices(("smoke", "full")),
+          suite: str = typer.Option("smoke", metavar=SUITE_CHOICES,
                                     help="smoke (2-core CPU, < 5 min) or full (one H100, ~10 min)."),
-          framework: Optional[list[str]] = typer.Option(None, "--framework", "-f",
-                                                        metavar=choices(("pytorch", "tensorflow", "keras", "jax")),
+          framework: list[str] | None = typer.Option(None, "--framework", "-f",
+                                                        metavar=FRAMEWORK_CHOICES,
                                                         help="Repeatable; default all."),
-          device: str = typer.Option("auto", metavar=choices(("auto", "cpu", "cuda")),
+          device: str = typer.Option("auto", metavar=DEVICE_CHOICES,
                                      help="auto = cuda when nvidia-smi lists a GPU."),
-          out: Optional[Path] = typer.Option(None, help="JSON results file (default "
+          out: Path | None = typer.Option(None, help="JSON results file (default "
                                                         "bench-results/bench-<suite>-<device>-<UTC>.json)."),
-          threads: Optional[int] = typer.Option(None, help="Threads per worker (default: all CPUs of this process' "
+          threads: int | None = typer.Option(None, help="Threads per worker (default: all CPUs of this process' "
                                                            "affinity)."),
           list_only: bool = typer.Option(False, "--list", help="Print the suite's workloads, sizes and contenders; "
                                                                "run nothing.")) -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from fwpulse import validate
-from fwpulse.commands.common import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_USAGE, context, fail, lazy_choices
+from fwpulse.commands.common import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    context,
+    fail,
+    lazy_choices,
+)
 from fwpulse.commands.progress import progress
 
 
@@ -19,9 +26,9 @@ def _sources() -> list[str]:
     return available_sources()
 
 
-def refresh(source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Source to collect (repeatable); "
+def refresh(source: list[str] | None = typer.Option(None, "--source", "-s", help="Source to collect (repeatable); "
                                                        "default all."),
-            framework: Optional[list[str]] = typer.Option(None, "--framework", "-f", help="Framework id (repeatable); "
+            framework: list[str] | None = typer.Option(None, "--framework", "-f", help="Framework id (repeatable); "
                                                           "default all in the registry."),
             backfill: bool = typer.Option(False, "--backfill", help="Also fetch history (weekly stars, monthly "
                                                                     "issues, ...)."),
@@ -93,7 +100,7 @@ def schedule(cron: str = typer.Option("0 6 * * *", help="Cron expression (five f
              remove: bool = typer.Option(False, "--remove", help="Take fwpulse's line out of your crontab."),
              env_file: Path = typer.Option(Path("~/.config/fwpulse/env"), help="Shell file with tokens, sourced by cron."),
              log_file: Path = typer.Option(Path("~/.local/state/fwpulse/refresh.log"), help="Where cron appends output."),
-             crontab_file: Optional[Path] = typer.Option(None, hidden=True, help="Edit this file instead of `crontab`.")) -> None:
+             crontab_file: Path | None = typer.Option(None, hidden=True, help="Edit this file instead of `crontab`.")) -> None:
     """Print (or --install / --remove) the crontab line that runs `fwpulse refresh`."""
     from fwpulse.collectors import schedule as sched
     from fwpulse.data.settings import load_settings

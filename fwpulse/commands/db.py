@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,7 +13,7 @@ app = typer.Typer(help="Database maintenance: backup, restore, compact.", no_arg
 
 
 @app.command("backup")
-def backup(directory: Optional[Path] = typer.Argument(None, help="Target folder (default: backups/<db>-<UTC time> "
+def backup(directory: Path | None = typer.Argument(None, help="Target folder (default: backups/<db>-<UTC time> "
                                                                    "beside the database).")) -> None:
     """Export the database as Parquet files (restore with `fwpulse db restore`)."""
     from fwpulse.data.backup import backup as run_backup

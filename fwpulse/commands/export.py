@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -12,6 +11,7 @@ from fwpulse import __version__
 from fwpulse.commands.common import EXIT_BUSY, EXIT_USAGE, context, fail, lazy_choices
 
 FORMATS = ("png", "svg", "pdf", "html", "csv")   # dashboard/export.py FORMATS; the help shows them before that import
+ALL_FORMATS = [",".join(FORMATS)]
 
 
 def _charts() -> list[str]:
@@ -26,19 +26,19 @@ def _themes() -> list[str]:
     return list(THEMES)
 
 
-def export(chart: Optional[list[str]] = typer.Option(None, "--chart", "-c", help="Chart id(s), repeatable or "
+def export(chart: list[str] | None = typer.Option(None, "--chart", "-c", help="Chart id(s), repeatable or "
                                                      "comma-separated."),
            all_charts: bool = typer.Option(False, "--all", help="Every chart in the registry (empty ones are skipped)."),
-           formats: list[str] = typer.Option([",".join(FORMATS)], "--format", help="Comma-separated formats."),
+           formats: list[str] = typer.Option(ALL_FORMATS, "--format", help="Comma-separated formats."),
            theme: str = typer.Option("article", help="Colours and fonts."),
-           size: Optional[str] = typer.Option(None, metavar="WIDTHxHEIGHT", help="Layout pixels (default 1200x675; "
+           size: str | None = typer.Option(None, metavar="WIDTHxHEIGHT", help="Layout pixels (default 1200x675; "
                                               "charts with a row per result, like the speed charts, grow taller)."),
            scale: str = typer.Option("2", help="Pixel density of PNGs (PNG pixels = size x scale)."),
-           framework: Optional[list[str]] = typer.Option(None, "--framework", "-f", help="Framework id(s); default "
+           framework: list[str] | None = typer.Option(None, "--framework", "-f", help="Framework id(s); default "
                                                          "the main four."),
-           from_: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="First date (YYYY-MM-DD, YYYY-MM "
+           from_: str | None = typer.Option(None, "--from", metavar="DATE", help="First date (YYYY-MM-DD, YYYY-MM "
                                                "or YYYY)."),
-           to: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="Last date (YYYY-MM-DD, YYYY-MM or YYYY)."),
+           to: str | None = typer.Option(None, "--to", metavar="DATE", help="Last date (YYYY-MM-DD, YYYY-MM or YYYY)."),
            log_scale: bool = typer.Option(False, "--log", help="Logarithmic y axis."),
            index: bool = typer.Option(False, "--index", help="Index each series to 100 at its first point."),
            share: bool = typer.Option(False, "--share", help="Share of the selected frameworks' total (%)."),
