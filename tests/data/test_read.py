@@ -180,3 +180,12 @@ def test_flagged_summary_counts_each_flag_with_a_reason(flagged):
     assert s[["metric", "quality", "values", "frameworks"]].values.tolist() == [
         ["git.commits_monthly", "partial_period", 1, 1]]       # keras' partial month was re-collected as final
     assert s["example_reason"].iloc[0] == "month not over: counted to 2026-08-09"
+
+
+def test_latest_final_mixes_series_with_and_without_a_flagged_newest_value(flagged):
+    got = read.latest_values(flagged, None, ["git.commits_monthly", "github.stars"], final=True)
+    got = got.set_index(["framework", "metric"])
+    assert got.loc[("jax", "git.commits_monthly"), "value"] == 500.0          # July: August is partial
+    assert got.loc[("keras", "git.commits_monthly"), "value"] == 480.0        # August re-collected as final
+    assert got.loc[("pytorch", "github.stars"), "date"] == pd.Timestamp("2026-08-01")
+    assert set(got["quality"]) == {"ok"} and len(got) == 4
