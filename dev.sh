@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fwpulse developer entry point: sets up everything it needs, then runs.
 #   ./dev.sh dashboard [--port 8501]   venv + deps (incl. kaleido for chart export), builds the DB from the bundled snapshot, opens the dashboard
-#   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts, runs the whole test suite
+#   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts; ruff check + ruff format --check, then the whole test suite (with args: only pytest, narrowed)
 #   ./dev.sh fwpulse VERB [args]       any fwpulse command against the development database
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,6 +50,11 @@ case "$cmd" in
     test)
         ensure_venv "dev"
         ensure_chromium
+        if [ $# -eq 0 ]; then  # the whole suite: lint and format first (a narrowed run skips them)
+            log "ruff check and ruff format --check"
+            "$VENV/bin/ruff" check --quiet .
+            "$VENV/bin/ruff" format --check --quiet .
+        fi
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
     *)
         sed -n '2,5p' "$0"; exit 2 ;;

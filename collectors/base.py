@@ -29,22 +29,29 @@ from fwpulse.data.store import Event, Observation
 from .errors import FatalSourceError, RetriableError, SkippableError, SourceError
 from .http import HttpClient
 
-__all__ = ["CollectContext", "SourceResult", "Source", "SourceError", "FatalSourceError",
-           "RetriableError", "SkippableError"]
+__all__ = [
+    "CollectContext",
+    "SourceResult",
+    "Source",
+    "SourceError",
+    "FatalSourceError",
+    "RetriableError",
+    "SkippableError",
+]
 
 
 @dataclass
 class CollectContext:
-    frameworks: list[Framework]          # already filtered by --framework
+    frameworks: list[Framework]  # already filtered by --framework
     registry: Registry
     settings: Settings
     http: HttpClient
-    state: dict[str, Any]                # this source's stored state (read before collecting)
+    state: dict[str, Any]  # this source's stored state (read before collecting)
     backfill: bool = False
-    force: bool = False                  # ask again even where a source would reuse today's answer
+    force: bool = False  # ask again even where a source would reuse today's answer
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("fwpulse.collectors"))
-    progress: Callable[[str], None] = lambda message: None   # advance the progress bar one step
+    progress: Callable[[str], None] = lambda message: None  # advance the progress bar one step
     # The number of progress steps when they are not one per framework (call it before the first step).
     expect_steps: Callable[[int], None] = lambda total: None
 
@@ -60,10 +67,10 @@ class CollectContext:
 class SourceResult:
     observations: list[Observation] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)      # keys to (over)write in source_state
-    failures: dict[str, str] = field(default_factory=dict)   # framework id -> one-line reason
-    details: dict[str, Any] = field(default_factory=dict)    # quota left, rate-limit budget, ...
-    skipped: str | None = None                               # reason when nothing could be done now
+    state: dict[str, Any] = field(default_factory=dict)  # keys to (over)write in source_state
+    failures: dict[str, str] = field(default_factory=dict)  # framework id -> one-line reason
+    details: dict[str, Any] = field(default_factory=dict)  # quota left, rate-limit budget, ...
+    skipped: str | None = None  # reason when nothing could be done now
     retry_after: dt.datetime | None = None
 
     @property

@@ -37,6 +37,7 @@ class UnknownDoi(Exception):
 
 # -- fetch (HTTP only) --------------------------------------------------------------------------
 
+
 def work_url(base: str, doi: str) -> str:
     """Public URL of the work (no key)."""
     return f"{base.rstrip('/')}/works/doi:{normalise_doi(doi)}"
@@ -46,7 +47,7 @@ def normalise_doi(doi: str) -> str:
     doi = doi.strip()
     for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
         if doi.lower().startswith(prefix):
-            doi = doi[len(prefix):]
+            doi = doi[len(prefix) :]
     return doi.lower()
 
 
@@ -59,7 +60,7 @@ def fetch_work(http: HttpClient, base: str, doi: str, api_key: str | None) -> di
     if resp.status_code == 404:
         raise UnknownDoi(doi)
     if resp.status_code == 403 and any(c in doi for c in ",&"):
-        raise UnknownDoi(doi)   # "an illegal ID - such as one containing a , or & - ... 403"
+        raise UnknownDoi(doi)  # "an illegal ID - such as one containing a , or & - ... 403"
     if resp.status_code in (401, 403):
         raise FatalSourceError(http.redact(auth_message(resp, work_url(base, doi), api_key)))
     return check_work(http.json_of(resp), work_url(base, doi))
@@ -73,11 +74,21 @@ def check_work(work: Any, url: str) -> dict[str, Any]:
     """The fields fwpulse reads, with the documented types; anything else is one line naming the URL."""
     ok = isinstance(work, dict) and _count(work.get("cited_by_count"))
     by_year = work.get("counts_by_year") if ok else None
-    ok = ok and (by_year is None or (isinstance(by_year, list) and all(
-        isinstance(e, dict) and isinstance(e.get("year"), int) and _count(e.get("cited_by_count")) for e in by_year)))
+    ok = ok and (
+        by_year is None
+        or (
+            isinstance(by_year, list)
+            and all(
+                isinstance(e, dict) and isinstance(e.get("year"), int) and _count(e.get("cited_by_count"))
+                for e in by_year
+            )
+        )
+    )
     if not ok:
-        raise FatalSourceError(f"{url}: unexpected response: cited_by_count / counts_by_year are not the "
-                               f"documented integers (see openalex/API.md)")
+        raise FatalSourceError(
+            f"{url}: unexpected response: cited_by_count / counts_by_year are not the "
+            f"documented integers (see openalex/API.md)"
+        )
     return work
 
 
@@ -91,13 +102,18 @@ def auth_message(resp, url: str, api_key: str | None) -> str:
     detail = " ".join(detail.split())[:160]
     what = f"OpenAlex refused {url} (HTTP {resp.status_code}{': ' + detail if detail else ''})"
     if api_key:
-        return (f"{what}: OPENALEX_API_KEY is wrong or no longer valid; copy it again from "
-                f"https://openalex.org/settings/api, or unset it (single-work DOI lookups answer without a key)")
-    return (f"{what}: OPENALEX_API_KEY is not set; get a free key at https://openalex.org/settings/api "
-            f"and set OPENALEX_API_KEY")
+        return (
+            f"{what}: OPENALEX_API_KEY is wrong or no longer valid; copy it again from "
+            f"https://openalex.org/settings/api, or unset it (single-work DOI lookups answer without a key)"
+        )
+    return (
+        f"{what}: OPENALEX_API_KEY is not set; get a free key at https://openalex.org/settings/api "
+        f"and set OPENALEX_API_KEY"
+    )
 
 
 # -- pure row building --------------------------------------------------------------------------
+
 
 def window(today: dt.date) -> range:
     """The ten calendar years ``counts_by_year`` covers: this year and the nine before."""
@@ -127,11 +143,22 @@ ZERO_FILLED = "OpenAlex omits years with zero citations, so this missing year is
 CURRENT_YEAR = "current year, still counting"
 
 
-def build_observations(framework: Framework, dois: list[str], works: list[dict[str, Any]], today: dt.date,
-                       source_url: str) -> list[Observation]:
+def build_observations(
+    framework: Framework, dois: list[str], works: list[dict[str, Any]], today: dt.date, source_url: str
+) -> list[Observation]:
     total = sum(int(w.get("cited_by_count") or 0) for w in works)
-    rows = [Observation(framework.id, "citations.total", today, float(total), SOURCE_LABEL, TOTAL_METHOD, source_url,
-                        details={"dois": list(dois)})]
+    rows = [
+        Observation(
+            framework.id,
+            "citations.total",
+            today,
+            float(total),
+            SOURCE_LABEL,
+            TOTAL_METHOD,
+            source_url,
+            details={"dois": list(dois)},
+        )
+    ]
     yearly, filled = yearly_counts(works, today)
     for year, value in yearly.items():
         details: dict[str, Any] = {"dois": list(dois), "window_years": WINDOW_YEARS}
@@ -140,12 +167,24 @@ def build_observations(framework: Framework, dois: list[str], works: list[dict[s
             details.update(zero_filled=True, reason=ZERO_FILLED)
         elif year == today.year:
             quality, details["reason"], details["period_end"] = "partial_period", CURRENT_YEAR, today.isoformat()
-        rows.append(Observation(framework.id, "citations.yearly", dt.date(year, 1, 1), float(value), SOURCE_LABEL,
-                                YEARLY_METHOD, source_url, quality=quality, details=details))
+        rows.append(
+            Observation(
+                framework.id,
+                "citations.yearly",
+                dt.date(year, 1, 1),
+                float(value),
+                SOURCE_LABEL,
+                YEARLY_METHOD,
+                source_url,
+                quality=quality,
+                details=details,
+            )
+        )
     return rows
 
 
 # -- collect ------------------------------------------------------------------------------------
+
 
 def collect(ctx: CollectContext) -> SourceResult:
     result = SourceResult()
@@ -163,7 +202,8 @@ def collect(ctx: CollectContext) -> SourceResult:
         if missing:
             result.failures[fw.id] = ctx.http.redact(
                 f"OpenAlex does not know DOI {', '.join(missing)} (HTTP 404); check it on "
-                f"https://doi.org/{missing[0]} and fix 'papers' for {fw.id} in {ctx.registry.path}")
+                f"https://doi.org/{missing[0]} and fix 'papers' for {fw.id} in {ctx.registry.path}"
+            )
             continue
         url = " ; ".join(work_url(base, d) for d in dois)
         result.observations += build_observations(fw, dois, works, ctx.today, url)
@@ -171,6 +211,9 @@ def collect(ctx: CollectContext) -> SourceResult:
     return result
 
 
-SOURCE = Source(name="citations", collect=collect,
-                description="Citations of each framework's papers (OpenAlex cited_by_count and counts_by_year)",
-                needs=lambda f: bool(f.papers))
+SOURCE = Source(
+    name="citations",
+    collect=collect,
+    description="Citations of each framework's papers (OpenAlex cited_by_count and counts_by_year)",
+    needs=lambda f: bool(f.papers),
+)

@@ -34,27 +34,29 @@ from .http import RETRY_STATUSES, HttpClient
 DEFAULTS: dict[str, Any] = {
     "pypi_database": "pypi",
     "downloads_table": "pypi_downloads_per_day",
-    "metadata_tables": ["packages", "projects"],   # first that exists wins (the name differs by deployment)
+    "metadata_tables": ["packages", "projects"],  # first that exists wins (the name differs by deployment)
     "github_database": "github",
     "events_table": "github_events",
 }
 
 # Server error codes worth retrying: the same query can succeed later.
-TRANSIENT_CODES = frozenset({
-    3,    # UNEXPECTED_END_OF_FILE
-    159,  # TIMEOUT_EXCEEDED
-    160,  # TOO_SLOW
-    201,  # QUOTA_EXCEEDED
-    202,  # TOO_MANY_SIMULTANEOUS_QUERIES
-    203,  # NO_FREE_CONNECTION
-    209,  # SOCKET_TIMEOUT
-    210,  # NETWORK_ERROR
-    241,  # MEMORY_LIMIT_EXCEEDED
-    394,  # QUERY_WAS_CANCELLED
-})
+TRANSIENT_CODES = frozenset(
+    {
+        3,  # UNEXPECTED_END_OF_FILE
+        159,  # TIMEOUT_EXCEEDED
+        160,  # TOO_SLOW
+        201,  # QUOTA_EXCEEDED
+        202,  # TOO_MANY_SIMULTANEOUS_QUERIES
+        203,  # NO_FREE_CONNECTION
+        209,  # SOCKET_TIMEOUT
+        210,  # NETWORK_ERROR
+        241,  # MEMORY_LIMIT_EXCEEDED
+        394,  # QUERY_WAS_CANCELLED
+    }
+)
 # Codes that mean "this server's limits are too small for the query": say what to do about it.
 LIMIT_CODES = frozenset({158, 159, 160, 201, 241, 307, 396})  # TOO_MANY_ROWS, ..., TOO_MANY_ROWS_OR_BYTES
-AUTH_CODES = frozenset({192, 193, 194, 497, 516})               # UNKNOWN_USER, WRONG_PASSWORD, ..., AUTHENTICATION_FAILED
+AUTH_CODES = frozenset({192, 193, 194, 497, 516})  # UNKNOWN_USER, WRONG_PASSWORD, ..., AUTHENTICATION_FAILED
 
 _CODE_RE = re.compile(r"Code:\s*(\d+)[.,]\s*(?:e\.displayText\(\) = )?DB::Exception:\s*(.*)", re.S)
 _NAME_RE = re.compile(r"\(([A-Z][A-Z0-9_]+)\)\s*(?:\(version [^)]*\))?\s*$")
@@ -67,12 +69,15 @@ def setting(source_settings: Mapping[str, Any], key: str) -> Any:
     names = value if isinstance(value, list) else [value]
     for name in names:
         if not isinstance(name, str) or not _IDENT_RE.match(name):
-            raise FatalSourceError(f"[sources.clickhouse] {key} = {value!r}: database and table names must be plain "
-                                   "identifiers (letters, digits, '_'); fix it in the registry TOML")
+            raise FatalSourceError(
+                f"[sources.clickhouse] {key} = {value!r}: database and table names must be plain "
+                "identifiers (letters, digits, '_'); fix it in the registry TOML"
+            )
     return value
 
 
 # -- errors ------------------------------------------------------------------------------------
+
 
 @dataclass
 class ServerError:
@@ -98,7 +103,7 @@ def parse_exception(text: str, header_code: str | None = None) -> ServerError:
     name_match = _NAME_RE.search(body)
     name = name_match.group(1) if name_match else None
     if name_match:
-        body = body[:name_match.start()].rstrip()
+        body = body[: name_match.start()].rstrip()
     if len(body) > 200:
         body = body[:200] + "..."
     return ServerError(code, name, body or "(empty body)")
@@ -122,6 +127,7 @@ class ClickHouseRetriable(RetriableError):
 
 # -- parameters --------------------------------------------------------------------------------
 
+
 def _quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -134,8 +140,11 @@ def format_param(value: Any, _inner: bool = False) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, (dt.date, str)):
-        text = value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, dt.datetime) else (
-            value.isoformat() if isinstance(value, dt.date) else value)
+        text = (
+            value.strftime("%Y-%m-%d %H:%M:%S")
+            if isinstance(value, dt.datetime)
+            else (value.isoformat() if isinstance(value, dt.date) else value)
+        )
         if _inner:
             return _quote(text)
         return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
@@ -150,6 +159,7 @@ def format_param(value: Any, _inner: bool = False) -> str:
 
 # -- results -----------------------------------------------------------------------------------
 
+
 def _convert(value: Any, ch_type: str) -> Any:
     if value is None:
         return None
@@ -160,7 +170,7 @@ def _convert(value: Any, ch_type: str) -> Any:
             break
         t = m.group(1)
     if re.match(r"^U?Int\d+$", t):
-        return int(value)          # 64-bit integers may arrive as strings
+        return int(value)  # 64-bit integers may arrive as strings
     if t.startswith(("Float", "Decimal")):
         return float(value)
     if t in ("Date", "Date32"):
@@ -186,6 +196,7 @@ class QueryResult:
 @dataclass
 class QueryStats:
     """What the queries of one run cost the server (goes into the run ledger's details)."""
+
     queries: int = 0
     read_rows: int = 0
     read_bytes: int = 0
@@ -193,9 +204,13 @@ class QueryStats:
     purposes: list[str] = field(default_factory=list)
 
     def as_details(self) -> dict[str, Any]:
-        return {"clickhouse_queries": self.queries, "clickhouse_read_rows": self.read_rows,
-                "clickhouse_read_bytes": self.read_bytes, "clickhouse_server_seconds": round(self.server_seconds, 3),
-                "clickhouse_purposes": list(self.purposes)}
+        return {
+            "clickhouse_queries": self.queries,
+            "clickhouse_read_rows": self.read_rows,
+            "clickhouse_read_bytes": self.read_bytes,
+            "clickhouse_server_seconds": round(self.server_seconds, 3),
+            "clickhouse_purposes": list(self.purposes),
+        }
 
 
 def _summary(resp: requests.Response, body: Mapping[str, Any] | None) -> tuple[int, int, float]:
@@ -208,14 +223,25 @@ def _summary(resp: requests.Response, body: Mapping[str, Any] | None) -> tuple[i
         except (ValueError, TypeError):
             pass
     stats = (body or {}).get("statistics") or {}
-    return int(stats.get("rows_read", 0) or 0), int(stats.get("bytes_read", 0) or 0), float(stats.get("elapsed", 0) or 0)
+    return (
+        int(stats.get("rows_read", 0) or 0),
+        int(stats.get("bytes_read", 0) or 0),
+        float(stats.get("elapsed", 0) or 0),
+    )
 
 
 # -- client ------------------------------------------------------------------------------------
 
+
 class ClickHouse:
-    def __init__(self, http: HttpClient, url: str, user: str = "demo", password: str | None = None,
-                 source_settings: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        http: HttpClient,
+        url: str,
+        user: str = "demo",
+        password: str | None = None,
+        source_settings: Mapping[str, Any] | None = None,
+    ):
         self.http = http
         self.url = url.rstrip("/") + "/"
         self._headers = {"X-ClickHouse-User": user or "default"}
@@ -229,8 +255,9 @@ class ClickHouse:
     @classmethod
     def from_context(cls, ctx) -> "ClickHouse":
         s = ctx.settings
-        return cls(ctx.http, s.clickhouse_url, s.clickhouse_user, s.clickhouse_password,
-                   ctx.source_settings("clickhouse"))
+        return cls(
+            ctx.http, s.clickhouse_url, s.clickhouse_user, s.clickhouse_password, ctx.source_settings("clickhouse")
+        )
 
     def setting(self, key: str) -> Any:
         return setting(self.source_settings, key)
@@ -250,15 +277,24 @@ class ClickHouse:
             return None
 
         try:
-            resp = self.http.request("POST", self.url, params=url_params, headers=self._headers,
-                                     data=body.encode("utf-8"), wait_hint=no_retry_for_permanent,
-                                     ok_statuses=RETRY_STATUSES)
+            resp = self.http.request(
+                "POST",
+                self.url,
+                params=url_params,
+                headers=self._headers,
+                data=body.encode("utf-8"),
+                wait_hint=no_retry_for_permanent,
+                ok_statuses=RETRY_STATUSES,
+            )
         except ClickHouseError:
             raise
         except RetriableError as exc:  # connection refused / timeouts after the retries
-            raise ClickHouseRetriable(self.http.redact(
-                f"ClickHouse query '{purpose}' at {self.url}: {exc}; check FWPULSE_CLICKHOUSE_URL "
-                "or try again later")) from None
+            raise ClickHouseRetriable(
+                self.http.redact(
+                    f"ClickHouse query '{purpose}' at {self.url}: {exc}; check FWPULSE_CLICKHOUSE_URL "
+                    "or try again later"
+                )
+            ) from None
         if resp.status_code != 200:
             self._raise(purpose, resp)
         text = resp.text
@@ -270,9 +306,12 @@ class ClickHouse:
             if "DB::Exception" in text or (isinstance(parsed, dict) and "exception" in parsed):
                 exc_text = parsed["exception"] if isinstance(parsed, dict) and "exception" in parsed else text
                 self._raise(purpose, resp, exc_text, after_200=True)
-            raise ClickHouseError(self.http.redact(
-                f"ClickHouse query '{purpose}' at {self.url}: HTTP 200 but the body is not a JSONCompact result "
-                f"(starts {' '.join(text[:80].split())!r}); is FWPULSE_CLICKHOUSE_URL a ClickHouse HTTP interface?"))
+            raise ClickHouseError(
+                self.http.redact(
+                    f"ClickHouse query '{purpose}' at {self.url}: HTTP 200 but the body is not a JSONCompact result "
+                    f"(starts {' '.join(text[:80].split())!r}); is FWPULSE_CLICKHOUSE_URL a ClickHouse HTTP interface?"
+                )
+            )
         columns = [m["name"] for m in parsed["meta"]]
         types = [m["type"] for m in parsed["meta"]]
         rows = [tuple(_convert(v, t) for v, t in zip(row, types)) for row in parsed["data"]]
@@ -289,8 +328,10 @@ class ClickHouse:
         if err.code in AUTH_CODES:
             step = "check FWPULSE_CLICKHOUSE_USER and FWPULSE_CLICKHOUSE_PASSWORD"
         elif err.code in LIMIT_CODES or resp.status_code == 429:
-            step = ("the server's quota or limits stopped the query; try again later, or point FWPULSE_CLICKHOUSE_URL "
-                    "at your own ClickHouse (README: Beyond one machine)")
+            step = (
+                "the server's quota or limits stopped the query; try again later, or point FWPULSE_CLICKHOUSE_URL "
+                "at your own ClickHouse (README: Beyond one machine)"
+            )
         elif err.code in (60, 81):
             step = "check the database/table names in [sources.clickhouse] of the registry TOML"
         elif after_200:
@@ -309,16 +350,19 @@ class ClickHouse:
         if self._metadata_table is None:
             database = self.setting("pypi_database")
             candidates = list(self.setting("metadata_tables"))
-            found = self.query("find the PyPI package metadata table",
-                               "SELECT name FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}",
-                               {"db": database, "names": candidates})
+            found = self.query(
+                "find the PyPI package metadata table",
+                "SELECT name FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}",
+                {"db": database, "names": candidates},
+            )
             names = {r[0] for r in found.rows}
             chosen = next((c for c in candidates if c in names), None)
             if chosen is None:
                 raise ClickHouseError(
                     f"ClickHouse at {self.url}: database {database!r} has no package metadata table "
                     f"(looked for {', '.join(candidates)}); set [sources.clickhouse] metadata_tables to the "
-                    "table's name on your server")
+                    "table's name on your server"
+                )
             self._metadata_table = chosen
         return self._metadata_table
 

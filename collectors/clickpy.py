@@ -23,9 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Any
 
-from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
@@ -80,8 +78,10 @@ def month_end(first: dt.date) -> dt.date:
 
 # -- pure row building --------------------------------------------------------------------------
 
-def framework_daily(per_project: dict[str, dict[dt.date, int]], packages: list[str], start: dt.date,
-                    last: dt.date) -> dict[dt.date, int]:
+
+def framework_daily(
+    per_project: dict[str, dict[dt.date, int]], packages: list[str], start: dt.date, last: dt.date
+) -> dict[dt.date, int]:
     """Sum over ``packages`` per day from ``start`` (or the first day any package has) to ``last``;
     days without a row are 0."""
     days = [d for p in packages for d in per_project.get(p, {})]
@@ -109,15 +109,22 @@ def complete_months(daily: dict[dt.date, int], series_first: dt.date | None, las
 
 
 # Short stable methods; the packages, the table and how far the data is complete go to details.
-DAILY_METHOD = ("ClickPy pypi_downloads_per_day: sum(count) per UTC day over the framework's packages, every "
-                "installer, mirrors and CI included")
-MONTHLY_METHOD = ("ClickPy pypi_downloads_per_day summed over the calendar month and the framework's packages, every "
-                  "installer, mirrors and CI included")
-DEPENDENTS_METHOD = ("distinct PyPI projects (other than the framework's own) uploading a file in the month whose "
-                     "requires_dist names one of the framework's packages (PEP 503 names; extras and markers included)")
+DAILY_METHOD = (
+    "ClickPy pypi_downloads_per_day: sum(count) per UTC day over the framework's packages, every "
+    "installer, mirrors and CI included"
+)
+MONTHLY_METHOD = (
+    "ClickPy pypi_downloads_per_day summed over the calendar month and the framework's packages, every "
+    "installer, mirrors and CI included"
+)
+DEPENDENTS_METHOD = (
+    "distinct PyPI projects (other than the framework's own) uploading a file in the month whose "
+    "requires_dist names one of the framework's packages (PEP 503 names; extras and markers included)"
+)
 
 
 # -- collect ------------------------------------------------------------------------------------
+
 
 def collect(ctx: CollectContext) -> SourceResult:
     result = SourceResult()
@@ -130,8 +137,10 @@ def collect(ctx: CollectContext) -> SourceResult:
 
     packages = {f.id: list(dict.fromkeys(normalise(p) for p in f.pypi)) for f in ctx.frameworks}
     full = {fid for fid in packages if ctx.backfill or fid not in stored}
-    since_fw = {fid: dataset_start if fid in full else month_start(dt.date.fromisoformat(stored[fid]) + dt.timedelta(days=1))
-                for fid in packages}
+    since_fw = {
+        fid: dataset_start if fid in full else month_start(dt.date.fromisoformat(stored[fid]) + dt.timedelta(days=1))
+        for fid in packages
+    }
     since_project: dict[str, dt.date] = {}
     for fid, pkgs in packages.items():
         for p in pkgs:
@@ -140,9 +149,11 @@ def collect(ctx: CollectContext) -> SourceResult:
         return result
 
     db, table = ch.setting("pypi_database"), ch.setting("downloads_table")
-    answer = ch.query("daily PyPI downloads per project", DOWNLOADS_SQL,
-                      {"db": db, "table": table, "projects": sorted(since_project), "since": since_project,
-                       "until": today})
+    answer = ch.query(
+        "daily PyPI downloads per project",
+        DOWNLOADS_SQL,
+        {"db": db, "table": table, "projects": sorted(since_project), "since": since_project, "until": today},
+    )
     per_project: dict[str, dict[dt.date, int]] = {}
     for project, day, downloads in answer.rows:
         per_project.setdefault(project, {})[day] = int(downloads)
@@ -158,7 +169,8 @@ def collect(ctx: CollectContext) -> SourceResult:
         if fw.id in full and missing:
             result.failures[fw.id] = (
                 f"{db}.{table} has no downloads for PyPI package(s) {', '.join(missing)}; check the name on "
-                f"https://pypi.org/project/{missing[0]}/ and fix 'pypi' for {fw.id} in {ctx.registry.path}")
+                f"https://pypi.org/project/{missing[0]}/ and fix 'pypi' for {fw.id} in {ctx.registry.path}"
+            )
             continue
         if last_complete is None:
             continue
@@ -170,33 +182,55 @@ def collect(ctx: CollectContext) -> SourceResult:
         series_first = dt.date.fromisoformat(new_first[fw.id]) if fw.id in new_first else None
         details = {"packages": pkgs, "dataset": f"{db}.{table}", "complete_through": last_complete.isoformat()}
         result.observations += [
-            Observation(fw.id, "pypi.downloads_daily_all", d, float(v), SOURCE_NAME, DAILY_METHOD, source_url,
-                        details=details) for d, v in sorted(daily.items())]
+            Observation(
+                fw.id, "pypi.downloads_daily_all", d, float(v), SOURCE_NAME, DAILY_METHOD, source_url, details=details
+            )
+            for d, v in sorted(daily.items())
+        ]
         result.observations += [
-            Observation(fw.id, "pypi.downloads_monthly_all", first, float(v), SOURCE_NAME, MONTHLY_METHOD, source_url,
-                        details=details)
-            for first, v in complete_months(daily, series_first, last_complete).items()]
+            Observation(
+                fw.id,
+                "pypi.downloads_monthly_all",
+                first,
+                float(v),
+                SOURCE_NAME,
+                MONTHLY_METHOD,
+                source_url,
+                details=details,
+            )
+            for first, v in complete_months(daily, series_first, last_complete).items()
+        ]
         new_stored[fw.id] = last_complete.isoformat()
 
     result.state = {"complete_through": new_stored, "first_day": new_first}
-    if settings.get("dependents", True):   # only frameworks whose packages exist
+    if settings.get("dependents", True):  # only frameworks whose packages exist
         _dependents(ctx, ch, {fid: p for fid, p in packages.items() if fid in new_stored}, result, today)
 
     result.details.update(ch.stats.as_details())
-    result.details.update({"ingestion_frontier": frontier.isoformat() if frontier else None,
-                           "rows_returned": len(answer.rows), "full_history": sorted(full)})
+    result.details.update(
+        {
+            "ingestion_frontier": frontier.isoformat() if frontier else None,
+            "rows_returned": len(answer.rows),
+            "full_history": sorted(full),
+        }
+    )
     return result
 
 
-def _dependents(ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[str]], result: SourceResult,
-                today: dt.date) -> None:
+def _dependents(
+    ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[str]], result: SourceResult, today: dt.date
+) -> None:
     """``pypi.dependents_monthly``: complete months only, one query for all frameworks (each from
     its own month: the state keeps the last month stored per framework); a project depending on
     two packages of one framework counts once (uniqExact per framework)."""
     done: dict[str, str] = dict(ctx.state.get("dependents_through") or {})
     current_month = month_start(today)
-    since_of = {fid: DATASET_START if (ctx.backfill or fid not in done) else dt.date.fromisoformat(done[fid]) + dt.timedelta(days=1)
-                for fid in packages}
+    since_of = {
+        fid: DATASET_START
+        if (ctx.backfill or fid not in done)
+        else dt.date.fromisoformat(done[fid]) + dt.timedelta(days=1)
+        for fid in packages
+    }
     since_of = {fid: d for fid, d in since_of.items() if d < current_month}
     if not since_of:
         return
@@ -208,9 +242,19 @@ def _dependents(ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[st
             framework_of.setdefault(p, []).append(fid)
     table = ch.metadata_table()
     db = ch.setting("pypi_database")
-    answer = ch.query("PyPI dependents per month", DEPENDENTS_SQL,
-                      {"db": db, "table": table, "framework_of": framework_of, "own": packages, "since_of": since_of,
-                       "since": dt.datetime.combine(since, dt.time()), "until": dt.datetime.combine(current_month, dt.time())})
+    answer = ch.query(
+        "PyPI dependents per month",
+        DEPENDENTS_SQL,
+        {
+            "db": db,
+            "table": table,
+            "framework_of": framework_of,
+            "own": packages,
+            "since_of": since_of,
+            "since": dt.datetime.combine(since, dt.time()),
+            "until": dt.datetime.combine(current_month, dt.time()),
+        },
+    )
     found: dict[str, dict[dt.date, int]] = {}
     for fid, month, n in answer.rows:
         found.setdefault(fid, {})[month] = int(n)
@@ -225,14 +269,26 @@ def _dependents(ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[st
                 months.setdefault(m, 0)
                 m = month_end(m) + dt.timedelta(days=1)
         result.observations += [
-            Observation(fid, "pypi.dependents_monthly", m, float(n), SOURCE_NAME, DEPENDENTS_METHOD, f"{ch.url} {db}.{table}",
-                        details={"packages": pkgs, "table": f"{db}.{table}"})
-            for m, n in sorted(months.items())]
+            Observation(
+                fid,
+                "pypi.dependents_monthly",
+                m,
+                float(n),
+                SOURCE_NAME,
+                DEPENDENTS_METHOD,
+                f"{ch.url} {db}.{table}",
+                details={"packages": pkgs, "table": f"{db}.{table}"},
+            )
+            for m, n in sorted(months.items())
+        ]
         done[fid] = (current_month - dt.timedelta(days=1)).isoformat()
     result.state["dependents_through"] = done
 
 
-SOURCE = Source(name=SOURCE_NAME, collect=collect,
-                description="PyPI downloads per day since 2016, all installers incl. mirrors and CI (ClickHouse ClickPy), "
-                            "monthly sums and monthly dependents",
-                needs=lambda f: bool(f.pypi))
+SOURCE = Source(
+    name=SOURCE_NAME,
+    collect=collect,
+    description="PyPI downloads per day since 2016, all installers incl. mirrors and CI (ClickHouse ClickPy), "
+    "monthly sums and monthly dependents",
+    needs=lambda f: bool(f.pypi),
+)

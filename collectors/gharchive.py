@@ -32,9 +32,11 @@ from .clickhouse import ClickHouse
 SOURCE_NAME = "gharchive"
 DATASET_START = dt.date(2011, 2, 1)
 LOWER_BOUND_FROM = dt.date(2025, 6, 1)
-OUTAGE_MONTHS = {dt.date(2019, 9, 1): "GH Archive outage 2019-09-12/13 (gharchive.org #222)",
-                 dt.date(2021, 10, 1): "GH Archive outage 2021-10-22..11-06 (gharchive.org #260)",
-                 dt.date(2021, 11, 1): "GH Archive outage 2021-10-22..11-06 (gharchive.org #260)"}
+OUTAGE_MONTHS = {
+    dt.date(2019, 9, 1): "GH Archive outage 2019-09-12/13 (gharchive.org #222)",
+    dt.date(2021, 10, 1): "GH Archive outage 2021-10-22..11-06 (gharchive.org #260)",
+    dt.date(2021, 11, 1): "GH Archive outage 2021-10-22..11-06 (gharchive.org #260)",
+}
 
 METRICS = {  # result column -> metric id
     "stars_given": "gharchive.stars_given",
@@ -92,8 +94,10 @@ def quality_of(month: dt.date, current_month: dt.date, lower_bound_from: dt.date
     if month >= current_month:
         return "partial_period", {"lower_bound": month >= lower_bound_from, "why": "the month is not over"}
     if month >= lower_bound_from:
-        return "lower_bound", {"why": "GitHub's public event feed lost most events from 2025-05/06 on "
-                                      "(GH Archive capture under 20% of stars in 2026)"}
+        return "lower_bound", {
+            "why": "GitHub's public event feed lost most events from 2025-05/06 on "
+            "(GH Archive capture under 20% of stars in 2026)"
+        }
     if month in OUTAGE_MONTHS:
         return "lower_bound", {"why": OUTAGE_MONTHS[month]}
     return "ok", {}
@@ -124,8 +128,11 @@ def collect(ctx: CollectContext) -> SourceResult:
         return result
 
     db, table = ch.setting("github_database"), ch.setting("events_table")
-    answer = ch.query("GitHub events per repository and month", EVENTS_SQL,
-                      {"db": db, "table": table, "repos": sorted(since_repo), "since": since_repo})
+    answer = ch.query(
+        "GitHub events per repository and month",
+        EVENTS_SQL,
+        {"db": db, "table": table, "repos": sorted(since_repo), "since": since_repo},
+    )
     counts: dict[str, dict[dt.date, dict[str, int]]] = {}
     for row in answer.dicts():
         counts.setdefault(row["repo_name"], {})[row["month"]] = {c: int(row[c]) for c in METRICS}
@@ -142,7 +149,7 @@ def collect(ctx: CollectContext) -> SourceResult:
         for r in names:
             for month, c in counts.get(r, {}).items():
                 if month < since_fw[fw.id]:
-                    continue   # another framework shares the repo and asked from earlier
+                    continue  # another framework shares the repo and asked from earlier
                 agg = per_month.setdefault(month, dict.fromkeys(METRICS, 0))
                 for k, v in c.items():
                     agg[k] += v
@@ -151,7 +158,8 @@ def collect(ctx: CollectContext) -> SourceResult:
             if not per_month:
                 result.failures[fw.id] = (
                     f"{db}.{table} has no events for {', '.join(names)}; check 'github' (and 'github_aliases' for former "
-                    f"names) of {fw.id} in {ctx.registry.path}")
+                    f"names) of {fw.id} in {ctx.registry.path}"
+                )
                 continue
             new_first[fw.id] = min(per_month).isoformat()
         first = dt.date.fromisoformat(new_first[fw.id]) if fw.id in new_first else since_fw[fw.id]
@@ -162,8 +170,19 @@ def collect(ctx: CollectContext) -> SourceResult:
             if len(names) > 1:
                 details["events_by_name"] = by_name.get(month, {})
             for col, metric in METRICS.items():
-                result.observations.append(Observation(fw.id, metric, month, float(values[col]), SOURCE_NAME, METHODS[col],
-                                                       source_url, quality=quality, details=details))
+                result.observations.append(
+                    Observation(
+                        fw.id,
+                        metric,
+                        month,
+                        float(values[col]),
+                        SOURCE_NAME,
+                        METHODS[col],
+                        source_url,
+                        quality=quality,
+                        details=details,
+                    )
+                )
         last_complete = [m for m in months_between(first, current_month) if m < current_month]
         if last_complete:
             new_stored[fw.id] = last_complete[-1].isoformat()
@@ -171,12 +190,19 @@ def collect(ctx: CollectContext) -> SourceResult:
 
     result.state = {"complete_through": new_stored, "repos": asked_with, "first_month": new_first}
     result.details.update(ch.stats.as_details())
-    result.details.update({"rows_returned": len(answer.rows),
-                           "full_history": sorted(f for f, s in since_fw.items() if s == dataset_start)})
+    result.details.update(
+        {
+            "rows_returned": len(answer.rows),
+            "full_history": sorted(f for f, s in since_fw.items() if s == dataset_start),
+        }
+    )
     return result
 
 
-SOURCE = Source(name=SOURCE_NAME, collect=collect,
-                description="GitHub stars given, forks, issues and pull requests per month since 2011 from GH Archive "
-                            "events (ClickHouse); lower bounds from 2025-06",
-                needs=lambda f: bool(f.github))
+SOURCE = Source(
+    name=SOURCE_NAME,
+    collect=collect,
+    description="GitHub stars given, forks, issues and pull requests per month since 2011 from GH Archive "
+    "events (ClickHouse); lower bounds from 2025-06",
+    needs=lambda f: bool(f.github),
+)

@@ -53,14 +53,21 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-
-
 class HttpClient:
-    def __init__(self, secrets: Iterable[str] = (), *, max_attempts: int = 4, backoff_base: float = 1.0,
-                 backoff_cap: float = 30.0, max_wait: float = 120.0, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 url_setting: Callable[[str], str | None] | None = None):
+    def __init__(
+        self,
+        secrets: Iterable[str] = (),
+        *,
+        max_attempts: int = 4,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+        max_wait: float = 120.0,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        url_setting: Callable[[str], str | None] | None = None,
+    ):
         self.url_setting = url_setting  # url -> the setting that configures it (for "cannot reach" messages)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
@@ -71,7 +78,7 @@ class HttpClient:
         self.max_wait = max_wait
         self.timeout = timeout
         self.sleep = sleep
-        self.clock = clock   # monotonic seconds; sources pace against it (tests inject one that `sleep` advances)
+        self.clock = clock  # monotonic seconds; sources pace against it (tests inject one that `sleep` advances)
         self.requests = 0
         self.waited = 0.0
 
@@ -82,10 +89,19 @@ class HttpClient:
     def redact(self, text: str) -> str:
         return redaction.redact(text)
 
-    def request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
-                headers: dict[str, str] | None = None, json_body: Any = None, data: Any = None,
-                allow_redirects: bool = True, wait_hint: WaitHint | None = None,
-                ok_statuses: Iterable[int] = ()) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        data: Any = None,
+        allow_redirects: bool = True,
+        wait_hint: WaitHint | None = None,
+        ok_statuses: Iterable[int] = (),
+    ) -> requests.Response:
         """Send a request with bounded retries; returns the final response.
 
         Responses with a status in RETRY_STATUSES are retried; the last one is returned as is
@@ -96,8 +112,16 @@ class HttpClient:
         for attempt in range(1, self.max_attempts + 1):
             self.requests += 1
             try:
-                resp = self.session.request(method, url, params=params, headers=headers, json=json_body, data=data,
-                                            timeout=self.timeout, allow_redirects=allow_redirects)
+                resp = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    json=json_body,
+                    data=data,
+                    timeout=self.timeout,
+                    allow_redirects=allow_redirects,
+                )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 unreachable = unreachable_reason(exc)
                 if unreachable:  # no network, a wrong host or nothing listening: retrying only loses time
@@ -112,15 +136,30 @@ class HttpClient:
                     return resp
                 last_problem = f"HTTP {resp.status_code}{_request_id(resp)}"
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                wait = hinted if hinted is not None else (retry_after if retry_after is not None else self._backoff(attempt))
+                wait = (
+                    hinted
+                    if hinted is not None
+                    else (retry_after if retry_after is not None else self._backoff(attempt))
+                )
                 if wait > self.max_wait:
                     until = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=wait)
-                    raise RetriableError(self.redact(
-                        f"{url}: {last_problem}; the server asks to wait {wait:.0f}s (more than the {self.max_wait:.0f}s allowed); "
-                        f"retry after {until:%Y-%m-%d %H:%M} UTC"), retry_after=until)
+                    raise RetriableError(
+                        self.redact(
+                            f"{url}: {last_problem}; the server asks to wait {wait:.0f}s (more than the {self.max_wait:.0f}s allowed); "
+                            f"retry after {until:%Y-%m-%d %H:%M} UTC"
+                        ),
+                        retry_after=until,
+                    )
             if attempt < self.max_attempts:
-                log.info("%s %s: %s, retrying in %.1fs (attempt %d/%d)", method, self.redact(url), last_problem,
-                         wait, attempt + 1, self.max_attempts)
+                log.info(
+                    "%s %s: %s, retrying in %.1fs (attempt %d/%d)",
+                    method,
+                    self.redact(url),
+                    last_problem,
+                    wait,
+                    attempt + 1,
+                    self.max_attempts,
+                )
                 self.sleep(wait)
                 self.waited += wait
         raise RetriableError(self.redact(f"{url}: {last_problem} after {self.max_attempts} attempts; try again later"))
@@ -130,8 +169,11 @@ class HttpClient:
         host = parts.hostname or url
         setting = self.url_setting(url) if self.url_setting else None
         where = f"{host}:{parts.port}" if parts.port else host
-        fix = (f"check the network, or {setting} if {where} is not the right server" if setting
-               else "check the network and the source's URL setting")
+        fix = (
+            f"check the network, or {setting} if {where} is not the right server"
+            if setting
+            else "check the network and the source's URL setting"
+        )
         return f"cannot reach {where} ({why}); {fix}"
 
     def _backoff(self, attempt: int) -> float:
@@ -148,12 +190,16 @@ class HttpClient:
     def json_of(self, resp: requests.Response) -> Any:
         url = self.redact(resp.url)
         if not 200 <= resp.status_code < 300:
-            raise FatalSourceError(f"{url}: HTTP {resp.status_code}{_request_id(resp)}: {self.redact(_short(resp.text))}")
+            raise FatalSourceError(
+                f"{url}: HTTP {resp.status_code}{_request_id(resp)}: {self.redact(_short(resp.text))}"
+            )
         try:
             return resp.json()
         except (ValueError, json.JSONDecodeError):
-            raise FatalSourceError(f"{url}: malformed JSON in the response{_request_id(resp)}; "
-                                   f"body starts {self.redact(_short(resp.text))!r}") from None
+            raise FatalSourceError(
+                f"{url}: malformed JSON in the response{_request_id(resp)}; "
+                f"body starts {self.redact(_short(resp.text))!r}"
+            ) from None
 
 
 def unreachable_reason(exc: Exception) -> str | None:
@@ -165,8 +211,17 @@ def unreachable_reason(exc: Exception) -> str | None:
         text += " " + repr(chain) + " " + repr(getattr(chain, "reason", ""))
         chain = chain.__cause__ or chain.__context__
         seen += 1
-    if any(k in text for k in ("NameResolutionError", "Failed to resolve", "Name or service not known",
-                               "Temporary failure in name resolution", "nodename nor servname", "gaierror")):
+    if any(
+        k in text
+        for k in (
+            "NameResolutionError",
+            "Failed to resolve",
+            "Name or service not known",
+            "Temporary failure in name resolution",
+            "nodename nor servname",
+            "gaierror",
+        )
+    ):
         return "DNS lookup failed"
     if "Connection refused" in text or "ConnectionRefusedError" in text:
         return "connection refused"

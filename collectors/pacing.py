@@ -23,8 +23,8 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Limit:
-    count: int          # at most this many requests ...
-    seconds: float      # ... in any window of this length
+    count: int  # at most this many requests ...
+    seconds: float  # ... in any window of this length
 
     def __str__(self) -> str:
         return f"{self.count}/{self.seconds:g}s"
@@ -37,9 +37,9 @@ class Pacer:
     sleep: Callable[[float], None] = time.sleep
     slack: float = 0.05
     waited: float = 0.0
-    sent: list[float] = field(default_factory=list)       # every send time this pacer allowed or noted
+    sent: list[float] = field(default_factory=list)  # every send time this pacer allowed or noted
     _logs: dict[Limit, deque] = field(default_factory=dict)
-    _floor: float = float("-inf")                         # time already slept through
+    _floor: float = float("-inf")  # time already slept through
 
     def __post_init__(self) -> None:
         for limit in self.limits:
@@ -55,7 +55,7 @@ class Pacer:
         now = self.now()
         wait = 0.0
         for limit, log in self._logs.items():
-            if len(log) == limit.count:   # full: the oldest of the last `count` must leave the window
+            if len(log) == limit.count:  # full: the oldest of the last `count` must leave the window
                 wait = max(wait, log[0] + limit.seconds * (1 + self.slack) - now)
         return max(0.0, wait)
 

@@ -31,9 +31,9 @@ from .http import HttpClient
 from .pacing import Limit, Pacer
 
 SOURCE_LABEL = "pypistats"
-LIMITS = (Limit(5, 1.0), Limit(30, 60.0))       # per IP (psf/pypistats.org #100, January 2026)
-SPACED = Limit(1, 2.0)                          # "at least 2 s apart when more than 30 packages are asked"
-NO_RETRY_AFTER_WAIT = 60.0                      # a 429 without Retry-After: wait out the minute window
+LIMITS = (Limit(5, 1.0), Limit(30, 60.0))  # per IP (psf/pypistats.org #100, January 2026)
+SPACED = Limit(1, 2.0)  # "at least 2 s apart when more than 30 packages are asked"
+NO_RETRY_AFTER_WAIT = 60.0  # a 429 without Retry-After: wait out the minute window
 
 
 class UnknownPackage(Exception):
@@ -41,6 +41,7 @@ class UnknownPackage(Exception):
 
 
 # -- fetch (HTTP only) --------------------------------------------------------------------------
+
 
 def overall_url(base: str, package: str) -> str:
     return f"{base.rstrip('/')}/packages/{package}/overall"
@@ -67,13 +68,14 @@ def fetch_overall(http: HttpClient, base: str, package: str, pacer: Pacer | None
         resp = http.get(overall_url(base, package), params={"mirrors": "false"}, wait_hint=_wait_429)
     finally:
         if pacer is not None and http.requests - before > 1:
-            pacer.note(http.requests - before - 1)   # the client's retries used the same windows
+            pacer.note(http.requests - before - 1)  # the client's retries used the same windows
     if resp.status_code == 404:
         raise UnknownPackage(package)
     return http.json_of(resp)
 
 
 # -- pure row building --------------------------------------------------------------------------
+
 
 def daily_downloads(body: Any, url: str = "pypistats") -> dict[dt.date, int]:
     """date -> downloads without mirrors from an ``overall`` body; a body of another shape is a
@@ -91,8 +93,9 @@ def daily_downloads(body: Any, url: str = "pypistats") -> dict[dt.date, int]:
             if not isinstance(downloads, int) or isinstance(downloads, bool) or downloads < 0:
                 raise ValueError("downloads is not a non-negative integer")
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise FatalSourceError(f"{url}: unexpected row {i} in 'data' ({type(exc).__name__}: "
-                                   f"{str(exc)[:80]})") from None
+            raise FatalSourceError(
+                f"{url}: unexpected row {i} in 'data' ({type(exc).__name__}: {str(exc)[:80]})"
+            ) from None
         out[day] = out.get(day, 0) + downloads
     return out
 
@@ -125,30 +128,58 @@ DAILY_METHOD = "pypistats /overall, mirrors excluded, summed over the framework'
 MONTHLY_METHOD = "pypistats /overall, mirrors excluded, daily downloads summed over the calendar month"
 
 
-def build_observations(framework: Framework, packages: list[str], daily: dict[dt.date, int],
-                       source_url: str) -> list[Observation]:
-    rows = [Observation(framework.id, "pypi.downloads_daily", day, float(v), SOURCE_LABEL, DAILY_METHOD, source_url,
-                        details={"packages": list(packages)})
-            for day, v in sorted(daily.items())]
-    rows += [Observation(framework.id, "pypi.downloads_monthly", first, float(v), SOURCE_LABEL, MONTHLY_METHOD,
-                         source_url, details={"packages": list(packages),
-                                              "window": f"{first}..{first.replace(day=calendar.monthrange(first.year, first.month)[1])}"})
-             for first, v in complete_months(daily).items()]
+def build_observations(
+    framework: Framework, packages: list[str], daily: dict[dt.date, int], source_url: str
+) -> list[Observation]:
+    rows = [
+        Observation(
+            framework.id,
+            "pypi.downloads_daily",
+            day,
+            float(v),
+            SOURCE_LABEL,
+            DAILY_METHOD,
+            source_url,
+            details={"packages": list(packages)},
+        )
+        for day, v in sorted(daily.items())
+    ]
+    rows += [
+        Observation(
+            framework.id,
+            "pypi.downloads_monthly",
+            first,
+            float(v),
+            SOURCE_LABEL,
+            MONTHLY_METHOD,
+            source_url,
+            details={
+                "packages": list(packages),
+                "window": f"{first}..{first.replace(day=calendar.monthrange(first.year, first.month)[1])}",
+            },
+        )
+        for first, v in complete_months(daily).items()
+    ]
     return rows
 
 
 # -- collect ------------------------------------------------------------------------------------
 
+
 def collect(ctx: CollectContext) -> SourceResult:
     result = SourceResult()
     base = ctx.settings.pypistats_url
     today = ctx.today.isoformat()
-    fetched: dict[str, Any] = dict(ctx.state.get("fetched") or {})   # fw id -> {date, packages}
+    fetched: dict[str, Any] = dict(ctx.state.get("fetched") or {})  # fw id -> {date, packages}
     todo, fresh = [], []
     for fw in ctx.frameworks:
         seen = fetched.get(fw.id)
-        if (not ctx.force and isinstance(seen, dict) and seen.get("date") == today
-                and seen.get("packages") == list(fw.pypi)):
+        if (
+            not ctx.force
+            and isinstance(seen, dict)
+            and seen.get("date") == today
+            and seen.get("packages") == list(fw.pypi)
+        ):
             fresh.append(fw.id)
             ctx.progress(fw.id)
         else:
@@ -166,11 +197,11 @@ def collect(ctx: CollectContext) -> SourceResult:
                     series.append(daily_downloads(fetch_overall(ctx.http, base, pkg, pacer), overall_url(base, pkg)))
                 except UnknownPackage:
                     missing.append(pkg)
-        except FatalSourceError as exc:   # this framework's answer is unusable; the others may be fine
+        except FatalSourceError as exc:  # this framework's answer is unusable; the others may be fine
             result.failures[fw.id] = ctx.http.redact(str(exc))
             ctx.progress(fw.id)
             continue
-        except RetriableError as exc:     # rate limited or down: stop, keep what is fetched
+        except RetriableError as exc:  # rate limited or down: stop, keep what is fetched
             if not result.observations:
                 raise
             stopped = ctx.http.redact(str(exc))
@@ -182,14 +213,16 @@ def collect(ctx: CollectContext) -> SourceResult:
             result.failures[fw.id] = (
                 f"pypistats has no downloads for PyPI package(s) {', '.join(missing)} (HTTP 404); "
                 f"check the name on https://pypi.org/project/{missing[0]}/ and fix 'pypi' for {fw.id} "
-                f"in {ctx.registry.path}")
+                f"in {ctx.registry.path}"
+            )
             continue
         urls = [f"{overall_url(base, p)}?mirrors=false" for p in packages]
         result.observations += build_observations(fw, packages, sum_series(series), " ; ".join(urls))
         fetched[fw.id] = {"date": today, "packages": packages}
     result.state = {"fetched": fetched}
-    result.details.update(packages_requested=requested, paced_wait_s=round(pacer.waited, 3),
-                          limits=[str(limit) for limit in pacer.limits])
+    result.details.update(
+        packages_requested=requested, paced_wait_s=round(pacer.waited, 3), limits=[str(limit) for limit in pacer.limits]
+    )
     if fresh:
         result.details["already_fetched_today"] = fresh
     if stopped:
@@ -198,6 +231,9 @@ def collect(ctx: CollectContext) -> SourceResult:
     return result
 
 
-SOURCE = Source(name="pypi", collect=collect,
-                description="PyPI daily downloads without mirrors (pypistats.org, last 180 days) and monthly sums",
-                needs=lambda f: bool(f.pypi))
+SOURCE = Source(
+    name="pypi",
+    collect=collect,
+    description="PyPI daily downloads without mirrors (pypistats.org, last 180 days) and monthly sums",
+    needs=lambda f: bool(f.pypi),
+)

@@ -60,7 +60,7 @@ class RefreshLocked(RuntimeError):
 @dataclass(frozen=True)
 class Outcome:
     source: str
-    status: str            # ok | partial | failed | skipped | unavailable
+    status: str  # ok | partial | failed | skipped | unavailable
     rows_written: int = 0
     rows_unchanged: int = 0
     requests: int = 0
@@ -68,8 +68,10 @@ class Outcome:
     error: str | None = None
 
     def summary(self) -> str:
-        text = (f"{self.source}: {self.status}, {self.rows_written} new rows, {self.rows_unchanged} unchanged, "
-                f"{self.requests} requests, {self.seconds:.1f}s")
+        text = (
+            f"{self.source}: {self.status}, {self.rows_written} new rows, {self.rows_unchanged} unchanged, "
+            f"{self.requests} requests, {self.seconds:.1f}s"
+        )
         return redact(text + (f" - {self.error}" if self.error else ""))
 
 
@@ -103,8 +105,9 @@ def refresh_lock(db_path: Path, wait: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     fh.seek(0)
                     holder = fh.read().strip() or "another process"
-                    raise RefreshLocked(f"another refresh ({holder}) holds {lock_path}; "
-                                        "wait for it or pass --wait SECONDS") from None
+                    raise RefreshLocked(
+                        f"another refresh ({holder}) holds {lock_path}; wait for it or pass --wait SECONDS"
+                    ) from None
                 time.sleep(0.2)
         fh.seek(0)
         fh.truncate()
@@ -115,45 +118,77 @@ def refresh_lock(db_path: Path, wait: float = 0.0) -> Iterator[None]:
         fh.close()  # closing releases the flock
 
 
-def run_source(name: str, source: Source, settings: Settings, registry: Registry, framework_ids: list[str] | None,
-               backfill: bool, progress: Callable[..., None] = lambda message=None, total=None: None,
-               http_factory: Callable[[Settings], HttpClient] | None = None, force: bool = False) -> Outcome:
+def run_source(
+    name: str,
+    source: Source,
+    settings: Settings,
+    registry: Registry,
+    framework_ids: list[str] | None,
+    backfill: bool,
+    progress: Callable[..., None] = lambda message=None, total=None: None,
+    http_factory: Callable[[Settings], HttpClient] | None = None,
+    force: bool = False,
+) -> Outcome:
     """Collect one source and store its rows. ``progress(message)`` advances one step; the total starts as one
     step per framework the source collects, and a source whose steps are not frameworks (Stack Overflow: one
     per month, Trends: one per framework and batch) corrects it through ``ctx.expect_steps``."""
     frameworks = source_frameworks(source, registry, framework_ids)
     with db.reading(settings.db_path) as con:
         state = store.source_state(con, name)
-    http = http_factory(settings) if http_factory else HttpClient(
-        settings.secrets(), url_setting=lambda url: settings.url_setting_for(url, SOURCE_URL_SETTINGS.get(name, ())))
+    http = (
+        http_factory(settings)
+        if http_factory
+        else HttpClient(
+            settings.secrets(), url_setting=lambda url: settings.url_setting_for(url, SOURCE_URL_SETTINGS.get(name, ()))
+        )
+    )
     started = store.utcnow()
     t0 = time.monotonic()
     error = None
     try:
-        result = source.collect(CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
-                                               state=state, backfill=backfill, force=force, progress=progress,
-                                               expect_steps=lambda total: progress(total=total),
-                                               log=logging.getLogger(f"fwpulse.collectors.{name}")))
+        result = source.collect(
+            CollectContext(
+                frameworks=frameworks,
+                registry=registry,
+                settings=settings,
+                http=http,
+                state=state,
+                backfill=backfill,
+                force=force,
+                progress=progress,
+                expect_steps=lambda total: progress(total=total),
+                log=logging.getLogger(f"fwpulse.collectors.{name}"),
+            )
+        )
     except SkippableError as exc:
         result = SourceResult(skipped=http.redact(str(exc)), retry_after=exc.retry_after)
     except SourceError as exc:
         result, error = SourceResult(retry_after=exc.retry_after), http.redact(str(exc))
     except Exception as exc:  # a bug in one source must not stop the others
-        log.warning("source %s crashed; the other sources go on (traceback follows, secrets redacted)", name,
-                    exc_info=True)
+        log.warning(
+            "source %s crashed; the other sources go on (traceback follows, secrets redacted)", name, exc_info=True
+        )
         result, error = SourceResult(), http.redact(f"unexpected {type(exc).__name__}: {exc}{_where(exc)}")
     status = "failed" if error else result.status
     if error is None and result.failures:
         error = "; ".join(f"{fid}: {msg}" for fid, msg in sorted(result.failures.items()))
     if result.skipped:
         error = result.skipped
-    run = store.RunRecord(source=name, started_at=started, finished_at=store.utcnow(), status=status,
-                          requests=http.requests, error=error, retry_after=result.retry_after,
-                          details={**result.details, "frameworks": [f.id for f in frameworks], "backfill": backfill})
+    run = store.RunRecord(
+        source=name,
+        started_at=started,
+        finished_at=store.utcnow(),
+        status=status,
+        requests=http.requests,
+        error=error,
+        retry_after=result.retry_after,
+        details={**result.details, "frameworks": [f.id for f in frameworks], "backfill": backfill},
+    )
     with db.writing(settings.db_path) as con:
         written = store.record_run(con, run, result.observations, result.events, result.state)
-    return Outcome(name, status, written.rows_written, written.rows_unchanged, http.requests,
-                   time.monotonic() - t0, error)
+    return Outcome(
+        name, status, written.rows_written, written.rows_unchanged, http.requests, time.monotonic() - t0, error
+    )
 
 
 def source_frameworks(source: Source, registry: Registry, framework_ids: list[str] | None) -> list:
@@ -172,9 +207,16 @@ def _where(exc: BaseException) -> str:
     return f" (at {Path(code.co_filename).name}:{tb.tb_lineno} in {code.co_name})"
 
 
-def refresh(settings: Settings, registry: Registry, sources: list[str] | None = None,
-            framework_ids: list[str] | None = None, backfill: bool = False, wait: float = 0.0,
-            force: bool = False, progress_factory: Callable[[str, int], Callable[..., None]] | None = None) -> list[Outcome]:
+def refresh(
+    settings: Settings,
+    registry: Registry,
+    sources: list[str] | None = None,
+    framework_ids: list[str] | None = None,
+    backfill: bool = False,
+    wait: float = 0.0,
+    force: bool = False,
+    progress_factory: Callable[[str, int], Callable[..., None]] | None = None,
+) -> list[Outcome]:
     """Run the sources under the refresh lock. ``progress_factory(source, steps)`` returns the source's
     ``tick(message=None, total=None)``: a message advances one step, ``total=`` corrects the number of steps."""
     names = sources or available_sources()
@@ -187,7 +229,7 @@ def refresh(settings: Settings, registry: Registry, sources: list[str] | None = 
             if source is None:
                 outcomes.append(Outcome(name, "unavailable", error="this source is not implemented yet"))
                 continue
-            steps = len(source_frameworks(source, registry, framework_ids))   # only the frameworks it collects
+            steps = len(source_frameworks(source, registry, framework_ids))  # only the frameworks it collects
             progress = progress_factory(name, steps) if progress_factory else (lambda message=None, total=None: None)
             outcome = run_source(name, source, settings, registry, framework_ids, backfill, progress, force=force)
             log.info(outcome.summary())

@@ -29,22 +29,32 @@ def validate_cron(expr: str) -> str:
     return " ".join(fields)
 
 
-def cron_line(expr: str, db_path: Path, config_path: Path, env_file: Path = DEFAULT_ENV_FILE,
-              log_file: Path = DEFAULT_LOG, executable: str | None = None) -> str:
+def cron_line(
+    expr: str,
+    db_path: Path,
+    config_path: Path,
+    env_file: Path = DEFAULT_ENV_FILE,
+    log_file: Path = DEFAULT_LOG,
+    executable: str | None = None,
+) -> str:
     exe = executable or str(Path(sys.executable).with_name("fwpulse"))
     q = shlex.quote
-    return (f"{validate_cron(expr)} mkdir -p {q(str(log_file.parent))} && "
-            f"{{ [ -f {q(str(env_file))} ] && set -a && . {q(str(env_file))} && set +a; "
-            f"FWPULSE_DB={q(str(db_path))} FWPULSE_CONFIG={q(str(config_path))} {q(exe)} refresh; }} "
-            f">> {q(str(log_file))} 2>&1 {MARKER}")
+    return (
+        f"{validate_cron(expr)} mkdir -p {q(str(log_file.parent))} && "
+        f"{{ [ -f {q(str(env_file))} ] && set -a && . {q(str(env_file))} && set +a; "
+        f"FWPULSE_DB={q(str(db_path))} FWPULSE_CONFIG={q(str(config_path))} {q(exe)} refresh; }} "
+        f">> {q(str(log_file))} 2>&1 {MARKER}"
+    )
 
 
 def _read(crontab_file: Path | None) -> str:
     if crontab_file is not None:
         return crontab_file.read_text() if crontab_file.exists() else ""
     if not shutil.which("crontab"):
-        raise ScheduleError("the `crontab` command is not installed (Debian: apt-get install cron); "
-                            "print the line with `fwpulse schedule` and add it yourself, or use the systemd timer in the README")
+        raise ScheduleError(
+            "the `crontab` command is not installed (Debian: apt-get install cron); "
+            "print the line with `fwpulse schedule` and add it yourself, or use the systemd timer in the README"
+        )
     res = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
     return res.stdout if res.returncode == 0 else ""  # "no crontab for user" is exit 1
 

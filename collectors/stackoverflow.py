@@ -44,15 +44,19 @@ DEFAULT_SINCE = "2015-01-01"
 DEFAULT_MAX_REQUESTS = 250
 DEFAULT_RESERVE = 10
 _AVAILABLE_IN = re.compile(r"available in (\d+) seconds")
-SITE_FRAMEWORK = "_all"   # site-wide monthly totals: not a framework (registry ids are slugs)
+SITE_FRAMEWORK = "_all"  # site-wide monthly totals: not a framework (registry ids are slugs)
 
 # Short stable methods (a caption prints each once); the tags and the query window go to details.
 # A question carrying two of a framework's tags counts twice in the sums (catalog definition).
 TOTAL_METHOD = "Stack Exchange /tags/info question count, summed over the framework's tags"
-MONTHLY_METHOD = "Stack Exchange /questions filter=total, created in the calendar month (UTC), summed over the framework's tags"
+MONTHLY_METHOD = (
+    "Stack Exchange /questions filter=total, created in the calendar month (UTC), summed over the framework's tags"
+)
 SITE_METHOD = "Stack Exchange /questions filter=total without tagged, created in the calendar month (UTC)"
-SHARE_METHOD = ("questions with the framework's tags in the month divided by all questions created in the month "
-                "(/questions filter=total without tagged), times 100")
+SHARE_METHOD = (
+    "questions with the framework's tags in the month divided by all questions created in the month "
+    "(/questions filter=total without tagged), times 100"
+)
 
 
 class QuotaReserveReached(Exception):
@@ -64,12 +68,20 @@ class StackExchangeClient:
     it), wrapper errors, throttles (HTTP 400 carrying error_id 502), ``backoff`` per method, quota
     tracking and a request cap."""
 
-    def __init__(self, http: HttpClient, base: str, key: str | None, *, reserve: int = DEFAULT_RESERVE,
-                 max_requests: int = DEFAULT_MAX_REQUESTS, clock=None):
+    def __init__(
+        self,
+        http: HttpClient,
+        base: str,
+        key: str | None,
+        *,
+        reserve: int = DEFAULT_RESERVE,
+        max_requests: int = DEFAULT_MAX_REQUESTS,
+        clock=None,
+    ):
         self.http, self.base, self.key = http, base.rstrip("/"), key
         self.reserve, self.max_requests = reserve, max_requests
         self.clock = clock or getattr(http, "clock", time.monotonic)
-        self.not_before: dict[str, float] = {}   # method -> monotonic time it may be called again
+        self.not_before: dict[str, float] = {}  # method -> monotonic time it may be called again
         self.quota_remaining: int | None = None
         self.quota_max: int | None = None
         self.calls = 0
@@ -89,8 +101,10 @@ class StackExchangeClient:
 
     def check_quota(self) -> None:
         if self.quota_remaining is not None and self.quota_remaining < self.reserve:
-            raise QuotaReserveReached(f"Stack Exchange quota_remaining {self.quota_remaining} is below the reserve of "
-                                      f"{self.reserve}; stopped, the next refresh continues")
+            raise QuotaReserveReached(
+                f"Stack Exchange quota_remaining {self.quota_remaining} is below the reserve of "
+                f"{self.reserve}; stopped, the next refresh continues"
+            )
 
     def get(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
         self.check_quota()
@@ -100,12 +114,13 @@ class StackExchangeClient:
             self.http.waited += wait
         full = {**params, "site": SITE}
         self.calls += 1
-        if self.quota_remaining is not None:   # filter=total bodies carry no quota: estimate
+        if self.quota_remaining is not None:  # filter=total bodies carry no quota: estimate
             self.quota_remaining -= 1
         # ok_statuses=(400,): a throttle still there after the client's bounded retries comes back
         # here, so its body can name what happened.
-        resp = self.http.get(f"{self.base}{path}", params=full, headers=self.headers(),
-                             wait_hint=self._throttle_wait, ok_statuses=(400,))
+        resp = self.http.get(
+            f"{self.base}{path}", params=full, headers=self.headers(), wait_hint=self._throttle_wait, ok_statuses=(400,)
+        )
         body = _body(resp)
         where = self.public_url(path, full)
         if "backoff" in body:
@@ -139,17 +154,22 @@ class StackExchangeClient:
                 f"Stack Exchange throttle_violation (error_id 502): {body.get('error_message', '')!s}; "
                 f"retry after {until:%Y-%m-%d %H:%M} UTC"
                 + ("" if self.key else " (STACKEXCHANGE_KEY raises the daily quota from 300 to 10,000 requests)"),
-                retry_after=until)
+                retry_after=until,
+            )
         return wait
 
     def _error(self, url: str, resp: requests.Response, body: dict[str, Any]) -> SourceError:
         error_id = body.get("error_id", resp.status_code)
-        what = (f"{url}: Stack Exchange API error {error_id} {body.get('error_name', '')}: "
-                f"{body.get('error_message', 'no error message')}")
+        what = (
+            f"{url}: Stack Exchange API error {error_id} {body.get('error_name', '')}: "
+            f"{body.get('error_message', 'no error message')}"
+        )
         if _is_auth_error(body):
             if self.key:
-                step = ("check STACKEXCHANGE_KEY (an app key from stackapps.com, sent as 'Authorization: Bearer') "
-                        "or unset it: without a key the API still answers, 300 requests/day per IP")
+                step = (
+                    "check STACKEXCHANGE_KEY (an app key from stackapps.com, sent as 'Authorization: Bearer') "
+                    "or unset it: without a key the API still answers, 300 requests/day per IP"
+                )
             else:
                 step = "set STACKEXCHANGE_KEY to an app key from stackapps.com (sent as 'Authorization: Bearer')"
             return FatalSourceError(self.http.redact(f"{what}; authentication rejected: {step}"))
@@ -174,8 +194,10 @@ def _int_field(body: dict[str, Any], key: str, where: str) -> int:
     """A wrapper field that must be an integer (backoff, quota_remaining); anything else is one line."""
     value = body.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or not 0 <= value < 10**9:
-        raise FatalSourceError(f"{where}: unexpected response: '{key}' is not a number of the API's wrapper "
-                               f"(see api.stackexchange.com/docs/wrapper)")
+        raise FatalSourceError(
+            f"{where}: unexpected response: '{key}' is not a number of the API's wrapper "
+            f"(see api.stackexchange.com/docs/wrapper)"
+        )
     return int(value)
 
 
@@ -184,8 +206,11 @@ def _body(resp: requests.Response) -> dict[str, Any]:
         body = resp.json()
     except ValueError:
         if 200 <= resp.status_code < 300:
-            body = {"error_id": resp.status_code, "error_name": "not_json",
-                    "error_message": f"HTTP {resp.status_code}, body is not JSON"}
+            body = {
+                "error_id": resp.status_code,
+                "error_name": "not_json",
+                "error_message": f"HTTP {resp.status_code}, body is not JSON",
+            }
         else:
             body = {}
     return body if isinstance(body, dict) else {}
@@ -201,6 +226,7 @@ def _next_step(body: dict[str, Any]) -> str:
 
 
 # -- month arithmetic (pure) --------------------------------------------------------------------
+
 
 def month_key(first: dt.date) -> str:
     return f"{first:%Y-%m}"
@@ -227,13 +253,18 @@ def month_window(first: dt.date) -> tuple[int, int]:
 
 # -- collect ------------------------------------------------------------------------------------
 
+
 def collect(ctx: CollectContext) -> SourceResult:
     result = SourceResult()
     conf = ctx.source_settings("stackoverflow")
     base = ctx.settings.stackexchange_api_url
-    se = StackExchangeClient(ctx.http, base, ctx.settings.stackexchange_key,
-                             reserve=int(conf.get("quota_reserve", DEFAULT_RESERVE)),
-                             max_requests=int(conf.get("max_requests", DEFAULT_MAX_REQUESTS)))
+    se = StackExchangeClient(
+        ctx.http,
+        base,
+        ctx.settings.stackexchange_key,
+        reserve=int(conf.get("quota_reserve", DEFAULT_RESERVE)),
+        max_requests=int(conf.get("max_requests", DEFAULT_MAX_REQUESTS)),
+    )
     frameworks = [f for f in ctx.frameworks if f.stackoverflow_tags]
     if not frameworks:
         return result
@@ -250,14 +281,25 @@ def collect(ctx: CollectContext) -> SourceResult:
     for fw in frameworks:
         bad = [t for t in fw.stackoverflow_tags if counts.get(t, 0) == 0]
         if bad:
-            result.failures[fw.id] = (f"Stack Overflow has no questions under tag(s) {', '.join(bad)} (unknown or "
-                                      f"empty tag); check https://stackoverflow.com/tags/{bad[0]} and fix "
-                                      f"'stackoverflow_tags' for {fw.id} in {ctx.registry.path}")
+            result.failures[fw.id] = (
+                f"Stack Overflow has no questions under tag(s) {', '.join(bad)} (unknown or "
+                f"empty tag); check https://stackoverflow.com/tags/{bad[0]} and fix "
+                f"'stackoverflow_tags' for {fw.id} in {ctx.registry.path}"
+            )
             continue
         good.append(fw)
-        result.observations.append(Observation(
-            fw.id, "stackoverflow.questions_total", ctx.today, float(sum(counts[t] for t in fw.stackoverflow_tags)),
-            SOURCE_LABEL, TOTAL_METHOD, tag_url, details={"tags": list(fw.stackoverflow_tags)}))
+        result.observations.append(
+            Observation(
+                fw.id,
+                "stackoverflow.questions_total",
+                ctx.today,
+                float(sum(counts[t] for t in fw.stackoverflow_tags)),
+                SOURCE_LABEL,
+                TOTAL_METHOD,
+                tag_url,
+                details={"tags": list(fw.stackoverflow_tags)},
+            )
+        )
 
     # 2) monthly counts and share
     last = last_complete_month(ctx.today)
@@ -267,9 +309,9 @@ def collect(ctx: CollectContext) -> SourceResult:
     else:
         months = [last]
     stopped = None
-    sites_stored: set[str] = set()   # site totals stored in this run (one row per month)
+    sites_stored: set[str] = set()  # site totals stored in this run (one row per month)
     pending = {fw.id: [m for m in months if month_key(m) not in done.get(fw.id, [])] for fw in good}
-    ctx.expect_steps(sum(any(m in pending[fw.id] for fw in good) for m in months))   # one step per month fetched
+    ctx.expect_steps(sum(any(m in pending[fw.id] for fw in good) for m in months))  # one step per month fetched
     try:
         for first in months:
             key = month_key(first)
@@ -287,9 +329,18 @@ def collect(ctx: CollectContext) -> SourceResult:
             site_url = se.public_url("/questions", {**window, "site": SITE})
             span = {"fromdate": fromdate, "todate": todate}
             if key not in sites_stored:
-                result.observations.append(Observation(
-                    SITE_FRAMEWORK, "stackoverflow.questions_monthly_site", first, float(site_totals[key]),
-                    SOURCE_LABEL, SITE_METHOD, site_url, details=span))
+                result.observations.append(
+                    Observation(
+                        SITE_FRAMEWORK,
+                        "stackoverflow.questions_monthly_site",
+                        first,
+                        float(site_totals[key]),
+                        SOURCE_LABEL,
+                        SITE_METHOD,
+                        site_url,
+                        details=span,
+                    )
+                )
                 sites_stored.add(key)
             for fw in wanted:
                 value = 0
@@ -297,14 +348,31 @@ def collect(ctx: CollectContext) -> SourceResult:
                     value += int(se.get("questions", "/questions", {"tagged": tag, **window}).get("total", 0))
                 url = se.public_url("/questions", {"tagged": ";".join(fw.stackoverflow_tags), **window, "site": SITE})
                 tags = list(fw.stackoverflow_tags)
-                result.observations.append(Observation(
-                    fw.id, "stackoverflow.questions_monthly", first, float(value), SOURCE_LABEL, MONTHLY_METHOD, url,
-                    details={"tags": tags, **span}))
+                result.observations.append(
+                    Observation(
+                        fw.id,
+                        "stackoverflow.questions_monthly",
+                        first,
+                        float(value),
+                        SOURCE_LABEL,
+                        MONTHLY_METHOD,
+                        url,
+                        details={"tags": tags, **span},
+                    )
+                )
                 if site_totals[key]:
-                    result.observations.append(Observation(
-                        fw.id, "stackoverflow.questions_share", first, round(100.0 * value / site_totals[key], 6),
-                        SOURCE_LABEL, SHARE_METHOD, f"{url} ; {site_url}",
-                        details={"tags": tags, **span, "questions": value, "site_questions": site_totals[key]}))
+                    result.observations.append(
+                        Observation(
+                            fw.id,
+                            "stackoverflow.questions_share",
+                            first,
+                            round(100.0 * value / site_totals[key], 6),
+                            SOURCE_LABEL,
+                            SHARE_METHOD,
+                            f"{url} ; {site_url}",
+                            details={"tags": tags, **span, "questions": value, "site_questions": site_totals[key]},
+                        )
+                    )
                 done.setdefault(fw.id, []).append(key)
                 pending[fw.id].remove(first)
             ctx.progress(key)
@@ -321,15 +389,24 @@ def collect(ctx: CollectContext) -> SourceResult:
             if pending[fw.id]:
                 result.failures[fw.id] = f"{len(pending[fw.id])} month(s) not fetched: {stopped}"
     result.state = {"months_done": {k: sorted(set(v)) for k, v in done.items()}, "site_totals": site_totals}
-    result.details.update(quota_remaining=se.quota_remaining, quota_max=se.quota_max, api_calls=se.calls,
-                          backoffs=se.backoffs, throttles=se.throttles, authenticated=bool(se.key),
-                          months_pending=sum(len(v) for v in pending.values()))
+    result.details.update(
+        quota_remaining=se.quota_remaining,
+        quota_max=se.quota_max,
+        api_calls=se.calls,
+        backoffs=se.backoffs,
+        throttles=se.throttles,
+        authenticated=bool(se.key),
+        months_pending=sum(len(v) for v in pending.values()),
+    )
     if stopped:
         result.details["stopped"] = stopped
         ctx.log.info("stackoverflow: %s", stopped)
     return result
 
 
-SOURCE = Source(name="stackoverflow", collect=collect,
-                description="Stack Overflow question counts per tag: total, per month, and share of all questions",
-                needs=lambda f: bool(f.stackoverflow_tags))
+SOURCE = Source(
+    name="stackoverflow",
+    collect=collect,
+    description="Stack Overflow question counts per tag: total, per month, and share of all questions",
+    needs=lambda f: bool(f.stackoverflow_tags),
+)

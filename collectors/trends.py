@@ -71,12 +71,12 @@ METRIC = "trends.interest"
 SOURCE_LABEL = "Google Trends (pytrends)"
 DEFAULT_ANCHOR = "Python"
 DEFAULT_TIMEFRAME = "today 5-y"
-MAX_TERMS = 5                  # Trends compares at most five terms per request
-MAX_ATTEMPTS = 3               # per batch
-BACKOFF_BASE = 5.0             # seconds: 5, 10 between the three attempts
+MAX_TERMS = 5  # Trends compares at most five terms per request
+MAX_ATTEMPTS = 3  # per batch
+BACKOFF_BASE = 5.0  # seconds: 5, 10 between the three attempts
 BACKOFF_CAP = 60.0
 RETRY_LATER = dt.timedelta(hours=1)
-TIMEOUT = (10, 30)             # connect, read (pytrends' own default (2, 5) is too short)
+TIMEOUT = (10, 30)  # connect, read (pytrends' own default (2, 5) is too short)
 
 _URL_LOCK = threading.Lock()
 
@@ -107,15 +107,15 @@ def pytrends_base_url(base_url: str) -> Iterator[None]:
 
 @dataclass
 class Batch:
-    number: int                          # 1-based
-    terms: list[str]                     # as sent, anchor first when there is one
-    frameworks: dict[str, list[str]]     # term -> framework ids reading that column
-    frame: pd.DataFrame | None = None    # complete weeks only: index = week start date
+    number: int  # 1-based
+    terms: list[str]  # as sent, anchor first when there is one
+    frameworks: dict[str, list[str]]  # term -> framework ids reading that column
+    frame: pd.DataFrame | None = None  # complete weeks only: index = week start date
     anchor_mean: float | None = None
     scale: float | None = None
     problem: str | None = None
     partial_dropped: int = 0
-    has_data: dict[str, dict[dt.date, bool]] = field(default_factory=dict)   # term -> week -> hasData
+    has_data: dict[str, dict[dt.date, bool]] = field(default_factory=dict)  # term -> week -> hasData
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -158,7 +158,7 @@ def plan_batches(frameworks: list[Framework], anchor: str) -> tuple[list[Batch],
     chunk = MAX_TERMS - 1
     batches = []
     for i in range(0, len(others), chunk):
-        part = others[i:i + chunk]
+        part = others[i : i + chunk]
         fw = {t: by_term[t] for t in part}
         if anchor_key is not None and i == 0:
             fw[anchor] = by_term[anchor_key]
@@ -187,11 +187,11 @@ def fetch_batch(ctx: CollectContext, batch: Batch, total: int, timeframe: str, g
     last: Exception | None = None
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            ctx.http.requests += 1                       # cookie GET
+            ctx.http.requests += 1  # cookie GET
             client = _TrendReq(hl="en-US", tz=0, timeout=TIMEOUT)
-            ctx.http.requests += 1                       # POST /api/explore
+            ctx.http.requests += 1  # POST /api/explore
             client.build_payload(batch.terms, cat=0, timeframe=timeframe, geo=geo)
-            ctx.http.requests += 1                       # GET /api/widgetdata/multiline
+            ctx.http.requests += 1  # GET /api/widgetdata/multiline
             frame = client.interest_over_time()
             batch.has_data = has_data_by_week(client.timeline, batch.terms)
             return frame
@@ -200,19 +200,29 @@ def fetch_batch(ctx: CollectContext, batch: Batch, total: int, timeframe: str, g
             why = unreachable_reason(exc) if isinstance(exc, requests.ConnectionError) else None
             if why:  # no network, a wrong host or nothing listening: retrying only loses time
                 raise UnreachableError(ctx.http.unreachable_message(ctx.settings.trends_url, why)) from None
-        except (ValueError, KeyError, TypeError) as exc:   # malformed JSON / unexpected shape
-            raise FatalSourceError(f"Google Trends {where}: unexpected response ({type(exc).__name__}: {exc}); "
-                                   "the private API may have changed - check for a newer pytrends") from None
+        except (ValueError, KeyError, TypeError) as exc:  # malformed JSON / unexpected shape
+            raise FatalSourceError(
+                f"Google Trends {where}: unexpected response ({type(exc).__name__}: {exc}); "
+                "the private API may have changed - check for a newer pytrends"
+            ) from None
         if attempt < MAX_ATTEMPTS:
             wait = _backoff(attempt, last)
-            ctx.log.info("Google Trends %s: %s, retrying in %.0fs (attempt %d/%d)", where, _describe(last), wait,
-                         attempt + 1, MAX_ATTEMPTS)
+            ctx.log.info(
+                "Google Trends %s: %s, retrying in %.0fs (attempt %d/%d)",
+                where,
+                _describe(last),
+                wait,
+                attempt + 1,
+                MAX_ATTEMPTS,
+            )
             ctx.http.sleep(wait)
             ctx.http.waited += wait
     assert last is not None
     if isinstance(last, pt_exceptions.TooManyRequestsError):
-        raise SkippableError(f"Google Trends is rate limiting (HTTP 429 after {MAX_ATTEMPTS} attempts) at {where}; "
-                             "retry later", retry_after=ctx.now + RETRY_LATER)
+        raise SkippableError(
+            f"Google Trends is rate limiting (HTTP 429 after {MAX_ATTEMPTS} attempts) at {where}; retry later",
+            retry_after=ctx.now + RETRY_LATER,
+        )
     raise RetriableError(f"Google Trends {where}: {_describe(last)} after {MAX_ATTEMPTS} attempts; try again later")
 
 
@@ -220,11 +230,20 @@ METHOD_ANCHORED = "Google Trends interest_over_time, batches rescaled to batch 1
 METHOD_ONE_REQUEST = "Google Trends interest_over_time, one request (at most 5 terms, values as served)"
 
 
-def row_details(term: str, timeframe: str, geo: str, batch: int, batches: int, anchor: str | None,
-                scale: float, raw: int) -> dict[str, Any]:
+def row_details(
+    term: str, timeframe: str, geo: str, batch: int, batches: int, anchor: str | None, scale: float, raw: int
+) -> dict[str, Any]:
     """What varies per trends.interest row (the dashboard's rescaling table reads these keys)."""
-    return {"term": term, "timeframe": timeframe, "geo": geo, "batch": batch, "batches": batches,
-            "anchor": anchor, "scale": scale, "raw": raw}
+    return {
+        "term": term,
+        "timeframe": timeframe,
+        "geo": geo,
+        "batch": batch,
+        "batches": batches,
+        "anchor": anchor,
+        "scale": scale,
+        "raw": raw,
+    }
 
 
 def _complete_weeks(df: pd.DataFrame, batch: Batch) -> pd.DataFrame:
@@ -244,7 +263,7 @@ def collect(ctx: CollectContext) -> SourceResult:
     timeframe = str(settings.get("timeframe") or DEFAULT_TIMEFRAME)
     geo = str(settings.get("geo") or "")
     batches, anchored = plan_batches(ctx.frameworks, anchor)
-    ctx.expect_steps(sum(len(fids) for b in batches for fids in b.frameworks.values()))   # per framework and term
+    ctx.expect_steps(sum(len(fids) for b in batches for fids in b.frameworks.values()))  # per framework and term
     result = SourceResult()
     if not batches:
         return result
@@ -253,13 +272,17 @@ def collect(ctx: CollectContext) -> SourceResult:
         for batch in batches:
             df = fetch_batch(ctx, batch, len(batches), timeframe, geo)
             if df is None or df.empty:
-                raise SkippableError(f"Google Trends returned no data for batch {batch.number} of {len(batches)} "
-                                     f"({', '.join(batch.terms)}), usually a soft rate limit; retry later",
-                                     retry_after=ctx.now + RETRY_LATER)
+                raise SkippableError(
+                    f"Google Trends returned no data for batch {batch.number} of {len(batches)} "
+                    f"({', '.join(batch.terms)}), usually a soft rate limit; retry later",
+                    retry_after=ctx.now + RETRY_LATER,
+                )
             missing = [t for t in batch.terms if t not in df.columns]
             if missing:
-                raise FatalSourceError(f"Google Trends answered without the column(s) {', '.join(missing)} "
-                                       f"for batch {batch.number}; the private API may have changed")
+                raise FatalSourceError(
+                    f"Google Trends answered without the column(s) {', '.join(missing)} "
+                    f"for batch {batch.number}; the private API may have changed"
+                )
             batch.frame = _complete_weeks(df, batch)
 
     # Anchor means over the complete weeks every batch returned, so the batches compare like for like.
@@ -274,19 +297,22 @@ def collect(ctx: CollectContext) -> SourceResult:
         for batch in batches:
             if not reference or not batch.anchor_mean:
                 which = "this batch" if not batch.anchor_mean else "the reference batch 1"
-                batch.problem = (f"anchor {anchor!r} has mean 0 in {which} (timeframe {timeframe}), so batch "
-                                 f"{batch.number} cannot be rescaled")
+                batch.problem = (
+                    f"anchor {anchor!r} has mean 0 in {which} (timeframe {timeframe}), so batch "
+                    f"{batch.number} cannot be rescaled"
+                )
             else:
                 batch.scale = reference / batch.anchor_mean
     else:
         batches[0].scale = 1.0
 
     base = ctx.settings.trends_url.rstrip("/")
-    no_data: dict[str, list[str]] = {}         # term -> frameworks: hasData false in every week
-    weeks_without: dict[str, int] = {}         # term -> weeks skipped for hasData false
+    no_data: dict[str, list[str]] = {}  # term -> frameworks: hasData false in every week
+    weeks_without: dict[str, int] = {}  # term -> weeks skipped for hasData false
     for batch in batches:
         url = f"{base}/trends/explore?date={quote(timeframe)}&q={quote(','.join(batch.terms))}" + (
-            f"&geo={quote(geo)}" if geo else "")
+            f"&geo={quote(geo)}" if geo else ""
+        )
         for term, fids in batch.frameworks.items():
             flags = batch.has_data.get(term, {})
             weeks_with_data = [w for w in batch.frame.index if flags.get(w, True)]
@@ -297,9 +323,11 @@ def collect(ctx: CollectContext) -> SourceResult:
                     ctx.progress(fid)
                     continue
                 if not weeks_with_data:
-                    result.failures[fid] = (f"no data for {term!r}: Google Trends has no data for this term "
-                                            f"({timeframe}{', ' + geo if geo else ''}; hasData false in every week), "
-                                            f"nothing stored; check 'trends_terms' for {fid} in {ctx.registry.path}")
+                    result.failures[fid] = (
+                        f"no data for {term!r}: Google Trends has no data for this term "
+                        f"({timeframe}{', ' + geo if geo else ''}; hasData false in every week), "
+                        f"nothing stored; check 'trends_terms' for {fid} in {ctx.registry.path}"
+                    )
                     no_data.setdefault(term, []).append(fid)
                     ctx.progress(fid)
                     continue
@@ -308,11 +336,27 @@ def collect(ctx: CollectContext) -> SourceResult:
                 for week, raw in batch.frame.loc[weeks_with_data, term].items():
                     raw = int(raw)
                     value = raw * batch.scale
-                    result.observations.append(Observation(
-                        framework=fid, metric=METRIC, date=week, value=float(value), source=SOURCE_LABEL,
-                        method=METHOD_ANCHORED if anchored else METHOD_ONE_REQUEST, source_url=url,
-                        details=row_details(term, timeframe, geo, batch.number, len(batches),
-                                            anchor if anchored else None, batch.scale, raw)))
+                    result.observations.append(
+                        Observation(
+                            framework=fid,
+                            metric=METRIC,
+                            date=week,
+                            value=float(value),
+                            source=SOURCE_LABEL,
+                            method=METHOD_ANCHORED if anchored else METHOD_ONE_REQUEST,
+                            source_url=url,
+                            details=row_details(
+                                term,
+                                timeframe,
+                                geo,
+                                batch.number,
+                                len(batches),
+                                anchor if anchored else None,
+                                batch.scale,
+                                raw,
+                            ),
+                        )
+                    )
                 ctx.progress(fid)
 
     result.details = {
@@ -321,10 +365,19 @@ def collect(ctx: CollectContext) -> SourceResult:
         "anchor": anchor if anchored else None,
         "reference_anchor_mean": batches[0].anchor_mean,
         "weeks_for_anchor_mean": [str(weeks[0]), str(weeks[-1]), len(weeks)] if weeks else [],
-        "batches": [{"batch": b.number, "terms": b.terms, "frameworks": b.frameworks,
-                     "anchor_mean": b.anchor_mean, "scale": b.scale, "partial_weeks_dropped": b.partial_dropped,
-                     "weeks": len(b.frame) if b.frame is not None else 0,
-                     **({"problem": b.problem} if b.problem else {})} for b in batches],
+        "batches": [
+            {
+                "batch": b.number,
+                "terms": b.terms,
+                "frameworks": b.frameworks,
+                "anchor_mean": b.anchor_mean,
+                "scale": b.scale,
+                "partial_weeks_dropped": b.partial_dropped,
+                "weeks": len(b.frame) if b.frame is not None else 0,
+                **({"problem": b.problem} if b.problem else {}),
+            }
+            for b in batches
+        ],
     }
     if no_data:
         result.details["no_data"] = no_data
@@ -337,7 +390,9 @@ def collect(ctx: CollectContext) -> SourceResult:
 SOURCE = Source(
     name="trends",
     collect=collect,
-    description=("Google Trends weekly search interest (0-100) per framework via pytrends; more than five terms "
-                 "are fetched in batches around an anchor term and rescaled to the first batch"),
+    description=(
+        "Google Trends weekly search interest (0-100) per framework via pytrends; more than five terms "
+        "are fetched in batches around an anchor term and rescaled to the first batch"
+    ),
     needs=lambda f: bool(f.trends_terms),
 )

@@ -16,7 +16,7 @@ import pandas as pd
 from fwpulse.dashboard.export_theme import _strip_tags, chart_title
 from fwpulse.data import read
 
-STALE_DAYS = read.STALE_DAYS   # a series whose last point is older than this (vs the newest) is "ended"
+STALE_DAYS = read.STALE_DAYS  # a series whose last point is older than this (vs the newest) is "ended"
 
 
 def _fmt(value: float, mode: str, unit: str = "") -> str:
@@ -60,7 +60,7 @@ def _alt_from_figure(title: str, chart) -> str:
     horizontal = False
     for trace in chart.figure.data if chart.figure is not None else []:
         ys, xs = getattr(trace, "y", None), getattr(trace, "x", None)
-        if getattr(trace, "orientation", None) == "h":   # values on x, labels on y (the speed charts)
+        if getattr(trace, "orientation", None) == "h":  # values on x, labels on y (the speed charts)
             ys, xs, horizontal = xs, ys, True
         if ys is None:
             continue
@@ -82,8 +82,22 @@ def _alt_from_figure(title: str, chart) -> str:
     return f"{title}: {len(points)} values{unit}; the largest is {what(hi)}, the smallest {what(lo)}."
 
 
-STANDARD_COLUMNS = {"framework", "metric", "date", "x", "value", "raw_value", "unit", "source", "method",
-                    "source_url", "note", "quality", "quality_reason", "details"}
+STANDARD_COLUMNS = {
+    "framework",
+    "metric",
+    "date",
+    "x",
+    "value",
+    "raw_value",
+    "unit",
+    "source",
+    "method",
+    "source_url",
+    "note",
+    "quality",
+    "quality_reason",
+    "details",
+}
 
 
 def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: str) -> str:
@@ -91,8 +105,11 @@ def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: 
     d = df.dropna(subset=["value"])
     if d.empty:
         return f"{title}: no plotted values."
-    dims = [c for c in d.columns if c not in STANDARD_COLUMNS
-            and (d[c].dtype == object or pd.api.types.is_string_dtype(d[c]))][:2]
+    dims = [
+        c
+        for c in d.columns
+        if c not in STANDARD_COLUMNS and (d[c].dtype == object or pd.api.types.is_string_dtype(d[c]))
+    ][:2]
 
     def describe(row) -> str:
         extra = ", ".join(_strip_tags(str(row[c])).replace("\n", " ") for c in dims if pd.notna(row[c]))
@@ -104,8 +121,7 @@ def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: 
     frameworks = ", ".join(names.get(f, f) for f in dict.fromkeys(d["framework"]))
     if len(d) == 1:
         return f"{title}: one value, {describe(hi)}."
-    return (f"{title}: {len(d)} values for {frameworks}; the largest is {describe(hi)}, "
-            f"the smallest {describe(lo)}.")
+    return f"{title}: {len(d)} values for {frameworks}; the largest is {describe(hi)}, the smallest {describe(lo)}."
 
 
 def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
@@ -142,32 +158,44 @@ def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
     if has_date:
         newest = last["at_"].max()
         current = last[last["at_"] >= newest - pd.Timedelta(days=STALE_DAYS)]
-        ended = [f"{label(r.framework)}'s series ends {_date(r.at_)}{_why_ended(r)}" for r in last.itertuples()
-                 if r.at_ < newest - pd.Timedelta(days=STALE_DAYS)]
+        ended = [
+            f"{label(r.framework)}'s series ends {_date(r.at_)}{_why_ended(r)}"
+            for r in last.itertuples()
+            if r.at_ < newest - pd.Timedelta(days=STALE_DAYS)
+        ]
         when = _date(newest)
     else:
         current, when = last, _date(chart.as_of)
     current = current.sort_values("value", ascending=False, kind="stable")
     lead = current.iloc[0]
     # When a newest plotted value is not final, the statement is about each series' newest final one.
-    at = (f" on the newest final figures{f' (up to {when})' if when else ''}" if flagged
-          else f" at the latest date{f' ({when})' if when else ''}")
+    at = (
+        f" on the newest final figures{f' (up to {when})' if when else ''}"
+        if flagged
+        else f" at the latest date{f' ({when})' if when else ''}"
+    )
     tail = f" ({'; '.join([*ended, flagged] if flagged else ended)})" if ended or flagged else ""
     if len(current) == 1:
         others = "" if len(last) == 1 else " of the series still current"
-        return (f"{title}: {label(lead.framework)} stands at {_fmt(lead.value, mode, unit)}{at}"
-                f"{' (the only framework shown)' if len(last) == 1 else others}{tail}.")
+        return (
+            f"{title}: {label(lead.framework)} stands at {_fmt(lead.value, mode, unit)}{at}"
+            f"{' (the only framework shown)' if len(last) == 1 else others}{tail}."
+        )
     second = current.iloc[1]
     a, b = float(lead.value), float(second.value)
     if mode == "share":
         gap = f"{a - b:.1f} percentage points ahead of {label(second.framework)} ({_fmt(b, mode)})"
-        return (f"{title}: {label(lead.framework)} has the largest share of the selected frameworks' total"
-                f"{at}, {_fmt(a, mode)}, {gap}{tail}.")
+        return (
+            f"{title}: {label(lead.framework)} has the largest share of the selected frameworks' total"
+            f"{at}, {_fmt(a, mode)}, {gap}{tail}."
+        )
     if mode == "index":
         growth = f"{a / 100:,.1f} times its first value" if a >= 100 else f"{100 - a:.0f}% below its first value"
-        return (f"{title}: indexed to 100 at each series' first point, {label(lead.framework)} is highest"
-                f"{at} at {_fmt(a, mode)} ({growth}), against {_fmt(b, mode)} for "
-                f"{label(second.framework)}{tail}.")
+        return (
+            f"{title}: indexed to 100 at each series' first point, {label(lead.framework)} is highest"
+            f"{at} at {_fmt(a, mode)} ({growth}), against {_fmt(b, mode)} for "
+            f"{label(second.framework)}{tail}."
+        )
     if b > 0 and a / b >= 1.5:
         by = f"{a / b:.1f} times {label(second.framework)}'s {_fmt(b, mode, unit)}"
     elif b > 0:
@@ -192,6 +220,8 @@ def _flagged_note(newest: pd.DataFrame, label, mode: str) -> str:
             continue
         unit = str(r.unit) if hasattr(r, "unit") and isinstance(r.unit, str) else ""
         when = _date(r.at_) if hasattr(r, "at_") else ""
-        parts.append(f"{label(r.framework)}'s {when + ' ' if when else ''}value ({_fmt(float(r.value), mode, unit)}) "
-                     f"is {r.quality.replace('_', ' ')}, not final")
+        parts.append(
+            f"{label(r.framework)}'s {when + ' ' if when else ''}value ({_fmt(float(r.value), mode, unit)}) "
+            f"is {r.quality.replace('_', ' ')}, not final"
+        )
     return "; ".join(parts)

@@ -7,8 +7,17 @@ across views; every view reads them through ``views.common.options()``.
 import streamlit as st
 
 from fwpulse.dashboard import data
-from fwpulse.dashboard.views import (adoption, article_check, common, community, data_health, github, overview,
-                                     search_interest, speed)
+from fwpulse.dashboard.views import (
+    adoption,
+    article_check,
+    common,
+    community,
+    data_health,
+    github,
+    overview,
+    search_interest,
+    speed,
+)
 
 st.set_page_config(page_title="fwpulse: ML framework pulse", page_icon=":bar_chart:", layout="wide")
 
@@ -33,4 +42,4 @@ except Exception as exc:  # noqa: BLE001 - a damaged database or config: the one
         raise
     st.error(message)
 finally:
-    data.close_run_connection()   # one read-only connection per page run, never held between runs
+    data.close_run_connection()  # one read-only connection per page run, never held between runs

@@ -39,7 +39,7 @@ def _axis_values(fig: go.Figure, axis: str) -> list[float]:
         if horizontal != (axis == "x"):
             continue
         vals = getattr(t, axis, None)
-        for v in (() if vals is None else vals):
+        for v in () if vals is None else vals:
             if isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) and v > 0:
                 out.append(float(v))
     return out
@@ -53,12 +53,12 @@ def log_ticks_for(lo: float, hi: float) -> tuple[list[float], list[str], list[fl
     major, minor = [], []
     for k in range(first - 1, last + 1):
         for m in range(1, 10):
-            v = m * 10.0 ** k
+            v = m * 10.0**k
             (major if m in steps else minor).append(v)
         for m in steps:
             if not float(m).is_integer():
-                major.append(m * 10.0 ** k)
-    span_lo, span_hi = lo / 1.6, hi * 1.6   # what autorange's padding can show
+                major.append(m * 10.0**k)
+    span_lo, span_hi = lo / 1.6, hi * 1.6  # what autorange's padding can show
     major = sorted({round(v, 12) for v in major if span_lo <= v <= span_hi})
     minor = sorted({round(v, 12) for v in minor if span_lo <= v <= span_hi} - set(major))
     return major, [tick_label(v) for v in major], minor
@@ -73,9 +73,19 @@ def log_ticks(fig: go.Figure) -> None:
         if not vals:
             continue
         major, labels, minor = log_ticks_for(min(vals), max(vals))
-        layout_axis.update(tickmode="array", tickvals=major, ticktext=labels,
-                           minor={"tickmode": "array", "tickvals": minor, "ticks": "outside", "ticklen": 4,
-                                  "showgrid": True, "gridcolor": "rgba(128,128,128,0.08)"})
+        layout_axis.update(
+            tickmode="array",
+            tickvals=major,
+            ticktext=labels,
+            minor={
+                "tickmode": "array",
+                "tickvals": minor,
+                "ticks": "outside",
+                "ticklen": 4,
+                "showgrid": True,
+                "gridcolor": "rgba(128,128,128,0.08)",
+            },
+        )
 
 
 def one_series_legend(fig: go.Figure) -> None:
@@ -108,12 +118,19 @@ def _numbers(values) -> list[float | None]:
 
 def place_labels(fig: go.Figure) -> None:
     """Choose each value label's side so no label covers a marker or another label."""
-    labelled = [t for t in fig.data if isinstance(t, go.Scatter) and t.mode and "text" in t.mode and t.text is not None
-                and getattr(t, "orientation", None) != "h"]
+    labelled = [
+        t
+        for t in fig.data
+        if isinstance(t, go.Scatter)
+        and t.mode
+        and "text" in t.mode
+        and t.text is not None
+        and getattr(t, "orientation", None) != "h"
+    ]
     if not labelled:
         return
     log_y = fig.layout.yaxis.type == "log"
-    points = []   # (trace, index, x, y, marker radius)
+    points = []  # (trace, index, x, y, marker radius)
     for t in fig.data:
         if not isinstance(t, go.Scatter) or t.x is None or t.y is None:
             continue
@@ -127,7 +144,7 @@ def place_labels(fig: go.Figure) -> None:
     if not points:
         return
     xs, ys = [p[2] for p in points], [p[3] for p in points]
-    for t in fig.data:   # the lines set the axis ranges too
+    for t in fig.data:  # the lines set the axis ranges too
         if isinstance(t, go.Scatter) and t.x is not None and t.y is not None:
             for x, y in zip(_numbers(t.x), _numbers(t.y)):
                 if x is not None and y is not None and (y > 0 or not log_y):
@@ -169,8 +186,9 @@ def place_labels(fig: go.Figure) -> None:
             r = next((p[4] for p in points if p[0] is t and p[1] == i), 4.0)
             own = (cx - r, cy - r, cx + r, cy + r)
             others = [b for b in boxes if b != own]
-            best = min(POSITIONS, key=lambda pos: (clash(box(cx, cy, r, str(texts[i]), pos), others),
-                                                   POSITIONS.index(pos)))
+            best = min(
+                POSITIONS, key=lambda pos: (clash(box(cx, cy, r, str(texts[i]), pos), others), POSITIONS.index(pos))
+            )
             chosen.append(best)
             boxes.append(box(cx, cy, r, str(texts[i]), best))
         t.textposition = chosen
@@ -188,17 +206,22 @@ def one_date_axis(fig: go.Figure) -> None:
         for x in t.x:
             if x is None or isinstance(x, (numbers.Real, bool)):
                 if isinstance(x, numbers.Real) and not isinstance(x, bool):
-                    return   # a numeric axis (project age in years)
+                    return  # a numeric axis (project age in years)
                 continue
             try:
                 days.add(pd.Timestamp(x).normalize())
             except (TypeError, ValueError):
-                return   # categories, not dates
+                return  # categories, not dates
     if len(days) != 1:
         return
     day = days.pop()
-    fig.update_xaxes(type="date", range=[day - pd.Timedelta(days=30), day + pd.Timedelta(days=30)],
-                     tickformat="%Y-%m-%d", dtick=7 * 86_400_000, tick0=day)
+    fig.update_xaxes(
+        type="date",
+        range=[day - pd.Timedelta(days=30), day + pd.Timedelta(days=30)],
+        tickformat="%Y-%m-%d",
+        dtick=7 * 86_400_000,
+        tick0=day,
+    )
 
 
 def readable(fig: go.Figure | None) -> None:

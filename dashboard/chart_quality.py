@@ -17,14 +17,22 @@ import plotly.graph_objects as go
 
 from fwpulse.data import read
 
-SYMBOLS = {"partial_period": "circle-open", "lower_bound": "triangle-up", "upper_bound": "triangle-down",
-           "approximate": "diamond-open", "degraded_source": "square-open", "synthetic": "x"}
-KIND_LABELS = {"partial_period": "partial period (hollow circle, dotted)",
-               "lower_bound": "lower bound: at least this (triangle up, dotted)",
-               "upper_bound": "upper bound: at most this (triangle down, dotted)",
-               "approximate": "approximate (hollow diamond, dotted)",
-               "degraded_source": "degraded source (hollow square, dotted)",
-               "synthetic": "synthetic, not a measurement (x, dotted)"}
+SYMBOLS = {
+    "partial_period": "circle-open",
+    "lower_bound": "triangle-up",
+    "upper_bound": "triangle-down",
+    "approximate": "diamond-open",
+    "degraded_source": "square-open",
+    "synthetic": "x",
+}
+KIND_LABELS = {
+    "partial_period": "partial period (hollow circle, dotted)",
+    "lower_bound": "lower bound: at least this (triangle up, dotted)",
+    "upper_bound": "upper bound: at most this (triangle down, dotted)",
+    "approximate": "approximate (hollow diamond, dotted)",
+    "degraded_source": "degraded source (hollow square, dotted)",
+    "synthetic": "synthetic, not a measurement (x, dotted)",
+}
 MARK_PREFIX = {"lower_bound": "≥ ", "upper_bound": "≤ ", "approximate": "~ "}
 
 
@@ -43,8 +51,16 @@ def runs(g: pd.DataFrame) -> list[pd.DataFrame]:
     return [r for _, r in g.groupby(run_id, sort=True)]
 
 
-def add_series(fig: go.Figure, g: pd.DataFrame, label: str, color: str | None, hover: str, dash: str = "solid",
-               width: float = 2.5, legendgroup: str | None = None) -> set[str]:
+def add_series(
+    fig: go.Figure,
+    g: pd.DataFrame,
+    label: str,
+    color: str | None,
+    hover: str,
+    dash: str = "solid",
+    width: float = 2.5,
+    legendgroup: str | None = None,
+) -> set[str]:
     """Draw one series (rows sorted by date, with ``x``, ``value``, ``quality``, ``details``); returns the
     flagged kinds it drew. ``hover`` is the template before ``<extra>`` (e.g. ``%{x|%Y-%m-%d}: %{y:,.0f}``)."""
     kinds: set[str] = set()
@@ -53,49 +69,93 @@ def add_series(fig: go.Figure, g: pd.DataFrame, label: str, color: str | None, h
     for k, run in enumerate(parts):
         q = run["quality"].iloc[0]
         flagged = q != read.OK
-        reasons = [f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}" if flagged else ""
-                   for d in run["details"]]
+        reasons = [f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}" if flagged else "" for d in run["details"]]
         few = len(g) <= 2
-        fig.add_trace(go.Scatter(
-            x=run["x"], y=run["value"], name=label, legendgroup=legendgroup or label,
-            showlegend=not shown and (not flagged or k == len(parts) - 1),
-            mode="lines+markers" if flagged or few else "lines",
-            line={"color": color, "width": width, "dash": "dot" if flagged else dash},
-            marker={"color": color, "size": 9 if flagged else 7, "symbol": SYMBOLS.get(q, "circle"),
-                    "line": {"color": color, "width": 2}},
-            customdata=reasons, hovertemplate=hover + "%{customdata}<extra>" + label + "</extra>",
-            meta={"quality": q}))
+        fig.add_trace(
+            go.Scatter(
+                x=run["x"],
+                y=run["value"],
+                name=label,
+                legendgroup=legendgroup or label,
+                showlegend=not shown and (not flagged or k == len(parts) - 1),
+                mode="lines+markers" if flagged or few else "lines",
+                line={"color": color, "width": width, "dash": "dot" if flagged else dash},
+                marker={
+                    "color": color,
+                    "size": 9 if flagged else 7,
+                    "symbol": SYMBOLS.get(q, "circle"),
+                    "line": {"color": color, "width": 2},
+                },
+                customdata=reasons,
+                hovertemplate=hover + "%{customdata}<extra>" + label + "</extra>",
+                meta={"quality": q},
+            )
+        )
         shown |= fig.data[-1].showlegend
         if flagged:
             kinds.add(q)
         if k > 0:
             prev, first = parts[k - 1].iloc[-1], run.iloc[0]
-            fig.add_shape(type="line", xref="x", yref="y", x0=prev["x"], y0=prev["value"], x1=first["x"],
-                          y1=first["value"], line={"color": color, "width": width * 0.8, "dash": "dot"},
-                          layer="below")
+            fig.add_shape(
+                type="line",
+                xref="x",
+                yref="y",
+                x0=prev["x"],
+                y0=prev["value"],
+                x1=first["x"],
+                y1=first["value"],
+                line={"color": color, "width": width * 0.8, "dash": "dot"},
+                layer="below",
+            )
     return kinds
 
 
-def figure_marks(fig: go.Figure, g: pd.DataFrame, name: str, color: str | None, label: str, size: int = 13,
-                 legendgroup: str | None = None) -> None:
+def figure_marks(
+    fig: go.Figure,
+    g: pd.DataFrame,
+    name: str,
+    color: str | None,
+    label: str,
+    size: int = 13,
+    legendgroup: str | None = None,
+) -> None:
     """Quoted figures (e.g. a 2020 article's) as labelled diamonds; a bounded or rounded figure's label says
     so ('≥ 82,000', '~ 11,000') and the hover gives the reason."""
     said = [MARK_PREFIX.get(q, "") for q in g["quality"]]
-    why = ["" if q == read.OK else f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}"
-           for q, d in zip(g["quality"], g["details"])]
-    fig.add_trace(go.Scatter(
-        x=g["date"], y=g["value"], mode="markers+text", name=name, legendgroup=legendgroup or name,
-        marker={"color": color, "size": size, "symbol": "diamond", "line": {"color": "black", "width": 1}},
-        text=[f"{p}{v:,.0f}" for p, v in zip(said, g["value"])], textposition="top center",
-        customdata=why, hovertemplate="%{x|%Y-%m-%d}: %{text} (" + label + ")%{customdata}<extra></extra>"))
+    why = [
+        "" if q == read.OK else f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}"
+        for q, d in zip(g["quality"], g["details"])
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=g["date"],
+            y=g["value"],
+            mode="markers+text",
+            name=name,
+            legendgroup=legendgroup or name,
+            marker={"color": color, "size": size, "symbol": "diamond", "line": {"color": "black", "width": 1}},
+            text=[f"{p}{v:,.0f}" for p, v in zip(said, g["value"])],
+            textposition="top center",
+            customdata=why,
+            hovertemplate="%{x|%Y-%m-%d}: %{text} (" + label + ")%{customdata}<extra></extra>",
+        )
+    )
 
 
 def legend_key(fig: go.Figure, kinds: set[str]) -> None:
     """One legend entry per flagged kind drawn (no points: they plot nothing)."""
     for q in [q for q in SYMBOLS if q in kinds]:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=KIND_LABELS[q], hoverinfo="skip",
-                                 line={"color": "grey", "dash": "dot", "width": 2},
-                                 marker={"color": "grey", "symbol": SYMBOLS[q], "size": 9}))
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines+markers",
+                name=KIND_LABELS[q],
+                hoverinfo="skip",
+                line={"color": "grey", "dash": "dot", "width": 2},
+                marker={"color": "grey", "symbol": SYMBOLS[q], "size": 9},
+            )
+        )
 
 
 def quality_note(kinds: set[str]) -> str | None:
@@ -121,10 +181,21 @@ def stale_marks(fig: go.Figure, df: pd.DataFrame, names: dict[str, str], days: i
         row = last[(last["framework"] == r.framework) & (last["metric"] == r.metric)].iloc[-1]
         who = names.get(r.framework, r.framework)
         end = pd.Timestamp(r.date).strftime("%Y-%m-%d")
-        fig.add_annotation(x=row["x"], y=row["value"], text=f"{who}: no data after {end}", showarrow=True,
-                           arrowhead=0, ax=0, ay=-28, font={"size": 11, "color": "grey"}, name="fwpulse-stale")
-        notes.append(f"{who}'s series ends {end} while the others run to "
-                     f"{pd.Timestamp(r.newest_other):%Y-%m-%d}: {r.stale_reason}.")
+        fig.add_annotation(
+            x=row["x"],
+            y=row["value"],
+            text=f"{who}: no data after {end}",
+            showarrow=True,
+            arrowhead=0,
+            ax=0,
+            ay=-28,
+            font={"size": 11, "color": "grey"},
+            name="fwpulse-stale",
+        )
+        notes.append(
+            f"{who}'s series ends {end} while the others run to "
+            f"{pd.Timestamp(r.newest_other):%Y-%m-%d}: {r.stale_reason}."
+        )
     return notes
 
 
@@ -149,16 +220,24 @@ def method_breaks(df: pd.DataFrame) -> list[dict]:
                 else:
                     new = [p for p in _parts(r.method) if p not in _parts(prev_method)][:2]
                     what = (", ".join(new) or "new method") + " from here"
-                b = found.setdefault(pd.Timestamp(r.date), {"date": pd.Timestamp(r.date), "frameworks": [],
-                                                            "metric": metric, "label": what, "method": r.method,
-                                                            "source": r.source})
+                b = found.setdefault(
+                    pd.Timestamp(r.date),
+                    {
+                        "date": pd.Timestamp(r.date),
+                        "frameworks": [],
+                        "metric": metric,
+                        "label": what,
+                        "method": r.method,
+                        "source": r.source,
+                    },
+                )
                 b["frameworks"].append(fid)
             if key not in seen:
                 seen.append(key)
     return [found[d] for d in sorted(found)]
 
 
-MAX_BREAK_LINES = 4   # more changes than this in one chart: listed in the note only
+MAX_BREAK_LINES = 4  # more changes than this in one chart: listed in the note only
 
 
 def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_frameworks: list[str]) -> str | None:
@@ -167,15 +246,28 @@ def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_f
         return None
     lines = []
     for i, b in enumerate(breaks):
-        who = "" if set(all_frameworks) <= set(b["frameworks"]) else \
-            ", ".join(names.get(f, f) for f in b["frameworks"]) + ": "
+        who = (
+            ""
+            if set(all_frameworks) <= set(b["frameworks"])
+            else ", ".join(names.get(f, f) for f in b["frameworks"]) + ": "
+        )
         text = who + b["label"]
         text = text if len(text) <= 48 else text[:47] + "…"
         if len(breaks) <= MAX_BREAK_LINES:
             fig.add_vline(x=b["date"].timestamp() * 1000, line_dash="dot", line_color="grey")
-            fig.add_annotation(x=b["date"], y=1 - 0.07 * i, yref="paper", text=text, showarrow=False, xanchor="left",
-                               font={"size": 11, "color": "grey"}, hovertext=f"{b['source']}: {b['method']}",
-                               name="fwpulse-break")
+            fig.add_annotation(
+                x=b["date"],
+                y=1 - 0.07 * i,
+                yref="paper",
+                text=text,
+                showarrow=False,
+                xanchor="left",
+                font={"size": 11, "color": "grey"},
+                hovertext=f"{b['source']}: {b['method']}",
+                name="fwpulse-break",
+            )
         lines.append(f"from {b['date']:%Y-%m-%d}, {who}{b['source']}: {b['method']}")
-    return ("The source or counting method changes within these series (dotted vertical lines); compare across "
-            "them with care: " + "; ".join(lines) + ".")
+    return (
+        "The source or counting method changes within these series (dotted vertical lines); compare across "
+        "them with care: " + "; ".join(lines) + "."
+    )

@@ -18,8 +18,15 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from fwpulse.dashboard import (axes, charts_article, charts_gharchive, charts_github, charts_overview, charts_speed,
-                               charts_usage)
+from fwpulse.dashboard import (
+    axes,
+    charts_article,
+    charts_gharchive,
+    charts_github,
+    charts_overview,
+    charts_speed,
+    charts_usage,
+)
 from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
 from fwpulse.data import read, store
 
@@ -62,13 +69,14 @@ def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -
     return ChartInput(values, events, thinned)
 
 
-def render(chart_id: str, inputs: ChartInput, options: ChartOptions, names: dict[str, str],
-           colors: dict[str, str]) -> Chart:
+def render(
+    chart_id: str, inputs: ChartInput, options: ChartOptions, names: dict[str, str], colors: dict[str, str]
+) -> Chart:
     spec = CHARTS[chart_id]
     chart = spec.builder(spec, inputs, options, names, colors)
-    axes.readable(chart.figure)   # readable log ticks, a legend for one series (dashboard/axes.py)
+    axes.readable(chart.figure)  # readable log ticks, a legend for one series (dashboard/axes.py)
     if inputs.thinned and chart.figure is not None:
-        chart.caption += " · thinned to one point per series per week (see note)"   # export_theme.THINNED
+        chart.caption += " · thinned to one point per series per week (see note)"  # export_theme.THINNED
         chart.notes.append(inputs.thinned)
     return chart
 
@@ -80,5 +88,16 @@ def build(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions, 
     return render(chart_id, load(con, chart_id, options), options, registry.names(), registry.colors())
 
 
-__all__ = ["CHARTS", "MODULES", "MODES", "MODE_LABELS", "Chart", "ChartInput", "ChartOptions", "ChartSpec",
-           "load", "render", "build"]
+__all__ = [
+    "CHARTS",
+    "MODULES",
+    "MODES",
+    "MODE_LABELS",
+    "Chart",
+    "ChartInput",
+    "ChartOptions",
+    "ChartSpec",
+    "load",
+    "render",
+    "build",
+]

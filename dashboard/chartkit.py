@@ -17,13 +17,23 @@ from fwpulse.data import catalog
 DATA_COLUMNS = C.DATA_COLUMNS
 
 
-def finish(spec, fig: go.Figure, plotted: list[pd.DataFrame], options, unit: str, y_title: str | None = None,
-           time_series: bool = True) -> "C.Chart":
+def finish(
+    spec,
+    fig: go.Figure,
+    plotted: list[pd.DataFrame],
+    options,
+    unit: str,
+    y_title: str | None = None,
+    time_series: bool = True,
+) -> "C.Chart":
     """Style the figure, assemble exactly the plotted rows and the caption."""
     if time_series:
         C._style(fig, spec, options, y_title or unit)
-    data = pd.concat([p for p in plotted if not p.empty], ignore_index=True) if any(not p.empty for p in plotted) \
+    data = (
+        pd.concat([p for p in plotted if not p.empty], ignore_index=True)
+        if any(not p.empty for p in plotted)
         else pd.DataFrame(columns=DATA_COLUMNS)
+    )
     if "unit" not in data.columns:
         data["unit"] = _unit(unit, options)
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
@@ -40,9 +50,17 @@ def empty(spec, metrics, what: str | None = None) -> "C.Chart":
     return C.Chart(spec, None, pd.DataFrame(columns=DATA_COLUMNS), "", empty_reason=f"No {labels} data yet.")
 
 
-def multi_line_chart(spec, values: pd.DataFrame, options, names: dict[str, str], colors: dict[str, str],
-                     series: list[tuple[str, str, str]], y_title: str,
-                     markers: pd.DataFrame | None = None, marker_label: str = "") -> "C.Chart":
+def multi_line_chart(
+    spec,
+    values: pd.DataFrame,
+    options,
+    names: dict[str, str],
+    colors: dict[str, str],
+    series: list[tuple[str, str, str]],
+    y_title: str,
+    markers: pd.DataFrame | None = None,
+    marker_label: str = "",
+) -> "C.Chart":
     """Several metrics per framework on one chart: ``series`` is (metric, line dash, legend suffix).
 
     Colour = framework (registry colour), dash = metric, so the same framework reads the same everywhere.
@@ -64,8 +82,16 @@ def multi_line_chart(spec, values: pd.DataFrame, options, names: dict[str, str],
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid]
             label = f"{names.get(fid, fid)} · {suffix}"
-            kinds |= Q.add_series(fig, g.sort_values("date"), label, colors.get(fid), xfmt + ": %{y" + fmt + "}",
-                                  dash=dash, width=2.2, legendgroup=fid)
+            kinds |= Q.add_series(
+                fig,
+                g.sort_values("date"),
+                label,
+                colors.get(fid),
+                xfmt + ": %{y" + fmt + "}",
+                dash=dash,
+                width=2.2,
+                legendgroup=fid,
+            )
             g = g.sort_values("date").copy()
             g["unit"] = _unit(unit, options)
             plotted.append(g)
@@ -88,8 +114,14 @@ def transform(df: pd.DataFrame, options) -> pd.DataFrame:
     return C.transform(df, options)
 
 
-def release_markers(fig: go.Figure, plotted: pd.DataFrame, events: pd.DataFrame, names: dict[str, str],
-                    colors: dict[str, str], major_only: bool = True) -> pd.DataFrame:
+def release_markers(
+    fig: go.Figure,
+    plotted: pd.DataFrame,
+    events: pd.DataFrame,
+    names: dict[str, str],
+    colors: dict[str, str],
+    major_only: bool = True,
+) -> pd.DataFrame:
     """Mark releases on each framework's line (hover names the release); returns the marker rows.
 
     A release's y is the line's value interpolated at the release date; releases outside the
@@ -113,17 +145,44 @@ def release_markers(fig: go.Figure, plotted: pd.DataFrame, events: pd.DataFrame,
         g = g[inside.to_numpy()]
         if g.empty:
             continue
-        y = np.interp(pd.to_datetime(g["date"]).astype("datetime64[ns]").astype("int64").to_numpy(), xs,
-                      line["value"].to_numpy(dtype=float))
+        y = np.interp(
+            pd.to_datetime(g["date"]).astype("datetime64[ns]").astype("int64").to_numpy(),
+            xs,
+            line["value"].to_numpy(dtype=float),
+        )
         name = names.get(fid, fid)
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(g["date"]), y=y, mode="markers", name=f"{name} releases", legendgroup=fid,
-            marker={"color": colors.get(fid), "size": 9, "symbol": "triangle-up", "line": {"color": "black", "width": 1}},
-            text=[f"{name} {lab}" for lab in g["label"]],
-            hovertemplate="%{text} (%{x|%Y-%m-%d})<extra></extra>"))
-        rows.append(pd.DataFrame({
-            "framework": fid, "metric": "release", "date": pd.to_datetime(g["date"]).to_numpy(),
-            "x": pd.to_datetime(g["date"]).to_numpy(), "value": y, "raw_value": np.nan, "unit": "release",
-            "source": g["source"].to_numpy(), "method": g["method"].to_numpy(),
-            "source_url": g.get("source_url", pd.Series([None] * len(g))).to_numpy(), "note": g["label"].to_numpy()}))
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(g["date"]),
+                y=y,
+                mode="markers",
+                name=f"{name} releases",
+                legendgroup=fid,
+                marker={
+                    "color": colors.get(fid),
+                    "size": 9,
+                    "symbol": "triangle-up",
+                    "line": {"color": "black", "width": 1},
+                },
+                text=[f"{name} {lab}" for lab in g["label"]],
+                hovertemplate="%{text} (%{x|%Y-%m-%d})<extra></extra>",
+            )
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "framework": fid,
+                    "metric": "release",
+                    "date": pd.to_datetime(g["date"]).to_numpy(),
+                    "x": pd.to_datetime(g["date"]).to_numpy(),
+                    "value": y,
+                    "raw_value": np.nan,
+                    "unit": "release",
+                    "source": g["source"].to_numpy(),
+                    "method": g["method"].to_numpy(),
+                    "source_url": g.get("source_url", pd.Series([None] * len(g))).to_numpy(),
+                    "note": g["label"].to_numpy(),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=DATA_COLUMNS)

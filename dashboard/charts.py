@@ -22,8 +22,21 @@ from fwpulse.data import catalog
 
 MODES = ("absolute", "index", "share")
 # The columns of a chart's plotted rows (``Chart.data``), in CSV order; a chart may add its own after them.
-DATA_COLUMNS = ["framework", "metric", "date", "x", "value", "raw_value", "unit", "quality", "details", "source",
-                "method", "source_url", "note"]
+DATA_COLUMNS = [
+    "framework",
+    "metric",
+    "date",
+    "x",
+    "value",
+    "raw_value",
+    "unit",
+    "quality",
+    "details",
+    "source",
+    "method",
+    "source_url",
+    "note",
+]
 MODE_LABELS = {"absolute": "Absolute", "index": "Index (first = 100)", "share": "Share of total (%)"}
 
 
@@ -34,10 +47,10 @@ class ChartOptions:
     frameworks: tuple[str, ...] = ()
     start: dt.date | None = None
     end: dt.date | None = None
-    log: bool = False                 # logarithmic y axis
-    mode: str = "absolute"            # absolute | index | share
-    align: bool = False               # x axis = years since each series' first data point
-    smoothing: int = 1                # centred rolling mean over N points (1 = none)
+    log: bool = False  # logarithmic y axis
+    mode: str = "absolute"  # absolute | index | share
+    align: bool = False  # x axis = years since each series' first data point
+    smoothing: int = 1  # centred rolling mean over N points (1 = none)
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -51,8 +64,10 @@ class ChartOptions:
         if self.mode == "index":
             parts.append("indexed to 100 at each series' first point in range")
         elif self.mode == "share":
-            parts.append("share of the selected frameworks' total per month (each framework's last value "
-                         "in the month; months count the frameworks that have data)")
+            parts.append(
+                "share of the selected frameworks' total per month (each framework's last value "
+                "in the month; months count the frameworks that have data)"
+            )
         if self.smoothing > 1:
             parts.append(f"{self.smoothing}-point rolling mean")
         if self.align:
@@ -64,29 +79,29 @@ class ChartOptions:
 
 @dataclass
 class ChartInput:
-    values: pd.DataFrame                                     # rows of metric_values (or the chart's own query)
+    values: pd.DataFrame  # rows of metric_values (or the chart's own query)
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # release events, when the chart annotates them
-    thinned: str | None = None                               # why fewer rows than stored (read_values)
+    thinned: str | None = None  # why fewer rows than stored (read_values)
 
 
 @dataclass(frozen=True)
 class ChartSpec:
     id: str
     title: str
-    metrics: tuple[str, ...]          # what the chart reads from metric_values
-    builder: Callable[..., "Chart"]   # builder(spec, inputs, options, names, colors) -> Chart
-    fill_hint: str                    # command that fills it when empty
-    view: str = "overview"            # the dashboard view that shows it
-    events: bool = False              # also load release events
+    metrics: tuple[str, ...]  # what the chart reads from metric_values
+    builder: Callable[..., "Chart"]  # builder(spec, inputs, options, names, colors) -> Chart
+    fill_hint: str  # command that fills it when empty
+    view: str = "overview"  # the dashboard view that shows it
+    events: bool = False  # also load release events
     query: Callable[..., pd.DataFrame] | None = None  # query(con, spec, options); default: metric_values
-    time_series: bool = True          # ChartOptions' transforms apply
+    time_series: bool = True  # ChartOptions' transforms apply
 
 
 @dataclass
 class Chart:
     spec: ChartSpec
     figure: go.Figure | None
-    data: pd.DataFrame                # exactly the plotted rows
+    data: pd.DataFrame  # exactly the plotted rows
     caption: str
     empty_reason: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -95,6 +110,7 @@ class Chart:
 
 
 # ---------------------------------------------------------------------------- shared helpers
+
 
 def caption_for(df: pd.DataFrame, options: ChartOptions | None = None) -> tuple[str, list[str], dt.date | None]:
     """Caption 'Source: S (method, method); T (method) · data as of ...', the distinct sources, and the as-of date.
@@ -109,7 +125,7 @@ def caption_for(df: pd.DataFrame, options: ChartOptions | None = None) -> tuple[
             seen = methods.setdefault(source, [])
             if isinstance(method, str):
                 # 'S (S monthly snapshot: ...)' reads as 'S (monthly snapshot: ...)'
-                method = method[len(source):].lstrip(" :-") if method.startswith(source + " ") else method
+                method = method[len(source) :].lstrip(" :-") if method.startswith(source + " ") else method
                 if method not in seen:
                     seen.append(method)
     parts = []
@@ -134,11 +150,13 @@ def transform(df: pd.DataFrame, options: ChartOptions) -> pd.DataFrame:
         out["x"] = out["date"]
         return out
     if options.smoothing > 1:
-        out["value"] = (out.groupby(["framework", "metric"], sort=False)["value"]
-                        .transform(lambda s: s.rolling(options.smoothing, min_periods=1, center=True).mean()))
+        out["value"] = out.groupby(["framework", "metric"], sort=False)["value"].transform(
+            lambda s: s.rolling(options.smoothing, min_periods=1, center=True).mean()
+        )
     if options.mode == "index":
         first = out.groupby(["framework", "metric"], sort=False)["value"].transform(
-            lambda s: s[s != 0].iloc[0] if (s != 0).any() else float("nan"))
+            lambda s: s[s != 0].iloc[0] if (s != 0).any() else float("nan")
+        )
         out["value"] = out["value"] / first * 100.0
     elif options.mode == "share":
         # Sources sample frameworks on different days, so shares are taken per calendar month,
@@ -165,18 +183,31 @@ def _style(fig: go.Figure, spec: ChartSpec, options: ChartOptions, y_title: str)
         y_title = "index (first = 100)"
     elif options.mode == "share":
         y_title = "% of selected total"
-    fig.update_layout(title=spec.title, yaxis_title=y_title,
-                      xaxis_title="years since first data point" if options.align else None,
-                      hovermode="x unified", legend={"orientation": "h", "y": -0.15},
-                      margin={"t": 60, "b": 40, "l": 60, "r": 20}, template="plotly_white")
+    fig.update_layout(
+        title=spec.title,
+        yaxis_title=y_title,
+        xaxis_title="years since first data point" if options.align else None,
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.15},
+        margin={"t": 60, "b": 40, "l": 60, "r": 20},
+        template="plotly_white",
+    )
     if options.log:
         fig.update_yaxes(type="log")
 
 
-def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, names: dict[str, str],
-               colors: dict[str, str], metric: str, markers: pd.DataFrame | None = None,
-               marker_label: str = "", vlines: list[tuple[str, str]] = (),
-               events: pd.DataFrame | None = None) -> Chart:
+def line_chart(
+    spec: ChartSpec,
+    values: pd.DataFrame,
+    options: ChartOptions,
+    names: dict[str, str],
+    colors: dict[str, str],
+    metric: str,
+    markers: pd.DataFrame | None = None,
+    marker_label: str = "",
+    vlines: list[tuple[str, str]] = (),
+    events: pd.DataFrame | None = None,
+) -> Chart:
     """One line per framework for ``metric``, with ChartOptions applied; the workhorse of most charts."""
     order = _order(names)
     df = values[values["metric"] == metric]
@@ -203,16 +234,35 @@ def line_chart(spec: ChartSpec, values: pd.DataFrame, options: ChartOptions, nam
         notes.append(Q.draw_breaks(fig, Q.method_breaks(df), names, list(df["framework"].unique())))
         for i, (date, label) in enumerate(vlines):
             fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
-            fig.add_annotation(x=date, y=1 - 0.07 * i, yref="paper", text=label, showarrow=False, xanchor="left",
-                               font={"size": 11, "color": "grey"})
+            fig.add_annotation(
+                x=date,
+                y=1 - 0.07 * i,
+                yref="paper",
+                text=label,
+                showarrow=False,
+                xanchor="left",
+                font={"size": 11, "color": "grey"},
+            )
         if events is not None and not events.empty:
             for fid, g in events.groupby("framework", sort=False):
-                fig.add_trace(go.Scatter(
-                    x=pd.to_datetime(g["date"]), y=[None] * len(g), mode="markers", showlegend=False,
-                    name=f"{names.get(fid, fid)} releases", hoverinfo="skip"))
+                fig.add_trace(
+                    go.Scatter(
+                        x=pd.to_datetime(g["date"]),
+                        y=[None] * len(g),
+                        mode="markers",
+                        showlegend=False,
+                        name=f"{names.get(fid, fid)} releases",
+                        hoverinfo="skip",
+                    )
+                )
                 for _, ev in g.iterrows():
-                    fig.add_vline(x=pd.Timestamp(ev["date"]).timestamp() * 1000, line_width=1,
-                                  line_dash="dot", line_color=colors.get(fid, "grey"), opacity=0.5)
+                    fig.add_vline(
+                        x=pd.Timestamp(ev["date"]).timestamp() * 1000,
+                        line_width=1,
+                        line_dash="dot",
+                        line_color=colors.get(fid, "grey"),
+                        opacity=0.5,
+                    )
     Q.legend_key(fig, kinds)
     stale = Q.stale_marks(fig, df, names)
     _style(fig, spec, options, m.unit)

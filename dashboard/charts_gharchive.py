@@ -29,7 +29,8 @@ CAVEAT = (
     "the repositories' former names. The feed degraded after 2025-05 and collapsed in 2026 (under 20% of stars "
     "captured): months from 2025-06 on, and GH Archive's outage months, are lower bounds, drawn dotted with "
     "triangle markers; the running month is partial (hollow circle). Stars given are never net of stars removed, "
-    "so they do not add up to the star count.")
+    "so they do not add up to the star count."
+)
 
 
 def _query(con, spec, options) -> pd.DataFrame:
@@ -57,12 +58,12 @@ def _with_reasons(df: pd.DataFrame) -> pd.DataFrame:
     df = Q.with_quality(df)
     df["details"] = [
         d if q == read.OK else json.dumps({**read.details_dict(d), "reason": flag_reason(q, day, d)})
-        for q, day, d in zip(df["quality"], df["date"], df["details"])]
+        for q, day, d in zip(df["quality"], df["date"], df["details"])
+    ]
     return df
 
 
-def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: list[tuple[str, str, str]],
-                  y_title: str):
+def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: list[tuple[str, str, str]], y_title: str):
     """One line per (metric, framework) in ``series`` = (metric, dash of complete months, legend suffix)."""
     metrics = [m for m, _, _ in series]
     df = values[values["metric"].isin(metrics)] if not values.empty else values
@@ -80,8 +81,16 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid].sort_values("date")
             label = names.get(fid, fid) + (f" · {suffix}" if suffix else "")
-            kinds |= Q.add_series(fig, g, label, colors.get(fid), xfmt + ": %{y" + fmt + "}", dash=dash, width=2.2,
-                                  legendgroup=f"{fid}|{metric}")
+            kinds |= Q.add_series(
+                fig,
+                g,
+                label,
+                colors.get(fid),
+                xfmt + ": %{y" + fmt + "}",
+                dash=dash,
+                width=2.2,
+                legendgroup=f"{fid}|{metric}",
+            )
             g = g.copy()
             g["unit"] = unit
             plotted.append(g)
@@ -91,37 +100,66 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     if note:
         flagged = chart.data[chart.data["quality"] != read.OK]
         months = pd.to_datetime(flagged["date"])
-        chart.notes.append(f"{flagged['date'].nunique()} month(s) here are not final counts ({months.min():%Y-%m} to "
-                           f"{months.max():%Y-%m}; the CSV's quality column says which). {note}")
+        chart.notes.append(
+            f"{flagged['date'].nunique()} month(s) here are not final counts ({months.min():%Y-%m} to "
+            f"{months.max():%Y-%m}; the CSV's quality column says which). {note}"
+        )
     return chart
 
 
 def _one(metric: str, y_title: str):
     def builder(spec, inputs, options, names, colors):
         return quality_lines(spec, inputs.values, options, names, colors, [(metric, "solid", "")], y_title)
+
     builder.__name__ = metric.replace(".", "_")
     return builder
 
 
 def _two(a: tuple[str, str], b: tuple[str, str], y_title: str):
     def builder(spec, inputs, options, names, colors):
-        return quality_lines(spec, inputs.values, options, names, colors,
-                             [(a[0], "solid", a[1]), (b[0], "dash", b[1])], y_title)
+        return quality_lines(
+            spec, inputs.values, options, names, colors, [(a[0], "solid", a[1]), (b[0], "dash", b[1])], y_title
+        )
+
     builder.__name__ = a[0].replace(".", "_") + "_" + b[1]
     return builder
 
 
 SPECS = [
-    ChartSpec("gharchive-stars-given", "Stars given per month (GH Archive)", ("gharchive.stars_given",),
-              _one("gharchive.stars_given", "stars/month"), BACKFILL, view="github", query=_query),
-    ChartSpec("gharchive-forks", "Forks per month (GH Archive)", ("gharchive.forks",),
-              _one("gharchive.forks", "forks/month"), BACKFILL, view="github", query=_query),
-    ChartSpec("gharchive-issues", "Issues opened and closed per month (GH Archive)",
-              ("gharchive.issues_opened", "gharchive.issues_closed"),
-              _two(("gharchive.issues_opened", "opened"), ("gharchive.issues_closed", "closed"), "issues/month"),
-              BACKFILL, view="github", query=_query),
-    ChartSpec("gharchive-prs", "Pull requests opened and merged per month (GH Archive)",
-              ("gharchive.prs_opened", "gharchive.prs_merged"),
-              _two(("gharchive.prs_opened", "opened"), ("gharchive.prs_merged", "merged"), "PRs/month"),
-              BACKFILL, view="github", query=_query),
+    ChartSpec(
+        "gharchive-stars-given",
+        "Stars given per month (GH Archive)",
+        ("gharchive.stars_given",),
+        _one("gharchive.stars_given", "stars/month"),
+        BACKFILL,
+        view="github",
+        query=_query,
+    ),
+    ChartSpec(
+        "gharchive-forks",
+        "Forks per month (GH Archive)",
+        ("gharchive.forks",),
+        _one("gharchive.forks", "forks/month"),
+        BACKFILL,
+        view="github",
+        query=_query,
+    ),
+    ChartSpec(
+        "gharchive-issues",
+        "Issues opened and closed per month (GH Archive)",
+        ("gharchive.issues_opened", "gharchive.issues_closed"),
+        _two(("gharchive.issues_opened", "opened"), ("gharchive.issues_closed", "closed"), "issues/month"),
+        BACKFILL,
+        view="github",
+        query=_query,
+    ),
+    ChartSpec(
+        "gharchive-prs",
+        "Pull requests opened and merged per month (GH Archive)",
+        ("gharchive.prs_opened", "gharchive.prs_merged"),
+        _two(("gharchive.prs_opened", "opened"), ("gharchive.prs_merged", "merged"), "PRs/month"),
+        BACKFILL,
+        view="github",
+        query=_query,
+    ),
 ]

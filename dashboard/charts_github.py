@@ -15,7 +15,8 @@ ISSUE_TRAP = (
     "The issue-count trap: GitHub's `open_issues_count` (REST) counts open pull requests as issues, and "
     "so did the 2020 article's figures as far as anyone can tell. fwpulse stores that number as "
     "'open issues incl. PRs' and collects issues without PRs and open PRs separately; only "
-    "'open issues (excl. PRs)' is an issue count.")
+    "'open issues (excl. PRs)' is an issue count."
+)
 
 
 def stars_releases(spec, inputs, options, names, colors):
@@ -25,10 +26,14 @@ def stars_releases(spec, inputs, options, names, colors):
     marks = K.release_markers(chart.figure, chart.data, inputs.events, names, colors)
     if not marks.empty:
         import pandas as pd
-        chart.data = pd.concat([chart.data, marks[[c for c in chart.data.columns if c in marks.columns]]],
-                               ignore_index=True)
-        chart.notes.append("Triangles mark major releases (hover for the version); dates from git tags and "
-                           "the PyTorch wiki. TensorFlow's release dates are not in the bundled snapshot.")
+
+        chart.data = pd.concat(
+            [chart.data, marks[[c for c in chart.data.columns if c in marks.columns]]], ignore_index=True
+        )
+        chart.notes.append(
+            "Triangles mark major releases (hover for the version); dates from git tags and "
+            "the PyTorch wiki. TensorFlow's release dates are not in the bundled snapshot."
+        )
         chart.sources = list(dict.fromkeys([*chart.sources, *marks["source"]]))
     return chart
 
@@ -38,7 +43,8 @@ RETAINED_NOTE = (
     "Built from GitHub's weekly star history (Sept 2026 endpoint): each week counts the stars given that week "
     "that are STILL HELD today, so the curve is the running total of today's stargazers by when they starred. "
     "It is not the star count on past dates (stars given and later withdrawn are missing from every week), and "
-    "it can lie below the snapshot star counts. Complete weeks only; the running week is left out.")
+    "it can lie below the snapshot star counts. Complete weeks only; the running week is left out."
+)
 
 
 def _retained_query(con, spec, options):
@@ -66,8 +72,10 @@ def stars_retained(spec, inputs, options, names, colors):
         chart.data["unit"] = "stars still held today (running total by week given)"
     chart.notes.append(RETAINED_NOTE)
     starts = "; ".join(f"{names.get(fid, fid)} from the week of {d:%Y-%m-%d}" for fid, d in first.items())
-    chart.notes.append(f"Each curve starts at its first stored week ({starts}): a backfill reads back to the "
-                       "repository's creation, so earlier weeks had no stars still held.")
+    chart.notes.append(
+        f"Each curve starts at its first stored week ({starts}): a backfill reads back to the "
+        "repository's creation, so earlier weeks had no stars still held."
+    )
     return chart
 
 
@@ -79,20 +87,38 @@ def open_issues(spec, inputs, options, names, colors):
     v = inputs.values
     article = v[(v["metric"] == "manual.github_open_issues") & v["source"].str.contains("Iflexion", na=False)]
     v = v[v["metric"] != "manual.github_open_issues"]
-    chart = K.multi_line_chart(spec, v, options, names, colors, [
-        ("github.open_issues", "solid", "open issues (excl. PRs)"),
-        ("github.open_prs", "dash", "open PRs"),
-        ("github.open_issues_incl_prs", "dot", "open issues incl. PRs (GitHub's count)"),
-    ], "open items", markers=article, marker_label="2020 article: open issues")
+    chart = K.multi_line_chart(
+        spec,
+        v,
+        options,
+        names,
+        colors,
+        [
+            ("github.open_issues", "solid", "open issues (excl. PRs)"),
+            ("github.open_prs", "dash", "open PRs"),
+            ("github.open_issues_incl_prs", "dot", "open issues incl. PRs (GitHub's count)"),
+        ],
+        "open items",
+        markers=article,
+        marker_label="2020 article: open issues",
+    )
     chart.notes.append(ISSUE_TRAP)
     return chart
 
 
 def issues_flow(spec, inputs, options, names, colors):
-    return K.multi_line_chart(spec, inputs.values, options, names, colors, [
-        ("github.issues_opened", "solid", "opened"),
-        ("github.issues_closed", "dash", "closed"),
-    ], "issues/month")
+    return K.multi_line_chart(
+        spec,
+        inputs.values,
+        options,
+        names,
+        colors,
+        [
+            ("github.issues_opened", "solid", "opened"),
+            ("github.issues_closed", "dash", "closed"),
+        ],
+        "issues/month",
+    )
 
 
 def commits(spec, inputs, options, names, colors):
@@ -104,19 +130,57 @@ def authors(spec, inputs, options, names, colors):
 
 
 SPECS = [
-    ChartSpec("github-stars-releases", "GitHub stars, with major releases", ("github.stars",), stars_releases,
-              GITHUB, view="github", events=True),
-    ChartSpec("github-stars-retained", f"GitHub {RETAINED_LABEL}", ("github.stars_added",), stars_retained,
-              BACKFILL, view="github", query=_retained_query),
-    ChartSpec("github-watchers", "GitHub watchers (subscribers, not stars)", ("github.watchers",), watchers,
-              GITHUB, view="github"),
-    ChartSpec("github-open-issues", "Open issues vs open pull requests",
-              ("github.open_issues", "github.open_prs", "github.open_issues_incl_prs", "manual.github_open_issues"),
-              open_issues, GITHUB, view="github"),
-    ChartSpec("github-issues-flow", "Issues opened and closed per month",
-              ("github.issues_opened", "github.issues_closed"), issues_flow, BACKFILL, view="github"),
-    ChartSpec("git-commits-monthly", "Commits per month (default branch)", ("git.commits_monthly",), commits,
-              GIT_HINT, view="github"),
-    ChartSpec("git-authors-monthly", "Commit authors per month", ("git.authors_monthly",), authors,
-              GIT_HINT, view="github"),
+    ChartSpec(
+        "github-stars-releases",
+        "GitHub stars, with major releases",
+        ("github.stars",),
+        stars_releases,
+        GITHUB,
+        view="github",
+        events=True,
+    ),
+    ChartSpec(
+        "github-stars-retained",
+        f"GitHub {RETAINED_LABEL}",
+        ("github.stars_added",),
+        stars_retained,
+        BACKFILL,
+        view="github",
+        query=_retained_query,
+    ),
+    ChartSpec(
+        "github-watchers",
+        "GitHub watchers (subscribers, not stars)",
+        ("github.watchers",),
+        watchers,
+        GITHUB,
+        view="github",
+    ),
+    ChartSpec(
+        "github-open-issues",
+        "Open issues vs open pull requests",
+        ("github.open_issues", "github.open_prs", "github.open_issues_incl_prs", "manual.github_open_issues"),
+        open_issues,
+        GITHUB,
+        view="github",
+    ),
+    ChartSpec(
+        "github-issues-flow",
+        "Issues opened and closed per month",
+        ("github.issues_opened", "github.issues_closed"),
+        issues_flow,
+        BACKFILL,
+        view="github",
+    ),
+    ChartSpec(
+        "git-commits-monthly",
+        "Commits per month (default branch)",
+        ("git.commits_monthly",),
+        commits,
+        GIT_HINT,
+        view="github",
+    ),
+    ChartSpec(
+        "git-authors-monthly", "Commit authors per month", ("git.authors_monthly",), authors, GIT_HINT, view="github"
+    ),
 ]

@@ -23,8 +23,18 @@ def pypi_monthly(spec, inputs: ChartInput, options: ChartOptions, names, colors)
 
 SPECS = [
     ChartSpec("github-stars", "GitHub stars", ("github.stars",), github_stars, "fwpulse refresh --source github"),
-    ChartSpec("github-forks", "GitHub forks, with the 2020 article's figures", ("github.forks", "manual.github_forks"),
-              github_forks, "fwpulse refresh --source github"),
-    ChartSpec("pypi-downloads-monthly", "PyPI downloads per month", ("pypi.downloads_monthly",), pypi_monthly,
-              "fwpulse refresh --source pypi"),
+    ChartSpec(
+        "github-forks",
+        "GitHub forks, with the 2020 article's figures",
+        ("github.forks", "manual.github_forks"),
+        github_forks,
+        "fwpulse refresh --source github",
+    ),
+    ChartSpec(
+        "pypi-downloads-monthly",
+        "PyPI downloads per month",
+        ("pypi.downloads_monthly",),
+        pypi_monthly,
+        "fwpulse refresh --source pypi",
+    ),
 ]

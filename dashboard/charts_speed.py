@@ -13,18 +13,49 @@ from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import ChartSpec
 
 BENCH = "fwpulse bench --suite smoke"
-DYNAMIC = "W3"   # the dynamic-shape workload (variable sequence lengths): highlighted everywhere
-SPEED_COLUMNS = ["bench_run_id", "suite", "workload", "workload_label", "variant", "contender", "framework", "backend",
-                 "api", "mode", "tier", "precision", "device", "device_name", "batch_size", "status", "reason",
-                 "step_ms_p50", "step_ms_p90", "step_ms_p99", "samples_per_s", "cv", "n_compiles", "compile_s",
-                 "baseline", "ratio", "ratio_ci_low", "ratio_ci_high", "verdict", "fingerprint", "method",
-                 "measured_at", "imported_from"]
+DYNAMIC = "W3"  # the dynamic-shape workload (variable sequence lengths): highlighted everywhere
+SPEED_COLUMNS = [
+    "bench_run_id",
+    "suite",
+    "workload",
+    "workload_label",
+    "variant",
+    "contender",
+    "framework",
+    "backend",
+    "api",
+    "mode",
+    "tier",
+    "precision",
+    "device",
+    "device_name",
+    "batch_size",
+    "status",
+    "reason",
+    "step_ms_p50",
+    "step_ms_p90",
+    "step_ms_p99",
+    "samples_per_s",
+    "cv",
+    "n_compiles",
+    "compile_s",
+    "baseline",
+    "ratio",
+    "ratio_ci_low",
+    "ratio_ci_high",
+    "verdict",
+    "fingerprint",
+    "method",
+    "measured_at",
+    "imported_from",
+]
 
 
 def bench_results(con, frameworks=None) -> pd.DataFrame:
     """All stored bench rows (newest run first), or an empty frame when the table/module is missing."""
     try:
         from fwpulse.data import bench_store
+
         df = bench_store.results(con)
     except Exception:  # noqa: BLE001 - an older database without bench_results: say "no results yet"
         return pd.DataFrame(columns=SPEED_COLUMNS)
@@ -61,8 +92,11 @@ def _plot_rows(values: pd.DataFrame, need: str) -> pd.DataFrame:
         return df
     df = df[(df["status"] == "ok") & df[need].notna()].copy()
     df["cell"] = df.apply(_cell, axis=1)
-    df["source"] = df["imported_from"].fillna("fwpulse bench (this machine)").map(
-        lambda s: s if s.startswith("fwpulse bench") else f"fwpulse bench import {s}")
+    df["source"] = (
+        df["imported_from"]
+        .fillna("fwpulse bench (this machine)")
+        .map(lambda s: s if s.startswith("fwpulse bench") else f"fwpulse bench import {s}")
+    )
     df["method"] = df["method"].fillna("see fwpulse bench")
     df["date"] = pd.to_datetime(df["measured_at"])
     df = df.sort_values(["workload", "variant", "tier", "precision", "device", "contender"])
@@ -74,25 +108,48 @@ def _plot_rows(values: pd.DataFrame, need: str) -> pd.DataFrame:
     return df
 
 
-ROW_PX = 22   # height per result row: the charts are horizontal, one row per (cell, contender)
+ROW_PX = 22  # height per result row: the charts are horizontal, one row per (cell, contender)
 
 
 def _data(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    keep = ["framework", "workload", "workload_label", "variant", "contender", "mode", "tier", "precision", "device",
-            "device_name", *cols, "verdict", "source", "method", "date", "bench_run_id"]
+    keep = [
+        "framework",
+        "workload",
+        "workload_label",
+        "variant",
+        "contender",
+        "mode",
+        "tier",
+        "precision",
+        "device",
+        "device_name",
+        *cols,
+        "verdict",
+        "source",
+        "method",
+        "date",
+        "bench_run_id",
+    ]
     return df[[c for c in dict.fromkeys(keep) if c in df.columns]].reset_index(drop=True)
 
 
 def _finish(spec, fig, data, labels, x_title):
     """Horizontal layout: one labelled row per result (54 in the smoke suite), log x axis always
     (step times span three orders of magnitude; ratios are symmetric around 1 on a log axis)."""
-    fig.update_layout(title=spec.title, xaxis_title=x_title, template="plotly_white", barmode="group",
-                      height=160 + ROW_PX * len(labels), legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
-                      margin={"t": 90, "b": 50, "l": 20, "r": 20})
+    fig.update_layout(
+        title=spec.title,
+        xaxis_title=x_title,
+        template="plotly_white",
+        barmode="group",
+        height=160 + ROW_PX * len(labels),
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
+        margin={"t": 90, "b": 50, "l": 20, "r": 20},
+    )
     fig.update_xaxes(type="log")
     # Rows in sorted (workload, variant, ..., contender) order from the top, whichever trace holds them.
-    fig.update_yaxes(autorange="reversed", automargin=True, type="category", categoryorder="array",
-                     categoryarray=labels)
+    fig.update_yaxes(
+        autorange="reversed", automargin=True, type="category", categoryorder="array", categoryarray=labels
+    )
     text, sources, as_of = K.C.caption_for(data)
     return K.C.Chart(spec, fig, data, text, sources=sources, as_of=as_of)
 
@@ -109,18 +166,34 @@ def step_time(spec, inputs, options, names, colors):
     for fid in _frameworks(df, names):
         g = df[df["framework"] == fid]
         p90 = (g["step_ms_p90"] - g["step_ms_p50"]).clip(lower=0).fillna(0)
-        fig.add_trace(go.Bar(
-            y=g["label"].tolist(), x=g["step_ms_p50"], orientation="h", name=names.get(fid, fid),
-            marker={"color": colors.get(fid), "pattern": {"shape": ["/" if w == DYNAMIC else "" for w in g["workload"]]}},
-            error_x={"type": "data", "symmetric": False, "array": p90.tolist(), "arrayminus": [0] * len(g)},
-            customdata=g[["mode", "device_name"]].fillna("").to_numpy(),
-            hovertemplate="%{y}: %{x:,.2f} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}"
-                          "<extra>" + names.get(fid, fid) + "</extra>"))
-    chart = _finish(spec, fig, _data(df, ["step_ms_p50", "step_ms_p90", "step_ms_p99", "samples_per_s", "cv"]),
-                    df["label"].tolist(), "ms per step (median; error bar to p90; log scale)")
-    chart.notes.append("Hatched bars: the dynamic-shape workload (W3), where compilers re-trace on new shapes. "
-                       "Shorter is faster. Eager and compiled modes are separate contenders (e.g. torch-eager vs "
-                       "torch-compile). Log scale, always: step times span three orders of magnitude.")
+        fig.add_trace(
+            go.Bar(
+                y=g["label"].tolist(),
+                x=g["step_ms_p50"],
+                orientation="h",
+                name=names.get(fid, fid),
+                marker={
+                    "color": colors.get(fid),
+                    "pattern": {"shape": ["/" if w == DYNAMIC else "" for w in g["workload"]]},
+                },
+                error_x={"type": "data", "symmetric": False, "array": p90.tolist(), "arrayminus": [0] * len(g)},
+                customdata=g[["mode", "device_name"]].fillna("").to_numpy(),
+                hovertemplate="%{y}: %{x:,.2f} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}"
+                "<extra>" + names.get(fid, fid) + "</extra>",
+            )
+        )
+    chart = _finish(
+        spec,
+        fig,
+        _data(df, ["step_ms_p50", "step_ms_p90", "step_ms_p99", "samples_per_s", "cv"]),
+        df["label"].tolist(),
+        "ms per step (median; error bar to p90; log scale)",
+    )
+    chart.notes.append(
+        "Hatched bars: the dynamic-shape workload (W3), where compilers re-trace on new shapes. "
+        "Shorter is faster. Eager and compiled modes are separate contenders (e.g. torch-eager vs "
+        "torch-compile). Log scale, always: step times span three orders of magnitude."
+    )
     return chart
 
 
@@ -135,26 +208,53 @@ def ratios(spec, inputs, options, names, colors):
         g = df[df["framework"] == fid]
         hi = (g["ratio_ci_high"] - g["ratio"]).clip(lower=0).fillna(0)
         lo = (g["ratio"] - g["ratio_ci_low"]).clip(lower=0).fillna(0)
-        fig.add_trace(go.Scatter(
-            y=g["label"].tolist(), x=g["ratio"], mode="markers", orientation="h", name=names.get(fid, fid),
-            marker={"color": colors.get(fid), "size": [14 if w == DYNAMIC else 10 for w in g["workload"]],
+        fig.add_trace(
+            go.Scatter(
+                y=g["label"].tolist(),
+                x=g["ratio"],
+                mode="markers",
+                orientation="h",
+                name=names.get(fid, fid),
+                marker={
+                    "color": colors.get(fid),
+                    "size": [14 if w == DYNAMIC else 10 for w in g["workload"]],
                     "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
-                    "line": {"color": "black", "width": 1}},
-            error_x={"type": "data", "symmetric": False, "array": hi.tolist(), "arrayminus": lo.tolist()},
-            customdata=g[["baseline", "verdict"]].fillna("(baseline)").to_numpy(),
-            hovertemplate="%{y}: %{x:.3f}x %{customdata[0]} (95% CI bar) · %{customdata[1]}<extra>"
-                          + names.get(fid, fid) + "</extra>"))
-    chart = _finish(spec, fig, _data(df, ["baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]), df["label"].tolist(),
-                    "time ratio vs baseline (>1 = slower; log scale)")
-    chart.notes.append("Ratio of median step times against the cell's baseline contender, with a bootstrap 95% CI; "
-                       "the grey band is ±5% ('same within ±5%'). Stars: the dynamic-shape workload (W3). Log scale, "
-                       "always, so 2x slower and 2x faster sit equally far from 1.")
+                    "line": {"color": "black", "width": 1},
+                },
+                error_x={"type": "data", "symmetric": False, "array": hi.tolist(), "arrayminus": lo.tolist()},
+                customdata=g[["baseline", "verdict"]].fillna("(baseline)").to_numpy(),
+                hovertemplate="%{y}: %{x:.3f}x %{customdata[0]} (95% CI bar) · %{customdata[1]}<extra>"
+                + names.get(fid, fid)
+                + "</extra>",
+            )
+        )
+    chart = _finish(
+        spec,
+        fig,
+        _data(df, ["baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]),
+        df["label"].tolist(),
+        "time ratio vs baseline (>1 = slower; log scale)",
+    )
+    chart.notes.append(
+        "Ratio of median step times against the cell's baseline contender, with a bootstrap 95% CI; "
+        "the grey band is ±5% ('same within ±5%'). Stars: the dynamic-shape workload (W3). Log scale, "
+        "always, so 2x slower and 2x faster sit equally far from 1."
+    )
     return chart
 
 
 SPECS = [
-    ChartSpec("speed-step-time", "Measured time per step", (), step_time, BENCH, view="speed", query=_query,
-              time_series=False),
-    ChartSpec("speed-ratios", "Speed ratios with 95% confidence intervals", (), ratios, BENCH, view="speed",
-              query=_query, time_series=False),
+    ChartSpec(
+        "speed-step-time", "Measured time per step", (), step_time, BENCH, view="speed", query=_query, time_series=False
+    ),
+    ChartSpec(
+        "speed-ratios",
+        "Speed ratios with 95% confidence intervals",
+        (),
+        ratios,
+        BENCH,
+        view="speed",
+        query=_query,
+        time_series=False,
+    ),
 ]

@@ -18,7 +18,8 @@ CLICKPY = "fwpulse refresh --source clickpy --backfill"
 ALL_INSTALLERS_CAVEAT = (
     "All installers: every download PyPI logged, mirrors (bandersnatch and the like) and CI machines included, "
     "summed over the framework's packages (ClickPy's copy of PyPI's BigQuery logs, ClickHouse). Not comparable "
-    "with pypistats' figures, which exclude mirrors: compare frameworks within one definition, never across them.")
+    "with pypistats' figures, which exclude mirrors: compare frameworks within one definition, never across them."
+)
 
 
 def _one(metric: str, note: str | None = None):
@@ -27,6 +28,7 @@ def _one(metric: str, note: str | None = None):
         if note and chart.figure is not None:
             chart.notes.append(note)
         return chart
+
     builder.__name__ = metric.replace(".", "_")
     return builder
 
@@ -51,8 +53,18 @@ def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
     is counted under batch 'unknown'. Method text is never parsed.
     """
     df = values[values["metric"] == "trends.interest"] if not values.empty else values
-    cols = ["framework", "term", "timeframe", "batch", "anchor", "scale", "raw (newest)", "rescaled (newest)",
-            "newest date", "rows"]
+    cols = [
+        "framework",
+        "term",
+        "timeframe",
+        "batch",
+        "anchor",
+        "scale",
+        "raw (newest)",
+        "rescaled (newest)",
+        "newest date",
+        "rows",
+    ]
     if df.empty:
         return pd.DataFrame(columns=cols)
     keys = ["term", "timeframe", "batch", "batches", "anchor", "scale", "raw"]
@@ -64,12 +76,20 @@ def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (fid, batch), g in df.sort_values("date").groupby(["framework", "batch"], sort=True):
         last = g.iloc[-1]
-        out.append({"framework": fid, "term": last["term"], "timeframe": last["timeframe"],
-                    "batch": f"{batch} of {int(last['batches'])}" if batch != "unknown" else batch,
-                    "anchor": last["anchor"] if isinstance(last["anchor"], str) else "(none: <= 5 terms)",
-                    "scale": last["scale"], "raw (newest)": pd.to_numeric(last["raw"], errors="coerce"),
-                    "rescaled (newest)": last["value"], "newest date": pd.Timestamp(last["date"]).date(),
-                    "rows": len(g)})
+        out.append(
+            {
+                "framework": fid,
+                "term": last["term"],
+                "timeframe": last["timeframe"],
+                "batch": f"{batch} of {int(last['batches'])}" if batch != "unknown" else batch,
+                "anchor": last["anchor"] if isinstance(last["anchor"], str) else "(none: <= 5 terms)",
+                "scale": last["scale"],
+                "raw (newest)": pd.to_numeric(last["raw"], errors="coerce"),
+                "rescaled (newest)": last["value"],
+                "newest date": pd.Timestamp(last["date"]).date(),
+                "rows": len(g),
+            }
+        )
     return pd.DataFrame(out, columns=cols)
 
 
@@ -83,17 +103,22 @@ def trends_interest(spec, inputs, options, names, colors):
             chart.notes.append(
                 f"More than five terms: requests were batched around the anchor term '{first['anchor']}' and each "
                 "batch was multiplied by (batch 1's anchor mean / its own anchor mean), so values above 100 are "
-                "possible. The scale factor per framework is in the table below and in every CSV row's details.")
+                "possible. The scale factor per framework is in the table below and in every CSV row's details."
+            )
         else:
-            chart.notes.append("All terms fitted in one request (at most five): values are as Google Trends served "
-                               "them, 0-100 relative to the peak of the request.")
+            chart.notes.append(
+                "All terms fitted in one request (at most five): values are as Google Trends served "
+                "them, 0-100 relative to the peak of the request."
+            )
     return chart
 
 
 def pypi_daily(spec, inputs, options, names, colors):
     chart = line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_daily")
     if chart.figure is not None:
-        chart.notes.append("pypistats keeps 180 days; fwpulse stores every run's days, so history grows with each refresh.")
+        chart.notes.append(
+            "pypistats keeps 180 days; fwpulse stores every run's days, so history grows with each refresh."
+        )
     return chart
 
 
@@ -103,6 +128,7 @@ def _all_installers(metric: str):
         if chart.figure is not None:
             chart.notes.append(ALL_INSTALLERS_CAVEAT)
         return chart
+
     builder.__name__ = metric.replace(".", "_")
     return builder
 
@@ -112,42 +138,105 @@ def dependents(spec, inputs, options, names, colors):
 
     chart = line_chart(spec, inputs.values, options, names, colors, "pypi.dependents_monthly")
     if chart.figure is not None:
-        chart.notes.append(f"Definition: {catalog.metric('pypi.dependents_monthly').definition} A project counts once "
-                           "per month however many files it uploaded; the running month is not stored.")
+        chart.notes.append(
+            f"Definition: {catalog.metric('pypi.dependents_monthly').definition} A project counts once "
+            "per month however many files it uploaded; the running month is not stored."
+        )
     return chart
 
 
 SPECS = [
-    ChartSpec("stackoverflow-questions-monthly", "Stack Overflow questions per month",
-              ("stackoverflow.questions_monthly",), _one("stackoverflow.questions_monthly"), SO_BACKFILL,
-              view="community"),
-    ChartSpec("stackoverflow-questions-share", "Share of all Stack Overflow questions",
-              ("stackoverflow.questions_share",),
-              _one("stackoverflow.questions_share", "Percent of all new Stack Overflow questions in the month (what "
-                   "Stack Overflow Trends plots); shrinking overall traffic makes shares rise even at flat counts."),
-              SO_BACKFILL, view="community"),
-    ChartSpec("stackoverflow-questions-total", "Stack Overflow questions (total)", ("stackoverflow.questions_total",),
-              _one("stackoverflow.questions_total", "Summed over each framework's tags: a question with two of them "
-                   "counts twice."), SO, view="community"),
-    ChartSpec("stackoverflow-questions-yearly-ai-index", "Stack Overflow questions asked per year (Stanford AI Index 2020)",
-              ("manual.stackoverflow_questions_asked_in_year",),
-              _one("manual.stackoverflow_questions_asked_in_year", "Page-scraped yearly counts up to 2020; the 2020 "
-                   "point is a partial year (scrape ended 2020-06-12)."),
-              "fwpulse import FILE.csv", view="community"),
-    ChartSpec("trends-interest", "Google Trends search interest", ("trends.interest",), trends_interest, TRENDS,
-              view="search-interest"),
-    ChartSpec("pypi-downloads-monthly-all", "PyPI downloads per month, all installers incl. mirrors and CI (ClickPy)",
-              ("pypi.downloads_monthly_all",), _all_installers("pypi.downloads_monthly_all"), CLICKPY, view="adoption"),
-    ChartSpec("pypi-downloads-daily-all", "PyPI downloads per day, all installers incl. mirrors and CI (ClickPy)",
-              ("pypi.downloads_daily_all",), _all_installers("pypi.downloads_daily_all"), CLICKPY, view="adoption"),
-    ChartSpec("pypi-dependents-monthly", "PyPI projects releasing with a dependency on the framework, per month",
-              ("pypi.dependents_monthly",), dependents, CLICKPY, view="adoption"),
-    ChartSpec("pypi-downloads-daily", "PyPI downloads per day", ("pypi.downloads_daily",), pypi_daily, PYPI,
-              view="adoption"),
-    ChartSpec("citations-yearly", "Citations per year (OpenAlex)", ("citations.yearly",),
-              _one("citations.yearly", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
-              CITATIONS, view="adoption"),
-    ChartSpec("citations-total", "Citations (total, OpenAlex)", ("citations.total",),
-              _one("citations.total", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
-              CITATIONS, view="adoption"),
+    ChartSpec(
+        "stackoverflow-questions-monthly",
+        "Stack Overflow questions per month",
+        ("stackoverflow.questions_monthly",),
+        _one("stackoverflow.questions_monthly"),
+        SO_BACKFILL,
+        view="community",
+    ),
+    ChartSpec(
+        "stackoverflow-questions-share",
+        "Share of all Stack Overflow questions",
+        ("stackoverflow.questions_share",),
+        _one(
+            "stackoverflow.questions_share",
+            "Percent of all new Stack Overflow questions in the month (what "
+            "Stack Overflow Trends plots); shrinking overall traffic makes shares rise even at flat counts.",
+        ),
+        SO_BACKFILL,
+        view="community",
+    ),
+    ChartSpec(
+        "stackoverflow-questions-total",
+        "Stack Overflow questions (total)",
+        ("stackoverflow.questions_total",),
+        _one(
+            "stackoverflow.questions_total",
+            "Summed over each framework's tags: a question with two of them counts twice.",
+        ),
+        SO,
+        view="community",
+    ),
+    ChartSpec(
+        "stackoverflow-questions-yearly-ai-index",
+        "Stack Overflow questions asked per year (Stanford AI Index 2020)",
+        ("manual.stackoverflow_questions_asked_in_year",),
+        _one(
+            "manual.stackoverflow_questions_asked_in_year",
+            "Page-scraped yearly counts up to 2020; the 2020 point is a partial year (scrape ended 2020-06-12).",
+        ),
+        "fwpulse import FILE.csv",
+        view="community",
+    ),
+    ChartSpec(
+        "trends-interest",
+        "Google Trends search interest",
+        ("trends.interest",),
+        trends_interest,
+        TRENDS,
+        view="search-interest",
+    ),
+    ChartSpec(
+        "pypi-downloads-monthly-all",
+        "PyPI downloads per month, all installers incl. mirrors and CI (ClickPy)",
+        ("pypi.downloads_monthly_all",),
+        _all_installers("pypi.downloads_monthly_all"),
+        CLICKPY,
+        view="adoption",
+    ),
+    ChartSpec(
+        "pypi-downloads-daily-all",
+        "PyPI downloads per day, all installers incl. mirrors and CI (ClickPy)",
+        ("pypi.downloads_daily_all",),
+        _all_installers("pypi.downloads_daily_all"),
+        CLICKPY,
+        view="adoption",
+    ),
+    ChartSpec(
+        "pypi-dependents-monthly",
+        "PyPI projects releasing with a dependency on the framework, per month",
+        ("pypi.dependents_monthly",),
+        dependents,
+        CLICKPY,
+        view="adoption",
+    ),
+    ChartSpec(
+        "pypi-downloads-daily", "PyPI downloads per day", ("pypi.downloads_daily",), pypi_daily, PYPI, view="adoption"
+    ),
+    ChartSpec(
+        "citations-yearly",
+        "Citations per year (OpenAlex)",
+        ("citations.yearly",),
+        _one("citations.yearly", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
+        CITATIONS,
+        view="adoption",
+    ),
+    ChartSpec(
+        "citations-total",
+        "Citations (total, OpenAlex)",
+        ("citations.total",),
+        _one("citations.total", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
+        CITATIONS,
+        view="adoption",
+    ),
 ]

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import duckdb
-
 import pandas as pd
 import streamlit as st
 
@@ -24,7 +23,7 @@ from fwpulse.data.registry import Registry, load_registry
 from fwpulse.data.settings import load_settings
 
 TTL_SECONDS = 60
-_run = threading.local()   # Streamlit runs each session's script in its own thread
+_run = threading.local()  # Streamlit runs each session's script in its own thread
 
 
 @contextmanager
@@ -33,7 +32,7 @@ def reading(db_path: str) -> Iterator[duckdb.DuckDBPyConnection]:
     con = getattr(_run, "con", None)
     if con is None or _run.path != db_path:
         close_run_connection()
-        con = db.connect(db_path, read_only=True, max_wait=30.0)   # outlasts a compaction of ~10M rows
+        con = db.connect(db_path, read_only=True, max_wait=30.0)  # outlasts a compaction of ~10M rows
         _run.con, _run.path = con, db_path
     yield con
 
@@ -79,6 +78,7 @@ def _runs(db_path: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- view queries (dashboard/queries.py), cached
 
+
 def _db() -> str:
     return str(load_settings().db_path)
 
@@ -90,6 +90,7 @@ def overview_cards(frameworks: tuple[str, ...]) -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _overview_cards(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
     from fwpulse.dashboard import queries
+
     with reading(db_path) as con:
         recent = read.recent_values(con, frameworks, queries.CARD_METRICS)
     return queries.overview_cards(recent)
@@ -102,6 +103,7 @@ def article_claims(frameworks: tuple[str, ...]) -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _article_claims(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
     from fwpulse.dashboard import queries
+
     with reading(db_path) as con:
         return queries.article_claims(con, frameworks or None)
 
@@ -113,6 +115,7 @@ def bench_results(frameworks: tuple[str, ...] = ()) -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _bench_results(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
     from fwpulse.dashboard.charts_speed import bench_results as read
+
     with reading(db_path) as con:
         return read(con, frameworks or None)
 
@@ -124,6 +127,7 @@ def status_info() -> dict:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _status_info(db_path: str) -> dict:
     from fwpulse.dashboard import queries
+
     with reading(db_path) as con:
         return queries.source_status(con, store.utcnow())
 

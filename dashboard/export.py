@@ -29,27 +29,88 @@ import sys
 from dataclasses import dataclass, field
 
 from fwpulse.dashboard.alt_text import alt_text
-from fwpulse.dashboard.export_manifest import (MANIFEST, _date_range, _frameworks, atomic_write,
-                                               quality_entry, read_manifest, write_files)
-from fwpulse.dashboard.export_options import (DEFAULT_SCALE, DEFAULT_SIZE, FORMATS, INSTALL_HINT, MIME,
-                                              STATIC_FORMATS, ChromiumMissing, ExportError, ExportUsageError,
-                                              alt_name, check_browser, check_out_dir, file_name, parse_date,
-                                              parse_formats, parse_scale, parse_size, parse_theme)
-from fwpulse.dashboard.export_theme import (DEFAULT_THEME, THEMES, apply_theme, base_font_size,
-                                            chart_title, footer_text, shown_as)
+from fwpulse.dashboard.export_manifest import (
+    MANIFEST,
+    _date_range,
+    _frameworks,
+    atomic_write,
+    quality_entry,
+    read_manifest,
+    write_files,
+)
+from fwpulse.dashboard.export_options import (
+    DEFAULT_SCALE,
+    DEFAULT_SIZE,
+    FORMATS,
+    INSTALL_HINT,
+    MIME,
+    STATIC_FORMATS,
+    ChromiumMissing,
+    ExportError,
+    ExportUsageError,
+    alt_name,
+    check_browser,
+    check_out_dir,
+    file_name,
+    parse_date,
+    parse_formats,
+    parse_scale,
+    parse_size,
+    parse_theme,
+)
+from fwpulse.dashboard.export_theme import (
+    DEFAULT_THEME,
+    THEMES,
+    apply_theme,
+    base_font_size,
+    chart_title,
+    footer_text,
+    shown_as,
+)
 from fwpulse.data import read
 
 RENDER_TIMEOUT_S = 60
 
 # The export API in one place (the CLI, the dashboard's buttons and tests use ``export.X``).
-__all__ = ["MANIFEST", "atomic_write", "quality_entry", "read_manifest", "write_files", "DEFAULT_SCALE", "DEFAULT_SIZE",
-           "FORMATS", "INSTALL_HINT", "MIME", "STATIC_FORMATS", "ChromiumMissing", "ExportError", "ExportUsageError",
-           "alt_name", "check_browser", "check_out_dir", "file_name", "parse_date", "parse_formats", "parse_scale",
-           "parse_size", "parse_theme", "DEFAULT_THEME", "THEMES", "Rendered", "csv_bytes", "html_bytes",
-           "render_static", "natural_size", "render", "export_bytes", "RENDER_TIMEOUT_S"]
+__all__ = [
+    "MANIFEST",
+    "atomic_write",
+    "quality_entry",
+    "read_manifest",
+    "write_files",
+    "DEFAULT_SCALE",
+    "DEFAULT_SIZE",
+    "FORMATS",
+    "INSTALL_HINT",
+    "MIME",
+    "STATIC_FORMATS",
+    "ChromiumMissing",
+    "ExportError",
+    "ExportUsageError",
+    "alt_name",
+    "check_browser",
+    "check_out_dir",
+    "file_name",
+    "parse_date",
+    "parse_formats",
+    "parse_scale",
+    "parse_size",
+    "parse_theme",
+    "DEFAULT_THEME",
+    "THEMES",
+    "Rendered",
+    "csv_bytes",
+    "html_bytes",
+    "render_static",
+    "natural_size",
+    "render",
+    "export_bytes",
+    "RENDER_TIMEOUT_S",
+]
 
 
 # ---------------------------------------------------------------------------- rendering
+
 
 @dataclass
 class Rendered:
@@ -69,12 +130,23 @@ def csv_bytes(chart) -> bytes:
 def html_bytes(chart, fig, alt: str) -> bytes:
     """A self-contained page: plotly.js inlined, no external script, alt text as aria-label and description."""
     div_id = f"fwpulse-{chart.spec.id}"
-    page = fig.to_html(full_html=True, include_plotlyjs=True, include_mathjax=False, div_id=div_id,
-                       default_width=f"{fig.layout.width}px", default_height=f"{fig.layout.height}px",
-                       config={"displaylogo": False, "responsive": False,
-                               "toImageButtonOptions": {"format": "png", "filename": chart.spec.id, "scale": 2}})
+    page = fig.to_html(
+        full_html=True,
+        include_plotlyjs=True,
+        include_mathjax=False,
+        div_id=div_id,
+        default_width=f"{fig.layout.width}px",
+        default_height=f"{fig.layout.height}px",
+        config={
+            "displaylogo": False,
+            "responsive": False,
+            "toImageButtonOptions": {"format": "png", "filename": chart.spec.id, "scale": 2},
+        },
+    )
     title, alt_e = html.escape(chart_title(chart)), html.escape(alt, quote=True)
-    page = page.replace("<head>", f'<head>\n    <title>{title}</title>\n    <meta name="description" content="{alt_e}" />', 1)
+    page = page.replace(
+        "<head>", f'<head>\n    <title>{title}</title>\n    <meta name="description" content="{alt_e}" />', 1
+    )
     page = page.replace(f'<div id="{div_id}"', f'<div id="{div_id}" role="img" aria-label="{alt_e}"', 1)
     return page.encode("utf-8")
 
@@ -112,8 +184,9 @@ def _quiet_browser_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path: str | None,
-                  tabs: int = 1) -> list[bytes]:
+def render_static(
+    jobs: list[tuple[object, str, int, int, float]], browser_path: str | None, tabs: int = 1
+) -> list[bytes]:
     """Images for ``jobs`` = [(figure, format, width, height, scale)], all from ONE Chromium process.
 
     One tab by default: on the 2-core reference machine a second tab did not help (18 images: 7.8-8.8 s with
@@ -127,10 +200,13 @@ def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path:
     _quiet_browser_logs()
 
     async def main() -> list[bytes]:
-        async with kaleido.Kaleido(path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False,
-                                   timeout=RENDER_TIMEOUT_S) as k:
+        async with kaleido.Kaleido(
+            path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False, timeout=RENDER_TIMEOUT_S
+        ) as k:
+
             async def one(fig, fmt, w, h, s):
                 return await k.calc_fig(fig, opts={"format": fmt, "width": w, "height": h, "scale": s})
+
             return list(await asyncio.gather(*(one(*job) for job in jobs)))
 
     try:
@@ -141,8 +217,9 @@ def render_static(jobs: list[tuple[object, str, int, int, float]], browser_path:
         raise
     except Exception as exc:  # the browser died, timed out, or refused to start
         first = next((str(a).strip().splitlines()[0] for a in exc.args if str(a).strip()), type(exc).__name__)
-        raise ExportError(f"static image export with {browser} failed: {first} "
-                          "(check that BROWSER_PATH is a working Chromium)") from None
+        raise ExportError(
+            f"static image export with {browser} failed: {first} (check that BROWSER_PATH is a working Chromium)"
+        ) from None
 
 
 def natural_size(chart) -> tuple[int, int]:
@@ -156,9 +233,16 @@ def natural_size(chart) -> tuple[int, int]:
     return width, max(height, 260 + round(len(rows) * base_font_size(width) * 1.5))
 
 
-def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
-           size: tuple[int, int] | None = None, scale: float = DEFAULT_SCALE, options=None,
-           names: dict[str, str] | None = None, browser_path: str | None = None) -> list[Rendered]:
+def render(
+    charts_: list,
+    formats: tuple[str, ...],
+    theme: str = DEFAULT_THEME,
+    size: tuple[int, int] | None = None,
+    scale: float = DEFAULT_SCALE,
+    options=None,
+    names: dict[str, str] | None = None,
+    browser_path: str | None = None,
+) -> list[Rendered]:
     """Every (chart, format) in memory, with manifest entries; static images share one browser.
 
     ``size`` None: each chart's :func:`natural_size` (1200x675 unless it has a row per result)."""
@@ -169,13 +253,22 @@ def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
         fig = apply_theme(chart, theme, width, height, options)
         alt = alt_text(chart, options, names)
         common = {
-            "chart": chart.spec.id, "title": chart_title(chart), "theme": theme,
-            "frameworks": _frameworks(chart), "date_range": _date_range(chart),
-            "requested_range": {"from": str(options.start) if options and options.start else None,
-                                "to": str(options.end) if options and options.end else None},
-            "shown_as": shown_as(chart, options), "sources": list(chart.sources),
-            "data_as_of": str(chart.as_of) if chart.as_of else None, "footer": footer_text(chart),
-            "alt_text": alt, "alt_file": alt_name(chart.spec.id, theme), "notes": list(chart.notes),
+            "chart": chart.spec.id,
+            "title": chart_title(chart),
+            "theme": theme,
+            "frameworks": _frameworks(chart),
+            "date_range": _date_range(chart),
+            "requested_range": {
+                "from": str(options.start) if options and options.start else None,
+                "to": str(options.end) if options and options.end else None,
+            },
+            "shown_as": shown_as(chart, options),
+            "sources": list(chart.sources),
+            "data_as_of": str(chart.as_of) if chart.as_of else None,
+            "footer": footer_text(chart),
+            "alt_text": alt,
+            "alt_file": alt_name(chart.spec.id, theme),
+            "notes": list(chart.notes),
             **quality_entry(chart),
         }
         for fmt in formats:
@@ -200,8 +293,13 @@ def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
                 static_slots.append(item)
             out.append(item)
         if any(f != "csv" for f in formats):  # alt text beside every image (and the HTML page)
-            out.append(Rendered(alt_name(chart.spec.id, theme), (alt + "\n").encode("utf-8"),
-                                {"file": alt_name(chart.spec.id, theme), "format": "alt", **common}))
+            out.append(
+                Rendered(
+                    alt_name(chart.spec.id, theme),
+                    (alt + "\n").encode("utf-8"),
+                    {"file": alt_name(chart.spec.id, theme), "format": "alt", **common},
+                )
+            )
     for item, data in zip(static_slots, render_static(static_jobs, browser_path)):
         item.data = data
     for item in out:
@@ -210,9 +308,16 @@ def render(charts_: list, formats: tuple[str, ...], theme: str = DEFAULT_THEME,
     return out
 
 
-def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, size: tuple[int, int] | None = None,
-                 scale: float = DEFAULT_SCALE, options=None, names: dict[str, str] | None = None,
-                 browser_path: str | None = None) -> bytes:
+def export_bytes(
+    chart,
+    fmt: str,
+    theme: str = DEFAULT_THEME,
+    size: tuple[int, int] | None = None,
+    scale: float = DEFAULT_SCALE,
+    options=None,
+    names: dict[str, str] | None = None,
+    browser_path: str | None = None,
+) -> bytes:
     """One chart as one file's bytes (png/svg/pdf/html/csv): the dashboard's server-side export button.
 
     Same code path as `fwpulse export`. ``browser_path`` defaults to settings (``BROWSER_PATH``).
@@ -221,11 +326,14 @@ def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, size: tuple[int, i
     fmt = parse_formats(fmt)[0] if fmt else "png"
     theme = parse_theme(theme)
     if chart.figure is None and fmt != "csv":
-        raise ExportError(f"chart {chart.spec.id} is empty: {chart.empty_reason} Fill it with `{chart.spec.fill_hint}`.")
+        raise ExportError(
+            f"chart {chart.spec.id} is empty: {chart.empty_reason} Fill it with `{chart.spec.fill_hint}`."
+        )
     if fmt == "csv":
         return csv_bytes(chart)
     if browser_path is None and fmt in STATIC_FORMATS:
         from fwpulse.data.settings import load_settings
+
         browser_path = load_settings().browser_path
     items = render([chart], (fmt,), theme, size, scale, options, names, browser_path)
     return items[0].data

@@ -13,8 +13,8 @@ from fwpulse.dashboard import export as ex
 
 @dataclass(frozen=True)
 class ExportPlan:
-    ids: list[str]                     # charts to build, in order
-    explicit: set[str]                 # asked for by name: an empty one is an error, not a skip
+    ids: list[str]  # charts to build, in order
+    explicit: set[str]  # asked for by name: an empty one is an error, not a skip
     formats: tuple[str, ...]
     theme: str
     size: tuple[int, int] | None
@@ -26,7 +26,7 @@ class ExportPlan:
 @dataclass
 class ExportResult:
     out_dir: Path
-    files: dict[str, list[str]] = field(default_factory=dict)   # chart id -> file names
+    files: dict[str, list[str]] = field(default_factory=dict)  # chart id -> file names
     n_files: int = 0
 
 
@@ -34,9 +34,24 @@ def chart_ids() -> list[str]:
     return list(chart_registry.CHARTS)
 
 
-def plan(*, charts: list[str], all_charts: bool, formats: list[str], theme: str, size: str | None, scale: str,
-         frameworks: list[str], known_frameworks: list[str], start: str | None, end: str | None, log: bool,
-         index: bool, share: bool, out: Path, browser_path: str | None) -> ExportPlan:
+def plan(
+    *,
+    charts: list[str],
+    all_charts: bool,
+    formats: list[str],
+    theme: str,
+    size: str | None,
+    scale: str,
+    frameworks: list[str],
+    known_frameworks: list[str],
+    start: str | None,
+    end: str | None,
+    log: bool,
+    index: bool,
+    share: bool,
+    out: Path,
+    browser_path: str | None,
+) -> ExportPlan:
     """Every option checked (and the browser found, for PNG/SVG/PDF) before the store is read or a file written;
     raises :class:`ExportUsageError` (exit 2) or :class:`ExportError` naming the option and the fix."""
     fmts = ex.parse_formats(formats)
@@ -57,17 +72,38 @@ def plan(*, charts: list[str], all_charts: bool, formats: list[str], theme: str,
         raise ex.ExportUsageError(f"name charts with --chart ID (valid: {', '.join(valid)}) or use --all")
     bad_fw = [f for f in frameworks if f not in known_frameworks]
     if bad_fw:
-        raise ex.ExportUsageError(f"unknown framework(s) {', '.join(bad_fw)}; choose from {', '.join(known_frameworks)}")
+        raise ex.ExportUsageError(
+            f"unknown framework(s) {', '.join(bad_fw)}; choose from {', '.join(known_frameworks)}"
+        )
     if any(f in ex.STATIC_FORMATS for f in fmts):
         ex.check_browser(browser_path)
-    options = chart_registry.ChartOptions(frameworks=tuple(frameworks), start=first, end=last, log=log,
-                                          mode="index" if index else "share" if share else "absolute")
-    return ExportPlan(valid if all_charts else list(dict.fromkeys(wanted)), set(wanted), fmts, theme, width_height,
-                      scale_f, options, out)
+    options = chart_registry.ChartOptions(
+        frameworks=tuple(frameworks),
+        start=first,
+        end=last,
+        log=log,
+        mode="index" if index else "share" if share else "absolute",
+    )
+    return ExportPlan(
+        valid if all_charts else list(dict.fromkeys(wanted)),
+        set(wanted),
+        fmts,
+        theme,
+        width_height,
+        scale_f,
+        options,
+        out,
+    )
 
 
-def run(p: ExportPlan, db_path: Path, registry, browser_path: str | None, version: str,
-        skipped: Callable[[str], None] = lambda line: None) -> ExportResult:
+def run(
+    p: ExportPlan,
+    db_path: Path,
+    registry,
+    browser_path: str | None,
+    version: str,
+    skipped: Callable[[str], None] = lambda line: None,
+) -> ExportResult:
     """Build the planned charts (one read-only connection), render and write them; an output folder this run
     created is removed again when nothing could be written. ``skipped`` gets one line per empty chart left out
     (before any error). Raises ExportError, DatabaseBusy."""
@@ -78,8 +114,12 @@ def run(p: ExportPlan, db_path: Path, registry, browser_path: str | None, versio
     empty = [c for c in built if c.figure is None]
     asked_empty = [c for c in empty if c.spec.id in p.explicit]
     if asked_empty:
-        raise ex.ExportError("; ".join(f"chart {c.spec.id} has no data ({c.empty_reason.rstrip('.')}): fill it with "
-                                       f"`{c.spec.fill_hint}`" for c in asked_empty))
+        raise ex.ExportError(
+            "; ".join(
+                f"chart {c.spec.id} has no data ({c.empty_reason.rstrip('.')}): fill it with `{c.spec.fill_hint}`"
+                for c in asked_empty
+            )
+        )
     for c in empty:
         skipped(f"skipped {c.spec.id}: {c.empty_reason.rstrip('.')}; fill it with `{c.spec.fill_hint}`")
     ready = [c for c in built if c.figure is not None]

@@ -26,7 +26,7 @@ def _date_range(chart) -> dict:
     return {"from": str(d.min().date()), "to": str(d.max().date())}
 
 
-FLAGGED_LISTED = 50   # flagged rows listed per chart in the manifest (the CSV has every row's flag)
+FLAGGED_LISTED = 50  # flagged rows listed per chart in the manifest (the CSV has every row's flag)
 
 
 def quality_entry(chart) -> dict:
@@ -41,10 +41,16 @@ def quality_entry(chart) -> dict:
     for i, (quality, details) in enumerate(zip(q, det)):
         if quality != read.OK and len(flagged) < FLAGGED_LISTED:
             row = df.iloc[i]
-            flagged.append({"framework": row.get("framework"), "metric": row.get("metric"),
-                            "date": str(pd.Timestamp(row["date"]).date()) if pd.notna(row.get("date")) else None,
-                            "value": float(row["value"]) if pd.notna(row.get("value")) else None,
-                            "quality": quality, "reason": read.reason(quality, details)})
+            flagged.append(
+                {
+                    "framework": row.get("framework"),
+                    "metric": row.get("metric"),
+                    "date": str(pd.Timestamp(row["date"]).date()) if pd.notna(row.get("date")) else None,
+                    "value": float(row["value"]) if pd.notna(row.get("value")) else None,
+                    "quality": quality,
+                    "reason": read.reason(quality, details),
+                }
+            )
     return {"quality": counts, "flagged": flagged}
 
 
@@ -101,10 +107,16 @@ def write_files(out_dir: Path, items: list, version: str = "") -> dict:
             atomic_write(out_dir / item.file, item.data)
         old = read_manifest(out_dir)
         ours = {item.file for item in items}
-        kept = [e for e in old["files"] if isinstance(e, dict) and e.get("file") not in ours
-                and (out_dir / str(e.get("file"))).is_file()]
+        kept = [
+            e
+            for e in old["files"]
+            if isinstance(e, dict) and e.get("file") not in ours and (out_dir / str(e.get("file"))).is_file()
+        ]
         fresh = [{**item.entry, "exported_at": now} for item in items]
-        manifest = {"generator": f"fwpulse {version}".strip(), "updated_at": now,
-                    "files": sorted(kept + fresh, key=lambda e: e["file"])}
+        manifest = {
+            "generator": f"fwpulse {version}".strip(),
+            "updated_at": now,
+            "files": sorted(kept + fresh, key=lambda e: e["file"]),
+        }
         atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return manifest

@@ -16,9 +16,16 @@ FORMATS = ("png", "svg", "pdf", "html", "csv")
 STATIC_FORMATS = ("png", "svg", "pdf")
 DEFAULT_SIZE = (1200, 675)
 DEFAULT_SCALE = 2.0
-MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
-        "csv": "text/csv"}  # for download buttons
-INSTALL_HINT = "install Debian's Chromium with `apt-get install chromium`, or set BROWSER_PATH to a Chromium/Chrome binary"
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "csv": "text/csv",
+}  # for download buttons
+INSTALL_HINT = (
+    "install Debian's Chromium with `apt-get install chromium`, or set BROWSER_PATH to a Chromium/Chrome binary"
+)
 
 
 class ExportError(Exception):
@@ -36,6 +43,7 @@ class ChromiumMissing(ExportError):
 
 
 # ---------------------------------------------------------------------------- argument parsing
+
 
 def parse_size(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text or "")
@@ -81,7 +89,7 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
         except ValueError:
             continue
         if fix and flag == "--to":  # --to 2024 means through the end of 2024
-            end = (pd.Timestamp(value) + (pd.offsets.MonthEnd(0) if fix == "month" else pd.offsets.YearEnd(0)))
+            end = pd.Timestamp(value) + (pd.offsets.MonthEnd(0) if fix == "month" else pd.offsets.YearEnd(0))
             value = end.date()
         return value
     raise ExportUsageError(f"bad {flag} {text!r}: use YYYY-MM-DD, YYYY-MM or YYYY")
@@ -98,6 +106,7 @@ def alt_name(chart_id: str, theme: str) -> str:
 
 
 # ---------------------------------------------------------------------------- preflight checks
+
 
 def check_browser(path: str | os.PathLike | None) -> str:
     """The Chromium binary to use, or :class:`ChromiumMissing` saying how to get one (never downloads)."""

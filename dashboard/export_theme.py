@@ -23,21 +23,32 @@ BRAND = "fwpulse"
 @dataclass(frozen=True)
 class Theme:
     name: str
-    paper: str          # background of the whole image
-    plot: str           # background of the plotting area
+    paper: str  # background of the whole image
+    plot: str  # background of the plotting area
     text: str
-    muted: str          # subtitle, footer, axis titles
+    muted: str  # subtitle, footer, axis titles
     grid: str
-    axis: str           # axis lines
+    axis: str  # axis lines
     template: str
 
 
-THEMES: dict[str, Theme] = {t.name: t for t in [
-    Theme("article", "#FFFFFF", "#FFFFFF", "#1A1A1A", "#555555", "#E6E6E6", "#8C8C8C", "plotly_white"),
-    Theme("dark", "#111418", "#111418", "#ECECEC", "#A9A9A9", "#2F3439", "#6E757C", "plotly_dark"),
-    Theme("transparent", "rgba(0,0,0,0)", "rgba(0,0,0,0)", "#1A1A1A", "#555555", "rgba(128,128,128,0.28)",
-          "#8C8C8C", "plotly_white"),
-]}
+THEMES: dict[str, Theme] = {
+    t.name: t
+    for t in [
+        Theme("article", "#FFFFFF", "#FFFFFF", "#1A1A1A", "#555555", "#E6E6E6", "#8C8C8C", "plotly_white"),
+        Theme("dark", "#111418", "#111418", "#ECECEC", "#A9A9A9", "#2F3439", "#6E757C", "plotly_dark"),
+        Theme(
+            "transparent",
+            "rgba(0,0,0,0)",
+            "rgba(0,0,0,0)",
+            "#1A1A1A",
+            "#555555",
+            "rgba(128,128,128,0.28)",
+            "#8C8C8C",
+            "plotly_white",
+        ),
+    ]
+}
 DEFAULT_THEME = "article"
 
 
@@ -51,7 +62,7 @@ def chart_title(chart) -> str:
     return _strip_tags(fig_title) if fig_title else chart.spec.title
 
 
-THINNED = "thinned to one point per series per week"   # what charts.render adds to a thinned chart's caption
+THINNED = "thinned to one point per series per week"  # what charts.render adds to a thinned chart's caption
 
 
 def shown_as(chart, options=None) -> str:
@@ -114,7 +125,7 @@ def _legend_height(fig: go.Figure, usable_px: float, size: int) -> float:
         rows = [max(len(names) for names in blocks)]
     else:  # once it wraps, plotly aligns the items in columns as wide as the widest
         per_row = max(1, int(usable_px // max(widths)))
-        rows = [max(len(names) for names in blocks[i:i + per_row]) for i in range(0, len(blocks), per_row)]
+        rows = [max(len(names) for names in blocks[i : i + per_row]) for i in range(0, len(blocks), per_row)]
     return sum(rows) * line_h + (len(rows) - 1) * GROUP_GAP
 
 
@@ -172,9 +183,13 @@ def _y_label_block(fig: go.Figure, tick_size: int, base: int) -> int:
     if axis.ticktext:
         labels += [str(t) for t in axis.ticktext]
     if not labels:
-        values = [abs(v) for trace in fig.data if getattr(trace, "orientation", None) != "h"
-                  and getattr(trace, "y", None) is not None for v in trace.y
-                  if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+        values = [
+            abs(v)
+            for trace in fig.data
+            if getattr(trace, "orientation", None) != "h" and getattr(trace, "y", None) is not None
+            for v in trace.y
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        ]
         top = max(values, default=0)
         labels = ["0.00" if top < 10 else ("100k" if top < 1e6 else "1.5M")]
     chars = max(len(line) for lab in labels for line in re.split(r"<br\s*/?>", lab))
@@ -201,7 +216,7 @@ def _wrap_row_labels(fig: go.Figure, max_chars: int) -> None:
         fig.update_yaxes(categoryarray=[mapping.get(y, y) for y in fig.layout.yaxis.categoryarray])
 
 
-MIN_PLOT_PX = 80   # the least plot height an exported image keeps (plotly squeezes margins below ~64 px)
+MIN_PLOT_PX = 80  # the least plot height an exported image keeps (plotly squeezes margins below ~64 px)
 
 
 def _frame_box(fig: go.Figure, chart, width: int, base: int, subtitle: str, x_title_text) -> dict:
@@ -219,22 +234,31 @@ def _frame_box(fig: go.Figure, chart, width: int, base: int, subtitle: str, x_ti
     # 0.6 em per character: wide enough for digits and capitals, so a wrapped line never runs off the right.
     footer_lines = _wrap(footer_text(chart), max(30, int((width - pad_l - margin_r) / (small * 0.6))))
     x_title_lines = 1
-    if x_title_text:   # a title wider than the plot is centred on it and cut at both sides: wrap it
+    if x_title_text:  # a title wider than the plot is centred on it and cut at both sides: wrap it
         lines = textwrap.wrap(_strip_tags(x_title_text), max(12, int((width - margin_l - margin_r) / (base * 0.6))))
-        fig.update_xaxes(title_text="<br>".join(html.escape(line, quote=False) for line in lines)
-                         if len(lines) > 1 else x_title_text)
+        fig.update_xaxes(
+            title_text="<br>".join(html.escape(line, quote=False) for line in lines) if len(lines) > 1 else x_title_text
+        )
         x_title_lines = max(1, len(lines))
     ticks = _x_tick_block(fig, base - 1, width - margin_l - margin_r - 4 * base)
     # below the tick labels (and the x title's lines)
     footer_shift = round(ticks + (base * 1.7 + (x_title_lines - 1) * base * 1.45 if x_title_text else 0))
     margin_b = round(footer_shift + len(footer_lines) * small * 1.35 + base * 0.7)
-    return {"small": small, "title_size": title_size, "pad_l": pad_l, "margin_l": margin_l, "margin_r": margin_r,
-            "margin_t": margin_t, "margin_b": margin_b, "footer_lines": footer_lines, "footer_shift": footer_shift,
-            "base": base}
+    return {
+        "small": small,
+        "title_size": title_size,
+        "pad_l": pad_l,
+        "margin_l": margin_l,
+        "margin_r": margin_r,
+        "margin_t": margin_t,
+        "margin_b": margin_b,
+        "footer_lines": footer_lines,
+        "footer_shift": footer_shift,
+        "base": base,
+    }
 
 
-def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: int = 675,
-                options=None) -> go.Figure:
+def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: int = 675, options=None) -> go.Figure:
     """A copy of ``chart.figure`` laid out for publication at ``width`` x ``height`` layout px."""
     if chart.figure is None:
         raise ValueError(f"chart {chart.spec.id} has no figure ({chart.empty_reason})")
@@ -250,30 +274,66 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
         if box["margin_t"] + box["margin_b"] + MIN_PLOT_PX <= height:
             break
     small, title_size, pad_l, margin_l, margin_r, margin_t, margin_b, footer_lines, footer_shift = (
-        box[k] for k in ("small", "title_size", "pad_l", "margin_l", "margin_r", "margin_t", "margin_b",
-                         "footer_lines", "footer_shift"))
+        box[k]
+        for k in (
+            "small",
+            "title_size",
+            "pad_l",
+            "margin_l",
+            "margin_r",
+            "margin_t",
+            "margin_b",
+            "footer_lines",
+            "footer_shift",
+        )
+    )
     plot_w = max(1, width - margin_l - margin_r)
 
     fig.update_layout(
-        template=t.template, width=width, height=height, autosize=False,
-        paper_bgcolor=t.paper, plot_bgcolor=t.plot,
+        template=t.template,
+        width=width,
+        height=height,
+        autosize=False,
+        paper_bgcolor=t.paper,
+        plot_bgcolor=t.plot,
         font={"family": FONT_FAMILY, "size": base, "color": t.text},
-        title={"text": f"<b>{html.escape(chart_title(chart), quote=False)}</b>", "x": pad_l / width, "xref": "container",
-               "xanchor": "left",
-               "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14},
-               "font": {"size": title_size, "color": t.text},
-               "subtitle": {"text": html.escape(subtitle, quote=False), "font": {"size": small + 1, "color": t.muted}}},
-        legend={"orientation": "h", "x": max(-2.0, -(margin_l - pad_l) / plot_w), "xanchor": "left", "y": 1.0,
-                "yanchor": "bottom",
-                "font": {"size": base, "color": t.text}, "bgcolor": "rgba(0,0,0,0)", "title": {"text": ""},
-                "itemwidth": 30, "tracegroupgap": GROUP_GAP},
+        title={
+            "text": f"<b>{html.escape(chart_title(chart), quote=False)}</b>",
+            "x": pad_l / width,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 14},
+            "font": {"size": title_size, "color": t.text},
+            "subtitle": {"text": html.escape(subtitle, quote=False), "font": {"size": small + 1, "color": t.muted}},
+        },
+        legend={
+            "orientation": "h",
+            "x": max(-2.0, -(margin_l - pad_l) / plot_w),
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "font": {"size": base, "color": t.text},
+            "bgcolor": "rgba(0,0,0,0)",
+            "title": {"text": ""},
+            "itemwidth": 30,
+            "tracegroupgap": GROUP_GAP,
+        },
         margin={"l": margin_l, "r": margin_r, "t": margin_t, "b": margin_b, "pad": 4},
         hoverlabel={"font": {"family": FONT_FAMILY}},
-        uniformtext={"minsize": small, "mode": "show"},   # bar labels one legible size
+        uniformtext={"minsize": small, "mode": "show"},  # bar labels one legible size
     )
-    axis = {"gridcolor": t.grid, "linecolor": t.axis, "zerolinecolor": t.grid, "showline": True,
-            "tickfont": {"size": base - 1, "color": t.text}, "title": {"font": {"size": base, "color": t.muted}},
-            "automargin": True}
+    axis = {
+        "gridcolor": t.grid,
+        "linecolor": t.axis,
+        "zerolinecolor": t.grid,
+        "showline": True,
+        "tickfont": {"size": base - 1, "color": t.text},
+        "title": {"font": {"size": base, "color": t.muted}},
+        "automargin": True,
+    }
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
     # Labels the chart put in the plot (e.g. method-change lines) grow to stay legible.
@@ -288,8 +348,19 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
             line = getattr(getattr(trace, "marker", None), "line", None)
             if line is not None and line.color in ("black", "#000", "#000000"):
                 trace.marker.line.color = t.text
-    fig.add_annotation(text="<br>".join(html.escape(line, quote=False) for line in footer_lines), showarrow=False,
-                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", align="left",
-                       xshift=-(margin_l - pad_l), yshift=-footer_shift, font={"size": small, "color": t.muted},
-                       name="fwpulse-footer")
+    fig.add_annotation(
+        text="<br>".join(html.escape(line, quote=False) for line in footer_lines),
+        showarrow=False,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        xshift=-(margin_l - pad_l),
+        yshift=-footer_shift,
+        font={"size": small, "color": t.muted},
+        name="fwpulse-footer",
+    )
     return fig

@@ -33,17 +33,51 @@ FORMAT = "fwpulse-bench/1"
 # (column, kind) in table order. The first block is the contract the dashboard reads.
 _TEXT, _INT, _FLOAT, _BOOL, _JSON, _TS = "text", "int", "float", "bool", "json", "ts"
 CONTRACT_COLUMNS: list[tuple[str, str]] = [
-    ("result_id", _TEXT), ("bench_run_id", _TEXT), ("suite", _TEXT), ("workload", _TEXT),
-    ("workload_label", _TEXT), ("variant", _TEXT), ("contender", _TEXT), ("framework", _TEXT),
-    ("backend", _TEXT), ("api", _TEXT), ("mode", _TEXT), ("tier", _TEXT), ("precision", _TEXT),
-    ("device", _TEXT), ("device_name", _TEXT), ("batch_size", _INT), ("status", _TEXT), ("reason", _TEXT),
-    ("step_ms_p50", _FLOAT), ("step_ms_p90", _FLOAT), ("step_ms_p99", _FLOAT), ("samples_per_s", _FLOAT),
-    ("cv", _FLOAT), ("n_repeats", _INT), ("n_steps", _INT), ("first_step_s", _FLOAT), ("compile_s", _FLOAT),
-    ("n_compiles", _INT), ("breakeven_steps", _FLOAT), ("peak_mem_bytes", _INT), ("mem_kind", _TEXT),
-    ("tflops", _FLOAT), ("pct_of_peak", _FLOAT), ("baseline", _TEXT), ("ratio", _FLOAT),
-    ("ratio_ci_low", _FLOAT), ("ratio_ci_high", _FLOAT), ("verdict", _TEXT), ("loss_first", _FLOAT),
-    ("loss_last", _FLOAT), ("loss_ok", _BOOL), ("fingerprint", _JSON), ("method", _TEXT),
-    ("measured_at", _TS), ("imported_from", _TEXT),
+    ("result_id", _TEXT),
+    ("bench_run_id", _TEXT),
+    ("suite", _TEXT),
+    ("workload", _TEXT),
+    ("workload_label", _TEXT),
+    ("variant", _TEXT),
+    ("contender", _TEXT),
+    ("framework", _TEXT),
+    ("backend", _TEXT),
+    ("api", _TEXT),
+    ("mode", _TEXT),
+    ("tier", _TEXT),
+    ("precision", _TEXT),
+    ("device", _TEXT),
+    ("device_name", _TEXT),
+    ("batch_size", _INT),
+    ("status", _TEXT),
+    ("reason", _TEXT),
+    ("step_ms_p50", _FLOAT),
+    ("step_ms_p90", _FLOAT),
+    ("step_ms_p99", _FLOAT),
+    ("samples_per_s", _FLOAT),
+    ("cv", _FLOAT),
+    ("n_repeats", _INT),
+    ("n_steps", _INT),
+    ("first_step_s", _FLOAT),
+    ("compile_s", _FLOAT),
+    ("n_compiles", _INT),
+    ("breakeven_steps", _FLOAT),
+    ("peak_mem_bytes", _INT),
+    ("mem_kind", _TEXT),
+    ("tflops", _FLOAT),
+    ("pct_of_peak", _FLOAT),
+    ("baseline", _TEXT),
+    ("ratio", _FLOAT),
+    ("ratio_ci_low", _FLOAT),
+    ("ratio_ci_high", _FLOAT),
+    ("verdict", _TEXT),
+    ("loss_first", _FLOAT),
+    ("loss_last", _FLOAT),
+    ("loss_ok", _BOOL),
+    ("fingerprint", _JSON),
+    ("method", _TEXT),
+    ("measured_at", _TS),
+    ("imported_from", _TEXT),
 ]
 # Added after the contract (never renamed): phase times and per-cell extras.
 EXTRA_COLUMNS: list[tuple[str, str]] = [("import_s", _FLOAT), ("build_s", _FLOAT), ("details", _JSON)]
@@ -59,12 +93,17 @@ VERDICTS = ("same within ±5%", "slower", "faster", "inconclusive")  # NULL on t
 
 
 # Value ranges the columns hold (migration 0002): INTEGER columns are 32-bit, peak_mem_bytes BIGINT.
-INT_RANGES = {"batch_size": (0, 2**31 - 1), "n_repeats": (0, 2**31 - 1), "n_steps": (0, 2**31 - 1),
-              "n_compiles": (0, 2**31 - 1), "peak_mem_bytes": (0, 2**63 - 1)}
-FIRST_TS, LAST_TS = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)   # measured_at, UTC
-MAX_JSON_DEPTH = 32          # fingerprint / details objects
-MAX_FILE_DEPTH = 64          # the whole results file
-MAX_TEXT = 100_000           # characters in one text field
+INT_RANGES = {
+    "batch_size": (0, 2**31 - 1),
+    "n_repeats": (0, 2**31 - 1),
+    "n_steps": (0, 2**31 - 1),
+    "n_compiles": (0, 2**31 - 1),
+    "peak_mem_bytes": (0, 2**63 - 1),
+}
+FIRST_TS, LAST_TS = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)  # measured_at, UTC
+MAX_JSON_DEPTH = 32  # fingerprint / details objects
+MAX_FILE_DEPTH = 64  # the whole results file
+MAX_TEXT = 100_000  # characters in one text field
 
 
 def json_depth(value: Any, limit: int) -> int:
@@ -111,10 +150,13 @@ def _coerce(column: str, kind: str, value: Any) -> Any:
             raise ValueError("text is not valid Unicode (lone surrogate)") from None
         return value
     if kind == _INT:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                isinstance(value, float) and not value.is_integer()):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not value.is_integer())
+        ):
             raise ValueError(f"expected an integer, got {_short(value)}")
-        low, high = INT_RANGES.get(column, (-2**63, 2**63 - 1))
+        low, high = INT_RANGES.get(column, (-(2**63), 2**63 - 1))
         if not low <= value <= high:
             raise ValueError(f"{_short(value)} is outside {low}..{high}")
         return int(value)
@@ -196,8 +238,9 @@ def _db_value(kind: str, value: Any) -> Any:
     return value
 
 
-def write_results(con: duckdb.DuckDBPyConnection, rows: Iterable[dict[str, Any]], *,
-                  imported_from: str | None = None) -> int:
+def write_results(
+    con: duckdb.DuckDBPyConnection, rows: Iterable[dict[str, Any]], *, imported_from: str | None = None
+) -> int:
     """Validate and upsert rows (by ``result_id``) in one transaction. Returns the number written.
 
     A row that does not validate raises ValueError before anything is written.
@@ -218,12 +261,16 @@ def write_results(con: duckdb.DuckDBPyConnection, rows: Iterable[dict[str, Any]]
 
 
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'bench_results'")
-                .fetchall()[0][0])
+    return bool(
+        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'bench_results'").fetchall()[0][
+            0
+        ]
+    )
 
 
-def results(con: duckdb.DuckDBPyConnection, *, device: str | None = None, suite: str | None = None,
-            extra: bool = False) -> pd.DataFrame:
+def results(
+    con: duckdb.DuckDBPyConnection, *, device: str | None = None, suite: str | None = None, extra: bool = False
+) -> pd.DataFrame:
     """Benchmark rows as a DataFrame with exactly the contract columns (``extra=True`` adds
     import_s, build_s, details), fingerprint as a JSON string, newest bench run first."""
     cols = COLUMNS if extra else CONTRACT
@@ -236,12 +283,14 @@ def results(con: duckdb.DuckDBPyConnection, *, device: str | None = None, suite:
     if suite is not None:
         where.append("suite = ?")
         params.append(suite)
-    sql = (f"SELECT {', '.join('b.' + c for c in cols)} FROM bench_results b "
-           "JOIN (SELECT bench_run_id, max(measured_at) AS run_at FROM bench_results GROUP BY bench_run_id) r "
-           "USING (bench_run_id) "
-           + (f"WHERE {' AND '.join('b.' + w for w in where)} " if where else "")
-           + "ORDER BY r.run_at DESC, b.bench_run_id, b.workload, b.variant, b.tier, b.precision, "
-             "(b.baseline IS NULL OR b.contender <> b.baseline), b.contender")
+    sql = (
+        f"SELECT {', '.join('b.' + c for c in cols)} FROM bench_results b "
+        "JOIN (SELECT bench_run_id, max(measured_at) AS run_at FROM bench_results GROUP BY bench_run_id) r "
+        "USING (bench_run_id) "
+        + (f"WHERE {' AND '.join('b.' + w for w in where)} " if where else "")
+        + "ORDER BY r.run_at DESC, b.bench_run_id, b.workload, b.variant, b.tier, b.precision, "
+        "(b.baseline IS NULL OR b.contender <> b.baseline), b.contender"
+    )
     cur = con.execute(sql, params)
     df = pd.DataFrame(cur.fetchall(), columns=cols)
     for c in ("fingerprint", "details"):
@@ -263,6 +312,7 @@ def bench_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 # --- JSON files -------------------------------------------------------------------------------
 
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
@@ -271,18 +321,26 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def dump_results_file(path: Path, *, bench_run_id: str, suite: str, fingerprint: dict[str, Any],
-                      rows: list[dict[str, Any]], **meta: Any) -> Path:
+def dump_results_file(
+    path: Path, *, bench_run_id: str, suite: str, fingerprint: dict[str, Any], rows: list[dict[str, Any]], **meta: Any
+) -> Path:
     """Write a results file (atomically). Rows are validated first."""
     clean = [normalize_row(r) for r in rows]
-    doc = {"format": FORMAT, "bench_run_id": bench_run_id, "suite": suite,
-           "created_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds"),
-           **meta, "fingerprint": fingerprint, "results": clean}
+    doc = {
+        "format": FORMAT,
+        "bench_run_id": bench_run_id,
+        "suite": suite,
+        "created_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds"),
+        **meta,
+        "fingerprint": fingerprint,
+        "results": clean,
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False, default=_json_default, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps(doc, indent=1, sort_keys=False, default=_json_default, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     tmp.replace(path)
     return path
 
@@ -302,20 +360,26 @@ def read_results_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BenchFileError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-                             "expected a file written by `fwpulse bench --out`") from None
+        raise BenchFileError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "expected a file written by `fwpulse bench --out`"
+        ) from None
     except RecursionError:
-        raise BenchFileError(f"{path}: JSON nested too deeply to read; "
-                             "expected a file written by `fwpulse bench --out`") from None
+        raise BenchFileError(
+            f"{path}: JSON nested too deeply to read; expected a file written by `fwpulse bench --out`"
+        ) from None
     except ValueError as exc:  # e.g. an integer literal with more digits than Python converts
         raise BenchFileError(f"{path}: a value cannot be read ({' '.join(str(exc).split())[:120]})") from None
     if json_depth(doc, MAX_FILE_DEPTH) > MAX_FILE_DEPTH:
-        raise BenchFileError(f"{path}: JSON nested more than {MAX_FILE_DEPTH} levels deep; "
-                             "expected a file written by `fwpulse bench --out`")
+        raise BenchFileError(
+            f"{path}: JSON nested more than {MAX_FILE_DEPTH} levels deep; "
+            "expected a file written by `fwpulse bench --out`"
+        )
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-        raise BenchFileError(f"{path}: field 'format' is {got!r}, expected {FORMAT!r}; "
-                             "expected a file written by `fwpulse bench --out`")
+        raise BenchFileError(
+            f"{path}: field 'format' is {got!r}, expected {FORMAT!r}; expected a file written by `fwpulse bench --out`"
+        )
     rows = doc.get("results")
     if not isinstance(rows, list) or not rows:
         raise BenchFileError(f"{path}: field 'results' must be a non-empty list of result rows")

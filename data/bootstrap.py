@@ -20,7 +20,7 @@ log = logging.getLogger("fwpulse.data")
 
 def _load_snapshot_clustered(con) -> None:
     load_snapshot(con)
-    compact(con, force=True)   # a new database starts clustered by series (data/compact.py)
+    compact(con, force=True)  # a new database starts clustered by series (data/compact.py)
 
 
 def ensure_database(path: Path) -> bool:

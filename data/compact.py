@@ -34,7 +34,7 @@ log = logging.getLogger("fwpulse.compact")
 
 TABLE = "observations"
 ORDER = "metric, framework, date, collected_at, run_id"
-TAIL_LIMIT = 122_880          # one DuckDB row group
+TAIL_LIMIT = 122_880  # one DuckDB row group
 STATE_SOURCE, STATE_KEY = "store", "clustered_rows"
 
 
@@ -44,21 +44,24 @@ class CompactError(RuntimeError):
 
 @dataclass(frozen=True)
 class CompactResult:
-    rows: int            # rows in the table
-    tail: int            # rows appended since the last compaction (before this call)
+    rows: int  # rows in the table
+    tail: int  # rows appended since the last compaction (before this call)
     compacted: bool
     seconds: float = 0.0
 
     def summary(self) -> str:
         if not self.compacted:
-            return (f"observations: {self.rows:,} rows, {self.tail:,} appended since the last compaction "
-                    f"(compacts at {TAIL_LIMIT:,}); nothing to do")
+            return (
+                f"observations: {self.rows:,} rows, {self.tail:,} appended since the last compaction "
+                f"(compacts at {TAIL_LIMIT:,}); nothing to do"
+            )
         return f"observations: {self.rows:,} rows rewritten clustered by series in {self.seconds:.1f}s"
 
 
 def clustered_rows(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT value FROM source_state WHERE source = ? AND key = ?",
-                      [STATE_SOURCE, STATE_KEY]).fetchall()
+    row = con.execute(
+        "SELECT value FROM source_state WHERE source = ? AND key = ?", [STATE_SOURCE, STATE_KEY]
+    ).fetchall()
     return int(json.loads(row[0][0])) if row and row[0][0] is not None else 0
 
 
@@ -69,8 +72,9 @@ def tail_rows(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 
 def _dependent_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    rows = con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
-                       " ORDER BY view_name").fetchall()
+    rows = con.execute(
+        "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' ORDER BY view_name"
+    ).fetchall()
     return [(name, sql) for name, sql in rows if re.search(rf"\b{TABLE}\b", sql or "")]
 
 
@@ -83,8 +87,9 @@ def compact(con: duckdb.DuckDBPyConnection, *, force: bool = False, tail_limit: 
     if not force and tail < (TAIL_LIMIT if tail_limit is None else tail_limit):
         return CompactResult(total, tail, False)
     t0 = time.perf_counter()
-    ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
-                      [TABLE]).fetchall()[0][0]
+    ddl = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [TABLE]
+    ).fetchall()[0][0]
     new = f"{TABLE}__clustered"
     new_ddl, n = re.subn(rf"^CREATE TABLE {TABLE}\s*\(", f"CREATE TABLE {new}(", ddl)
     if n != 1:
@@ -103,8 +108,10 @@ def compact(con: duckdb.DuckDBPyConnection, *, force: bool = False, tail_limit: 
         con.execute(f"ALTER TABLE {new} RENAME TO {TABLE}")
         for _, sql in views:
             con.execute(sql)
-        con.execute("INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?)",
-                    [STATE_SOURCE, STATE_KEY, json.dumps(total), utcnow()])
+        con.execute(
+            "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?)",
+            [STATE_SOURCE, STATE_KEY, json.dumps(total), utcnow()],
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

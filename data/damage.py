@@ -15,8 +15,14 @@ from pathlib import Path
 
 import duckdb
 
-_DAMAGE_MARKERS = ("not a valid duckdb database", "could not read enough bytes", "corrupt", "checksum",
-                   "deserializ", "invalidated")
+_DAMAGE_MARKERS = (
+    "not a valid duckdb database",
+    "could not read enough bytes",
+    "corrupt",
+    "checksum",
+    "deserializ",
+    "invalidated",
+)
 _NOT_DAMAGE = ("permission denied", "no such file", "read-only file system", "no space left", "out of memory")
 
 
@@ -29,7 +35,7 @@ class DatabaseDamaged(RuntimeError):
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    text = str(exc).lower()   # "lock", not "block" (a corrupt block's checksum error is no lock)
+    text = str(exc).lower()  # "lock", not "block" (a corrupt block's checksum error is no lock)
     return bool(re.search(r"\block\b", text)) or "conflicting" in text or "being used by another" in text
 
 
@@ -63,9 +69,14 @@ def newest_backup(db_path: Path | str) -> Path | None:
     root = backups_dir(db_path)
     stem = Path(db_path).stem
     try:
-        found = [p for p in root.iterdir()
-                 if p.is_dir() and p.name.startswith(f"{stem}-") and (p / "schema.sql").is_file()
-                 and (p / "load.sql").is_file()]
+        found = [
+            p
+            for p in root.iterdir()
+            if p.is_dir()
+            and p.name.startswith(f"{stem}-")
+            and (p / "schema.sql").is_file()
+            and (p / "load.sql").is_file()
+        ]
     except OSError:
         return None
     if not found:
@@ -78,10 +89,14 @@ def diagnosis(db_path: Path | str, reason: str) -> str:
     backup = newest_backup(path)
     head = f"database {path} is damaged and cannot be read ({reason})"
     if backup is not None:
-        return (f"{head}; newest backup: {backup}; restore it with `fwpulse db restore {shlex.quote(str(backup))}` "
-                "(the damaged file is kept, renamed)")
-    return (f"{head}; no backup found in {backups_dir(path)}; move the file aside and run `fwpulse status` "
-            "to rebuild it from the bundled snapshot (data collected since is lost)")
+        return (
+            f"{head}; newest backup: {backup}; restore it with `fwpulse db restore {shlex.quote(str(backup))}` "
+            "(the damaged file is kept, renamed)"
+        )
+    return (
+        f"{head}; no backup found in {backups_dir(path)}; move the file aside and run `fwpulse status` "
+        "to rebuild it from the bundled snapshot (data collected since is lost)"
+    )
 
 
 def aside_name(db_path: Path) -> Path:
@@ -109,11 +124,11 @@ def restore(db_path: Path | str, backup: Path | str) -> Path | None:
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp), config=db.NEW_FILE_CONFIG)   # storage the DuckDB 1.5 CLI can read
+        con = duckdb.connect(str(tmp), config=db.NEW_FILE_CONFIG)  # storage the DuckDB 1.5 CLI can read
         try:
             quoted = str(backup.resolve()).replace("'", "''")
             con.execute(f"IMPORT DATABASE '{quoted}'")
-            db.migrate(con)           # a pre-migration backup is on an older schema
+            db.migrate(con)  # a pre-migration backup is on an older schema
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -61,32 +61,67 @@ def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
 
 
 def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()   # "lock", not "block" (a corrupt block's checksum error is no lock)
+    text = str(exc).lower()  # "lock", not "block" (a corrupt block's checksum error is no lock)
     return bool(re.search(r"\block\b", text)) or "conflicting" in text or "being used by another" in text
 
 
-def connect(path: Path | str, *, read_only: bool = False, max_wait: float = 30.0,
-            sleep: Callable[[float], None] = time.sleep) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, *, read_only: bool = False, max_wait: float = 30.0, sleep: Callable[[float], None] = time.sleep
+) -> duckdb.DuckDBPyConnection:
     """Open ``path``, retrying with bounded exponential backoff while another process holds it."""
     path = Path(path)
     delay, waited = 0.05, 0.0
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            _check_not_truncated(con, path)
+            return con
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 from .damage import DatabaseDamaged, is_damage_error, short_reason
+
                 if path.exists() and is_damage_error(exc):
                     raise DatabaseDamaged(path, short_reason(exc)) from None
-                raise DatabaseError(f"{path}: cannot open the database ({exc}); "
-                                    "if the file is not a DuckDB database, move it aside and run `fwpulse status` to rebuild") from None
+                raise DatabaseError(
+                    f"{path}: cannot open the database ({exc}); "
+                    "if the file is not a DuckDB database, move it aside and run `fwpulse status` to rebuild"
+                ) from None
             if waited >= max_wait:
-                raise DatabaseBusy(f"{path}: another process has held the database for {waited:.0f}s; "
-                                   "try again when it finishes (see `fwpulse status`)") from None
+                raise DatabaseBusy(
+                    f"{path}: another process has held the database for {waited:.0f}s; "
+                    "try again when it finishes (see `fwpulse status`)"
+                ) from None
             log.debug("database busy, retrying in %.2fs", delay)
             sleep(delay)
             waited += delay
             delay = min(delay * 2, 1.0)
+
+
+HEADER_BYTES = 3 * 4096  # DuckDB's file header: one main header and two database headers
+
+
+def _check_not_truncated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A file shorter than the blocks its own header counts was truncated (a copy cut short, a full
+    disk): say so now, even when the blocks a query would read happen to be intact."""
+    if str(path) == ":memory:" or not path.exists():
+        return
+    try:
+        # blocks in use each hold a slot of their own (free blocks at the end may have been cut off by DuckDB)
+        block_size, total = con.execute(
+            "SELECT block_size, used_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+        ).fetchall()[0]
+    except (duckdb.Error, IndexError):
+        return
+    expected = HEADER_BYTES + int(block_size) * int(total)
+    actual = path.stat().st_size
+    if actual < expected:
+        con.close()
+        from .damage import DatabaseDamaged
+
+        raise DatabaseDamaged(
+            path,
+            f"the file is {actual:,} bytes but holds {total:,} blocks in use ({expected:,} bytes): it was truncated",
+        )
 
 
 @contextmanager
@@ -111,7 +146,8 @@ def writing(path: Path | str, max_wait: float = 30.0) -> Iterator[duckdb.DuckDBP
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchall()[0][0]
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
     if not exists:
         return 0
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
@@ -123,7 +159,9 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
     current = schema_version(con)
     known = migrations(directory)
     if known and current > known[-1].version:
-        raise DatabaseError(f"database schema version {current} is newer than this fwpulse ({known[-1].version}); upgrade fwpulse")
+        raise DatabaseError(
+            f"database schema version {current} is newer than this fwpulse ({known[-1].version}); upgrade fwpulse"
+        )
     applied = []
     for m in known:
         if m.version <= current:
@@ -155,7 +193,7 @@ def build_new(path: Path, populate: Callable[[duckdb.DuckDBPyConnection], None])
     tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp), config=NEW_FILE_CONFIG)   # storage the DuckDB 1.5 CLI can read
+    con = duckdb.connect(str(tmp), config=NEW_FILE_CONFIG)  # storage the DuckDB 1.5 CLI can read
     try:
         migrate(con)
         populate(con)

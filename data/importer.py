@@ -23,7 +23,7 @@ COLUMNS = ["framework", "metric", "value", "as_of", "source_url", "note"]
 REQUIRED = ["framework", "metric", "value", "as_of", "source_url"]
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
-IMPORT_METHOD = "figure imported with fwpulse import"   # the file and line go to details
+IMPORT_METHOD = "figure imported with fwpulse import"  # the file and line go to details
 
 
 class ImportFileError(ValueError):
@@ -33,10 +33,11 @@ class ImportFileError(ValueError):
 def _metric_id(raw: str) -> str:
     name = raw.strip().lower()
     if name.startswith(MANUAL_PREFIX):
-        name = name[len(MANUAL_PREFIX):]
+        name = name[len(MANUAL_PREFIX) :]
     if not NAME_RE.match(name):
-        raise ValueError(f"metric {raw!r} must be a name like 'github_forks' (letters, digits, '_'); "
-                         "it is stored as manual.<name>")
+        raise ValueError(
+            f"metric {raw!r} must be a name like 'github_forks' (letters, digits, '_'); it is stored as manual.<name>"
+        )
     return MANUAL_PREFIX + name
 
 
@@ -73,8 +74,9 @@ def parse_import(path: Path, registry: Registry, today: dt.date | None = None) -
         problems.append(f"line {line}: " + "; ".join(errors))
     if problems:
         problems.sort(key=lambda p: int(re.match(r"lines? (\d+)", p).group(1)))
-        raise ImportFileError(f"{path}: {len(problems)} bad row(s), nothing imported; fix and re-run: "
-                              + " | ".join(problems))
+        raise ImportFileError(
+            f"{path}: {len(problems)} bad row(s), nothing imported; fix and re-run: " + " | ".join(problems)
+        )
     return out
 
 
@@ -99,8 +101,9 @@ def _read_records(path: Path, fh) -> tuple[list[str], list[tuple[int, dict[str, 
         raise ImportFileError(f"{path}: line 1: not a readable CSV header ({exc})") from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFileError(f"{path}: line 1: missing column(s) {', '.join(missing)}; "
-                              f"expected header: {','.join(COLUMNS)}")
+        raise ImportFileError(
+            f"{path}: line 1: missing column(s) {', '.join(missing)}; expected header: {','.join(COLUMNS)}"
+        )
     rows: list[tuple[int, dict[str, str]]] = []
     problems: list[str] = []
     for number, line in enumerate(lines[1:], start=2):
@@ -109,12 +112,15 @@ def _read_records(path: Path, fh) -> tuple[list[str], list[tuple[int, dict[str, 
         try:
             record = parse(number, line)
         except csv.Error as exc:
-            problems.append(f"line {number}: malformed CSV ({exc}): an unterminated or stray quote? "
-                            "Each figure must be on one line")
+            problems.append(
+                f"line {number}: malformed CSV ({exc}): an unterminated or stray quote? Each figure must be on one line"
+            )
             continue
-        if len(record) > len(header) or any(h in REQUIRED for h in header[len(record):]):
-            problems.append(f"line {number}: {len(record)} fields, but the header has {len(header)} "
-                            f"({','.join(header)}); quote fields that contain commas")
+        if len(record) > len(header) or any(h in REQUIRED for h in header[len(record) :]):
+            problems.append(
+                f"line {number}: {len(record)} fields, but the header has {len(header)} "
+                f"({','.join(header)}); quote fields that contain commas"
+            )
             continue
         rows.append((number, {h: v.strip() for h, v in zip(header, record)}))
     return header, rows, problems
@@ -153,13 +159,15 @@ def _row_problems(row: dict[str, str], frameworks, registry: Registry, today: dt
         errors.append("source_url must be an http(s) URL naming where the figure comes from")
     if errors:
         return errors
-    return Observation(fw.id, metric, as_of, value, f"manual import: {url.split('/')[2]}", "", url,
-                       row.get("note") or None)
+    return Observation(
+        fw.id, metric, as_of, value, f"manual import: {url.split('/')[2]}", "", url, row.get("note") or None
+    )
 
 
 def import_csv(con: duckdb.DuckDBPyConnection, path: Path, registry: Registry) -> WriteResult:
     observations = parse_import(path, registry)
     now = utcnow()
-    run = RunRecord("import", started_at=now, finished_at=now, details={"file": Path(path).name,
-                                                                        "rows": len(observations)})
+    run = RunRecord(
+        "import", started_at=now, finished_at=now, details={"file": Path(path).name, "rows": len(observations)}
+    )
     return record_run(con, run, observations)

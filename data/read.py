@@ -28,15 +28,30 @@ STALE_DAYS = 62
 
 # A chart whose data spans more than this many days shows at most one point per series per week.
 THIN_AFTER_DAYS = 3 * 365
-THIN_NOTE = ("Series with several values per week over this long range are thinned to one point per week: the "
-             "week's last value for counts at a date (stars, forks, totals), the week's mean for per-period figures "
-             "(downloads per day, shares, interest). Narrow the date range to under three years for every stored point.")
+THIN_NOTE = (
+    "Series with several values per week over this long range are thinned to one point per week: the "
+    "week's last value for counts at a date (stars, forks, totals), the week's mean for per-period figures "
+    "(downloads per day, shares, interest). Narrow the date range to under three years for every stored point."
+)
 
-VALUE_COLUMNS = ["framework", "metric", "date", "value", "source", "method", "collected_at", "source_url", "note",
-                 "run_id", "quality", "details"]
+VALUE_COLUMNS = [
+    "framework",
+    "metric",
+    "date",
+    "value",
+    "source",
+    "method",
+    "collected_at",
+    "source_url",
+    "note",
+    "run_id",
+    "quality",
+    "details",
+]
 
 
 # ------------------------------------------------------------------------------------------ quality
+
 
 def details_dict(details: Any) -> dict[str, Any]:
     """A row's ``details`` as a dict (stored as JSON text; None, NaN or bad JSON give {})."""
@@ -71,11 +86,12 @@ def is_final(quality: Any) -> bool:
 
 # ------------------------------------------------------------------------------------------ values
 
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params) -> pd.DataFrame:
     # Through Arrow: tens of thousands of text cells as Python objects were slow.
     df = con.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
     if "date" in df.columns:
-        df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")   # one time unit everywhere
+        df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")  # one time unit everywhere
     if "quality" in df.columns:
         df["quality"] = df["quality"].fillna(OK)
     return df
@@ -85,16 +101,21 @@ def _cols() -> str:
     return ", ".join(c if c != "details" else "details::VARCHAR AS details" for c in VALUE_COLUMNS)
 
 
-def values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None,
-           metrics: Iterable[str] | None = None, start: dt.date | None = None,
-           end: dt.date | None = None) -> pd.DataFrame:
+def values(
+    con: duckdb.DuckDBPyConnection,
+    frameworks: Iterable[str] | None = None,
+    metrics: Iterable[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
     """Rows of ``metric_values`` (every column; ``details`` as JSON text), ordered by metric, framework, date."""
     where, params = store._where(frameworks, metrics, start, end)
     return _frame(con, f"SELECT {_cols()} FROM metric_values{where} ORDER BY metric, framework, date", params)
 
 
-def read_values(con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None, end=None,
-                thin: bool = True) -> tuple[pd.DataFrame, str | None]:
+def read_values(
+    con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None, end=None, thin: bool = True
+) -> tuple[pd.DataFrame, str | None]:
     """Rows of ``metric_values`` for a chart, and :data:`THIN_NOTE` when long dense series were thinned.
 
     Up to :data:`THIN_AFTER_DAYS` of data: exactly :func:`values`. Over a longer span, one row per series
@@ -110,8 +131,9 @@ def read_values(con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None,
     levels = [m for m in metrics if catalog.is_known(m) and catalog.metric(m).kind == "level"]
     where, params = store._where(frameworks, metrics, start, end)
     level_sql = f"metric IN ({', '.join('?' * len(levels))})" if levels else "FALSE"
-    last = ", ".join(f"arg_max({c}, date) AS {c}" for c in ("source", "method", "collected_at", "source_url",
-                                                             "note", "run_id"))
+    last = ", ".join(
+        f"arg_max({c}, date) AS {c}" for c in ("source", "method", "collected_at", "source_url", "note", "run_id")
+    )
     sql = f"""
         SELECT framework, metric, max(date) AS date,
                CASE WHEN {level_sql} THEN arg_max(value, date) ELSE avg(value) END AS value, {last},
@@ -125,8 +147,9 @@ def read_values(con: duckdb.DuckDBPyConnection, frameworks, metrics, start=None,
     return df.drop(columns="points"), note
 
 
-def latest_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None,
-                  metrics: Iterable[str], final: bool = False) -> pd.DataFrame:
+def latest_values(
+    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None, metrics: Iterable[str], final: bool = False
+) -> pd.DataFrame:
     """The newest row of each (framework, metric) series; with ``final``, its newest ok (final) row.
 
     The series' newest dates come from one aggregate over the table (no window); the view is then read
@@ -134,31 +157,42 @@ def latest_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | No
     window over every row of the series, and the view still decides which collection wins."""
     metrics = list(metrics)
     w, p = store._where(frameworks, metrics, None, None, semijoin=True)
-    dates = [r[0] for r in con.execute(f"SELECT DISTINCT max(date) FROM observations{w} GROUP BY framework, metric",
-                                       p).fetchall()]
+    dates = [
+        r[0]
+        for r in con.execute(f"SELECT DISTINCT max(date) FROM observations{w} GROUP BY framework, metric", p).fetchall()
+    ]
     if not dates:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     where, params = store._where(frameworks, metrics, None, None)
     where += (" AND" if where else " WHERE") + f" date IN ({', '.join('?' * len(dates))})"
-    df = _frame(con, f"""SELECT {_cols()} FROM metric_values{where}
+    df = _frame(
+        con,
+        f"""SELECT {_cols()} FROM metric_values{where}
                          QUALIFY row_number() OVER (PARTITION BY framework, metric ORDER BY date DESC) = 1
-                         ORDER BY metric, framework""", [*params, *dates])
+                         ORDER BY metric, framework""",
+        [*params, *dates],
+    )
     flagged = df[[not is_final(q) for q in df["quality"]]]
     if not final or flagged.empty:
         return df
     # The few series whose newest value is flagged: their newest final row (or none).
     where, params = store._where(sorted(set(flagged["framework"])), sorted(set(flagged["metric"])), None, None)
     where += f" AND quality NOT IN ({', '.join(repr(q) for q in NOT_FINAL)})"
-    older = _frame(con, f"""SELECT {_cols()} FROM metric_values{where}
-                            QUALIFY row_number() OVER (PARTITION BY framework, metric ORDER BY date DESC) = 1""", params)
+    older = _frame(
+        con,
+        f"""SELECT {_cols()} FROM metric_values{where}
+                            QUALIFY row_number() OVER (PARTITION BY framework, metric ORDER BY date DESC) = 1""",
+        params,
+    )
     keys = set(zip(flagged["framework"], flagged["metric"]))
     older = older[[k in keys for k in zip(older["framework"], older["metric"])]]
     keep = df[[is_final(q) for q in df["quality"]]]
     return pd.concat([keep, older], ignore_index=True).sort_values(["metric", "framework"]).reset_index(drop=True)
 
 
-def recent_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], metrics: Iterable[str],
-                  days: int = 450) -> pd.DataFrame:
+def recent_values(
+    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], metrics: Iterable[str], days: int = 450
+) -> pd.DataFrame:
     """Each (framework, metric) series' rows from ``days`` before its newest date onwards.
 
     Plain filters on ``metric_values`` (DuckDB pushes them below the view's window, so only the selected
@@ -172,16 +206,21 @@ def recent_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str], met
     oldest_last = con.execute(
         """SELECT min(last) FROM (SELECT max(date) AS last FROM observations
            WHERE framework IN (SELECT unnest($fw)) AND metric IN (SELECT unnest($m)) GROUP BY framework, metric)""",
-        params).fetchall()[0][0]
+        params,
+    ).fetchall()[0][0]
     if oldest_last is None:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    return _frame(con, f"""
-        SELECT {', '.join(VALUE_COLUMNS)} FROM (
+    return _frame(
+        con,
+        f"""
+        SELECT {", ".join(VALUE_COLUMNS)} FROM (
             SELECT {_cols()}, max(date) OVER (PARTITION BY framework, metric) AS last_date
             FROM metric_values
             WHERE list_contains($fw, framework) AND list_contains($m, metric) AND date >= $cut)
         WHERE date >= last_date - INTERVAL {int(days)} DAY
-        ORDER BY framework, metric, date""", {**params, "cut": oldest_last - dt.timedelta(days=int(days))})
+        ORDER BY framework, metric, date""",
+        {**params, "cut": oldest_last - dt.timedelta(days=int(days))},
+    )
 
 
 def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
@@ -191,8 +230,11 @@ def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
     cols = ["framework", "metric", "date", "newest_other", "stale", "stale_reason"]
     if latest.empty:
         return pd.DataFrame(columns=cols)
-    d = latest[["framework", "metric", "date", "details"]].copy() if "details" in latest.columns else \
-        latest[["framework", "metric", "date"]].assign(details=None)
+    d = (
+        latest[["framework", "metric", "date", "details"]].copy()
+        if "details" in latest.columns
+        else latest[["framework", "metric", "date"]].assign(details=None)
+    )
     d["date"] = pd.to_datetime(d["date"])
     d["newest_other"] = d.groupby("metric")["date"].transform("max")
     d["stale"] = d["date"] < d["newest_other"] - pd.Timedelta(days=days)
@@ -203,23 +245,29 @@ def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
         det = details_dict(r.details)
         said = det.get("stale_reason") or det.get("reason")
         return str(said) if said else "no newer value has been stored for this series"
+
     d["stale_reason"] = [why(r) for r in d.itertuples()]
     return d[cols].reset_index(drop=True)
 
 
 def flagged_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source, metric and flag: how many stored values are not plain ok, their date span, and one reason."""
-    df = _frame(con, """
+    df = _frame(
+        con,
+        """
         SELECT source, metric, quality, count(*) AS "values", count(DISTINCT framework) AS frameworks,
                min(date) AS first_date, max(date) AS last_date,
                arg_max(details::VARCHAR, date) AS example_reason
         FROM metric_values WHERE quality IS NOT NULL AND quality <> 'ok'
-        GROUP BY ALL ORDER BY source, metric, quality""", [])
+        GROUP BY ALL ORDER BY source, metric, quality""",
+        [],
+    )
     df["example_reason"] = [reason(q, d) for q, d in zip(df["quality"], df["example_reason"])]
     return df
 
 
 # ------------------------------------------------------------------------------------------ status
+
 
 def age_text(ts: Any, now: dt.datetime) -> str | None:
     """'3d' / '5h' since ``ts`` (None for a missing time)."""
@@ -244,15 +292,23 @@ def source_blocks(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[dict
     out = []
     for r in store.last_runs(con).to_dict("records"):
         last_ok = _text(r["last_ok_at"])
-        out.append({"source": r["source"], "last_status": r["last_status"],
-                    "last_finished_at": _text(r["last_finished_at"]), "last_ok_at": last_ok,
-                    "last_ok_age": age_text(r["last_ok_at"], now) if last_ok else None,
-                    "runs": int(r["runs"]), "last_error": _text(r["last_error"]),
-                    "retry_after": _text(r["retry_after"])})
+        out.append(
+            {
+                "source": r["source"],
+                "last_status": r["last_status"],
+                "last_finished_at": _text(r["last_finished_at"]),
+                "last_ok_at": last_ok,
+                "last_ok_age": age_text(r["last_ok_at"], now) if last_ok else None,
+                "runs": int(r["runs"]),
+                "last_error": _text(r["last_error"]),
+                "retry_after": _text(r["retry_after"]),
+            }
+        )
     return out
 
 
 # ------------------------------------------------------------------------------------------ CSV
+
 
 def plotted_csv(data: pd.DataFrame) -> bytes:
     """The one CSV writer (dashboard download and `fwpulse export`): exactly the plotted rows, in the chart's
@@ -268,8 +324,7 @@ def plotted_csv(data: pd.DataFrame) -> bytes:
         df = df.drop(columns=[c for c in ("quality_reason",) if c in df.columns])
         df.insert(df.columns.get_loc("quality") + 1, "quality_reason", reasons)
         if "details" in df.columns:
-            df["details"] = [None if not details_dict(v) else json.dumps(details_dict(v), sort_keys=True)
-                             for v in det]
+            df["details"] = [None if not details_dict(v) else json.dumps(details_dict(v), sort_keys=True) for v in det]
     if "unit" in df.columns and "value" in df.columns:
         units = df["unit"].dropna().unique()
         if len(units) == 1:

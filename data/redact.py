@@ -85,6 +85,7 @@ def _redacting_factory(base):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return record
+
     factory._fwpulse_redacting = True  # type: ignore[attr-defined]
     return factory
 

@@ -15,16 +15,28 @@ from typing import Any
 from .source_schema import validate_sources
 
 # A fixed palette for frameworks without a `color` (colour-blind friendly, Okabe-Ito + extras).
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
-           "#332288", "#117733", "#882255", "#44AA99"]
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#999999",
+    "#332288",
+    "#117733",
+    "#882255",
+    "#44AA99",
+]
 
 GROUPS = ("main", "ecosystem")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # owner/repo as GitHub allows them: no '..' or '.' path segments, no slashes beyond the one.
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$")
-PYPI_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")   # PEP 508 project names
-SO_TAG_RE = re.compile(r"^[a-z0-9#+.-]{1,35}$")                             # Stack Overflow tag names
+PYPI_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")  # PEP 508 project names
+SO_TAG_RE = re.compile(r"^[a-z0-9#+.-]{1,35}$")  # Stack Overflow tag names
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
 _LIST_FIELDS = ("stackoverflow_tags", "trends_terms", "pypi", "papers")
@@ -52,7 +64,7 @@ class Framework:
     pypi: tuple[str, ...] = ()
     papers: tuple[str, ...] = ()
     note: str | None = None
-    github_aliases: tuple[str, ...] = ()   # former names of the repository ("google/jax")
+    github_aliases: tuple[str, ...] = ()  # former names of the repository ("google/jax")
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,9 @@ class Registry:
             return list(self)
         unknown = [i for i in ids if i not in self.frameworks]
         if unknown:
-            raise ConfigError(self.path, "framework", f"unknown id(s) {', '.join(unknown)}; known: {', '.join(self.frameworks)}")
+            raise ConfigError(
+                self.path, "framework", f"unknown id(s) {', '.join(unknown)}; known: {', '.join(self.frameworks)}"
+            )
         return [self.frameworks[i] for i in ids]
 
     def source_settings(self, source: str) -> dict[str, Any]:
@@ -113,7 +127,9 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
         raise ConfigError(path, where, "must be a table ([frameworks.ID])")
     unknown = sorted(set(raw) - FRAMEWORK_KEYS)
     if unknown:
-        raise ConfigError(path, f"{where}.{unknown[0]}", f"unknown key; allowed keys: {', '.join(sorted(FRAMEWORK_KEYS))}")
+        raise ConfigError(
+            path, f"{where}.{unknown[0]}", f"unknown key; allowed keys: {', '.join(sorted(FRAMEWORK_KEYS))}"
+        )
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(path, f"{where}.name", "required: a non-empty display name")
@@ -131,8 +147,10 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
     for alias in aliases:
         if not REPO_RE.match(alias):
             raise ConfigError(path, f"{where}.github_aliases", f"must list 'owner/repo' names, got {alias!r}")
-    for key, pattern, form in (("pypi", PYPI_RE, "a PyPI project name like 'torch'"),
-                               ("stackoverflow_tags", SO_TAG_RE, "a Stack Overflow tag like 'pytorch'")):
+    for key, pattern, form in (
+        ("pypi", PYPI_RE, "a PyPI project name like 'torch'"),
+        ("stackoverflow_tags", SO_TAG_RE, "a Stack Overflow tag like 'pytorch'"),
+    ):
         bad = [v for v in lists[key] if not pattern.match(v)]
         if bad:
             raise ConfigError(path, f"{where}.{key}", f"{bad[0]!r} is not {form}")
@@ -142,8 +160,16 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
     note = raw.get("note")
     if note is not None and not isinstance(note, str):
         raise ConfigError(path, f"{where}.note", "must be a string")
-    return Framework(id=fid, name=name.strip(), color=color.upper(), group=group, github=github, note=note,
-                     github_aliases=aliases, **lists)
+    return Framework(
+        id=fid,
+        name=name.strip(),
+        color=color.upper(),
+        group=group,
+        github=github,
+        note=note,
+        github_aliases=aliases,
+        **lists,
+    )
 
 
 def parse_registry(text: str, path: Path | str = "<string>") -> Registry:
@@ -168,7 +194,9 @@ def load_registry(path: Path | str) -> Registry:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(path, "(file)", "not found; set FWPULSE_CONFIG to an existing TOML file or unset it to use the bundled one") from None
+        raise ConfigError(
+            path, "(file)", "not found; set FWPULSE_CONFIG to an existing TOML file or unset it to use the bundled one"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "(file)", f"cannot be read: {exc}") from None
     return parse_registry(text, path)

@@ -37,13 +37,18 @@ def default_db_path() -> Path:
     ``data/fwpulse.duckdb`` for development)."""
     return user_data_dir() / DB_FILENAME
 
+
 # Every environment variable fwpulse reads, with its meaning and default.
 # README's settings table is checked against this dict by a test.
 ENV_VARS: dict[str, tuple[str, str]] = {
-    "FWPULSE_DB": ("DuckDB file (its backups go to backups/ beside it)",
-                   "the user data dir: ~/.local/share/fwpulse/fwpulse.duckdb on Linux; ./dev.sh uses data/fwpulse.duckdb"),
-    "FWPULSE_CONFIG": ("frameworks/sources TOML", "the user's registry (written by `fwpulse frameworks add`) if it exists, "
-                       "else the bundled data/frameworks.toml"),
+    "FWPULSE_DB": (
+        "DuckDB file (its backups go to backups/ beside it)",
+        "the user data dir: ~/.local/share/fwpulse/fwpulse.duckdb on Linux; ./dev.sh uses data/fwpulse.duckdb",
+    ),
+    "FWPULSE_CONFIG": (
+        "frameworks/sources TOML",
+        "the user's registry (written by `fwpulse frameworks add`) if it exists, else the bundled data/frameworks.toml",
+    ),
     "GITHUB_TOKEN": ("GitHub token (never logged, never stored)", "none: REST unauthenticated"),
     "FWPULSE_GITHUB_API_URL": ("GitHub REST base (Enterprise: https://HOST/api/v3)", "https://api.github.com"),
     "FWPULSE_GITHUB_GRAPHQL_URL": ("GitHub GraphQL endpoint", "<REST base>/graphql"),
@@ -53,8 +58,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "FWPULSE_PYPISTATS_URL": ("pypistats API base", "https://pypistats.org/api"),
     "FWPULSE_OPENALEX_URL": ("OpenAlex base", "https://api.openalex.org"),
     "OPENALEX_API_KEY": ("OpenAlex API key", "none"),
-    "FWPULSE_CLICKHOUSE_URL": ("ClickHouse HTTP interface base (sources clickpy, gharchive)",
-                               "https://sql-clickhouse.clickhouse.com"),
+    "FWPULSE_CLICKHOUSE_URL": (
+        "ClickHouse HTTP interface base (sources clickpy, gharchive)",
+        "https://sql-clickhouse.clickhouse.com",
+    ),
     "FWPULSE_CLICKHOUSE_USER": ("ClickHouse user (sent in a header, never logged or stored)", "demo"),
     "FWPULSE_CLICKHOUSE_PASSWORD": ("ClickHouse password (never logged, never stored)", "empty"),
     "BROWSER_PATH": ("Chromium used for static chart export (kaleido)", "/usr/bin/chromium"),
@@ -116,8 +123,9 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every secret value in use, so loggers and error paths can redact them."""
-        return [s for s in (self.github_token, self.stackexchange_key, self.openalex_api_key,
-                            self.clickhouse_password) if s]
+        return [
+            s for s in (self.github_token, self.stackexchange_key, self.openalex_api_key, self.clickhouse_password) if s
+        ]
 
 
 def user_registry_path() -> Path:

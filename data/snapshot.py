@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
-from .settings import SNAPSHOT_DIR
 from .bench_store import load_bundled as load_bundled_bench
+from .settings import SNAPSHOT_DIR
 from .snapshot_extra import bestof_observations, stackoverflow_observations
 from .store import Event, Observation, RunRecord, WriteResult, record_run
 
@@ -39,10 +39,13 @@ FILES = {
     "stackoverflow_questions_monthly.csv": "Stack Overflow questions per month: per tag, and site-wide",
 }
 
-EVANLI = ("monthly GitHub snapshot from EvanLi/Github-Ranking (earliest daily file of the month; "
-          "values as served by the GitHub API that day)")
-GIT_METHOD = ("git log of the default branch, --no-merges, by author date in UTC; authors = distinct "
-              "lower-cased author e-mails")
+EVANLI = (
+    "monthly GitHub snapshot from EvanLi/Github-Ranking (earliest daily file of the month; "
+    "values as served by the GitHub API that day)"
+)
+GIT_METHOD = (
+    "git log of the default branch, --no-merges, by author date in UTC; authors = distinct lower-cased author e-mails"
+)
 # When each processed history ends (SOURCES.md "As of" dates): the month holding it is partial.
 GIT_AS_OF = {"keras-team/keras": dt.date(2026, 8, 21), "jax-ml/jax": dt.date(2026, 8, 8)}
 # The BigQuery PyPI dataset had a historical bug until July 2018 (SOURCES.md).
@@ -66,10 +69,23 @@ def _fw(name: str) -> str:
 def github_observations(rows: list[dict[str, str]]) -> list[Observation]:
     out = []
     for r in rows:
-        for metric, col in (("github.stars", "stars"), ("github.forks", "forks"),
-                            ("github.open_issues_incl_prs", "open_issues_incl_prs")):
-            out.append(Observation(_fw(r["framework"]), metric, _date(r["as_of"]), float(r[col]),
-                                   "EvanLi/Github-Ranking", EVANLI, r["source_url"], r["note"] or None))
+        for metric, col in (
+            ("github.stars", "stars"),
+            ("github.forks", "forks"),
+            ("github.open_issues_incl_prs", "open_issues_incl_prs"),
+        ):
+            out.append(
+                Observation(
+                    _fw(r["framework"]),
+                    metric,
+                    _date(r["as_of"]),
+                    float(r[col]),
+                    "EvanLi/Github-Ranking",
+                    EVANLI,
+                    r["source_url"],
+                    r["note"] or None,
+                )
+            )
     return out
 
 
@@ -77,7 +93,9 @@ def _pypi_method(r: dict[str, str]) -> str:
     """One of four stable categories; the window itself goes to details."""
     who = "pip installs only" if r["installers"] == "pip_only" else "all installers"
     if r["source"] == "bigquery_pypinfo":
-        return f"hugovk/top-pypi-packages monthly snapshot: pypinfo on BigQuery, {who}, window of days up to the snapshot"
+        return (
+            f"hugovk/top-pypi-packages monthly snapshot: pypinfo on BigQuery, {who}, window of days up to the snapshot"
+        )
     return f"hugovk/top-pypi-packages monthly snapshot: ClickHouse pypi_downloads_per_month, {who}, previous calendar month"
 
 
@@ -86,8 +104,13 @@ def _pypi_details(r: dict[str, str]) -> dict[str, Any]:
         window = f"calendar month {r['period_start']}..{r['period_end']}"
     else:
         window = f"{r['window_days']} days up to {r['as_of']}"
-    d: dict[str, Any] = {"package": r["package"], "window": window, "window_days": int(r["window_days"]),
-                         "installers": r["installers"], "snapshot": r["as_of"]}
+    d: dict[str, Any] = {
+        "package": r["package"],
+        "window": window,
+        "window_days": int(r["window_days"]),
+        "installers": r["installers"],
+        "snapshot": r["as_of"],
+    }
     if r["period_start"]:
         d.update(period_start=r["period_start"], period_end=r["period_end"])
     return d
@@ -102,11 +125,20 @@ def pypi_observations(rows: list[dict[str, str]]) -> list[Observation]:
         if r["source"] == "bigquery_pypinfo" and _date(r["as_of"]) < PYPI_BIGQUERY_FIXED:
             quality = "degraded_source"
             details["reason"] = "the BigQuery PyPI dataset had a known historical bug until July 2018"
-        out.append(Observation(_fw(r["framework"]), "pypi.downloads_monthly",
-                               _date(r["period_start"] or r["as_of"]), float(r["downloads"]),
-                               "hugovk/top-pypi-packages", _pypi_method(r), r["source_url"],
-                               "; ".join(x for x in (f"package {r['package']}", r["note"]) if x),
-                               quality=quality, details=details))
+        out.append(
+            Observation(
+                _fw(r["framework"]),
+                "pypi.downloads_monthly",
+                _date(r["period_start"] or r["as_of"]),
+                float(r["downloads"]),
+                "hugovk/top-pypi-packages",
+                _pypi_method(r),
+                r["source_url"],
+                "; ".join(x for x in (f"package {r['package']}", r["note"]) if x),
+                quality=quality,
+                details=details,
+            )
+        )
     return out
 
 
@@ -118,11 +150,25 @@ def git_observations(rows: list[dict[str, str]]) -> list[Observation]:
         quality, details = "ok", {"repo": r["repo"]}
         if as_of and (month.year, month.month) == (as_of.year, as_of.month):
             quality = "partial_period"
-            details.update(period_end=as_of.isoformat(),
-                           reason=f"the month ends at the newest commit processed ({as_of.isoformat()})")
+            details.update(
+                period_end=as_of.isoformat(),
+                reason=f"the month ends at the newest commit processed ({as_of.isoformat()})",
+            )
         for metric, col in (("git.commits_monthly", "commits"), ("git.authors_monthly", "authors")):
-            out.append(Observation(_fw(r["framework"]), metric, month, float(r[col]),
-                                   "git history", GIT_METHOD, url, None, quality=quality, details=details))
+            out.append(
+                Observation(
+                    _fw(r["framework"]),
+                    metric,
+                    month,
+                    float(r[col]),
+                    "git history",
+                    GIT_METHOD,
+                    url,
+                    None,
+                    quality=quality,
+                    details=details,
+                )
+            )
     return out
 
 
@@ -148,14 +194,17 @@ def point_quality(r: dict[str, str]) -> tuple[str, dict[str, Any] | None]:
     a bound or rounding is read from the qualifier that opens a sentence of its note."""
     as_of = _date(r["as_of"])
     if r["metric"].endswith("_in_year") and (as_of.month, as_of.day) != (12, 31):
-        return "partial_period", {"period": str(as_of.year), "period_end": as_of.isoformat(),
-                                  "reason": f"the count covers {as_of.year} only up to {as_of.isoformat()}"}
+        return "partial_period", {
+            "period": str(as_of.year),
+            "period_end": as_of.isoformat(),
+            "reason": f"the count covers {as_of.year} only up to {as_of.isoformat()}",
+        }
     m = _QUALIFIER.search(r["note"] or "")
     if not m:
         return "ok", None
     quality = _QUALITY_OF[m.group(1).lower()]
-    details: dict[str, Any] = {"reason": r["note"][m.start(1):].strip()}
-    quoted = _QUOTED.search(r["note"][m.start(1):])
+    details: dict[str, Any] = {"reason": r["note"][m.start(1) :].strip()}
+    quoted = _QUOTED.search(r["note"][m.start(1) :])
     if quoted:
         details["quoted"] = quoted.group(1).strip("'")
     return quality, details
@@ -166,39 +215,68 @@ def point_observations(rows: list[dict[str, str]]) -> list[Observation]:
     for r in rows:
         quality, details = point_quality(r)
         host = r["source_url"].split("/")[2]
-        out.append(Observation(_fw(r["framework"]), f"manual.{r['metric']}", _date(r["as_of"]), float(r["value"]),
-                               _PAGE_SOURCES.get(host, host), POINT_METHOD, r["source_url"], r["note"] or None,
-                               quality=quality, details=details))
+        out.append(
+            Observation(
+                _fw(r["framework"]),
+                f"manual.{r['metric']}",
+                _date(r["as_of"]),
+                float(r["value"]),
+                _PAGE_SOURCES.get(host, host),
+                POINT_METHOD,
+                r["source_url"],
+                r["note"] or None,
+                quality=quality,
+                details=details,
+            )
+        )
     return out
 
 
-_RELEASE_SOURCES = {"pytorch_wiki_release_date": "PyTorch wiki",
-                    "best_of_latest_stable_release_published_at": "best-of-ml-python"}
+_RELEASE_SOURCES = {
+    "pytorch_wiki_release_date": "PyTorch wiki",
+    "best_of_latest_stable_release_published_at": "best-of-ml-python",
+}
 
 
 def release_events(rows: list[dict[str, str]]) -> list[Event]:
-    return [Event(_fw(r["framework"]), "release", r["tag"], _date(r["date"]),
-                  _RELEASE_SOURCES.get(r["date_source"], "git tags"),
-                  f"stable release, dated by {r['date_source'].replace('_', ' ')}",
-                  r["is_major"] == "true", r["source_url"], r["note"] or None)
-            for r in rows]
+    return [
+        Event(
+            _fw(r["framework"]),
+            "release",
+            r["tag"],
+            _date(r["date"]),
+            _RELEASE_SOURCES.get(r["date_source"], "git tags"),
+            f"stable release, dated by {r['date_source'].replace('_', ' ')}",
+            r["is_major"] == "true",
+            r["source_url"],
+            r["note"] or None,
+        )
+        for r in rows
+    ]
 
 
 def snapshot_observations(directory: Path = SNAPSHOT_DIR) -> list[Observation]:
-    return [*github_observations(_rows(directory, "github_stats_monthly.csv")),
-            *pypi_observations(_rows(directory, "pypi_downloads_monthly.csv")),
-            *git_observations(_rows(directory, "git_monthly.csv")),
-            *point_observations(_rows(directory, "point_figures.csv")),
-            *bestof_observations(_rows(directory, "github_stats_bestof_monthly.csv"),
-                                 _rows(directory, "github_stats_monthly.csv")),
-            *stackoverflow_observations(_rows(directory, "stackoverflow_questions_monthly.csv"))]
+    return [
+        *github_observations(_rows(directory, "github_stats_monthly.csv")),
+        *pypi_observations(_rows(directory, "pypi_downloads_monthly.csv")),
+        *git_observations(_rows(directory, "git_monthly.csv")),
+        *point_observations(_rows(directory, "point_figures.csv")),
+        *bestof_observations(
+            _rows(directory, "github_stats_bestof_monthly.csv"), _rows(directory, "github_stats_monthly.csv")
+        ),
+        *stackoverflow_observations(_rows(directory, "stackoverflow_questions_monthly.csv")),
+    ]
 
 
 def load_snapshot(con: duckdb.DuckDBPyConnection, directory: Path = SNAPSHOT_DIR) -> WriteResult:
     obs = snapshot_observations(directory)
     evs = release_events(_rows(directory, "releases.csv"))
-    run = RunRecord(SNAPSHOT_SOURCE, started_at=SNAPSHOT_COLLECTED_AT, finished_at=SNAPSHOT_COLLECTED_AT,
-                    details={"directory": "data/snapshot", "files": sorted(FILES)})
+    run = RunRecord(
+        SNAPSHOT_SOURCE,
+        started_at=SNAPSHOT_COLLECTED_AT,
+        finished_at=SNAPSHOT_COLLECTED_AT,
+        details={"directory": "data/snapshot", "files": sorted(FILES)},
+    )
     result = record_run(con, run, obs, evs)
     bench_dir = directory / "bench"  # measured benchmark results (fwpulse bench JSON files), if bundled
     if bench_dir.is_dir():

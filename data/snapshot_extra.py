@@ -18,19 +18,26 @@ from typing import Any
 
 from .store import Observation
 
-SITE_FRAMEWORK = "_all"   # site-wide rows: not a framework, never a registry id (ids are slugs)
+SITE_FRAMEWORK = "_all"  # site-wide rows: not a framework, never a registry id (ids are slugs)
 
 BESTOF_SOURCE = "best-of-ml-python"
-BESTOF_METHOD = ("monthly GitHub snapshot from best-of-ml-python weekly history (earliest file of the month; "
-                 "the higher of GitHub GraphQL and libraries.io)")
-JOIN_METHOD = ("best-of-ml-python weekly history (earliest file of the month), joined after the "
-               "EvanLi/Github-Ranking series ends")
+BESTOF_METHOD = (
+    "monthly GitHub snapshot from best-of-ml-python weekly history (earliest file of the month; "
+    "the higher of GitHub GraphQL and libraries.io)"
+)
+JOIN_METHOD = (
+    "best-of-ml-python weekly history (earliest file of the month), joined after the EvanLi/Github-Ranking series ends"
+)
 # best-of keeps the higher of two sources; SOURCES.md: forks and open issues alternate between them and stay
 # frozen for weeks, and TensorFlow stars run 1.8k-2.8k above GitHub's own count (EvanLi) from 2021-01.
-BESTOF_UNRELIABLE = ("best-of keeps the higher of GitHub and libraries.io; forks and open issues stay frozen for weeks "
-                     "and jump between the two sources (treat as indicative only)")
-TF_STAR_OFFSET = ("TensorFlow stars here run about 1.8k-2.8k above GitHub's own count (EvanLi, same days) from "
-                  "2021-01: best-of keeps the higher of GitHub and libraries.io")
+BESTOF_UNRELIABLE = (
+    "best-of keeps the higher of GitHub and libraries.io; forks and open issues stay frozen for weeks "
+    "and jump between the two sources (treat as indicative only)"
+)
+TF_STAR_OFFSET = (
+    "TensorFlow stars here run about 1.8k-2.8k above GitHub's own count (EvanLi, same days) from "
+    "2021-01: best-of keeps the higher of GitHub and libraries.io"
+)
 TF_OFFSET_FROM = dt.date(2021, 1, 1)
 
 SO_TAG_SOURCE = "Kaggle stackindex"
@@ -38,8 +45,10 @@ SO_TAG_METHOD = "monthly questions per tag from the Kaggle dataset stackindex (c
 SO_SITE_SOURCE = "Stack Exchange Data Explorer"
 SO_SITE_METHOD = "SEDE query: new questions per month on the whole site, counting questions not deleted when it ran"
 SO_SHARE_SOURCE = "Kaggle stackindex / Stack Exchange Data Explorer"
-SO_SHARE_METHOD = ("questions with the tag in the month (Kaggle stackindex) / all new questions in the month (SEDE) "
-                   "x 100, two snapshots about five years apart")
+SO_SHARE_METHOD = (
+    "questions with the tag in the month (Kaggle stackindex) / all new questions in the month (SEDE) "
+    "x 100, two snapshots about five years apart"
+)
 SO_TAG_SNAPSHOT = "Kaggle stackindex (undated; monthly counts to 2019-12)"
 SO_SITE_SNAPSHOT = "SEDE query run in early January 2025 (non-deleted questions only)"
 SO_SITE_PARTIAL = {dt.date(2025, 1, 1): "the query ran early in January 2025, so the month is incomplete"}
@@ -67,24 +76,58 @@ def bestof_observations(rows: list[dict[str, str]], evanli_rows: list[dict[str, 
     for r in sorted(rows, key=lambda r: (r["framework"], r["as_of"])):
         fid, day = _fw(r["framework"]), _date(r["as_of"])
         base: dict[str, Any] = {"repo": r["repo"], "list": r["source_list"], "counts_method": r["counts_method"]}
-        for metric, col in (("bestof.stars", "stars"), ("bestof.forks", "forks"), ("bestof.open_issues", "open_issues")):
+        for metric, col in (
+            ("bestof.stars", "stars"),
+            ("bestof.forks", "forks"),
+            ("bestof.open_issues", "open_issues"),
+        ):
             quality, details = "ok", dict(base)
             if metric != "bestof.stars":
                 quality, details["reason"] = "degraded_source", BESTOF_UNRELIABLE
             elif fid == "tensorflow" and day >= TF_OFFSET_FROM:
                 quality, details["reason"] = "degraded_source", TF_STAR_OFFSET
-            out.append(Observation(fid, metric, day, float(r[col]), BESTOF_SOURCE, BESTOF_METHOD, r["source_url"],
-                                   r["note"] or None, quality=quality, details=details))
+            out.append(
+                Observation(
+                    fid,
+                    metric,
+                    day,
+                    float(r[col]),
+                    BESTOF_SOURCE,
+                    BESTOF_METHOD,
+                    r["source_url"],
+                    r["note"] or None,
+                    quality=quality,
+                    details=details,
+                )
+            )
         last = evanli_last.get(fid)
         # The join: only where the EvanLi series stops while the others go on (JAX left the ranking).
         if last is not None and last < newest and (day.year, day.month) > (last.year, last.month):
             first = joined_first.setdefault(fid, day)
-            details = {**base, "joined_to": "EvanLi/Github-Ranking", "evanli_last": last.isoformat(),
-                       "join_first": first.isoformat(), "join": day == first,
-                       "reason": (f"EvanLi/Github-Ranking lists {r['framework']} only while it is in its top 100 "
-                                  f"(last row {last.isoformat()}); from here best-of-ml-python")}
-            out.append(Observation(fid, "github.stars", day, float(r["stars"]), BESTOF_SOURCE, JOIN_METHOD,
-                                   r["source_url"], r["note"] or None, details=details))
+            details = {
+                **base,
+                "joined_to": "EvanLi/Github-Ranking",
+                "evanli_last": last.isoformat(),
+                "join_first": first.isoformat(),
+                "join": day == first,
+                "reason": (
+                    f"EvanLi/Github-Ranking lists {r['framework']} only while it is in its top 100 "
+                    f"(last row {last.isoformat()}); from here best-of-ml-python"
+                ),
+            }
+            out.append(
+                Observation(
+                    fid,
+                    "github.stars",
+                    day,
+                    float(r["stars"]),
+                    BESTOF_SOURCE,
+                    JOIN_METHOD,
+                    r["source_url"],
+                    r["note"] or None,
+                    details=details,
+                )
+            )
     return out
 
 
@@ -102,23 +145,59 @@ def stackoverflow_observations(rows: list[dict[str, str]]) -> list[Observation]:
             details.update(reason=SO_SITE_PARTIAL[month], period_end="2025-01 (early; day not recorded)")
         elif month in SO_PRIVATE_BETA:
             details["reason"] = "private beta (Stack Overflow opened publicly on 2008-09-15)"
-        out.append(Observation(SITE_FRAMEWORK, "stackoverflow.questions_monthly_site", month, site[month],
-                               SO_SITE_SOURCE, SO_SITE_METHOD, r["source_url"], r["note"] or None,
-                               quality=quality, details=details))
+        out.append(
+            Observation(
+                SITE_FRAMEWORK,
+                "stackoverflow.questions_monthly_site",
+                month,
+                site[month],
+                SO_SITE_SOURCE,
+                SO_SITE_METHOD,
+                r["source_url"],
+                r["note"] or None,
+                quality=quality,
+                details=details,
+            )
+        )
     for r in rows:
         if r["metric"] != "questions_with_tag":
             continue
         fid, month, n = _fw(r["framework"]), _date(r["month"]), float(r["questions"])
-        out.append(Observation(fid, "stackoverflow.questions_monthly", month, n, SO_TAG_SOURCE, SO_TAG_METHOD,
-                               r["source_url"], r["note"] or None,
-                               details={"tags": [r["tag"]], "snapshot": SO_TAG_SNAPSHOT}))
+        out.append(
+            Observation(
+                fid,
+                "stackoverflow.questions_monthly",
+                month,
+                n,
+                SO_TAG_SOURCE,
+                SO_TAG_METHOD,
+                r["source_url"],
+                r["note"] or None,
+                details={"tags": [r["tag"]], "snapshot": SO_TAG_SNAPSHOT},
+            )
+        )
         total = site.get(month)
         if total:
-            out.append(Observation(
-                fid, "stackoverflow.questions_share", month, round(100.0 * n / total, 6), SO_SHARE_SOURCE,
-                SO_SHARE_METHOD, r["source_url"], None, quality="approximate",
-                details={"tags": [r["tag"]], "questions": n, "site_questions": total,
-                         "numerator": SO_TAG_SNAPSHOT, "denominator": SO_SITE_SNAPSHOT,
-                         "reason": "numerator and denominator come from snapshots about five years apart; "
-                                   "deleted questions differ between them"}))
+            out.append(
+                Observation(
+                    fid,
+                    "stackoverflow.questions_share",
+                    month,
+                    round(100.0 * n / total, 6),
+                    SO_SHARE_SOURCE,
+                    SO_SHARE_METHOD,
+                    r["source_url"],
+                    None,
+                    quality="approximate",
+                    details={
+                        "tags": [r["tag"]],
+                        "questions": n,
+                        "site_questions": total,
+                        "numerator": SO_TAG_SNAPSHOT,
+                        "denominator": SO_SITE_SNAPSHOT,
+                        "reason": "numerator and denominator come from snapshots about five years apart; "
+                        "deleted questions differ between them",
+                    },
+                )
+            )
     return out

@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]{0,99}"   # a plain SQL identifier
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]{0,99}"  # a plain SQL identifier
 
 
 @dataclass(frozen=True)
 class Setting:
-    kind: str                   # "int", "float", "bool", "str", "str_list", "date"
+    kind: str  # "int", "float", "bool", "str", "str_list", "date"
     help: str
     minimum: float | None = None
     maximum: float | None = None
@@ -41,15 +40,19 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "backfill_since": Setting("date", "first month of history for --backfill (YYYY-MM or YYYY-MM-DD)"),
     },
     "trends": {
-        "anchor_term": Setting("str", "shared term that links batches of more than five terms",
-                               pattern=r"[^\x00-\x1f]{1,100}"),
+        "anchor_term": Setting(
+            "str", "shared term that links batches of more than five terms", pattern=r"[^\x00-\x1f]{1,100}"
+        ),
         "timeframe": Setting("str", "pytrends timeframe, e.g. 'today 5-y' or 'all'", pattern=r"[A-Za-z0-9 :+-]{1,50}"),
-        "geo": Setting("str", "ISO country (and region) code, e.g. 'US' or 'GB-ENG'; empty = worldwide",
-                       pattern=r"(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?)?"),
+        "geo": Setting(
+            "str",
+            "ISO country (and region) code, e.g. 'US' or 'GB-ENG'; empty = worldwide",
+            pattern=r"(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?)?",
+        ),
     },
     "pypi": {},
     "citations": {},
-    "clickhouse": {   # the ClickHouse server behind clickpy and gharchive (collectors/clickhouse.py)
+    "clickhouse": {  # the ClickHouse server behind clickpy and gharchive (collectors/clickhouse.py)
         "pypi_database": Setting("str", "database with the PyPI tables", pattern=_IDENT),
         "downloads_table": Setting("str", "table of downloads per day", pattern=_IDENT),
         "metadata_tables": Setting("str_list", "package metadata tables, first that exists wins", pattern=_IDENT),
@@ -78,7 +81,8 @@ def _check(setting: Setting, value: Any) -> Any:
         if not math.isfinite(value):
             raise ValueError(f"must be a finite number, got {value!r}")
         if (setting.minimum is not None and value < setting.minimum) or (
-                setting.maximum is not None and value > setting.maximum):
+            setting.maximum is not None and value > setting.maximum
+        ):
             raise ValueError(f"must be from {setting.minimum:g} to {setting.maximum:g}, got {value!r}")
         return float(value) if setting.kind == "float" else int(value)
     if setting.kind == "bool":
@@ -109,7 +113,7 @@ def _check(setting: Setting, value: Any) -> Any:
             except ValueError:
                 raise ValueError(f"{value!r} is not a calendar date") from None
         else:
-            raise ValueError(f"must be a date like \"2020-01\" or \"2020-01-01\" (in quotes), got {value!r}")
+            raise ValueError(f'must be a date like "2020-01" or "2020-01-01" (in quotes), got {value!r}')
         if not FIRST_DATE <= day <= LAST_DATE:
             raise ValueError(f"{day} is outside {FIRST_DATE} .. {LAST_DATE}")
         return day.isoformat()

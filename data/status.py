@@ -22,30 +22,36 @@ def collect_status(path: Path) -> dict[str, Any]:
     with db.reading(path) as con:
         version = db.schema_version(con)
         counts = store.row_counts(con)
-        sources = read.source_blocks(con, now)   # the same block the dashboard's Data health shows
+        sources = read.source_blocks(con, now)  # the same block the dashboard's Data health shows
         history_rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
         events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-        quality = con.execute("SELECT quality, count(*) FROM metric_values GROUP BY quality ORDER BY quality").fetchall()
+        quality = con.execute(
+            "SELECT quality, count(*) FROM metric_values GROUP BY quality ORDER BY quality"
+        ).fetchall()
 
     def by(col: str) -> dict[str, int]:
         return {k: int(v) for k, v in counts.groupby(col)["rows"].sum().sort_index().items()}
 
-    return strict({
-        "db_path": str(path),
-        "db_size_bytes": Path(path).stat().st_size,
-        "schema_version": version,
-        "schema_version_latest": db.latest_version(),
-        "rows_total": int(counts["rows"].sum()) if len(counts) else 0,
-        "history_rows": int(history_rows),
-        "events": int(events),
-        "rows_by_source": by("source"),
-        "rows_by_framework": by("framework"),
-        "rows_by_metric": by("metric"),
-        "rows_by_quality": {str(q): int(n) for q, n in quality},
-        "rows": [{**{k: (str(v) if k.endswith("_date") else v) for k, v in r.items()}, "rows": int(r["rows"])}
-                 for r in counts.to_dict("records")],
-        "sources": sources,
-    })
+    return strict(
+        {
+            "db_path": str(path),
+            "db_size_bytes": Path(path).stat().st_size,
+            "schema_version": version,
+            "schema_version_latest": db.latest_version(),
+            "rows_total": int(counts["rows"].sum()) if len(counts) else 0,
+            "history_rows": int(history_rows),
+            "events": int(events),
+            "rows_by_source": by("source"),
+            "rows_by_framework": by("framework"),
+            "rows_by_metric": by("metric"),
+            "rows_by_quality": {str(q): int(n) for q, n in quality},
+            "rows": [
+                {**{k: (str(v) if k.endswith("_date") else v) for k, v in r.items()}, "rows": int(r["rows"])}
+                for r in counts.to_dict("records")
+            ],
+            "sources": sources,
+        }
+    )
 
 
 def strict(value: Any) -> Any:
@@ -57,7 +63,7 @@ def strict(value: Any) -> Any:
         return [strict(v) for v in value]
     if value is None or isinstance(value, (bool, str)):
         return value
-    if hasattr(value, "item") and not isinstance(value, (int, float)):   # numpy scalar
+    if hasattr(value, "item") and not isinstance(value, (int, float)):  # numpy scalar
         value = value.item()
     if isinstance(value, bool) or isinstance(value, int):
         return value
@@ -76,9 +82,12 @@ def status_json(info: dict[str, Any]) -> str:
 
 
 def render_status(info: dict[str, Any]) -> str:
-    lines = [f"database  {info['db_path']}  ({info['db_size_bytes'] / 1e6:.1f} MB, schema v{info['schema_version']})",
-             f"values    {info['rows_total']} in metric_values, {info['history_rows']} in history, {info['events']} events",
-             "", "rows by source:"]
+    lines = [
+        f"database  {info['db_path']}  ({info['db_size_bytes'] / 1e6:.1f} MB, schema v{info['schema_version']})",
+        f"values    {info['rows_total']} in metric_values, {info['history_rows']} in history, {info['events']} events",
+        "",
+        "rows by source:",
+    ]
     lines += [f"  {k:<48} {v:>7}" for k, v in info["rows_by_source"].items()]
     lines += ["", "rows by quality (README 'Data quality'):"]
     lines += [f"  {k:<16} {v:>7}" for k, v in info.get("rows_by_quality", {}).items()]

@@ -66,6 +66,7 @@ class Event:
 @dataclass
 class RunRecord:
     """What one source did in one run; written with its rows in one transaction."""
+
     source: str
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
@@ -115,24 +116,43 @@ def validate_observations(observations: Sequence[Observation]) -> None:
 
 def _obs_frame(observations: Sequence[Observation]) -> pd.DataFrame:
     cols = ["framework", "metric", "date", "value", "source", "method", "source_url", "note", "quality"]
-    rows = [[getattr(o, c) for c in cols] + [None if o.details is None else json.dumps(o.details, default=str, sort_keys=True)]
-            for o in observations]
+    rows = [
+        [getattr(o, c) for c in cols]
+        + [None if o.details is None else json.dumps(o.details, default=str, sort_keys=True)]
+        for o in observations
+    ]
     return pd.DataFrame(rows, columns=[*cols, "details"]).astype({"value": "float64", "details": "object"})
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
-               observations: Sequence[Observation] = (), events: Sequence[Event] = (),
-               state: dict[str, Any] | None = None, collected_at: dt.datetime | None = None) -> WriteResult:
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    run: RunRecord,
+    observations: Sequence[Observation] = (),
+    events: Sequence[Event] = (),
+    state: dict[str, Any] | None = None,
+    collected_at: dt.datetime | None = None,
+) -> WriteResult:
     """Store a run: ledger row, new observations, events, collector state - all or nothing."""
     if run.status not in RUN_STATUSES:
         raise ValueError(f"run status must be one of {RUN_STATUSES}")
     validate_observations(observations)
     # Redaction at the sink: nothing a server echoed (a token, a key) reaches the file.
     run = replace(run, error=redact(run.error), details=redact_obj(run.details))
-    observations = [replace(o, method=redact(o.method), source=redact(o.source), source_url=redact(o.source_url),
-                            note=redact(o.note), details=redact_obj(o.details)) for o in observations]
-    events = [replace(e, label=redact(e.label), method=redact(e.method), source_url=redact(e.source_url),
-                      note=redact(e.note)) for e in events]
+    observations = [
+        replace(
+            o,
+            method=redact(o.method),
+            source=redact(o.source),
+            source_url=redact(o.source_url),
+            note=redact(o.note),
+            details=redact_obj(o.details),
+        )
+        for o in observations
+    ]
+    events = [
+        replace(e, label=redact(e.label), method=redact(e.method), source_url=redact(e.source_url), note=redact(e.note))
+        for e in events
+    ]
     state = redact_obj(state) if state else state
     collected_at = collected_at or run.started_at
     finished = run.finished_at or utcnow()
@@ -154,7 +174,9 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
                   ON m.framework = n.framework AND m.metric = n.metric AND m.date = n.date::DATE
                 WHERE m.value IS NULL OR m.value <> n.value OR m.source <> n.source OR m.method <> n.method
                    OR m.quality <> n.quality
-                """, [collected_at, run_id])
+                """,
+                [collected_at, run_id],
+            )
             con.unregister("new_obs")
             written = con.execute("SELECT count(*) FROM observations").fetchall()[0][0] - before
             unchanged = len(observations) - written
@@ -162,11 +184,24 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
         for key, value in (state or {}).items():
             con.execute(
                 "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?)",
-                [run.source, key, json.dumps(value, default=str), finished])
+                [run.source, key, json.dumps(value, default=str), finished],
+            )
         con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, run.source, run.started_at, finished, run.status, written, unchanged,
-             run.requests, run.error, run.retry_after, json.dumps(run.details, default=str)])
+            [
+                run_id,
+                run.source,
+                run.started_at,
+                finished,
+                run.status,
+                written,
+                unchanged,
+                run.requests,
+                run.error,
+                run.retry_after,
+                json.dumps(run.details, default=str),
+            ],
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -174,8 +209,9 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord,
     return WriteResult(run_id, written, unchanged, ev_written)
 
 
-def _write_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event], collected_at: dt.datetime,
-                  run_id: int) -> int:
+def _write_events(
+    con: duckdb.DuckDBPyConnection, events: Sequence[Event], collected_at: dt.datetime, run_id: int
+) -> int:
     n = 0
     for e in events:
         cur = con.execute(
@@ -185,16 +221,34 @@ def _write_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event], colle
                  source_url = excluded.source_url, note = excluded.note,
                  collected_at = excluded.collected_at, run_id = excluded.run_id
                WHERE events.date <> excluded.date OR events.is_major IS DISTINCT FROM excluded.is_major""",
-            [e.framework, e.kind, e.label, e.date, e.is_major, e.source, e.method, e.source_url, e.note,
-             collected_at, run_id])
+            [
+                e.framework,
+                e.kind,
+                e.label,
+                e.date,
+                e.is_major,
+                e.source,
+                e.method,
+                e.source_url,
+                e.note,
+                collected_at,
+                run_id,
+            ],
+        )
         n += cur.fetchall()[0][0]
     return n
 
 
 # ---------------------------------------------------------------- reads
 
-def _where(frameworks: Iterable[str] | None, metrics: Iterable[str] | None,
-           start: dt.date | None, end: dt.date | None, semijoin: bool = False) -> tuple[str, list[Any]]:
+
+def _where(
+    frameworks: Iterable[str] | None,
+    metrics: Iterable[str] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    semijoin: bool = False,
+) -> tuple[str, list[Any]]:
     # Literal IN lists: DuckDB pushes them below the metric_values window and into the scan's
     # min/max pruning; an IN (SELECT unnest(?)) semi-join is not pushed through the window, and a
     # GROUP BY over the view then computes the window over every stored row (seconds at 5M rows).
@@ -218,21 +272,27 @@ def _where(frameworks: Iterable[str] | None, metrics: Iterable[str] | None,
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def metric_values(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None,
-                  metrics: Iterable[str] | None = None, start: dt.date | None = None,
-                  end: dt.date | None = None) -> pd.DataFrame:
+def metric_values(
+    con: duckdb.DuckDBPyConnection,
+    frameworks: Iterable[str] | None = None,
+    metrics: Iterable[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
     where, params = _where(frameworks, metrics, start, end)
     return con.execute(f"SELECT * FROM metric_values{where} ORDER BY metric, framework, date", params).df()
 
 
-def history(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None,
-            metrics: Iterable[str] | None = None) -> pd.DataFrame:
+def history(
+    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None, metrics: Iterable[str] | None = None
+) -> pd.DataFrame:
     where, params = _where(frameworks, metrics, None, None)
     return con.execute(f"SELECT * FROM observations{where} ORDER BY metric, framework, date, collected_at", params).df()
 
 
-def events(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None,
-           kind: str = "release") -> pd.DataFrame:
+def events(
+    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None, kind: str = "release"
+) -> pd.DataFrame:
     where, params = _where(frameworks, None, None, None)
     where = (where + " AND" if where else " WHERE") + " kind = ?"
     return con.execute(f"SELECT * FROM events{where} ORDER BY date", [*params, kind]).df()
@@ -259,10 +319,12 @@ def last_runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                arg_max(retry_after, run_id) AS retry_after,
                count(*) AS runs
         FROM runs GROUP BY source ORDER BY source
-        """).df()
+        """
+    ).df()
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         """SELECT source, framework, metric, count(*) AS rows, min(date) AS first_date, max(date) AS last_date
-           FROM metric_values GROUP BY ALL ORDER BY source, framework, metric""").df()
+           FROM metric_values GROUP BY ALL ORDER BY source, framework, metric"""
+    ).df()

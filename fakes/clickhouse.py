@@ -37,15 +37,19 @@ from fakes.loopback import LoopbackServer
 
 ENGINE_LOCK = threading.Lock()
 
-EVENT_TYPES = ("'CommitCommentEvent'=1, 'CreateEvent'=2, 'DeleteEvent'=3, 'ForkEvent'=4, 'GollumEvent'=5, "
-               "'IssueCommentEvent'=6, 'IssuesEvent'=7, 'MemberEvent'=8, 'PublicEvent'=9, 'PullRequestEvent'=10, "
-               "'PullRequestReviewCommentEvent'=11, 'PushEvent'=12, 'ReleaseEvent'=13, 'SponsorshipEvent'=14, "
-               "'WatchEvent'=15, 'GistEvent'=16, 'FollowEvent'=17, 'DownloadEvent'=18, 'PullRequestReviewEvent'=19, "
-               "'ForkApplyEvent'=20, 'Event'=21, 'TeamAddEvent'=22")
-ACTIONS = ("'none'=0, 'created'=1, 'added'=2, 'edited'=3, 'deleted'=4, 'opened'=5, 'closed'=6, 'reopened'=7, "
-           "'assigned'=8, 'unassigned'=9, 'labeled'=10, 'unlabeled'=11, 'review_requested'=12, "
-           "'review_request_removed'=13, 'synchronize'=14, 'started'=15, 'published'=16, 'update'=17, "
-           "'create'=18, 'fork'=19, 'merged'=20")
+EVENT_TYPES = (
+    "'CommitCommentEvent'=1, 'CreateEvent'=2, 'DeleteEvent'=3, 'ForkEvent'=4, 'GollumEvent'=5, "
+    "'IssueCommentEvent'=6, 'IssuesEvent'=7, 'MemberEvent'=8, 'PublicEvent'=9, 'PullRequestEvent'=10, "
+    "'PullRequestReviewCommentEvent'=11, 'PushEvent'=12, 'ReleaseEvent'=13, 'SponsorshipEvent'=14, "
+    "'WatchEvent'=15, 'GistEvent'=16, 'FollowEvent'=17, 'DownloadEvent'=18, 'PullRequestReviewEvent'=19, "
+    "'ForkApplyEvent'=20, 'Event'=21, 'TeamAddEvent'=22"
+)
+ACTIONS = (
+    "'none'=0, 'created'=1, 'added'=2, 'edited'=3, 'deleted'=4, 'opened'=5, 'closed'=6, 'reopened'=7, "
+    "'assigned'=8, 'unassigned'=9, 'labeled'=10, 'unlabeled'=11, 'review_requested'=12, "
+    "'review_request_removed'=13, 'synchronize'=14, 'started'=15, 'published'=16, 'update'=17, "
+    "'create'=18, 'fork'=19, 'merged'=20"
+)
 
 # The documented schemas (README in the samples), as the public server declares them.
 SCHEMA = [
@@ -62,11 +66,19 @@ SCHEMA = [
 
 STATUS_BY_CODE = {62: 400, 60: 404, 81: 404, 516: 403, 497: 403}
 INJECTED = {
-    "quota": (500, 201, "Code: 201. DB::Exception: Quota for user `demo` for 3600s has been exceeded: "
-                        "result_rows = 1000001/1000000. Interval will end at 2026-11-20 13:00:00. (QUOTA_EXCEEDED) "
-                        "(version 25.8.1.1)\n"),
-    "timeout": (500, 159, "Code: 159. DB::Exception: Timeout exceeded: elapsed 60.0 seconds, maximum: 60. "
-                          "(TIMEOUT_EXCEEDED) (version 25.8.1.1)\n"),
+    "quota": (
+        500,
+        201,
+        "Code: 201. DB::Exception: Quota for user `demo` for 3600s has been exceeded: "
+        "result_rows = 1000001/1000000. Interval will end at 2026-11-20 13:00:00. (QUOTA_EXCEEDED) "
+        "(version 25.8.1.1)\n",
+    ),
+    "timeout": (
+        500,
+        159,
+        "Code: 159. DB::Exception: Timeout exceeded: elapsed 60.0 seconds, maximum: 60. "
+        "(TIMEOUT_EXCEEDED) (version 25.8.1.1)\n",
+    ),
     "overloaded": (503, None, "Service Unavailable\n"),
     "too_many_requests": (429, None, "Too Many Requests\n"),
 }
@@ -84,9 +96,14 @@ class Received:
 @dataclass
 class Synthetic:
     """SYNTHETIC rows for the fake (invented values, real shapes)."""
-    downloads: list[tuple[dt.date, str, int]] = field(default_factory=list)         # (date, project, count)
-    packages: list[tuple[str, str, list[str], dt.datetime]] = field(default_factory=list)  # name, version, requires_dist, upload_time
-    events: list[tuple[str, str, str, dt.datetime, int]] = field(default_factory=list)     # type, action, repo, created_at, merged
+
+    downloads: list[tuple[dt.date, str, int]] = field(default_factory=list)  # (date, project, count)
+    packages: list[tuple[str, str, list[str], dt.datetime]] = field(
+        default_factory=list
+    )  # name, version, requires_dist, upload_time
+    events: list[tuple[str, str, str, dt.datetime, int]] = field(
+        default_factory=list
+    )  # type, action, repo, created_at, merged
 
 
 def _engine():
@@ -100,9 +117,17 @@ def _json_lines(rows: Iterable[dict[str, Any]]) -> str:
 
 
 class FakeClickHouse(LoopbackServer):
-    def __init__(self, data: Synthetic, *, user: str = "demo", password: str | None = None,
-                 metadata_table: str | None = "packages", quote_64bit: bool = True,
-                 pypi_db: str = "pypi", github_db: str = "github"):
+    def __init__(
+        self,
+        data: Synthetic,
+        *,
+        user: str = "demo",
+        password: str | None = None,
+        metadata_table: str | None = "packages",
+        quote_64bit: bool = True,
+        pypi_db: str = "pypi",
+        github_db: str = "github",
+    ):
         self.data = data
         self.user, self.password = user, password
         self.quote_64bit = quote_64bit
@@ -141,18 +166,42 @@ class FakeClickHouse(LoopbackServer):
             half = len(d.downloads) // 2
             for part in (d.downloads[:half], d.downloads[half:]):
                 if part:
-                    self._engine.query(f"INSERT INTO {pypi_db}.pypi_downloads_per_day FORMAT JSONEachRow\n" + _json_lines(
-                        {"date": day.isoformat(), "project": p, "count": c} for day, p, c in part))
+                    self._engine.query(
+                        f"INSERT INTO {pypi_db}.pypi_downloads_per_day FORMAT JSONEachRow\n"
+                        + _json_lines({"date": day.isoformat(), "project": p, "count": c} for day, p, c in part)
+                    )
             if d.packages and metadata_table:
-                self._engine.query(f"INSERT INTO {pypi_db}.{metadata_table} FORMAT JSONEachRow\n" + _json_lines(
-                    {"name": n, "version": v, "requires_dist": req, "upload_time": t.strftime("%Y-%m-%d %H:%M:%S"),
-                     "summary": "synthetic", "classifiers": []} for n, v, req, t in d.packages))
+                self._engine.query(
+                    f"INSERT INTO {pypi_db}.{metadata_table} FORMAT JSONEachRow\n"
+                    + _json_lines(
+                        {
+                            "name": n,
+                            "version": v,
+                            "requires_dist": req,
+                            "upload_time": t.strftime("%Y-%m-%d %H:%M:%S"),
+                            "summary": "synthetic",
+                            "classifiers": [],
+                        }
+                        for n, v, req, t in d.packages
+                    )
+                )
             if d.events:
-                self._engine.query(f"INSERT INTO {github_db}.github_events FORMAT JSONEachRow\n" + _json_lines(
-                    {"event_type": et, "action": act, "repo_name": repo, "actor_login": f"user{i % 7}",
-                     "created_at": t.strftime("%Y-%m-%d %H:%M:%S"), "number": i % 5000, "merged": merged,
-                     "file_time": t.strftime("%Y-%m-%d %H:00:00")}
-                    for i, (et, act, repo, t, merged) in enumerate(d.events)))
+                self._engine.query(
+                    f"INSERT INTO {github_db}.github_events FORMAT JSONEachRow\n"
+                    + _json_lines(
+                        {
+                            "event_type": et,
+                            "action": act,
+                            "repo_name": repo,
+                            "actor_login": f"user{i % 7}",
+                            "created_at": t.strftime("%Y-%m-%d %H:%M:%S"),
+                            "number": i % 5000,
+                            "merged": merged,
+                            "file_time": t.strftime("%Y-%m-%d %H:00:00"),
+                        }
+                        for i, (et, act, repo, t, merged) in enumerate(d.events)
+                    )
+                )
 
     def fail_next(self, *kinds: str) -> None:
         self.failures.extend(kinds)
@@ -170,14 +219,20 @@ class FakeClickHouse(LoopbackServer):
     # -- protocol ------------------------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler, sql: str) -> None:
         qs = {k: v[-1] for k, v in parse_qs(urlsplit(h.path).query, keep_blank_values=True).items()}
-        params = {k[len("param_"):]: v for k, v in qs.items() if k.startswith("param_")}
+        params = {k[len("param_") :]: v for k, v in qs.items() if k.startswith("param_")}
         user = h.headers.get("X-ClickHouse-User") or qs.get("user")
         key = h.headers.get("X-ClickHouse-Key") or qs.get("password") or None
         self.received.append(Received(sql, params, user, key is not None, h.path))
         query_id = str(uuid.uuid4())
         if user != self.user or (self.password or None) != key:
-            return self._error(h, 403, 516, f"Code: 516. DB::Exception: {user}: Authentication failed: password is "
-                                            "incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)\n", query_id)
+            return self._error(
+                h,
+                403,
+                516,
+                f"Code: 516. DB::Exception: {user}: Authentication failed: password is "
+                "incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)\n",
+                query_id,
+            )
         injected = self.failures.pop(0) if self.failures else None
         if injected in INJECTED:
             status, code, text = INJECTED[injected]
@@ -197,13 +252,21 @@ class FakeClickHouse(LoopbackServer):
                 return self._error(h, STATUS_BY_CODE.get(code, 500), code, text + "\n", query_id)
             payload = result.bytes()
             read_rows, read_bytes = result.rows_read(), result.bytes_read()
-        summary = {"read_rows": str(read_rows), "read_bytes": str(read_bytes), "written_rows": "0",
-                   "written_bytes": "0", "total_rows_to_read": str(read_rows), "result_rows": "0",
-                   "result_bytes": "0", "elapsed_ns": str(int((time.monotonic() - t0) * 1e9))}
-        if injected == "after_200":   # streamed: headers and part of the body went out, then the failure
+        summary = {
+            "read_rows": str(read_rows),
+            "read_bytes": str(read_bytes),
+            "written_rows": "0",
+            "written_bytes": "0",
+            "total_rows_to_read": str(read_rows),
+            "result_rows": "0",
+            "result_bytes": "0",
+            "elapsed_ns": str(int((time.monotonic() - t0) * 1e9)),
+        }
+        if injected == "after_200":  # streamed: headers and part of the body went out, then the failure
             payload = payload[: max(1, len(payload) // 2)] + (
                 b"Code: 241. DB::Exception: Memory limit (for query) exceeded: would use 10.00 GiB, maximum: "
-                b"9.31 GiB. (MEMORY_LIMIT_EXCEEDED) (version 25.8.1.1)\n")
+                b"9.31 GiB. (MEMORY_LIMIT_EXCEEDED) (version 25.8.1.1)\n"
+            )
         h.send_response(200)
         h.send_header("Content-Type", "application/json; charset=UTF-8")
         h.send_header("X-ClickHouse-Query-Id", query_id)

@@ -54,7 +54,9 @@ def schema_from_sample(sdl: str) -> graphql.GraphQLSchema:
     graphql.visit(doc, Names())
     interfaces = {i.name.value for d in doc.definitions for i in (getattr(d, "interfaces", None) or [])}
     builtin = {"String", "Int", "Boolean", "ID", "Float"}
-    stubs = [f"interface {n}" if n in interfaces else f"type {n} {{ id: ID }}" for n in sorted(named - defined - builtin)]
+    stubs = [
+        f"interface {n}" if n in interfaces else f"type {n} {{ id: ID }}" for n in sorted(named - defined - builtin)
+    ]
     return graphql.build_schema(sdl + "\n" + "\n".join(stubs), assume_valid=True)
 
 
@@ -65,6 +67,7 @@ WEEK_S = 7 * 86400
 def weeks_of(sunday_first, counts: list[list[int]]) -> list[dict[str, Any]]:
     """Star-history items for consecutive weeks, OLDEST first as given; served newest first."""
     import datetime as dt
+
     start = int(dt.datetime.combine(sunday_first, dt.time(), dt.UTC).timestamp())
     assert sunday_first.weekday() == 6, "star-history weeks start on a Sunday"
     return [{"week": start + i * WEEK_S, "total": sum(days), "days": list(days)} for i, days in enumerate(counts)]
@@ -84,8 +87,8 @@ class RepoSpec:
     full_name: str
     stars: int
     forks: int
-    watchers: int            # subscribers
-    open_issues: int         # issues only (GraphQL openIssues)
+    watchers: int  # subscribers
+    open_issues: int  # issues only (GraphQL openIssues)
     open_prs: int
     closed_issues: int = 0
     merged_prs: int = 0
@@ -107,10 +110,13 @@ class FakeGitHub(LoopbackServer):
         self.moved_body = moved["moved_permanently_301"]["body"]
         rec = _load("recorded/get-repository.recorded.json")["exchanges"][0]
         self.rec_headers = dict(rec["response_headers_raw_order"])
-        self.not_found_body = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/repos/repos#get-a-repository"}
+        self.not_found_body = {
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest/repos/repos#get-a-repository",
+        }
         self.repos: dict[str, RepoSpec] = {}
-        self.renamed: dict[str, tuple[int, str]] = {}      # old full name -> (repository id, new full name)
-        self.search_totals: dict[str, int] = {}             # exact q -> total_count
+        self.renamed: dict[str, tuple[int, str]] = {}  # old full name -> (repository id, new full name)
+        self.search_totals: dict[str, int] = {}  # exact q -> total_count
         self.star_history: dict[str, list[dict[str, Any]]] = {}  # full name -> weeks, any order (served newest first)
         self.rate_limit_example = _load("rate-limit.current-docs.example-and-schema.json")
         self.releases: dict[str, list[dict[str, Any]]] = {}
@@ -119,11 +125,10 @@ class FakeGitHub(LoopbackServer):
         self._lock = threading.Lock()
         self._init_server(self._handler())
 
-
     # ---------------------------------------------------------------- setup helpers
     def add_repo(self, full_name: str, **counts: Any) -> RepoSpec:
         spec = RepoSpec(full_name=full_name, **counts)
-        spec.etag = spec.etag or "\"" + hashlib.sha256(f"{full_name}:{spec.stars}".encode()).hexdigest() + "\""
+        spec.etag = spec.etag or '"' + hashlib.sha256(f"{full_name}:{spec.stars}".encode()).hexdigest() + '"'
         spec.repo_id = spec.repo_id or 1000 + len(self.repos)
         self.repos[full_name] = spec
         return spec
@@ -138,10 +143,20 @@ class FakeGitHub(LoopbackServer):
     def repo_body(self, spec: RepoSpec) -> dict[str, Any]:
         body = copy.deepcopy(self.full_repo)
         owner, name = spec.full_name.split("/")
-        body.update(full_name=spec.full_name, name=name, stargazers_count=spec.stars, watchers_count=spec.stars,
-                    watchers=spec.stars, forks_count=spec.forks, forks=spec.forks, subscribers_count=spec.watchers,
-                    open_issues_count=spec.open_issues + spec.open_prs, open_issues=spec.open_issues + spec.open_prs,
-                    created_at=spec.created_at, url=f"{self.url}/repos/{spec.full_name}")
+        body.update(
+            full_name=spec.full_name,
+            name=name,
+            stargazers_count=spec.stars,
+            watchers_count=spec.stars,
+            watchers=spec.stars,
+            forks_count=spec.forks,
+            forks=spec.forks,
+            subscribers_count=spec.watchers,
+            open_issues_count=spec.open_issues + spec.open_prs,
+            open_issues=spec.open_issues + spec.open_prs,
+            created_at=spec.created_at,
+            url=f"{self.url}/repos/{spec.full_name}",
+        )
         body["owner"] = {**body["owner"], "login": owner}
         return body
 
@@ -152,7 +167,9 @@ class FakeGitHub(LoopbackServer):
         return body
 
     def graphql_body(self, query: str) -> dict[str, Any]:
-        data: dict[str, Any] = {"rateLimit": {k: self.gql_success["data"]["rateLimit"][k] for k in ("cost", "remaining", "resetAt")}}
+        data: dict[str, Any] = {
+            "rateLimit": {k: self.gql_success["data"]["rateLimit"][k] for k in ("cost", "remaining", "resetAt")}
+        }
         errors = []
         for alias, owner, name in re.findall(r'(r\d+): repository\(owner: "([^"]*)", name: "([^"]*)"\)', query):
             spec = self.repos.get(f"{owner}/{name}")
@@ -181,7 +198,7 @@ class FakeGitHub(LoopbackServer):
         per_page = min(30, int(seen.query.get("per_page", ["30"])[0]))  # 30 is also the cap
         page = int(seen.query.get("page", ["1"])[0])
         last = max(1, -(-len(weeks) // per_page))
-        body = weeks[(page - 1) * per_page: page * per_page]
+        body = weeks[(page - 1) * per_page : page * per_page]
         etag = 'W/"' + hashlib.sha256(json.dumps(body).encode()).hexdigest()[:12] + '"'
         if page == 1 and seen.headers.get("if-none-match") == etag:
             return 304, {"ETag": etag}, None  # free, and without a Link header
@@ -200,8 +217,14 @@ class FakeGitHub(LoopbackServer):
             errors = graphql.validate(GRAPHQL_SCHEMA, graphql.parse(query))
         except graphql.GraphQLError as exc:
             errors = [exc]
-        return [{"message": e.message, "locations": [{"line": loc.line, "column": loc.column} for loc in (e.locations or [])],
-                 "extensions": {"code": "graphqlValidation"}} for e in errors]
+        return [
+            {
+                "message": e.message,
+                "locations": [{"line": loc.line, "column": loc.column} for loc in (e.locations or [])],
+                "extensions": {"code": "graphqlValidation"},
+            }
+            for e in errors
+        ]
 
     # ---------------------------------------------------------------- dispatch
     def respond(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
@@ -221,13 +244,29 @@ class FakeGitHub(LoopbackServer):
         if path == "/search/issues":
             q = seen.query.get("q", [""])[0]
             if not re.search(r"(^|\s)is:(issue|pr|pull-request)(\s|$)", q):
-                return 422, {}, {"message": "Validation Failed", "errors": [
-                    {"resource": "Search", "field": "q", "code": "invalid",
-                     "message": "Query must include 'is:issue' or 'is:pull-request'"}],
-                    "documentation_url": "https://docs.github.com/v3/search/"}
+                return (
+                    422,
+                    {},
+                    {
+                        "message": "Validation Failed",
+                        "errors": [
+                            {
+                                "resource": "Search",
+                                "field": "q",
+                                "code": "invalid",
+                                "message": "Query must include 'is:issue' or 'is:pull-request'",
+                            }
+                        ],
+                        "documentation_url": "https://docs.github.com/v3/search/",
+                    },
+                )
             m = re.match(r"repo:(\S+) is:pr is:open$", q)
             total = self.repos[m.group(1)].open_prs if m and m.group(1) in self.repos else self.search_totals.get(q, 0)
-            return 200, {"X-RateLimit-Limit": "30", "X-RateLimit-Resource": "search", "Cache-Control": "no-cache"}, self.search_body(total)
+            return (
+                200,
+                {"X-RateLimit-Limit": "30", "X-RateLimit-Resource": "search", "Cache-Control": "no-cache"},
+                self.search_body(total),
+            )
         m = re.match(r"^/repositories/(\d+)/stargazers/history$", path)
         if m:
             for full, spec in self.repos.items():
@@ -256,16 +295,31 @@ class FakeGitHub(LoopbackServer):
             if rest == "/stargazers/history":
                 return self.star_history_page(full, seen)
             if rest in ("/stargazers", "/subscribers"):  # lists closed to outsiders since July 2026
-                return 403, {}, {"message": "Must have admin rights to Repository.",
-                                 "documentation_url": "https://docs.github.com/rest/activity/starring"}
+                return (
+                    403,
+                    {},
+                    {
+                        "message": "Must have admin rights to Repository.",
+                        "documentation_url": "https://docs.github.com/rest/activity/starring",
+                    },
+                )
             if rest == "/releases":
                 return 200, {}, self.releases.get(full, [])
         return 404, {}, self.not_found_body
 
     def release(self, tag: str, published_at: str, **extra: Any) -> dict[str, Any]:
         rel = copy.deepcopy(self.releases_example[0])
-        rel.update({"tag_name": tag, "name": tag, "published_at": published_at, "created_at": published_at,
-                    "draft": False, "prerelease": False, **extra})
+        rel.update(
+            {
+                "tag_name": tag,
+                "name": tag,
+                "published_at": published_at,
+                "created_at": published_at,
+                "draft": False,
+                "prerelease": False,
+                **extra,
+            }
+        )
         return rel
 
     def _handler(self):
@@ -275,8 +329,13 @@ class FakeGitHub(LoopbackServer):
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                seen = Seen(self.command, parts.path, parse_qs(parts.query),
-                            {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length) if length else b"")
+                seen = Seen(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                )
                 with fake._lock:
                     fake.requests.append(seen)
                 status, headers, body = fake.respond(seen)
@@ -287,10 +346,18 @@ class FakeGitHub(LoopbackServer):
                 else:
                     payload = body or b""
                 self.send_response(status)
-                base = {k: fake.rec_headers[k] for k in ("X-RateLimit-Limit", "X-RateLimit-Remaining",
-                                                          "X-RateLimit-Reset", "X-RateLimit-Used",
-                                                          "X-RateLimit-Resource", "X-GitHub-Request-Id")
-                        if k in fake.rec_headers}
+                base = {
+                    k: fake.rec_headers[k]
+                    for k in (
+                        "X-RateLimit-Limit",
+                        "X-RateLimit-Remaining",
+                        "X-RateLimit-Reset",
+                        "X-RateLimit-Used",
+                        "X-RateLimit-Resource",
+                        "X-GitHub-Request-Id",
+                    )
+                    if k in fake.rec_headers
+                }
                 lower = {k.lower() for k in headers}
                 for k, v in base.items():
                     if k.lower() not in lower:

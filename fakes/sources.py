@@ -13,10 +13,10 @@ sees the times the collector would have sent at.
 from __future__ import annotations
 
 import copy
-import math
 import datetime as dt
 import gzip
 import json
+import math
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,8 +78,11 @@ class FakeServer:
                     failure = fake.fail_next.pop(0) if fake.fail_next else None
                     seen_headers = fake.headers_seen[-1]
                 status, body, headers = failure if failure else fake.route("GET", path, query, seen_headers)
-                data = body if isinstance(body, bytes) else (
-                    body.encode() if isinstance(body, str) else json.dumps(body).encode())
+                data = (
+                    body
+                    if isinstance(body, bytes)
+                    else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+                )
                 ctype = "text/plain" if isinstance(body, (str, bytes)) else "application/json; charset=utf-8"
                 if fake.gzip_responses:
                     data = gzip.compress(data)
@@ -97,8 +100,9 @@ class FakeServer:
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def route(self, method: str, path: str, query: dict[str, str],
-              headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def route(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
         """``headers``: the request's headers, names lower-cased."""
         raise NotImplementedError
 
@@ -117,6 +121,7 @@ class FakeServer:
 
 # -- pypistats ----------------------------------------------------------------------------------
 
+
 class FakePypistats(FakeServer):
     """``/api/packages/<pkg>/overall``: ``packages`` maps name -> {date: downloads}; an unknown
     package answers 404 with the plain-text body ``404`` (server behaviour in API.md).
@@ -129,8 +134,7 @@ class FakePypistats(FakeServer):
 
     RATE_LIMITED_BODY = '<a href="/api/#etiquette">429 RATE LIMIT EXCEEDED</a>'
 
-    def __init__(self, packages: dict[str, dict[str, int]], *, limits=((5, 1.0), (30, 60.0)),
-                 clock=None) -> None:
+    def __init__(self, packages: dict[str, dict[str, int]], *, limits=((5, 1.0), (30, 60.0)), clock=None) -> None:
         super().__init__()
         self.packages = packages
         sample = load_sample("pypistats", "overall.example.json")["documented_example"]
@@ -139,7 +143,7 @@ class FakePypistats(FakeServer):
         self.limits = tuple(limits)
         if clock is not None:
             self.clock = clock
-        self.served: list[float] = []     # times of the requests answered (not 429)
+        self.served: list[float] = []  # times of the requests answered (not 429)
         self.served_429 = 0
 
     def _rate_limited(self) -> float | None:
@@ -148,9 +152,10 @@ class FakePypistats(FakeServer):
         waits = []
         for count, seconds in self.limits:
             inside = [t for t in self.served if t >= now - seconds]
-            if len(inside) >= count:   # the oldest of the last `count` must be strictly outside
+            if len(inside) >= count:  # the oldest of the last `count` must be strictly outside
                 waits.append(inside[-count] + seconds - now)
         return max(waits) if waits else None
+
     def route(self, method, path, query, headers):
         with self.lock:
             wait = self._rate_limited()
@@ -164,7 +169,7 @@ class FakePypistats(FakeServer):
         prefix = "/api/packages/"
         if not (path.startswith(prefix) and path.endswith("/overall")):
             return 404, "404", {}
-        name = path[len(prefix):-len("/overall")]
+        name = path[len(prefix) : -len("/overall")]
         norm = name.replace(".", "-").replace("_", "-")
         series = self.packages.get(name) or self.packages.get(norm)
         if not series:
@@ -194,6 +199,7 @@ def daily_series(start: dt.date, end: dt.date, value) -> dict[str, int]:
 
 # -- OpenAlex -----------------------------------------------------------------------------------
 
+
 class FakeOpenAlex(FakeServer):
     """OpenAlex as in 2026 (openalex/API.md + CHANGES-2026-11.md item 10).
 
@@ -206,8 +212,12 @@ class FakeOpenAlex(FakeServer):
       seen live). Without ``required_key`` any key is accepted.
     Error bodies use the documented ``{"error", "message"}`` shape (errors.examples.json)."""
 
-    def __init__(self, works: dict[str, tuple[int, list[dict[str, int]]]], required_key: str | None = None,
-                 keyless_refused: bool = False) -> None:
+    def __init__(
+        self,
+        works: dict[str, tuple[int, list[dict[str, int]]]],
+        required_key: str | None = None,
+        keyless_refused: bool = False,
+    ) -> None:
         super().__init__()
         self.works = works
         self.required_key = required_key
@@ -228,14 +238,17 @@ class FakeOpenAlex(FakeServer):
             return self._error(401, "An API key is required. Get a free key at https://openalex.org/settings/api")
         if path.rstrip("/") == "/works":
             if key is None:
-                return self._error(401, "An API key is required for list and filter requests. "
-                                        "Get a free key at https://openalex.org/settings/api")
+                return self._error(
+                    401,
+                    "An API key is required for list and filter requests. "
+                    "Get a free key at https://openalex.org/settings/api",
+                )
             body = copy.deepcopy(self.list_template)
             return 200, body, {"X-RateLimit-Credits-Used": "10"}
         doi = None
         for prefix in ("/works/doi:", "/works/https://doi.org/"):
             if path.lower().startswith(prefix):
-                doi = path[len(prefix):].lower()
+                doi = path[len(prefix) :].lower()
         if doi is None or doi not in self.works:
             return self._error(404, f"{path} not found")
         cited, by_year = self.works[doi]
@@ -247,6 +260,7 @@ class FakeOpenAlex(FakeServer):
 
 
 # -- Stack Exchange -----------------------------------------------------------------------------
+
 
 class FakeStackExchange(FakeServer):
     """Stack Exchange API 2.3 on /2.3 with gzip bodies (Content-Encoding: gzip, as the real API),
@@ -275,11 +289,20 @@ class FakeStackExchange(FakeServer):
     """
 
     gzip_responses = True
-    QUERY_KEY_REJECTED = ("Passing an API key or access token in the query string is no longer supported; "
-                          "send it in the Authorization header as 'Bearer <key>'")
+    QUERY_KEY_REJECTED = (
+        "Passing an API key or access token in the query string is no longer supported; "
+        "send it in the Authorization header as 'Bearer <key>'"
+    )
 
-    def __init__(self, tags: dict[str, int], monthly, quota: int = 10000, key: str | None = None,
-                 clock=None, quota_reset_s: int = 17524) -> None:
+    def __init__(
+        self,
+        tags: dict[str, int],
+        monthly,
+        quota: int = 10000,
+        key: str | None = None,
+        clock=None,
+        quota_reset_s: int = 17524,
+    ) -> None:
         super().__init__()
         if clock is not None:
             self.clock = clock
@@ -298,14 +321,21 @@ class FakeStackExchange(FakeServer):
         ids = {e["error_id"]: e["error_name"] for e in errors["error_ids"]}
         assert ids[400] == "bad_parameter" and ids[502] == "throttle_violation"
         bodies = [(e["http_status"], e["body"]) for e in errors["real_bodies"]]
-        assert all(status == 400 for status, _ in bodies)   # every error is an HTTP 400
+        assert all(status == 400 for status, _ in bodies)  # every error is an HTTP 400
         self.violation_body = next(b for _, b in bodies if "backoff" in b["error_message"])
         self.quota_body_template = next(b for _, b in bodies if "available in 17524 seconds" in b["error_message"])
         self.site_missing_body = next(b for _, b in bodies if b["error_message"] == "site is required")
 
     def error(self, error_id: int, message: str) -> tuple[int, Any, dict[str, str]]:
-        names = {400: "bad_parameter", 401: "access_token_required", 402: "invalid_access_token",
-                 403: "access_denied", 404: "no_method", 405: "key_required", 502: "throttle_violation"}
+        names = {
+            400: "bad_parameter",
+            401: "access_token_required",
+            402: "invalid_access_token",
+            403: "access_denied",
+            404: "no_method",
+            405: "key_required",
+            502: "throttle_violation",
+        }
         return 400, {"error_id": error_id, "error_message": message, "error_name": names[error_id]}, {}
 
     def route(self, method, path, query, headers):
@@ -323,14 +353,15 @@ class FakeStackExchange(FakeServer):
         if query.get("site") != "stackoverflow":
             return 400, self.site_missing_body, {}
         if self.quota < 0 and self.quota_reset_at is not None and self.clock() >= self.quota_reset_at:
-            self.quota, self.quota_reset_at = self.quota_max_keyed - 1, None   # a new day
+            self.quota, self.quota_reset_at = self.quota_max_keyed - 1, None  # a new day
         if self.quota < 0:
             if self.quota_reset_at is None:
                 self.quota_reset_at = self.clock() + self.quota_reset_s
             self.throttled += 1
             body = dict(self.quota_body_template)
             body["error_message"] = body["error_message"].replace(
-                "17524", str(max(1, round(self.quota_reset_at - self.clock()))))
+                "17524", str(max(1, round(self.quota_reset_at - self.clock())))
+            )
             return 400, body, {}
         if path.startswith("/2.3/tags/") and path.endswith("/info"):
             name = "tags/info"
@@ -348,14 +379,23 @@ class FakeStackExchange(FakeServer):
             self.not_before[name] = self.clock() + seconds
         if name == "tags/info":
             items = []
-            for tag in path[len("/2.3/tags/"):-len("/info")].split(";"):
+            for tag in path[len("/2.3/tags/") : -len("/info")].split(";"):
                 if tag in self.tags:
                     item = copy.deepcopy(self.tag_shape)
                     item.update(name=tag, count=self.tags[tag])
                     items.append(item)
             items.sort(key=lambda i: -i["count"])
-            return 200, {"items": items, "has_more": False, "quota_max": self.quota_max_keyed if keyed else 300,
-                         "quota_remaining": self.quota, **extra}, {}
+            return (
+                200,
+                {
+                    "items": items,
+                    "has_more": False,
+                    "quota_max": self.quota_max_keyed if keyed else 300,
+                    "quota_remaining": self.quota,
+                    **extra,
+                },
+                {},
+            )
         if query.get("filter") != "total":
             return self.error(400, "use filter=total")
         total = self.monthly(query.get("tagged"), int(query["fromdate"]), int(query["todate"]))

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from fakes.loopback import LoopbackServer
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.loopback import LoopbackServer
 
 RECORDED = Path(__file__).resolve().parent / "api-samples" / "google_trends" / "recorded"
 WEEK = 7 * 86400
@@ -52,21 +53,26 @@ class Seen:
 class FakeTrends(LoopbackServer):
     def __init__(self, *, start: dt.date = dt.date(2025, 1, 5), weeks: int = 6) -> None:
         self.explore_prefix, self.explore_body = _split_prefix(
-            (RECORDED / "05_explore_POST_pizza_bagel_5y.body.txt").read_text(encoding="utf-8"))
+            (RECORDED / "05_explore_POST_pizza_bagel_5y.body.txt").read_text(encoding="utf-8")
+        )
         self.multiline_prefix, multiline = _split_prefix(
-            (RECORDED / "04_multiline_GET_pizza_bagel_5y_partial.body.txt").read_text(encoding="utf-8"))
+            (RECORDED / "04_multiline_GET_pizza_bagel_5y_partial.body.txt").read_text(encoding="utf-8")
+        )
         self.point_template = {k: v for k, v in multiline["default"]["timelineData"][0].items()}
-        self.explore_headers = json.loads((RECORDED / "05_explore_POST_pizza_bagel_5y.json").read_text())["response"]["headers"]
-        self.multiline_headers = json.loads(
-            (RECORDED / "04_multiline_GET_pizza_bagel_5y_partial.json").read_text())["response"]["headers"]
+        self.explore_headers = json.loads((RECORDED / "05_explore_POST_pizza_bagel_5y.json").read_text())["response"][
+            "headers"
+        ]
+        self.multiline_headers = json.loads((RECORDED / "04_multiline_GET_pizza_bagel_5y_partial.json").read_text())[
+            "response"
+        ]["headers"]
         assert self.explore_prefix == ")]}'\n" and self.multiline_prefix == ")]}',\n"
         self.start = start
-        self.weeks = weeks                                   # complete weeks; one partial week follows
-        self.series: dict[str, list[int]] = {}               # term -> weekly values (complete weeks)
-        self.partial: dict[str, int] = {}                    # term -> value of the partial week
+        self.weeks = weeks  # complete weeks; one partial week follows
+        self.series: dict[str, list[int]] = {}  # term -> weekly values (complete weeks)
+        self.partial: dict[str, int] = {}  # term -> value of the partial week
         self.batch_series: dict[tuple[str, ...], dict[str, list[int]]] = {}
-        self.empty = False                                   # answer timelineData: []
-        self.no_data: set[str] = set()                       # terms answered with hasData false
+        self.empty = False  # answer timelineData: []
+        self.no_data: set[str] = set()  # terms answered with hasData false
         self.too_many = 0
         self.served_429 = 0
         self.requests: list[Seen] = []
@@ -91,7 +97,8 @@ class FakeTrends(LoopbackServer):
             if widget["id"] == "TIMESERIES":
                 widget["request"]["comparisonItem"] = [
                     {"geo": {}, "complexKeywordsRestriction": {"keyword": [{"type": "BROAD", "value": t}]}}
-                    for t in terms]
+                    for t in terms
+                ]
                 widget["bullets"] = [{"text": t} for t in terms]
                 widget["token"] = "tok:" + ",".join(terms)
         body["keywords"] = [{"keyword": t, "name": t, "type": "Search term"} for t in terms]
@@ -109,10 +116,10 @@ class FakeTrends(LoopbackServer):
 
     def multiline(self, query: dict[str, list[str]]) -> tuple[int, str]:
         token = query["token"][0]
-        terms = token[len("tok:"):].split(",")
+        terms = token[len("tok:") :].split(",")
         req = json.loads(query["req"][0])
         asked = [c["complexKeywordsRestriction"]["keyword"][0]["value"] for c in req["comparisonItem"]]
-        if asked != terms:   # pytrends must send back the widget request exactly as explore returned it
+        if asked != terms:  # pytrends must send back the widget request exactly as explore returned it
             return 400, "token/request mismatch"
         points = []
         if not self.empty:
@@ -120,9 +127,15 @@ class FakeTrends(LoopbackServer):
                 values = [0 if t in self.no_data else v for t, v in zip(terms, values)]
                 day = self.week(i)
                 epoch = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
-                point = dict(self.point_template, time=str(epoch), formattedTime=f"{day:%b %-d, %Y}",
-                             formattedAxisTime=f"{day:%b %-d, %Y}", value=values, hasData=[t not in self.no_data for t in terms],
-                             formattedValue=[str(v) for v in values])
+                point = dict(
+                    self.point_template,
+                    time=str(epoch),
+                    formattedTime=f"{day:%b %-d, %Y}",
+                    formattedAxisTime=f"{day:%b %-d, %Y}",
+                    value=values,
+                    hasData=[t not in self.no_data for t in terms],
+                    formattedValue=[str(v) for v in values],
+                )
                 if i == self.weeks:
                     point["isPartial"] = True
                 points.append(point)
@@ -136,18 +149,30 @@ class FakeTrends(LoopbackServer):
                 if self.too_many:
                     self.too_many -= 1 if self.too_many > 0 else 0
                     self.served_429 += 1
-                    return 429, {"Content-Type": "text/html; charset=UTF-8"}, "<html><title>Error 429 (Too Many Requests)</title></html>"
+                    return (
+                        429,
+                        {"Content-Type": "text/html; charset=UTF-8"},
+                        "<html><title>Error 429 (Too Many Requests)</title></html>",
+                    )
         if seen.method == "GET" and seen.path == "/trends/explore/":
-            return 404, {"Content-Type": "text/html; charset=utf-8",
-                         "Set-Cookie": "NID=fake-nid-511; expires=Mon, 25-Sep-2034 08:09:16 GMT; path=/; HttpOnly"}, \
-                "<html><title>Error 404 (Not Found)</title></html>"
+            return (
+                404,
+                {
+                    "Content-Type": "text/html; charset=utf-8",
+                    "Set-Cookie": "NID=fake-nid-511; expires=Mon, 25-Sep-2034 08:09:16 GMT; path=/; HttpOnly",
+                },
+                "<html><title>Error 404 (Not Found)</title></html>",
+            )
         if seen.method == "POST" and seen.path == "/trends/api/explore":
             return 200, {"Content-Type": self.explore_headers["Content-Type"]}, self.explore(seen.query)
         if seen.method == "GET" and seen.path == "/trends/api/widgetdata/multiline":
             status, text = self.multiline(seen.query)
             ctype = self.multiline_headers["Content-Type"] if status == 200 else "text/plain"
-            return status, {"Content-Type": ctype,
-                            "Content-Disposition": self.multiline_headers.get("Content-Disposition", "")}, text
+            return (
+                status,
+                {"Content-Type": ctype, "Content-Disposition": self.multiline_headers.get("Content-Disposition", "")},
+                text,
+            )
         return 404, {"Content-Type": "text/html"}, "not found"
 
     def _handler(self):
@@ -159,8 +184,9 @@ class FakeTrends(LoopbackServer):
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                seen = Seen(self.command, parts.path, parse_qs(parts.query),
-                            {k.lower(): v for k, v in self.headers.items()})
+                seen = Seen(
+                    self.command, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}
+                )
                 with fake._lock:
                     fake.requests.append(seen)
                 status, headers, text = fake.respond(seen)

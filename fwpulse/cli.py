@@ -22,12 +22,16 @@ from fwpulse.guard import GuardedGroup
 __all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app", "main"]
 
 app = typer.Typer(
-    cls=GuardedGroup,   # one line + exit code for usage errors, a damaged database, anything unexpected
-    name="fwpulse", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    rich_markup_mode=None,   # plain help: flags print as flags (`--all`), not `--all <bool>`
+    cls=GuardedGroup,  # one line + exit code for usage errors, a damaged database, anything unexpected
+    name="fwpulse",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags print as flags (`--all`), not `--all <bool>`
     help="Live, traceable metrics for ML frameworks: collect (refresh), measure (bench), show (dashboard), "
-         "export charts (export), query (sql). Settings: FWPULSE_DB, FWPULSE_CONFIG and the source variables "
-         "in the README.")
+    "export charts (export), query (sql). Settings: FWPULSE_DB, FWPULSE_CONFIG and the source variables "
+    "in the README.",
+)
 
 
 @app.callback()
@@ -35,9 +39,9 @@ def main_callback(verbose: bool = typer.Option(False, "--verbose", "-v", help="D
     setup_logging(verbose)
 
 
-for family in (status, serve, collect, export, sql, bench, db):   # the order `fwpulse --help` lists them in
+for family in (status, serve, collect, export, sql, bench, db):  # the order `fwpulse --help` lists them in
     family.register(app)
-app.add_typer(cli_frameworks.app, name="frameworks")   # fwpulse frameworks add
+app.add_typer(cli_frameworks.app, name="frameworks")  # fwpulse frameworks add
 
 
 def main() -> None:

@@ -18,9 +18,12 @@ import typer
 
 EXIT_USAGE = 2
 
-app = typer.Typer(help="The framework registry: add a framework to your own copy (FWPULSE_CONFIG or the user "
-                       "config directory), then fill its history with `fwpulse refresh --framework ID --backfill`.",
-                  no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="The framework registry: add a framework to your own copy (FWPULSE_CONFIG or the user "
+    "config directory), then fill its history with `fwpulse refresh --framework ID --backfill`.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -41,9 +44,19 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def framework_block(fid: str, name: str, *, github: str | None, github_aliases: list[str], pypi: list[str],
-                    stackoverflow_tags: list[str], trends_terms: list[str], color: str | None, group: str | None) -> str:
-    lines = [f"[frameworks.{fid}]", f"name = {json.dumps(name)}"]   # JSON strings are valid TOML basic strings
+def framework_block(
+    fid: str,
+    name: str,
+    *,
+    github: str | None,
+    github_aliases: list[str],
+    pypi: list[str],
+    stackoverflow_tags: list[str],
+    trends_terms: list[str],
+    color: str | None,
+    group: str | None,
+) -> str:
+    lines = [f"[frameworks.{fid}]", f"name = {json.dumps(name)}"]  # JSON strings are valid TOML basic strings
     if color:
         lines.append(f"color = {json.dumps(color)}")
     if group:
@@ -70,7 +83,7 @@ def _insert_block(text: str, block: str) -> str:
     if cut == -1:
         return text.rstrip("\n") + "\n\n" + block
     # keep a comment block that introduces [sources.*] with it
-    head, tail = text[:cut + 1], text[cut + 1:]
+    head, tail = text[: cut + 1], text[cut + 1 :]
     head_lines = head.rstrip("\n").split("\n")
     comments: list[str] = []
     while head_lines and head_lines[-1].lstrip().startswith("#"):
@@ -92,16 +105,21 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 @app.command("add")
-def add(fid: str = typer.Argument(..., metavar="ID", help="Lower-case slug, e.g. mlx."),
-        name: str = typer.Option(..., "--name", help="Display name, e.g. MLX."),
-        github: Optional[str] = typer.Option(None, "--github", help="owner/repo"),
-        github_alias: Optional[list[str]] = typer.Option(None, "--github-alias",
-                                                         help="A former owner/repo name (repeatable)."),
-        pypi: Optional[list[str]] = typer.Option(None, "--pypi", help="PyPI project (repeatable)."),
-        stackoverflow_tag: Optional[list[str]] = typer.Option(None, "--stackoverflow-tag", help="Stack Overflow tag (repeatable)."),
-        trends_term: Optional[list[str]] = typer.Option(None, "--trends-term", help="Google Trends term (repeatable)."),
-        color: Optional[str] = typer.Option(None, "--color", help="Hex colour like '#0072B2' (default: from the palette)."),
-        group: Optional[str] = typer.Option(None, "--group", help="main or ecosystem (default main).")) -> None:
+def add(
+    fid: str = typer.Argument(..., metavar="ID", help="Lower-case slug, e.g. mlx."),
+    name: str = typer.Option(..., "--name", help="Display name, e.g. MLX."),
+    github: Optional[str] = typer.Option(None, "--github", help="owner/repo"),
+    github_alias: Optional[list[str]] = typer.Option(
+        None, "--github-alias", help="A former owner/repo name (repeatable)."
+    ),
+    pypi: Optional[list[str]] = typer.Option(None, "--pypi", help="PyPI project (repeatable)."),
+    stackoverflow_tag: Optional[list[str]] = typer.Option(
+        None, "--stackoverflow-tag", help="Stack Overflow tag (repeatable)."
+    ),
+    trends_term: Optional[list[str]] = typer.Option(None, "--trends-term", help="Google Trends term (repeatable)."),
+    color: Optional[str] = typer.Option(None, "--color", help="Hex colour like '#0072B2' (default: from the palette)."),
+    group: Optional[str] = typer.Option(None, "--group", help="main or ecosystem (default main)."),
+) -> None:
     """Add a framework to your registry (validated before it is written), then fill its history with
     `fwpulse refresh --framework ID --backfill`."""
     from fwpulse.data.registry import ConfigError, parse_registry
@@ -110,8 +128,10 @@ def add(fid: str = typer.Argument(..., metavar="ID", help="Lower-case slug, e.g.
     path, from_env = registry_target()
     created = not path.exists()
     if created and from_env:
-        raise _fail(f"FWPULSE_CONFIG={path} does not exist; unset FWPULSE_CONFIG to use your user registry, "
-                    "or point it at an existing TOML file")
+        raise _fail(
+            f"FWPULSE_CONFIG={path} does not exist; unset FWPULSE_CONFIG to use your user registry, "
+            "or point it at an existing TOML file"
+        )
     try:
         text = BUNDLED_CONFIG.read_text(encoding="utf-8") if created else path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -122,9 +142,17 @@ def add(fid: str = typer.Argument(..., metavar="ID", help="Lower-case slug, e.g.
         raise _fail(f"config error: {exc}; fix the file first") from None
     if fid in current.frameworks:
         raise _fail(f"{path}: frameworks.{fid} already exists; edit that table in the file, or choose another id")
-    block = framework_block(fid, name, github=github, github_aliases=list(github_alias or []), pypi=list(pypi or []),
-                            stackoverflow_tags=list(stackoverflow_tag or []), trends_terms=list(trends_term or []),
-                            color=color, group=group)
+    block = framework_block(
+        fid,
+        name,
+        github=github,
+        github_aliases=list(github_alias or []),
+        pypi=list(pypi or []),
+        stackoverflow_tags=list(stackoverflow_tag or []),
+        trends_terms=list(trends_term or []),
+        color=color,
+        group=group,
+    )
     new_text = _insert_block(text, block)
     try:
         registry = parse_registry(new_text, path)
@@ -138,4 +166,3 @@ def add(fid: str = typer.Argument(..., metavar="ID", help="Lower-case slug, e.g.
     where = f"{path} (created from the bundled registry)" if created else str(path)
     typer.echo(f"added {fw.id} ({fw.name}) to {where}")
     typer.echo(f"fill its history: fwpulse refresh --framework {fw.id} --backfill")
-

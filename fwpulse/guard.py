@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 try:
-    from typer._click import exceptions as _cx   # typer >= 0.29 vendors click
+    from typer._click import exceptions as _cx  # typer >= 0.29 vendors click
 except ImportError:  # pragma: no cover - older typer on click
     from click import exceptions as _cx
 
@@ -26,6 +26,7 @@ def _say(message: str) -> None:
 def _db_path() -> str:
     try:
         from fwpulse.data.settings import load_settings
+
         return str(load_settings().db_path)
     except Exception:  # noqa: BLE001 - only used to name the file
         return "the database"
@@ -41,7 +42,7 @@ class GuardedGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except _cx.UsageError as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":   # `fwpulse db`: show the help
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `fwpulse db`: show the help
                 raise
             where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
             message = " ".join(exc.format_message().split())
@@ -60,6 +61,8 @@ class GuardedGroup(TyperGroup):
                 _say("input nested too deeply to process; nothing was changed")
                 raise typer.Exit(EXIT_USAGE) from None
             log.debug("unexpected error", exc_info=True)
-            _say(f"unexpected error: {type(exc).__name__}: {str(exc)[:300]} (run `fwpulse -v ...` for details; "
-                 "please report it)")
+            _say(
+                f"unexpected error: {type(exc).__name__}: {str(exc)[:300]} (run `fwpulse -v ...` for details; "
+                "please report it)"
+            )
             raise typer.Exit(EXIT_FAILED) from None

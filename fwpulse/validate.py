@@ -9,8 +9,10 @@ import socket
 from pathlib import Path
 
 MAX_WAIT_SECONDS = 86_400.0
-_HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                          r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 
 
 class UsageProblem(ValueError):
@@ -34,13 +36,17 @@ def host(value: str, option: str = "--host") -> str:
     except ValueError:
         pass
     if not _HOSTNAME_RE.match(text):
-        raise UsageProblem(f"{option} {value!r}: not a host name or address; use e.g. {option} 127.0.0.1 "
-                           "(this machine only) or 0.0.0.0 (every interface)")
+        raise UsageProblem(
+            f"{option} {value!r}: not a host name or address; use e.g. {option} 127.0.0.1 "
+            "(this machine only) or 0.0.0.0 (every interface)"
+        )
     try:
         socket.getaddrinfo(text, None)
     except (OSError, UnicodeError) as exc:
-        raise UsageProblem(f"{option} {value!r}: the name does not resolve on this machine "
-                           f"({getattr(exc, 'strerror', None) or exc}); use an address such as 127.0.0.1") from None
+        raise UsageProblem(
+            f"{option} {value!r}: the name does not resolve on this machine "
+            f"({getattr(exc, 'strerror', None) or exc}); use an address such as 127.0.0.1"
+        ) from None
     return text
 
 
@@ -86,8 +92,9 @@ def new_folder(path: Path, what: str) -> Path:
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise UsageProblem(f"{what} {path}: {parent} is a file, so no folder can be made under it; "
-                                   "choose another path")
+                raise UsageProblem(
+                    f"{what} {path}: {parent} is a file, so no folder can be made under it; choose another path"
+                )
             break
     if path.is_dir():
         try:
@@ -109,6 +116,8 @@ def backup_folder(path: Path, what: str = "BACKUP_DIR") -> Path:
         raise UsageProblem(f"{what} {path}: is a file, not a folder written by `fwpulse db backup`")
     missing = [n for n in ("schema.sql", "load.sql") if not (path / n).is_file()]
     if missing:
-        raise UsageProblem(f"{what} {path}: not a backup ({' and '.join(missing)} missing); "
-                           "give a folder written by `fwpulse db backup`")
+        raise UsageProblem(
+            f"{what} {path}: not a backup ({' and '.join(missing)} missing); "
+            "give a folder written by `fwpulse db backup`"
+        )
     return path

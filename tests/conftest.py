@@ -45,11 +45,22 @@ def empty_db(tmp_path, monkeypatch) -> Path:
 
 # Every base URL fwpulse reads from the environment (data.settings.ENV_VARS names them all).
 SERVICE_URL_VARS = (
-    "FWPULSE_GITHUB_API_URL", "FWPULSE_GITHUB_GRAPHQL_URL", "FWPULSE_STACKEXCHANGE_API_URL",
-    "FWPULSE_TRENDS_URL", "FWPULSE_PYPISTATS_URL", "FWPULSE_OPENALEX_URL", "FWPULSE_CLICKHOUSE_URL",
+    "FWPULSE_GITHUB_API_URL",
+    "FWPULSE_GITHUB_GRAPHQL_URL",
+    "FWPULSE_STACKEXCHANGE_API_URL",
+    "FWPULSE_TRENDS_URL",
+    "FWPULSE_PYPISTATS_URL",
+    "FWPULSE_OPENALEX_URL",
+    "FWPULSE_CLICKHOUSE_URL",
 )
-SECRET_VARS = ("GITHUB_TOKEN", "GH_TOKEN", "STACKEXCHANGE_KEY", "OPENALEX_API_KEY",
-               "FWPULSE_CLICKHOUSE_USER", "FWPULSE_CLICKHOUSE_PASSWORD")
+SECRET_VARS = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "STACKEXCHANGE_KEY",
+    "OPENALEX_API_KEY",
+    "FWPULSE_CLICKHOUSE_USER",
+    "FWPULSE_CLICKHOUSE_PASSWORD",
+)
 
 
 def _closed_loopback_port() -> int:
@@ -85,7 +96,9 @@ def _guarded_connect_ex(self, address):
 
 
 def _guarded_getaddrinfo(host, *args, **kwargs):
-    if host not in (None, "127.0.0.1", "::1", "localhost", b"127.0.0.1", b"localhost") and not str(host).startswith("127."):
+    if host not in (None, "127.0.0.1", "::1", "localhost", b"127.0.0.1", b"localhost") and not str(host).startswith(
+        "127."
+    ):
         raise socket.gaierror(socket.EAI_NONAME, f"network access blocked in tests: DNS lookup of {host!r}")
     return _real_getaddrinfo(host, *args, **kwargs)
 

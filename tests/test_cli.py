@@ -10,8 +10,14 @@ import sys
 
 
 def fwpulse(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "fwpulse", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_status_json_on_fresh_machine_builds_db(tmp_path):
@@ -39,7 +45,7 @@ def test_bad_config_is_one_line_exit_2(tmp_path):
 def test_refresh_unknown_source_exit_2(tmp_path):
     res = fwpulse("refresh", "--source", "myspace", env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
     assert res.returncode == 2 and "unknown source(s) myspace; choose from github, stackoverflow" in res.stderr
-    assert not (tmp_path / "d.duckdb").exists()   # refused before the database is touched
+    assert not (tmp_path / "d.duckdb").exists()  # refused before the database is touched
 
 
 def test_refresh_unknown_framework_exit_2(snapshot_db):
@@ -68,9 +74,11 @@ def test_db_compact_forced_and_if_due(snapshot_db):
     res = fwpulse("db", "compact")
     assert res.returncode == 0 and "rows rewritten clustered by series" in res.stdout, res.stderr
     due = fwpulse("db", "compact", "--if-due")
-    assert due.returncode == 0 and "0 appended since the last compaction" in due.stdout and "nothing to do" in due.stdout
+    assert (
+        due.returncode == 0 and "0 appended since the last compaction" in due.stdout and "nothing to do" in due.stdout
+    )
     info = json.loads(fwpulse("status", "--json").stdout)
-    assert info["rows_by_source"]["EvanLi/Github-Ranking"] == 309 * 3     # nothing lost
+    assert info["rows_by_source"]["EvanLi/Github-Ranking"] == 309 * 3  # nothing lost
 
 
 def test_help_shows_flags_as_flags_and_lists_choices():
@@ -130,12 +138,19 @@ def test_export_without_charts_is_usage_error(snapshot_db, tmp_path):
 
 
 def test_export_csv_only_needs_no_browser(snapshot_db, tmp_path):
-    res = fwpulse("export", "--chart", "github-stars", "--format", "csv", "--out", str(tmp_path / "out"),
-                  env={"BROWSER_PATH": "/nonexistent/chromium"})
+    res = fwpulse(
+        "export",
+        "--chart",
+        "github-stars",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "out"),
+        env={"BROWSER_PATH": "/nonexistent/chromium"},
+    )
     assert res.returncode == 0, res.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert [e["file"] for e in manifest["files"]] == ["github-stars.csv"]
-
 
 
 # ------------------------------------------------------------------ progress totals
@@ -162,17 +177,16 @@ def _months_since_2025() -> int:
     import datetime as dt
 
     today = dt.datetime.now(dt.UTC).date()
-    return (today.year - 2025) * 12 + today.month - 1   # 2025-01 .. the last complete month
+    return (today.year - 2025) * 12 + today.month - 1  # 2025-01 .. the last complete month
 
 
 def test_progress_total_is_what_the_source_reports(tmp_path):
     """Stack Overflow steps are months, not frameworks: the total is corrected to the months it will fetch,
     starts from the frameworks the source collects (not the whole registry), and every step is counted once."""
+    from fakes.sources import FakeStackExchange
     from fwpulse.collectors.refresh import refresh
     from fwpulse.data.registry import parse_registry
     from fwpulse.data.settings import Settings
-
-    from fakes.sources import FakeStackExchange
     from tests.collectors.test_stackoverflow import TAGS, monthly
 
     seen: dict[str, dict] = {}
@@ -185,15 +199,17 @@ def test_progress_total_is_what_the_source_reports(tmp_path):
                 rec["totals"].append(total)
             if message is not None:
                 rec["ticks"] += 1
+
         return tick
 
     with FakeStackExchange(TAGS, monthly) as fake:
         settings = Settings(db_path=tmp_path / "fw.duckdb", stackexchange_api_url=f"{fake.base}/2.3")
-        [outcome] = refresh(settings, parse_registry(SO_TOML), sources=["stackoverflow"], backfill=True,
-                            progress_factory=factory)
+        [outcome] = refresh(
+            settings, parse_registry(SO_TOML), sources=["stackoverflow"], backfill=True, progress_factory=factory
+        )
     assert outcome.status == "ok", outcome.error
     rec = seen["stackoverflow"]
-    assert rec["totals"][0] == 2                                  # pytorch, tensorflow: notags is not collected
+    assert rec["totals"][0] == 2  # pytorch, tensorflow: notags is not collected
     assert rec["ticks"] == rec["totals"][-1] == _months_since_2025()
 
 
@@ -205,9 +221,17 @@ def test_cli_progress_lines_count_up_to_the_total(tmp_path):
     cfg = tmp_path / "fw.toml"
     cfg.write_text(SO_TOML)
     with FakeStackExchange(TAGS, monthly) as fake:
-        res = fwpulse("refresh", "--source", "stackoverflow", "--backfill",
-                      env={"FWPULSE_DB": str(tmp_path / "fw.duckdb"), "FWPULSE_CONFIG": str(cfg),
-                           "FWPULSE_STACKEXCHANGE_API_URL": f"{fake.base}/2.3"})
+        res = fwpulse(
+            "refresh",
+            "--source",
+            "stackoverflow",
+            "--backfill",
+            env={
+                "FWPULSE_DB": str(tmp_path / "fw.duckdb"),
+                "FWPULSE_CONFIG": str(cfg),
+                "FWPULSE_STACKEXCHANGE_API_URL": f"{fake.base}/2.3",
+            },
+        )
     assert res.returncode == 0, res.stderr
     steps = re.findall(r"stackoverflow: \S+ done \((\d+)/(\d+)\)", res.stderr)
     n = _months_since_2025()
@@ -216,9 +240,12 @@ def test_cli_progress_lines_count_up_to_the_total(tmp_path):
 
 # ------------------------------------------------------------------ fwpulse sql
 
+
 def test_sql_formats(snapshot_db):
-    q = "SELECT framework, value FROM metric_values WHERE metric = 'github.stars' AND date = DATE '2026-08-01' " \
+    q = (
+        "SELECT framework, value FROM metric_values WHERE metric = 'github.stars' AND date = DATE '2026-08-01' "
         "ORDER BY framework"
+    )
     csv_out = fwpulse("sql", "--format", "csv", q)
     assert csv_out.returncode == 0, csv_out.stderr
     lines = csv_out.stdout.strip().splitlines()
@@ -231,16 +258,20 @@ def test_sql_formats(snapshot_db):
     table = fwpulse("sql", q).stdout.splitlines()
     assert table[0].split() == ["framework", "value"] and table[-1] == f"({len(rows)} rows)"
     dates = json.loads(fwpulse("sql", "--format", "json", "SELECT DATE '2020-01-02' AS d, 'nan'::DOUBLE AS x").stdout)
-    assert dates == [{"d": "2020-01-02", "x": None}]   # strict JSON
+    assert dates == [{"d": "2020-01-02", "x": None}]  # strict JSON
 
 
 def test_sql_is_read_only_and_one_line(snapshot_db, tmp_path):
     before = snapshot_db.read_bytes()
-    for q, words in (("DELETE FROM observations", "read-only"), ("SELEC 1", "syntax error"),
-                     ("SELECT * FROM nope", "nope"),
-                     (f"COPY (SELECT 1) TO '{tmp_path / 'x.csv'}'", "disabled"),
-                     ("SELECT * FROM read_csv('/etc/passwd')", "disabled"),
-                     ("SET enable_external_access = true", "locked"), ("  ", "no query")):
+    for q, words in (
+        ("DELETE FROM observations", "read-only"),
+        ("SELEC 1", "syntax error"),
+        ("SELECT * FROM nope", "nope"),
+        (f"COPY (SELECT 1) TO '{tmp_path / 'x.csv'}'", "disabled"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "disabled"),
+        ("SET enable_external_access = true", "locked"),
+        ("  ", "no query"),
+    ):
         res = fwpulse("sql", q)
         assert res.returncode == 2, (q, res.stderr)
         assert res.stderr.strip().count("\n") == 0 and words in res.stderr and "Traceback" not in res.stderr, res.stderr
@@ -256,17 +287,27 @@ def test_sql_waits_for_a_writer_then_reads(snapshot_db):
 
     from fwpulse.data import db
 
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from fwpulse.data import db\n"
-        "with db.writing(sys.argv[1]) as con:\n"
-        "    print('held', flush=True); time.sleep(float(sys.argv[2]))"), str(snapshot_db), "2"],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from fwpulse.data import db\n"
+                "with db.writing(sys.argv[1]) as con:\n"
+                "    print('held', flush=True); time.sleep(float(sys.argv[2]))"
+            ),
+            str(snapshot_db),
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     t0 = time.monotonic()
     res = fwpulse("sql", "--format", "csv", "SELECT count(*) AS n FROM metric_values")
     holder.wait(timeout=30)
     assert res.returncode == 0, res.stderr
-    assert int(res.stdout.splitlines()[1]) > 0 and time.monotonic() - t0 >= 0   # read after the writer let go
-    with db.writing(snapshot_db) as _con:   # now this process holds it: --wait 0.5 gives up
+    assert int(res.stdout.splitlines()[1]) > 0 and time.monotonic() - t0 >= 0  # read after the writer let go
+    with db.writing(snapshot_db) as _con:  # now this process holds it: --wait 0.5 gives up
         busy = fwpulse("sql", "--wait", "0.5", "SELECT 1")
     assert busy.returncode == 75 and busy.stderr.strip().count("\n") == 0 and "another process" in busy.stderr

@@ -17,8 +17,13 @@ from fwpulse.data.settings import BUNDLED_CONFIG, load_settings
 
 
 def fwpulse(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "fwpulse", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -29,8 +34,19 @@ def user_config(tmp_path, monkeypatch):
     return tmp_path / "xdg" / "fwpulse" / "frameworks.toml"
 
 
-MLX = ("frameworks", "add", "mlx", "--name", "MLX", "--github", "ml-explore/mlx", "--pypi", "mlx",
-       "--stackoverflow-tag", "mlx")
+MLX = (
+    "frameworks",
+    "add",
+    "mlx",
+    "--name",
+    "MLX",
+    "--github",
+    "ml-explore/mlx",
+    "--pypi",
+    "mlx",
+    "--stackoverflow-tag",
+    "mlx",
+)
 
 
 def test_add_creates_the_user_registry_from_the_bundled_one(user_config, tmp_path):
@@ -38,14 +54,14 @@ def test_add_creates_the_user_registry_from_the_bundled_one(user_config, tmp_pat
     res = fwpulse(*MLX, env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
     assert res.returncode == 0, res.stderr
     assert str(user_config) in res.stdout and "fwpulse refresh --framework mlx --backfill" in res.stdout
-    assert load_settings().config_path == user_config          # read from now on
+    assert load_settings().config_path == user_config  # read from now on
     reg = load_registry(user_config)
     bundled = load_registry(BUNDLED_CONFIG)
     assert list(reg.frameworks) == [*bundled.frameworks, "mlx"]
-    assert reg.sources == bundled.sources                       # [sources.*] kept after the new table
+    assert reg.sources == bundled.sources  # [sources.*] kept after the new table
     mlx = reg["mlx"]
     assert (mlx.name, mlx.github, mlx.pypi, mlx.stackoverflow_tags) == ("MLX", "ml-explore/mlx", ("mlx",), ("mlx",))
-    assert "# fwpulse framework registry" in user_config.read_text()   # comments kept
+    assert "# fwpulse framework registry" in user_config.read_text()  # comments kept
 
 
 def test_duplicate_and_invalid_leave_the_file_alone(user_config, tmp_path):
@@ -65,7 +81,9 @@ def test_duplicate_and_invalid_leave_the_file_alone(user_config, tmp_path):
 def test_fwpulse_config_wins(user_config, tmp_path):
     cfg = tmp_path / "mine.toml"
     cfg.write_text('[frameworks.pytorch]\nname = "PyTorch"\npypi = ["torch"]\n')
-    res = fwpulse(*MLX, "--github-alias", "old/mlx", env={"FWPULSE_CONFIG": str(cfg), "FWPULSE_DB": str(tmp_path / "d.duckdb")})
+    res = fwpulse(
+        *MLX, "--github-alias", "old/mlx", env={"FWPULSE_CONFIG": str(cfg), "FWPULSE_DB": str(tmp_path / "d.duckdb")}
+    )
     assert res.returncode == 0, res.stderr
     assert not user_config.exists()
     reg = load_registry(cfg)
@@ -81,23 +99,47 @@ def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
 
     today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=n) for n in range(400, 0, -1)]
-    downloads = [(d, "mlx", 1000 + d.toordinal() % 50) for d in days]                       # SYNTHETIC
+    downloads = [(d, "mlx", 1000 + d.toordinal() % 50) for d in days]  # SYNTHETIC
     events = [("WatchEvent", "started", "ml-explore/mlx", dt.datetime.combine(d, dt.time(12)), 0) for d in days[::3]]
     db = tmp_path / "d.duckdb"
     gh = FakeGitHub().start()
-    first_sunday = dt.date(2023, 11, 26)                                            # SYNTHETIC star history
+    first_sunday = dt.date(2023, 11, 26)  # SYNTHETIC star history
     n_weeks = (today - first_sunday).days // 7 + 1
-    gh.add_repo("ml-explore/mlx", stars=23000, forks=1400, watchers=280, open_issues=150, open_prs=60,
-                created_at=f"{today.replace(day=1) - dt.timedelta(days=95):%Y-%m-%d}T00:00:00Z")
+    gh.add_repo(
+        "ml-explore/mlx",
+        stars=23000,
+        forks=1400,
+        watchers=280,
+        open_issues=150,
+        open_prs=60,
+        created_at=f"{today.replace(day=1) - dt.timedelta(days=95):%Y-%m-%d}T00:00:00Z",
+    )
     gh.star_history["ml-explore/mlx"] = weeks_of(first_sunday, [[w % 7 + d for d in range(7)] for w in range(n_weeks)])
     try:
         with FakeClickHouse(Synthetic(downloads=downloads, events=events)) as fake:
-            env = {"FWPULSE_DB": str(db), "FWPULSE_CLICKHOUSE_URL": fake.url, "GITHUB_TOKEN": "ghp_test_mlx_token",
-                   "FWPULSE_GITHUB_API_URL": gh.url, "FWPULSE_GITHUB_GRAPHQL_URL": f"{gh.url}/graphql"}
+            env = {
+                "FWPULSE_DB": str(db),
+                "FWPULSE_CLICKHOUSE_URL": fake.url,
+                "GITHUB_TOKEN": "ghp_test_mlx_token",
+                "FWPULSE_GITHUB_API_URL": gh.url,
+                "FWPULSE_GITHUB_GRAPHQL_URL": f"{gh.url}/graphql",
+            }
             assert fwpulse(*MLX, env=env).returncode == 0
             t0 = time.monotonic()
-            res = fwpulse("refresh", "--framework", "mlx", "--backfill", "--source", "clickpy", "--source", "gharchive",
-                          "--source", "github", env=env, timeout=300)
+            res = fwpulse(
+                "refresh",
+                "--framework",
+                "mlx",
+                "--backfill",
+                "--source",
+                "clickpy",
+                "--source",
+                "gharchive",
+                "--source",
+                "github",
+                env=env,
+                timeout=300,
+            )
             seconds = time.monotonic() - t0
             assert res.returncode == 0, res.stdout + res.stderr
             queries = len(fake.received)
@@ -106,17 +148,27 @@ def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
     history_pages = [r for r in gh.requests if r.path.endswith("/stargazers/history")]
     assert len(history_pages) == -(-n_weeks // 30)
     with duckdb.connect(str(db), read_only=True) as con:
-        weekly = con.execute("SELECT count(*), sum(value) FROM metric_values WHERE framework = 'mlx' "
-                             "AND metric = 'github.stars_added'").fetchone()
-    complete = [w for w in gh.star_history["ml-explore/mlx"]
-                if dt.datetime.fromtimestamp(w["week"], dt.UTC).date() + dt.timedelta(days=8) <= today]
+        weekly = con.execute(
+            "SELECT count(*), sum(value) FROM metric_values WHERE framework = 'mlx' AND metric = 'github.stars_added'"
+        ).fetchone()
+    complete = [
+        w
+        for w in gh.star_history["ml-explore/mlx"]
+        if dt.datetime.fromtimestamp(w["week"], dt.UTC).date() + dt.timedelta(days=8) <= today
+    ]
     assert weekly[0] >= len(complete) and weekly[1] >= sum(w["total"] for w in complete)
     with duckdb.connect(str(db), read_only=True) as con:
-        daily = dict(con.execute("SELECT date, value FROM metric_values WHERE framework = 'mlx' "
-                                 "AND metric = 'pypi.downloads_daily_all'").fetchall())
-        stars = dict(con.execute("SELECT date, value FROM metric_values WHERE framework = 'mlx' "
-                                 "AND metric = 'gharchive.stars_given'").fetchall())
-    assert daily == {d: float(v) for d, _, v in downloads if d < days[-1]}    # the newest day is not complete
+        daily = dict(
+            con.execute(
+                "SELECT date, value FROM metric_values WHERE framework = 'mlx' AND metric = 'pypi.downloads_daily_all'"
+            ).fetchall()
+        )
+        stars = dict(
+            con.execute(
+                "SELECT date, value FROM metric_values WHERE framework = 'mlx' AND metric = 'gharchive.stars_given'"
+            ).fetchall()
+        )
+    assert daily == {d: float(v) for d, _, v in downloads if d < days[-1]}  # the newest day is not complete
     by_month: dict[dt.date, int] = {}
     for e in events:
         m = e[3].date().replace(day=1)
@@ -124,6 +176,8 @@ def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
     assert {m: v for m, v in stars.items() if v} == {m: float(v) for m, v in by_month.items()}
     # downloads, metadata table, dependents, events: 4 queries for 10 years of a new framework
     assert queries == 4
-    print(f"mlx backfill: {queries} ClickHouse queries, {len(gh.requests)} GitHub requests "
-          f"({len(history_pages)} star-history pages), {len(daily)} daily + {len(stars)} monthly star rows + "
-          f"{weekly[0]} weeks, {seconds:.1f}s")
+    print(
+        f"mlx backfill: {queries} ClickHouse queries, {len(gh.requests)} GitHub requests "
+        f"({len(history_pages)} star-history pages), {len(daily)} daily + {len(stars)} monthly star rows + "
+        f"{weekly[0]} weeks, {seconds:.1f}s"
+    )

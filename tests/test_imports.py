@@ -42,8 +42,19 @@ def package_modules() -> list[str]:
 
 
 # Third-party only: a forked child starts with these loaded and no fwpulse module at all.
-PRELOAD = ("numpy", "pandas", "pyarrow", "duckdb", "plotly.graph_objects", "plotly.io", "streamlit", "requests",
-           "typer", "rich", "platformdirs")
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "plotly.graph_objects",
+    "plotly.io",
+    "streamlit",
+    "requests",
+    "typer",
+    "rich",
+    "platformdirs",
+)
 FORK_IMPORTER = textwrap.dedent("""
     import importlib, os, sys, warnings
     warnings.simplefilter("ignore")
@@ -79,7 +90,9 @@ FORK_IMPORTER = textwrap.dedent("""
 
 
 def _fork_import_each(names: list[str]) -> dict[str, tuple[int, str]]:
-    code = FORK_IMPORTER.replace("PRELOAD", repr(PRELOAD)).replace("WIDTH", str(max(2, min(6, (os.cpu_count() or 2) * 2))))
+    code = FORK_IMPORTER.replace("PRELOAD", repr(PRELOAD)).replace(
+        "WIDTH", str(max(2, min(6, (os.cpu_count() or 2) * 2)))
+    )
     p = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
     out = {}
@@ -91,16 +104,24 @@ def _fork_import_each(names: list[str]) -> dict[str, tuple[int, str]]:
 
 
 def _import_alone(name: str) -> tuple[str, int, str]:
-    p = subprocess.run([sys.executable, "-W", "ignore", "-c", f"import {name}"], capture_output=True, text=True,
-                       cwd=REPO, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", f"import {name}"], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     return name, p.returncode, (p.stderr.strip().splitlines() or [""])[-1]
 
 
 def test_the_walk_finds_every_room():
     mods = package_modules()
-    for must in ("fwpulse.cli", "fwpulse.data.store", "fwpulse.data.read", "fwpulse.collectors.github",
-                 "fwpulse.dashboard.chart_registry", "fwpulse.dashboard.charts_github", "fwpulse.dashboard.views.github",
-                 "fwpulse.benchmarks.speed"):
+    for must in (
+        "fwpulse.cli",
+        "fwpulse.data.store",
+        "fwpulse.data.read",
+        "fwpulse.collectors.github",
+        "fwpulse.dashboard.chart_registry",
+        "fwpulse.dashboard.charts_github",
+        "fwpulse.dashboard.views.github",
+        "fwpulse.benchmarks.speed",
+    ):
         assert must in mods, must
     assert len(mods) > 60
 
@@ -114,8 +135,14 @@ def test_every_module_imports_alone_in_a_fresh_process():
 
 
 # The modules that failed alone when charts.py registered its chart modules at its end.
-ONCE_BROKEN = ("fwpulse.dashboard.charts_github", "fwpulse.dashboard.charts_usage", "fwpulse.dashboard.charts_speed",
-               "fwpulse.dashboard.views.github", "fwpulse.dashboard.chartkit", "fwpulse.dashboard.charts")
+ONCE_BROKEN = (
+    "fwpulse.dashboard.charts_github",
+    "fwpulse.dashboard.charts_usage",
+    "fwpulse.dashboard.charts_speed",
+    "fwpulse.dashboard.views.github",
+    "fwpulse.dashboard.chartkit",
+    "fwpulse.dashboard.charts",
+)
 
 
 def test_once_broken_modules_import_alone_in_a_new_interpreter():

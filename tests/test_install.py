@@ -29,10 +29,14 @@ def _files(root: Path) -> set[str]:
 
 
 def _clean_env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FWPULSE_DB", "FWPULSE_CONFIG", "XDG_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(HOME=str(tmp / "home"), XDG_DATA_HOME=str(tmp / "home" / "data"),
-               XDG_CONFIG_HOME=str(tmp / "home" / "config"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FWPULSE_DB", "FWPULSE_CONFIG", "XDG_", "PYTHON", "VIRTUAL_ENV"))
+    }
+    env.update(
+        HOME=str(tmp / "home"), XDG_DATA_HOME=str(tmp / "home" / "data"), XDG_CONFIG_HOME=str(tmp / "home" / "config")
+    )
     return env
 
 
@@ -41,43 +45,80 @@ def installed(tmp_path_factory) -> tuple[Path, Path, Path]:
     """(venv, its site-packages, tmp root) with fwpulse installed from a clean copy of the checkout."""
     tmp = tmp_path_factory.mktemp("install")
     src = tmp / "src"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=False)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
     if listed.returncode != 0:
         pytest.skip("not a git checkout: cannot make a clean copy to build from")
-    for name in filter(None, listed.stdout.decode().split("\0")):   # what `git clone` would give (plus new files)
+    for name in filter(None, listed.stdout.decode().split("\0")):  # what `git clone` would give (plus new files)
         if (REPO / name).is_file():
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, src / name)
     env = _clean_env(tmp)
     wheels = tmp / "wheels"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
-                            "--no-index", "-w", str(wheels), str(src)], capture_output=True, text=True, env=env, check=False,
-                           timeout=300)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-v",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(wheels),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
     if built.returncode != 0 and "No module named" in built.stderr:
         pytest.skip(f"cannot build a wheel offline here: {built.stderr.strip().splitlines()[-1]}")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    noise = [line for line in (built.stdout + built.stderr).splitlines()
-             if ("warning" in line.lower() and "byte-compiling is disabled" not in line) or "deprecat" in line.lower()]
+    noise = [
+        line
+        for line in (built.stdout + built.stderr).splitlines()
+        if ("warning" in line.lower() and "byte-compiling is disabled" not in line) or "deprecat" in line.lower()
+    ]
     assert not noise, "the build warns:\n" + "\n".join(noise[:20])
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=180)
     wheel = next(wheels.glob("fwpulse-*.whl"))
     purelib = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
-    inst = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)],
-                          capture_output=True, text=True, env=env, timeout=300, check=False)   # compiles .pyc as any install does
+    inst = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )  # compiles .pyc as any install does
     assert inst.returncode == 0, inst.stderr[-3000:]
     assert not [line for line in inst.stderr.splitlines() if "warn" in line.lower()], inst.stderr
     assert (purelib / "fwpulse" / "data" / "migrations" / "0001_init.sql").is_file()
     assert (purelib / "fwpulse" / "data" / "snapshot" / "github_stats_monthly.csv").is_file()
     dev_site = Path(sysconfig.get_path("purelib"))
-    (purelib / "zz_dev_site.pth").write_text(f"{dev_site}\n")   # the dependencies, without their .pth hooks
+    (purelib / "zz_dev_site.pth").write_text(f"{dev_site}\n")  # the dependencies, without their .pth hooks
     return venv, purelib, tmp
 
 
 def _run(venv: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(venv / "bin" / "fwpulse"), *args], capture_output=True, text=True, cwd=tmp,
-                          env=_clean_env(tmp), timeout=180, check=False)
+    return subprocess.run(
+        [str(venv / "bin" / "fwpulse"), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        env=_clean_env(tmp),
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.mark.slow
@@ -95,8 +136,15 @@ def test_status_from_wheel_writes_only_user_data_dir(installed):
     assert _files(site) == before, f"status wrote under site-packages: {sorted(_files(site) - before)[:10]}"
     assert not [line for line in res.stderr.splitlines() if "warn" in line.lower()], res.stderr
     # the installed package really is the wheel's copy, not the checkout
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import fwpulse.data.store as s; print(s.__file__)"],
-                           capture_output=True, text=True, env=_clean_env(tmp), cwd=tmp, timeout=60, check=False)
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import fwpulse.data.store as s; print(s.__file__)"],
+        capture_output=True,
+        text=True,
+        env=_clean_env(tmp),
+        cwd=tmp,
+        timeout=60,
+        check=False,
+    )
     assert where.stdout.strip().startswith(str(site)), where.stdout + where.stderr
 
 
@@ -120,9 +168,14 @@ def _free_port() -> int:
 def test_dashboard_serves_from_wheel(installed):
     venv, _site, tmp = installed
     port = _free_port()
-    proc = subprocess.Popen([str(venv / "bin" / "fwpulse"), "dashboard", "--port", str(port)], cwd=tmp,
-                            env=_clean_env(tmp), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(venv / "bin" / "fwpulse"), "dashboard", "--port", str(port)],
+        cwd=tmp,
+        env=_clean_env(tmp),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline, status, body = time.monotonic() + 90, None, ""
         while time.monotonic() < deadline and proc.poll() is None:
@@ -149,16 +202,23 @@ def test_rooms_import_only_under_fwpulse():
     """From the checkout root `data`, `collectors`, ... are importable folders; each refuses the bare name
     (two names would make two copies of every class) with an ImportError that says what to do."""
     for room in ("data", "collectors", "benchmarks", "dashboard"):
-        res = subprocess.run([sys.executable, "-c", f"import {room}"], cwd=REPO, capture_output=True, text=True,
-                             timeout=60, check=False)
+        res = subprocess.run(
+            [sys.executable, "-c", f"import {room}"], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
+        )
         assert res.returncode == 1 and "ImportError" in res.stderr, res.stderr
         assert f"import this folder as fwpulse.{room}, not as '{room}'" in res.stderr
-        ok = subprocess.run([sys.executable, "-c", f"import fwpulse.{room}"], cwd=REPO, capture_output=True,
-                            text=True, timeout=60, check=False)
+        ok = subprocess.run(
+            [sys.executable, "-c", f"import fwpulse.{room}"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert ok.returncode == 0, ok.stderr
 
 
-NOT_SHIPPED = {"fwpulse.benchmarks.perf"}   # scripts that measure fwpulse itself: development only (issue 14)
+NOT_SHIPPED = {"fwpulse.benchmarks.perf"}  # scripts that measure fwpulse itself: development only (issue 14)
 
 
 def test_every_package_folder_is_declared():
@@ -181,6 +241,7 @@ def test_new_database_is_in_storage_the_pypi_duckdb_cli_reads(tmp_path):
     """fwpulse writes new files in DuckDB 1.5 storage (the `duckdb-cli` 1.5.x on PyPI cannot open 2.0 files);
     DuckDB 2 keeps that format on later writes. When the CLI package is importable, it really reads the file."""
     import duckdb
+
     from fwpulse.data import db
     from fwpulse.data.bootstrap import ensure_database
     from fwpulse.data.settings import STORAGE_VERSION
@@ -200,6 +261,19 @@ def test_new_database_is_in_storage_the_pypi_duckdb_cli_reads(tmp_path):
         import duckdb_cli  # noqa: F401 - optional: pip install duckdb-cli==1.5.6
     except ImportError:
         return
-    res = subprocess.run([sys.executable, "-m", "duckdb_cli", "-readonly", "-csv", str(path),
-                          "SELECT count(*) > 0 AS ok FROM metric_values"], capture_output=True, text=True, timeout=60, check=False)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "duckdb_cli",
+            "-readonly",
+            "-csv",
+            str(path),
+            "SELECT count(*) > 0 AS ok FROM metric_values",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.returncode == 0 and "true" in res.stdout, res.stderr

@@ -12,9 +12,11 @@ HEAVY = ("torch", "tensorflow", "jax", "keras")
 
 
 def test_dashboard_and_collectors_do_not_import_heavy_frameworks():
-    code = ("import sys, fwpulse.cli, fwpulse.dashboard.chart_registry, fwpulse.dashboard.views.overview, "
-            "fwpulse.collectors.refresh, fwpulse.collectors.github\n"
-            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
+    code = (
+        "import sys, fwpulse.cli, fwpulse.dashboard.chart_registry, fwpulse.dashboard.views.overview, "
+        "fwpulse.collectors.refresh, fwpulse.collectors.github\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -23,7 +25,9 @@ def test_data_imports_no_other_room():
     for path in (REPO / "data").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
-                assert not node.module.startswith(("fwpulse.collectors", "fwpulse.dashboard", "fwpulse.benchmarks")), path
+                assert not node.module.startswith(("fwpulse.collectors", "fwpulse.dashboard", "fwpulse.benchmarks")), (
+                    path
+                )
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith(("fwpulse.collectors", "fwpulse.dashboard")) for a in node.names), path
 
@@ -87,11 +91,13 @@ def test_no_room_uses_another_rooms_private_names():
 
 def test_private_name_rule_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("from fwpulse.data import status, store\nfrom fwpulse.data.store import _where\n"
-                   "x = store._where(None, None, None, None)\ny = status._age(None, None)\nz = store.events\n")
+    bad.write_text(
+        "from fwpulse.data import status, store\nfrom fwpulse.data.store import _where\n"
+        "x = store._where(None, None, None, None)\ny = status._age(None, None)\nz = store.events\n"
+    )
     hits = private_name_uses(bad, "dashboard")
     assert len(hits) == 3 and "store._where" in hits[1] and "status._age" in hits[2]
-    assert private_name_uses(bad, "data") == []   # inside the room: its own business
+    assert private_name_uses(bad, "data") == []  # inside the room: its own business
 
 
 def test_fakes_and_perf_scripts_never_import_tests_and_perf_is_not_shipped():

@@ -17,8 +17,13 @@ def test_every_service_url_points_at_a_closed_loopback_port():
     settings = load_settings()
     for name in SERVICE_URL_VARS:
         assert os.environ[name] == CLOSED_URL
-    for url in (settings.github_api_url, settings.stackexchange_api_url, settings.trends_url,
-                settings.pypistats_url, settings.openalex_url):
+    for url in (
+        settings.github_api_url,
+        settings.stackexchange_api_url,
+        settings.trends_url,
+        settings.pypistats_url,
+        settings.openalex_url,
+    ):
         assert url.startswith(CLOSED_URL)
     with pytest.raises(requests.ConnectionError):
         requests.get(settings.pypistats_url + "/packages/torch/recent", timeout=2)

@@ -29,12 +29,13 @@ import time
 from pathlib import Path
 
 
-
 def _registry_toml(n: int) -> str:
     out = []
     for i in range(n):
-        out.append(f'[frameworks.fw{i:02d}]\nname = "Synthetic {i:02d}"\ngithub = "org{i:02d}/repo{i:02d}"\n'
-                   f'pypi = ["pkg{i:02d}", "pkg{i:02d}-extra"]\n')
+        out.append(
+            f'[frameworks.fw{i:02d}]\nname = "Synthetic {i:02d}"\ngithub = "org{i:02d}/repo{i:02d}"\n'
+            f'pypi = ["pkg{i:02d}", "pkg{i:02d}-extra"]\n'
+        )
         if i % 5 == 0:
             out.append(f'github_aliases = ["oldorg{i:02d}/repo{i:02d}"]\n')
     return "\n".join(out)
@@ -89,12 +90,18 @@ def _run(label, settings, registry, fake, backfill):
         ledger = con.execute("SELECT source, details FROM runs ORDER BY run_id DESC LIMIT 2").fetchall()
     read_rows = sum(json.loads(d).get("clickhouse_read_rows", 0) for _, d in ledger)
     read_bytes = sum(json.loads(d).get("clickhouse_read_bytes", 0) for _, d in ledger)
-    return {"run": label, "status": {o.source: o.status for o in outcomes},
-            "errors": {o.source: o.error for o in outcomes if o.error},
-            "clickhouse_queries": len(fake.received) - before, "http_requests": sum(o.requests for o in outcomes),
-            "rows_stored": sum(o.rows_written for o in outcomes),
-            "rows_unchanged": sum(o.rows_unchanged for o in outcomes),
-            "engine_rows_read": read_rows, "engine_bytes_read": read_bytes, "wall_s": round(wall, 2)}
+    return {
+        "run": label,
+        "status": {o.source: o.status for o in outcomes},
+        "errors": {o.source: o.error for o in outcomes if o.error},
+        "clickhouse_queries": len(fake.received) - before,
+        "http_requests": sum(o.requests for o in outcomes),
+        "rows_stored": sum(o.rows_written for o in outcomes),
+        "rows_unchanged": sum(o.rows_unchanged for o in outcomes),
+        "engine_rows_read": read_rows,
+        "engine_bytes_read": read_bytes,
+        "wall_s": round(wall, 2),
+    }
 
 
 def api_model(n: int, years: int, packages_per_fw: int = 2) -> dict[str, object]:
@@ -104,15 +111,19 @@ def api_model(n: int, years: int, packages_per_fw: int = 2) -> dict[str, object]
     pypistats = n * packages_per_fw
     return {
         "first_backfill": {
-            "github_search_requests": search, "github_search_minutes_at_30_per_min": round(search / 30, 1),
-            "star_history_requests": star_pages, "pypistats_requests": pypistats,
+            "github_search_requests": search,
+            "github_search_minutes_at_30_per_min": round(search / 30, 1),
+            "star_history_requests": star_pages,
+            "pypistats_requests": pypistats,
             "pypistats_seconds_at_2s_spacing": pypistats * 2,
             "history_reachable": "downloads: last 180 days only; forks and stars given per month: none "
-                                 "(no endpoint); stars: still-held stars only",
+            "(no endpoint); stars: still-held stars only",
         },
         "daily_refresh": {
-            "github_search_requests": 4 * n, "github_search_minutes_at_30_per_min": round(4 * n / 30, 1),
-            "pypistats_requests": pypistats, "pypistats_seconds_at_2s_spacing": pypistats * 2,
+            "github_search_requests": 4 * n,
+            "github_search_minutes_at_30_per_min": round(4 * n / 30, 1),
+            "pypistats_requests": pypistats,
+            "pypistats_seconds_at_2s_spacing": pypistats * 2,
         },
     }
 
@@ -123,10 +134,10 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--json", type=Path, help="Also write the figures to this file.")
     args = ap.parse_args()
+    from fakes.clickhouse import FakeClickHouse, Synthetic
     from fwpulse.data.bootstrap import ensure_database
     from fwpulse.data.registry import parse_registry
     from fwpulse.data.settings import Settings
-    from fakes.clickhouse import FakeClickHouse, Synthetic
 
     today = dt.datetime.now(dt.UTC).date()
     first = today.replace(year=today.year - args.years)
@@ -147,8 +158,14 @@ def main() -> None:
             FROM numbers({args.frameworks})""")
         runs.append(_run("daily refresh (next day's data arrived)", settings, registry, fake, False))
         runs.append(_run("same-day repeat", settings, registry, fake, False))
-    report = {"frameworks": args.frameworks, "years": args.years, "synthetic_rows_in_engine": counts,
-              "engine_load_s": round(load_s, 1), "runs": runs, "per_framework_api_model": api_model(args.frameworks, args.years)}
+    report = {
+        "frameworks": args.frameworks,
+        "years": args.years,
+        "synthetic_rows_in_engine": counts,
+        "engine_load_s": round(load_s, 1),
+        "runs": runs,
+        "per_framework_api_model": api_model(args.frameworks, args.years),
+    }
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -59,7 +59,7 @@ def build(path: Path, layout: str = "refreshed") -> dict:
 
     reg = load_registry(load_settings().config_path)
     frameworks = reg.ids() + [f"synthetic-{i:02d}" for i in range(50 - len(reg.ids()))]
-    metrics = list(catalog.METRICS) + list(catalog.MANUAL_METRICS)[:30 - len(catalog.METRICS)]
+    metrics = list(catalog.METRICS) + list(catalog.MANUAL_METRICS)[: 30 - len(catalog.METRICS)]
     assert len(frameworks) == 50 and len(metrics) == 30
     days = YEARS * 365
     tail_days = (compact.TAIL_LIMIT - 1) // (len(frameworks) * len(metrics)) if layout == "refreshed" else 0
@@ -67,14 +67,20 @@ def build(path: Path, layout: str = "refreshed") -> dict:
     out = {}
     with db.writing(path) as con:
         db.migrate(con)
-        con.execute("""INSERT INTO runs VALUES (1, ?, TIMESTAMP '2026-11-01 00:00:00', TIMESTAMP '2026-11-01 00:01:00',
-                       'ok', 0, 0, 0, NULL, NULL, '{"synthetic": true}')""", [SOURCE])
-        con.execute("CREATE TEMP TABLE fw AS SELECT unnest(?) AS framework, generate_subscripts(?, 1) AS fi",
-                    [frameworks, frameworks])
-        con.execute("CREATE TEMP TABLE me AS SELECT unnest(?) AS metric, generate_subscripts(?, 1) AS mi",
-                    [metrics, metrics])
+        con.execute(
+            """INSERT INTO runs VALUES (1, ?, TIMESTAMP '2026-11-01 00:00:00', TIMESTAMP '2026-11-01 00:01:00',
+                       'ok', 0, 0, 0, NULL, NULL, '{"synthetic": true}')""",
+            [SOURCE],
+        )
+        con.execute(
+            "CREATE TEMP TABLE fw AS SELECT unnest(?) AS framework, generate_subscripts(?, 1) AS fi",
+            [frameworks, frameworks],
+        )
+        con.execute(
+            "CREATE TEMP TABLE me AS SELECT unnest(?) AS metric, generate_subscripts(?, 1) AS mi", [metrics, metrics]
+        )
 
-        def append(first_day: int, n_days: int) -> None:   # in date order, as daily collection appends
+        def append(first_day: int, n_days: int) -> None:  # in date order, as daily collection appends
             con.execute(f"""
                 INSERT INTO observations
                 SELECT fw.framework, me.metric, d.day::DATE AS date,
@@ -98,8 +104,15 @@ def build(path: Path, layout: str = "refreshed") -> dict:
         out["tail_rows"] = compact.tail_rows(con)[1]
         con.execute("UPDATE runs SET rows_written = ? WHERE run_id = 1", [rows])
         con.execute("CHECKPOINT")
-    return {"rows": rows, "frameworks": len(frameworks), "metrics": len(metrics), "layout": layout, **out,
-            "build_s": round(time.perf_counter() - t0, 1), "db_mb": round(path.stat().st_size / 1e6, 1)}
+    return {
+        "rows": rows,
+        "frameworks": len(frameworks),
+        "metrics": len(metrics),
+        "layout": layout,
+        **out,
+        "build_s": round(time.perf_counter() - t0, 1),
+        "db_mb": round(path.stat().st_size / 1e6, 1),
+    }
 
 
 def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
@@ -117,14 +130,18 @@ def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     for cid, spec in charts.CHARTS.items():
         views.setdefault(spec.view, []).append((f"chart {cid}", lambda con, cid=cid: charts.load(con, cid, opts)))
     views["overview"].append(("cards (recent_values)", lambda con: read.recent_values(con, main, queries.CARD_METRICS)))
-    views["adoption"].append(("chart pypi-downloads-monthly", lambda con: charts.load(con, "pypi-downloads-monthly", opts)))
+    views["adoption"].append(
+        ("chart pypi-downloads-monthly", lambda con: charts.load(con, "pypi-downloads-monthly", opts))
+    )
     views["github"].append(("chart github-forks", lambda con: charts.load(con, "github-forks", opts)))
     views["search-interest"].append(("rescaling table input", lambda con: charts.load(con, "trends-interest", opts)))
     views["article-check"].append(("article_claims", lambda con: queries.article_claims(con, main)))
     views["article-check"].append(("bench_results", lambda con: bench_results(con, main)))
     views["speed"].append(("bench_results", lambda con: bench_results(con, main)))
-    views["data-health"] = [("runs", lambda con: store.runs(con)),
-                            ("source_status (freshness)", lambda con: queries.source_status(con, store.utcnow()))]
+    views["data-health"] = [
+        ("runs", lambda con: store.runs(con)),
+        ("source_status (freshness)", lambda con: queries.source_status(con, store.utcnow())),
+    ]
     return views
 
 
@@ -211,12 +228,24 @@ def browser_render(path: Path, runs: int = 3, floor: bool = False) -> dict:
         if floor:
             app = path.parent / "floor_app.py"
             app.write_text(FLOOR_APP)
-            cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-                   "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(app),
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ]
         else:
             cmd = [sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)]
-        proc = subprocess.Popen(cmd, env={**os.environ, "FWPULSE_DB": str(path)}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd, env={**os.environ, "FWPULSE_DB": str(path)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60
@@ -227,38 +256,53 @@ def browser_render(path: Path, runs: int = 3, floor: bool = False) -> dict:
                 except OSError:
                     time.sleep(0.2)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                            args=["--no-sandbox", "--disable-gpu"])
-                for kind in ("cold", "warm"):   # warm: same server, modules imported, data cached
+                browser = p.chromium.launch(
+                    executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+                )
+                for kind in ("cold", "warm"):  # warm: same server, modules imported, data cached
                     page = browser.new_page(viewport={"width": 1400, "height": 1800})
                     t = time.perf_counter()
                     page.goto(url + "/")
-                    page.wait_for_function("""() => { const p = document.querySelectorAll('.js-plotly-plot');
-                        return p.length === 3 && [...p].every(e => e.data && e.data.length > 0); }""", timeout=120_000)
+                    page.wait_for_function(
+                        """() => { const p = document.querySelectorAll('.js-plotly-plot');
+                        return p.length === 3 && [...p].every(e => e.data && e.data.length > 0); }""",
+                        timeout=120_000,
+                    )
                     (times if kind == "cold" else warm).append(round(time.perf_counter() - t, 2))
                     page.close()
                 browser.close()
         finally:
             proc.terminate()
             proc.wait(10)
-    return {"fresh_server_s": times, "fresh_server_median_s": sorted(times)[len(times) // 2],
-            "warm_server_s": warm, "warm_server_median_s": sorted(warm)[len(warm) // 2]}
+    return {
+        "fresh_server_s": times,
+        "fresh_server_median_s": sorted(times)[len(times) // 2],
+        "warm_server_s": warm,
+        "warm_server_median_s": sorted(warm)[len(warm) // 2],
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--keep", help="build the database in DIR and keep it")
-    ap.add_argument("--browser", action="store_true",
-                    help="also time the first render in headless Chromium against a real `fwpulse dashboard`")
-    ap.add_argument("--layout", choices=LAYOUTS, default="refreshed",
-                    help="physical row order: 'refreshed' (default: compacted as refresh does, plus the longest "
-                         "tail a refreshed store holds), 'daily' (date order, never compacted), 'clustered'")
+    ap.add_argument(
+        "--browser",
+        action="store_true",
+        help="also time the first render in headless Chromium against a real `fwpulse dashboard`",
+    )
+    ap.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="refreshed",
+        help="physical row order: 'refreshed' (default: compacted as refresh does, plus the longest "
+        "tail a refreshed store holds), 'daily' (date order, never compacted), 'clustered'",
+    )
     args = ap.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="fwpulse-scale-"))
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "scale.duckdb"
-    os.environ["FWPULSE_DB"] = str(path)   # this process only: never the user's database
+    os.environ["FWPULSE_DB"] = str(path)  # this process only: never the user's database
     report = {"database": str(path)}
     if not path.exists():
         report["build"] = build(path, args.layout)
@@ -269,8 +313,10 @@ def main() -> None:
     report.update(time_queries(path, args.reps))
     worst = max(report["queries"].items(), key=lambda kv: kv[1]["p95_ms"])
     report["worst_p95"] = {"query": worst[0], **worst[1]}
-    report["targets_met"] = {"first_render_lt_2s": report["overview_render"]["first (cold cache)_s"] < 2.0,
-                             "every_p95_lt_100ms": worst[1]["p95_ms"] < 100.0}
+    report["targets_met"] = {
+        "first_render_lt_2s": report["overview_render"]["first (cold cache)_s"] < 2.0,
+        "every_p95_lt_100ms": worst[1]["p95_ms"] < 100.0,
+    }
     print(json.dumps(report, indent=2, default=str))
     if not args.keep:
         for f in tmp.iterdir():

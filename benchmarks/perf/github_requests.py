@@ -18,12 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from fakes.github import FakeGitHub, weeks_of
 from fwpulse.collectors import github
 from fwpulse.collectors.base import CollectContext
 from fwpulse.collectors.http import HttpClient
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
-from fakes.github import FakeGitHub, weeks_of
 
 NOW = dt.datetime(2026, 11, 24, 12)
 
@@ -46,8 +46,15 @@ def run(fake: FakeGitHub, n: int, token: str | None, state=None, backfill=False,
     settings = Settings(github_api_url=fake.url, github_graphql_url=f"{fake.url}/graphql", github_token=token)
     slept: list[float] = []
     http = HttpClient(settings.secrets(), sleep=slept.append)
-    ctx = CollectContext(frameworks=list(reg), registry=reg, settings=settings, http=http, state=dict(state or {}),
-                         backfill=backfill, now=NOW)
+    ctx = CollectContext(
+        frameworks=list(reg),
+        registry=reg,
+        settings=settings,
+        http=http,
+        state=dict(state or {}),
+        backfill=backfill,
+        now=NOW,
+    )
     before = len(fake.requests)
     t0 = time.perf_counter()
     result = github.collect(ctx, bucket=github.SearchBucket(per_minute=30.0, sleep=slept.append))
@@ -108,11 +115,22 @@ def main() -> None:
         first_sunday = dt.date(2015, 11, 8)
         weeks = (NOW.date() - first_sunday).days // 7 + 1
         for i in range(50):
-            fake.add_repo(f"org{i}/repo{i}", stars=1000 + i, forks=100 + i, watchers=10 + i, open_issues=50 + i,
-                          open_prs=5 + i, closed_issues=500, merged_prs=700, releases=20, created_at="2015-11-09T00:00:00Z")
+            fake.add_repo(
+                f"org{i}/repo{i}",
+                stars=1000 + i,
+                forks=100 + i,
+                watchers=10 + i,
+                open_issues=50 + i,
+                open_prs=5 + i,
+                closed_issues=500,
+                merged_prs=700,
+                releases=20,
+                created_at="2015-11-09T00:00:00Z",
+            )
             if i < 4:
-                fake.star_history[f"org{i}/repo{i}"] = weeks_of(first_sunday, [[(w + d + i) % 5 for d in range(7)]
-                                                                               for w in range(weeks)])
+                fake.star_history[f"org{i}/repo{i}"] = weeks_of(
+                    first_sunday, [[(w + d + i) % 5 for d in range(7)] for w in range(weeks)]
+                )
         rows = []
         n, wall, _, res = run(fake, 10, "tkn")
         rows.append(("daily, 10 repos, token (GraphQL)", n, wall, 0.0))
@@ -129,21 +147,35 @@ def main() -> None:
         n, wall, slept, res = run(fake, 4, "tkn", backfill=True, since="2016-12-01")
         backfill_rows = [("backfill 10 years, 4 repos, token", n, *run.last_split, wall, slept)]
         n, wall, slept, _ = run(fake, 4, "tkn", state=res.state, backfill=True, since="2016-12-01")
-        backfill_rows.append(("second backfill, same day (304 page 1, months skipped)", n, *run.last_split, wall, slept))
+        backfill_rows.append(
+            ("second backfill, same day (304 page 1, months skipped)", n, *run.last_split, wall, slept)
+        )
         pages = naive_star_history(fake, 4)
         n, wall, searches = naive_backfill(fake, 4, 120)
-        backfill_rows.append(("naive: every history page + 2 searches/repo/month, each run", n + pages, pages, searches,
-                              wall, searches / 30 * 60))
+        backfill_rows.append(
+            (
+                "naive: every history page + 2 searches/repo/month, each run",
+                n + pages,
+                pages,
+                searches,
+                wall,
+                searches / 30 * 60,
+            )
+        )
         print(f"{'scenario':<62} {'requests':>8} {'wall s':>8} {'search pacing s':>16}")
         for name, n, wall, pacing in rows:
             print(f"{name:<62} {n:>8} {wall:>8.2f} {pacing:>16.0f}")
         print()
-        print(f"{'backfill scenario':<62} {'requests':>8} {'history pages':>13} {'searches':>8} {'wall s':>7} "
-              f"{'search pacing s':>15}")
+        print(
+            f"{'backfill scenario':<62} {'requests':>8} {'history pages':>13} {'searches':>8} {'wall s':>7} "
+            f"{'search pacing s':>15}"
+        )
         for name, n, hist, searches, wall, pacing in backfill_rows:
             print(f"{name:<62} {n:>8} {hist:>13} {searches:>8} {wall:>7.2f} {pacing:>15.0f}")
-        print(f"({weeks} weeks of star history per repository = {-(-weeks // 30)} pages of 30; stargazer LISTS are "
-              "admin-only since July 2026, so the pre-2026 way of counting stars by date is not available at all.)")
+        print(
+            f"({weeks} weeks of star history per repository = {-(-weeks // 30)} pages of 30; stargazer LISTS are "
+            "admin-only since July 2026, so the pre-2026 way of counting stars by date is not available at all.)"
+        )
     finally:
         fake.stop()
 

@@ -95,17 +95,29 @@ def _summary(results: list[dict]) -> dict:
     for r in results:
         if not r["ok"]:
             errors[r["error"]] = errors.get(r["error"], 0) + 1
-    return {"reads": len(results), "ok": len(ok), "failed": len(results) - len(ok),
-            "success_rate": round(len(ok) / len(results), 3) if results else None,
-            "latency_p50_s": round(lat[len(lat) // 2], 4) if lat else None,
-            "latency_p95_s": round(lat[int(len(lat) * 0.95)], 4) if lat else None,
-            "latency_max_s": round(lat[-1], 4) if lat else None, "errors": errors}
+    return {
+        "reads": len(results),
+        "ok": len(ok),
+        "failed": len(results) - len(ok),
+        "success_rate": round(len(ok) / len(results), 3) if results else None,
+        "latency_p50_s": round(lat[len(lat) // 2], 4) if lat else None,
+        "latency_p95_s": round(lat[int(len(lat) * 0.95)], 4) if lat else None,
+        "latency_max_s": round(lat[-1], 4) if lat else None,
+        "errors": errors,
+    }
 
 
 def _readers(mode: str, path: Path, reads: int, procs: int, gap: float) -> list[dict]:
     share = [reads // procs + (i < reads % procs) for i in range(procs)]
-    running = [subprocess.Popen([sys.executable, "-c", READER, mode, str(path), str(n), str(i), QUERY, str(gap)],
-                                stdout=subprocess.PIPE, text=True) for i, n in enumerate(share) if n]
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, mode, str(path), str(n), str(i), QUERY, str(gap)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i, n in enumerate(share)
+        if n
+    ]
     results: list[dict] = []
     for p in running:
         out, _ = p.communicate(timeout=600)
@@ -122,8 +134,14 @@ def _cli_reads(path: Path, n: int, parallel: int, gap: float) -> list[dict]:
     def one(_: int) -> dict:
         time.sleep(rng.uniform(0.0, gap))
         t0 = time.perf_counter()
-        res = subprocess.run([sys.executable, "-m", "fwpulse", "sql", "--format", "csv", QUERY], capture_output=True,
-                             text=True, env=env, timeout=120, check=False)
+        res = subprocess.run(
+            [sys.executable, "-m", "fwpulse", "sql", "--format", "csv", QUERY],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
         ok = res.returncode == 0 and res.stdout.startswith("metric,n")
         return {"ok": ok, "s": time.perf_counter() - t0, **({} if ok else {"error": res.stderr.strip()[:120]})}
 
@@ -132,12 +150,12 @@ def _cli_reads(path: Path, n: int, parallel: int, gap: float) -> list[dict]:
 
 
 def measure(mode: str, path: Path, tmp: Path, reads: int, procs: int, gap: float) -> dict:
-    if mode == "cli-idle":   # the same CLI reads with no writer: what start-up alone costs on this machine
+    if mode == "cli-idle":  # the same CLI reads with no writer: what start-up alone costs on this machine
         return {"mode": mode, **_summary(_cli_reads(path, reads, procs, gap)), "writer": None}
     stop = tmp / f"stop-{mode}"
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(stop)], stdout=subprocess.PIPE, text=True)
     assert writer.stdout.readline().strip() == "ready"
-    time.sleep(0.3)   # the writer is in its loop
+    time.sleep(0.3)  # the writer is in its loop
     try:
         results = _cli_reads(path, reads, procs, gap) if mode == "cli" else _readers(mode, path, reads, procs, gap)
     finally:
@@ -152,7 +170,9 @@ def main() -> None:
     ap.add_argument("--cli", type=int, default=40, help="real `fwpulse sql` processes (0: skip)")
     ap.add_argument("--readers", type=int, default=2, help="reader processes")
     ap.add_argument("--gap", type=float, default=0.3, help="each reader waits 0..GAP seconds before a read")
-    ap.add_argument("--modes", default="raw,retrying,cli,cli-idle", help="comma-separated subset of raw,retrying,cli,cli-idle")
+    ap.add_argument(
+        "--modes", default="raw,retrying,cli,cli-idle", help="comma-separated subset of raw,retrying,cli,cli-idle"
+    )
     args = ap.parse_args()
     from fwpulse.data.bootstrap import ensure_database
 
@@ -162,8 +182,11 @@ def main() -> None:
         ensure_database(path)
         modes = args.modes.split(",")
         report = [measure(m, path, tmp, args.reads, args.readers, args.gap) for m in ("raw", "retrying") if m in modes]
-        report += [measure(m, path, tmp, args.cli, args.readers, args.gap)
-                   for m in ("cli", "cli-idle") if args.cli and m in modes]
+        report += [
+            measure(m, path, tmp, args.cli, args.readers, args.gap)
+            for m in ("cli", "cli-idle")
+            if args.cli and m in modes
+        ]
         report.insert(0, {"reads": args.reads, "cli": args.cli, "readers": args.readers, "gap_s": args.gap})
         print(json.dumps(report, indent=2))
     finally:

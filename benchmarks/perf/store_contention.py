@@ -70,8 +70,9 @@ def main() -> None:
         path = tmp / "bench.duckdb"
         ensure_database(path)
         reader = subprocess.Popen([sys.executable, "-c", READER, str(path), "8"], stdout=subprocess.PIPE, text=True)
-        writer = subprocess.run([sys.executable, "-c", WRITER, str(path), str(runs)], capture_output=True, text=True,
-                                check=True)
+        writer = subprocess.run(
+            [sys.executable, "-c", WRITER, str(path), str(runs)], capture_output=True, text=True, check=True
+        )
         out, _ = reader.communicate()
         print(json.dumps({**json.loads(writer.stdout), **json.loads(out)}, indent=2))
     finally:

@@ -13,15 +13,28 @@ import numpy as np
 
 SEED = 1234
 ADAM = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999}
-ADAM_EPS_MATCHED = 1e-7      # Keras' default; native contenders use it in the matched tier
-BN_EPS_MATCHED, BN_MOMENTUM_KERAS = 1e-3, 0.99   # torch momentum = 1 - keras momentum
+ADAM_EPS_MATCHED = 1e-7  # Keras' default; native contenders use it in the matched tier
+BN_EPS_MATCHED, BN_MOMENTUM_KERAS = 1e-3, 0.99  # torch momentum = 1 - keras momentum
 
 
-LOGGED_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-              "TF_NUM_INTEROP_THREADS", "XLA_PYTHON_CLIENT_PREALLOCATE", "TF_FORCE_GPU_ALLOW_GROWTH",
-              "JAX_ENABLE_COMPILATION_CACHE", "TORCHINDUCTOR_FX_GRAPH_CACHE", "TORCHINDUCTOR_AUTOGRAD_CACHE",
-              "CUDA_VISIBLE_DEVICES", "JAX_PLATFORMS", "KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS",
-              "OMP_WAIT_POLICY")
+LOGGED_ENV = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "XLA_PYTHON_CLIENT_PREALLOCATE",
+    "TF_FORCE_GPU_ALLOW_GROWTH",
+    "JAX_ENABLE_COMPILATION_CACHE",
+    "TORCHINDUCTOR_FX_GRAPH_CACHE",
+    "TORCHINDUCTOR_AUTOGRAD_CACHE",
+    "CUDA_VISIBLE_DEVICES",
+    "JAX_PLATFORMS",
+    "KERAS_BACKEND",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "XLA_FLAGS",
+    "OMP_WAIT_POLICY",
+)
 
 
 class NotAvailable(Exception):
@@ -38,6 +51,7 @@ def glorot(r: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out:
 
 
 # --- data ---------------------------------------------------------------------------------------
+
 
 def matmul_data(n: int) -> tuple[np.ndarray, np.ndarray]:
     r = rng(1)
@@ -90,6 +104,7 @@ def text_batches(batch: int, p: dict[str, Any]) -> list[tuple[np.ndarray, np.nda
 
 # --- shared initial weights ----------------------------------------------------------------------
 
+
 def mlp_weights(p: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     r, sizes = rng(10), p["sizes"]
     return [(glorot(r, (a, b), a, b), np.zeros(b, np.float32)) for a, b in zip(sizes[:-1], sizes[1:])]
@@ -109,12 +124,18 @@ def lstm_weights(p: dict[str, Any]) -> dict[str, Any]:
     r, e, h = rng(12), p["embed"], p["hidden"]
     emb = r.uniform(-0.05, 0.05, size=(p["vocab"], e)).astype(np.float32)
     bias = np.zeros(4 * h, np.float32)
-    bias[h:2 * h] = 1.0
-    return {"embedding": emb, "kernel": glorot(r, (e, 4 * h), e, 4 * h), "recurrent": glorot(r, (h, 4 * h), h, 4 * h),
-            "bias": bias, "dense": (glorot(r, (h, p["classes"]), h, p["classes"]), np.zeros(p["classes"], np.float32))}
+    bias[h : 2 * h] = 1.0
+    return {
+        "embedding": emb,
+        "kernel": glorot(r, (e, 4 * h), e, 4 * h),
+        "recurrent": glorot(r, (h, 4 * h), h, 4 * h),
+        "bias": bias,
+        "dense": (glorot(r, (h, p["classes"]), h, p["classes"]), np.zeros(p["classes"], np.float32)),
+    }
 
 
 # --- FLOPs ----------------------------------------------------------------------------------------
+
 
 def model_flops(kind: str, batch: int, p: dict[str, Any], length: float | None = None) -> float:
     """Forward matmul/conv FLOPs of one batch (x3 for a training step)."""

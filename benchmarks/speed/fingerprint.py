@@ -30,8 +30,12 @@ def gpus() -> list[dict[str, str]]:
     if not exe:
         return []
     try:
-        out = subprocess.run([exe, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=20).stdout
+        out = subprocess.run(
+            [exe, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     found = []
@@ -44,10 +48,15 @@ def gpus() -> list[dict[str, str]]:
 
 def git_revision() -> str | None:
     try:
-        rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "benchmarks"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "benchmarks"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return (rev + ("+dirty(benchmarks)" if dirty else "")) if rev else None
@@ -68,10 +77,18 @@ def machine_fingerprint(*, device: str, cpus: list[int], threads: int) -> dict[s
         pass
     return {
         "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "fwpulse": __version__, "git_revision": git_revision(),
-        "python": platform.python_version(), "platform": platform.platform(),
-        "cpu_model": cpu_model(), "cpu_count": os.cpu_count(), "affinity": cpus, "threads": threads,
-        "memory_bytes": mem, "device": device, "gpus": g, "gpu_name": g[0]["name"] if g else None,
+        "fwpulse": __version__,
+        "git_revision": git_revision(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_model": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "affinity": cpus,
+        "threads": threads,
+        "memory_bytes": mem,
+        "device": device,
+        "gpus": g,
+        "gpu_name": g[0]["name"] if g else None,
         "driver": g[0]["driver"] if g else None,
         "loadavg_start": list(os.getloadavg()),
         "worker_env": {k: env[k] for k in LOGGED_ENV if k in env},

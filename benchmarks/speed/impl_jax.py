@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from .common import ADAM, ADAM_EPS_MATCHED, NotAvailable, classification_batch, matmul_data, mean_flops_per_step, mlp_weights
+from .common import (
+    ADAM,
+    ADAM_EPS_MATCHED,
+    NotAvailable,
+    classification_batch,
+    matmul_data,
+    mean_flops_per_step,
+    mlp_weights,
+)
 
 jax: Any = None
 jnp: Any = None
@@ -18,6 +26,7 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     global jax, jnp
     import jax as _jax
     import jax.numpy as _jnp
+
     jax, jnp = _jax, _jnp
     platform = "gpu" if ctx["device"] == "cuda" else "cpu"
     try:
@@ -27,9 +36,13 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     if not devices:
         raise NotAvailable(f"jax {jax.__version__} sees no {platform} device")
     import jaxlib
+
     versions = {"jax": jax.__version__, "jaxlib": jaxlib.__version__, "device": str(devices[0])}
-    policy = {"default_matmul_precision": jax.config.jax_default_matmul_precision,
-              "enable_x64": jax.config.jax_enable_x64, "compilation_cache_dir": jax.config.jax_compilation_cache_dir}
+    policy = {
+        "default_matmul_precision": jax.config.jax_default_matmul_precision,
+        "enable_x64": jax.config.jax_enable_x64,
+        "compilation_cache_dir": jax.config.jax_compilation_cache_dir,
+    }
     ctx["jax_device"] = devices[0]
     return {"versions": versions, "policy": policy}
 
@@ -100,8 +113,12 @@ class MLPBench(Bench):
         if "sizes" not in p:
             raise NotImplementedError("native jax-jit implements W0 and the MLP only (CNN/text: keras-jax-fit)")
         matched = bool(ctx["options"].get("matched"))
-        eps = ADAM_EPS_MATCHED if matched else 1e-8   # optax' default eps is 1e-8
-        prec = "tensorfloat32" if v["precision"] == "tf32" else ("highest" if matched and v["precision"] == "fp32" else None)
+        eps = ADAM_EPS_MATCHED if matched else 1e-8  # optax' default eps is 1e-8
+        prec = (
+            "tensorfloat32"
+            if v["precision"] == "tf32"
+            else ("highest" if matched and v["precision"] == "fp32" else None)
+        )
         self.details.update({"adam_eps": eps, "matmul_precision": prec or "default"})
         cdt = jnp.bfloat16 if v["precision"] == "bf16" else jnp.float32
         params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in mlp_weights(p)]
@@ -131,8 +148,10 @@ class MLPBench(Bench):
             b1, b2, lr = ADAM["beta1"], ADAM["beta2"], ADAM["lr"]
             m = jax.tree_util.tree_map(lambda a, g: b1 * a + (1 - b1) * g, m, grads)
             vv = jax.tree_util.tree_map(lambda a, g: b2 * a + (1 - b2) * g * g, vv, grads)
-            mhat_c, vhat_c = 1 - b1 ** t, 1 - b2 ** t
-            params = jax.tree_util.tree_map(lambda w, a, s: w - lr * (a / mhat_c) / (jnp.sqrt(s / vhat_c) + eps), params, m, vv)
+            mhat_c, vhat_c = 1 - b1**t, 1 - b2**t
+            params = jax.tree_util.tree_map(
+                lambda w, a, s: w - lr * (a / mhat_c) / (jnp.sqrt(s / vhat_c) + eps), params, m, vv
+            )
             return (params, m, vv, t), loss
 
         def infer_step(params: Any, x: Any, y: Any) -> Any:

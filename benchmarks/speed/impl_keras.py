@@ -9,8 +9,18 @@ from typing import Any
 
 import numpy as np
 
-from .common import (ADAM, BN_EPS_MATCHED, BN_MOMENTUM_KERAS, NotAvailable, classification_batch, cnn_weights,
-                     lstm_weights, mean_flops_per_step, mlp_weights, text_batches)
+from .common import (
+    ADAM,
+    BN_EPS_MATCHED,
+    BN_MOMENTUM_KERAS,
+    NotAvailable,
+    classification_batch,
+    cnn_weights,
+    lstm_weights,
+    mean_flops_per_step,
+    mlp_weights,
+    text_batches,
+)
 
 keras: Any = None
 BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
@@ -22,6 +32,7 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     versions: dict[str, Any] = {}
     if BACKEND == "torch":
         import torch
+
         if ctx["threads"]:
             torch.set_num_threads(ctx["threads"])
             torch.set_num_interop_threads(1)
@@ -30,6 +41,7 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
             raise NotAvailable("keras torch backend: torch sees no CUDA device")
     elif BACKEND == "jax":
         import jax
+
         versions["jax"] = jax.__version__
         if ctx["device"] == "cuda":
             try:
@@ -38,6 +50,7 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
                 raise NotAvailable("keras jax backend: jax sees no GPU") from None
     elif BACKEND == "tensorflow":
         import tensorflow as tf
+
         if ctx["threads"]:
             tf.config.threading.set_intra_op_parallelism_threads(ctx["threads"])
             tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -49,12 +62,19 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
             for g in gpus:
                 tf.config.experimental.set_memory_growth(g, True)
     import keras as _keras
+
     keras = _keras
     if keras.backend.backend() != BACKEND:
         raise NotAvailable(f"keras loaded backend {keras.backend.backend()!r}, expected {BACKEND!r}")
     versions["keras"] = keras.__version__
-    return {"versions": versions, "policy": {"backend": BACKEND, "image_data_format": keras.config.image_data_format(),
-                                             "epsilon": keras.config.epsilon()}}
+    return {
+        "versions": versions,
+        "policy": {
+            "backend": BACKEND,
+            "image_data_format": keras.config.image_data_format(),
+            "epsilon": keras.config.epsilon(),
+        },
+    }
 
 
 def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
@@ -62,11 +82,14 @@ def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
         return None, None
     if BACKEND == "torch":
         import torch
+
         return int(torch.cuda.max_memory_allocated()), "torch.cuda.max_memory_allocated"
     if BACKEND == "tensorflow":
         import tensorflow as tf
+
         return int(tf.config.experimental.get_memory_info("GPU:0")["peak"]), "tf get_memory_info peak"
     import jax
+
     stats = jax.devices("gpu")[0].memory_stats() or {}
     return stats.get("peak_bytes_in_use"), "jax peak_bytes_in_use (whole process)"
 
@@ -74,9 +97,11 @@ def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
 def reset_peak_memory(ctx: dict[str, Any]) -> None:
     if ctx["device"] == "cuda" and BACKEND == "torch":
         import torch
+
         torch.cuda.reset_peak_memory_stats()
     elif ctx["device"] == "cuda" and BACKEND == "tensorflow":
         import tensorflow as tf
+
         tf.config.experimental.reset_memory_stats("GPU:0")
 
 
@@ -85,19 +110,25 @@ def _set_tf32(precision: str, matched: bool) -> Any:
     want = True if precision == "tf32" else (False if matched else None)
     if BACKEND == "tensorflow":
         import tensorflow as tf
+
         if want is not None:
             tf.config.experimental.enable_tensor_float_32_execution(want)
         return tf.config.experimental.tensor_float_32_execution_enabled()
     if BACKEND == "jax":
         import jax
+
         if want is not None:
             jax.config.update("jax_default_matmul_precision", "tensorfloat32" if want else "highest")
         return jax.config.jax_default_matmul_precision or "default"
     import torch
+
     if want is not None:
         torch.set_float32_matmul_precision("high" if want else "highest")
         torch.backends.cudnn.allow_tf32 = want
-    return {"float32_matmul_precision": torch.get_float32_matmul_precision(), "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32}
+    return {
+        "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
+    }
 
 
 def _dense(units: int, activation: str | None = None) -> Any:
@@ -182,12 +213,15 @@ class Bench:
             def counted(*a: Any, _f: Any = original, **k: Any) -> Any:
                 self.traces += 1
                 return _f(*a, **k)
+
             setattr(self.model, name, counted)
         jit = opts.get("jit_compile", "auto")
-        self.model.compile(optimizer=keras.optimizers.Adam(learning_rate=ADAM["lr"], beta_1=ADAM["beta1"],
-                                                           beta_2=ADAM["beta2"]),
-                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                           jit_compile=jit, steps_per_execution=1)
+        self.model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=ADAM["lr"], beta_1=ADAM["beta1"], beta_2=ADAM["beta2"]),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=jit,
+            steps_per_execution=1,
+        )
         resolved = self.model.jit_compile
         self.jitted = bool(resolved) or BACKEND in ("jax", "tensorflow")  # tf: tf.function traces count too
         if BACKEND == "jax":
@@ -198,13 +232,22 @@ class Bench:
             self.mode = "compile" if resolved else "eager"
         if self.custom:
             self.mode = "eager"
-        self.details = {"jit_compile_requested": jit, "jit_compile_resolved": bool(resolved),
-                        "dtype_policy": keras.config.dtype_policy().name, "shared_init": shared, "tf32": self.tf32,
-                        "adam_eps": self.model.optimizer.epsilon, "data": "numpy arrays through Keras' data adapter"}
+        self.details = {
+            "jit_compile_requested": jit,
+            "jit_compile_resolved": bool(resolved),
+            "dtype_policy": keras.config.dtype_policy().name,
+            "shared_init": shared,
+            "tf32": self.tf32,
+            "adam_eps": self.model.optimizer.epsilon,
+            "data": "numpy arrays through Keras' data adapter",
+        }
         if "seq_mode" in p:
             self.batches = text_batches(self.batch, p)
-            self.details["data"] = ("in-memory tf.data (concatenated batches, shapes relaxed)" if BACKEND == "tensorflow"
-                                    else "Python generator of numpy batches (variable shapes)")
+            self.details["data"] = (
+                "in-memory tf.data (concatenated batches, shapes relaxed)"
+                if BACKEND == "tensorflow"
+                else "Python generator of numpy batches (variable shapes)"
+            )
         elif "sizes" in p:
             self.batches = [classification_batch(self.batch, (p["sizes"][0],), p["classes"])]
         else:
@@ -227,6 +270,7 @@ class Bench:
         generator through Keras' adapter costs ~70 ms per step on TensorFlow, which is not the model."""
         if n not in self._tiled:
             import tensorflow as tf
+
             ds = None
             for i in range(n):
                 x, y = self.batches[i % len(self.batches)]
@@ -262,6 +306,7 @@ class Bench:
     def drain(self) -> None:
         if self.cuda and BACKEND == "torch":
             import torch
+
             torch.cuda.synchronize()
         # tensorflow / jax: fit, predict and predict_on_batch return host values (already fetched)
 
@@ -276,6 +321,7 @@ class Bench:
         if BACKEND != "torch":
             raise NotImplementedError("the custom-loop contender is implemented for the torch backend only")
         import torch
+
         self.torch = torch
         self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         self.opt = self.model.optimizer

@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from .common import ADAM, ADAM_EPS_MATCHED, NotAvailable, classification_batch, matmul_data, mean_flops_per_step, mlp_weights
+from .common import (
+    ADAM,
+    ADAM_EPS_MATCHED,
+    NotAvailable,
+    classification_batch,
+    matmul_data,
+    mean_flops_per_step,
+    mlp_weights,
+)
 
 tf: Any = None
 
@@ -16,6 +24,7 @@ tf: Any = None
 def init(ctx: dict[str, Any]) -> dict[str, Any]:
     global tf
     import tensorflow as _tf
+
     tf = _tf
     if ctx["threads"]:
         tf.config.threading.set_intra_op_parallelism_threads(ctx["threads"])
@@ -28,9 +37,11 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
             tf.config.experimental.set_memory_growth(g, True)
     build = tf.sysconfig.get_build_info()
     versions = {"tensorflow": tf.__version__, "cuda": build.get("cuda_version"), "cudnn": build.get("cudnn_version")}
-    policy = {"intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
-              "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
-              "tensor_float_32": tf.config.experimental.tensor_float_32_execution_enabled()}
+    policy = {
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+        "tensor_float_32": tf.config.experimental.tensor_float_32_execution_enabled(),
+    }
     ctx["tf_device"] = "/GPU:0" if ctx["device"] == "cuda" else "/CPU:0"
     return {"versions": versions, "policy": policy}
 
@@ -95,7 +106,7 @@ class MLPBench(Bench):
         p, kind = v["params"], v["kind"]
         if "sizes" not in p:
             raise NotImplementedError("native tf implements W0 and the MLP only (CNN/text: keras-tensorflow-fit)")
-        eps = ADAM_EPS_MATCHED if ctx["options"].get("matched") else 1e-7   # TF/Keras' default eps is 1e-7
+        eps = ADAM_EPS_MATCHED if ctx["options"].get("matched") else 1e-7  # TF/Keras' default eps is 1e-7
         cdt = tf.bfloat16 if v["precision"] == "bf16" else tf.float32
         self.details["adam_eps"] = eps
         with tf.device(self.dev):
@@ -125,7 +136,7 @@ class MLPBench(Bench):
                 loss = forward(x)
             grads = tape.gradient(loss, self.vars)
             self.t.assign_add(1.0)
-            c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+            c1, c2 = 1 - b1**self.t, 1 - b2**self.t
             for w, m, s, g in zip(self.vars, self.m, self.s, grads):
                 m.assign(b1 * m + (1 - b1) * g)
                 s.assign(b2 * s + (1 - b2) * g * g)

@@ -7,8 +7,20 @@ from typing import Any
 
 import numpy as np
 
-from .common import (ADAM, ADAM_EPS_MATCHED, BN_EPS_MATCHED, BN_MOMENTUM_KERAS, NotAvailable, classification_batch,
-                     cnn_weights, lstm_weights, matmul_data, mean_flops_per_step, mlp_weights, text_batches)
+from .common import (
+    ADAM,
+    ADAM_EPS_MATCHED,
+    BN_EPS_MATCHED,
+    BN_MOMENTUM_KERAS,
+    NotAvailable,
+    classification_batch,
+    cnn_weights,
+    lstm_weights,
+    matmul_data,
+    mean_flops_per_step,
+    mlp_weights,
+    text_batches,
+)
 
 torch: Any = None
 
@@ -16,25 +28,33 @@ torch: Any = None
 def init(ctx: dict[str, Any]) -> dict[str, Any]:
     global torch
     import torch as _torch
+
     torch = _torch
     if ctx["threads"]:
         torch.set_num_threads(ctx["threads"])
         torch.set_num_interop_threads(1)
     if ctx["device"] == "cuda" and not torch.cuda.is_available():
         raise NotAvailable(f"torch {torch.__version__} sees no CUDA device")
-    versions = {"torch": torch.__version__, "cuda": torch.version.cuda,
-                "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None}
+    versions = {
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
+    }
     if ctx["device"] == "cuda":
         versions["gpu"] = torch.cuda.get_device_name(0)
     return {"versions": versions, "policy": _policy()}
 
 
 def _policy() -> dict[str, Any]:
-    return {"num_threads": torch.get_num_threads(), "num_interop_threads": torch.get_num_interop_threads(),
-            "float32_matmul_precision": torch.get_float32_matmul_precision(),
-            "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
-            "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32, "cudnn_benchmark": torch.backends.cudnn.benchmark,
-            "mkldnn": torch.backends.mkldnn.is_available()}
+    return {
+        "num_threads": torch.get_num_threads(),
+        "num_interop_threads": torch.get_num_interop_threads(),
+        "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+        "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
+        "cudnn_benchmark": torch.backends.cudnn.benchmark,
+        "mkldnn": torch.backends.mkldnn.is_available(),
+    }
 
 
 def _set_precision(precision: str, matched: bool) -> None:
@@ -60,6 +80,7 @@ def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
 def _compiles() -> int:
     try:
         from torch._dynamo.utils import counters
+
         return int(counters["stats"]["unique_graphs"])
     except Exception:
         return 0
@@ -151,19 +172,26 @@ class ModelBench(Bench):
             self.model.eval()
         self.params = sum(t.numel() for t in self.model.parameters() if t.requires_grad)
         self.flops_per_step = mean_flops_per_step("train" if self.kind == "train" else "infer", v["batch_size"], p)
-        self.batches = [(torch.from_numpy(x).to(self.dev), torch.from_numpy(y).long().to(self.dev)) for x, y in self.batches]
+        self.batches = [
+            (torch.from_numpy(x).to(self.dev), torch.from_numpy(y).long().to(self.dev)) for x, y in self.batches
+        ]
         _set_precision(v["precision"], matched)
         self.autocast = v["precision"] == "bf16"
         self.fwd = torch.compile(self.model) if opts.get("compile") else self.model
         self.compiled, self.c0 = bool(opts.get("compile")), _compiles()
         eps = ADAM_EPS_MATCHED if matched else 1e-8
-        self.opt = torch.optim.Adam([t for t in self.model.parameters() if t.requires_grad], lr=ADAM["lr"], betas=(ADAM["beta1"], ADAM["beta2"]), eps=eps)
+        self.opt = torch.optim.Adam(
+            [t for t in self.model.parameters() if t.requires_grad],
+            lr=ADAM["lr"],
+            betas=(ADAM["beta1"], ADAM["beta2"]),
+            eps=eps,
+        )
         self.details.update({"adam_eps": eps, "policy": _policy(), "autocast_bf16": self.autocast})
         self.f = torch.nn.functional
 
     @property
     def mode(self) -> str:  # type: ignore[override]
-        """"compile" only when dynamo really produced a graph (e.g. nn.LSTM can fall back to eager)."""
+        """ "compile" only when dynamo really produced a graph (e.g. nn.LSTM can fall back to eager)."""
         if not self.compiled:
             return "eager"
         graphs = _compiles() - self.c0

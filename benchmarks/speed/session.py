@@ -14,8 +14,14 @@ from fwpulse.benchmarks.speed.fingerprint import cuda_available
 
 DEVICES = ("auto", "cpu", "cuda")
 FRAMEWORKS = ("pytorch", "tensorflow", "keras", "jax")
-FRAMEWORK_ALIASES = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow", "tf": "tensorflow",
-                     "keras": "keras", "jax": "jax"}
+FRAMEWORK_ALIASES = {
+    "pytorch": "pytorch",
+    "torch": "pytorch",
+    "tensorflow": "tensorflow",
+    "tf": "tensorflow",
+    "keras": "keras",
+    "jax": "jax",
+}
 
 
 class BenchUsageError(ValueError):
@@ -30,8 +36,9 @@ def check_choices(suite: str, device: str, frameworks: list[str] | None) -> list
         raise BenchUsageError(f"unknown device {device!r}; choose {', '.join(DEVICES[:-1])} or {DEVICES[-1]}")
     unknown = [f for f in frameworks or [] if f.lower() not in FRAMEWORK_ALIASES]
     if unknown:
-        raise BenchUsageError(f"unknown framework(s) {', '.join(unknown)} for --framework; choose from "
-                              f"{', '.join(FRAMEWORKS)}")
+        raise BenchUsageError(
+            f"unknown framework(s) {', '.join(unknown)} for --framework; choose from {', '.join(FRAMEWORKS)}"
+        )
     return sorted({FRAMEWORK_ALIASES[f.lower()] for f in frameworks or []}) or None
 
 
@@ -45,8 +52,10 @@ def resolve_device(device: str) -> str:
 
 def steps(groups: list[spec.Group]) -> int:
     """The number of progress steps the harness reports for these groups."""
-    return sum(len(g.contenders) + sum(len(spec.variant_contenders(g, v)) * (1 + v.repeats) for v in g.variants)
-               for g in groups)
+    return sum(
+        len(g.contenders) + sum(len(spec.variant_contenders(g, v)) * (1 + v.repeats) for v in g.variants)
+        for g in groups
+    )
 
 
 def results_path(out: Path | None, suite: str, device: str) -> Path:
@@ -74,30 +83,47 @@ class Session:
     suite: str
     device: str
     out: Path
-    run: Any = None                                  # harness.BenchRun
+    run: Any = None  # harness.BenchRun
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
         fp = self.run.fingerprint
-        return (f"fwpulse bench {self.suite} on {self.device} ({fp.get('gpu_name') or fp['cpu_model']}), "
-                f"wall {self.run.wall_s:.0f}s, 1-min load average {fp['loadavg_start'][0]:.2f} at start, "
-                f"{fp['loadavg_end'][0]:.2f} at end, {fp['loadavg_1m_max']:.2f} max")
+        return (
+            f"fwpulse bench {self.suite} on {self.device} ({fp.get('gpu_name') or fp['cpu_model']}), "
+            f"wall {self.run.wall_s:.0f}s, 1-min load average {fp['loadavg_start'][0]:.2f} at start, "
+            f"{fp['loadavg_end'][0]:.2f} at end, {fp['loadavg_1m_max']:.2f} max"
+        )
 
     @property
     def ok(self) -> bool:
         return bool(self.counts.get("ok")) and not self.counts.get("failed")
 
 
-def run(groups: list[spec.Group], *, suite: str, device: str, out: Path, threads: int | None,
-        progress: Callable[[str], None]) -> Session:
+def run(
+    groups: list[spec.Group],
+    *,
+    suite: str,
+    device: str,
+    out: Path,
+    threads: int | None,
+    progress: Callable[[str], None],
+) -> Session:
     """Measure ``groups`` and write the results file (with the environment fingerprint); nothing is stored yet."""
     from fwpulse.data import bench_store
 
-    bench = harness.run_groups(groups, suite=suite, device=device, progress=progress, threads=threads,
-                               log_dir=out.parent / f"{out.stem}-logs")
-    bench_store.dump_results_file(out, bench_run_id=bench.bench_run_id, suite=suite, fingerprint=bench.fingerprint,
-                                  rows=bench.rows, wall_s=round(bench.wall_s, 1), device=device)
+    bench = harness.run_groups(
+        groups, suite=suite, device=device, progress=progress, threads=threads, log_dir=out.parent / f"{out.stem}-logs"
+    )
+    bench_store.dump_results_file(
+        out,
+        bench_run_id=bench.bench_run_id,
+        suite=suite,
+        fingerprint=bench.fingerprint,
+        rows=bench.rows,
+        wall_s=round(bench.wall_s, 1),
+        device=device,
+    )
     counts = {s: sum(r["status"] == s for r in bench.rows) for s in ("ok", "not_available", "failed")}
     return Session(suite, device, out, bench, counts)
 

@@ -22,7 +22,7 @@ class Summary:
     p90: float
     p99: float
     mean: float
-    cv: float | None          # std/mean of per-repeat medians (None with one repeat)
+    cv: float | None  # std/mean of per-repeat medians (None with one repeat)
     n_repeats: int
     n_samples: int
     repeat_medians: list[float]
@@ -50,12 +50,13 @@ def _boot_medians(groups: list[list[float]], rng: np.random.Generator, n_boot: i
     r, k = m.shape
     reps = rng.integers(0, r, size=(n_boot, r))
     within = rng.integers(0, k, size=(n_boot, r, k))
-    vals = m[reps[:, :, None], within]                     # n_boot x r x k
+    vals = m[reps[:, :, None], within]  # n_boot x r x k
     return np.median(vals.reshape(n_boot, r * k), axis=1)
 
 
-def ratio_ci(groups: list[list[float]], base: list[list[float]], *, n_boot: int = N_BOOT,
-             seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
+def ratio_ci(
+    groups: list[list[float]], base: list[list[float]], *, n_boot: int = N_BOOT, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
     """Ratio of medians (this / base; >1 = slower) with a bootstrap ``level`` CI."""
     groups, base = [g for g in groups if g], [g for g in base if g]
     ratio = float(np.median(np.concatenate(groups)) / np.median(np.concatenate(base)))
@@ -66,7 +67,7 @@ def ratio_ci(groups: list[list[float]], base: list[list[float]], *, n_boot: int 
 
 
 def verdict(lo: float, hi: float, band: tuple[float, float] = SAME_BAND) -> str:
-    """"same within ±5%" only when the whole CI lies inside the band; otherwise slower/faster when
+    """ "same within ±5%" only when the whole CI lies inside the band; otherwise slower/faster when
     the CI excludes 1, else inconclusive."""
     if band[0] <= lo and hi <= band[1]:
         return "same within ±5%"

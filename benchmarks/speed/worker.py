@@ -83,8 +83,12 @@ class Worker:
         if cpus and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, cpus)
         contender = msg["contender"]
-        self.ctx = {"device": msg.get("device", "cpu"), "threads": msg.get("threads"), "options": contender.get("options", {}),
-                    "contender": contender}
+        self.ctx = {
+            "device": msg.get("device", "cpu"),
+            "threads": msg.get("threads"),
+            "options": contender.get("options", {}),
+            "contender": contender,
+        }
         t0 = time.perf_counter()
         try:
             self.impl = importlib.import_module(f"fwpulse.benchmarks.speed.{contender['impl']}")
@@ -94,8 +98,13 @@ class Worker:
         except NotAvailable as exc:
             return {"ok": False, "status": "not_available", "reason": str(exc)[:300]}
         import_s = time.perf_counter() - t0
-        return {"ok": True, "import_s": import_s, **info, "env": {k: os.environ[k] for k in LOGGED_ENV if k in os.environ},
-                "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
+        return {
+            "ok": True,
+            "import_s": import_s,
+            **info,
+            "env": {k: os.environ[k] for k in LOGGED_ENV if k in os.environ},
+            "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        }
 
     def setup(self, msg: dict[str, Any]) -> dict[str, Any]:
         self.variant = v = msg["variant"]
@@ -122,11 +131,20 @@ class Worker:
         loss_last = bench.loss()
         self.bench = bench
         self.compiles_after_setup = bench.compiles()
-        return {"ok": True, "build_s": build_s, "first_step_s": first_step_s, "warmup_s": warmup_s,
-                "n_compiles": self.compiles_after_setup - c0, "n_compiles_first_step": n_first,
-                "loss_first": loss_first, "loss_last": loss_last, "params": bench.params,
-                "flops_per_step": bench.flops_per_step, "mode": getattr(bench, "mode", None),
-                "details": getattr(bench, "details", {})}
+        return {
+            "ok": True,
+            "build_s": build_s,
+            "first_step_s": first_step_s,
+            "warmup_s": warmup_s,
+            "n_compiles": self.compiles_after_setup - c0,
+            "n_compiles_first_step": n_first,
+            "loss_first": loss_first,
+            "loss_last": loss_last,
+            "params": bench.params,
+            "flops_per_step": bench.flops_per_step,
+            "mode": getattr(bench, "mode", None),
+            "details": getattr(bench, "details", {}),
+        }
 
     def repeat(self, msg: dict[str, Any]) -> dict[str, Any]:
         v = self.variant
@@ -142,7 +160,13 @@ class Worker:
         extra = self.bench.compiles() - self.compiles_after_setup if self.bench else 0
         details = dict(getattr(self.bench, "details", {}) or {})
         self.bench = None
-        return {"ok": True, "peak_mem_bytes": peak, "mem_kind": kind, "compiles_during_timing": extra, "details": details}
+        return {
+            "ok": True,
+            "peak_mem_bytes": peak,
+            "mem_kind": kind,
+            "compiles_during_timing": extra,
+            "details": details,
+        }
 
 
 def main() -> int:

@@ -28,6 +28,7 @@ __all__ = ["SOURCE", "collect", "SearchBucket", "make_wait_hint", "resolve_token
 
 DEFAULT_MAX_RATE_LIMIT_WAIT = 900.0
 
+
 def collect(ctx: CollectContext, *, bucket: SearchBucket | None = None) -> SourceResult:
     cfg = ctx.source_settings("github")
     max_wait = float(cfg.get("max_rate_limit_wait_seconds", DEFAULT_MAX_RATE_LIMIT_WAIT))
@@ -84,6 +85,6 @@ SOURCE = Source(
     name="github",
     collect=collect,
     description="GitHub repository counts (GraphQL with a token, conditional REST without); "
-                "--backfill adds weekly star history, monthly issues opened/closed and releases",
+    "--backfill adds weekly star history, monthly issues opened/closed and releases",
     needs=lambda f: bool(f.github),
 )

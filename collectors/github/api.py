@@ -54,13 +54,16 @@ def _utc_from_epoch(epoch: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
 
 
-def make_wait_hint(max_wait: float, clock: Callable[[], float] = time.time) -> Callable[[requests.Response], float | None]:
+def make_wait_hint(
+    max_wait: float, clock: Callable[[], float] = time.time
+) -> Callable[[requests.Response], float | None]:
     """GitHub's wait rules for HttpClient (HEADERS.md sections 2-3).
 
     secondary limit: ``retry-after`` seconds; primary limit (``x-ratelimit-remaining: 0``): until
     ``x-ratelimit-reset``, or RetriableError(retry_after=reset) when that is more than
     ``max_wait`` away; a 403/429 saying "secondary rate limit" without headers: 60 s.
     """
+
     def hint(resp: requests.Response) -> float | None:
         if resp.status_code not in (403, 429) and not _graphql_rate_limited(resp):
             return None
@@ -79,11 +82,14 @@ def make_wait_hint(max_wait: float, clock: Callable[[], float] = time.time) -> C
                 raise RetriableError(
                     f"GitHub rate limit ({resource}) exhausted; it resets at {until:%Y-%m-%d %H:%M} UTC, "
                     f"more than max_rate_limit_wait_seconds={max_wait:.0f}s away; set GITHUB_TOKEN for a higher "
-                    f"limit or retry after the reset", retry_after=until)
+                    f"limit or retry after the reset",
+                    retry_after=until,
+                )
             return wait
         if "secondary rate limit" in resp.text.lower():
             return 60.0
         return None
+
     return hint
 
 
@@ -100,6 +106,7 @@ def _graphql_rate_limited(resp: requests.Response) -> bool:
 @dataclass
 class SearchBucket:
     """Token bucket pacing the search API (``per_minute`` requests per minute)."""
+
     per_minute: float = 30.0
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -150,18 +157,23 @@ class GitHubApi:
             h["Authorization"] = f"Bearer {self.token}"
         return {**h, **(extra or {})}
 
-    def get(self, url: str, repo: str, *, params: dict[str, Any] | None = None,
-            extra_headers: dict[str, str] | None = None) -> requests.Response:
+    def get(
+        self, url: str, repo: str, *, params: dict[str, Any] | None = None, extra_headers: dict[str, str] | None = None
+    ) -> requests.Response:
         resp = self.ctx.http.get(url, params=params, headers=self.headers(extra_headers), wait_hint=self.wait_hint)
         if resp.status_code == 404:
-            raise RepoFailure(f"GitHub repository {repo} not found (HTTP 404 for {self.ctx.http.redact(url)}); "
-                              f"fix `github` for this framework in frameworks.toml")
+            raise RepoFailure(
+                f"GitHub repository {repo} not found (HTTP 404 for {self.ctx.http.redact(url)}); "
+                f"fix `github` for this framework in frameworks.toml"
+            )
         return resp
 
     def json(self, resp: requests.Response, repo: str) -> Any:
         if resp.status_code == 403:
-            raise RepoFailure(f"GitHub refused {repo}: HTTP 403 ({self.ctx.http.redact(resp.text[:120])}); "
-                              f"check GITHUB_TOKEN's access")
+            raise RepoFailure(
+                f"GitHub refused {repo}: HTTP 403 ({self.ctx.http.redact(resp.text[:120])}); "
+                f"check GITHUB_TOKEN's access"
+            )
         try:
             return self.ctx.http.json_of(resp)
         except FatalSourceError as exc:

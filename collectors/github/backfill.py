@@ -27,8 +27,10 @@ from .api import GitHubApi, RepoFailure
 from .counts import INCOMPLETE, REST, obs
 
 # The month's window and the whole query go to details.
-SEARCH_METHODS = {"github.issues_opened": "REST search is:issue created:<calendar month>, total_count",
-                  "github.issues_closed": "REST search is:issue closed:<calendar month>, total_count"}
+SEARCH_METHODS = {
+    "github.issues_opened": "REST search is:issue created:<calendar month>, total_count",
+    "github.issues_closed": "REST search is:issue closed:<calendar month>, total_count",
+}
 
 DEFAULT_BACKFILL_MONTHS = 24
 DEFAULT_MAX_RELEASE_PAGES = 10
@@ -64,9 +66,13 @@ def backfill_stars(api: GitHubApi, f: Framework, result: SourceResult) -> tuple[
     pages = result.details.setdefault("star_history_pages", {})
     pages[f.id] = hist.pages
     if hist.unavailable:  # e.g. GitHub Enterprise Server: the Sept 2026 endpoint does not exist there
-        api.ctx.log.warning("%s: no weekly star history for %s: %s answered 404 (GitHub Enterprise Server has no "
-                            "star-history endpoint); the other figures are collected", repo, f.id,
-                            api.ctx.http.redact(url))
+        api.ctx.log.warning(
+            "%s: no weekly star history for %s: %s answered 404 (GitHub Enterprise Server has no "
+            "star-history endpoint); the other figures are collected",
+            repo,
+            f.id,
+            api.ctx.http.redact(url),
+        )
         result.details.setdefault("star_history_unavailable", []).append(f.id)
         return [], {}
     if hist.not_modified:
@@ -74,7 +80,9 @@ def backfill_stars(api: GitHubApi, f: Framework, result: SourceResult) -> tuple[
     return star_history.observations(f, hist, url), {star_history.state_key(repo): hist.state}
 
 
-def backfill_issue_months(api: GitHubApi, f: Framework, created_at: str | None) -> tuple[list[Observation], dict[str, Any]]:
+def backfill_issue_months(
+    api: GitHubApi, f: Framework, created_at: str | None
+) -> tuple[list[Observation], dict[str, Any]]:
     ctx, repo = api.ctx, f.github or ""
     key = f"months:{repo}"
     done = set((ctx.state.get(key) or {}).get("done", []))
@@ -90,8 +98,19 @@ def backfill_issue_months(api: GitHubApi, f: Framework, created_at: str | None) 
             query = f"repo:{repo} is:issue {qualifier}:{month}..{end}"
             total, incomplete = api.search_total(query, repo)
             details = {"query": query, "window": f"{month}..{end}", **(INCOMPLETE if incomplete else {})}
-            rows.append(obs(f, metric, month, total, REST, SEARCH_METHODS[metric], search_url,
-                            quality="degraded_source" if incomplete else "ok", details=details))
+            rows.append(
+                obs(
+                    f,
+                    metric,
+                    month,
+                    total,
+                    REST,
+                    SEARCH_METHODS[metric],
+                    search_url,
+                    quality="degraded_source" if incomplete else "ok",
+                    details=details,
+                )
+            )
         new_done.append(label)
     return rows, ({key: {"done": sorted(done | set(new_done))}} if new_done else {})
 
@@ -128,8 +147,17 @@ def backfill_releases(api: GitHubApi, f: Framework) -> list[Event]:
             seen.add(tag)
             m = _MAJOR_RE.match(tag)
             is_major = bool(m and int(m.group(1)) >= 1 and not rel.get("prerelease"))
-            events.append(Event(framework=f.id, kind="release", label=tag, date=dt.date.fromisoformat(published[:10]),
-                                source=REST, method="REST GET /releases: tag_name, published_at",
-                                is_major=is_major, source_url=rel.get("html_url")))
+            events.append(
+                Event(
+                    framework=f.id,
+                    kind="release",
+                    label=tag,
+                    date=dt.date.fromisoformat(published[:10]),
+                    source=REST,
+                    method="REST GET /releases: tag_name, published_at",
+                    is_major=is_major,
+                    source_url=rel.get("html_url"),
+                )
+            )
         url, params = resp.links.get("next", {}).get("url"), None
     return events

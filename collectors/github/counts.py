@@ -36,11 +36,30 @@ GRAPHQL = "GitHub GraphQL"
 _ALIAS_RE = re.compile(r"^r\d+$")
 
 
-def obs(f: Framework, metric: str, date: dt.date, value: float, source: str, method: str,
-        url: str | None, note: str | None = None, quality: str = "ok",
-        details: dict[str, Any] | None = None) -> Observation:
-    return Observation(framework=f.id, metric=metric, date=date, value=float(value), source=source,
-                       method=method, source_url=url, note=note, quality=quality, details=details)
+def obs(
+    f: Framework,
+    metric: str,
+    date: dt.date,
+    value: float,
+    source: str,
+    method: str,
+    url: str | None,
+    note: str | None = None,
+    quality: str = "ok",
+    details: dict[str, Any] | None = None,
+) -> Observation:
+    return Observation(
+        framework=f.id,
+        metric=metric,
+        date=date,
+        value=float(value),
+        source=source,
+        method=method,
+        source_url=url,
+        note=note,
+        quality=quality,
+        details=details,
+    )
 
 
 # Short stable methods per REST metric. A 304 (values unchanged since the last collection) keeps the
@@ -64,12 +83,14 @@ def _split(repo: str) -> tuple[str, str]:
 
 # ------------------------------------------------------------------ GraphQL (token)
 
-_GQL_FIELDS = ("stargazerCount forkCount createdAt watchers { totalCount } "
-               "openIssues: issues(states: [OPEN]) { totalCount } "
-               "closedIssues: issues(states: [CLOSED]) { totalCount } "
-               "openPRs: pullRequests(states: [OPEN]) { totalCount } "
-               "mergedPRs: pullRequests(states: [MERGED]) { totalCount } "
-               "releases { totalCount }")
+_GQL_FIELDS = (
+    "stargazerCount forkCount createdAt watchers { totalCount } "
+    "openIssues: issues(states: [OPEN]) { totalCount } "
+    "closedIssues: issues(states: [CLOSED]) { totalCount } "
+    "openPRs: pullRequests(states: [OPEN]) { totalCount } "
+    "mergedPRs: pullRequests(states: [MERGED]) { totalCount } "
+    "releases { totalCount }"
+)
 
 _GQL_METRICS = [  # metric, path in the repository object, what it counts
     ("github.stars", ("stargazerCount",), "stargazerCount"),
@@ -95,7 +116,9 @@ def graphql_query(frameworks: list[Framework]) -> str:
 GQL_STATE = "counts:graphql"
 
 
-def reuse_todays_counts(ctx: CollectContext, frameworks: list[Framework], result: SourceResult) -> dict[str, str] | None:
+def reuse_todays_counts(
+    ctx: CollectContext, frameworks: list[Framework], result: SourceResult
+) -> dict[str, str] | None:
     """Today's GraphQL counts from the state, for every requested repo; None when a request is needed."""
     saved = ctx.state.get(GQL_STATE)
     if ctx.force or not isinstance(saved, dict) or saved.get("date") != ctx.today.isoformat():
@@ -109,15 +132,20 @@ def reuse_todays_counts(ctx: CollectContext, frameworks: list[Framework], result
         for f in frameworks:
             entry = repos[f.github]
             for metric, _, what in _GQL_METRICS:
-                rows.append(obs(f, metric, ctx.today, float(entry["values"][metric]), GRAPHQL,
-                                 f"GraphQL repository.{what}", url))
+                rows.append(
+                    obs(
+                        f, metric, ctx.today, float(entry["values"][metric]), GRAPHQL, f"GraphQL repository.{what}", url
+                    )
+                )
             if entry.get("created_at"):
                 created[f.id] = str(entry["created_at"])
     except (KeyError, TypeError, ValueError):
         return None  # unusable state: ask GitHub
     result.observations.extend(rows)
-    result.details["counts_reused"] = (f"counts collected today at {saved.get('at', '?')} UTC were reused without a "
-                                       f"request (GraphQL has no conditional requests); --force asks again")
+    result.details["counts_reused"] = (
+        f"counts collected today at {saved.get('at', '?')} UTC were reused without a "
+        f"request (GraphQL has no conditional requests); --force asks again"
+    )
     for f in frameworks:
         ctx.progress(f.id)
     return created
@@ -130,8 +158,13 @@ def collect_graphql(api: GitHubApi, frameworks: list[Framework], result: SourceR
     if reused is not None:
         return reused
     url = ctx.settings.github_graphql_url
-    resp = ctx.http.request("POST", url, json_body={"query": graphql_query(frameworks)},
-                            headers=api.headers({"Accept": "application/json"}), wait_hint=api.wait_hint)
+    resp = ctx.http.request(
+        "POST",
+        url,
+        json_body={"query": graphql_query(frameworks)},
+        headers=api.headers({"Accept": "application/json"}),
+        wait_hint=api.wait_hint,
+    )
     body = ctx.http.json_of(resp)  # non-2xx or malformed JSON: the whole source fails, naming the URL
     if not isinstance(body, dict):
         raise FatalSourceError(f"{url}: GraphQL response is not a JSON object")
@@ -157,8 +190,10 @@ def collect_graphql(api: GitHubApi, frameworks: list[Framework], result: SourceR
         alias, repo_data = f"r{i}", data.get(f"r{i}")
         if alias in alias_errors or not isinstance(repo_data, dict):
             reason = alias_errors.get(alias, "no data returned")
-            result.failures[f.id] = (f"GitHub repository {f.github} could not be read ({ctx.http.redact(reason)}); "
-                                     f"fix `github` for this framework in frameworks.toml")
+            result.failures[f.id] = (
+                f"GitHub repository {f.github} could not be read ({ctx.http.redact(reason)}); "
+                f"fix `github` for this framework in frameworks.toml"
+            )
             continue
         rows = []
         try:
@@ -204,8 +239,9 @@ def collect_rest_repo(api: GitHubApi, f: Framework, result: SourceResult) -> str
     resp = api.get(url, repo, extra_headers=extra)
     if resp.status_code == 304 and prev:
         for metric, value in prev["values"].items():
-            result.observations.append(obs(f, metric, ctx.today, value, REST, REST_METHODS[metric], url,
-                                           details=dict(NOT_MODIFIED)))
+            result.observations.append(
+                obs(f, metric, ctx.today, value, REST, REST_METHODS[metric], url, details=dict(NOT_MODIFIED))
+            )
         return prev.get("created_at")
     body = api.json(resp, repo)
     if not isinstance(body, dict):
@@ -213,8 +249,14 @@ def collect_rest_repo(api: GitHubApi, f: Framework, result: SourceResult) -> str
     moved = [r for r in resp.history if r.status_code in (301, 308)]
     if moved:
         new = body.get("full_name") or resp.url
-        ctx.log.warning("GitHub repository %s (framework %s) moved to %s (HTTP 301); values are stored under %s - "
-                        "update `github` in frameworks.toml", repo, f.id, new, f.id)
+        ctx.log.warning(
+            "GitHub repository %s (framework %s) moved to %s (HTTP 301); values are stored under %s - "
+            "update `github` in frameworks.toml",
+            repo,
+            f.id,
+            new,
+            f.id,
+        )
         result.details.setdefault("renamed", {})[f.id] = new
     values: dict[str, float] = {}
     for metric, fld in _REST_FIELDS:
@@ -228,13 +270,21 @@ def collect_rest_repo(api: GitHubApi, f: Framework, result: SourceResult) -> str
     values["github.open_issues"] = max(0, values["github.open_issues_incl_prs"] - open_prs)
     for metric, value in values.items():
         flagged = incomplete and metric == "github.open_prs"
-        result.observations.append(obs(f, metric, ctx.today, value, REST, REST_METHODS[metric], url,
-                                       quality="degraded_source" if flagged else "ok",
-                                       details=dict(INCOMPLETE) if flagged else None))
+        result.observations.append(
+            obs(
+                f,
+                metric,
+                ctx.today,
+                value,
+                REST,
+                REST_METHODS[metric],
+                url,
+                quality="degraded_source" if flagged else "ok",
+                details=dict(INCOMPLETE) if flagged else None,
+            )
+        )
     created = body.get("created_at")
     etag = resp.headers.get("ETag")
     if etag:
         result.state[key] = {"etag": etag, "values": values, "created_at": created}
     return created
-
-

@@ -57,8 +57,9 @@ class Week:
 @dataclass
 class History:
     """What one repository's star history run produced."""
-    weeks: list[Week] = field(default_factory=list)   # complete weeks fetched, newest first
-    pages: int = 0                                     # pages requested (a 304 counts)
+
+    weeks: list[Week] = field(default_factory=list)  # complete weeks fetched, newest first
+    pages: int = 0  # pages requested (a 304 counts)
     not_modified: bool = False
     unavailable: bool = False
     state: dict[str, Any] | None = None
@@ -74,8 +75,9 @@ def parse_page(body: Any, repo: str, page: int) -> list[Week]:
     """Validate one page against the documented shape; RepoFailure names the repo, page and problem."""
     where = f"{repo}: star history page {page}"
     if not isinstance(body, list):
-        raise RepoFailure(f"{where} is not a JSON array (got {type(body).__name__}); "
-                          f"the endpoint answers a bare array of weeks")
+        raise RepoFailure(
+            f"{where} is not a JSON array (got {type(body).__name__}); the endpoint answers a bare array of weeks"
+        )
     weeks: list[Week] = []
     for i, item in enumerate(body):
         if not isinstance(item, dict):
@@ -108,8 +110,12 @@ def fetch(api: GitHubApi, repo: str) -> History:
     version = {"X-GitHub-Api-Version": STAR_HISTORY_API_VERSION}
     out = History()
     conditional = {"If-None-Match": str(saved["etag"])} if saved and saved.get("etag") else {}
-    resp = ctx.http.get(url, params={"per_page": PER_PAGE, "page": 1}, headers=api.headers({**version, **conditional}),
-                        wait_hint=api.wait_hint)
+    resp = ctx.http.get(
+        url,
+        params={"per_page": PER_PAGE, "page": 1},
+        headers=api.headers({**version, **conditional}),
+        wait_hint=api.wait_hint,
+    )
     out.pages = 1
     if resp.status_code == 404:
         out.unavailable = True
@@ -132,16 +138,23 @@ def fetch(api: GitHubApi, repo: str) -> History:
             next_url = None
             break
         if fetched and older[0].sunday >= fetched[-1].sunday:
-            raise RepoFailure(f"{repo}: star history page {page} does not continue page {page - 1} "
-                              f"({older[0].sunday} is not older than {fetched[-1].sunday})")
+            raise RepoFailure(
+                f"{repo}: star history page {page} does not continue page {page - 1} "
+                f"({older[0].sunday} is not older than {fetched[-1].sunday})"
+            )
         fetched.extend(older)
         next_url = resp.links.get("next", {}).get("url")
     out.weeks = [w for w in fetched if week_is_complete(w.sunday, ctx.now)]
     newest_complete = max((w.sunday for w in out.weeks), default=None)
     through = max([d for d in (stored_through, newest_complete) if d], default=None)
     first_week = fetched[-1].sunday.isoformat() if fetched and not next_url else (saved or {}).get("first_week")
-    out.state = {"etag": etag, "next": page1_next, "page1": body,
-                 "complete_through": through.isoformat() if through else None, "first_week": first_week}
+    out.state = {
+        "etag": etag,
+        "next": page1_next,
+        "page1": body,
+        "complete_through": through.isoformat() if through else None,
+        "first_week": first_week,
+    }
     return out
 
 
@@ -157,6 +170,16 @@ def _date_or_none(value: Any) -> dt.date | None:
 
 
 def observations(f: Framework, history: History, url: str) -> list[Observation]:
-    return [Observation(framework=f.id, metric=METRIC, date=w.sunday, value=float(w.total), source=SOURCE,
-                        method=METHOD, source_url=url, details={"days": w.days})
-            for w in history.weeks]
+    return [
+        Observation(
+            framework=f.id,
+            metric=METRIC,
+            date=w.sunday,
+            value=float(w.total),
+            source=SOURCE,
+            method=METHOD,
+            source_url=url,
+            details={"days": w.days},
+        )
+        for w in history.weeks
+    ]

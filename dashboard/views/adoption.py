@@ -13,7 +13,8 @@ DEFINITIONS = (
     "first; and the **PyPI downloads per month** series under it: pypistats' mirror-free counts from each refresh "
     "(pypistats keeps 180 days, so that history grows with each refresh), after the bundled monthly history, "
     "whose counting method changed over time (its note and caption say how). The table compares a month only "
-    "where pypistats measured it.")
+    "where pypistats measured it."
+)
 
 
 def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
@@ -22,8 +23,10 @@ def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
     if all_inst is None or pypistats is None or all_inst.data.empty or pypistats.data.empty:
         return pd.DataFrame(columns=cols)
     a = all_inst.data[all_inst.data["metric"] == "pypi.downloads_monthly_all"]
-    p = pypistats.data[(pypistats.data["metric"] == "pypi.downloads_monthly")
-                       & pypistats.data["method"].astype(str).str.contains("pypistats", case=False)]
+    p = pypistats.data[
+        (pypistats.data["metric"] == "pypi.downloads_monthly")
+        & pypistats.data["method"].astype(str).str.contains("pypistats", case=False)
+    ]
     a = a.assign(month=pd.to_datetime(a["date"]).dt.to_period("M"))[["framework", "month", "raw_value"]]
     p = p.assign(month=pd.to_datetime(p["date"]).dt.to_period("M"))[["framework", "month", "raw_value"]]
     both = a.merge(p, on=["framework", "month"], suffixes=("_all", "_pypistats"))
@@ -32,12 +35,16 @@ def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
     newest = both.sort_values("month").groupby("framework", sort=False).tail(1)
     order = {f: i for i, f in enumerate(names)}
     newest = newest.sort_values("framework", key=lambda s: s.map(lambda f: order.get(f, 999)))
-    return pd.DataFrame({
-        "framework": newest["framework"].map(lambda f: names.get(f, f)), "month": newest["month"].astype(str),
-        "all installers (ClickPy)": newest["raw_value_all"].map(lambda v: f"{v:,.0f}"),
-        "pypistats (mirrors excluded)": newest["raw_value_pypistats"].map(lambda v: f"{v:,.0f}"),
-        "ratio": (newest["raw_value_all"] / newest["raw_value_pypistats"]).map(lambda r: f"{r:.2f}x")},
-        columns=cols)
+    return pd.DataFrame(
+        {
+            "framework": newest["framework"].map(lambda f: names.get(f, f)),
+            "month": newest["month"].astype(str),
+            "all installers (ClickPy)": newest["raw_value_all"].map(lambda v: f"{v:,.0f}"),
+            "pypistats (mirrors excluded)": newest["raw_value_pypistats"].map(lambda v: f"{v:,.0f}"),
+            "ratio": (newest["raw_value_all"] / newest["raw_value_pypistats"]).map(lambda r: f"{r:.2f}x"),
+        },
+        columns=cols,
+    )
 
 
 def render() -> None:

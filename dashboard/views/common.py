@@ -9,9 +9,8 @@ view's URL is a link someone can share; bad values in a link are ignored, never 
 
 from __future__ import annotations
 
-import importlib.util
-
 import datetime as dt
+import importlib.util
 
 import streamlit as st
 
@@ -21,11 +20,12 @@ from fwpulse.data import read
 
 SMOOTHING = (1, 2, 3, 4, 6, 8, 12)
 SCALES = ("linear", "log")
-_STATE = "_fwpulse_options"       # the ChartOptions of the current run
-_RUN = "_fwpulse_options_run"     # which run drew the controls (a counter bumped by app.py)
+_STATE = "_fwpulse_options"  # the ChartOptions of the current run
+_RUN = "_fwpulse_options_run"  # which run drew the controls (a counter bumped by app.py)
 
 
 # ------------------------------------------------------------------------------ lenient URL parsing
+
 
 def _qp(name: str) -> str:
     try:
@@ -40,7 +40,7 @@ def parse_frameworks(text: str, known: list[str]) -> list[str]:
     return list(dict.fromkeys(f for f in chosen if f in known))
 
 
-DATE_MIN, DATE_MAX = dt.date(2005, 1, 1), dt.date(2100, 1, 1)   # the date pickers' range
+DATE_MIN, DATE_MAX = dt.date(2005, 1, 1), dt.date(2100, 1, 1)  # the date pickers' range
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -64,7 +64,7 @@ def parse_bool(text: str) -> bool:
 def parse_smoothing(text: str) -> int:
     try:
         n = int(float(text[:32]))
-    except (TypeError, ValueError, OverflowError):   # 'abc', 'nan', 'inf', '1e400'
+    except (TypeError, ValueError, OverflowError):  # 'abc', 'nan', 'inf', '1e400'
         return 1
     return min(SMOOTHING, key=lambda s: abs(s - n)) if n >= 1 else 1
 
@@ -75,6 +75,7 @@ def _init_state(key: str, value) -> None:
 
 
 # ------------------------------------------------------------------------------ the shared controls
+
 
 def controls() -> charts.ChartOptions:
     """Draw the shared sidebar controls and return the options they select (also kept for :func:`options`)."""
@@ -94,26 +95,47 @@ def controls() -> charts.ChartOptions:
     with st.sidebar:
         st.header("Compare")
         chosen = st.multiselect(
-            "Frameworks", options=known, format_func=lambda fid: names[fid], key="frameworks",
-            help="The four main frameworks by default; the 2020 article's ecosystem (Theano, Chainer, ...) is available too.")
+            "Frameworks",
+            options=known,
+            format_func=lambda fid: names[fid],
+            key="frameworks",
+            help="The four main frameworks by default; the 2020 article's ecosystem (Theano, Chainer, ...) is available too.",
+        )
         c1, c2 = st.columns(2)
-        start = c1.date_input("From", key="date_from", min_value=DATE_MIN, max_value=DATE_MAX,
-                              help="Empty: from the first stored value.")
-        end = c2.date_input("To", key="date_to", min_value=DATE_MIN, max_value=DATE_MAX,
-                            help="Empty: up to the newest stored value.")
+        start = c1.date_input(
+            "From", key="date_from", min_value=DATE_MIN, max_value=DATE_MAX, help="Empty: from the first stored value."
+        )
+        end = c2.date_input(
+            "To", key="date_to", min_value=DATE_MIN, max_value=DATE_MAX, help="Empty: up to the newest stored value."
+        )
         scale = st.radio("Scale", SCALES, key="scale", horizontal=True)
-        mode = st.radio("Show", charts.MODES, key="mode", format_func=lambda m: charts.MODE_LABELS[m],
-                        help="Index: every series starts at 100. Share: each framework's % of the selected total per month.")
-        align = st.toggle("Align by project age", key="align",
-                          help="x axis = years since each series' first data point (in the date range).")
+        mode = st.radio(
+            "Show",
+            charts.MODES,
+            key="mode",
+            format_func=lambda m: charts.MODE_LABELS[m],
+            help="Index: every series starts at 100. Share: each framework's % of the selected total per month.",
+        )
+        align = st.toggle(
+            "Align by project age",
+            key="align",
+            help="x axis = years since each series' first data point (in the date range).",
+        )
         smoothing = st.select_slider("Smoothing (rolling mean, points)", options=SMOOTHING, key="smoothing")
         st.caption("The URL keeps these settings: copy it to share this view.")
 
     if start and end and start > end:
         st.sidebar.warning("'From' is after 'To': the dates were swapped.")
         start, end = end, start
-    opts = charts.ChartOptions(frameworks=tuple(chosen), start=start or None, end=end or None, log=scale == "log",
-                               mode=mode, align=bool(align), smoothing=int(smoothing))
+    opts = charts.ChartOptions(
+        frameworks=tuple(chosen),
+        start=start or None,
+        end=end or None,
+        log=scale == "log",
+        mode=mode,
+        align=bool(align),
+        smoothing=int(smoothing),
+    )
     _write_url(opts)
     st.session_state[_STATE] = opts
     st.session_state[_RUN] = st.session_state.get("_fwpulse_run", 0)
@@ -121,13 +143,15 @@ def controls() -> charts.ChartOptions:
 
 
 def _write_url(opts: charts.ChartOptions) -> None:
-    wanted = {"fw": ",".join(opts.frameworks),
-              "from": opts.start.isoformat() if opts.start else None,
-              "to": opts.end.isoformat() if opts.end else None,
-              "scale": "log" if opts.log else None,
-              "mode": opts.mode if opts.mode != "absolute" else None,
-              "align": "1" if opts.align else None,
-              "smooth": str(opts.smoothing) if opts.smoothing > 1 else None}
+    wanted = {
+        "fw": ",".join(opts.frameworks),
+        "from": opts.start.isoformat() if opts.start else None,
+        "to": opts.end.isoformat() if opts.end else None,
+        "scale": "log" if opts.log else None,
+        "mode": opts.mode if opts.mode != "absolute" else None,
+        "align": "1" if opts.align else None,
+        "smooth": str(opts.smoothing) if opts.smoothing > 1 else None,
+    }
     for key, value in wanted.items():
         if value is None:
             if key in st.query_params:
@@ -171,6 +195,7 @@ def framework_picker() -> list[str]:
 
 # ------------------------------------------------------------------------------ charts
 
+
 def fill_text(hint: str) -> str:
     return f"Fill it with `{hint}`." if hint.startswith("fwpulse") or hint.startswith("FWPULSE") else hint
 
@@ -192,23 +217,37 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
         chart = charts.render(chart_id, data.chart_input(chart_id, opts), opts, reg.names(), reg.colors())
     except Exception as exc:  # noqa: BLE001 - one broken chart must not take the view down
         from fwpulse.data.damage import is_damage_error
+
         if is_damage_error(exc):
-            raise   # app.py shows the one-line diagnosis instead of the page
-        st.error(f"**{spec.title}** could not be drawn ({type(exc).__name__}: {exc}). The other charts are unaffected; "
-                 "please report this with the URL.")
+            raise  # app.py shows the one-line diagnosis instead of the page
+        st.error(
+            f"**{spec.title}** could not be drawn ({type(exc).__name__}: {exc}). The other charts are unaffected; "
+            "please report this with the URL."
+        )
         return charts.Chart(spec, None, data_frame_empty(), "", empty_reason=str(exc))
     if chart.figure is None:
         st.info(f"**{spec.title}**: {chart.empty_reason} {fill_text(spec.fill_hint)}")
         return chart
-    st.plotly_chart(chart.figure, key=f"chart-{chart_id}",
-                    config={"toImageButtonOptions": {"format": "png", "filename": chart_id, "scale": 2},
-                            "modeBarButtonsToAdd": ["toImage"], "displaylogo": False})
+    st.plotly_chart(
+        chart.figure,
+        key=f"chart-{chart_id}",
+        config={
+            "toImageButtonOptions": {"format": "png", "filename": chart_id, "scale": 2},
+            "modeBarButtonsToAdd": ["toImage"],
+            "displaylogo": False,
+        },
+    )
     st.caption(chart.caption)
     for note in chart.notes:
         st.caption(f"Note: {note}")
     cols = st.columns([3, 2, 2, 2, 2])
-    cols[0].download_button("Download the plotted data (CSV)", read.plotted_csv(chart.data),
-                            file_name=f"{chart_id}.csv", mime="text/csv", key=f"csv-{chart_id}")
+    cols[0].download_button(
+        "Download the plotted data (CSV)",
+        read.plotted_csv(chart.data),
+        file_name=f"{chart_id}.csv",
+        mime="text/csv",
+        key=f"csv-{chart_id}",
+    )
     export_buttons(chart, opts, reg.names(), cols[1:])
     return chart
 
@@ -239,12 +278,20 @@ def export_buttons(chart: charts.Chart, opts: charts.ChartOptions, names: dict[s
         col.download_button(
             f"Article {fmt.upper()}",
             data=lambda fmt=fmt: export.export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
-            file_name=export.file_name(chart.spec.id, export.DEFAULT_THEME, fmt), mime=export.MIME[fmt],
-            key=f"export-{fmt}-{chart.spec.id}", on_click="ignore", disabled=disabled,
-            help=missing if disabled else ("{}×{} article theme with title and source footer, same as "
-                                           "`fwpulse export`").format(*export.natural_size(chart)))
+            file_name=export.file_name(chart.spec.id, export.DEFAULT_THEME, fmt),
+            mime=export.MIME[fmt],
+            key=f"export-{fmt}-{chart.spec.id}",
+            on_click="ignore",
+            disabled=disabled,
+            help=missing
+            if disabled
+            else ("{}×{} article theme with title and source footer, same as `fwpulse export`").format(
+                *export.natural_size(chart)
+            ),
+        )
 
 
 def data_frame_empty():
     import pandas as pd
+
     return pd.DataFrame()

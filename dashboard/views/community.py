@@ -9,17 +9,23 @@ from fwpulse.dashboard.views.common import options, show_chart
 
 def render() -> None:
     st.title("Community: Stack Overflow")
-    st.caption("Questions carrying each framework's tags (data/frameworks.toml `stackoverflow_tags`). The bundled "
-               "snapshot holds monthly questions per tag up to 2019-12 (Kaggle 'stackindex') and site-wide monthly "
-               "totals up to 2025-01 (a second, later snapshot, so the shares derived from the two are approximate), "
-               "and the Stanford AI Index's yearly counts to mid-2020. Anything newer comes from the Stack Exchange "
-               "API: `fwpulse refresh --source stackoverflow --backfill`. A straight line across years without "
-               "points is a gap between sources, not data.")
+    st.caption(
+        "Questions carrying each framework's tags (data/frameworks.toml `stackoverflow_tags`). The bundled "
+        "snapshot holds monthly questions per tag up to 2019-12 (Kaggle 'stackindex') and site-wide monthly "
+        "totals up to 2025-01 (a second, later snapshot, so the shares derived from the two are approximate), "
+        "and the Stanford AI Index's yearly counts to mid-2020. Anything newer comes from the Stack Exchange "
+        "API: `fwpulse refresh --source stackoverflow --backfill`. A straight line across years without "
+        "points is a gap between sources, not data."
+    )
     opts = options()
     if not opts.frameworks:
         st.warning("Pick at least one framework in the sidebar.")
         return
-    for chart_id in ("stackoverflow-questions-monthly", "stackoverflow-questions-share",
-                     "stackoverflow-questions-total", "stackoverflow-questions-yearly-ai-index"):
+    for chart_id in (
+        "stackoverflow-questions-monthly",
+        "stackoverflow-questions-share",
+        "stackoverflow-questions-total",
+        "stackoverflow-questions-yearly-ai-index",
+    ):
         show_chart(chart_id)
         st.divider()

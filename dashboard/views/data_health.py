@@ -26,9 +26,12 @@ def render() -> None:
     if flagged.empty:
         st.success("Every stored value is a final, exact figure (quality ok).")
     else:
-        st.caption("Values stored with a quality flag: charts draw them dotted with their own markers, cards and "
-                   "alt text never state them as final. " + "; ".join(f"**{q}**: {t}" for q, t in read.QUALITY.items()
-                                                                     if q != "ok") + ".")
+        st.caption(
+            "Values stored with a quality flag: charts draw them dotted with their own markers, cards and "
+            "alt text never state them as final. "
+            + "; ".join(f"**{q}**: {t}" for q, t in read.QUALITY.items() if q != "ok")
+            + "."
+        )
         st.dataframe(flagged, hide_index=True)
 
     st.subheader("Rate-limit budgets (newest run per source)")
@@ -40,11 +43,32 @@ def render() -> None:
         st.success("Every recorded run succeeded.")
     else:
         for r in problems.head(20).itertuples():
-            retry = f" Retry after {r.retry_after:%Y-%m-%d %H:%M} UTC." if r.retry_after is not None and str(r.retry_after) != "NaT" else ""
-            st.warning(f"**{r.source}**, run {r.run_id} ({r.status}, {r.started_at:%Y-%m-%d %H:%M} UTC): "
-                       f"{queries.plain_error(r.error, r.status)}{retry}")
+            retry = (
+                f" Retry after {r.retry_after:%Y-%m-%d %H:%M} UTC."
+                if r.retry_after is not None and str(r.retry_after) != "NaT"
+                else ""
+            )
+            st.warning(
+                f"**{r.source}**, run {r.run_id} ({r.status}, {r.started_at:%Y-%m-%d %H:%M} UTC): "
+                f"{queries.plain_error(r.error, r.status)}{retry}"
+            )
 
     st.subheader("Run ledger")
     st.caption("One row per source per run (newest first). `snapshot` is the bundled offline dataset.")
-    st.dataframe(runs[["run_id", "source", "status", "started_at", "finished_at", "rows_written",
-                       "rows_unchanged", "requests", "error", "retry_after"]], hide_index=True)
+    st.dataframe(
+        runs[
+            [
+                "run_id",
+                "source",
+                "status",
+                "started_at",
+                "finished_at",
+                "rows_written",
+                "rows_unchanged",
+                "requests",
+                "error",
+                "retry_after",
+            ]
+        ],
+        hide_index=True,
+    )

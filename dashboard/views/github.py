@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fwpulse.dashboard.charts_gharchive import BACKFILL as GHARCHIVE_BACKFILL, CAVEAT as GHARCHIVE_CAVEAT
+from fwpulse.dashboard.charts_gharchive import BACKFILL as GHARCHIVE_BACKFILL
+from fwpulse.dashboard.charts_gharchive import CAVEAT as GHARCHIVE_CAVEAT
 from fwpulse.dashboard.charts_github import GITHUB, ISSUE_TRAP
 from fwpulse.dashboard.views.common import options, show_chart
 
 # The open-issues chart's lines: metric -> (how it is drawn, what it is).
-ISSUE_LINES = {"github.open_issues": ("solid", "open issues excluding PRs"),
-               "github.open_prs": ("dashed", "open pull requests"),
-               "github.open_issues_incl_prs": ("dotted", "GitHub's open_issues_count, issues plus PRs")}
+ISSUE_LINES = {
+    "github.open_issues": ("solid", "open issues excluding PRs"),
+    "github.open_prs": ("dashed", "open pull requests"),
+    "github.open_issues_incl_prs": ("dotted", "GitHub's open_issues_count, issues plus PRs"),
+}
 
 
 def open_issues_text(chart, names: dict[str, str]) -> str:
@@ -25,17 +28,21 @@ def open_issues_text(chart, names: dict[str, str]) -> str:
     shown = set(data["framework"]) & set(names)
     missing = [m for m in ("github.open_issues", "github.open_prs") if shown - drawn[m]]
     if not missing:
-        return ("Compare the solid lines (issues only) and the dashed ones (open PRs) with the dotted ones "
-                "(GitHub's count, issues plus PRs): the gap between solid and dotted is the review queue.")
+        return (
+            "Compare the solid lines (issues only) and the dashed ones (open PRs) with the dotted ones "
+            "(GitHub's count, issues plus PRs): the gap between solid and dotted is the review queue."
+        )
     parts = []
     for m in missing:
         how, what = ISSUE_LINES[m]
         lacking = [names.get(f, f) for f in names if f in shown - drawn[m]]
         parts.append(f"the {how} lines ({what}) for {', '.join(lacking)}")
     have = [ISSUE_LINES[m][0] for m in ISSUE_LINES if drawn[m]]
-    return (f"Only the {' and '.join(have) or 'no'} lines are stored here: {'; '.join(parts)} are missing, so the "
-            f"chart cannot yet separate issues from PRs. `{GITHUB}` collects them (issues without PRs and open PRs, "
-            "from the search API); until then, read the dotted lines as issues **plus** PRs.")
+    return (
+        f"Only the {' and '.join(have) or 'no'} lines are stored here: {'; '.join(parts)} are missing, so the "
+        f"chart cannot yet separate issues from PRs. `{GITHUB}` collects them (issues without PRs and open PRs, "
+        "from the search API); until then, read the dotted lines as issues **plus** PRs."
+    )
 
 
 def render() -> None:
@@ -48,8 +55,10 @@ def render() -> None:
         return
     names = data.registry().names()
     show_chart("github-stars-releases")
-    st.caption("Where the snapshots have no star history (or stop), the weekly star history fills in: the curve "
-               "below is stars still held today, by the week they were given, never the star count on past dates.")
+    st.caption(
+        "Where the snapshots have no star history (or stop), the weekly star history fills in: the curve "
+        "below is stars still held today, by the week they were given, never the star count on past dates."
+    )
     show_chart("github-stars-retained")
     st.divider()
     show_chart("github-forks")
@@ -62,7 +71,8 @@ def render() -> None:
             f"{ISSUE_TRAP}\n\n"
             "The 2020 article compared 'open issues' (Keras over 3,000, PyTorch over 5,000); those figures were most "
             "likely `open_issues_count`, i.e. issues **plus** pull requests. A repository with a busy review queue "
-            "then looks buggier than it is.")
+            "then looks buggier than it is."
+        )
         compare = st.empty()
     chart = show_chart("github-open-issues")
     text = open_issues_text(chart, {f: names.get(f, f) for f in opts.frameworks})
@@ -73,8 +83,10 @@ def render() -> None:
     st.divider()
     st.subheader("Monthly activity from GH Archive (2011 on)")
     st.markdown(GHARCHIVE_CAVEAT)
-    st.caption(f"Filled by `{GHARCHIVE_BACKFILL}` (one ClickHouse query for all repositories). Hover a hollow "
-               "marker for why that month is not a final count.")
+    st.caption(
+        f"Filled by `{GHARCHIVE_BACKFILL}` (one ClickHouse query for all repositories). Hover a hollow "
+        "marker for why that month is not a final count."
+    )
     show_chart("gharchive-stars-given")
     show_chart("gharchive-forks")
     show_chart("gharchive-issues")

@@ -33,14 +33,18 @@ def _flag_lines(row) -> list[str]:
     """What the card must say beside its figure: a newer flagged value it did not use, a stale series."""
     lines = []
     if pd.notna(row.get("newer_date")) and row.get("newer_quality"):
-        lines.append(f"Newer value {row['newer_value']:,.0f} ({row['newer_date']:%Y-%m-%d}) is "
-                     f"{str(row['newer_quality']).replace('_', ' ')}, not final: {row['newer_reason']}. "
-                     "The card shows the newest final value.")
+        lines.append(
+            f"Newer value {row['newer_value']:,.0f} ({row['newer_date']:%Y-%m-%d}) is "
+            f"{str(row['newer_quality']).replace('_', ' ')}, not final: {row['newer_reason']}. "
+            "The card shows the newest final value."
+        )
     if not read.is_final(row.get("quality")):
         lines.append(f"This figure is {str(row['quality']).replace('_', ' ')}: no final value stored yet.")
     if bool(row.get("stale")):
-        lines.append(f"Stale: newest value {row['date']:%Y-%m-%d}, the others run to {row['newest_other']:%Y-%m-%d} "
-                     f"({row['stale_reason']}).")
+        lines.append(
+            f"Stale: newest value {row['date']:%Y-%m-%d}, the others run to {row['newest_other']:%Y-%m-%d} "
+            f"({row['stale_reason']})."
+        )
     return lines
 
 
@@ -57,8 +61,13 @@ def _card(cards: pd.DataFrame, fid: str) -> None:
         stale = bool(row.get("stale"))
         # A stale series' change is over another period than the others' cards: no badge.
         delta = None if pd.isna(row["change_30d"]) or stale else f"{row['change_30d']:+,.0f} in 30 d"
-        st.metric(shown, f"{row['value']:,.0f}", delta=delta, delta_color="off",
-                  help=f"{catalog.metric(metric).definition} Source: {row['source']} ({row['method']}).")
+        st.metric(
+            shown,
+            f"{row['value']:,.0f}",
+            delta=delta,
+            delta_color="off",
+            help=f"{catalog.metric(metric).definition} Source: {row['source']} ({row['method']}).",
+        )
         st.caption(f"{_change(row, 30)} · {_change(row, 365)} · as of {row['date']:%Y-%m-%d}")
         for line in _flag_lines(row):
             st.caption(f":orange[{line}]")
@@ -66,8 +75,10 @@ def _card(cards: pd.DataFrame, fid: str) -> None:
 
 def render() -> None:
     st.title("fwpulse: PyTorch vs TensorFlow vs Keras vs JAX")
-    st.caption("Every figure carries its source, method and date; hover a chart or download its CSV to see them. "
-               "Controls in the sidebar apply to every view, and the URL keeps them.")
+    st.caption(
+        "Every figure carries its source, method and date; hover a chart or download its CSV to see them. "
+        "Controls in the sidebar apply to every view, and the URL keeps them."
+    )
     opts = options()
     if not opts.frameworks:
         st.warning("Pick at least one framework in the sidebar.")
@@ -75,18 +86,22 @@ def render() -> None:
     reg = data.registry()
     cards = data.overview_cards(opts.frameworks)
     if cards.empty:
-        st.info("No figures stored yet for these frameworks: run `fwpulse refresh` (or open the dashboard on the "
-                "bundled snapshot with `./dev.sh dashboard`).")
+        st.info(
+            "No figures stored yet for these frameworks: run `fwpulse refresh` (or open the dashboard on the "
+            "bundled snapshot with `./dev.sh dashboard`)."
+        )
     ids = list(opts.frameworks)
     for i in range(0, len(ids), PER_ROW):
         cols = st.columns(PER_ROW)
-        for col, fid in zip(cols, ids[i:i + PER_ROW]):
+        for col, fid in zip(cols, ids[i : i + PER_ROW]):
             with col, st.container(border=True):
                 st.subheader(reg[fid].name)
                 _card(cards, fid)
     if not cards.empty and "github.open_issues_incl_prs" in set(cards["metric"]):
-        st.caption("'Open issues incl. PRs' is GitHub's open_issues_count, which counts pull requests as issues "
-                   "(see the GitHub view).")
+        st.caption(
+            "'Open issues incl. PRs' is GitHub's open_issues_count, which counts pull requests as issues "
+            "(see the GitHub view)."
+        )
     for chart_id in ("github-stars", "github-forks", "pypi-downloads-monthly"):
         st.divider()
         show_chart(chart_id)

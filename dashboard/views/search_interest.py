@@ -21,7 +21,8 @@ def render() -> None:
         "Google Trends returns 0-100 relative to the peak **of each request** and takes at most five terms. "
         "With more terms fwpulse sends batches that all contain one anchor term; every batch is multiplied by "
         "*scale = (batch 1's anchor mean) / (this batch's anchor mean)* so the batches share batch 1's scale. "
-        "The raw value and the factor are stored in each row's details (term, batch, anchor, scale, raw).")
+        "The raw value and the factor are stored in each row's details (term, batch, anchor, scale, raw)."
+    )
     values = data.chart_input("trends-interest", opts).values
     table = trends_rescaling(values)
     if table.empty:
@@ -29,7 +30,6 @@ def render() -> None:
         return
     reg = data.registry()
     table["framework"] = table["framework"].map(lambda f: reg.names().get(f, f))
-    st.dataframe(table, hide_index=True,
-                 column_config={"scale": st.column_config.NumberColumn(format="%.4f")})
+    st.dataframe(table, hide_index=True, column_config={"scale": st.column_config.NumberColumn(format="%.4f")})
     if chart.figure is not None:
         st.caption("Rescaled = raw x scale; 'rows' counts the stored weeks per framework and batch.")

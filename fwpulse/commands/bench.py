@@ -23,28 +23,34 @@ SUITE_CHOICES, FRAMEWORK_CHOICES, DEVICE_CHOICES = choices(SUITES), choices(FRAM
 
 app = typer.Typer(
     help="Measure training/inference speed of PyTorch, TensorFlow, Keras 3 (tensorflow/jax/torch backends) and JAX "
-         "on this machine: one worker process per contender, phases timed separately, repeats interleaved, "
-         "ratios vs a baseline with bootstrap 95% CIs. Results go to the database and a JSON file. "
-         "Needs the `bench` extra (pip install -c constraints.txt -e '.[bench]'); a framework that is not "
-         "installed is reported as not_available. `fwpulse bench import FILE.json` pools results from other machines.",
-    invoke_without_command=True, no_args_is_help=False, rich_markup_mode=None)
+    "on this machine: one worker process per contender, phases timed separately, repeats interleaved, "
+    "ratios vs a baseline with bootstrap 95% CIs. Results go to the database and a JSON file. "
+    "Needs the `bench` extra (pip install -c constraints.txt -e '.[bench]'); a framework that is not "
+    "installed is reported as not_available. `fwpulse bench import FILE.json` pools results from other machines.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
 
 
 @app.callback()
-def bench(ctx: typer.Context,
-          suite: str = typer.Option("smoke", metavar=SUITE_CHOICES,
-                                    help="smoke (2-core CPU, < 5 min) or full (one H100, ~10 min)."),
-          framework: list[str] | None = typer.Option(None, "--framework", "-f",
-                                                        metavar=FRAMEWORK_CHOICES,
-                                                        help="Repeatable; default all."),
-          device: str = typer.Option("auto", metavar=DEVICE_CHOICES,
-                                     help="auto = cuda when nvidia-smi lists a GPU."),
-          out: Path | None = typer.Option(None, help="JSON results file (default "
-                                                        "bench-results/bench-<suite>-<device>-<UTC>.json)."),
-          threads: int | None = typer.Option(None, help="Threads per worker (default: all CPUs of this process' "
-                                                           "affinity)."),
-          list_only: bool = typer.Option(False, "--list", help="Print the suite's workloads, sizes and contenders; "
-                                                               "run nothing.")) -> None:
+def bench(
+    ctx: typer.Context,
+    suite: str = typer.Option(
+        "smoke", metavar=SUITE_CHOICES, help="smoke (2-core CPU, < 5 min) or full (one H100, ~10 min)."
+    ),
+    framework: list[str] | None = typer.Option(
+        None, "--framework", "-f", metavar=FRAMEWORK_CHOICES, help="Repeatable; default all."
+    ),
+    device: str = typer.Option("auto", metavar=DEVICE_CHOICES, help="auto = cuda when nvidia-smi lists a GPU."),
+    out: Path | None = typer.Option(
+        None, help="JSON results file (default bench-results/bench-<suite>-<device>-<UTC>.json)."
+    ),
+    threads: int | None = typer.Option(None, help="Threads per worker (default: all CPUs of this process' affinity)."),
+    list_only: bool = typer.Option(
+        False, "--list", help="Print the suite's workloads, sizes and contenders; run nothing."
+    ),
+) -> None:
     """Run a benchmark suite (or `bench import FILE.json`)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -60,9 +66,11 @@ def bench(ctx: typer.Context,
         raise fail(str(exc), EXIT_USAGE) from None
     if list_only:
         for r in spec.size_table(suite):
-            typer.echo(f"{r['workload']} {r['tier']:<8} {r['variant']:<26} batch {r['batch']:<5} {r['precision']:<4} "
-                       f"warm-up {r['warmup']}, {r['repeats']} repeats x {r['blocks']} blocks x {r['steps']} steps: "
-                       f"{r['contenders']}")
+            typer.echo(
+                f"{r['workload']} {r['tier']:<8} {r['variant']:<26} batch {r['batch']:<5} {r['precision']:<4} "
+                f"warm-up {r['warmup']}, {r['repeats']} repeats x {r['blocks']} blocks x {r['steps']} steps: "
+                f"{r['contenders']}"
+            )
         return
     try:
         device = session.resolve_device(device)
@@ -72,31 +80,41 @@ def bench(ctx: typer.Context,
             raise session.BenchUsageError("no contender left after --framework filtering")
         total = session.steps(groups)
         load, busy = session.load_note()
-        typer.echo(f"fwpulse bench: suite {suite} on {device}, {len(groups)} groups, {total} steps of work; {load}",
-                   err=True)
+        typer.echo(
+            f"fwpulse bench: suite {suite} on {device}, {len(groups)} groups, {total} steps of work; {load}", err=True
+        )
         if busy:
-            typer.echo("fwpulse bench: warning: the machine is busy (load average above half the CPU count); "
-                       "timings will be noisy and CIs wide", err=True)
-        out = session.results_path(out, suite, device)   # fail before measuring, not after
+            typer.echo(
+                "fwpulse bench: warning: the machine is busy (load average above half the CPU count); "
+                "timings will be noisy and CIs wide",
+                err=True,
+            )
+        out = session.results_path(out, suite, device)  # fail before measuring, not after
     except session.BenchUsageError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     with progress() as progress_factory:
-        done = session.run(groups, suite=suite, device=device, out=out, threads=threads,
-                           progress=progress_factory("bench", total))
+        done = session.run(
+            groups, suite=suite, device=device, out=out, threads=threads, progress=progress_factory("bench", total)
+        )
     report.render(done.run.rows, title=done.title)
     try:
         session.store(settings.db_path, done.run.rows)
     except DatabaseBusy as exc:
-        raise fail(f"{exc}; the results are in {out}: store them later with `fwpulse bench import {out}`",
-                   EXIT_BUSY) from None
+        raise fail(
+            f"{exc}; the results are in {out}: store them later with `fwpulse bench import {out}`", EXIT_BUSY
+        ) from None
     c = done.counts
-    typer.echo(f"{c['ok']} cells ok, {c['not_available']} not available, {c['failed']} failed; "
-               f"wall {done.run.wall_s:.0f}s; stored in {settings.db_path} (bench run {done.run.bench_run_id}) and {out}")
+    typer.echo(
+        f"{c['ok']} cells ok, {c['not_available']} not available, {c['failed']} failed; "
+        f"wall {done.run.wall_s:.0f}s; stored in {settings.db_path} (bench run {done.run.bench_run_id}) and {out}"
+    )
     raise typer.Exit(EXIT_OK if done.ok else EXIT_FAILED)
 
 
 @app.command("import")
-def bench_import(files: list[Path] = typer.Argument(..., help="JSON files written by `fwpulse bench` (any machine).")) -> None:
+def bench_import(
+    files: list[Path] = typer.Argument(..., help="JSON files written by `fwpulse bench` (any machine)."),
+) -> None:
     """Merge benchmark results from other machines; a bad file imports nothing."""
     from fwpulse.data import bench_store, db
 
@@ -116,8 +134,10 @@ def bench_import(files: list[Path] = typer.Argument(..., help="JSON files writte
         with db.writing(settings.db_path) as con:
             for f, meta, rows in parsed:
                 n = bench_store.write_results(con, rows)
-                typer.echo(f"imported {f}: {n} result rows (bench run {meta.get('bench_run_id')}, suite {meta.get('suite')}, "
-                           f"device {meta.get('device') or rows[0]['device']})")
+                typer.echo(
+                    f"imported {f}: {n} result rows (bench run {meta.get('bench_run_id')}, suite {meta.get('suite')}, "
+                    f"device {meta.get('device') or rows[0]['device']})"
+                )
     except db.DatabaseBusy as exc:
         raise fail(str(exc), EXIT_BUSY) from None
 

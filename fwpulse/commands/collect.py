@@ -26,15 +26,21 @@ def _sources() -> list[str]:
     return available_sources()
 
 
-def refresh(source: list[str] | None = typer.Option(None, "--source", "-s", help="Source to collect (repeatable); "
-                                                       "default all."),
-            framework: list[str] | None = typer.Option(None, "--framework", "-f", help="Framework id (repeatable); "
-                                                          "default all in the registry."),
-            backfill: bool = typer.Option(False, "--backfill", help="Also fetch history (weekly stars, monthly "
-                                                                    "issues, ...)."),
-            wait: float = typer.Option(0.0, help="Seconds to wait for another refresh's lock instead of exiting 75."),
-            force: bool = typer.Option(False, "--force", help="Ask again where a source would reuse today's answer "
-                                                              "(GitHub GraphQL counts already collected today).")) -> None:
+def refresh(
+    source: list[str] | None = typer.Option(
+        None, "--source", "-s", help="Source to collect (repeatable); default all."
+    ),
+    framework: list[str] | None = typer.Option(
+        None, "--framework", "-f", help="Framework id (repeatable); default all in the registry."
+    ),
+    backfill: bool = typer.Option(False, "--backfill", help="Also fetch history (weekly stars, monthly issues, ...)."),
+    wait: float = typer.Option(0.0, help="Seconds to wait for another refresh's lock instead of exiting 75."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Ask again where a source would reuse today's answer (GitHub GraphQL counts already collected today).",
+    ),
+) -> None:
     """Collect from the sources into the database. Exit 0 all ok, 1 some failed, 2 usage, 75 locked."""
     from fwpulse.collectors.refresh import RefreshLocked
     from fwpulse.collectors.refresh import refresh as run_refresh
@@ -52,8 +58,16 @@ def refresh(source: list[str] | None = typer.Option(None, "--source", "-s", help
     t0 = time.monotonic()
     try:
         with progress() as progress_factory:
-            outcomes = run_refresh(settings, registry, sources=source or None, framework_ids=framework or None,
-                                   backfill=backfill, wait=wait, force=force, progress_factory=progress_factory)
+            outcomes = run_refresh(
+                settings,
+                registry,
+                sources=source or None,
+                framework_ids=framework or None,
+                backfill=backfill,
+                wait=wait,
+                force=force,
+                progress_factory=progress_factory,
+            )
     except ConfigError as exc:
         raise fail(f"config error: {exc}", EXIT_USAGE) from None
     except (RefreshLocked, DatabaseBusy) as exc:
@@ -65,7 +79,9 @@ def refresh(source: list[str] | None = typer.Option(None, "--source", "-s", help
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
-def import_(file: Path = typer.Argument(..., help="CSV with columns framework,metric,value,as_of,source_url,note.")) -> None:
+def import_(
+    file: Path = typer.Argument(..., help="CSV with columns framework,metric,value,as_of,source_url,note."),
+) -> None:
     """Import dated manual figures (stored as manual.<metric>); a bad file imports nothing."""
     from fwpulse.data import db
     from fwpulse.data.compact import compact
@@ -82,25 +98,29 @@ def import_(file: Path = typer.Argument(..., help="CSV with columns framework,me
     except ImportFileError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     except ConfigError:
-        pass   # context() reports it
+        pass  # context() reports it
     settings, registry = context()
     try:
         with db.writing(settings.db_path) as con:
             result = import_csv(con, file, registry)
-            compact(con)   # re-clusters only once enough rows were appended (data/compact.py)
+            compact(con)  # re-clusters only once enough rows were appended (data/compact.py)
     except ImportFileError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     except db.DatabaseBusy as exc:
         raise fail(str(exc), EXIT_BUSY) from None
-    typer.echo(f"imported {file}: {result.rows_written} new rows, {result.rows_unchanged} unchanged (run {result.run_id})")
+    typer.echo(
+        f"imported {file}: {result.rows_written} new rows, {result.rows_unchanged} unchanged (run {result.run_id})"
+    )
 
 
-def schedule(cron: str = typer.Option("0 6 * * *", help="Cron expression (five fields)."),
-             install: bool = typer.Option(False, "--install", help="Add the line to your crontab (idempotent)."),
-             remove: bool = typer.Option(False, "--remove", help="Take fwpulse's line out of your crontab."),
-             env_file: Path = typer.Option(Path("~/.config/fwpulse/env"), help="Shell file with tokens, sourced by cron."),
-             log_file: Path = typer.Option(Path("~/.local/state/fwpulse/refresh.log"), help="Where cron appends output."),
-             crontab_file: Path | None = typer.Option(None, hidden=True, help="Edit this file instead of `crontab`.")) -> None:
+def schedule(
+    cron: str = typer.Option("0 6 * * *", help="Cron expression (five fields)."),
+    install: bool = typer.Option(False, "--install", help="Add the line to your crontab (idempotent)."),
+    remove: bool = typer.Option(False, "--remove", help="Take fwpulse's line out of your crontab."),
+    env_file: Path = typer.Option(Path("~/.config/fwpulse/env"), help="Shell file with tokens, sourced by cron."),
+    log_file: Path = typer.Option(Path("~/.local/state/fwpulse/refresh.log"), help="Where cron appends output."),
+    crontab_file: Path | None = typer.Option(None, hidden=True, help="Edit this file instead of `crontab`."),
+) -> None:
     """Print (or --install / --remove) the crontab line that runs `fwpulse refresh`."""
     from fwpulse.collectors import schedule as sched
     from fwpulse.data.settings import load_settings
@@ -109,10 +129,17 @@ def schedule(cron: str = typer.Option("0 6 * * *", help="Cron expression (five f
     try:
         if remove:
             changed = sched.remove(crontab_file)
-            typer.echo("removed fwpulse's crontab line" if changed else "no fwpulse line in the crontab; nothing to remove")
+            typer.echo(
+                "removed fwpulse's crontab line" if changed else "no fwpulse line in the crontab; nothing to remove"
+            )
             return
-        line = sched.cron_line(cron, settings.db_path.resolve(), settings.config_path.resolve(),
-                               env_file.expanduser(), log_file.expanduser())
+        line = sched.cron_line(
+            cron,
+            settings.db_path.resolve(),
+            settings.config_path.resolve(),
+            env_file.expanduser(),
+            log_file.expanduser(),
+        )
         if install:
             changed = sched.install(line, crontab_file)
             typer.echo(("installed: " if changed else "already installed, unchanged: ") + line)

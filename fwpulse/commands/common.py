@@ -61,7 +61,7 @@ def lazy_choices(**options: Callable[[], Iterable[str]]) -> type[TyperCommand]:
                 metavar = choices(values, "," if param.name == "formats" else "|")
                 if len(metavar) <= 80:
                     param.metavar = metavar
-                else:   # a long list reads better in the help text than as one unbroken metavar
+                else:  # a long list reads better in the help text than as one unbroken metavar
                     param.metavar = param.name.upper().rstrip("S")
                     param.help = f"{param.help or ''} One of: {', '.join(values)}.".strip()
                 param._choices_shown = True
@@ -77,6 +77,7 @@ def setup_logging(verbose: bool = False) -> None:
         return
     if sys.stderr.isatty():
         from rich.logging import RichHandler
+
         handler: logging.Handler = RichHandler(show_path=False, rich_tracebacks=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
     else:  # cron, pipes: plain timestamped lines

@@ -13,8 +13,11 @@ app = typer.Typer(help="Database maintenance: backup, restore, compact.", no_arg
 
 
 @app.command("backup")
-def backup(directory: Path | None = typer.Argument(None, help="Target folder (default: backups/<db>-<UTC time> "
-                                                                   "beside the database).")) -> None:
+def backup(
+    directory: Path | None = typer.Argument(
+        None, help="Target folder (default: backups/<db>-<UTC time> beside the database)."
+    ),
+) -> None:
     """Export the database as Parquet files (restore with `fwpulse db restore`)."""
     from fwpulse.data.backup import backup as run_backup
     from fwpulse.data.db import DatabaseBusy
@@ -32,14 +35,20 @@ def backup(directory: Path | None = typer.Argument(None, help="Target folder (de
     except DatabaseBusy as exc:
         raise fail(str(exc), EXIT_BUSY) from None
     except OSError as exc:
-        raise fail(f"backup folder {directory or 'default'}: cannot write there ({exc.strerror or exc}); "
-                   "choose another folder", EXIT_USAGE) from None
+        raise fail(
+            f"backup folder {directory or 'default'}: cannot write there ({exc.strerror or exc}); "
+            "choose another folder",
+            EXIT_USAGE,
+        ) from None
     typer.echo(f"backed up {settings.db_path} to {target}")
 
 
 @app.command("restore")
-def restore(backup_dir: Path = typer.Argument(..., help="A folder written by `fwpulse db backup` (default ones are "
-                                                          "in backups/ beside the database).")) -> None:
+def restore(
+    backup_dir: Path = typer.Argument(
+        ..., help="A folder written by `fwpulse db backup` (default ones are in backups/ beside the database)."
+    ),
+) -> None:
     """Rebuild the database from a Parquet backup; the current file (damaged or not) is kept, renamed aside."""
     from fwpulse.collectors.refresh import RefreshLocked, refresh_lock
     from fwpulse.data.damage import restore as run_restore
@@ -56,15 +65,23 @@ def restore(backup_dir: Path = typer.Argument(..., help="A folder written by `fw
     except RefreshLocked as exc:
         raise fail(str(exc), EXIT_BUSY) from None
     except Exception as exc:  # noqa: BLE001 - a backup DuckDB cannot import; nothing was changed
-        raise fail(f"cannot restore from {backup_dir} ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
-                   f"{settings.db_path} was left as it was", EXIT_FAILED) from None
+        raise fail(
+            f"cannot restore from {backup_dir} ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+            f"{settings.db_path} was left as it was",
+            EXIT_FAILED,
+        ) from None
     kept = f"; the previous file is kept as {aside}" if aside else ""
     typer.echo(f"restored {settings.db_path} from {backup_dir}{kept}")
 
 
 @app.command("compact")
-def compact(if_due: bool = typer.Option(False, "--if-due", help="Only when enough rows were appended since the last "
-                                                                "compaction (what refresh does after each run).")) -> None:
+def compact(
+    if_due: bool = typer.Option(
+        False,
+        "--if-due",
+        help="Only when enough rows were appended since the last compaction (what refresh does after each run).",
+    ),
+) -> None:
     """Rewrite the history clustered by series, so chart queries read only their own rows.
 
     refresh and import do this by themselves once 122,880 rows were appended since the last time;

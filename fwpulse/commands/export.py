@@ -10,7 +10,7 @@ import typer
 from fwpulse import __version__
 from fwpulse.commands.common import EXIT_BUSY, EXIT_USAGE, context, fail, lazy_choices
 
-FORMATS = ("png", "svg", "pdf", "html", "csv")   # dashboard/export.py FORMATS; the help shows them before that import
+FORMATS = ("png", "svg", "pdf", "html", "csv")  # dashboard/export.py FORMATS; the help shows them before that import
 ALL_FORMATS = [",".join(FORMATS)]
 
 
@@ -26,23 +26,27 @@ def _themes() -> list[str]:
     return list(THEMES)
 
 
-def export(chart: list[str] | None = typer.Option(None, "--chart", "-c", help="Chart id(s), repeatable or "
-                                                     "comma-separated."),
-           all_charts: bool = typer.Option(False, "--all", help="Every chart in the registry (empty ones are skipped)."),
-           formats: list[str] = typer.Option(ALL_FORMATS, "--format", help="Comma-separated formats."),
-           theme: str = typer.Option("article", help="Colours and fonts."),
-           size: str | None = typer.Option(None, metavar="WIDTHxHEIGHT", help="Layout pixels (default 1200x675; "
-                                              "charts with a row per result, like the speed charts, grow taller)."),
-           scale: str = typer.Option("2", help="Pixel density of PNGs (PNG pixels = size x scale)."),
-           framework: list[str] | None = typer.Option(None, "--framework", "-f", help="Framework id(s); default "
-                                                         "the main four."),
-           from_: str | None = typer.Option(None, "--from", metavar="DATE", help="First date (YYYY-MM-DD, YYYY-MM "
-                                               "or YYYY)."),
-           to: str | None = typer.Option(None, "--to", metavar="DATE", help="Last date (YYYY-MM-DD, YYYY-MM or YYYY)."),
-           log_scale: bool = typer.Option(False, "--log", help="Logarithmic y axis."),
-           index: bool = typer.Option(False, "--index", help="Index each series to 100 at its first point."),
-           share: bool = typer.Option(False, "--share", help="Share of the selected frameworks' total (%)."),
-           out: Path = typer.Option(Path("exports"), "--out", "-o", help="Output folder (created if missing).")) -> None:
+def export(
+    chart: list[str] | None = typer.Option(None, "--chart", "-c", help="Chart id(s), repeatable or comma-separated."),
+    all_charts: bool = typer.Option(False, "--all", help="Every chart in the registry (empty ones are skipped)."),
+    formats: list[str] = typer.Option(ALL_FORMATS, "--format", help="Comma-separated formats."),
+    theme: str = typer.Option("article", help="Colours and fonts."),
+    size: str | None = typer.Option(
+        None,
+        metavar="WIDTHxHEIGHT",
+        help="Layout pixels (default 1200x675; charts with a row per result, like the speed charts, grow taller).",
+    ),
+    scale: str = typer.Option("2", help="Pixel density of PNGs (PNG pixels = size x scale)."),
+    framework: list[str] | None = typer.Option(
+        None, "--framework", "-f", help="Framework id(s); default the main four."
+    ),
+    from_: str | None = typer.Option(None, "--from", metavar="DATE", help="First date (YYYY-MM-DD, YYYY-MM or YYYY)."),
+    to: str | None = typer.Option(None, "--to", metavar="DATE", help="Last date (YYYY-MM-DD, YYYY-MM or YYYY)."),
+    log_scale: bool = typer.Option(False, "--log", help="Logarithmic y axis."),
+    index: bool = typer.Option(False, "--index", help="Index each series to 100 at its first point."),
+    share: bool = typer.Option(False, "--share", help="Share of the selected frameworks' total (%)."),
+    out: Path = typer.Option(Path("exports"), "--out", "-o", help="Output folder (created if missing)."),
+) -> None:
     """Export charts as article-ready PNG/SVG/PDF/HTML/CSV files plus alt text and manifest.json."""
     from fwpulse.dashboard import export as ex
     from fwpulse.dashboard import export_job
@@ -56,25 +60,46 @@ def export(chart: list[str] | None = typer.Option(None, "--chart", "-c", help="C
         known = list(load_registry(settings.config_path).names())
     except ConfigError as exc:
         raise fail(f"config error: {exc}", EXIT_USAGE) from None
-    try:   # every option before the database is opened or a file written
-        plan = export_job.plan(charts=list(chart or []), all_charts=all_charts, formats=formats, theme=theme, size=size,
-                               scale=scale, frameworks=list(framework or []), known_frameworks=list(known),
-                               start=from_, end=to, log=log_scale, index=index, share=share, out=out,
-                               browser_path=settings.browser_path)
+    try:  # every option before the database is opened or a file written
+        plan = export_job.plan(
+            charts=list(chart or []),
+            all_charts=all_charts,
+            formats=formats,
+            theme=theme,
+            size=size,
+            scale=scale,
+            frameworks=list(framework or []),
+            known_frameworks=list(known),
+            start=from_,
+            end=to,
+            log=log_scale,
+            index=index,
+            share=share,
+            out=out,
+            browser_path=settings.browser_path,
+        )
     except ex.ExportError as exc:
         raise fail(str(exc), exc.code) from None
     settings, registry = context()
     try:
-        result = export_job.run(plan, settings.db_path, registry, settings.browser_path, __version__,
-                                skipped=lambda line: typer.echo(line, err=True))
+        result = export_job.run(
+            plan,
+            settings.db_path,
+            registry,
+            settings.browser_path,
+            __version__,
+            skipped=lambda line: typer.echo(line, err=True),
+        )
     except ex.ExportError as exc:
         raise fail(str(exc), exc.code) from None
     except DatabaseBusy as exc:
         raise fail(str(exc), EXIT_BUSY) from None
     for cid, files in result.files.items():
         typer.echo(f"{cid}: {' '.join(files)}")
-    typer.echo(f"exported {len(result.files)} chart(s), {result.n_files} files to {result.out_dir} "
-               f"(manifest.json updated) in {time.monotonic() - t0:.1f}s")
+    typer.echo(
+        f"exported {len(result.files)} chart(s), {result.n_files} files to {result.out_dir} "
+        f"(manifest.json updated) in {time.monotonic() - t0:.1f}s"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ ProgressFactory = Callable[[str, int], Callable[..., None]]
 @contextlib.contextmanager
 def progress() -> Iterator[ProgressFactory]:
     if not sys.stderr.isatty():
+
         def plain(name: str, total: int):
             state = {"done": 0, "total": total}
 
@@ -25,7 +26,9 @@ def progress() -> Iterator[ProgressFactory]:
                 if message is not None:
                     state["done"] += 1
                     log.info("%s: %s done (%d/%d)", name, message, state["done"], state["total"])
+
             return tick
+
         yield plain
         return
     from rich.progress import (
@@ -36,8 +39,15 @@ def progress() -> Iterator[ProgressFactory]:
         TimeElapsedColumn,
     )
 
-    with Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
-                  TimeElapsedColumn(), transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as bar:
+
         def rich_factory(name: str, total: int):
             task = bar.add_task(name, total=total, last="")
 
@@ -46,5 +56,7 @@ def progress() -> Iterator[ProgressFactory]:
                     bar.update(task, total=total)
                 if message is not None:
                     bar.update(task, advance=1, last=message)
+
             return tick
+
         yield rich_factory

@@ -11,9 +11,11 @@ from fwpulse import validate
 from fwpulse.commands.common import EXIT_USAGE, context, fail
 
 
-def dashboard(port: int = typer.Option(8501, help="Port to serve on (1-65535)."),
-              host: str = typer.Option("127.0.0.1", help="Address to bind (127.0.0.1 = this machine only)."),
-              open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab.")) -> None:
+def dashboard(
+    port: int = typer.Option(8501, help="Port to serve on (1-65535)."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (127.0.0.1 = this machine only)."),
+    open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab."),
+) -> None:
     """Build the database from the bundled snapshot if missing, then run the Streamlit dashboard."""
     from fwpulse.dashboard import APP_PATH
 
@@ -24,9 +26,23 @@ def dashboard(port: int = typer.Option(8501, help="Port to serve on (1-65535).")
         raise fail(str(exc), EXIT_USAGE) from None
     settings, _ = context()
     typer.echo(f"fwpulse dashboard on http://{host}:{port}  (database {settings.db_path})", err=True)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
-           "--server.address", host, "--server.headless", "false" if open_browser else "true",
-           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]   # no "Deploy" button
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_PATH),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "false" if open_browser else "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]  # no "Deploy" button
     env = {**os.environ, "FWPULSE_DB": str(settings.db_path), "FWPULSE_CONFIG": str(settings.config_path)}
     sys.stdout.flush()
     sys.stderr.flush()

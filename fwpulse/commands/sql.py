@@ -40,8 +40,8 @@ def query(db_path: Path | str, sql: str, max_wait: float = DEFAULT_WAIT_S) -> tu
     try:
         if db.schema_version(con) < db.latest_version():
             raise SchemaBehind(f"{db_path}: schema is behind this fwpulse; it is migrated first")
-        con.execute("SET enable_external_access = false")   # no COPY TO, ATTACH or read_csv of other files
-        con.execute("SET lock_configuration = true")         # ... and a query cannot turn it back on
+        con.execute("SET enable_external_access = false")  # no COPY TO, ATTACH or read_csv of other files
+        con.execute("SET lock_configuration = true")  # ... and a query cannot turn it back on
         try:
             cur = con.execute(sql)
             if cur.description is None:
@@ -67,12 +67,14 @@ def _open_read_only(path: Path, max_wait: float):
     deadline, delay = time.monotonic() + max_wait, 0.02
     while True:
         try:
-            return db.connect(path, read_only=True, max_wait=0)   # one try; damage and non-lock errors raise
+            return db.connect(path, read_only=True, max_wait=0)  # one try; damage and non-lock errors raise
         except db.DatabaseBusy:
             if time.monotonic() >= deadline:
-                raise db.DatabaseBusy(f"{path}: another process has held the database for {max_wait:.0f}s; "
-                                      "try again when it finishes (see `fwpulse status`), or pass a longer "
-                                      "--wait") from None
+                raise db.DatabaseBusy(
+                    f"{path}: another process has held the database for {max_wait:.0f}s; "
+                    "try again when it finishes (see `fwpulse status`), or pass a longer "
+                    "--wait"
+                ) from None
             time.sleep(random.uniform(0.5, 1.0) * delay)
             delay = min(delay * 2, 0.2)
 
@@ -109,24 +111,34 @@ def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
         return buf.getvalue().rstrip("\n")
     cells = [[_text(v).replace("\n", " ") for v in r] for r in rows]
     if fmt == "markdown":
+
         def line(values):
             return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+
         return "\n".join([line(columns), "|" + "|".join("---" for _ in columns) + "|", *map(line, cells)])
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+
     def pad(values):
         return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
     out = [pad(columns), pad(["-" * w for w in widths]), *map(pad, cells)]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
 
 
-def sql(statement: str = typer.Argument(..., metavar="QUERY",
-                                        help="One SQL query, e.g. \"SELECT * FROM metric_values LIMIT 5\" ('-' reads it "
-                                             "from stdin). Read the view metric_values; runs, events and "
-                                             "bench_results are tables."),
-        fmt: str = typer.Option("table", "--format", metavar=choices(FORMATS), help="Output format."),
-        wait: float = typer.Option(DEFAULT_WAIT_S, "--wait", help="Seconds to keep retrying while a refresh holds "
-                                                                   "the database (then exit 75).")) -> None:
+def sql(
+    statement: str = typer.Argument(
+        ...,
+        metavar="QUERY",
+        help="One SQL query, e.g. \"SELECT * FROM metric_values LIMIT 5\" ('-' reads it "
+        "from stdin). Read the view metric_values; runs, events and "
+        "bench_results are tables.",
+    ),
+    fmt: str = typer.Option("table", "--format", metavar=choices(FORMATS), help="Output format."),
+    wait: float = typer.Option(
+        DEFAULT_WAIT_S, "--wait", help="Seconds to keep retrying while a refresh holds the database (then exit 75)."
+    ),
+) -> None:
     """Query the store read-only (no writes, no file access); retries while a refresh writes."""
     from fwpulse.data.db import DatabaseBusy
 
@@ -138,17 +150,17 @@ def sql(statement: str = typer.Argument(..., metavar="QUERY",
         raise fail(str(exc), EXIT_USAGE) from None
     text = sys.stdin.read() if statement == "-" else statement
     if not text.strip():
-        raise fail("sql: no query given; e.g. fwpulse sql \"SELECT * FROM metric_values LIMIT 5\"", EXIT_USAGE)
+        raise fail('sql: no query given; e.g. fwpulse sql "SELECT * FROM metric_values LIMIT 5"', EXIT_USAGE)
     from fwpulse.data.settings import load_settings
 
     settings = load_settings()
-    if not settings.db_path.exists():   # one read-only open per call otherwise: the writer's gaps are short
+    if not settings.db_path.exists():  # one read-only open per call otherwise: the writer's gaps are short
         settings, _ = context()
     try:
         try:
             columns, rows = query(settings.db_path, text, max_wait=wait)
         except SchemaBehind:
-            settings, _ = context()   # migrates (after a backup), then read
+            settings, _ = context()  # migrates (after a backup), then read
             columns, rows = query(settings.db_path, text, max_wait=wait)
     except QueryError as exc:
         raise fail(f"sql: {exc}", EXIT_USAGE) from None

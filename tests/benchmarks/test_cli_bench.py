@@ -13,8 +13,9 @@ from .test_store import row
 
 
 def fwpulse(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True, env=dict(os.environ), timeout=timeout
+    )
 
 
 def test_bench_help_is_helpful():
@@ -30,8 +31,11 @@ def test_bench_list_prints_sizes():
 
 
 def test_usage_errors_are_one_line_exit_2(snapshot_db):
-    for args, expect in ((("--suite", "huge"), "unknown suite"), (("--framework", "mxnet"), "mxnet"),
-                         (("--device", "tpu"), "unknown device")):
+    for args, expect in (
+        (("--suite", "huge"), "unknown suite"),
+        (("--framework", "mxnet"), "mxnet"),
+        (("--device", "tpu"), "unknown device"),
+    ):
         res = fwpulse("bench", *args)
         assert res.returncode == 2 and expect in res.stderr, res.stderr
         assert res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
@@ -45,11 +49,28 @@ def test_unwritable_out_fails_before_measuring(snapshot_db, tmp_path):
 
 
 def test_json_export_then_cli_import_round_trip(snapshot_db, tmp_path):
-    rows = [row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100"),
-            row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100", contender="jax-jit",
-                framework="jax", ratio=0.8, ratio_ci_low=0.75, ratio_ci_high=0.86, verdict="faster")]
-    path = bench_store.dump_results_file(tmp_path / "h100.json", bench_run_id="gpu-fleet-1", suite="smoke",
-                                         fingerprint={"gpu_name": "NVIDIA H100"}, rows=rows, device="cuda")
+    rows = [
+        row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100"),
+        row(
+            bench_run_id="gpu-fleet-1",
+            device="cuda",
+            device_name="NVIDIA H100",
+            contender="jax-jit",
+            framework="jax",
+            ratio=0.8,
+            ratio_ci_low=0.75,
+            ratio_ci_high=0.86,
+            verdict="faster",
+        ),
+    ]
+    path = bench_store.dump_results_file(
+        tmp_path / "h100.json",
+        bench_run_id="gpu-fleet-1",
+        suite="smoke",
+        fingerprint={"gpu_name": "NVIDIA H100"},
+        rows=rows,
+        device="cuda",
+    )
     res = fwpulse("bench", "import", str(path))
     assert res.returncode == 0, res.stderr
     assert "2 result rows" in res.stdout
@@ -62,10 +83,11 @@ def test_json_export_then_cli_import_round_trip(snapshot_db, tmp_path):
 
 
 def test_bad_json_is_one_line_naming_file_and_stores_nothing(snapshot_db, tmp_path):
-    good = bench_store.dump_results_file(tmp_path / "good.json", bench_run_id="r", suite="smoke", fingerprint={},
-                                         rows=[row(bench_run_id="r")])
+    good = bench_store.dump_results_file(
+        tmp_path / "good.json", bench_run_id="r", suite="smoke", fingerprint={}, rows=[row(bench_run_id="r")]
+    )
     bad = tmp_path / "broken.json"
-    bad.write_text('{"format": "fwpulse-bench/1", "results": [' + json.dumps(row()) + ", {\"status\": 1}]}")
+    bad.write_text('{"format": "fwpulse-bench/1", "results": [' + json.dumps(row()) + ', {"status": 1}]}')
     with db.reading(snapshot_db) as con:
         before = len(bench_store.results(con))
     for args in ((str(good), str(bad)), (str(tmp_path / "missing.json"),)):
@@ -85,9 +107,13 @@ def test_bench_without_frameworks_reports_not_available(snapshot_db, tmp_path):
     for mod in ("torch", "tensorflow", "jax", "keras"):
         (shadow / f"{mod}.py").write_text(f"raise ImportError('{mod} hidden by the test')\n")
     out = tmp_path / "res" / "smoke.json"
-    res = subprocess.run([sys.executable, "-m", "fwpulse", "bench", "--suite", "smoke", "--device", "cpu", "--out", str(out)],
-                         capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONPATH": str(shadow) + os.pathsep + os.environ.get("PYTHONPATH", "")})
+    res = subprocess.run(
+        [sys.executable, "-m", "fwpulse", "bench", "--suite", "smoke", "--device", "cpu", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(shadow) + os.pathsep + os.environ.get("PYTHONPATH", "")},
+    )
     assert res.returncode == 1, res.stderr
     assert "0 cells ok" in res.stdout and "0 failed" in res.stdout and "Traceback" not in res.stderr
     meta, rows = bench_store.read_results_file(out)

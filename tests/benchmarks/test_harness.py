@@ -16,8 +16,13 @@ def fake(id: str, **options) -> Contender:
 
 
 def sleep_variant(ms: float, **kw) -> Variant:
-    return Variant(f"sleep {ms:g}ms", "sleep", 1, params={"sleep_ms": ms}, **{"warmup": 1, "repeats": 3, "blocks": 3,
-                                                                              "steps": 10, **kw})
+    return Variant(
+        f"sleep {ms:g}ms",
+        "sleep",
+        1,
+        params={"sleep_ms": ms},
+        **{"warmup": 1, "repeats": 3, "blocks": 3, "steps": 10, **kw},
+    )
 
 
 def by_contender(run):
@@ -26,8 +31,14 @@ def by_contender(run):
 
 @pytest.fixture(scope="module")
 def slowed_run(tmp_path_factory):
-    group = Group("W9", "fake sleep", "defaults", (fake("base"), fake("slow", slowdown=1.3), fake("twin")),
-                  (sleep_variant(20),), "base")
+    group = Group(
+        "W9",
+        "fake sleep",
+        "defaults",
+        (fake("base"), fake("slow", slowdown=1.3), fake("twin")),
+        (sleep_variant(20),),
+        "base",
+    )
     return harness.run_groups([group], suite="smoke", log_dir=tmp_path_factory.mktemp("logs"))
 
 
@@ -51,7 +62,9 @@ def test_sleep_step_timed_within_2_percent(slowed_run):
     assert base["cv"] is not None and base["cv"] < 0.02
     assert base["fingerprint"]["framework"]["versions"] == {"fake": "1.0"}
     assert base["fingerprint"]["worker_env"]["OMP_NUM_THREADS"] == str(base["fingerprint"]["threads"])
-    assert base["fingerprint"]["framework"]["env"]["OMP_NUM_THREADS"] == str(base["fingerprint"]["threads"])  # as the worker saw it
+    assert base["fingerprint"]["framework"]["env"]["OMP_NUM_THREADS"] == str(
+        base["fingerprint"]["threads"]
+    )  # as the worker saw it
     assert base["fingerprint"]["framework"]["affinity"] == base["fingerprint"]["affinity"]
     assert base["fingerprint"]["loadavg_start"] and base["peak_mem_bytes"] > 0 and base["mem_kind"].startswith("rss")
 
@@ -66,10 +79,14 @@ def test_timing_path_in_process_per_step_and_blocks():
 
 
 def test_unavailable_and_failing_contenders_are_reported_not_crashed(tmp_path):
-    group = Group("W9", "fake sleep", "defaults",
-                  (fake("missing", **{"import": "fwpulse_no_such_framework"}), fake("ok"), fake("broken", fail_build=True)),
-                  (sleep_variant(5, repeats=2, blocks=1, steps=2), sleep_variant(6, repeats=2, blocks=1, steps=2)),
-                  "missing")
+    group = Group(
+        "W9",
+        "fake sleep",
+        "defaults",
+        (fake("missing", **{"import": "fwpulse_no_such_framework"}), fake("ok"), fake("broken", fail_build=True)),
+        (sleep_variant(5, repeats=2, blocks=1, steps=2), sleep_variant(6, repeats=2, blocks=1, steps=2)),
+        "missing",
+    )
     t0 = time.monotonic()
     run = harness.run_groups([group], suite="smoke", log_dir=tmp_path)
     assert time.monotonic() - t0 < 60

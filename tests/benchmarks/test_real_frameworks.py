@@ -15,13 +15,17 @@ TINY = {"sizes": [16, 32, 4], "classes": 4}
 
 @pytest.mark.slow
 def test_tiny_mlp_cell_in_installed_frameworks(tmp_path):
-    ids = [cid for cid, mod in (("torch-eager", "torch"), ("jax-jit", "jax"), ("tf-function", "tensorflow"))
-           if importlib.util.find_spec(mod)]
+    ids = [
+        cid
+        for cid, mod in (("torch-eager", "torch"), ("jax-jit", "jax"), ("tf-function", "tensorflow"))
+        if importlib.util.find_spec(mod)
+    ]
     if not ids:
         pytest.skip("no framework of the `bench` extra is installed")
     v = Variant("train b8", "train", 8, params=TINY, warmup=2, repeats=2, blocks=1, steps=3, workload="W1")
-    run = harness.run_groups([Group("W1", "tiny MLP", "defaults", contenders(*ids), (v,), ids[0])], suite="smoke",
-                             log_dir=tmp_path)
+    run = harness.run_groups(
+        [Group("W1", "tiny MLP", "defaults", contenders(*ids), (v,), ids[0])], suite="smoke", log_dir=tmp_path
+    )
     rows = {r["contender"]: r for r in run.rows}
     for cid in ids:
         r = rows[cid]

@@ -12,8 +12,10 @@ def collect(ctx) -> SourceResult:
     value = float(os.environ.get("FAKE_SOURCE_VALUE", "100"))
     if os.environ.get("FAKE_SOURCE_CRASH"):
         raise RuntimeError("boom in the fake source")
-    obs = [Observation(f.id, "github.stars", ctx.today, value + i, "fake", "test fixture source")
-           for i, f in enumerate(ctx.frameworks)]
+    obs = [
+        Observation(f.id, "github.stars", ctx.today, value + i, "fake", "test fixture source")
+        for i, f in enumerate(ctx.frameworks)
+    ]
     return SourceResult(observations=obs, state={"last_value": value})
 
 

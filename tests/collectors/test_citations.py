@@ -8,14 +8,13 @@ import logging
 import duckdb
 import pytest
 
+from fakes.sources import FakeOpenAlex
 from fwpulse.collectors import citations
 from fwpulse.collectors.base import CollectContext
 from fwpulse.collectors.http import HttpClient
 from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
-
-from fakes.sources import FakeOpenAlex
 
 NOW = dt.datetime(2026, 3, 10, 12, 0)
 KEY = "oa-SECRET-key-4242"
@@ -38,8 +37,15 @@ name = "No papers"
 """
 
 WORKS = {
-    "10.48550/arxiv.1912.01703": (1000, [{"year": 2026, "cited_by_count": 50}, {"year": 2025, "cited_by_count": 300},
-                                         {"year": 2024, "cited_by_count": 200}, {"year": 2020, "cited_by_count": 10}]),
+    "10.48550/arxiv.1912.01703": (
+        1000,
+        [
+            {"year": 2026, "cited_by_count": 50},
+            {"year": 2025, "cited_by_count": 300},
+            {"year": 2024, "cited_by_count": 200},
+            {"year": 2020, "cited_by_count": 10},
+        ],
+    ),
     "10.5555/3026877.3026899": (500, [{"year": 2025, "cited_by_count": 100}, {"year": 2016, "cited_by_count": 5}]),
     "10.48550/arxiv.1603.04467": (20, [{"year": 2025, "cited_by_count": 7}]),
 }
@@ -68,16 +74,27 @@ def test_total_and_yearly_exact_with_zero_fill(fake, tmp_path):
     assert _by(result.observations, "pytorch", "citations.total") == {dt.date(2026, 3, 10): 1000.0}
     assert _by(result.observations, "tensorflow", "citations.total") == {dt.date(2026, 3, 10): 520.0}
     yearly = _by(result.observations, "pytorch", "citations.yearly")
-    assert yearly == {dt.date(y, 1, 1): v for y, v in {
-        2017: 0.0, 2018: 0.0, 2019: 0.0, 2020: 10.0, 2021: 0.0, 2022: 0.0, 2023: 0.0,
-        2024: 200.0, 2025: 300.0, 2026: 50.0}.items()}
+    assert yearly == {
+        dt.date(y, 1, 1): v
+        for y, v in {
+            2017: 0.0,
+            2018: 0.0,
+            2019: 0.0,
+            2020: 10.0,
+            2021: 0.0,
+            2022: 0.0,
+            2023: 0.0,
+            2024: 200.0,
+            2025: 300.0,
+            2026: 50.0,
+        }.items()
+    }
     tf = _by(result.observations, "tensorflow", "citations.yearly")
-    assert tf[dt.date(2025, 1, 1)] == 107.0           # summed over both DOIs
-    assert dt.date(2016, 1, 1) not in tf              # outside the ten-year window
+    assert tf[dt.date(2025, 1, 1)] == 107.0  # summed over both DOIs
+    assert dt.date(2016, 1, 1) not in tf  # outside the ten-year window
     assert len(tf) == 10
-    rows = {o.date.year: o for o in result.observations
-            if o.framework == "pytorch" and o.metric == "citations.yearly"}
-    assert {o.method for o in rows.values()} == {citations.YEARLY_METHOD}          # one short method
+    rows = {o.date.year: o for o in result.observations if o.framework == "pytorch" and o.metric == "citations.yearly"}
+    assert {o.method for o in rows.values()} == {citations.YEARLY_METHOD}  # one short method
     assert rows[2021].details["zero_filled"] is True and "omits years" in rows[2021].details["reason"]
     assert "zero_filled" not in rows[2024].details and rows[2024].quality == "ok"
     assert rows[2024].details["dois"] == ["10.48550/arXiv.1912.01703"]
@@ -85,8 +102,9 @@ def test_total_and_yearly_exact_with_zero_fill(fake, tmp_path):
     assert all(o.method == citations.TOTAL_METHOD for o in result.observations if o.metric == "citations.total")
     o = next(o for o in result.observations if o.framework == "tensorflow")
     assert o.source == "OpenAlex"
-    assert o.source_url == (f"{fake.base}/works/doi:10.5555/3026877.3026899 ; "
-                            f"{fake.base}/works/doi:10.48550/arxiv.1603.04467")
+    assert o.source_url == (
+        f"{fake.base}/works/doi:10.5555/3026877.3026899 ; {fake.base}/works/doi:10.48550/arxiv.1603.04467"
+    )
     assert all(path.startswith("/works/doi:") for path, _ in fake.requests)
 
 
@@ -131,6 +149,7 @@ def test_single_work_lookups_need_no_key(fake, tmp_path):
 
 def test_fake_wants_a_key_for_list_calls(fake):
     import requests
+
     assert requests.get(f"{fake.base}/works", params={"filter": "doi:10.48550/arxiv.1912.01703"}).status_code == 401
     assert requests.get(f"{fake.base}/works/doi:10.48550/arxiv.1912.01703").status_code == 200
 
@@ -139,6 +158,7 @@ def test_wrong_key_is_one_line_naming_the_setting(tmp_path):
     """CHANGES item 10: a wrong key answers 401; the message names OPENALEX_API_KEY, says it is
     wrong, and what to do; the key itself never shows."""
     from fwpulse.collectors.errors import FatalSourceError
+
     with FakeOpenAlex(WORKS, required_key="the-right-one", keyless_refused=True) as fake:
         with pytest.raises(FatalSourceError) as info:
             citations.collect(_ctx(fake, tmp_path, key=KEY))
@@ -150,6 +170,7 @@ def test_wrong_key_is_one_line_naming_the_setting(tmp_path):
 @pytest.mark.parametrize("status", [401, 403])
 def test_auth_refusal_without_a_key_says_set_it(fake, tmp_path, status):
     from fwpulse.collectors.errors import FatalSourceError
+
     fake.fail_next = [(status, {"error": "Unauthorized", "message": "API key required"}, {})]
     with pytest.raises(FatalSourceError) as info:
         citations.collect(_ctx(fake, tmp_path))
@@ -178,11 +199,13 @@ def test_end_to_end_refresh_key_not_in_db_and_second_run_adds_nothing(tmp_path, 
         count = con.execute("SELECT count(*) FROM observations WHERE source = 'OpenAlex'").fetchone()[0]
     finally:
         con.close()
-    assert rows == [("pytorch", "citations.total", today, 1000.0),
-                    ("pytorch", "citations.yearly", dt.date(2025, 1, 1), 300.0),
-                    ("tensorflow", "citations.total", today, 520.0),
-                    ("tensorflow", "citations.yearly", dt.date(2025, 1, 1), 107.0)]
+    assert rows == [
+        ("pytorch", "citations.total", today, 1000.0),
+        ("pytorch", "citations.yearly", dt.date(2025, 1, 1), 300.0),
+        ("tensorflow", "citations.total", today, 520.0),
+        ("tensorflow", "citations.yearly", dt.date(2025, 1, 1), 107.0),
+    ]
     assert count == 22
-    assert KEY not in dump, dump[max(0, dump.find(KEY) - 300):dump.find(KEY) + 50]
+    assert KEY not in dump, dump[max(0, dump.find(KEY) - 300) : dump.find(KEY) + 50]
     assert KEY not in caplog.text
     assert "OpenAlex" in dump

@@ -8,21 +8,29 @@ import pytest
 
 pytest.importorskip("chdb")
 
-from fwpulse.collectors.clickhouse import (ClickHouse, ClickHouseError, ClickHouseRetriable, format_param,
-                                           parse_exception)
+from fakes.clickhouse import FakeClickHouse, Synthetic
+from fwpulse.collectors.clickhouse import (
+    ClickHouse,
+    ClickHouseError,
+    ClickHouseRetriable,
+    format_param,
+    parse_exception,
+)
 from fwpulse.collectors.errors import FatalSourceError, SourceError
 from fwpulse.collectors.http import HttpClient
 from fwpulse.data.settings import load_settings
-
-from fakes.clickhouse import FakeClickHouse, Synthetic
 
 D = dt.date
 
 
 def _data() -> Synthetic:  # SYNTHETIC values
     return Synthetic(
-        downloads=[(D(2024, 1, 1), "torch", 10), (D(2024, 1, 1), "torch", 5), (D(2024, 1, 2), "torch", 7),
-                   (D(2024, 1, 1), "o'brien", 3)],
+        downloads=[
+            (D(2024, 1, 1), "torch", 10),
+            (D(2024, 1, 1), "torch", 5),
+            (D(2024, 1, 2), "torch", 7),
+            (D(2024, 1, 1), "o'brien", 3),
+        ],
         packages=[("lib-a", "1.0", ["torch>=2"], dt.datetime(2024, 1, 5, 10))],
     )
 
@@ -41,15 +49,17 @@ def _client(fake, password=None, user="demo", settings=None):
     return client
 
 
-SUM_SQL = ("SELECT project, sum(count) AS downloads FROM pypi.pypi_downloads_per_day "
-           "WHERE project IN {projects:Array(String)} AND date >= {since:Date} GROUP BY project ORDER BY project")
+SUM_SQL = (
+    "SELECT project, sum(count) AS downloads FROM pypi.pypi_downloads_per_day "
+    "WHERE project IN {projects:Array(String)} AND date >= {since:Date} GROUP BY project ORDER BY project"
+)
 
 
 def test_parameterised_query_typed_rows_and_summary(fake):
     ch = _client(fake)
     result = ch.query("test sum", SUM_SQL, {"projects": ["torch", "o'brien"], "since": D(2024, 1, 1)})
     assert result.columns == ["project", "downloads"]
-    assert result.rows == [("o'brien", 3), ("torch", 22)]   # Int64 quoted by the fake, parsed to int
+    assert result.rows == [("o'brien", 3), ("torch", 22)]  # Int64 quoted by the fake, parsed to int
     sent = fake.received[-1]
     assert sent.params == {"projects": "['torch','o\\'brien']", "since": "2024-01-01"}
     assert "o'brien" not in sent.sql and sent.sql.rstrip().endswith("FORMAT JSONCompact")
@@ -115,7 +125,7 @@ def test_persistent_quota_timeout_overload_become_retriable_errors(fake, kind, c
 
 def test_exception_after_a_200_is_an_error_not_a_short_result(fake):
     fake.fail_next("after_200")
-    with pytest.raises(SourceError) as err:   # 241 MEMORY_LIMIT_EXCEEDED: transient, so ClickHouseRetriable
+    with pytest.raises(SourceError) as err:  # 241 MEMORY_LIMIT_EXCEEDED: transient, so ClickHouseRetriable
         _client(fake).query("daily PyPI downloads", SUM_SQL, {"projects": ["torch"], "since": D(2024, 1, 1)})
     msg = str(err.value)
     assert "HTTP 200" in msg and "241" in msg and "MEMORY_LIMIT_EXCEEDED" in msg
@@ -154,8 +164,10 @@ def test_format_param_quoting():
 
 
 def test_parse_exception_shapes():
-    e = parse_exception("Code: 60. DB::Exception: Unknown table expression identifier 'pypi.nope' in scope SELECT 1. "
-                        "(UNKNOWN_TABLE) (version 25.8.1.1)\n")
+    e = parse_exception(
+        "Code: 60. DB::Exception: Unknown table expression identifier 'pypi.nope' in scope SELECT 1. "
+        "(UNKNOWN_TABLE) (version 25.8.1.1)\n"
+    )
     assert (e.code, e.name) == (60, "UNKNOWN_TABLE") and e.message.startswith("Unknown table")
     assert parse_exception("Code: 60, e.displayText() = DB::Exception: Table default.wtf doesn't exist").code == 60
     assert parse_exception("Service Unavailable", "503x").code is None

@@ -12,17 +12,16 @@ import time
 import duckdb
 import pytest
 
+from fakes.github import FakeGitHub, weeks_of
 from fwpulse.collectors import github
-from fwpulse.collectors.github import api as github_api
-from fwpulse.collectors.github import counts as github_counts
 from fwpulse.collectors.base import CollectContext, SourceResult
 from fwpulse.collectors.errors import RetriableError
+from fwpulse.collectors.github import api as github_api
+from fwpulse.collectors.github import counts as github_counts
 from fwpulse.collectors.http import HttpClient
 from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
-
-from fakes.github import FakeGitHub, weeks_of
 
 TOKEN = "ghp_TESTTOKEN0123456789abcdefSECRET"
 NOW = dt.datetime(2026, 11, 24, 12, 0, 0)
@@ -50,10 +49,30 @@ def no_gh_cli(monkeypatch):
 @pytest.fixture
 def gh():
     fake = FakeGitHub().start()
-    fake.add_repo("pytorch/pytorch", stars=98765, forks=26543, watchers=1789, open_issues=15000, open_prs=3456,
-                  closed_issues=40000, merged_prs=60000, releases=70, created_at="2016-08-13T05:26:41Z")
-    fake.add_repo("jax-ml/jax", stars=34567, forks=3210, watchers=345, open_issues=1400, open_prs=456,
-                  closed_issues=7000, merged_prs=15000, releases=120, created_at="2018-10-25T21:25:02Z")
+    fake.add_repo(
+        "pytorch/pytorch",
+        stars=98765,
+        forks=26543,
+        watchers=1789,
+        open_issues=15000,
+        open_prs=3456,
+        closed_issues=40000,
+        merged_prs=60000,
+        releases=70,
+        created_at="2016-08-13T05:26:41Z",
+    )
+    fake.add_repo(
+        "jax-ml/jax",
+        stars=34567,
+        forks=3210,
+        watchers=345,
+        open_issues=1400,
+        open_prs=456,
+        closed_issues=7000,
+        merged_prs=15000,
+        releases=120,
+        created_at="2018-10-25T21:25:02Z",
+    )
     yield fake
     fake.stop()
 
@@ -63,14 +82,29 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def make_ctx(fake: FakeGitHub, *, token: str | None = None, state: dict | None = None, backfill: bool = False,
-             sources: str = "", sleep=None, only: list[str] | None = None) -> CollectContext:
+def make_ctx(
+    fake: FakeGitHub,
+    *,
+    token: str | None = None,
+    state: dict | None = None,
+    backfill: bool = False,
+    sources: str = "",
+    sleep=None,
+    only: list[str] | None = None,
+) -> CollectContext:
     settings = Settings(github_api_url=fake.url, github_graphql_url=f"{fake.url}/graphql", github_token=token)
     registry = parse_registry(TOML.format(sources=sources))
     frameworks = [f for f in registry.select(only) if github.SOURCE.needs(f)]
     http = HttpClient(settings.secrets(), sleep=sleep if sleep is not None else Sleeps(), backoff_base=0.01)
-    return CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
-                          state=dict(state or {}), backfill=backfill, now=NOW)
+    return CollectContext(
+        frameworks=frameworks,
+        registry=registry,
+        settings=settings,
+        http=http,
+        state=dict(state or {}),
+        backfill=backfill,
+        now=NOW,
+    )
 
 
 def values(result: SourceResult) -> dict[tuple[str, str], float]:
@@ -196,8 +230,12 @@ def test_301_renamed_repo_followed(gh, caplog):
 def test_primary_limit_with_far_reset_raises_retriable(gh):
     reset = int(time.time()) + 3600
     gh.script["/repos/pytorch/pytorch"].append(
-        (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
-         {"message": "API rate limit exceeded for 127.0.0.1."}))
+        (
+            403,
+            {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
+            {"message": "API rate limit exceeded for 127.0.0.1."},
+        )
+    )
     ctx = make_ctx(gh)
     with pytest.raises(RetriableError) as err:
         github.collect(ctx)
@@ -210,7 +248,8 @@ def test_primary_limit_with_far_reset_raises_retriable(gh):
 def test_rate_limit_after_some_repos_keeps_them_and_sets_retry_after(gh):
     reset = int(time.time()) + 3600
     gh.script["/repos/jax-ml/jax"].append(
-        (429, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}, {"message": "API rate limit exceeded"}))
+        (429, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}, {"message": "API rate limit exceeded"})
+    )
     result = github.collect(make_ctx(gh))
     assert result.status == "partial" and set(result.failures) == {"jax"}
     assert "rate limit" in result.failures["jax"]
@@ -221,8 +260,9 @@ def test_rate_limit_after_some_repos_keeps_them_and_sets_retry_after(gh):
 def test_primary_limit_with_near_reset_waits_then_collects(gh):
     reset = int(time.time()) + 30
     gh.script["/repos/pytorch/pytorch"].append(
-        (429, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}, {"message": "API rate limit exceeded"}))
-    ctx = make_ctx(gh, sources='[sources.github]\nmax_rate_limit_wait_seconds = 60')
+        (429, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}, {"message": "API rate limit exceeded"})
+    )
+    ctx = make_ctx(gh, sources="[sources.github]\nmax_rate_limit_wait_seconds = 60")
     result = github.collect(ctx)
     assert result.status == "ok"
     assert len(ctx.http.sleep) == 1 and 25 <= ctx.http.sleep[0] <= 32
@@ -231,8 +271,12 @@ def test_primary_limit_with_near_reset_waits_then_collects(gh):
 
 def test_secondary_limit_retry_after_honoured(gh):
     gh.script["/repos/pytorch/pytorch"].append(
-        (403, {"Retry-After": "1", "X-RateLimit-Remaining": "4000"},
-         {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}))
+        (
+            403,
+            {"Retry-After": "1", "X-RateLimit-Remaining": "4000"},
+            {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."},
+        )
+    )
     ctx = make_ctx(gh, sleep=time.sleep, only=["pytorch"])
     t0 = time.monotonic()
     result = github.collect(ctx)
@@ -253,17 +297,30 @@ def test_500_then_200_is_retried(gh):
 
 def test_graphql_rate_limited_with_far_reset(gh):
     reset = int(time.time()) + 7200
-    gh.script["/graphql"].append((200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
-                                  {"errors": [{"type": "RATE_LIMIT", "code": "graphql_rate_limit",
-                                               "message": "API rate limit already exceeded for user ID 12345."}]}))
+    gh.script["/graphql"].append(
+        (
+            200,
+            {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
+            {
+                "errors": [
+                    {
+                        "type": "RATE_LIMIT",
+                        "code": "graphql_rate_limit",
+                        "message": "API rate limit already exceeded for user ID 12345.",
+                    }
+                ]
+            },
+        )
+    )
     with pytest.raises(RetriableError) as err:
         github.collect(make_ctx(gh, token=TOKEN))
     assert err.value.retry_after == dt.datetime.fromtimestamp(reset, dt.UTC).replace(tzinfo=None)
 
 
 def test_graphql_rate_limited_body_without_headers_is_retriable(gh):
-    gh.script["/graphql"].append((200, {}, {"errors": [{"type": "RATE_LIMITED",
-                                                        "message": "API rate limit exceeded for user ID 1431904."}]}))
+    gh.script["/graphql"].append(
+        (200, {}, {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1431904."}]})
+    )
     with pytest.raises(RetriableError, match="GraphQL rate limit"):
         github.collect(make_ctx(gh, token=TOKEN))
 
@@ -290,17 +347,20 @@ def test_search_bucket_paces_30_per_minute():
 
 def test_backfill_stars_months_releases_and_skip_done_months(gh):
     # weeks of 2026-11-08 and -15 are over on Tue 2026-11-24; the week of 11-22 is running (partial)
-    gh.star_history["pytorch/pytorch"] = weeks_of(dt.date(2026, 11, 8), [[20, 20, 20, 20, 20, 10, 10],
-                                                                         [15, 15, 15, 15, 15, 10, 10], [9, 12, 0, 0, 0, 0, 0]])
+    gh.star_history["pytorch/pytorch"] = weeks_of(
+        dt.date(2026, 11, 8), [[20, 20, 20, 20, 20, 10, 10], [15, 15, 15, 15, 15, 10, 10], [9, 12, 0, 0, 0, 0, 0]]
+    )
     gh.search_totals["repo:pytorch/pytorch is:issue created:2026-09-01..2026-09-30"] = 410
     gh.search_totals["repo:pytorch/pytorch is:issue closed:2026-09-01..2026-09-30"] = 388
     gh.search_totals["repo:pytorch/pytorch is:issue created:2026-10-01..2026-10-31"] = 455
     gh.search_totals["repo:pytorch/pytorch is:issue closed:2026-10-01..2026-10-31"] = 401
-    gh.releases["pytorch/pytorch"] = [gh.release("v2.0.0", "2023-03-15T17:00:00Z"),
-                                      gh.release("v2.1.0", "2023-10-04T17:00:00Z"),
-                                      gh.release("v3.0.0-rc1", "2026-10-01T00:00:00Z", prerelease=True),
-                                      gh.release("v4.0.0", "2026-10-03T00:00:00Z", prerelease=True),
-                                      gh.release("v9.9.9", "2026-10-02T00:00:00Z", draft=True)]
+    gh.releases["pytorch/pytorch"] = [
+        gh.release("v2.0.0", "2023-03-15T17:00:00Z"),
+        gh.release("v2.1.0", "2023-10-04T17:00:00Z"),
+        gh.release("v3.0.0-rc1", "2026-10-01T00:00:00Z", prerelease=True),
+        gh.release("v4.0.0", "2026-10-03T00:00:00Z", prerelease=True),
+        gh.release("v9.9.9", "2026-10-02T00:00:00Z", draft=True),
+    ]
     sleeps = Sleeps()
     clock = [0.0]
     bucket = github.SearchBucket(per_minute=3, clock=lambda: clock[0], sleep=sleeps)
@@ -311,7 +371,10 @@ def test_backfill_stars_months_releases_and_skip_done_months(gh):
     assert obs[("github.stars_added", dt.date(2026, 11, 8))].value == 120
     assert obs[("github.stars_added", dt.date(2026, 11, 15))].value == 95
     assert ("github.stars_added", dt.date(2026, 11, 22)) not in obs  # the running week is never stored
-    assert obs[("github.stars_added", dt.date(2026, 11, 8))].method == "stars still held today, by the week they were given"
+    assert (
+        obs[("github.stars_added", dt.date(2026, 11, 8))].method
+        == "stars still held today, by the week they were given"
+    )
     assert obs[("github.issues_opened", dt.date(2026, 9, 1))].value == 410
     assert obs[("github.issues_closed", dt.date(2026, 9, 1))].value == 388
     assert obs[("github.issues_opened", dt.date(2026, 10, 1))].value == 455
@@ -328,9 +391,16 @@ def test_backfill_stars_months_releases_and_skip_done_months(gh):
     assert gh.seen("/repos/pytorch/pytorch/releases")[0].query["per_page"] == ["100"]
 
     before = len(gh.seen("/search/issues"))
-    again = github.collect(make_ctx(gh, backfill=True, only=["pytorch"], state=json.loads(json.dumps(result.state)),
-                                    sources='[sources.github]\nbackfill_since = "2026-09"'),
-                           bucket=github.SearchBucket(per_minute=30))
+    again = github.collect(
+        make_ctx(
+            gh,
+            backfill=True,
+            only=["pytorch"],
+            state=json.loads(json.dumps(result.state)),
+            sources='[sources.github]\nbackfill_since = "2026-09"',
+        ),
+        bucket=github.SearchBucket(per_minute=30),
+    )
     new_searches = gh.seen("/search/issues")[before:]
     assert [s.query["q"][0] for s in new_searches] == []  # 304 on the repo, months done: no search at all
     assert not any(o.metric.startswith("github.issues_") for o in again.observations)
@@ -364,7 +434,9 @@ def _all_text(db_path) -> str:
         chunks = []
         for table in ("runs", "observations", "source_state", "events"):
             cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-            for row in con.execute(f"SELECT {', '.join(f'CAST({c} AS VARCHAR)' for c in cols)} FROM {table}").fetchall():
+            for row in con.execute(
+                f"SELECT {', '.join(f'CAST({c} AS VARCHAR)' for c in cols)} FROM {table}"
+            ).fetchall():
                 chunks.extend(str(x) for x in row)
         return "\n".join(chunks)
     finally:
@@ -372,16 +444,22 @@ def _all_text(db_path) -> str:
 
 
 def test_end_to_end_refresh_stores_exact_values(gh, tmp_path):
-    settings = Settings(db_path=tmp_path / "fw.duckdb", github_api_url=gh.url,
-                        github_graphql_url=f"{gh.url}/graphql", github_token=TOKEN)
+    settings = Settings(
+        db_path=tmp_path / "fw.duckdb",
+        github_api_url=gh.url,
+        github_graphql_url=f"{gh.url}/graphql",
+        github_token=TOKEN,
+    )
     registry = parse_registry(TOML.format(sources=""))
     [outcome] = refresh(settings, registry, sources=["github"])
     assert outcome.status == "ok" and outcome.requests == 1 and outcome.rows_written == 16
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
-        rows = con.execute("SELECT framework, metric, date, value, source FROM metric_values "
-                           "WHERE source LIKE 'GitHub%' AND date = ? ORDER BY framework, metric",
-                           [dt.datetime.now(dt.UTC).date()]).fetchall()
+        rows = con.execute(
+            "SELECT framework, metric, date, value, source FROM metric_values "
+            "WHERE source LIKE 'GitHub%' AND date = ? ORDER BY framework, metric",
+            [dt.datetime.now(dt.UTC).date()],
+        ).fetchall()
         run = con.execute("SELECT status, requests, details FROM runs WHERE source = 'github'").fetchall()
     finally:
         con.close()
@@ -397,15 +475,20 @@ def test_end_to_end_refresh_stores_exact_values(gh, tmp_path):
 def test_end_to_end_rate_limited_run_is_failed_with_retry_after(gh, tmp_path):
     reset = int(time.time()) + 3600
     gh.script["/repos/pytorch/pytorch"].append(
-        (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
-         {"message": "API rate limit exceeded for 127.0.0.1."}))
+        (
+            403,
+            {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
+            {"message": "API rate limit exceeded for 127.0.0.1."},
+        )
+    )
     settings = Settings(db_path=tmp_path / "fw.duckdb", github_api_url=gh.url, github_graphql_url=f"{gh.url}/graphql")
     [outcome] = refresh(settings, parse_registry(TOML.format(sources="")), sources=["github"])
     assert outcome.status == "failed" and "rate limit" in outcome.error and outcome.requests == 1
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
         run_id, status, retry_after = con.execute(
-            "SELECT run_id, status, retry_after FROM runs WHERE source = 'github'").fetchone()
+            "SELECT run_id, status, retry_after FROM runs WHERE source = 'github'"
+        ).fetchone()
         n = con.execute("SELECT count(*) FROM observations WHERE run_id = ?", [run_id]).fetchone()[0]
     finally:
         con.close()
@@ -414,10 +497,15 @@ def test_end_to_end_rate_limited_run_is_failed_with_retry_after(gh, tmp_path):
 
 
 def test_token_never_stored_or_logged_even_when_echoed(gh, tmp_path, caplog):
-    gh.script["/graphql"].append((401, {}, {"message": f"Bad credentials: Bearer {TOKEN}",
-                                            "documentation_url": "https://docs.github.com/rest"}))
-    settings = Settings(db_path=tmp_path / "fw.duckdb", github_api_url=gh.url,
-                        github_graphql_url=f"{gh.url}/graphql", github_token=TOKEN)
+    gh.script["/graphql"].append(
+        (401, {}, {"message": f"Bad credentials: Bearer {TOKEN}", "documentation_url": "https://docs.github.com/rest"})
+    )
+    settings = Settings(
+        db_path=tmp_path / "fw.duckdb",
+        github_api_url=gh.url,
+        github_graphql_url=f"{gh.url}/graphql",
+        github_token=TOKEN,
+    )
     with caplog.at_level(logging.DEBUG):
         [outcome] = refresh(settings, parse_registry(TOML.format(sources="")), sources=["github"])
     assert outcome.status == "failed" and "401" in outcome.error and "***" in outcome.error
@@ -441,8 +529,12 @@ def test_token_from_gh_cli_is_used_and_redacted(gh, tmp_path, monkeypatch):
 
 def test_same_day_repeat_with_token_makes_no_request(gh, tmp_path):
     """GraphQL has no conditional requests: today's counts are reused, proven by the request log."""
-    settings = Settings(db_path=tmp_path / "fw.duckdb", github_api_url=gh.url,
-                        github_graphql_url=f"{gh.url}/graphql", github_token=TOKEN)
+    settings = Settings(
+        db_path=tmp_path / "fw.duckdb",
+        github_api_url=gh.url,
+        github_graphql_url=f"{gh.url}/graphql",
+        github_token=TOKEN,
+    )
     registry = parse_registry(TOML.format(sources=""))
     [first] = refresh(settings, registry, sources=["github"])
     assert first.status == "ok" and first.requests == 1 and len(gh.requests) == 1
@@ -451,8 +543,11 @@ def test_same_day_repeat_with_token_makes_no_request(gh, tmp_path):
     assert again.rows_written == 0 and again.rows_unchanged == 16
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
-        details = json.loads(con.execute("SELECT details FROM runs WHERE source = 'github' ORDER BY run_id DESC "
-                                         "LIMIT 1").fetchall()[0][0])
+        details = json.loads(
+            con.execute("SELECT details FROM runs WHERE source = 'github' ORDER BY run_id DESC LIMIT 1").fetchall()[0][
+                0
+            ]
+        )
     finally:
         con.close()
     assert "reused without a request" in details["counts_reused"]
@@ -472,6 +567,11 @@ def test_reused_counts_expire_the_next_day_and_cover_only_collected_repos(gh):
     next_day.now = NOW + dt.timedelta(days=1)
     github.collect(next_day)
     assert len(gh.seen("/graphql")) == 2
-    partial = {github_counts.GQL_STATE: {**state[github_counts.GQL_STATE], "repos": {"jax-ml/jax": state[github_counts.GQL_STATE]["repos"]["jax-ml/jax"]}}}
+    partial = {
+        github_counts.GQL_STATE: {
+            **state[github_counts.GQL_STATE],
+            "repos": {"jax-ml/jax": state[github_counts.GQL_STATE]["repos"]["jax-ml/jax"]},
+        }
+    }
     github.collect(make_ctx(gh, token=TOKEN, state=partial))
     assert len(gh.seen("/graphql")) == 3  # pytorch was not collected today: ask

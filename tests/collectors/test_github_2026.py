@@ -11,6 +11,7 @@ import json
 import duckdb
 import pytest
 
+from fakes.github import FakeGitHub, weeks_of
 from fwpulse.collectors import github
 from fwpulse.collectors.errors import FatalSourceError
 from fwpulse.collectors.github import counts as github_counts
@@ -19,7 +20,6 @@ from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
 
-from fakes.github import FakeGitHub, weeks_of
 from .test_github import TOKEN, TOML, Sleeps, make_ctx
 
 FIRST_SUNDAY = dt.date(2025, 5, 4)  # 82 weeks up to the running week of 2026-11-22: three pages of 30
@@ -33,13 +33,29 @@ def counts_for(i: int) -> list[int]:
 @pytest.fixture
 def gh():
     fake = FakeGitHub().start()
-    fake.add_repo("pytorch/pytorch", stars=98765, forks=26543, watchers=1789, open_issues=15000, open_prs=3456,
-                  created_at="2025-05-05T05:26:41Z")
-    fake.add_repo("jax-ml/jax", stars=34567, forks=3210, watchers=345, open_issues=1400, open_prs=456,
-                  created_at="2026-10-05T21:25:02Z")
+    fake.add_repo(
+        "pytorch/pytorch",
+        stars=98765,
+        forks=26543,
+        watchers=1789,
+        open_issues=15000,
+        open_prs=3456,
+        created_at="2025-05-05T05:26:41Z",
+    )
+    fake.add_repo(
+        "jax-ml/jax",
+        stars=34567,
+        forks=3210,
+        watchers=345,
+        open_issues=1400,
+        open_prs=456,
+        created_at="2026-10-05T21:25:02Z",
+    )
     fake.star_history["pytorch/pytorch"] = weeks_of(FIRST_SUNDAY, [counts_for(i) for i in range(N_WEEKS)])
     # jax: 8 weeks that are over whatever today's date (refresh() runs on the real clock)
-    fake.star_history["jax-ml/jax"] = weeks_of(dt.date(2026, 9, 6), [[1, 2, 3, 4, 5, 6, 7]] * 7 + [[3, 0, 0, 0, 0, 0, 1]])
+    fake.star_history["jax-ml/jax"] = weeks_of(
+        dt.date(2026, 9, 6), [[1, 2, 3, 4, 5, 6, 7]] * 7 + [[3, 0, 0, 0, 0, 0, 1]]
+    )
     yield fake
     fake.stop()
 
@@ -56,12 +72,20 @@ def expected_weeks() -> dict[dt.date, float]:
 
 
 def stars_added(result, framework: str = "pytorch") -> dict[dt.date, float]:
-    return {o.date: o.value for o in result.observations if o.framework == framework and o.metric == "github.stars_added"}
+    return {
+        o.date: o.value for o in result.observations if o.framework == framework and o.metric == "github.stars_added"
+    }
 
 
 def backfill(gh: FakeGitHub, state=None, only=("pytorch",), now=None, token=None):
-    ctx = make_ctx(gh, backfill=True, only=list(only), state=state, token=token,
-                   sources='[sources.github]\nbackfill_since = "2026-09"')
+    ctx = make_ctx(
+        gh,
+        backfill=True,
+        only=list(only),
+        state=state,
+        token=token,
+        sources='[sources.github]\nbackfill_since = "2026-09"',
+    )
     if now is not None:
         ctx.now = now
     return github.collect(ctx, bucket=github.SearchBucket(per_minute=30, sleep=Sleeps())), ctx
@@ -96,7 +120,9 @@ def test_second_backfill_same_day_is_one_free_304_and_no_search_for_a_complete_m
     assert not [r for r in new if r.path == "/search/issues" and "created:" in r.query["q"][0]]
     assert not [r for r in new if r.path == "/search/issues" and "closed:" in r.query["q"][0]]
     assert again.details["star_history_not_modified"] == ["pytorch"]
-    assert stars_added(again) == {d: v for d, v in expected_weeks().items() if d >= dt.date(2026, 5, 3)}  # page 1: 30 weeks back from 11-22
+    assert stars_added(again) == {
+        d: v for d, v in expected_weeks().items() if d >= dt.date(2026, 5, 3)
+    }  # page 1: 30 weeks back from 11-22
 
 
 def test_a_week_later_only_page_one_is_read_and_the_finished_week_is_stored(gh):
@@ -104,8 +130,9 @@ def test_a_week_later_only_page_one_is_read_and_the_finished_week_is_stored(gh):
     # the running week ends and a new one starts; GitHub's page 1 changes
     gh.star_history["pytorch/pytorch"][-1]["days"] = [5, 5, 5, 5, 5, 5, 5]
     gh.star_history["pytorch/pytorch"][-1]["total"] = 35
-    gh.star_history["pytorch/pytorch"].append({"week": gh.star_history["pytorch/pytorch"][-1]["week"] + 7 * 86400,
-                                               "total": 2, "days": [2, 0, 0, 0, 0, 0, 0]})
+    gh.star_history["pytorch/pytorch"].append(
+        {"week": gh.star_history["pytorch/pytorch"][-1]["week"] + 7 * 86400, "total": 2, "days": [2, 0, 0, 0, 0, 0, 0]}
+    )
     before = len(gh.requests)
     later, _ = backfill(gh, state=json.loads(json.dumps(first.state)), now=dt.datetime(2026, 11, 30, 12))
     history = [r for r in gh.requests[before:] if r.path.endswith("/stargazers/history")]
@@ -127,12 +154,18 @@ def test_a_shrunken_past_week_is_written_again_newest_wins_history_keeps_the_old
     sunday = dt.datetime.fromtimestamp(week["week"], dt.UTC).date()
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
-        current = con.execute("SELECT value FROM metric_values WHERE framework = 'jax' AND metric = 'github.stars_added'"
-                              " AND date = ?", [sunday]).fetchall()
-        hist = con.execute("SELECT value FROM observations WHERE framework = 'jax' AND metric = 'github.stars_added'"
-                           " AND date = ? ORDER BY collected_at, run_id", [sunday]).fetchall()
-        weeks = con.execute("SELECT count(*) FROM metric_values WHERE framework = 'jax' AND metric = 'github.stars_added'"
-                            ).fetchone()[0]
+        current = con.execute(
+            "SELECT value FROM metric_values WHERE framework = 'jax' AND metric = 'github.stars_added' AND date = ?",
+            [sunday],
+        ).fetchall()
+        hist = con.execute(
+            "SELECT value FROM observations WHERE framework = 'jax' AND metric = 'github.stars_added'"
+            " AND date = ? ORDER BY collected_at, run_id",
+            [sunday],
+        ).fetchall()
+        weeks = con.execute(
+            "SELECT count(*) FROM metric_values WHERE framework = 'jax' AND metric = 'github.stars_added'"
+        ).fetchone()[0]
     finally:
         con.close()
     assert current == [(27.0,)] and hist == [(28.0,), (27.0,)]
@@ -148,13 +181,17 @@ def test_github_enterprise_404_is_a_one_line_skip_not_a_failure(gh, caplog):
     assert len(lines) == 1 and "\n" not in lines[0] and "Enterprise" in lines[0]
 
 
-@pytest.mark.parametrize("body, problem", [
-    ('[{"week": 1795305600, "total": 77, "days": [8, 13, 12, 14', "malformed JSON"),  # truncated page
-    ([{"week": 1795305600, "total": 70, "days": [8, 13, 12, 14, 11, 12]}], "'days' must be 7"),  # a week of 6 days
-    ({"history": [{"week": "2026-11-15", "stars": 3}]}, "not a JSON array"),  # the assumed 2025 wrapper
-    ([{"week": 1795305600 + 86400, "total": 0, "days": [0] * 7}], "Sunday"),
-    ([{"week": 1795305600, "total": 5, "days": [1] * 7}], "not the sum"),
-], ids=["truncated", "six-days", "non-array", "not-a-sunday", "bad-total"])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ('[{"week": 1795305600, "total": 77, "days": [8, 13, 12, 14', "malformed JSON"),  # truncated page
+        ([{"week": 1795305600, "total": 70, "days": [8, 13, 12, 14, 11, 12]}], "'days' must be 7"),  # a week of 6 days
+        ({"history": [{"week": "2026-11-15", "stars": 3}]}, "not a JSON array"),  # the assumed 2025 wrapper
+        ([{"week": 1795305600 + 86400, "total": 0, "days": [0] * 7}], "Sunday"),
+        ([{"week": 1795305600, "total": 5, "days": [1] * 7}], "not the sum"),
+    ],
+    ids=["truncated", "six-days", "non-array", "not-a-sunday", "bad-total"],
+)
 def test_a_bad_page_fails_that_repository_only_with_its_name(gh, body, problem):
     payload = body if isinstance(body, str) else json.dumps(body)
     gh.script["/repos/jax-ml/jax/stargazers/history"].append((200, {}, payload))
@@ -163,8 +200,10 @@ def test_a_bad_page_fails_that_repository_only_with_its_name(gh, body, problem):
     assert set(result.failures) == {"jax"}
     msg = result.failures["jax"]
     assert "jax-ml/jax" in msg and problem in msg and "\n" not in msg
-    assert not any(o.framework == "jax" and o.metric != "github.stars" and o.date != dt.date(2026, 11, 24)
-                   for o in result.observations)  # nothing of jax's backfill is kept
+    assert not any(
+        o.framework == "jax" and o.metric != "github.stars" and o.date != dt.date(2026, 11, 24)
+        for o in result.observations
+    )  # nothing of jax's backfill is kept
     assert stars_added(result) == expected_weeks()  # the other repository is whole
     assert star_history.state_key("jax-ml/jax") not in result.state
 
@@ -179,7 +218,7 @@ def test_a_bad_later_page_keeps_nothing_of_that_repository_backfill(gh):
 def test_week_completeness_follows_los_angeles_days():
     sunday = dt.date(2026, 11, 22)
     assert not star_history.week_is_complete(sunday, dt.datetime(2026, 11, 29, 7, 59))  # Sat 23:59 in LA
-    assert star_history.week_is_complete(sunday, dt.datetime(2026, 11, 29, 8, 0))      # Sun 00:00 in LA
+    assert star_history.week_is_complete(sunday, dt.datetime(2026, 11, 29, 8, 0))  # Sun 00:00 in LA
 
 
 # ------------------------------------------------------------------ item 3: advanced issue search
@@ -194,7 +233,9 @@ def test_every_issue_search_is_advanced_and_says_issue_or_pr(gh):
         assert s.query["advanced_search"] == ["true"]
         q = s.query["q"][0]
         assert " is:issue " in f" {q} " or " is:pr " in f" {q} "
-    assert {(o.metric, o.date): o.value for o in result.observations}[("github.issues_opened", dt.date(2026, 9, 1))] == 410
+    assert {(o.metric, o.date): o.value for o in result.observations}[
+        ("github.issues_opened", dt.date(2026, 9, 1))
+    ] == 410
 
 
 def test_a_search_without_is_issue_or_is_pr_is_refused_by_the_collector_before_github_sees_it(gh):
@@ -220,6 +261,7 @@ def test_the_fake_validates_graphql_against_the_sampled_schema(gh, monkeypatch):
 def test_rate_limit_endpoint_serves_the_2026_shape_without_rate(gh):
     """Item 4: REST 2026-03-10 removed `rate`; anything reading /rate_limit must read resources.*."""
     import requests
+
     body = requests.get(f"{gh.url}/rate_limit", timeout=5).json()
     assert "rate" not in body and set(body["resources"]) >= {"core", "search", "graphql"}
 

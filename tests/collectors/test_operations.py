@@ -37,7 +37,9 @@ def _db_text(path) -> str:
 def test_connection_refused_is_not_retried_and_names_host_and_setting():
     settings = load_settings()
     sleeps: list[float] = []
-    http = HttpClient(sleep=sleeps.append, url_setting=lambda url: settings.url_setting_for(url, ("FWPULSE_PYPISTATS_URL",)))
+    http = HttpClient(
+        sleep=sleeps.append, url_setting=lambda url: settings.url_setting_for(url, ("FWPULSE_PYPISTATS_URL",))
+    )
     with pytest.raises(UnreachableError) as info:
         http.get(settings.pypistats_url + "/packages/torch/overall")
     msg = str(info.value)
@@ -68,8 +70,13 @@ def test_refresh_without_network_fails_every_source_at_once_with_one_line_each(s
 
 @pytest.mark.slow
 def test_cli_refresh_without_network_prints_one_line_per_source(snapshot_db):
-    proc = subprocess.run([sys.executable, "-m", "fwpulse", "refresh"], capture_output=True, text=True,
-                          env={**os.environ, "FWPULSE_DB": str(snapshot_db)}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fwpulse", "refresh"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FWPULSE_DB": str(snapshot_db)},
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     summary = [line for line in proc.stdout.splitlines() if "cannot reach" in line and ": failed" in line]

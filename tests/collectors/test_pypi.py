@@ -8,14 +8,13 @@ import logging
 import duckdb
 import pytest
 
+from fakes.sources import FakePypistats, VirtualClock, daily_series
 from fwpulse.collectors import pypi
 from fwpulse.collectors.base import CollectContext
 from fwpulse.collectors.http import HttpClient
 from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
-
-from fakes.sources import FakePypistats, VirtualClock, daily_series
 
 NOW = dt.datetime(2026, 3, 10, 12, 0)
 START, END = dt.date(2026, 1, 15), dt.date(2026, 3, 9)
@@ -58,8 +57,9 @@ def _ctx(fake, tmp_path, toml=TOML, state=None, force=False):
     settings = Settings(db_path=tmp_path / "x.duckdb", pypistats_url=f"{fake.base}/api")
     http = HttpClient(settings.secrets(), sleep=fake.clock.sleep, clock=fake.clock, backoff_base=0.01)
     frameworks = [f for f in registry if pypi.SOURCE.needs(f)]
-    return CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
-                          state=state or {}, now=NOW, force=force)
+    return CollectContext(
+        frameworks=frameworks, registry=registry, settings=settings, http=http, state=state or {}, now=NOW, force=force
+    )
 
 
 def _by(obs, fw, metric):
@@ -87,8 +87,10 @@ def test_daily_and_monthly_values_exact(fake, tmp_path):
     assert o.source == "pypistats"
     assert o.method == pypi.DAILY_METHOD and "mirrors excluded" in o.method
     assert o.details == {"packages": ["tensorflow", "tensorflow-cpu"]}
-    assert o.source_url.endswith("/api/packages/tensorflow/overall?mirrors=false ; "
-                                 f"{fake.base}/api/packages/tensorflow-cpu/overall?mirrors=false")
+    assert o.source_url.endswith(
+        "/api/packages/tensorflow/overall?mirrors=false ; "
+        f"{fake.base}/api/packages/tensorflow-cpu/overall?mirrors=false"
+    )
     m = next(o for o in result.observations if o.metric == "pypi.downloads_monthly")
     assert m.method == pypi.MONTHLY_METHOD
     assert m.details["window"] == "2026-02-01..2026-02-28"
@@ -125,9 +127,9 @@ def test_registry_is_paced_under_5_per_second_and_30_per_minute(tmp_path, n):
     times = [t for _, t in fake.request_times]
     for count, seconds in ((5, 1.0), (30, 60.0)):
         assert all(times[k + count] - times[k] > seconds for k in range(len(times) - count))
-    if n > 30:   # "pace requests at least 2 s apart when more than 30 packages are asked"
+    if n > 30:  # "pace requests at least 2 s apart when more than 30 packages are asked"
         assert all(b - a >= 2.0 for a, b in zip(times, times[1:]))
-    else:        # a small registry is not slowed down to one request per 2 s
+    else:  # a small registry is not slowed down to one request per 2 s
         assert times[-1] - times[0] < 2.0 * (n - 1)
     assert result.details["paced_wait_s"] > 0
 
@@ -150,10 +152,10 @@ def test_window_filled_by_another_client_is_waited_out(tmp_path):
     toml, packages = _many(8)
     clock = VirtualClock()
     with FakePypistats(packages, clock=clock) as fake:
-        fake.served = [clock() - 10.0 + 0.3 * k for k in range(30)]   # someone else's minute
+        fake.served = [clock() - 10.0 + 0.3 * k for k in range(30)]  # someone else's minute
         result = pypi.collect(_ctx(fake, tmp_path, toml=toml))
     assert fake.served_429 >= 1 and result.failures == {}
-    assert clock.sleeps[0] == 51.0                      # Retry-After: until the oldest leaves the window
+    assert clock.sleeps[0] == 51.0  # Retry-After: until the oldest leaves the window
     assert {o.framework for o in result.observations} == {f"f{i:02d}" for i in range(8)}
 
 
@@ -164,11 +166,12 @@ def test_persistent_429_keeps_what_was_fetched(tmp_path):
         real_get = ctx.http.get
         calls = []
 
-        def get(url, **kw):   # from the second package on, every answer is a 429
+        def get(url, **kw):  # from the second package on, every answer is a 429
             calls.append(url)
             if len(calls) > 1:
                 fake.fail_next = [(429, FakePypistats.RATE_LIMITED_BODY, {"Retry-After": "1"})] * 4
             return real_get(url, **kw)
+
         ctx.http.get = get
         result = pypi.collect(ctx)
     assert {o.framework for o in result.observations} == {"f00"}
@@ -182,7 +185,7 @@ def test_same_endpoint_not_fetched_twice_a_day(fake, tmp_path):
     day: a second run the same day asks only what failed (the unknown package)."""
     first = pypi.collect(_ctx(fake, tmp_path))
     fake.requests.clear()
-    fake.clock.sleep(60)   # each run paces itself; runs are a minute apart here
+    fake.clock.sleep(60)  # each run paces itself; runs are a minute apart here
     second = pypi.collect(_ctx(fake, tmp_path, state=first.state))
     assert [p for p, _ in fake.requests] == ["/api/packages/no-such-package-xyz/overall"]
     assert second.observations == [] and set(second.failures) == {"ghost"}
@@ -205,7 +208,8 @@ def test_pure_helpers():
     daily.pop(dt.date(2026, 2, 14))
     assert pypi.complete_months(daily) == {}
     assert pypi.sum_series([{dt.date(2026, 1, 1): 1, dt.date(2026, 1, 2): 5}, {dt.date(2026, 1, 1): 2}]) == {
-        dt.date(2026, 1, 1): 3}
+        dt.date(2026, 1, 1): 3
+    }
 
 
 def _refresh(fake, tmp_path):
@@ -232,8 +236,10 @@ def test_end_to_end_refresh_and_second_run_adds_nothing(fake, tmp_path, caplog):
         before = con.execute("SELECT count(*) FROM observations").fetchone()[0]
     finally:
         con.close()
-    assert rows == [("pytorch", dt.date(2026, 2, 1), 4060.0, "pypistats"),
-                    ("tensorflow", dt.date(2026, 2, 1), 2828.0, "pypistats")]
+    assert rows == [
+        ("pytorch", dt.date(2026, 2, 1), 4060.0, "pypistats"),
+        ("tensorflow", dt.date(2026, 2, 1), 2828.0, "pypistats"),
+    ]
     assert n_daily == 54 and v == 90.0
     assert outcomes[0].rows_written > 0
     [again] = refresh(settings, parse_registry(TOML), sources=["pypi"])
@@ -242,5 +248,5 @@ def test_end_to_end_refresh_and_second_run_adds_nothing(fake, tmp_path, caplog):
         after = con.execute("SELECT count(*) FROM observations").fetchone()[0]
     finally:
         con.close()
-    assert again.rows_written == 0 and again.requests == 1   # only the unknown package is asked again
+    assert again.rows_written == 0 and again.requests == 1  # only the unknown package is asked again
     assert after == before

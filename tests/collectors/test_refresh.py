@@ -27,8 +27,9 @@ def run_fake(names, **env):
     for k, v in env.items():
         os.environ[k] = v
     try:
-        return orchestrator.refresh(load_settings(), load_registry(BUNDLED_CONFIG), sources=names,
-                                    framework_ids=["pytorch", "keras"])
+        return orchestrator.refresh(
+            load_settings(), load_registry(BUNDLED_CONFIG), sources=names, framework_ids=["pytorch", "keras"]
+        )
     finally:
         for k in env:
             os.environ.pop(k)
@@ -59,21 +60,42 @@ def test_one_crashing_source_does_not_stop_the_others(snapshot_db, fake_sources,
 
 
 def test_second_refresh_exits_75_while_lock_held(snapshot_db):
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from fwpulse.collectors.refresh import refresh_lock\n"
-        f"with refresh_lock(Path({str(snapshot_db)!r})):\n    print('locked', flush=True); time.sleep(3)")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from fwpulse.collectors.refresh import refresh_lock\n"
+                f"with refresh_lock(Path({str(snapshot_db)!r})):\n    print('locked', flush=True); time.sleep(3)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        res = subprocess.run([sys.executable, "-m", "fwpulse", "refresh", "--source", "github"],
-                             capture_output=True, text=True, timeout=60)
+        res = subprocess.run(
+            [sys.executable, "-m", "fwpulse", "refresh", "--source", "github"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert res.returncode == 75
         assert "another refresh" in res.stderr and res.stderr.strip().count("\n") == 0
         t0 = time.monotonic()
-        waited = subprocess.run([sys.executable, "-c", (
-            "from pathlib import Path; from fwpulse.collectors.refresh import refresh_lock\n"
-            f"with refresh_lock(Path({str(snapshot_db)!r}), wait=20): print('got it')")],
-            capture_output=True, text=True, timeout=60)
+        waited = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "from pathlib import Path; from fwpulse.collectors.refresh import refresh_lock\n"
+                    f"with refresh_lock(Path({str(snapshot_db)!r}), wait=20): print('got it')"
+                ),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert waited.stdout.strip() == "got it" and time.monotonic() - t0 < 15
     finally:
         holder.kill()
@@ -110,10 +132,12 @@ print("reads", reads)
 
 @pytest.mark.slow
 def test_reader_process_and_writer_coexist(snapshot_db):
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(snapshot_db), "6"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    writer = subprocess.run([sys.executable, "-c", WRITER, str(snapshot_db), "15"], capture_output=True, text=True,
-                            timeout=120)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(snapshot_db), "6"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    writer = subprocess.run(
+        [sys.executable, "-c", WRITER, str(snapshot_db), "15"], capture_output=True, text=True, timeout=120
+    )
     out, err = reader.communicate(timeout=120)
     assert writer.returncode == 0, writer.stderr
     assert reader.returncode == 0, err
@@ -131,12 +155,17 @@ def test_sigkill_at_any_point_keeps_every_committed_row(snapshot_db, kill_after)
     time.sleep(kill_after)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    res = subprocess.run([sys.executable, "-m", "fwpulse", "status", "--json"], capture_output=True, text=True,
-                         env={**os.environ, "FWPULSE_DB": str(snapshot_db)}, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "fwpulse", "status", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FWPULSE_DB": str(snapshot_db)},
+        timeout=60,
+    )
     assert res.returncode == 0, res.stderr
     with db.reading(snapshot_db) as con:
         total = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
         written = con.execute("SELECT count(*) FROM observations WHERE source = 'writer'").fetchall()[0][0]
         runs = con.execute("SELECT count(*) FROM runs WHERE source = 'writer'").fetchall()[0][0]
-    assert total == before + written          # nothing that was there before is lost
-    assert written == runs * 100              # no half-written run
+    assert total == before + written  # nothing that was there before is lost
+    assert written == runs * 100  # no half-written run

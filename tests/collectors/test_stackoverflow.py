@@ -9,6 +9,7 @@ import duckdb
 import pytest
 import requests
 
+from fakes.sources import FakeStackExchange, VirtualClock
 from fwpulse.collectors import stackoverflow as so
 from fwpulse.collectors.base import CollectContext
 from fwpulse.collectors.errors import FatalSourceError, RetriableError
@@ -16,8 +17,6 @@ from fwpulse.collectors.http import HttpClient
 from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
-
-from fakes.sources import FakeStackExchange, VirtualClock
 
 NOW = dt.datetime(2026, 3, 10, 12, 0)
 KEY = "se-KEY-secret-777"
@@ -63,8 +62,15 @@ def _ctx(fake, toml=TOML, state=None, backfill=False, key=None):
     settings = Settings(stackexchange_api_url=f"{fake.base}/2.3", stackexchange_key=key)
     http = HttpClient(settings.secrets(), sleep=fake.clock.sleep, clock=fake.clock, backoff_base=0.01)
     frameworks = [f for f in registry if so.SOURCE.needs(f)]
-    return CollectContext(frameworks=frameworks, registry=registry, settings=settings, http=http,
-                          state=state or {}, backfill=backfill, now=NOW)
+    return CollectContext(
+        frameworks=frameworks,
+        registry=registry,
+        settings=settings,
+        http=http,
+        state=state or {},
+        backfill=backfill,
+        now=NOW,
+    )
 
 
 def _by(obs, fw, metric):
@@ -86,15 +92,18 @@ def test_totals_monthly_share_exact_gzip(fake):
     assert _by(result.observations, "tensorflow", "stackoverflow.questions_monthly") == {FEB: 60.0}
     assert _by(result.observations, "pytorch", "stackoverflow.questions_share") == {FEB: round(10200 / 100002, 6)}
     assert _by(result.observations, "tensorflow", "stackoverflow.questions_share") == {FEB: round(6000 / 100002, 6)}
-    tf_total = next(o for o in result.observations
-                    if o.framework == "tensorflow" and o.metric == "stackoverflow.questions_total")
+    tf_total = next(
+        o for o in result.observations if o.framework == "tensorflow" and o.metric == "stackoverflow.questions_total"
+    )
     assert tf_total.method == so.TOTAL_METHOD and tf_total.details == {"tags": ["tensorflow", "keras"]}
-    tf_month = next(o for o in result.observations
-                    if o.framework == "tensorflow" and o.metric == "stackoverflow.questions_monthly")
+    tf_month = next(
+        o for o in result.observations if o.framework == "tensorflow" and o.metric == "stackoverflow.questions_monthly"
+    )
     assert tf_month.method == so.MONTHLY_METHOD and tf_month.details["tags"] == ["tensorflow", "keras"]
-    assert tf_month.details["fromdate"] == 1769904000 and tf_month.details["todate"] == 1772323199   # 2026-02 UTC
-    share = next(o for o in result.observations
-                 if o.framework == "pytorch" and o.metric == "stackoverflow.questions_share")
+    assert tf_month.details["fromdate"] == 1769904000 and tf_month.details["todate"] == 1772323199  # 2026-02 UTC
+    share = next(
+        o for o in result.observations if o.framework == "pytorch" and o.metric == "stackoverflow.questions_share"
+    )
     assert (share.details["questions"], share.details["site_questions"]) == (102, 100002)
     # the site total is stored once per month under '_all' (the share's denominator)
     assert _by(result.observations, "_all", "stackoverflow.questions_monthly_site") == {FEB: 100002.0}
@@ -117,11 +126,14 @@ def test_unknown_tag_is_a_clear_failure_others_stored(fake):
     assert result.status == "partial"
 
 
-BACKFILL_TOML = GOOD_TOML + """
+BACKFILL_TOML = (
+    GOOD_TOML
+    + """
 [sources.stackoverflow]
 backfill_since = "2025-10-01"
 max_requests = 10
 """
+)
 
 
 def test_backfill_is_capped_and_incremental(fake):
@@ -182,6 +194,7 @@ def test_backoff_violation_throttle_is_waited_and_retried(fake):
 
 def so_errors():
     from fakes.sources import load_sample
+
     return load_sample("stackexchange", "errors.examples.json")["real_bodies"]
 
 
@@ -191,9 +204,9 @@ def test_long_throttle_stops_the_source_retriable_one_line(fake):
         so.collect(_ctx(fake, GOOD_TOML))
     text = str(info.value)
     assert "throttle_violation" in text and "17524" in text and "retry after" in text and "\n" not in text
-    assert "STACKEXCHANGE_KEY" in text                   # keyless: a key raises the quota
+    assert "STACKEXCHANGE_KEY" in text  # keyless: a key raises the quota
     assert info.value.retry_after is not None
-    assert fake.clock.sleeps == []                       # no pointless retries inside the ban
+    assert fake.clock.sleeps == []  # no pointless retries inside the ban
 
 
 def test_key_travels_only_as_bearer_header(fake):
@@ -223,14 +236,17 @@ def test_fake_rejects_a_key_in_the_query_string(fake):
     body = raw.json()
     assert 400 <= body["error_id"] < 500 and body["error_name"] == "bad_parameter"
     assert "Authorization" in body["error_message"]
-    ok = requests.get(f"{fake.base}/2.3/tags/pytorch/info", params={"site": "stackoverflow"},
-                      headers={"Authorization": f"Bearer {KEY}"})
+    ok = requests.get(
+        f"{fake.base}/2.3/tags/pytorch/info",
+        params={"site": "stackoverflow"},
+        headers={"Authorization": f"Bearer {KEY}"},
+    )
     assert ok.status_code == 200 and ok.json()["items"][0]["count"] == 90000
 
 
 @pytest.mark.parametrize("rejection", ["query-key", "wrong-key"])
 def test_rejected_authentication_is_one_line_naming_the_setting(fake, rejection):
-    if rejection == "query-key":   # what the live API answers an old-style request
+    if rejection == "query-key":  # what the live API answers an old-style request
         fake.fail_next = [fake.error(400, fake.QUERY_KEY_REJECTED)]
     else:
         fake.key = "the-right-key"
@@ -249,7 +265,9 @@ def test_key_required_error_without_a_key_says_set_it(fake):
 
 
 def test_other_bad_parameter_is_not_blamed_on_the_key(fake):
-    fake.fail_next = [(400, next(e["body"] for e in so_errors() if e["body"]["error_message"] == "site is required"), {})]
+    fake.fail_next = [
+        (400, next(e["body"] for e in so_errors() if e["body"]["error_message"] == "site is required"), {})
+    ]
     with pytest.raises(FatalSourceError) as info:
         so.collect(_ctx(fake, GOOD_TOML, key=KEY))
     assert "site is required" in str(info.value) and "STACKEXCHANGE_KEY" not in str(info.value)
@@ -263,7 +281,9 @@ def test_quota_reserve_stops_cleanly_and_keeps_state(fake):
     assert "below the reserve of 10" in result.details["stopped"]
     assert set(result.failures) == {"pytorch", "tensorflow"} and result.status == "partial"
     assert _by(result.observations, "pytorch", "stackoverflow.questions_monthly") == {
-        dt.date(2025, 10, 1): 110.0, dt.date(2025, 11, 1): 111.0}
+        dt.date(2025, 10, 1): 110.0,
+        dt.date(2025, 11, 1): 111.0,
+    }
     assert _by(result.observations, "tensorflow", "stackoverflow.questions_monthly") == {dt.date(2025, 10, 1): 60.0}
     assert len(fake.requests) == 1 + 4 + 2 and fake.quota == 9
 
@@ -271,8 +291,9 @@ def test_quota_reserve_stops_cleanly_and_keeps_state(fake):
 def test_end_to_end_refresh_key_never_stored_second_run_adds_nothing(tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="fwpulse")
     with FakeStackExchange(TAGS, monthly, key=KEY) as fake:
-        settings = Settings(db_path=tmp_path / "fw.duckdb", stackexchange_api_url=f"{fake.base}/2.3",
-                            stackexchange_key=KEY)
+        settings = Settings(
+            db_path=tmp_path / "fw.duckdb", stackexchange_api_url=f"{fake.base}/2.3", stackexchange_key=KEY
+        )
         [first] = refresh(settings, parse_registry(TOML), sources=["stackoverflow"])
         [second] = refresh(settings, parse_registry(TOML), sources=["stackoverflow"])
         assert fake.requests and not any("key" in q for _, q in fake.requests)

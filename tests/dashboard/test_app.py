@@ -17,6 +17,7 @@ def run_app(**query) -> AppTest:
 
 def plotted_names(at: AppTest) -> set[str]:
     import json
+
     names = set()
     for chart in at.get("plotly_chart"):
         fig = json.loads(chart.proto.spec)
@@ -107,7 +108,7 @@ def test_a_page_run_opens_one_connection_and_closes_it(snapshot_db, monkeypatch)
     opened = []
 
     def connect(*args, **kwargs):
-        opened.append(real_connect(*args, **kwargs))   # kept referenced: only an explicit close closes it
+        opened.append(real_connect(*args, **kwargs))  # kept referenced: only an explicit close closes it
         return opened[-1]
 
     real_connect = db.connect
@@ -115,9 +116,9 @@ def test_a_page_run_opens_one_connection_and_closes_it(snapshot_db, monkeypatch)
     st.cache_data.clear()
     at = run_app()
     assert not at.exception and len(at.get("plotly_chart")) == 3
-    assert len(opened) == 1 and opened[0] is not None          # cards + three charts: one open
-    with pytest.raises(Exception, match="(?i)closed"):           # closed when the run ended
+    assert len(opened) == 1 and opened[0] is not None  # cards + three charts: one open
+    with pytest.raises(Exception, match="(?i)closed"):  # closed when the run ended
         opened[0].execute("SELECT 1")
     assert getattr(data._run, "con", None) is None
-    with db.writing(snapshot_db, max_wait=0.5) as con:         # a writer is not blocked
+    with db.writing(snapshot_db, max_wait=0.5) as con:  # a writer is not blocked
         con.execute("SELECT count(*) FROM observations").fetchall()

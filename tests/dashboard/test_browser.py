@@ -27,9 +27,13 @@ def dashboard_server(tmp_path_factory):
     """One `fwpulse dashboard` process for the whole module: (url, database path)."""
     port = free_port()
     db_path = tmp_path_factory.mktemp("browser") / "fresh" / "fwpulse.duckdb"  # missing: the command must build it
-    proc = subprocess.Popen([sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)],
-                            env={**os.environ, "FWPULSE_DB": str(db_path)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)],
+        env={**os.environ, "FWPULSE_DB": str(db_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -64,8 +68,14 @@ VIEWS = {
     "article-check": ("Article check", 1),
     "data-health": ("Data health", 0),
 }
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -98,7 +108,10 @@ def test_every_view_renders_in_chromium(dashboard_server):
                 page.wait_for_function(
                     """n => { const p = document.querySelectorAll('.js-plotly-plot');
                               return p.length === n && [...p].every(e => e.data && e.data.length > 0
-                                     && e.querySelector('.main-svg')); }""", arg=n_charts, timeout=60_000)
+                                     && e.querySelector('.main-svg')); }""",
+                    arg=n_charts,
+                    timeout=60_000,
+                )
             else:
                 page.get_by_text("Run ledger").wait_for(timeout=60_000)
             traces = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(e => e.data.length)")
@@ -107,8 +120,9 @@ def test_every_view_renders_in_chromium(dashboard_server):
             assert page.get_by_text("Page not found").count() == 0, path
             # Streamlit scrolls inside its main block, so a full-page shot stops at the viewport: grow the
             # viewport to the content (width stays 1440 px) for a screenshot of the whole view.
-            height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') "
-                                   "|| document.body).scrollHeight")
+            height = page.evaluate(
+                "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight"
+            )
             page.set_viewport_size({"width": 1440, "height": min(max(1800, height + 80), 16000)})
             page.wait_for_timeout(800)
             shot = ARTIFACTS / f"{path or 'overview'}.png"
@@ -139,7 +153,7 @@ def _no_flagged_value_read_as_final(page, path: str) -> None:
         charts = {c["title"]: c for c in page.evaluate(FLAG_HOVER_JS)}
         gh = charts.get("Stars given per month (GH Archive)")
         assert gh, list(charts)
-        assert gh["dotted"] >= 4, gh   # the lower-bound months of every framework are drawn dotted
+        assert gh["dotted"] >= 4, gh  # the lower-bound months of every framework are drawn dotted
         assert any("lower bound: GitHub's event feed degraded after 2025-05" in h for h in gh["hovers"])
         assert any("partial period: the month was not over when collected" in h for h in gh["hovers"])
         assert "lower bounds" in text
@@ -155,9 +169,18 @@ def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
 
     assert Path(CHROMIUM).exists(), "install Debian's chromium (the README test command does)"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -178,6 +201,7 @@ def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
         target = tmp_path / dl.value.suggested_filename
         dl.value.save_as(str(target))
         from PIL import Image, ImageStat
+
         assert target.name == "github-stars.png"
         with Image.open(target) as img:
             assert img.size == (2400, 1350)  # 1200x675 at scale 2

@@ -16,12 +16,14 @@ from tests.dashboard.conftest import bundled_bench
 
 
 def _frame():
-    return pd.DataFrame({
-        "framework": ["a", "a", "a", "b", "b"],
-        "metric": ["m"] * 5,
-        "date": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-01-15", "2020-02-20"]),
-        "value": [10.0, 20.0, 40.0, 30.0, 60.0],
-    })
+    return pd.DataFrame(
+        {
+            "framework": ["a", "a", "a", "b", "b"],
+            "metric": ["m"] * 5,
+            "date": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-01-15", "2020-02-20"]),
+            "value": [10.0, 20.0, 40.0, 30.0, 60.0],
+        }
+    )
 
 
 def test_index_mode_starts_every_series_at_100():
@@ -53,11 +55,25 @@ def test_bad_options_are_refused():
 
 # Charts the bundled snapshot cannot fill (live-only sources). The speed charts are not here: the
 # snapshot bundles measured bench results (data/snapshot/bench/*.json).
-EMPTY_ON_SNAPSHOT = {"github-watchers", "github-stars-retained", "github-issues-flow", "stackoverflow-questions-monthly",
-                     "stackoverflow-questions-share", "stackoverflow-questions-total", "trends-interest",
-                     "pypi-downloads-daily", "citations-yearly", "citations-total",
-                     "pypi-downloads-monthly-all", "pypi-downloads-daily-all", "pypi-dependents-monthly",
-                     "gharchive-stars-given", "gharchive-forks", "gharchive-issues", "gharchive-prs"}
+EMPTY_ON_SNAPSHOT = {
+    "github-watchers",
+    "github-stars-retained",
+    "github-issues-flow",
+    "stackoverflow-questions-monthly",
+    "stackoverflow-questions-share",
+    "stackoverflow-questions-total",
+    "trends-interest",
+    "pypi-downloads-daily",
+    "citations-yearly",
+    "citations-total",
+    "pypi-downloads-monthly-all",
+    "pypi-downloads-daily-all",
+    "pypi-dependents-monthly",
+    "gharchive-stars-given",
+    "gharchive-forks",
+    "gharchive-issues",
+    "gharchive-prs",
+}
 
 
 def _plotted_points(chart) -> int:
@@ -68,7 +84,8 @@ def _plotted_points(chart) -> int:
     return n
 
 
-def _build(chart_id, options=charts.ChartOptions()):
+def _build(chart_id, options=None):
+    options = options if options is not None else charts.ChartOptions()
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
         return charts.build(con, chart_id, options, load_registry(settings.config_path))
@@ -77,7 +94,7 @@ def _build(chart_id, options=charts.ChartOptions()):
 @pytest.mark.parametrize("chart_id", list(charts.CHARTS))
 def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id):
     chart = _build(chart_id)
-    if chart.figure is None:   # EMPTY_ON_SNAPSHOT: charts the bundled data may leave empty (it keeps growing)
+    if chart.figure is None:  # EMPTY_ON_SNAPSHOT: charts the bundled data may leave empty (it keeps growing)
         assert chart_id in EMPTY_ON_SNAPSHOT and chart.empty_reason and chart.data.empty, chart.empty_reason
         return
     assert chart.figure is not None and chart.caption.startswith("Source: ")
@@ -151,8 +168,12 @@ def test_retained_stars_curve_is_the_running_total_labelled_as_what_it_is(empty_
     from fwpulse.data.store import Observation, RunRecord
 
     weeks = [(dt.date(2026, 10, 4), 5.0), (dt.date(2026, 10, 11), 7.0), (dt.date(2026, 10, 18), 3.0)]
-    rows = [Observation("jax", "github.stars_added", d, v, "GitHub REST",
-                        "stars still held today, by the week they were given") for d, v in weeks]
+    rows = [
+        Observation(
+            "jax", "github.stars_added", d, v, "GitHub REST", "stars still held today, by the week they were given"
+        )
+        for d, v in weeks
+    ]
     with db.writing(empty_db) as con:
         store.record_run(con, RunRecord("github", started_at=dt.datetime(2026, 11, 30)), rows)
     chart = _build("github-stars-retained", charts.ChartOptions(frameworks=("jax",)))

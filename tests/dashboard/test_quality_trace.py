@@ -21,18 +21,32 @@ from fwpulse.data.store import Observation, RunRecord
 
 KINDS = ("partial_period", "lower_bound", "upper_bound", "approximate", "degraded_source", "synthetic")
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
-FLAGGED_VALUE = 123457.0      # distinctive: must never be stated as final
-FINAL_VALUE = 90010.0         # PyTorch's newest final value (2025-11)
+FLAGGED_VALUE = 123457.0  # distinctive: must never be stated as final
+FINAL_VALUE = 90010.0  # PyTorch's newest final value (2025-11)
 
 
 def _db(tmp_path, quality: str):
     path = tmp_path / f"{quality}.duckdb"
-    rows = [Observation("tensorflow", "github.stars", d, 50000.0 + i, "ranking", "monthly snapshot") for i, d in
-            enumerate(MONTHS)]
-    rows += [Observation("pytorch", "github.stars", d, 90000.0 + i, "ranking", "monthly snapshot") for i, d in
-             enumerate(MONTHS[:-1])]
-    rows += [Observation("pytorch", "github.stars", MONTHS[-1], FLAGGED_VALUE, "ranking", "monthly snapshot",
-                         quality=quality, details={"reason": f"because {quality}"})]
+    rows = [
+        Observation("tensorflow", "github.stars", d, 50000.0 + i, "ranking", "monthly snapshot")
+        for i, d in enumerate(MONTHS)
+    ]
+    rows += [
+        Observation("pytorch", "github.stars", d, 90000.0 + i, "ranking", "monthly snapshot")
+        for i, d in enumerate(MONTHS[:-1])
+    ]
+    rows += [
+        Observation(
+            "pytorch",
+            "github.stars",
+            MONTHS[-1],
+            FLAGGED_VALUE,
+            "ranking",
+            "monthly snapshot",
+            quality=quality,
+            details={"reason": f"because {quality}"},
+        )
+    ]
     with db.writing(path) as con:
         db.migrate(con)
         store.record_run(con, RunRecord("snapshot", started_at=dt.datetime(2026, 1, 2)), rows)
@@ -57,8 +71,8 @@ def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, qua
     assert f"because {quality}" in t.customdata[0] and "%{customdata}" in t.hovertemplate
     ok = [tr for tr in chart.figure.data if tr.name == "PyTorch" and tr.meta.get("quality") == "ok"]
     assert FLAGGED_VALUE not in list(ok[0].y)
-    assert any(quality.replace("_", " ") in n for n in chart.notes)            # the note explains the marker
-    assert any(tr.name == chart_quality.KIND_LABELS[quality] for tr in chart.figure.data)   # legend key
+    assert any(quality.replace("_", " ") in n for n in chart.notes)  # the note explains the marker
+    assert any(tr.name == chart_quality.KIND_LABELS[quality] for tr in chart.figure.data)  # legend key
 
     # CSV: a quality column and the reason, for that row
     lines = ex.csv_bytes(chart).decode().splitlines()
@@ -79,7 +93,7 @@ def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, qua
     # card: the newest final value, the change between final values, the newer flagged one named with its reason
     card = cards[(cards["framework"] == "pytorch") & (cards["metric"] == "github.stars")].iloc[0]
     assert card["value"] == FINAL_VALUE and card["quality"] == "ok"
-    assert card["change_30d"] == 1.0                                  # 2025-11 vs 2025-10, both final
+    assert card["change_30d"] == 1.0  # 2025-11 vs 2025-10, both final
     assert card["newer_quality"] == quality and card["newer_value"] == FLAGGED_VALUE
     assert card["newer_reason"] == f"because {quality}"
     assert not bool(card["stale"])
@@ -89,8 +103,11 @@ def test_a_series_with_only_flagged_values_is_never_final(tmp_path):
     path = tmp_path / "x.duckdb"
     with db.writing(path) as con:
         db.migrate(con)
-        store.record_run(con, RunRecord("s", started_at=dt.datetime(2026, 1, 2)), [
-            Observation("pytorch", "github.stars", MONTHS[0], 5.0, "s", "m", quality="synthetic")])
+        store.record_run(
+            con,
+            RunRecord("s", started_at=dt.datetime(2026, 1, 2)),
+            [Observation("pytorch", "github.stars", MONTHS[0], 5.0, "s", "m", quality="synthetic")],
+        )
     registry = load_registry(load_settings().config_path)
     with db.reading(path) as con:
         chart = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",)), registry)
@@ -100,6 +117,7 @@ def test_a_series_with_only_flagged_values_is_never_final(tmp_path):
 
 
 # ------------------------------------------------------------------------------ the bundled data's cases
+
 
 def _bundled(chart_id, frameworks=()):
     settings = load_settings()
@@ -114,7 +132,7 @@ def test_bundled_git_2026_08_is_partial_everywhere(snapshot_db):
     assert {t.name for t in partial} == {"JAX", "Keras"} and all(t.line.dash == "dot" for t in partial)
     alt = alt_text(chart, None, registry.names())
     assert "2026-08-01 value (115 " in alt and "partial period, not final" in alt
-    assert "115 commits/month, " not in alt and "2026-07-01" in alt      # leads with July, the newest final month
+    assert "115 commits/month, " not in alt and "2026-07-01" in alt  # leads with July, the newest final month
     csv = ex.csv_bytes(chart).decode()
     assert "jax,git.commits_monthly,2026-08-01" in csv and ",partial_period,the month ends at" in csv
 
@@ -147,7 +165,7 @@ def test_bundled_article_bounds_are_labelled_as_bounds(snapshot_db):
     chart, _ = _bundled("github-open-issues")
     marks = [t for t in chart.figure.data if t.name and "2020 article" in t.name]
     texts = [x for t in marks for x in t.text]
-    assert "≥ 5,000" in texts and "≥ 3,000" in texts                    # '>5000' quoted: a lower bound
+    assert "≥ 5,000" in texts and "≥ 3,000" in texts  # '>5000' quoted: a lower bound
     assert any("lower bound" in c for t in marks for c in t.customdata)
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
@@ -159,19 +177,24 @@ def test_bundled_article_bounds_are_labelled_as_bounds(snapshot_db):
 def test_method_changes_are_drawn_from_the_data_not_by_hand(snapshot_db):
     chart, _ = _bundled("pypi-downloads-monthly")
     labels = [a.text for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
-    assert labels[0] == "all installers from here" and len(labels) == 2      # 2024-12 and 2025-06, not 2025-06-13
+    assert labels[0] == "all installers from here" and len(labels) == 2  # 2024-12 and 2025-06, not 2025-06-13
     assert [a.x for a in chart.figure.layout.annotations if a.name == "fwpulse-break"] == [
-        pd.Timestamp("2024-12-01"), pd.Timestamp("2025-06-01")]
+        pd.Timestamp("2024-12-01"),
+        pd.Timestamp("2025-06-01"),
+    ]
     assert any(n.startswith("The source or counting method changes") for n in chart.notes)
     stars, _ = _bundled("github-stars")
     assert [a.text for a in stars.figure.layout.annotations if a.name == "fwpulse-break"] == [
-        "JAX: best-of-ml-python from here"]
+        "JAX: best-of-ml-python from here"
+    ]
 
 
 def test_a_method_change_in_any_store_is_marked(tmp_path):
     path = tmp_path / "m.duckdb"
-    rows = [Observation("pytorch", "github.stars", d, 1.0 + i, "s", "old way, counted A" if i < 6 else "new way, counted A")
-            for i, d in enumerate(MONTHS)]
+    rows = [
+        Observation("pytorch", "github.stars", d, 1.0 + i, "s", "old way, counted A" if i < 6 else "new way, counted A")
+        for i, d in enumerate(MONTHS)
+    ]
     with db.writing(path) as con:
         db.migrate(con)
         store.record_run(con, RunRecord("s", started_at=dt.datetime(2026, 1, 2)), rows)
@@ -180,7 +203,7 @@ def test_a_method_change_in_any_store_is_marked(tmp_path):
         chart = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",)), registry)
     marks = [a for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
     assert [(a.x, a.text) for a in marks] == [(pd.Timestamp("2025-07-01"), "new way from here")]
-    assert "Source: s (old way, counted A; new way, counted A)" in chart.caption   # each method once
+    assert "Source: s (old way, counted A; new way, counted A)" in chart.caption  # each method once
 
 
 def test_overview_cards_say_stale_and_never_badge_a_stale_change(snapshot_db):
@@ -189,9 +212,9 @@ def test_overview_cards_say_stale_and_never_badge_a_stale_change(snapshot_db):
     at = run_view("overview", fw="pytorch,jax")
     assert not at.exception and not at.error
     captions = " ".join(c.value for c in at.caption)
-    assert "Stale: newest value 2024-04-01, the others run to 2026-08-01" in captions   # JAX forks
+    assert "Stale: newest value 2024-04-01, the others run to 2026-08-01" in captions  # JAX forks
     forks = [m for m in at.metric if m.label == "GitHub forks"]
-    assert len(forks) == 2 and any(not m.delta for m in forks)                 # JAX's stale change: no badge
+    assert len(forks) == 2 and any(not m.delta for m in forks)  # JAX's stale change: no badge
     assert "+734 in 30 d" not in [m.delta for m in at.metric]
 
 
@@ -202,6 +225,6 @@ def test_overview_card_names_a_newer_flagged_value(tmp_path, monkeypatch):
     at = run_view("overview", fw="pytorch,tensorflow")
     assert not at.exception and not at.error
     stars = [m for m in at.metric if m.label == "GitHub stars"]
-    assert stars[0].value == "90,010" and stars[0].delta == "+1 in 30 d"         # final values only
+    assert stars[0].value == "90,010" and stars[0].delta == "+1 in 30 d"  # final values only
     captions = " ".join(c.value for c in at.caption)
     assert "Newer value 123,457 (2025-12-01) is partial period, not final: because partial_period" in captions

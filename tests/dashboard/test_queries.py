@@ -11,10 +11,10 @@ from fwpulse.dashboard.export_theme import shown_as
 from fwpulse.data import read
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
-from tests.data.test_read import DAYS, con  # noqa: F401  (the fixture: four years of daily values, superseded rows)
+from tests.data.test_read import DAYS, con  # noqa: F401, F811  (the fixture: four years of daily values, superseded rows)
 
 
-def test_thinned_chart_says_so_in_caption_notes_and_export_subtitle(con):
+def test_thinned_chart_says_so_in_caption_notes_and_export_subtitle(con):  # noqa: F811 (the imported fixture)
     registry = load_registry(load_settings().config_path)
     opts = charts.ChartOptions(frameworks=("pytorch",))
     chart = charts.build(con, "github-stars", opts, registry)
@@ -22,6 +22,7 @@ def test_thinned_chart_says_so_in_caption_notes_and_export_subtitle(con):
     assert read.THIN_NOTE in chart.notes
     assert "one point per series per week" in shown_as(chart, opts)
     assert len(chart.data) < DAYS / 6
-    short = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",), start=dt.date(2023, 1, 1)),
-                         registry)
+    short = charts.build(
+        con, "github-stars", charts.ChartOptions(frameworks=("pytorch",), start=dt.date(2023, 1, 1)), registry
+    )
     assert "thinned" not in short.caption and len(short.data) > 365

@@ -23,7 +23,8 @@ CHROMIUM = "/usr/bin/chromium"
 READABLE = re.compile(r"^\d+(\.\d+)?[kMB]?$")
 
 
-def _build(chart_id, options=charts.ChartOptions()):
+def _build(chart_id, options=None):
+    options = options if options is not None else charts.ChartOptions()
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
         return charts.build(con, chart_id, options, load_registry(settings.config_path))
@@ -47,14 +48,13 @@ def _assert_readable_log_axis(axis, values):
         mantissa = v / 10 ** math.floor(math.log10(v) + 1e-9)
         assert round(mantissa, 6) in {1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9}
     lo, hi = min(values), max(values)
-    assert sum(lo / 1.6 <= v <= hi * 1.6 for v in axis.tickvals) >= 2   # at least two labels over the data
+    assert sum(lo / 1.6 <= v <= hi * 1.6 for v in axis.tickvals) >= 2  # at least two labels over the data
     # minor ticks: drawn, never labelled (plotly has no labels for minor ticks), never on a labelled value
     if math.log10(hi / lo) >= 0.6:
         assert axis.minor.tickvals and not set(axis.minor.tickvals) & set(axis.tickvals)
 
 
-@pytest.mark.parametrize("chart_id, axis", [("speed-step-time", "x"), ("speed-ratios", "x"),
-                                            ("article-then-now", "y")])
+@pytest.mark.parametrize("chart_id, axis", [("speed-step-time", "x"), ("speed-ratios", "x"), ("article-then-now", "y")])
 def test_always_log_charts_have_readable_ticks(snapshot_db, chart_id, axis):
     chart = _build(chart_id)
     layout_axis = chart.figure.layout.xaxis if axis == "x" else chart.figure.layout.yaxis
@@ -67,7 +67,7 @@ def test_log_scale_option_gives_readable_ticks(snapshot_db, chart_id):
     chart = _build(chart_id, charts.ChartOptions(log=True))
     values = [v for t in chart.figure.data if t.y is not None for v in t.y if v is not None and v > 0]
     _assert_readable_log_axis(chart.figure.layout.yaxis, values)
-    assert any(t.endswith("k") for t in chart.figure.layout.yaxis.ticktext)   # thousands read 1k/10k/100k
+    assert any(t.endswith("k") for t in chart.figure.layout.yaxis.ticktext)  # thousands read 1k/10k/100k
 
 
 @pytest.mark.parametrize("chart_id", ["github-stars", "github-forks", "pypi-downloads-monthly", "git-commits-monthly"])
@@ -75,7 +75,7 @@ def test_a_chart_with_one_series_has_a_legend(snapshot_db, chart_id):
     chart = _build(chart_id, charts.ChartOptions(frameworks=("keras",)))
     named = [t for t in chart.figure.data if t.name and t.showlegend is not False]
     shown = chart.figure.layout.showlegend
-    assert named and (shown is True or (shown is None and len(named) > 1))   # plotly hides a one-trace legend
+    assert named and (shown is True or (shown is None and len(named) > 1))  # plotly hides a one-trace legend
     assert "Keras" in {t.name for t in named}
 
 
@@ -84,7 +84,7 @@ def test_one_series_keeps_its_legend_in_the_export(snapshot_db):
 
     chart = _build("github-stars", charts.ChartOptions(frameworks=("jax",)))
     fig = apply_theme(chart)
-    assert fig.layout.showlegend is True and _legend_height(fig, 1000, 18) > 0   # room made for it
+    assert fig.layout.showlegend is True and _legend_height(fig, 1000, 18) > 0  # room made for it
 
 
 # ------------------------------------------------------------------------------- export footers (Chromium geometry)
@@ -116,8 +116,11 @@ def chromium_page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield browser.new_page(viewport={"width": 1800, "height": 2400})
         browser.close()
 
@@ -145,12 +148,12 @@ def test_export_footer_is_never_clipped(snapshot_db, chromium_page, tmp_path, ch
         where = f"{chart_id} at {width}x{height}: {foot}"
         assert foot["text"].replace("\u00a0", " ").replace(" ", "") == footer_text(chart).replace(" ", ""), where
         assert str(chart.as_of) in foot["text"], where
-        assert 0 <= foot["left"] and foot["right"] <= foot["width"], where      # nothing cut left or right
-        assert 0 <= foot["top"] and foot["bottom"] <= foot["height"], where     # nor below the image
-        assert foot["left"] <= width * 0.06, where    # it starts at the image's left edge, not the plot's
+        assert 0 <= foot["left"] and foot["right"] <= foot["width"], where  # nothing cut left or right
+        assert 0 <= foot["top"] and foot["bottom"] <= foot["height"], where  # nor below the image
+        assert foot["left"] <= width * 0.06, where  # it starts at the image's left edge, not the plot's
         if geo["ytick_left"] is not None:
-            assert geo["ytick_left"] >= 0, where      # the reserved room keeps the y labels in the image
-        if geo["xtitle"] is not None:                 # the x title: whole, and above the footer
+            assert geo["ytick_left"] >= 0, where  # the reserved room keeps the y labels in the image
+        if geo["xtitle"] is not None:  # the x title: whole, and above the footer
             xt = geo["xtitle"]
             assert xt["left"] >= 0 and xt["right"] <= width and xt["bottom"] <= foot["top"] + 2, (where, xt)
 
@@ -179,7 +182,7 @@ def test_no_value_label_sits_over_a_marker(snapshot_db, chromium_page, tmp_path,
 
     for chart_id in ("github-forks", "github-open-issues"):
         chart = _build(chart_id)
-        for fig in (apply_theme(chart, "article", *size), chart.figure):   # the export and the dashboard figure
+        for fig in (apply_theme(chart, "article", *size), chart.figure):  # the export and the dashboard figure
             fig = fig if fig.layout.width else type(fig)(fig).update_layout(width=size[0], height=size[1])
             html = tmp_path / "labels.html"
             fig.write_html(str(html), include_plotlyjs=True, full_html=True, config={"staticPlot": True})

@@ -11,7 +11,6 @@ import json
 from collections import Counter
 
 import numpy as np
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,10 +19,26 @@ from tests.dashboard.conftest import BUNDLED_BENCH, bench_rows, bundled_bench
 VIEWS = ["overview", "github", "community", "search_interest", "adoption", "speed", "article_check", "data_health"]
 
 # Charts each view draws: on the bundled snapshot, and with every source filled.
-SNAPSHOT_CHARTS = {"overview": 3, "github": 5, "community": 3, "search_interest": 0, "adoption": 1, "speed": 2,
-                   "article_check": 1, "data_health": 0}   # community: SO per month, share, AI Index per year
-FILLED_CHARTS = {"overview": 3, "github": 12, "community": 4, "search_interest": 1, "adoption": 7, "speed": 2,
-                 "article_check": 1, "data_health": 0}
+SNAPSHOT_CHARTS = {
+    "overview": 3,
+    "github": 5,
+    "community": 3,
+    "search_interest": 0,
+    "adoption": 1,
+    "speed": 2,
+    "article_check": 1,
+    "data_health": 0,
+}  # community: SO per month, share, AI Index per year
+FILLED_CHARTS = {
+    "overview": 3,
+    "github": 12,
+    "community": 4,
+    "search_interest": 1,
+    "adoption": 7,
+    "speed": 2,
+    "article_check": 1,
+    "data_health": 0,
+}
 
 
 def _view_script(view: str) -> None:
@@ -49,7 +64,11 @@ def _decode(obj):
     if isinstance(obj, dict):
         if "bdata" in obj and "dtype" in obj:
             arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
-            return arr.reshape(obj["shape"]).tolist() if "shape" in obj and isinstance(obj["shape"], list) else arr.tolist()
+            return (
+                arr.reshape(obj["shape"]).tolist()
+                if "shape" in obj and isinstance(obj["shape"], list)
+                else arr.tolist()
+            )
         return {k: _decode(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_decode(v) for v in obj]
@@ -77,9 +96,13 @@ def test_view_on_bundled_snapshot(snapshot_db, view):
     for fig in figures(at):
         assert fig["data"], "a chart without traces"
     # Whatever is not in the snapshot is announced with the command that fills it.
-    missing = {"github": "fwpulse refresh --source github", "community": "fwpulse refresh --source stackoverflow",
-               "search_interest": "fwpulse refresh --source trends", "adoption": "fwpulse refresh --source citations",
-               "data_health": "fwpulse refresh --source stackoverflow"}
+    missing = {
+        "github": "fwpulse refresh --source github",
+        "community": "fwpulse refresh --source stackoverflow",
+        "search_interest": "fwpulse refresh --source trends",
+        "adoption": "fwpulse refresh --source citations",
+        "data_health": "fwpulse refresh --source stackoverflow",
+    }
     if view in missing:
         assert missing[view] in infos(at)
     # The snapshot bundles measured bench results: no view may claim that nothing was measured.
@@ -107,6 +130,7 @@ def test_view_with_every_source_filled(filled_db, view):
 
 
 # ------------------------------------------------------------------------------- controls change the plotted data
+
 
 def _first_chart(at: AppTest) -> dict:
     return figures(at)[0]
@@ -171,8 +195,15 @@ def test_date_range_alignment_and_smoothing_change_the_data(snapshot_db):
 
 
 def test_bad_query_values_are_ignored_not_fatal(snapshot_db):
-    at = run_view("overview", fw="nope,,PYTORCH", mode="percent", scale="huge", smooth="abc", align="maybe",
-                  **{"from": "yesterday", "to": "2019-13-45"})
+    at = run_view(
+        "overview",
+        fw="nope,,PYTORCH",
+        mode="percent",
+        scale="huge",
+        smooth="abc",
+        align="maybe",
+        **{"from": "yesterday", "to": "2019-13-45"},
+    )
     assert not at.exception and not at.error
     assert at.multiselect(key="frameworks").value == ["pytorch"]
     assert at.radio(key="mode").value == "absolute" and at.radio(key="scale").value == "linear"
@@ -180,8 +211,9 @@ def test_bad_query_values_are_ignored_not_fatal(snapshot_db):
 
 
 def test_shared_link_restores_every_control(snapshot_db):
-    at = run_view("adoption", fw="jax,pytorch", scale="log", mode="index", align="1", smooth="4",
-                  **{"from": "2021-01-01"})
+    at = run_view(
+        "adoption", fw="jax,pytorch", scale="log", mode="index", align="1", smooth="4", **{"from": "2021-01-01"}
+    )
     assert at.multiselect(key="frameworks").value == ["jax", "pytorch"]
     assert at.radio(key="scale").value == "log" and at.radio(key="mode").value == "index"
     assert at.toggle(key="align").value is True and at.select_slider(key="smoothing").value == 4
@@ -190,6 +222,7 @@ def test_shared_link_restores_every_control(snapshot_db):
 
 
 # ------------------------------------------------------------------------------- view specifics
+
 
 def test_overview_cards_show_change_and_as_of(snapshot_db):
     at = run_view("overview")
@@ -225,7 +258,7 @@ def _plotted(fig: dict) -> list[float]:
 
 def test_speed_view_shows_the_bundled_measured_results(snapshot_db):
     files, rows = bundled_bench()
-    (run_id, file_name), = files.items()  # one bundled run (CPU); revisit when more are bundled
+    ((run_id, file_name),) = files.items()  # one bundled run (CPU); revisit when more are bundled
     at = run_view("speed")
     assert not at.exception and not at.error
     step, ratio = figures(at)
@@ -239,8 +272,9 @@ def test_speed_view_shows_the_bundled_measured_results(snapshot_db):
     assert len(table) == len(rows)
     assert sorted(table["step_ms_p50"]) == pytest.approx(sorted(r["step_ms_p50"] for r in rows))
     verdicts = table["verdict"].dropna()
-    assert Counter(verdicts[verdicts != "(baseline of its cell)"]) == Counter(r["verdict"] for r in rows
-                                                                            if r["verdict"] is not None)
+    assert Counter(verdicts[verdicts != "(baseline of its cell)"]) == Counter(
+        r["verdict"] for r in rows if r["verdict"] is not None
+    )
     baselines = [r for r in rows if r["status"] == "ok" and r["verdict"] is None and r["contender"] == r["baseline"]]
     assert (verdicts == "(baseline of its cell)").sum() == len(baselines) > 0
     captions = " ".join(c.value for c in at.caption)
@@ -301,7 +335,9 @@ def test_article_check_then_vs_now(snapshot_db):
     at = run_view("article_check")
     table = at.dataframe[0].value
     tf = table[(table["claim"] == "GitHub forks") & (table["framework"] == "TensorFlow")].iloc[0]
-    assert tf["then (2020 article)"] == "82,000" and tf["now"] and tf["then source"].startswith("https://www.iflexion.com")
+    assert (
+        tf["then (2020 article)"] == "82,000" and tf["now"] and tf["then source"].startswith("https://www.iflexion.com")
+    )
     so = table[(table["claim"] == "Stack Overflow questions") & (table["framework"] == "Keras")].iloc[0]
     assert so["then (2020 article)"] == "31,000" and "fwpulse refresh --source stackoverflow" in so["comment"]
     assert "Not measured yet" not in infos(at)  # the snapshot bundles bench results (next test)
@@ -331,10 +367,12 @@ def test_article_check_speed_claim_uses_the_bundled_verdicts(snapshot_db):
     compared = [r for r in rows if r["status"] == "ok" and r["verdict"] is not None]
     worst = max(compared, key=lambda r: r["ratio"])
     best = min(compared, key=lambda r: r["ratio"])
-    assert (f"Largest slowdown: {worst['contender']} {worst['ratio']:.2f}x {worst['baseline']} on {worst['workload']} "
-            f"{worst['variant']}; largest speedup: {best['contender']} {best['ratio']:.2f}x") in text
+    assert (
+        f"Largest slowdown: {worst['contender']} {worst['ratio']:.2f}x {worst['baseline']} on {worst['workload']} "
+        f"{worst['variant']}; largest speedup: {best['contender']} {best['ratio']:.2f}x"
+    ) in text
     holds = counts.get("same within ±5%", 0) >= cells / 2
-    differ = counts.get("slower", 0) + counts.get("faster", 0)   # 'inconclusive' is neither
+    differ = counts.get("slower", 0) + counts.get("faster", 0)  # 'inconclusive' is neither
     assert ("consistent with a trivial difference" in text) is holds
     assert ("the difference is not trivial" in text) is (differ > cells / 2)
     if differ > cells / 2:
@@ -392,6 +430,7 @@ def test_data_health_plain_words_and_budgets(filled_db):
 
 # ------------------------------------------------------------------------------- ClickHouse sources (issue 17)
 
+
 def test_adoption_shows_the_all_installers_series_first_with_its_caveat_and_pypistats_beside(filled_db):
     at = run_view("adoption")
     assert not at.exception and not at.error
@@ -407,8 +446,8 @@ def test_adoption_shows_the_all_installers_series_first_with_its_caveat_and_pypi
     # the newest month pypistats measured (the bundled history's other methods are not compared)
     assert set(table["month"]) == {"2026-09"}
     ratios = [float(r.rstrip("x")) for r in table["ratio"]]
-    assert all(r > 1 for r in ratios)   # all installers >= mirror-free downloads
-    assert any("requires_dist" in c.value for c in at.caption)   # dependents: the definition is shown
+    assert all(r > 1 for r in ratios)  # all installers >= mirror-free downloads
+    assert any("requires_dist" in c.value for c in at.caption)  # dependents: the definition is shown
 
 
 def test_adoption_on_the_snapshot_says_how_to_fill_the_long_series(snapshot_db):
@@ -455,6 +494,7 @@ def test_github_view_draws_gharchive_lower_bounds_distinctly(filled_db):
 
 def _months_2016():
     import datetime as dt
+
     out, y, m = [], 2016, 1
     while (y, m) <= (2026, 11):
         out.append(dt.date(y, m, 1))
@@ -470,8 +510,9 @@ def test_gharchive_csv_carries_the_quality_flag(filled_db):
 
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        chart = charts.build(con, "gharchive-prs", charts.ChartOptions(frameworks=("jax",)),
-                             load_registry(settings.config_path))
+        chart = charts.build(
+            con, "gharchive-prs", charts.ChartOptions(frameworks=("jax",)), load_registry(settings.config_path)
+        )
     flags = chart.data.groupby("quality")["date"].nunique().to_dict()
     assert flags == {"ok": 110, "lower_bound": 20, "partial_period": 1}
     assert any("not final counts" in n for n in chart.notes)
@@ -479,12 +520,13 @@ def test_gharchive_csv_carries_the_quality_flag(filled_db):
 
 # ------------------------------------------------------------------------------- issue 15: text matches the chart
 
+
 def test_open_issues_text_names_the_missing_lines_and_the_command(snapshot_db):
     at = run_view("github")
     text = " ".join(m.value for m in at.markdown)
     fig = [f for f in figures(at) if f["layout"]["title"]["text"] == "Open issues vs open pull requests"][0]
     dashes = {t["line"]["dash"] for t in fig["data"] if t.get("mode", "").startswith("lines")}
-    assert dashes == {"dot"}   # the snapshot holds GitHub's count only
+    assert dashes == {"dot"}  # the snapshot holds GitHub's count only
     assert "Compare the solid lines" not in text
     assert "the solid lines (open issues excluding PRs)" in text and "the dashed lines (open pull requests)" in text
     assert "`fwpulse refresh --source github`" in text

@@ -38,6 +38,7 @@ def test_readme_documents_metrics_settings_commands():
     for var in ENV_VARS:
         assert f"`{var}`" in readme, f"README lacks setting {var}"
     from fwpulse.cli import app
+
     for cmd in app.registered_commands:
         name = cmd.name or cmd.callback.__name__
         assert re.search(rf"fwpulse {name}\b", readme), f"README lacks command {name}"

@@ -20,8 +20,11 @@ def _append_days(con, first: dt.date, days: int, at: dt.datetime, bump: float = 
     """One run per day, each with every (framework, metric): date order, as daily refreshes append."""
     for i in range(days):
         d = first + dt.timedelta(days=i)
-        batch = [Observation(fw, m, d, 1000.0 * j + 10 * k + i + bump, "test", "test method", None, "n")
-                 for j, fw in enumerate(FRAMEWORKS) for k, m in enumerate(METRICS)]
+        batch = [
+            Observation(fw, m, d, 1000.0 * j + 10 * k + i + bump, "test", "test method", None, "n")
+            for j, fw in enumerate(FRAMEWORKS)
+            for k, m in enumerate(METRICS)
+        ]
         store.record_run(con, RunRecord("test", started_at=at + dt.timedelta(days=i)), batch)
 
 
@@ -45,7 +48,7 @@ def test_rewrite_keeps_every_row_schema_and_view_and_clusters_by_series(con):
     ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'observations'").fetchall()
     view = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'metric_values'").fetchall()
     physical = [r[:3] for r in con.execute("SELECT framework, metric, date FROM observations").fetchall()]
-    assert physical != sorted(physical, key=lambda r: (r[1], r[0], r[2]))   # date order before
+    assert physical != sorted(physical, key=lambda r: (r[1], r[0], r[2]))  # date order before
 
     result = compact.compact(con, force=True)
 
@@ -55,16 +58,16 @@ def test_rewrite_keeps_every_row_schema_and_view_and_clusters_by_series(con):
     assert con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'observations'").fetchall() == ddl
     assert con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'metric_values'").fetchall() == view
     physical = [r for r in con.execute("SELECT metric, framework, date FROM observations").fetchall()]
-    assert physical == sorted(physical)    # stored series by series
-    with pytest.raises(Exception, match="(?i)constraint|duplicate"):      # the primary key came along
+    assert physical == sorted(physical)  # stored series by series
+    with pytest.raises(Exception, match="(?i)constraint|duplicate"):  # the primary key came along
         con.execute("INSERT INTO observations SELECT * FROM observations LIMIT 1")
     assert compact.tail_rows(con) == (result.rows, 0)
 
 
 def test_only_when_the_tail_is_long_enough(con):
     total = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
-    assert compact.tail_rows(con) == (total, total)              # never compacted: everything is tail
-    assert not compact.compact(con).compacted                     # far below one row group
+    assert compact.tail_rows(con) == (total, total)  # never compacted: everything is tail
+    assert not compact.compact(con).compacted  # far below one row group
     assert compact.compact(con, tail_limit=total).compacted
     _append_days(con, dt.date(2026, 2, 1), 2, dt.datetime(2026, 4, 1, 6))
     assert compact.tail_rows(con) == (total + 18, 18)
@@ -78,6 +81,7 @@ def test_an_error_half_way_changes_nothing(con):
 
     class FailingDrop:
         """The real connection, except that dropping the old table fails (as a full disk might)."""
+
         def execute(self, sql, *args):
             if sql.startswith("DROP TABLE"):
                 raise RuntimeError("disk full")
@@ -86,7 +90,10 @@ def test_an_error_half_way_changes_nothing(con):
     with pytest.raises(RuntimeError, match="disk full"):
         compact.compact(FailingDrop(), force=True)
     assert _all(con, "observations", "framework, metric, date, run_id") == before
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'observations__%'").fetchall()[0][0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'observations__%'").fetchall()[0][0]
+        == 0
+    )
     assert con.execute("SELECT count(*) FROM metric_values").fetchall()[0][0] == 20 * 9
     assert compact.clustered_rows(con) == 0
 
@@ -94,16 +101,20 @@ def test_an_error_half_way_changes_nothing(con):
 def test_refresh_compacts_once_due(snapshot_db, monkeypatch):
     with db.reading(snapshot_db) as c:
         total, tail = compact.tail_rows(c)
-    assert tail == 0            # a new database starts clustered (bootstrap)
+    assert tail == 0  # a new database starts clustered (bootstrap)
     monkeypatch.setitem(orchestrator.SOURCES, "fake", "tests.collectors.fake_source")
     monkeypatch.setattr(compact, "TAIL_LIMIT", 2)
     from fwpulse.data.registry import load_registry
     from fwpulse.data.settings import BUNDLED_CONFIG
-    orchestrator.refresh(load_settings(), load_registry(BUNDLED_CONFIG), sources=["fake"],
-                         framework_ids=["pytorch", "keras"])
+
+    orchestrator.refresh(
+        load_settings(), load_registry(BUNDLED_CONFIG), sources=["fake"], framework_ids=["pytorch", "keras"]
+    )
     with db.reading(snapshot_db) as c:
         assert compact.tail_rows(c) == (total + 2, 0)
-        assert store.metric_values(c, ["pytorch"], ["github.stars"]).query("source == 'fake'")["value"].tolist() == [100.0]
+        assert store.metric_values(c, ["pytorch"], ["github.stars"]).query("source == 'fake'")["value"].tolist() == [
+            100.0
+        ]
 
 
 KILLER = """
@@ -137,16 +148,19 @@ def test_sigkill_during_a_compaction_loses_nothing(tmp_path, delay):
                      FROM range(600000) t(i)""")
         c.execute("CHECKPOINT")
         before = c.execute("SELECT count(*), sum(value), count(DISTINCT framework) FROM metric_values").fetchall()
-    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(path)], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLER, str(path)], stdout=subprocess.PIPE, text=True, env={**os.environ}
+    )
     assert proc.stdout.readline().strip() == "start"
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     with db.reading(path) as c:
-        assert c.execute("SELECT count(*), sum(value), count(DISTINCT framework) FROM metric_values").fetchall() == before
+        assert (
+            c.execute("SELECT count(*), sum(value), count(DISTINCT framework) FROM metric_values").fetchall() == before
+        )
         assert c.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 600000
         tables = {r[0] for r in c.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert "observations" in tables and "observations__clustered" not in tables
-    with db.writing(path) as c:                   # and it can still be compacted afterwards
+    with db.writing(path) as c:  # and it can still be compacted afterwards
         assert compact.compact(c, force=True).rows == 600000

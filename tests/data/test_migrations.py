@@ -16,8 +16,15 @@ def test_migrate_from_empty_then_rerun_is_noop(tmp_path):
         applied = db.migrate(con)
         assert applied == [m.version for m in db.migrations()]
         assert db.schema_version(con) == db.latest_version() >= 1
-        assert {"observations", "runs", "events", "source_state", "schema_version", "metric_values",
-                "bench_results"} <= tables(con)
+        assert {
+            "observations",
+            "runs",
+            "events",
+            "source_state",
+            "schema_version",
+            "metric_values",
+            "bench_results",
+        } <= tables(con)
         assert db.latest_version() >= 2  # 0002_bench
         assert db.migrate(con) == []
         rows = con.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
@@ -66,9 +73,15 @@ def test_reader_waits_then_reports_busy_writer(tmp_path):
     path = tmp_path / "busy.duckdb"
     with db.writing(path) as con:
         db.migrate(con)
-    holder = subprocess.Popen([sys.executable, "-c",
-                               f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep(30)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         t0 = time.monotonic()
@@ -93,11 +106,15 @@ def _old_schema_db(path, tmp_path, upto: int):
             shutil.copy(db.MIGRATIONS_DIR / f"{m.version:04d}_{m.name}.sql", old_dir)
     with db.writing(path) as con:
         db.migrate(con, old_dir)
-        con.execute("INSERT INTO runs VALUES (1, 'snapshot', TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 'ok',"
-                    " 1, 0, 0, NULL, NULL, '{}')")
-        con.execute("INSERT INTO observations (framework, metric, date, value, source, method, collected_at, run_id,"
-                    " source_url, note) VALUES ('pytorch', 'github.stars', DATE '2026-01-01', 90000, 'GitHub',"
-                    " 'REST', TIMESTAMP '2026-01-01', 1, NULL, 'kept')")
+        con.execute(
+            "INSERT INTO runs VALUES (1, 'snapshot', TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 'ok',"
+            " 1, 0, 0, NULL, NULL, '{}')"
+        )
+        con.execute(
+            "INSERT INTO observations (framework, metric, date, value, source, method, collected_at, run_id,"
+            " source_url, note) VALUES ('pytorch', 'github.stars', DATE '2026-01-01', 90000, 'GitHub',"
+            " 'REST', TIMESTAMP '2026-01-01', 1, NULL, 'kept')"
+        )
         con.execute("CREATE TABLE keepme AS SELECT 42 AS answer")
 
 
@@ -126,6 +143,7 @@ def test_0003_quality_keeps_every_row_and_reads_old_rows_as_ok(tmp_path):
     _old_schema_db(path, tmp_path, upto=2)
     with db.writing(path) as con:
         assert db.migrate(con)[0] == 3
-        rows = con.execute("SELECT framework, metric, date::VARCHAR, value, note, quality, details "
-                           "FROM metric_values").fetchall()
+        rows = con.execute(
+            "SELECT framework, metric, date::VARCHAR, value, note, quality, details FROM metric_values"
+        ).fetchall()
     assert rows == [("pytorch", "github.stars", "2026-01-01", 90000.0, "kept", "ok", None)]

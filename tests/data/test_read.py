@@ -12,7 +12,7 @@ from fwpulse.data import db, read, store
 from fwpulse.data.store import Observation, RunRecord
 
 START = dt.date(2020, 1, 1)
-DAYS = 4 * 365 + 10        # more than THIN_AFTER_DAYS
+DAYS = 4 * 365 + 10  # more than THIN_AFTER_DAYS
 
 
 def _days(n: int, start: dt.date = START) -> list[dt.date]:
@@ -26,11 +26,18 @@ def con(tmp_path):
     path = tmp_path / "q.duckdb"
     with db.writing(path) as c:
         db.migrate(c)
-        first = [Observation("pytorch", "github.stars", d, 1000.0 + i, "old source", "m1") for i, d in enumerate(_days(DAYS))]
-        first += [Observation("pytorch", "pypi.downloads_daily", d, float(i % 7), "pypistats", "m") for i, d in
-                  enumerate(_days(DAYS))]
-        first += [Observation("pytorch", "github.forks", d, 50.0 + i, "snap", "m") for i, d in
-                  enumerate(_days(DAYS)) if d.day == 1]
+        first = [
+            Observation("pytorch", "github.stars", d, 1000.0 + i, "old source", "m1") for i, d in enumerate(_days(DAYS))
+        ]
+        first += [
+            Observation("pytorch", "pypi.downloads_daily", d, float(i % 7), "pypistats", "m")
+            for i, d in enumerate(_days(DAYS))
+        ]
+        first += [
+            Observation("pytorch", "github.forks", d, 50.0 + i, "snap", "m")
+            for i, d in enumerate(_days(DAYS))
+            if d.day == 1
+        ]
         store.record_run(c, RunRecord("t", started_at=dt.datetime(2025, 1, 1)), first)
         last = START + dt.timedelta(days=DAYS - 1)
         again = [Observation("pytorch", "github.stars", last, 9999.0, "new source", "m2")]
@@ -64,17 +71,21 @@ def test_long_daily_series_thinned_per_week_levels_last_flows_mean(con):
     assert note == read.THIN_NOTE
     view = store.metric_values(con, ["pytorch"], ["github.stars", "pypi.downloads_daily", "github.forks"])
     view["date"] = pd.to_datetime(view["date"])
-    view["week"] = view["date"].dt.to_period("W-SUN")          # ISO weeks (Monday to Sunday)
+    view["week"] = view["date"].dt.to_period("W-SUN")  # ISO weeks (Monday to Sunday)
     for metric, agg in (("github.stars", "last"), ("pypi.downloads_daily", "mean")):
-        v = view[view["metric"] == metric].sort_values("date").groupby("week").agg(
-            date=("date", "max"), value=("value", agg), source=("source", "last"))
+        v = (
+            view[view["metric"] == metric]
+            .sort_values("date")
+            .groupby("week")
+            .agg(date=("date", "max"), value=("value", agg), source=("source", "last"))
+        )
         got = df[df["metric"] == metric].sort_values("date").reset_index(drop=True)
         assert len(got) == len(v) < DAYS / 6
         assert got["date"].tolist() == v["date"].tolist()
         assert got["value"].tolist() == pytest.approx(v["value"].tolist())
         assert got["source"].tolist() == v["source"].tolist()
     stars = df[df["metric"] == "github.stars"]
-    assert stars["value"].iloc[-1] == 9999.0 and stars["source"].iloc[-1] == "new source"   # newest collection
+    assert stars["value"].iloc[-1] == 9999.0 and stars["source"].iloc[-1] == "new source"  # newest collection
     assert df[df["metric"] == "pypi.downloads_daily"]["value"].iloc[0] == pytest.approx(70.0)  # superseded week
     forks = view[view["metric"] == "github.forks"]
     assert df[df["metric"] == "github.forks"]["value"].tolist() == forks["value"].tolist()  # monthly: unchanged
@@ -85,9 +96,8 @@ def test_monthly_only_long_range_is_not_called_thinned(con):
     assert note is None and len(df) == 49
 
 
-
-
 # ------------------------------------------------------------------------------------------ flagged values
+
 
 @pytest.fixture
 def flagged(tmp_path):
@@ -97,17 +107,44 @@ def flagged(tmp_path):
     months = [dt.date(2026, m, 1) for m in range(1, 9)]
     with db.writing(path) as c:
         db.migrate(c)
-        rows = [Observation(f, "git.commits_monthly", d, 500.0, "git log", "commits", quality="ok")
-                for f in ("jax", "keras") for d in months[:-1]]
-        rows += [Observation(f, "git.commits_monthly", months[-1], 115.0, "git log", "commits",
-                             quality="partial_period", details={"reason": "month not over: counted to 2026-08-09"})
-                 for f in ("jax", "keras")]
-        rows += [Observation("jax", "github.stars", dt.date(2024, 4, 1), 60000.0, "EvanLi", "ranking",
-                             details={"stale_reason": "left the ranking that supplied it"})]
-        rows += [Observation("pytorch", "github.stars", d, 90000.0 + i, "EvanLi", "ranking") for i, d in enumerate(months)]
+        rows = [
+            Observation(f, "git.commits_monthly", d, 500.0, "git log", "commits", quality="ok")
+            for f in ("jax", "keras")
+            for d in months[:-1]
+        ]
+        rows += [
+            Observation(
+                f,
+                "git.commits_monthly",
+                months[-1],
+                115.0,
+                "git log",
+                "commits",
+                quality="partial_period",
+                details={"reason": "month not over: counted to 2026-08-09"},
+            )
+            for f in ("jax", "keras")
+        ]
+        rows += [
+            Observation(
+                "jax",
+                "github.stars",
+                dt.date(2024, 4, 1),
+                60000.0,
+                "EvanLi",
+                "ranking",
+                details={"stale_reason": "left the ranking that supplied it"},
+            )
+        ]
+        rows += [
+            Observation("pytorch", "github.stars", d, 90000.0 + i, "EvanLi", "ranking") for i, d in enumerate(months)
+        ]
         store.record_run(c, RunRecord("snapshot", started_at=dt.datetime(2026, 8, 10)), rows)
-        store.record_run(c, RunRecord("git", started_at=dt.datetime(2026, 9, 2), finished_at=dt.datetime(2026, 9, 2, 1)), [
-            Observation("keras", "git.commits_monthly", months[-1], 480.0, "git log", "commits")])
+        store.record_run(
+            c,
+            RunRecord("git", started_at=dt.datetime(2026, 9, 2), finished_at=dt.datetime(2026, 9, 2, 1)),
+            [Observation("keras", "git.commits_monthly", months[-1], 480.0, "git log", "commits")],
+        )
     with db.reading(path) as c:
         yield c
 
@@ -116,8 +153,10 @@ def test_values_carry_quality_and_details_and_newest_collection_wins(flagged):
     df = read.values(flagged, ["jax", "keras"], ["git.commits_monthly"])
     last = df.sort_values("date").groupby("framework").tail(1).set_index("framework")
     assert last.loc["jax", "quality"] == "partial_period" and last.loc["jax", "value"] == 115.0
-    assert read.reason(last.loc["jax", "quality"], last.loc["jax", "details"]) == "month not over: counted to 2026-08-09"
-    assert last.loc["keras", "quality"] == "ok" and last.loc["keras", "value"] == 480.0   # the re-collection won
+    assert (
+        read.reason(last.loc["jax", "quality"], last.loc["jax", "details"]) == "month not over: counted to 2026-08-09"
+    )
+    assert last.loc["keras", "quality"] == "ok" and last.loc["keras", "value"] == 480.0  # the re-collection won
 
 
 def test_latest_final_skips_flagged_values(flagged):
@@ -145,8 +184,18 @@ def test_thinned_week_keeps_its_flag(tmp_path):
     days = _days(4 * 365)
     with db.writing(path) as c:
         db.migrate(c)
-        rows = [Observation("pytorch", "pypi.downloads_daily", d, 10.0, "pypistats", "overall",
-                            quality="partial_period" if d == days[-1] else "ok") for d in days]
+        rows = [
+            Observation(
+                "pytorch",
+                "pypi.downloads_daily",
+                d,
+                10.0,
+                "pypistats",
+                "overall",
+                quality="partial_period" if d == days[-1] else "ok",
+            )
+            for d in days
+        ]
         store.record_run(c, RunRecord("t", started_at=dt.datetime(2025, 1, 1)), rows)
     with db.reading(path) as c:
         df, note = read.read_values(c, ["pytorch"], ["pypi.downloads_daily"])
@@ -156,6 +205,7 @@ def test_thinned_week_keeps_its_flag(tmp_path):
 
 def test_source_blocks_are_strict_json(flagged):
     import json
+
     blocks = read.source_blocks(flagged, dt.datetime(2026, 9, 5))
     assert [b["source"] for b in blocks] == ["git", "snapshot"]
     assert blocks[0]["last_ok_age"] == "2d" and blocks[0]["last_error"] is None
@@ -163,10 +213,19 @@ def test_source_blocks_are_strict_json(flagged):
 
 
 def test_plotted_csv_has_a_quality_column_and_the_unit():
-    df = pd.DataFrame({"framework": ["jax", "jax"], "metric": ["m", "m"], "date": pd.to_datetime(["2026-07-01", "2026-08-01"]),
-                       "value": [500.0, 115.0], "unit": ["commits", "commits"], "quality": ["ok", "partial_period"],
-                       "source": ["git", "git"], "method": ["c", "c"],
-                       "details": [None, '{"reason": "month not over"}']})
+    df = pd.DataFrame(
+        {
+            "framework": ["jax", "jax"],
+            "metric": ["m", "m"],
+            "date": pd.to_datetime(["2026-07-01", "2026-08-01"]),
+            "value": [500.0, 115.0],
+            "unit": ["commits", "commits"],
+            "quality": ["ok", "partial_period"],
+            "source": ["git", "git"],
+            "method": ["c", "c"],
+            "details": [None, '{"reason": "month not over"}'],
+        }
+    )
     lines = read.plotted_csv(df).decode().splitlines()
     header = lines[0].split(",")
     assert header[:7] == ["framework", "metric", "date", "value (commits)", "unit", "quality", "quality_reason"]
@@ -178,14 +237,15 @@ def test_plotted_csv_has_a_quality_column_and_the_unit():
 def test_flagged_summary_counts_each_flag_with_a_reason(flagged):
     s = read.flagged_summary(flagged)
     assert s[["metric", "quality", "values", "frameworks"]].values.tolist() == [
-        ["git.commits_monthly", "partial_period", 1, 1]]       # keras' partial month was re-collected as final
+        ["git.commits_monthly", "partial_period", 1, 1]
+    ]  # keras' partial month was re-collected as final
     assert s["example_reason"].iloc[0] == "month not over: counted to 2026-08-09"
 
 
 def test_latest_final_mixes_series_with_and_without_a_flagged_newest_value(flagged):
     got = read.latest_values(flagged, None, ["git.commits_monthly", "github.stars"], final=True)
     got = got.set_index(["framework", "metric"])
-    assert got.loc[("jax", "git.commits_monthly"), "value"] == 500.0          # July: August is partial
-    assert got.loc[("keras", "git.commits_monthly"), "value"] == 480.0        # August re-collected as final
+    assert got.loc[("jax", "git.commits_monthly"), "value"] == 500.0  # July: August is partial
+    assert got.loc[("keras", "git.commits_monthly"), "value"] == 480.0  # August re-collected as final
     assert got.loc[("pytorch", "github.stars"), "date"] == pd.Timestamp("2026-08-01")
     assert set(got["quality"]) == {"ok"} and len(got) == 4

@@ -22,25 +22,55 @@ def strict_loads(text: str):
 
 
 def test_strict_turns_every_non_json_leaf_into_json():
-    raw = {"a": float("nan"), "b": float("inf"), "c": -np.inf, "d": pd.NaT, "e": np.int64(3), "f": np.float64(2.5),
-           "g": [pd.Timestamp("2026-01-02"), None, pd.NA], "h": dt.date(2026, 1, 1), "i": {"j": np.nan, "k": True}}
-    assert json.dumps(raw, default=str).count("NaN") >= 1            # what a plain dump would print
+    raw = {
+        "a": float("nan"),
+        "b": float("inf"),
+        "c": -np.inf,
+        "d": pd.NaT,
+        "e": np.int64(3),
+        "f": np.float64(2.5),
+        "g": [pd.Timestamp("2026-01-02"), None, pd.NA],
+        "h": dt.date(2026, 1, 1),
+        "i": {"j": np.nan, "k": True},
+    }
+    assert json.dumps(raw, default=str).count("NaN") >= 1  # what a plain dump would print
     clean = status.strict(raw)
-    assert clean == {"a": None, "b": None, "c": None, "d": None, "e": 3, "f": 2.5,
-                     "g": ["2026-01-02 00:00:00", None, None], "h": "2026-01-01", "i": {"j": None, "k": True}}
+    assert clean == {
+        "a": None,
+        "b": None,
+        "c": None,
+        "d": None,
+        "e": 3,
+        "f": 2.5,
+        "g": ["2026-01-02 00:00:00", None, None],
+        "h": "2026-01-01",
+        "i": {"j": None, "k": True},
+    }
     assert strict_loads(status.status_json(raw)) == clean
 
 
 def test_status_after_failed_runs_is_strict_json(snapshot_db):
     t = dt.datetime(2026, 11, 1, 6, 0)
     with db.writing(snapshot_db) as con:
-        store.record_run(con, RunRecord("github", started_at=t, status="failed", requests=1,
-                                        error="cannot reach api.github.com (connection refused)"))
-        store.record_run(con, RunRecord("trends", started_at=t, status="skipped", error="HTTP 429",
-                                        retry_after=t + dt.timedelta(hours=1)))
-        store.record_run(con, RunRecord("pypi", started_at=t, status="ok"))        # no error, no retry-after
+        store.record_run(
+            con,
+            RunRecord(
+                "github",
+                started_at=t,
+                status="failed",
+                requests=1,
+                error="cannot reach api.github.com (connection refused)",
+            ),
+        )
+        store.record_run(
+            con,
+            RunRecord(
+                "trends", started_at=t, status="skipped", error="HTTP 429", retry_after=t + dt.timedelta(hours=1)
+            ),
+        )
+        store.record_run(con, RunRecord("pypi", started_at=t, status="ok"))  # no error, no retry-after
     info = status.collect_status(snapshot_db)
-    text = json.dumps(info, indent=2)                                              # as a plain dump prints it
+    text = json.dumps(info, indent=2)  # as a plain dump prints it
     assert strict_loads(text) == strict_loads(status.status_json(info)) == info
     by = {s["source"]: s for s in info["sources"]}
     assert by["github"]["last_status"] == "failed" and by["github"]["last_ok_at"] is None
@@ -58,18 +88,19 @@ def test_text_status_shows_rows_per_source_and_quality(snapshot_db):
     assert shown == info["rows_by_source"]
     assert shown["EvanLi/Github-Ranking"] == 927 and shown["best-of-ml-python"] == 268 * 3 + 25
     assert sum(shown.values()) == info["rows_total"] == sum(info["rows_by_quality"].values())
-    assert info["rows_by_quality"]["partial_period"] == 2 * 2 + 3 + 1    # git 2026-08 x2 metrics, AI Index, SO 2025-01
+    assert info["rows_by_quality"]["partial_period"] == 2 * 2 + 3 + 1  # git 2026-08 x2 metrics, AI Index, SO 2025-01
 
 
 def test_cli_status_json_after_a_failed_refresh(snapshot_db):
-    env = {**os.environ, "FWPULSE_DB": str(snapshot_db)}   # service URLs point at a closed port (conftest)
+    env = {**os.environ, "FWPULSE_DB": str(snapshot_db)}  # service URLs point at a closed port (conftest)
 
     def fwpulse(*args):
-        return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True, env=env,
-                              timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True, env=env, timeout=300
+        )
 
     refresh = fwpulse("refresh", "--source", "pypi")
-    assert refresh.returncode == 1, refresh.stderr                          # the source failed, the rest stored
+    assert refresh.returncode == 1, refresh.stderr  # the source failed, the rest stored
     res = fwpulse("status", "--json")
     assert res.returncode == 0, res.stderr
     info = strict_loads(res.stdout)

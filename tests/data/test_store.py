@@ -11,8 +11,15 @@ D = dt.date(2026, 11, 1)
 
 
 def obs(value: float, metric: str = "github.stars", date: dt.date = D) -> Observation:
-    return Observation("pytorch", metric, date, value, "GitHub REST", "stargazers_count of GET /repos/o/r",
-                       "http://127.0.0.1/repos/o/r")
+    return Observation(
+        "pytorch",
+        metric,
+        date,
+        value,
+        "GitHub REST",
+        "stargazers_count of GET /repos/o/r",
+        "http://127.0.0.1/repos/o/r",
+    )
 
 
 @pytest.fixture
@@ -57,14 +64,21 @@ def test_bad_batch_writes_nothing(con):
 
 
 def test_run_ledger_and_state_are_written_with_the_rows(con):
-    r = RunRecord("github", started_at=dt.datetime(2026, 11, 1, 6), finished_at=dt.datetime(2026, 11, 1, 6, 1),
-                  status="partial", requests=3, error="jax: repo not found",
-                  details={"rate_limit_remaining": 57})
-    res = store.record_run(con, r, [obs(1.0)], state={"etag:pytorch/pytorch": {"etag": "W/\"abc\""}})
-    row = con.execute("SELECT source, status, rows_written, requests, error FROM runs WHERE run_id = ?",
-                      [res.run_id]).fetchall()
+    r = RunRecord(
+        "github",
+        started_at=dt.datetime(2026, 11, 1, 6),
+        finished_at=dt.datetime(2026, 11, 1, 6, 1),
+        status="partial",
+        requests=3,
+        error="jax: repo not found",
+        details={"rate_limit_remaining": 57},
+    )
+    res = store.record_run(con, r, [obs(1.0)], state={"etag:pytorch/pytorch": {"etag": 'W/"abc"'}})
+    row = con.execute(
+        "SELECT source, status, rows_written, requests, error FROM runs WHERE run_id = ?", [res.run_id]
+    ).fetchall()
     assert row == [("github", "partial", 1, 3, "jax: repo not found")]
-    assert store.source_state(con, "github") == {"etag:pytorch/pytorch": {"etag": "W/\"abc\""}}
+    assert store.source_state(con, "github") == {"etag:pytorch/pytorch": {"etag": 'W/"abc"'}}
 
 
 def test_events_upsert_without_duplicates(con):
@@ -76,8 +90,16 @@ def test_events_upsert_without_duplicates(con):
 
 def test_quality_and_details_round_trip_and_a_final_value_replaces_a_partial_one(con):
     """A week stored partial, then complete with the SAME value: the complete one is a new row and wins."""
-    partial = Observation("pytorch", "github.stars_added", D, 21.0, "GitHub REST", "star history",
-                          quality="partial_period", details={"days_elapsed": 2})
+    partial = Observation(
+        "pytorch",
+        "github.stars_added",
+        D,
+        21.0,
+        "GitHub REST",
+        "star history",
+        quality="partial_period",
+        details={"days_elapsed": 2},
+    )
     store.record_run(con, run(dt.datetime(2026, 11, 1, 6)), [partial])
     store.record_run(con, run(dt.datetime(2026, 11, 8, 6)), [partial])  # same again: nothing new
     assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 1
@@ -88,6 +110,7 @@ def test_quality_and_details_round_trip_and_a_final_value_replaces_a_partial_one
     hist = store.history(con, ["pytorch"], ["github.stars_added"])
     assert hist["quality"].tolist() == ["partial_period", "ok"]
     import json
+
     assert json.loads(hist["details"].iloc[0]) == {"days_elapsed": 2}
 
 

@@ -16,12 +16,19 @@ from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
 
 CHROMIUM = os.environ.get("BROWSER_PATH") or "/usr/bin/chromium"
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"no Chromium at {CHROMIUM} (./dev.sh test installs it)")
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).is_file(), reason=f"no Chromium at {CHROMIUM} (./dev.sh test installs it)"
+)
 
 
 def run_export(*args: str, db: Path, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fwpulse", "export", *args], capture_output=True, text=True,
-                          env={**os.environ, "FWPULSE_DB": str(db), **(env or {})}, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "fwpulse", "export", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FWPULSE_DB": str(db), **(env or {})},
+        timeout=timeout,
+    )
 
 
 def build_all(db: Path, options: charts.ChartOptions | None = None) -> dict[str, charts.Chart]:

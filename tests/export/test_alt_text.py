@@ -15,8 +15,9 @@ NAMES = {"a": "Alpha", "b": "Beta", "c": "Gamma"}
 
 
 def _spec(time_series=True, metrics=("m.x",)):
-    return charts.ChartSpec("test-chart", "Test chart", metrics, lambda *a: None, "fwpulse refresh --source test",
-                            time_series=time_series)
+    return charts.ChartSpec(
+        "test-chart", "Test chart", metrics, lambda *a: None, "fwpulse refresh --source test", time_series=time_series
+    )
 
 
 def _series_chart(rows, unit="stars", time_series=True):
@@ -25,13 +26,20 @@ def _series_chart(rows, unit="stars", time_series=True):
     df["metric"], df["unit"], df["source"], df["method"] = "m.x", unit, "src", "how"
     fig = go.Figure([go.Scatter(x=g["date"], y=g["value"], name=NAMES[f]) for f, g in df.groupby("framework")])
     fig.update_layout(title="Test chart")
-    return charts.Chart(_spec(time_series), fig, df, "Source: src (how) · data as of 2026-01-01",
-                        sources=["src"], as_of=pd.Timestamp(df["date"].max()).date())
+    return charts.Chart(
+        _spec(time_series),
+        fig,
+        df,
+        "Source: src (how) · data as of 2026-01-01",
+        sources=["src"],
+        as_of=pd.Timestamp(df["date"].max()).date(),
+    )
 
 
 def test_leader_and_ratio_at_latest_date():
-    chart = _series_chart([("a", "2025-01-01", 10), ("a", "2026-01-01", 300), ("b", "2025-01-01", 20),
-                           ("b", "2026-01-01", 100)])
+    chart = _series_chart(
+        [("a", "2025-01-01", 10), ("a", "2026-01-01", 300), ("b", "2025-01-01", 20), ("b", "2026-01-01", 100)]
+    )
     text = alt_text(chart, charts.ChartOptions(), NAMES)
     assert text == "Test chart: Alpha leads at the latest date (2026-01-01) with 300 stars, 3.0 times Beta's 100 stars."
 
@@ -54,19 +62,34 @@ def test_index_and_share_wording():
 
 def test_single_framework():
     chart = _series_chart([("a", "2026-01-01", 1_500_000)], unit="downloads/month")
-    assert alt_text(chart, None, NAMES) == ("Test chart: Alpha stands at 1.5 million downloads/month at the latest "
-                                            "date (2026-01-01) (the only framework shown).")
+    assert alt_text(chart, None, NAMES) == (
+        "Test chart: Alpha stands at 1.5 million downloads/month at the latest "
+        "date (2026-01-01) (the only framework shown)."
+    )
 
 
 def _bench_like_chart():
     """Like the speed charts: multicategory bars and no `value` column in the plotted data."""
     fig = go.Figure([go.Bar(x=[["W1 cpu", "W1 cpu"], ["torch-eager", "jax-jit"]], y=[12.5, 7.25], name="Step time")])
     fig.update_layout(title="Measured time per step", yaxis_title="ms per step")
-    data = pd.DataFrame({"framework": ["a", "b"], "workload": ["W1", "W1"], "step_ms_p50": [12.5, 7.25],
-                         "source": ["fwpulse bench"] * 2, "method": ["m"] * 2,
-                         "date": pd.to_datetime(["2026-01-02", "2026-01-02"])})
-    return charts.Chart(_spec(time_series=False, metrics=()), fig, data, "", sources=["fwpulse bench"],
-                        as_of=pd.Timestamp("2026-01-02").date())
+    data = pd.DataFrame(
+        {
+            "framework": ["a", "b"],
+            "workload": ["W1", "W1"],
+            "step_ms_p50": [12.5, 7.25],
+            "source": ["fwpulse bench"] * 2,
+            "method": ["m"] * 2,
+            "date": pd.to_datetime(["2026-01-02", "2026-01-02"]),
+        }
+    )
+    return charts.Chart(
+        _spec(time_series=False, metrics=()),
+        fig,
+        data,
+        "",
+        sources=["fwpulse bench"],
+        as_of=pd.Timestamp("2026-01-02").date(),
+    )
 
 
 def test_chart_without_value_column_falls_back_to_the_figure():
@@ -97,8 +120,9 @@ def test_footer_and_fonts_in_every_theme(theme):
     assert (fig.layout.width, fig.layout.height) == (1200, 675)
 
 
-@pytest.mark.parametrize("text, ok", [("1200x675", (1200, 675)), ("800X450", (800, 450)), ("12x6", None),
-                                      ("wide", None), ("9000x100", None)])
+@pytest.mark.parametrize(
+    "text, ok", [("1200x675", (1200, 675)), ("800X450", (800, 450)), ("12x6", None), ("wide", None), ("9000x100", None)]
+)
 def test_parse_size(text, ok):
     if ok:
         assert ex.parse_size(text) == ok
@@ -120,5 +144,8 @@ def test_horizontal_bars_read_values_from_x_and_labels_from_y():
     chart = _bench_like_chart()
     chart.figure = fig
     text = alt_text(chart, None, NAMES)
-    assert "largest is Step time (W1 · torch-eager) at 12.5" in text and "the smallest Step time (W1 · jax-jit) at 7.25" in text
+    assert (
+        "largest is Step time (W1 · torch-eager) at 12.5" in text
+        and "the smallest Step time (W1 · jax-jit) at 7.25" in text
+    )
     assert "(ms per step)" in text

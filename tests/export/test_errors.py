@@ -33,15 +33,18 @@ def test_unknown_chart_lists_valid_ids(module_db, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--size", "big"], "--size"),
-    (["--size", "50x50"], "--size"),
-    (["--format", "png,gif"], "gif"),
-    (["--theme", "neon"], "neon"),
-    (["--scale", "two"], "--scale"),
-    (["--from", "last year"], "--from"),
-    (["--index", "--share"], "--share"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--size", "big"], "--size"),
+        (["--size", "50x50"], "--size"),
+        (["--format", "png,gif"], "gif"),
+        (["--theme", "neon"], "neon"),
+        (["--scale", "two"], "--scale"),
+        (["--from", "last year"], "--from"),
+        (["--index", "--share"], "--share"),
+    ],
+)
 def test_bad_options_exit_2(module_db, tmp_path, args, words):
     out = tmp_path / "out"
     res = run_export("--all", *args, "--out", str(out), db=module_db)
@@ -62,8 +65,16 @@ def test_unwritable_output_directory(module_db, tmp_path, built):
 
 def test_missing_chromium_says_how_to_install_and_writes_nothing(module_db, tmp_path, built):
     out = tmp_path / "out"
-    res = run_export("--chart", _a_chart_with_data(built), "--format", "png,csv", "--out", str(out), db=module_db,
-                     env={"BROWSER_PATH": "/nonexistent/chromium"})
+    res = run_export(
+        "--chart",
+        _a_chart_with_data(built),
+        "--format",
+        "png,csv",
+        "--out",
+        str(out),
+        db=module_db,
+        env={"BROWSER_PATH": "/nonexistent/chromium"},
+    )
     assert res.returncode == 1
     err = _one_line(res)
     assert "/nonexistent/chromium" in err and "apt-get install chromium" in err and "BROWSER_PATH" in err
@@ -75,8 +86,17 @@ def test_broken_browser_fails_in_one_line(module_db, tmp_path, built):
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
     out = tmp_path / "out"
-    res = run_export("--chart", _a_chart_with_data(built), "--format", "svg", "--out", str(out), db=module_db,
-                     env={"BROWSER_PATH": str(fake)}, timeout=120)
+    res = run_export(
+        "--chart",
+        _a_chart_with_data(built),
+        "--format",
+        "svg",
+        "--out",
+        str(out),
+        db=module_db,
+        env={"BROWSER_PATH": str(fake)},
+        timeout=120,
+    )
     assert res.returncode == 1
     assert "static image export" in _one_line(res)
     assert not out.exists()  # the folder it created for the run is removed again
@@ -96,8 +116,17 @@ def test_explicit_empty_chart_names_the_fill_command(module_db, tmp_path, built)
 
 
 def test_unknown_framework_exit_2(module_db, tmp_path, built):
-    res = run_export("--chart", _a_chart_with_data(built), "--framework", "flask", "--format", "csv",
-                     "--out", str(tmp_path / "out"), db=module_db)
+    res = run_export(
+        "--chart",
+        _a_chart_with_data(built),
+        "--framework",
+        "flask",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "out"),
+        db=module_db,
+    )
     assert res.returncode == 2 and "flask" in _one_line(res)
 
 

@@ -28,12 +28,27 @@ CHART_IDS = list(charts.CHARTS)
 @pytest.fixture(scope="module")
 def exported(module_db, tmp_path_factory):
     out = tmp_path_factory.mktemp("export-all")
-    res = run_export("--all", "--format", ",".join(FORMATS), "--size", f"{WIDTH}x{HEIGHT}", "--scale", str(SCALE),
-                     "--out", str(out), db=module_db)
+    res = run_export(
+        "--all",
+        "--format",
+        ",".join(FORMATS),
+        "--size",
+        f"{WIDTH}x{HEIGHT}",
+        "--scale",
+        str(SCALE),
+        "--out",
+        str(out),
+        db=module_db,
+    )
     assert res.returncode == 0, res.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    return {"out": out, "res": res, "manifest": manifest, "built": build_all(module_db),
-            "entries": {e["file"]: e for e in manifest["files"]}}
+    return {
+        "out": out,
+        "res": res,
+        "manifest": manifest,
+        "built": build_all(module_db),
+        "entries": {e["file"]: e for e in manifest["files"]},
+    }
 
 
 def _chart_or_skipped(exported, chart_id):

@@ -36,15 +36,25 @@ def _manifest(out):
 def test_reexport_replaces_in_place_and_keeps_other_entries(module_db, tmp_path, two_charts):
     a, b = two_charts
     out = tmp_path / "article-images"
-    assert run_export("--chart", a, "--format", "png,csv", "--size", "800x450", "--scale", "1",
-                      "--out", str(out), db=module_db).returncode == 0
-    assert run_export("--chart", b, "--format", "png", "--size", "800x450", "--scale", "1",
-                      "--out", str(out), db=module_db).returncode == 0
+    assert (
+        run_export(
+            "--chart", a, "--format", "png,csv", "--size", "800x450", "--scale", "1", "--out", str(out), db=module_db
+        ).returncode
+        == 0
+    )
+    assert (
+        run_export(
+            "--chart", b, "--format", "png", "--size", "800x450", "--scale", "1", "--out", str(out), db=module_db
+        ).returncode
+        == 0
+    )
     first = _manifest(out)
     assert {f"{a}.png", f"{a}.csv", f"{a}.alt.txt", f"{b}.png", f"{b}.alt.txt"} == set(first)
 
     # a cron job re-exporting only chart a, at another size: a's entries change, b's stay
-    res = run_export("--chart", a, "--format", "png", "--size", "640x360", "--scale", "1", "--out", str(out), db=module_db)
+    res = run_export(
+        "--chart", a, "--format", "png", "--size", "640x360", "--scale", "1", "--out", str(out), db=module_db
+    )
     assert res.returncode == 0, res.stderr
     second = _manifest(out)
     assert set(second) == set(first)
@@ -59,8 +69,21 @@ def test_reexport_replaces_in_place_and_keeps_other_entries(module_db, tmp_path,
 def test_dark_theme_file_names_and_manifest(module_db, tmp_path, two_charts):
     a = two_charts[0]
     out = tmp_path / "themes"
-    res = run_export("--chart", a, "--format", "png,csv", "--theme", "dark", "--size", "600x340", "--scale", "1",
-                     "--out", str(out), db=module_db)
+    res = run_export(
+        "--chart",
+        a,
+        "--format",
+        "png,csv",
+        "--theme",
+        "dark",
+        "--size",
+        "600x340",
+        "--scale",
+        "1",
+        "--out",
+        str(out),
+        db=module_db,
+    )
     assert res.returncode == 0, res.stderr
     manifest = _manifest(out)
     assert set(manifest) == {f"{a}-dark.png", f"{a}-dark.alt.txt", f"{a}.csv"}  # CSV data do not depend on the theme
@@ -82,8 +105,21 @@ def test_each_theme_background(built, two_charts):
 def test_index_mode_and_date_range_reach_the_files(module_db, tmp_path, built):
     ts = next(cid for cid, c in built.items() if c.figure is not None and c.spec.time_series)
     out = tmp_path / "index"
-    res = run_export("--chart", ts, "--format", "svg,csv", "--index", "--log", "--from", "2021", "--to", "2024-06",
-                     "--out", str(out), db=module_db)
+    res = run_export(
+        "--chart",
+        ts,
+        "--format",
+        "svg,csv",
+        "--index",
+        "--log",
+        "--from",
+        "2021",
+        "--to",
+        "2024-06",
+        "--out",
+        str(out),
+        db=module_db,
+    )
     assert res.returncode == 0, res.stderr
     entry = _manifest(out)[f"{ts}.svg"]
     assert entry["requested_range"] == {"from": "2021-01-01", "to": "2024-06-30"}
@@ -100,7 +136,7 @@ def test_export_bytes_is_the_cli_code_path(built, two_charts):
     assert Image.open(io.BytesIO(png)).size == (750, 450)
     assert ex.export_bytes(chart, "csv") == ex.csv_bytes(chart)
     page = ex.export_bytes(chart, "html", theme="dark").decode()
-    assert "Plotly.newPlot" in page and "<script src=\"http" not in page
+    assert "Plotly.newPlot" in page and '<script src="http' not in page
     with pytest.raises(ex.ChromiumMissing):
         ex.export_bytes(chart, "svg", browser_path="/nonexistent/chromium")
     with pytest.raises(ex.ExportUsageError):
@@ -130,6 +166,8 @@ def test_speed_charts_grow_taller_unless_a_size_is_given(built):
     assert width == 1200 and height >= rows * 18 * 1.5 and ex.natural_size(stars) == ex.DEFAULT_SIZE
     natural = ex.render([speed, stars], ("html",), names={})
     assert [(i.entry["width"], i.entry["height"]) for i in natural if i.entry["format"] == "html"] == [
-        (1200, height), ex.DEFAULT_SIZE]
+        (1200, height),
+        ex.DEFAULT_SIZE,
+    ]
     forced = ex.render([speed], ("html",), size=(800, 450), names={})
     assert (forced[0].entry["width"], forced[0].entry["height"]) == (800, 450)

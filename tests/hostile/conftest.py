@@ -27,8 +27,10 @@ def db_state(path: Path) -> dict[str, tuple[int, int]]:
 
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: tuple(con.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {t} t").fetchall()[0])
-                for t in TABLES}
+        return {
+            t: tuple(con.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {t} t").fetchall()[0])
+            for t in TABLES
+        }
     finally:
         con.close()
 
@@ -85,6 +87,8 @@ def hostile_db(module_db, monkeypatch) -> Path:
 @pytest.fixture(autouse=True)
 def no_exec(monkeypatch):
     """`fwpulse dashboard` must never become Streamlit inside the test process."""
+
     def refuse(*_args, **_kwargs):
-        raise SystemExit(99)   # reached only when the options were accepted
+        raise SystemExit(99)  # reached only when the options were accepted
+
     monkeypatch.setattr(os, "execve", refuse)

@@ -24,7 +24,9 @@ DEFECTS = {
     "missing field": lambda i: ",".join(good_line(i).split(",")[:4]),
     "unquoted comma": lambda i: good_line(i).replace("https://", "https://a,b/", 1) + ",x",
     "NUL": lambda i: good_line(i).replace("note", "no\x00te"),
-    "bad value": lambda i: good_line(i).replace(",2024", ",1e400,2024", 1).replace(f"{good_line(i).split(',')[2]},", "", 1),
+    "bad value": lambda i: (
+        good_line(i).replace(",2024", ",1e400,2024", 1).replace(f"{good_line(i).split(',')[2]},", "", 1)
+    ),
     "bad framework and date": lambda i: f"Flask,m{i},1,2024-02-30,https://example.org/x,",
 }
 
@@ -38,7 +40,7 @@ def _files(n: int) -> list[tuple[str, list[str], set[int]]]:
             pos = RNG.randrange(len(lines))
             kind = RNG.choice(sorted(DEFECTS))
             lines[pos] = DEFECTS[kind](100 + k * 10 + pos)
-            bad_lines.add(pos + 2)   # line numbers: the header is line 1
+            bad_lines.add(pos + 2)  # line numbers: the header is line 1
         out.append((f"case{k}", lines, bad_lines))
     return out
 

@@ -54,14 +54,18 @@ def test_damaged_file_is_one_line_with_the_backup(backed_up, tmp_path, monkeypat
     _damage(path, how, path.stat().st_size)
     monkeypatch.setenv("FWPULSE_DB", str(path))
     damaged = path.read_bytes()
-    for verb in (["status"], ["status", "--json"], ["export", "--chart", "github-stars", "--format", "csv",
-                                                     "--out", str(tmp_path / "ex")], ["db", "backup"]):
+    for verb in (
+        ["status"],
+        ["status", "--json"],
+        ["export", "--chart", "github-stars", "--format", "csv", "--out", str(tmp_path / "ex")],
+        ["db", "backup"],
+    ):
         out = invoke(*verb)
         assert out.code == 1, (verb, out)
         line = out.one_line()
         assert "is damaged" in line and str(path) in line, line
         assert str(tmp_path / "backups" / backup.name) in line and "fwpulse db restore" in line
-    assert path.read_bytes() == damaged   # diagnosing never writes
+    assert path.read_bytes() == damaged  # diagnosing never writes
 
 
 def test_truncate_restore_finds_every_row(backed_up, tmp_path, monkeypatch):
@@ -78,7 +82,7 @@ def test_truncate_restore_finds_every_row(backed_up, tmp_path, monkeypatch):
     assert command == f"fwpulse db restore {kept}"
     out = invoke(*command.split()[1:])
     assert out.code == 0, out
-    assert db_state(path) == state          # every row of every table, same content
+    assert db_state(path) == state  # every row of every table, same content
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("fwpulse.duckdb.damaged-")]
     assert len(aside) == 1 and aside[0].stat().st_size == src.stat().st_size // 3
     assert invoke("status").code == 0
@@ -95,7 +99,12 @@ def test_real_process_prints_no_traceback(backed_up, tmp_path):
     path = tmp_path / "fwpulse.duckdb"
     shutil.copy(src, path)
     os.truncate(path, path.stat().st_size // 2)
-    res = subprocess.run([sys.executable, "-m", "fwpulse", "status"], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "FWPULSE_DB": str(path)})
+    res = subprocess.run(
+        [sys.executable, "-m", "fwpulse", "status"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FWPULSE_DB": str(path)},
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert res.stderr.strip().count("\n") == 0 and "is damaged" in res.stderr

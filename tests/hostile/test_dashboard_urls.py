@@ -14,11 +14,38 @@ from fwpulse.dashboard import APP_PATH
 from fwpulse.dashboard.views import common
 
 RNG = random.Random(1606)
-NUMBERS = ["inf", "-inf", "nan", "1e400", "-1e400", "1e308", "0", "-3", "2.5", "13", "", "abc", "0x10", "1_0",
-           "9" * 400, " 3 ", "∞"] + [repr(RNG.uniform(-1e6, 1e6)) for _ in range(12)]
-DATES = ["0001-01-01", "2200-01-01", "9999-12-31", "2004-12-31", "2100-01-02", "2020-02-30", "garbage", "",
-         "2020-01-01T00:00:00+99:00", "-2020-01-01", "2020"] + \
-        [f"{RNG.randint(1, 9999):04d}-{RNG.randint(1, 12):02d}-{RNG.randint(1, 28):02d}" for _ in range(12)]
+NUMBERS = [
+    "inf",
+    "-inf",
+    "nan",
+    "1e400",
+    "-1e400",
+    "1e308",
+    "0",
+    "-3",
+    "2.5",
+    "13",
+    "",
+    "abc",
+    "0x10",
+    "1_0",
+    "9" * 400,
+    " 3 ",
+    "∞",
+] + [repr(RNG.uniform(-1e6, 1e6)) for _ in range(12)]
+DATES = [
+    "0001-01-01",
+    "2200-01-01",
+    "9999-12-31",
+    "2004-12-31",
+    "2100-01-02",
+    "2020-02-30",
+    "garbage",
+    "",
+    "2020-01-01T00:00:00+99:00",
+    "-2020-01-01",
+    "2020",
+] + [f"{RNG.randint(1, 9999):04d}-{RNG.randint(1, 12):02d}-{RNG.randint(1, 28):02d}" for _ in range(12)]
 
 
 @pytest.mark.parametrize("text", NUMBERS)

@@ -10,8 +10,9 @@ import pytest
 
 
 def fwpulse(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "fwpulse", *args], capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
 
 
 @pytest.mark.parametrize("case", ["host", "port", "import-dir", "deep-json", "wait-nan"])

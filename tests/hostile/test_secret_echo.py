@@ -29,8 +29,15 @@ SECRETS = {
     "OPENALEX_API_KEY": "oaKEYecho0123456789xyz",
     "FWPULSE_CLICKHOUSE_PASSWORD": "chPASSecho-0123456789",
 }
-SOURCE_URLS = ("FWPULSE_GITHUB_API_URL", "FWPULSE_GITHUB_GRAPHQL_URL", "FWPULSE_STACKEXCHANGE_API_URL",
-               "FWPULSE_TRENDS_URL", "FWPULSE_PYPISTATS_URL", "FWPULSE_OPENALEX_URL", "FWPULSE_CLICKHOUSE_URL")
+SOURCE_URLS = (
+    "FWPULSE_GITHUB_API_URL",
+    "FWPULSE_GITHUB_GRAPHQL_URL",
+    "FWPULSE_STACKEXCHANGE_API_URL",
+    "FWPULSE_TRENDS_URL",
+    "FWPULSE_PYPISTATS_URL",
+    "FWPULSE_OPENALEX_URL",
+    "FWPULSE_CLICKHOUSE_URL",
+)
 
 
 class EchoServer(LoopbackServer):
@@ -42,26 +49,41 @@ class EchoServer(LoopbackServer):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body_in = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-                secret_first = sorted(self.headers.items(), key=lambda kv: kv[0].lower() not in (
-                    "authorization", "x-clickhouse-key", "x-clickhouse-user"))
+                secret_first = sorted(
+                    self.headers.items(),
+                    key=lambda kv: kv[0].lower() not in ("authorization", "x-clickhouse-key", "x-clickhouse-user"),
+                )
                 echoed = " ".join(f"{k}: {v}" for k, v in secret_first)
-                echoed += " " + " ".join(f"{k}={v}" for k, vs in parse_qs(urlsplit(self.path).query).items() for v in vs)
+                echoed += " " + " ".join(
+                    f"{k}={v}" for k, vs in parse_qs(urlsplit(self.path).query).items() for v in vs
+                )
                 echoed += " " + body_in[:500]
                 fake.count += 1
                 status = (200, 401, 500, 400, 403, 200)[fake.count % 6]
                 payload = {
-                    "message": f"Bad credentials {echoed}", "error": echoed, "error_message": echoed,
-                    "error_id": 502 if status == 400 else echoed, "error_name": "throttle_violation",
-                    "total_count": echoed, "total": echoed, "count": echoed, "stargazers_count": echoed,
-                    "items": [{"name": echoed, "count": echoed}], "history": [{"week": echoed, "total": echoed}],
+                    "message": f"Bad credentials {echoed}",
+                    "error": echoed,
+                    "error_message": echoed,
+                    "error_id": 502 if status == 400 else echoed,
+                    "error_name": "throttle_violation",
+                    "total_count": echoed,
+                    "total": echoed,
+                    "count": echoed,
+                    "stargazers_count": echoed,
+                    "items": [{"name": echoed, "count": echoed}],
+                    "history": [{"week": echoed, "total": echoed}],
                     "data": {"r0": {"stargazerCount": echoed}, "rateLimit": {"cost": echoed}},
                     "errors": [{"type": echoed, "message": echoed, "path": [echoed]}],
-                    "cited_by_count": echoed, "counts_by_year": [{"year": echoed, "cited_by_count": echoed}],
-                    "backoff": echoed, "quota_remaining": echoed,
+                    "cited_by_count": echoed,
+                    "counts_by_year": [{"year": echoed, "cited_by_count": echoed}],
+                    "backoff": echoed,
+                    "quota_remaining": echoed,
                 }
                 data = json.dumps(payload).encode()
                 if "default" in self.path or self.command == "POST" and "FORMAT" in body_in:
-                    data = f"Code: 516. DB::Exception: {echoed}: Authentication failed. (AUTHENTICATION_FAILED)".encode()
+                    data = (
+                        f"Code: 516. DB::Exception: {echoed}: Authentication failed. (AUTHENTICATION_FAILED)".encode()
+                    )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("X-Echo", echoed.replace("\n", " ")[:1000])
@@ -89,20 +111,33 @@ def test_echoed_credentials_reach_no_sink(snapshot_db, tmp_path):
     try:
         env = {**os.environ, **SECRETS, "FWPULSE_DB": str(snapshot_db)}
         env.update({name: echo.url for name in SOURCE_URLS})
-        refresh = subprocess.run([sys.executable, "-m", "fwpulse", "-v", "refresh", "--backfill"], env=env,
-                                 capture_output=True, text=True, timeout=300)
+        refresh = subprocess.run(
+            [sys.executable, "-m", "fwpulse", "-v", "refresh", "--backfill"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert echo.count > 0
         assert refresh.returncode in (0, 1), refresh.stderr[-2000:]
         _scan("refresh output", refresh.stdout + refresh.stderr)
         assert "***" in refresh.stdout + refresh.stderr  # the echoes were there, and were masked
-        crashes = re.findall(r"source \w+ crashed|unexpected [A-Z]\w+(?:Error|Exception)\b", refresh.stdout + refresh.stderr)
+        crashes = re.findall(
+            r"source \w+ crashed|unexpected [A-Z]\w+(?:Error|Exception)\b", refresh.stdout + refresh.stderr
+        )
         assert not crashes, crashes  # a hostile body is a one-line failure of its source, not a crash
-        status = subprocess.run([sys.executable, "-m", "fwpulse", "status", "--json"], env=env, capture_output=True,
-                                text=True, timeout=120)
+        status = subprocess.run(
+            [sys.executable, "-m", "fwpulse", "status", "--json"], env=env, capture_output=True, text=True, timeout=120
+        )
         _scan("status", status.stdout + status.stderr)
         out = tmp_path / "export"
-        export = subprocess.run([sys.executable, "-m", "fwpulse", "export", "--all", "--format", "csv", "--out", str(out)],
-                                env=env, capture_output=True, text=True, timeout=300)
+        export = subprocess.run(
+            [sys.executable, "-m", "fwpulse", "export", "--all", "--format", "csv", "--out", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         _scan("export output", export.stdout + export.stderr)
         for f in Path(out).rglob("*"):
             if f.is_file():
@@ -127,8 +162,9 @@ def test_echoed_credentials_reach_no_sink(snapshot_db, tmp_path):
     os.environ["FWPULSE_DB"] = str(snapshot_db)
     at = AppTest.from_function(page, default_timeout=60).run()
     assert not at.exception
-    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "text")
-                     for e in getattr(at, kind))
+    shown = " ".join(
+        str(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "text") for e in getattr(at, kind)
+    )
     shown += " ".join(e.value.to_csv() for e in at.dataframe)
     assert "***" in shown or "unexpected" in shown or "failed" in shown
     _scan("Data health page", shown)
