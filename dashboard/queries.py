@@ -313,8 +313,12 @@ def rate_budgets(runs: pd.DataFrame) -> pd.DataFrame:
 
 # (pattern in the stored error, plain explanation with the next step)
 _PLAIN = [
+    (  # first: a "cannot reach HOST:PORT" line can hold digits that look like a status
+        r"cannot reach|connection refused|dns lookup failed",
+        "The service could not be reached (network or DNS). Check the connection or the FWPULSE_*_URL setting.",
+    ),
     (
-        r"rate.?limit|403|429|quota",
+        r"rate.?limit|\b403\b|\b429\b|quota",
         "The service's rate limit ran out. fwpulse stopped instead of waiting; the run's "
         "retry-after says when to try again (a GITHUB_TOKEN or STACKEXCHANGE_KEY raises the limit).",
     ),

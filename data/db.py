@@ -125,23 +125,22 @@ def _check_not_truncated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 @contextmanager
-def reading(path: Path | str, max_wait: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection."""
-    con = connect(path, read_only=True, max_wait=max_wait)
+def _short_lived(path: Path | str, read_only: bool, max_wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only, max_wait=max_wait)
     try:
         yield con
     finally:
         con.close()
 
 
-@contextmanager
-def writing(path: Path | str, max_wait: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection; open it only once there is something to write."""
-    con = connect(path, read_only=False, max_wait=max_wait)
-    try:
-        yield con
-    finally:
-        con.close()
+def reading(path: Path | str, max_wait: float = 10.0):
+    """A short-lived read-only connection (a context manager)."""
+    return _short_lived(path, True, max_wait)
+
+
+def writing(path: Path | str, max_wait: float = 30.0):
+    """A short-lived read-write connection (a context manager); open it only once there is something to write."""
+    return _short_lived(path, False, max_wait)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -26,3 +26,11 @@ def test_thinned_chart_says_so_in_caption_notes_and_export_subtitle(con):  # noq
         con, "github-stars", charts.ChartOptions(frameworks=("pytorch",), start=dt.date(2023, 1, 1)), registry
     )
     assert "thinned" not in short.caption and len(short.data) > 365
+
+
+def test_plain_error_reads_an_unreachable_host_as_such_even_when_its_port_looks_like_a_status():
+    from fwpulse.dashboard.queries import plain_error
+
+    text = plain_error("cannot reach 127.0.0.1:40312 (connection refused); check the network, or FWPULSE_PYPISTATS_URL")
+    assert text.startswith("The service could not be reached")
+    assert plain_error("https://api.github.com/graphql: HTTP 403: rate limit").startswith("The service's rate limit")
