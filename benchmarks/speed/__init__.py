@@ -1,6 +1,6 @@
 """Framework speed benchmarks (`fwpulse bench`).
 
-harness.py runs one worker subprocess per contender and workload (worker.py), interleaves the
+harness.py (scheduling; worker_proc.py: worker IPC; rows.py: result rows) runs one worker subprocess per contender and workload (worker.py), interleaves the
 contenders' repeats round-robin, and turns the samples into result rows (stats.py). The heavy
 frameworks are imported only inside the workers (impl_*.py); importing this package imports none.
 """

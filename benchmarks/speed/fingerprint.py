@@ -65,8 +65,8 @@ def git_revision() -> str | None:
 def machine_fingerprint(*, device: str, cpus: list[int], threads: int) -> dict[str, Any]:
     from fwpulse import __version__
 
-    from .harness import LOGGED_ENV, worker_env
     from .spec import C
+    from .worker_proc import LOGGED_ENV, worker_env
 
     env = worker_env(C["torch-eager"], device, threads, "<fresh temp dir per worker>")
     g = gpus()
