@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from fwpulse.dashboard import chart_registry as charts
+from fwpulse.data import read
 from tests.export.conftest import build_all, needs_chromium, run_export
 
 pytestmark = [needs_chromium, pytest.mark.browser]
@@ -147,6 +148,19 @@ def test_csv_equals_plotted_data(exported, chart_id):
     if len(units) == 1:
         assert f"value ({units[0]})" in got.columns, list(got.columns)  # the unit is in the header
         got = got.rename(columns={f"value ({units[0]})": "value"})
+    # every row says its quality (ok when it has none) and, right after it, why; details as sorted JSON
+    cols = list(got.columns)
+    assert cols.index("quality_reason") == cols.index("quality") + 1
+    assert all(q == "ok" or (isinstance(r, str) and r) for q, r in zip(got["quality"], got["quality_reason"]))
+    got = got.drop(columns="quality_reason")
+    want = want.assign(
+        quality=[read.quality_of(v) for v in (want["quality"] if "quality" in want else [None] * len(want))]
+    )
+    if "details" in want.columns:
+        want["details"] = [
+            None if not read.details_dict(v) else json.dumps(read.details_dict(v), sort_keys=True)
+            for v in want["details"]
+        ]
     assert list(got.columns) == list(want.columns)
     assert len(got) == len(want)
     for col in want.columns:
