@@ -29,30 +29,26 @@ from typing import Any, Iterable
 MASK = "***"
 _MIN_LEN = 4
 _lock = threading.Lock()
-_secrets: set[str] = set()
-_installed = False
+_secrets: list[str] = []  # every registered form, longest first (an encoded form may contain the plain one)
 
 
 def add(secrets: Iterable[str | None]) -> None:
     """Register secret values (empty or very short values are ignored)."""
+    global _secrets
     with _lock:
+        forms = set(_secrets)
         for s in secrets:
             if s and len(s) >= _MIN_LEN:
-                for form in {s, urllib.parse.quote(s, safe=""), urllib.parse.quote_plus(s), json.dumps(s)[1:-1]}:
-                    if len(form) >= _MIN_LEN:
-                        _secrets.add(form)
+                forms |= {s, urllib.parse.quote(s, safe=""), urllib.parse.quote_plus(s), json.dumps(s)[1:-1]}
+        _secrets = sorted((f for f in forms if len(f) >= _MIN_LEN), key=len, reverse=True)
     install()
-
-
-def known() -> int:
-    return len(_secrets)
 
 
 def redact(text: Any) -> Any:
     """``text`` with every registered secret replaced by ``***`` (non-strings are returned unchanged)."""
     if not isinstance(text, str) or not _secrets:
         return text
-    for s in sorted(_secrets, key=len, reverse=True):  # longest first: an encoded form may contain the plain one
+    for s in _secrets:
         if s in text:
             text = text.replace(s, MASK)
     return text
@@ -92,10 +88,6 @@ def _redacting_factory(base):
 
 def install() -> None:
     """Redact every log record from now on (idempotent)."""
-    global _installed
     current = logging.getLogRecordFactory()
-    if getattr(current, "_fwpulse_redacting", False):
-        _installed = True
-        return
-    logging.setLogRecordFactory(_redacting_factory(current))
-    _installed = True
+    if not getattr(current, "_fwpulse_redacting", False):
+        logging.setLogRecordFactory(_redacting_factory(current))

@@ -65,8 +65,9 @@ def git_revision() -> str | None:
 def machine_fingerprint(*, device: str, cpus: list[int], threads: int) -> dict[str, Any]:
     from fwpulse import __version__
 
+    from .common import LOGGED_ENV
     from .spec import C
-    from .worker_proc import LOGGED_ENV, worker_env
+    from .worker_proc import worker_env
 
     env = worker_env(C["torch-eager"], device, threads, "<fresh temp dir per worker>")
     g = gpus()

@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .common import LOGGED_ENV  # noqa: F401  (re-exported for the fingerprint)
 from .spec import Contender
 
 TIMEOUTS = {"init": 300.0, "setup": 900.0, "repeat": 300.0, "finish": 60.0}
