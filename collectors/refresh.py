@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from fwpulse.data import db, store
+from fwpulse.data import db, read, store
 from fwpulse.data.bootstrap import ensure_database
 from fwpulse.data.redact import redact
 from fwpulse.data.registry import Registry
@@ -134,7 +134,7 @@ def run_source(
     per month, Trends: one per framework and batch) corrects it through ``ctx.expect_steps``."""
     frameworks = source_frameworks(source, registry, framework_ids)
     with db.reading(settings.db_path) as con:
-        state = store.source_state(con, name)
+        state = read.source_state(con, name)
     http = (
         http_factory(settings)
         if http_factory

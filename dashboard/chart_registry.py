@@ -28,7 +28,7 @@ from fwpulse.dashboard import (
     charts_usage,
 )
 from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
-from fwpulse.data import read, store
+from fwpulse.data import read
 
 MODULES = (charts_overview, charts_github, charts_gharchive, charts_usage, charts_speed, charts_article)
 
@@ -59,7 +59,7 @@ def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -
         values["date"] = pd.to_datetime(values["date"])
     events = pd.DataFrame()
     if spec.events:
-        events = store.events(con, frameworks)
+        events = read.events(con, frameworks)
         if not events.empty:
             events["date"] = pd.to_datetime(events["date"])
             if options.start:

@@ -73,7 +73,7 @@ def runs() -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _runs(db_path: str) -> pd.DataFrame:
     with reading(db_path) as con:
-        return store.runs(con)
+        return read.runs(con)
 
 
 # ---------------------------------------------------------------- view queries (dashboard/queries.py), cached

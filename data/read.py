@@ -1,9 +1,11 @@
-"""The public read API over ``metric_values``: newest values, week thinning, status blocks, CSV of plotted rows.
+"""The one read API: values of ``metric_values`` (newest, week-thinned, recent), history, events, the ledger, CSV.
 
 Every reader (the dashboard, `fwpulse export`, `fwpulse status`) comes here instead of writing its own
 SQL: "one row per (framework, metric, date), the newest collection wins" is the ``metric_values``
 view's rule, and nothing below re-implements it. What each value is (``quality``, ``details``)
-travels with every row returned, so a caller can never drop the flag by accident.
+travels with every row returned, so a caller can never drop the flag by accident. The quality helpers
+(:mod:`.quality`) and the run-ledger reads (:mod:`.ledger`) live in their own modules and are
+re-exported here, so callers import every read from this one module.
 """
 
 from __future__ import annotations
@@ -11,20 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import math
 from typing import Any, Iterable
 
 import duckdb
 import pandas as pd
 
-from . import catalog, store
-from .store import QUALITY
+from . import catalog
 
-OK = "ok"
-# Qualities whose number is not a final, exact value for its date: never shown as one.
-NOT_FINAL = ("partial_period", "lower_bound", "upper_bound", "approximate", "degraded_source", "synthetic")
-# A series whose newest date is this much older than the newest of the same metric's other series is stale.
-STALE_DAYS = 62
+# Re-exported: every read is importable from this module.
+from .ledger import age_text, last_runs, runs, source_blocks, source_state  # noqa: F401
+from .quality import NOT_FINAL, OK, STALE_DAYS, details_dict, is_final, quality_of, reason, staleness  # noqa: F401
+from .store import QUALITY  # noqa: F401
 
 # A chart whose data spans more than this many days shows at most one point per series per week.
 THIN_AFTER_DAYS = 3 * 365
@@ -50,41 +49,37 @@ VALUE_COLUMNS = [
 ]
 
 
-# ------------------------------------------------------------------------------------------ quality
-
-
-def details_dict(details: Any) -> dict[str, Any]:
-    """A row's ``details`` as a dict (stored as JSON text; None, NaN or bad JSON give {})."""
-    if isinstance(details, dict):
-        return details
-    if details is None or (isinstance(details, float) and math.isnan(details)):
-        return {}
-    try:
-        value = json.loads(details)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def quality_of(value: Any) -> str:
-    """A row's quality flag; missing (older stores, charts' own rows) means ok."""
-    return value if isinstance(value, str) and value else OK
-
-
-def reason(quality: Any, details: Any = None) -> str:
-    """Why a value is flagged, in words: ``details.reason`` when the row says, else the vocabulary's text."""
-    q = quality_of(quality)
-    if q == OK:
-        return ""
-    said = details_dict(details).get("reason")
-    return str(said) if said else QUALITY.get(q, q)
-
-
-def is_final(quality: Any) -> bool:
-    return quality_of(quality) not in NOT_FINAL
-
-
 # ------------------------------------------------------------------------------------------ values
+
+
+def _where(
+    frameworks: Iterable[str] | None,
+    metrics: Iterable[str] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    semijoin: bool = False,
+) -> tuple[str, list[Any]]:
+    # Literal IN lists: DuckDB pushes them below the metric_values window and into the scan's
+    # min/max pruning; an IN (SELECT unnest(?)) semi-join is not pushed through the window, and a
+    # GROUP BY over the view then computes the window over every stored row (seconds at 5M rows).
+    # ``semijoin`` (IN (SELECT unnest(?))) is the faster form for aggregates straight over the
+    # observations table (DuckDB builds a join filter), and must never be used on metric_values.
+    clauses, params = [], []
+    for column, chosen in (("framework", frameworks), ("metric", metrics)):
+        if chosen and semijoin:
+            clauses.append(f"{column} IN (SELECT unnest(?))")
+            params.append(list(chosen))
+        elif chosen:
+            chosen = list(chosen)
+            clauses.append(f"{column} IN ({', '.join('?' * len(chosen))})")
+            params.extend(chosen)
+    if start:
+        clauses.append("date >= ?")
+        params.append(start)
+    if end:
+        clauses.append("date <= ?")
+        params.append(end)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params) -> pd.DataFrame:
@@ -109,7 +104,7 @@ def values(
     end: dt.date | None = None,
 ) -> pd.DataFrame:
     """Rows of ``metric_values`` (every column; ``details`` as JSON text), ordered by metric, framework, date."""
-    where, params = store._where(frameworks, metrics, start, end)
+    where, params = _where(frameworks, metrics, start, end)
     return _frame(con, f"SELECT {_cols()} FROM metric_values{where} ORDER BY metric, framework, date", params)
 
 
@@ -123,13 +118,13 @@ def read_values(
     the rest; a week holding any flagged value carries that flag (its newest one). Series with at most
     one value per week (monthly snapshots, weekly Trends) come out unchanged.
     """
-    span_where, span_params = store._where(frameworks, metrics, start, end, semijoin=True)
+    span_where, span_params = _where(frameworks, metrics, start, end, semijoin=True)
     span = con.execute(f"SELECT max(date) - min(date) FROM observations{span_where}", span_params).fetchall()[0][0]
     if not thin or span is None or span <= THIN_AFTER_DAYS:
         return values(con, frameworks, metrics, start, end), None
     metrics = list(metrics or catalog.METRICS)
     levels = [m for m in metrics if catalog.is_known(m) and catalog.metric(m).kind == "level"]
-    where, params = store._where(frameworks, metrics, start, end)
+    where, params = _where(frameworks, metrics, start, end)
     level_sql = f"metric IN ({', '.join('?' * len(levels))})" if levels else "FALSE"
     last = ", ".join(
         f"arg_max({c}, date) AS {c}" for c in ("source", "method", "collected_at", "source_url", "note", "run_id")
@@ -156,14 +151,14 @@ def latest_values(
     only at those dates (a filter on its partition key, pushed below its window): 4x faster than a
     window over every row of the series, and the view still decides which collection wins."""
     metrics = list(metrics)
-    w, p = store._where(frameworks, metrics, None, None, semijoin=True)
+    w, p = _where(frameworks, metrics, None, None, semijoin=True)
     dates = [
         r[0]
         for r in con.execute(f"SELECT DISTINCT max(date) FROM observations{w} GROUP BY framework, metric", p).fetchall()
     ]
     if not dates:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    where, params = store._where(frameworks, metrics, None, None)
+    where, params = _where(frameworks, metrics, None, None)
     where += (" AND" if where else " WHERE") + f" date IN ({', '.join('?' * len(dates))})"
     df = _frame(
         con,
@@ -176,7 +171,7 @@ def latest_values(
     if not final or flagged.empty:
         return df
     # The few series whose newest value is flagged: their newest final row (or none).
-    where, params = store._where(sorted(set(flagged["framework"])), sorted(set(flagged["metric"])), None, None)
+    where, params = _where(sorted(set(flagged["framework"])), sorted(set(flagged["metric"])), None, None)
     where += f" AND quality NOT IN ({', '.join(repr(q) for q in NOT_FINAL)})"
     older = _frame(
         con,
@@ -223,31 +218,26 @@ def recent_values(
     )
 
 
-def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
-    """Per (framework, metric) of ``latest`` (one row per series): ``stale`` when its newest date is more than
-    ``days`` older than the newest date of the same metric's other series, and why (``details.stale_reason``
-    or ``details.reason`` of its last row, else a plain sentence)."""
-    cols = ["framework", "metric", "date", "newest_other", "stale", "stale_reason"]
-    if latest.empty:
-        return pd.DataFrame(columns=cols)
-    d = (
-        latest[["framework", "metric", "date", "details"]].copy()
-        if "details" in latest.columns
-        else latest[["framework", "metric", "date"]].assign(details=None)
-    )
-    d["date"] = pd.to_datetime(d["date"])
-    d["newest_other"] = d.groupby("metric")["date"].transform("max")
-    d["stale"] = d["date"] < d["newest_other"] - pd.Timedelta(days=days)
+def history(
+    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None, metrics: Iterable[str] | None = None
+) -> pd.DataFrame:
+    where, params = _where(frameworks, metrics, None, None)
+    return con.execute(f"SELECT * FROM observations{where} ORDER BY metric, framework, date, collected_at", params).df()
 
-    def why(r) -> str:
-        if not r.stale:
-            return ""
-        det = details_dict(r.details)
-        said = det.get("stale_reason") or det.get("reason")
-        return str(said) if said else "no newer value has been stored for this series"
 
-    d["stale_reason"] = [why(r) for r in d.itertuples()]
-    return d[cols].reset_index(drop=True)
+def events(
+    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None, kind: str = "release"
+) -> pd.DataFrame:
+    where, params = _where(frameworks, None, None, None)
+    where = (where + " AND" if where else " WHERE") + " kind = ?"
+    return con.execute(f"SELECT * FROM events{where} ORDER BY date", [*params, kind]).df()
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        """SELECT source, framework, metric, count(*) AS rows, min(date) AS first_date, max(date) AS last_date
+           FROM metric_values GROUP BY ALL ORDER BY source, framework, metric"""
+    ).df()
 
 
 def flagged_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -264,47 +254,6 @@ def flagged_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
     df["example_reason"] = [reason(q, d) for q, d in zip(df["quality"], df["example_reason"])]
     return df
-
-
-# ------------------------------------------------------------------------------------------ status
-
-
-def age_text(ts: Any, now: dt.datetime) -> str | None:
-    """'3d' / '5h' since ``ts`` (None for a missing time)."""
-    if ts is None or str(ts) in ("NaT", "None", "nan"):
-        return None
-    delta = now - ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else now - ts
-    return f"{delta.days}d" if delta.days >= 1 else f"{int(delta.total_seconds() // 3600)}h"
-
-
-def _text(v: Any) -> str | None:
-    """A JSON-safe text for a timestamp or message (None for NaT/NaN/None: never NaN in strict JSON)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) in ("NaT", "None", "nan"):
-        return None
-    return str(v)
-
-
-def source_blocks(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[dict[str, Any]]:
-    """Per source: newest run's status and time, newest success and its age, runs, error, retry-after.
-
-    From the run ledger alone (no row counts: those take seconds on a large store). Every value is
-    a str, int or None, so the block is strict JSON."""
-    out = []
-    for r in store.last_runs(con).to_dict("records"):
-        last_ok = _text(r["last_ok_at"])
-        out.append(
-            {
-                "source": r["source"],
-                "last_status": r["last_status"],
-                "last_finished_at": _text(r["last_finished_at"]),
-                "last_ok_at": last_ok,
-                "last_ok_age": age_text(r["last_ok_at"], now) if last_ok else None,
-                "runs": int(r["runs"]),
-                "last_error": _text(r["last_error"]),
-                "retry_after": _text(r["retry_after"]),
-            }
-        )
-    return out
 
 
 # ------------------------------------------------------------------------------------------ CSV

@@ -21,7 +21,7 @@ def collect_status(path: Path) -> dict[str, Any]:
     now = store.utcnow()
     with db.reading(path) as con:
         version = db.schema_version(con)
-        counts = store.row_counts(con)
+        counts = read.row_counts(con)
         sources = read.source_blocks(con, now)  # the same block the dashboard's Data health shows
         history_rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
         events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]

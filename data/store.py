@@ -1,11 +1,9 @@
-"""The read/write API everything else uses.
+"""The write API: what a value, an event and a run are, and :func:`record_run`, which stores them.
 
-Writes: :func:`record_run` stores one source's run (ledger row + observations + events +
-collector state) in ONE transaction, so a crash leaves either all of it or none. Observations
-are append-only; a value identical to the newest stored one for the same
-(framework, metric, date) is not written again, so repeating a run adds no rows.
-
-Reads: plain functions over a connection that return pandas DataFrames.
+:func:`record_run` stores one source's run (ledger row + observations + events + collector state)
+in ONE transaction, so a crash leaves either all of it or none. Observations are append-only; a
+value identical to the newest stored one for the same (framework, metric, date) is not written
+again, so repeating a run adds no rows. Every read lives in :mod:`fwpulse.data.read`.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import duckdb
 import pandas as pd
@@ -237,94 +235,3 @@ def _write_events(
         )
         n += cur.fetchall()[0][0]
     return n
-
-
-# ---------------------------------------------------------------- reads
-
-
-def _where(
-    frameworks: Iterable[str] | None,
-    metrics: Iterable[str] | None,
-    start: dt.date | None,
-    end: dt.date | None,
-    semijoin: bool = False,
-) -> tuple[str, list[Any]]:
-    # Literal IN lists: DuckDB pushes them below the metric_values window and into the scan's
-    # min/max pruning; an IN (SELECT unnest(?)) semi-join is not pushed through the window, and a
-    # GROUP BY over the view then computes the window over every stored row (seconds at 5M rows).
-    # ``semijoin`` (IN (SELECT unnest(?))) is the faster form for aggregates straight over the
-    # observations table (DuckDB builds a join filter), and must never be used on metric_values.
-    clauses, params = [], []
-    for column, values in (("framework", frameworks), ("metric", metrics)):
-        if values and semijoin:
-            clauses.append(f"{column} IN (SELECT unnest(?))")
-            params.append(list(values))
-        elif values:
-            values = list(values)
-            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
-    if start:
-        clauses.append("date >= ?")
-        params.append(start)
-    if end:
-        clauses.append("date <= ?")
-        params.append(end)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def metric_values(
-    con: duckdb.DuckDBPyConnection,
-    frameworks: Iterable[str] | None = None,
-    metrics: Iterable[str] | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> pd.DataFrame:
-    where, params = _where(frameworks, metrics, start, end)
-    return con.execute(f"SELECT * FROM metric_values{where} ORDER BY metric, framework, date", params).df()
-
-
-def history(
-    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None, metrics: Iterable[str] | None = None
-) -> pd.DataFrame:
-    where, params = _where(frameworks, metrics, None, None)
-    return con.execute(f"SELECT * FROM observations{where} ORDER BY metric, framework, date, collected_at", params).df()
-
-
-def events(
-    con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None, kind: str = "release"
-) -> pd.DataFrame:
-    where, params = _where(frameworks, None, None, None)
-    where = (where + " AND" if where else " WHERE") + " kind = ?"
-    return con.execute(f"SELECT * FROM events{where} ORDER BY date", [*params, kind]).df()
-
-
-def runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
-    return con.execute("SELECT * FROM runs ORDER BY run_id DESC LIMIT ?", [limit]).df()
-
-
-def source_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
-    rows = con.execute("SELECT key, value FROM source_state WHERE source = ?", [source]).fetchall()
-    return {k: json.loads(v) if v is not None else None for k, v in rows}
-
-
-def last_runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per source: the newest run, and the newest successful one."""
-    return con.execute(
-        """
-        SELECT source,
-               arg_max(status, run_id) AS last_status,
-               max(finished_at) AS last_finished_at,
-               max(finished_at) FILTER (WHERE status = 'ok') AS last_ok_at,
-               arg_max(error, run_id) AS last_error,
-               arg_max(retry_after, run_id) AS retry_after,
-               count(*) AS runs
-        FROM runs GROUP BY source ORDER BY source
-        """
-    ).df()
-
-
-def row_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        """SELECT source, framework, metric, count(*) AS rows, min(date) AS first_date, max(date) AS last_date
-           FROM metric_values GROUP BY ALL ORDER BY source, framework, metric"""
-    ).df()

@@ -139,7 +139,7 @@ def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     views["article-check"].append(("bench_results", lambda con: bench_results(con, main)))
     views["speed"].append(("bench_results", lambda con: bench_results(con, main)))
     views["data-health"] = [
-        ("runs", lambda con: store.runs(con)),
+        ("runs", lambda con: read.runs(con)),
         ("source_status (freshness)", lambda con: queries.source_status(con, store.utcnow())),
     ]
     return views

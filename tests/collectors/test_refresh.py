@@ -12,7 +12,7 @@ import time
 import pytest
 
 from fwpulse.collectors import refresh as orchestrator
-from fwpulse.data import db, store
+from fwpulse.data import db, read
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import BUNDLED_CONFIG, load_settings
 
@@ -42,9 +42,9 @@ def test_twice_in_a_day_adds_no_rows_and_newest_wins(snapshot_db, fake_sources):
     third = run_fake(["fake"], FAKE_SOURCE_VALUE="200")
     assert third[0].rows_written == 2
     with db.reading(snapshot_db) as con:
-        now = store.metric_values(con, ["pytorch"], ["github.stars"]).query("source == 'fake'")
-        hist = store.history(con, ["pytorch"], ["github.stars"]).query("source == 'fake'")
-        ledger = store.runs(con).query("source == 'fake'")
+        now = read.values(con, ["pytorch"], ["github.stars"]).query("source == 'fake'")
+        hist = read.history(con, ["pytorch"], ["github.stars"]).query("source == 'fake'")
+        ledger = read.runs(con).query("source == 'fake'")
     assert now["value"].tolist() == [200.0] and hist["value"].tolist() == [100.0, 200.0]
     assert len(ledger) == 3 and set(ledger["status"]) == {"ok"}
 

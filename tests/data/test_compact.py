@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from fwpulse.collectors import refresh as orchestrator
-from fwpulse.data import compact, db, store
+from fwpulse.data import compact, db, read, store
 from fwpulse.data.settings import load_settings
 from fwpulse.data.store import Observation, RunRecord
 
@@ -112,9 +112,7 @@ def test_refresh_compacts_once_due(snapshot_db, monkeypatch):
     )
     with db.reading(snapshot_db) as c:
         assert compact.tail_rows(c) == (total + 2, 0)
-        assert store.metric_values(c, ["pytorch"], ["github.stars"]).query("source == 'fake'")["value"].tolist() == [
-            100.0
-        ]
+        assert read.values(c, ["pytorch"], ["github.stars"]).query("source == 'fake'")["value"].tolist() == [100.0]
 
 
 KILLER = """

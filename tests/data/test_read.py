@@ -47,9 +47,18 @@ def con(tmp_path):
         yield c
 
 
+def metric_values_sql(con, metrics, start=dt.date.min, end=dt.date.max) -> pd.DataFrame:
+    """pytorch's rows of the ``metric_values`` view in plain SQL: the reference the read API is checked against."""
+    return con.execute(
+        "SELECT * FROM metric_values WHERE framework = 'pytorch' AND list_contains(?, metric) "
+        "AND date BETWEEN ? AND ? ORDER BY metric, framework, date",
+        [list(metrics), start, end],
+    ).df()
+
+
 def test_latest_values_is_the_newest_row_of_metric_values(con):
     got = read.latest_values(con, ["pytorch"], ["github.stars", "github.forks", "pypi.downloads_daily"])
-    view = store.metric_values(con, ["pytorch"], ["github.stars", "github.forks", "pypi.downloads_daily"])
+    view = metric_values_sql(con, ["github.stars", "github.forks", "pypi.downloads_daily"])
     want = view.sort_values("date").groupby("metric").tail(1).set_index("metric")
     got = got.set_index("metric")
     for m in want.index:
@@ -61,7 +70,7 @@ def test_latest_values_is_the_newest_row_of_metric_values(con):
 def test_short_range_is_exactly_metric_values(con):
     start, end = dt.date(2021, 1, 1), dt.date(2022, 6, 30)
     df, note = read.read_values(con, ["pytorch"], ["github.stars", "pypi.downloads_daily"], start, end)
-    view = store.metric_values(con, ["pytorch"], ["github.stars", "pypi.downloads_daily"], start, end)
+    view = metric_values_sql(con, ["github.stars", "pypi.downloads_daily"], start, end)
     assert note is None and len(df) == len(view) == 2 * 546
     assert df["value"].tolist() == view["value"].tolist()
 
@@ -69,7 +78,7 @@ def test_short_range_is_exactly_metric_values(con):
 def test_long_daily_series_thinned_per_week_levels_last_flows_mean(con):
     df, note = read.read_values(con, ["pytorch"], ["github.stars", "pypi.downloads_daily", "github.forks"])
     assert note == read.THIN_NOTE
-    view = store.metric_values(con, ["pytorch"], ["github.stars", "pypi.downloads_daily", "github.forks"])
+    view = metric_values_sql(con, ["github.stars", "pypi.downloads_daily", "github.forks"])
     view["date"] = pd.to_datetime(view["date"])
     view["week"] = view["date"].dt.to_period("W-SUN")  # ISO weeks (Monday to Sunday)
     for metric, agg in (("github.stars", "last"), ("pypi.downloads_daily", "mean")):

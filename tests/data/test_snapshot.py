@@ -6,7 +6,7 @@ import csv
 import json
 from collections import Counter
 
-from fwpulse.data import db, snapshot, snapshot_extra, store
+from fwpulse.data import db, read, snapshot, snapshot_extra
 from fwpulse.data.settings import SNAPSHOT_DIR
 
 
@@ -80,7 +80,7 @@ def test_row_counts_equal_the_csvs(snapshot_db):
 
 def test_open_issues_incl_prs_is_never_passed_off_as_open_issues(snapshot_db):
     with db.reading(snapshot_db) as con:
-        df = store.metric_values(con, ["tensorflow"], ["github.open_issues", "github.open_issues_incl_prs"])
+        df = read.values(con, ["tensorflow"], ["github.open_issues", "github.open_issues_incl_prs"])
     assert set(df["metric"]) == {"github.open_issues_incl_prs"}
     first = df.sort_values("date").iloc[0]
     assert (str(first["date"].date() if hasattr(first["date"], "date") else first["date"]), first["value"]) == (

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from fwpulse.data import db, store
+from fwpulse.data import db, read, store
 from fwpulse.data.store import Event, Observation, RunRecord
 
 D = dt.date(2026, 11, 1)
@@ -46,10 +46,10 @@ def test_same_run_twice_adds_no_rows(con):
 def test_newest_collection_wins_and_history_keeps_both(con):
     store.record_run(con, run(dt.datetime(2026, 11, 1, 6)), [obs(100.0)])
     store.record_run(con, run(dt.datetime(2026, 11, 1, 18)), [obs(105.0)])
-    current = store.metric_values(con, ["pytorch"], ["github.stars"])
+    current = read.values(con, ["pytorch"], ["github.stars"])
     assert current["value"].tolist() == [105.0]
     assert current["collected_at"].iloc[0] == dt.datetime(2026, 11, 1, 18)
-    assert store.history(con, ["pytorch"], ["github.stars"])["value"].tolist() == [100.0, 105.0]
+    assert read.history(con, ["pytorch"], ["github.stars"])["value"].tolist() == [100.0, 105.0]
 
 
 def test_bad_batch_writes_nothing(con):
@@ -78,14 +78,14 @@ def test_run_ledger_and_state_are_written_with_the_rows(con):
         "SELECT source, status, rows_written, requests, error FROM runs WHERE run_id = ?", [res.run_id]
     ).fetchall()
     assert row == [("github", "partial", 1, 3, "jax: repo not found")]
-    assert store.source_state(con, "github") == {"etag:pytorch/pytorch": {"etag": 'W/"abc"'}}
+    assert read.source_state(con, "github") == {"etag:pytorch/pytorch": {"etag": 'W/"abc"'}}
 
 
 def test_events_upsert_without_duplicates(con):
     e = Event("pytorch", "release", "v2.0.0", dt.date(2023, 3, 15), "GitHub REST", "published_at", True)
     store.record_run(con, run(dt.datetime(2026, 11, 1)), events=[e])
     store.record_run(con, run(dt.datetime(2026, 11, 2)), events=[e])
-    assert len(store.events(con, ["pytorch"])) == 1
+    assert len(read.events(con, ["pytorch"])) == 1
 
 
 def test_quality_and_details_round_trip_and_a_final_value_replaces_a_partial_one(con):
@@ -105,9 +105,9 @@ def test_quality_and_details_round_trip_and_a_final_value_replaces_a_partial_one
     assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 1
     final = Observation("pytorch", "github.stars_added", D, 21.0, "GitHub REST", "star history")
     store.record_run(con, run(dt.datetime(2026, 11, 9, 6)), [final])
-    current = store.metric_values(con, ["pytorch"], ["github.stars_added"])
+    current = read.values(con, ["pytorch"], ["github.stars_added"])
     assert current["quality"].tolist() == ["ok"]
-    hist = store.history(con, ["pytorch"], ["github.stars_added"])
+    hist = read.history(con, ["pytorch"], ["github.stars_added"])
     assert hist["quality"].tolist() == ["partial_period", "ok"]
     import json
 

@@ -1,0 +1,79 @@
+"""What a stored value is beyond its number: its quality flag, the reason in words, final or not, stale or not.
+
+The vocabulary itself is :data:`fwpulse.data.store.QUALITY` (checked on every write); these helpers read it
+back from rows, so every reader (charts, captions, CSV, alt text) words a flag the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pandas as pd
+
+from .store import QUALITY
+
+OK = "ok"
+# Qualities whose number is not a final, exact value for its date: never shown as one.
+NOT_FINAL = ("partial_period", "lower_bound", "upper_bound", "approximate", "degraded_source", "synthetic")
+# A series whose newest date is this much older than the newest of the same metric's other series is stale.
+STALE_DAYS = 62
+
+
+def details_dict(details: Any) -> dict[str, Any]:
+    """A row's ``details`` as a dict (stored as JSON text; None, NaN or bad JSON give {})."""
+    if isinstance(details, dict):
+        return details
+    if details is None or (isinstance(details, float) and math.isnan(details)):
+        return {}
+    try:
+        value = json.loads(details)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def quality_of(value: Any) -> str:
+    """A row's quality flag; missing (older stores, charts' own rows) means ok."""
+    return value if isinstance(value, str) and value else OK
+
+
+def reason(quality: Any, details: Any = None) -> str:
+    """Why a value is flagged, in words: ``details.reason`` when the row says, else the vocabulary's text."""
+    q = quality_of(quality)
+    if q == OK:
+        return ""
+    said = details_dict(details).get("reason")
+    return str(said) if said else QUALITY.get(q, q)
+
+
+def is_final(quality: Any) -> bool:
+    return quality_of(quality) not in NOT_FINAL
+
+
+def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
+    """Per (framework, metric) of ``latest`` (one row per series): ``stale`` when its newest date is more than
+    ``days`` older than the newest date of the same metric's other series, and why (``details.stale_reason``
+    or ``details.reason`` of its last row, else a plain sentence)."""
+    cols = ["framework", "metric", "date", "newest_other", "stale", "stale_reason"]
+    if latest.empty:
+        return pd.DataFrame(columns=cols)
+    d = (
+        latest[["framework", "metric", "date", "details"]].copy()
+        if "details" in latest.columns
+        else latest[["framework", "metric", "date"]].assign(details=None)
+    )
+    d["date"] = pd.to_datetime(d["date"])
+    d["newest_other"] = d.groupby("metric")["date"].transform("max")
+    d["stale"] = d["date"] < d["newest_other"] - pd.Timedelta(days=days)
+
+    def why(r) -> str:
+        if not r.stale:
+            return ""
+        det = details_dict(r.details)
+        said = det.get("stale_reason") or det.get("reason")
+        return str(said) if said else "no newer value has been stored for this series"
+
+    d["stale_reason"] = [why(r) for r in d.itertuples()]
+    return d[cols].reset_index(drop=True)
