@@ -5,6 +5,8 @@ dotted with a marker per kind (:data:`SYMBOLS`: hollow circle for a partial peri
 lower bound, triangle down for an upper bound, hollow diamond for approximate, hollow square for a
 degraded source, x for synthetic) and the reason in the hover (``details.reason`` or the vocabulary's
 text). Runs are joined by a dotted connector shape (not a trace: every trace point is a plotted row).
+A gap much longer than the series' cadence around it (:func:`gap_after`) breaks the line there: the trace
+gets a None point (a drawing device, never a row of ``chart.data``) and no connector spans the gap.
 A series that ends much earlier than the same chart's others says so at its last point, with the reason.
 Where a series' source or counting method changes for good (a method it never used before), a dotted
 vertical line marks the date, derived from the stored rows, never placed by hand.
@@ -51,6 +53,32 @@ def runs(g: pd.DataFrame) -> list[pd.DataFrame]:
     return [r for _, r in g.groupby(run_id, sort=True)]
 
 
+GAP_FACTOR = 2  # a step longer than this many times the cadence around it is a gap: the line breaks there
+GAP_NEIGHBOURS = 3  # the cadence around a step: the larger median of up to this many steps on either side
+
+
+def gap_after(dates: pd.Series) -> pd.Series:
+    """True for each row (``dates`` sorted) that follows a gap: a step from the row before longer than
+    :data:`GAP_FACTOR` times the series' cadence there, the larger of the median steps just before and
+    just after it. Local, so a series that moves from monthly to daily points does not break its monthly part."""
+    step = pd.to_datetime(pd.Series(dates.to_numpy())).diff().dt.total_seconds()
+    step = step.where(step > 0)  # repeated dates say nothing about the cadence
+    before = step.shift(1).rolling(GAP_NEIGHBOURS, min_periods=1).median()
+    after = step[::-1].shift(1).rolling(GAP_NEIGHBOURS, min_periods=1).median()[::-1]
+    cadence = pd.concat([before, after], axis=1).max(axis=1)
+    return pd.Series((step > GAP_FACTOR * cadence).to_numpy(), index=dates.index)
+
+
+def _broken(values, gap: list[bool]) -> list:
+    """``values`` with a None before each position that follows a gap (none before the first)."""
+    out = []
+    for k, (v, brk) in enumerate(zip(values, gap)):
+        if brk and k:
+            out.append(None)
+        out.append(v)
+    return out
+
+
 def add_series(
     fig: go.Figure,
     g: pd.DataFrame,
@@ -64,17 +92,24 @@ def add_series(
     """Draw one series (rows sorted by date, with ``x``, ``value``, ``quality``, ``details``); returns the
     flagged kinds it drew. ``hover`` is the template before ``<extra>`` (e.g. ``%{x|%Y-%m-%d}: %{y:,.0f}``)."""
     kinds: set[str] = set()
+    g = g.reset_index(drop=True)
     parts = runs(g)
+    gap = gap_after(g["date"])
+    # a piece of one point between gaps (or a short series) gets markers: a line alone would be invisible
+    few = len(g) <= 2 or bool((gap.cumsum().value_counts() == 1).any())
     shown = False
     for k, run in enumerate(parts):
         q = run["quality"].iloc[0]
         flagged = q != read.OK
         reasons = [f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}" if flagged else "" for d in run["details"]]
-        few = len(g) <= 2
+        x, y, run_gap = run["x"], run["value"], gap.loc[run.index].tolist()
+        if any(run_gap[1:]):
+            x, y, reasons = (_broken(v, run_gap) for v in (x, y, reasons))
         fig.add_trace(
             go.Scatter(
-                x=run["x"],
-                y=run["value"],
+                x=x,
+                y=y,
+                connectgaps=False,
                 name=label,
                 legendgroup=legendgroup or label,
                 showlegend=not shown and (not flagged or k == len(parts) - 1),
@@ -94,7 +129,7 @@ def add_series(
         shown |= fig.data[-1].showlegend
         if flagged:
             kinds.add(q)
-        if k > 0:
+        if k > 0 and not run_gap[0]:
             prev, first = parts[k - 1].iloc[-1], run.iloc[0]
             fig.add_shape(
                 type="line",

@@ -14,8 +14,8 @@ def render() -> None:
         "snapshot holds monthly questions per tag up to 2019-12 (Kaggle 'stackindex') and site-wide monthly "
         "totals up to 2025-01 (a second, later snapshot, so the shares derived from the two are approximate), "
         "and the Stanford AI Index's yearly counts to mid-2020. Anything newer comes from the Stack Exchange "
-        "API: `fwpulse refresh --source stackoverflow --backfill`. A straight line across years without "
-        "points is a gap between sources, not data."
+        "API: `fwpulse refresh --source stackoverflow --backfill`. Where a line breaks, no data is stored for "
+        "those months (a gap between sources): the chart never bridges it."
     )
     opts = options()
     if not opts.frameworks:

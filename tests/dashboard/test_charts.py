@@ -77,11 +77,8 @@ EMPTY_ON_SNAPSHOT = {
 
 
 def _plotted_points(chart) -> int:
-    n = 0
-    for t in chart.figure.data:
-        if t.y is not None and any(v is not None for v in t.y):
-            n += len(t.y)
-    return n
+    """Points drawn: a None is where a line breaks at a gap (a drawing device), never a plotted value."""
+    return sum(sum(v is not None for v in t.y) for t in chart.figure.data if t.y is not None)
 
 
 def _build(chart_id, options=None):
@@ -185,3 +182,71 @@ def test_retained_stars_curve_is_the_running_total_labelled_as_what_it_is(empty_
     # a later start keeps the running total from the weeks before it
     later = _build("github-stars-retained", charts.ChartOptions(frameworks=("jax",), start=dt.date(2026, 10, 10)))
     assert later.data["value"].tolist() == [12.0, 15.0]
+
+
+def _so_monthly(options=None):
+    """Stack Overflow questions per month on the filled database: the bundled snapshot ends 2019-12, the
+    (fixture) API series starts 2023-01."""
+    return _build("stackoverflow-questions-monthly", options or charts.ChartOptions(frameworks=("pytorch",)))
+
+
+def _line(chart, name):
+    """(x, y) of one framework's line, its traces (quality runs) concatenated in drawing order."""
+    xs, ys = [], []
+    for t in chart.figure.data:
+        if t.name == name and t.y is not None and "lines" in (t.mode or "lines"):
+            xs += list(t.x)
+            ys += list(t.y)
+    return xs, ys
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_a_multi_year_gap_breaks_the_line_instead_of_bridging_it(filled_db, align):
+    chart = _so_monthly(charts.ChartOptions(frameworks=("pytorch",), align=align))
+    xs, ys = _line(chart, "PyTorch")
+    dates = pd.to_datetime(chart.data["date"]).tolist()
+    last_old = dates.index(pd.Timestamp("2019-12-01"))
+    assert dates[last_old + 1] == pd.Timestamp("2023-01-01")  # the gap is in the data
+    # in the trace, a None sits between the 2019-12 point and the 2023-01 point: plotly draws no segment
+    values = chart.data["value"].tolist()
+    i = ys.index(values[last_old])
+    assert ys[i + 1] is None and xs[i + 1] is None and ys[i + 2] == values[last_old + 1]
+    assert all(t.connectgaps is False for t in chart.figure.data if t.name == "PyTorch")
+    assert ys.count(None) == 1  # the monthly steps on either side are not gaps
+    # no connector shape spans the gap either (shapes join quality runs only)
+    spans = [(s.x0, s.x1) for s in chart.figure.layout.shapes if s.type == "line"]
+    assert not any(
+        pd.Timestamp(a) <= pd.Timestamp("2019-12-01") < pd.Timestamp("2023-01-01") <= pd.Timestamp(b)
+        for a, b in spans
+        if not align
+    )
+
+
+def test_a_broken_line_adds_no_row_to_the_csv_or_the_alt_text(filled_db):
+    from fwpulse.dashboard import export as ex
+    from fwpulse.dashboard.alt_text import alt_text
+    from fwpulse.data import read
+
+    chart = _so_monthly()
+    assert None in _line(chart, "PyTorch")[1]  # the line is broken at the gap
+    with db.reading(str(load_settings().db_path)) as con:
+        stored, _ = read.read_values(con, ["pytorch"], ["stackoverflow.questions_monthly"], thin=False)
+    rows = ex.csv_bytes(chart).decode().strip().splitlines()[1:]
+    assert len(rows) == len(chart.data) == len(stored) == _plotted_points(chart)
+    assert sorted(pd.to_datetime(chart.data["date"])) == sorted(pd.to_datetime(stored["date"]))
+    assert chart.data["value"].notna().all()
+    alt = alt_text(chart, None, {"pytorch": "PyTorch"})
+    assert "None" not in alt and "nan" not in alt
+
+
+def test_gap_after_follows_the_local_cadence():
+    from fwpulse.dashboard.chart_quality import gap_after
+
+    def gaps(*days):
+        return gap_after(pd.Series(pd.to_datetime(list(days)))).tolist()
+
+    monthly = ["2019-10-01", "2019-11-01", "2019-12-01"]
+    assert gaps(*monthly, "2023-01-01", "2023-02-01") == [False, False, False, True, False]
+    # monthly history followed by daily points: the switch of cadence is no gap
+    assert not any(gaps(*monthly, "2020-01-01", "2020-01-02", "2020-01-03", "2020-01-04"))
+    assert gaps("2019-10-01", "2025-11-01") == [False, False]  # two points: no cadence to compare with
