@@ -40,10 +40,6 @@ def registry_target() -> tuple[Path, bool]:
     return user_registry_path(), False
 
 
-def _toml_list(values: list[str]) -> str:
-    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
-
-
 def framework_block(
     fid: str,
     name: str,
@@ -56,21 +52,19 @@ def framework_block(
     color: str | None,
     group: str | None,
 ) -> str:
-    lines = [f"[frameworks.{fid}]", f"name = {json.dumps(name)}"]  # JSON strings are valid TOML basic strings
-    if color:
-        lines.append(f"color = {json.dumps(color)}")
-    if group:
-        lines.append(f"group = {json.dumps(group)}")
-    if github:
-        lines.append(f"github = {json.dumps(github)}")
-    if github_aliases:
-        lines.append(f"github_aliases = {_toml_list(github_aliases)}")
-    if stackoverflow_tags:
-        lines.append(f"stackoverflow_tags = {_toml_list(stackoverflow_tags)}")
-    if trends_terms:
-        lines.append(f"trends_terms = {_toml_list(trends_terms)}")
-    if pypi:
-        lines.append(f"pypi = {_toml_list(pypi)}")
+    # In the registry's key order, each only when given. JSON strings and JSON arrays of strings are valid
+    # TOML basic strings and arrays, so json.dumps writes every value.
+    optional = {
+        "color": color,
+        "group": group,
+        "github": github,
+        "github_aliases": github_aliases,
+        "stackoverflow_tags": stackoverflow_tags,
+        "trends_terms": trends_terms,
+        "pypi": pypi,
+    }
+    lines = [f"[frameworks.{fid}]", f"name = {json.dumps(name)}"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in optional.items() if value]
     return "\n".join(lines) + "\n"
 
 

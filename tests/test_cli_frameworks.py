@@ -64,6 +64,35 @@ def test_add_creates_the_user_registry_from_the_bundled_one(user_config, tmp_pat
     assert "# fwpulse framework registry" in user_config.read_text()  # comments kept
 
 
+def test_framework_block_writes_given_keys_in_order_as_toml():
+    from fwpulse.cli_frameworks import framework_block
+
+    block = framework_block(
+        "mlx",
+        'MLX "Apple"',
+        github="ml-explore/mlx",
+        github_aliases=[],
+        pypi=["mlx", "mlx-lm"],
+        stackoverflow_tags=["mlx"],
+        trends_terms=[],
+        color=None,
+        group="apple",
+    )
+    assert block == (
+        '[frameworks.mlx]\nname = "MLX \\"Apple\\""\ngroup = "apple"\ngithub = "ml-explore/mlx"\n'
+        'stackoverflow_tags = ["mlx"]\npypi = ["mlx", "mlx-lm"]\n'
+    )
+    import tomllib
+
+    assert tomllib.loads(block)["frameworks"]["mlx"] == {
+        "name": 'MLX "Apple"',
+        "group": "apple",
+        "github": "ml-explore/mlx",
+        "stackoverflow_tags": ["mlx"],
+        "pypi": ["mlx", "mlx-lm"],
+    }
+
+
 def test_duplicate_and_invalid_leave_the_file_alone(user_config, tmp_path):
     env = {"FWPULSE_DB": str(tmp_path / "d.duckdb")}
     bad = fwpulse("frameworks", "add", "mlx", "--name", "MLX", "--github", "not-a-repo", env=env)
