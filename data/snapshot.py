@@ -1,12 +1,12 @@
-"""The bundled offline dataset (data/snapshot/): a verbatim copy of the sourced seed CSVs
-(see data/snapshot/SOURCES.md) and its faithful mapping onto metric ids.
+"""The bundled offline dataset (data/snapshot/): the sourced seed CSVs, mapped faithfully onto metric ids.
 
-Every row keeps its source URL; its ``method`` is a short stable category (one per way of
-obtaining a figure, so a caption prints it once), ``details`` holds what varies per row (a
-window, a package, a tag), and ``quality`` flags what SOURCES.md says about the figure: a
-partial period, a bounded or rounded quote, a source that altered its data. Nothing is
-estimated, interpolated or rescaled; the one derived series (Stack Overflow share of
-questions) says how it was derived and is flagged ``approximate``.
+The CSVs are a verbatim copy of the seed sources (see data/snapshot/SOURCES.md). Every row keeps
+its source URL; its ``method`` is a short stable category (one per way of obtaining a figure, so a
+caption prints it once), ``details`` holds what varies per row (a window, a package, a tag), and
+``quality`` flags what SOURCES.md says about the figure: a partial period, a bounded or rounded
+quote, a source that altered its data. Nothing is estimated, interpolated or rescaled; the one
+derived series (Stack Overflow share of questions) says how it was derived and is flagged
+``approximate``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import duckdb
 from .bench_store import load_bundled as load_bundled_bench
 from .settings import SNAPSHOT_DIR
 from .snapshot_extra import bestof_observations, stackoverflow_observations
+from .snapshot_rows import framework_id, parse_date, row_observation
 from .store import Event, Observation, RunRecord, WriteResult, record_run
 
 # When the seed sources were read (the newest as-of date in SOURCES.md). Used as collected_at,
@@ -58,14 +59,6 @@ def _rows(directory: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _date(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)
-
-
-def _fw(name: str) -> str:
-    return name.strip().lower()
-
-
 def github_observations(rows: list[dict[str, str]]) -> list[Observation]:
     out = []
     for r in rows:
@@ -74,18 +67,8 @@ def github_observations(rows: list[dict[str, str]]) -> list[Observation]:
             ("github.forks", "forks"),
             ("github.open_issues_incl_prs", "open_issues_incl_prs"),
         ):
-            out.append(
-                Observation(
-                    _fw(r["framework"]),
-                    metric,
-                    _date(r["as_of"]),
-                    float(r[col]),
-                    "EvanLi/Github-Ranking",
-                    EVANLI,
-                    r["source_url"],
-                    r["note"] or None,
-                )
-            )
+            fid, day = framework_id(r["framework"]), parse_date(r["as_of"])
+            out.append(row_observation(r, fid, metric, day, float(r[col]), "EvanLi/Github-Ranking", EVANLI))
     return out
 
 
@@ -122,14 +105,14 @@ def pypi_observations(rows: list[dict[str, str]]) -> list[Observation]:
     for r in rows:
         details = _pypi_details(r)
         quality = "ok"
-        if r["source"] == "bigquery_pypinfo" and _date(r["as_of"]) < PYPI_BIGQUERY_FIXED:
+        if r["source"] == "bigquery_pypinfo" and parse_date(r["as_of"]) < PYPI_BIGQUERY_FIXED:
             quality = "degraded_source"
             details["reason"] = "the BigQuery PyPI dataset had a known historical bug until July 2018"
         out.append(
             Observation(
-                _fw(r["framework"]),
+                framework_id(r["framework"]),
                 "pypi.downloads_monthly",
-                _date(r["period_start"] or r["as_of"]),
+                parse_date(r["period_start"] or r["as_of"]),
                 float(r["downloads"]),
                 "hugovk/top-pypi-packages",
                 _pypi_method(r),
@@ -146,7 +129,7 @@ def git_observations(rows: list[dict[str, str]]) -> list[Observation]:
     out = []
     for r in rows:
         url = f"https://github.com/{r['repo']}"
-        month, as_of = _date(r["month"]), GIT_AS_OF.get(r["repo"])
+        month, as_of = parse_date(r["month"]), GIT_AS_OF.get(r["repo"])
         quality, details = "ok", {"repo": r["repo"]}
         if as_of and (month.year, month.month) == (as_of.year, as_of.month):
             quality = "partial_period"
@@ -157,7 +140,7 @@ def git_observations(rows: list[dict[str, str]]) -> list[Observation]:
         for metric, col in (("git.commits_monthly", "commits"), ("git.authors_monthly", "authors")):
             out.append(
                 Observation(
-                    _fw(r["framework"]),
+                    framework_id(r["framework"]),
                     metric,
                     month,
                     float(r[col]),
@@ -192,7 +175,7 @@ _QUOTED = re.compile(r"(?:says |\()('[^']+'|[<>~][0-9][0-9,]*)")
 def point_quality(r: dict[str, str]) -> tuple[str, dict[str, Any] | None]:
     """A dated figure's quality flag: a year count whose as_of is not 31 Dec covers part of the year;
     a bound or rounding is read from the qualifier that opens a sentence of its note."""
-    as_of = _date(r["as_of"])
+    as_of = parse_date(r["as_of"])
     if r["metric"].endswith("_in_year") and (as_of.month, as_of.day) != (12, 31):
         return "partial_period", {
             "period": str(as_of.year),
@@ -215,20 +198,9 @@ def point_observations(rows: list[dict[str, str]]) -> list[Observation]:
     for r in rows:
         quality, details = point_quality(r)
         host = r["source_url"].split("/")[2]
-        out.append(
-            Observation(
-                _fw(r["framework"]),
-                f"manual.{r['metric']}",
-                _date(r["as_of"]),
-                float(r["value"]),
-                _PAGE_SOURCES.get(host, host),
-                POINT_METHOD,
-                r["source_url"],
-                r["note"] or None,
-                quality=quality,
-                details=details,
-            )
-        )
+        fid, metric, day = framework_id(r["framework"]), f"manual.{r['metric']}", parse_date(r["as_of"])
+        source = _PAGE_SOURCES.get(host, host)
+        out.append(row_observation(r, fid, metric, day, float(r["value"]), source, POINT_METHOD, quality, details))
     return out
 
 
@@ -241,10 +213,10 @@ _RELEASE_SOURCES = {
 def release_events(rows: list[dict[str, str]]) -> list[Event]:
     return [
         Event(
-            _fw(r["framework"]),
+            framework_id(r["framework"]),
             "release",
             r["tag"],
-            _date(r["date"]),
+            parse_date(r["date"]),
             _RELEASE_SOURCES.get(r["date_source"], "git tags"),
             f"stable release, dated by {r['date_source'].replace('_', ' ')}",
             r["is_major"] == "true",

@@ -1,4 +1,6 @@
-"""The snapshot's secondary series (added 2026-11-30, see data/snapshot/SOURCES.md):
+"""The snapshot's secondary series: best-of-ml-python GitHub counts, Stack Overflow questions per month.
+
+Added 2026-11-30 (see data/snapshot/SOURCES.md):
 
 * ``github_stats_bestof_monthly.csv`` -> ``bestof.stars`` / ``bestof.forks`` / ``bestof.open_issues``
   for every framework and month, and ``github.stars`` for JAX after its EvanLi series ends
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .snapshot_rows import framework_id, parse_date, row_observation
 from .store import Observation
 
 SITE_FRAMEWORK = "_all"  # site-wide rows: not a framework, never a registry id (ids are slugs)
@@ -55,26 +58,18 @@ SO_SITE_PARTIAL = {dt.date(2025, 1, 1): "the query ran early in January 2025, so
 SO_PRIVATE_BETA = {dt.date(2008, 7, 1), dt.date(2008, 8, 1)}
 
 
-def _date(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)
-
-
-def _fw(name: str) -> str:
-    return name.strip().lower()
-
-
 def bestof_observations(rows: list[dict[str, str]], evanli_rows: list[dict[str, str]]) -> list[Observation]:
     """All best-of rows as ``bestof.*``; ``github.stars`` for a framework whose EvanLi series ends
     before the others' (JAX), from the first best-of month after its last EvanLi month (one row a month)."""
     evanli_last: dict[str, dt.date] = {}
     for r in evanli_rows:
-        fid = _fw(r["framework"])
-        evanli_last[fid] = max(evanli_last.get(fid, dt.date.min), _date(r["as_of"]))
+        fid = framework_id(r["framework"])
+        evanli_last[fid] = max(evanli_last.get(fid, dt.date.min), parse_date(r["as_of"]))
     newest = max(evanli_last.values(), default=dt.date.min)
     out: list[Observation] = []
     joined_first: dict[str, dt.date] = {}
     for r in sorted(rows, key=lambda r: (r["framework"], r["as_of"])):
-        fid, day = _fw(r["framework"]), _date(r["as_of"])
+        fid, day = framework_id(r["framework"]), parse_date(r["as_of"])
         base: dict[str, Any] = {"repo": r["repo"], "list": r["source_list"], "counts_method": r["counts_method"]}
         for metric, col in (
             ("bestof.stars", "stars"),
@@ -87,18 +82,7 @@ def bestof_observations(rows: list[dict[str, str]], evanli_rows: list[dict[str, 
             elif fid == "tensorflow" and day >= TF_OFFSET_FROM:
                 quality, details["reason"] = "degraded_source", TF_STAR_OFFSET
             out.append(
-                Observation(
-                    fid,
-                    metric,
-                    day,
-                    float(r[col]),
-                    BESTOF_SOURCE,
-                    BESTOF_METHOD,
-                    r["source_url"],
-                    r["note"] or None,
-                    quality=quality,
-                    details=details,
-                )
+                row_observation(r, fid, metric, day, float(r[col]), BESTOF_SOURCE, BESTOF_METHOD, quality, details)
             )
         last = evanli_last.get(fid)
         # The join: only where the EvanLi series stops while the others go on (JAX left the ranking).
@@ -115,19 +99,8 @@ def bestof_observations(rows: list[dict[str, str]], evanli_rows: list[dict[str, 
                     f"(last row {last.isoformat()}); from here best-of-ml-python"
                 ),
             }
-            out.append(
-                Observation(
-                    fid,
-                    "github.stars",
-                    day,
-                    float(r["stars"]),
-                    BESTOF_SOURCE,
-                    JOIN_METHOD,
-                    r["source_url"],
-                    r["note"] or None,
-                    details=details,
-                )
-            )
+            stars = float(r["stars"])
+            out.append(row_observation(r, fid, "github.stars", day, stars, BESTOF_SOURCE, JOIN_METHOD, details=details))
     return out
 
 
@@ -137,7 +110,7 @@ def stackoverflow_observations(rows: list[dict[str, str]]) -> list[Observation]:
     for r in rows:
         if r["metric"] != "questions_total_site":
             continue
-        month = _date(r["month"])
+        month = parse_date(r["month"])
         site[month] = float(r["questions"])
         quality, details = "ok", {"snapshot": SO_SITE_SNAPSHOT}
         if month in SO_SITE_PARTIAL:
@@ -145,37 +118,19 @@ def stackoverflow_observations(rows: list[dict[str, str]]) -> list[Observation]:
             details.update(reason=SO_SITE_PARTIAL[month], period_end="2025-01 (early; day not recorded)")
         elif month in SO_PRIVATE_BETA:
             details["reason"] = "private beta (Stack Overflow opened publicly on 2008-09-15)"
+        metric = "stackoverflow.questions_monthly_site"
         out.append(
-            Observation(
-                SITE_FRAMEWORK,
-                "stackoverflow.questions_monthly_site",
-                month,
-                site[month],
-                SO_SITE_SOURCE,
-                SO_SITE_METHOD,
-                r["source_url"],
-                r["note"] or None,
-                quality=quality,
-                details=details,
+            row_observation(
+                r, SITE_FRAMEWORK, metric, month, site[month], SO_SITE_SOURCE, SO_SITE_METHOD, quality, details
             )
         )
     for r in rows:
         if r["metric"] != "questions_with_tag":
             continue
-        fid, month, n = _fw(r["framework"]), _date(r["month"]), float(r["questions"])
-        out.append(
-            Observation(
-                fid,
-                "stackoverflow.questions_monthly",
-                month,
-                n,
-                SO_TAG_SOURCE,
-                SO_TAG_METHOD,
-                r["source_url"],
-                r["note"] or None,
-                details={"tags": [r["tag"]], "snapshot": SO_TAG_SNAPSHOT},
-            )
-        )
+        fid, month, n = framework_id(r["framework"]), parse_date(r["month"]), float(r["questions"])
+        details = {"tags": [r["tag"]], "snapshot": SO_TAG_SNAPSHOT}
+        metric = "stackoverflow.questions_monthly"
+        out.append(row_observation(r, fid, metric, month, n, SO_TAG_SOURCE, SO_TAG_METHOD, details=details))
         total = site.get(month)
         if total:
             out.append(

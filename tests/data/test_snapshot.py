@@ -104,6 +104,27 @@ def test_every_row_has_source_url_and_method(snapshot_db):
     assert article == [(82000.0, snapshot.POINT_METHOD, "https://www.iflexion.com/blog/pytorch-vs-keras")]
 
 
+def test_a_row_observation_keeps_the_rows_url_and_note():
+    import datetime as dt
+
+    from fwpulse.data.snapshot_rows import framework_id, parse_date, row_observation
+
+    row = {"source_url": "https://example.org/a", "note": "approx. 5k"}
+    o = row_observation(row, framework_id(" PyTorch "), "github.stars", parse_date("2020-01-31"), 5.0, "s", "m")
+    assert (o.framework, o.date, o.source_url, o.note, o.quality, o.details) == (
+        "pytorch",
+        dt.date(2020, 1, 31),
+        "https://example.org/a",
+        "approx. 5k",
+        "ok",
+        None,
+    )
+    flagged = row_observation(
+        {**row, "note": ""}, "jax", "github.stars", o.date, 1.0, "s", "m", "approximate", {"a": 1}
+    )
+    assert (flagged.note, flagged.quality, flagged.details) == (None, "approximate", {"a": 1})
+
+
 def test_pypi_method_is_a_category_and_the_window_is_in_details(snapshot_db):
     with db.reading(snapshot_db) as con:
         rows = {
