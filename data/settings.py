@@ -159,21 +159,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def _load(env: Mapping[str, str]) -> Settings:
-    github_api = _url(env, "FWPULSE_GITHUB_API_URL", "https://api.github.com")
+    # Each URL from its variable, else the Settings default (declared once, on the class).
+    urls = {attr: _url(env, name, getattr(Settings, attr)) for attr, name in URL_SETTINGS}
+    # GraphQL lives under the REST base unless set, so an Enterprise REST base brings its GraphQL endpoint.
+    urls["github_graphql_url"] = _url(env, "FWPULSE_GITHUB_GRAPHQL_URL", f"{urls['github_api_url']}/graphql")
     return Settings(
         db_path=Path(env.get("FWPULSE_DB") or default_db_path()).expanduser(),
         config_path=default_config_path(env),
-        github_api_url=github_api,
-        github_graphql_url=_url(env, "FWPULSE_GITHUB_GRAPHQL_URL", f"{github_api}/graphql"),
-        stackexchange_api_url=_url(env, "FWPULSE_STACKEXCHANGE_API_URL", "https://api.stackexchange.com/2.3"),
-        trends_url=_url(env, "FWPULSE_TRENDS_URL", "https://trends.google.com"),
-        pypistats_url=_url(env, "FWPULSE_PYPISTATS_URL", "https://pypistats.org/api"),
-        openalex_url=_url(env, "FWPULSE_OPENALEX_URL", "https://api.openalex.org"),
+        **urls,
         browser_path=env.get("BROWSER_PATH") or "/usr/bin/chromium",
         github_token=env.get("GITHUB_TOKEN") or None,
         stackexchange_key=env.get("STACKEXCHANGE_KEY") or None,
         openalex_api_key=env.get("OPENALEX_API_KEY") or None,
-        clickhouse_url=_url(env, "FWPULSE_CLICKHOUSE_URL", "https://sql-clickhouse.clickhouse.com"),
         clickhouse_user=env.get("FWPULSE_CLICKHOUSE_USER") or "demo",
         clickhouse_password=env.get("FWPULSE_CLICKHOUSE_PASSWORD") or None,
     )
