@@ -81,6 +81,15 @@ class SourceResult:
             return "partial" if self.observations or self.events else "failed"
         return "ok"
 
+    def finish(self, ctx: CollectContext, source: str, stopped: str | None = None, **details: Any) -> SourceResult:
+        """The end of every ``collect``: add the run's ``details`` (in order); a run that stopped
+        early, keeping what it had, says why under ``details["stopped"]`` and in the log."""
+        self.details.update(details)
+        if stopped:
+            self.details["stopped"] = stopped
+            ctx.log.info("%s: %s", source, stopped)
+        return self
+
 
 @dataclass(frozen=True)
 class Source:

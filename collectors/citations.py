@@ -207,8 +207,7 @@ def collect(ctx: CollectContext) -> SourceResult:
             continue
         url = " ; ".join(work_url(base, d) for d in dois)
         result.observations += build_observations(fw, dois, works, ctx.today, url)
-    result.details["api_key"] = bool(key)
-    return result
+    return result.finish(ctx, "citations", api_key=bool(key))
 
 
 SOURCE = Source(

@@ -20,14 +20,14 @@ project from its own start day (a ``Map(String, Date)`` parameter), summed per f
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
-from .clickhouse import ClickHouse, daterange
+from .clickhouse import ClickHouse, Table, earliest_start
+from .months import daterange, month_end, month_start
 
 SOURCE_NAME = "clickpy"
 DATASET_START = dt.date(2016, 1, 1)
@@ -66,14 +66,6 @@ ORDER BY framework, month
 def normalise(name: str) -> str:
     """PEP 503 name normalisation (ClickPy stores project names this way)."""
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def month_end(first: dt.date) -> dt.date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 # -- pure row building --------------------------------------------------------------------------
@@ -141,25 +133,22 @@ def collect(ctx: CollectContext) -> SourceResult:
         fid: dataset_start if fid in full else month_start(dt.date.fromisoformat(stored[fid]) + dt.timedelta(days=1))
         for fid in packages
     }
-    since_project: dict[str, dt.date] = {}
-    for fid, pkgs in packages.items():
-        for p in pkgs:
-            since_project[p] = min(since_project.get(p, since_fw[fid]), since_fw[fid])
+    since_project = earliest_start(packages, since_fw)
     if not since_project:
         return result
 
-    db, table = ch.setting("pypi_database"), ch.setting("downloads_table")
+    table = ch.table("pypi_database", "downloads_table")
     answer = ch.query(
         "daily PyPI downloads per project",
         DOWNLOADS_SQL,
-        {"db": db, "table": table, "projects": sorted(since_project), "since": since_project, "until": today},
+        {**table.params(), "projects": sorted(since_project), "since": since_project, "until": today},
     )
     per_project: dict[str, dict[dt.date, int]] = {}
     for project, day, downloads in answer.rows:
         per_project.setdefault(project, {})[day] = int(downloads)
     frontier = max((max(days) for days in per_project.values()), default=None)
     last_complete = min(frontier - dt.timedelta(days=1), today - dt.timedelta(days=1)) if frontier else None
-    source_url = f"{ch.url} {db}.{table}"
+    source_url = ch.source_url(table)
     new_stored, new_first = dict(stored), dict(first_days)
 
     for fw in ctx.frameworks:
@@ -168,7 +157,7 @@ def collect(ctx: CollectContext) -> SourceResult:
         missing = [p for p in pkgs if p not in per_project]
         if fw.id in full and missing:
             result.failures[fw.id] = (
-                f"{db}.{table} has no downloads for PyPI package(s) {', '.join(missing)}; check the name on "
+                f"{table} has no downloads for PyPI package(s) {', '.join(missing)}; check the name on "
                 f"https://pypi.org/project/{missing[0]}/ and fix 'pypi' for {fw.id} in {ctx.registry.path}"
             )
             continue
@@ -180,7 +169,7 @@ def collect(ctx: CollectContext) -> SourceResult:
         if fw.id in full:
             new_first[fw.id] = min(daily).isoformat()
         series_first = dt.date.fromisoformat(new_first[fw.id]) if fw.id in new_first else None
-        details = {"packages": pkgs, "dataset": f"{db}.{table}", "complete_through": last_complete.isoformat()}
+        details = {"packages": pkgs, "dataset": str(table), "complete_through": last_complete.isoformat()}
         result.observations += [
             Observation(
                 fw.id, "pypi.downloads_daily_all", d, float(v), SOURCE_NAME, DAILY_METHOD, source_url, details=details
@@ -206,15 +195,14 @@ def collect(ctx: CollectContext) -> SourceResult:
     if settings.get("dependents", True):  # only frameworks whose packages exist
         _dependents(ctx, ch, {fid: p for fid, p in packages.items() if fid in new_stored}, result, today)
 
-    result.details.update(ch.stats.as_details())
-    result.details.update(
-        {
-            "ingestion_frontier": frontier.isoformat() if frontier else None,
-            "rows_returned": len(answer.rows),
-            "full_history": sorted(full),
-        }
+    return result.finish(
+        ctx,
+        SOURCE_NAME,
+        **ch.stats.as_details(),
+        ingestion_frontier=frontier.isoformat() if frontier else None,
+        rows_returned=len(answer.rows),
+        full_history=sorted(full),
     )
-    return result
 
 
 def _dependents(
@@ -240,14 +228,12 @@ def _dependents(
     for fid, pkgs in packages.items():
         for p in pkgs:
             framework_of.setdefault(p, []).append(fid)
-    table = ch.metadata_table()
-    db = ch.setting("pypi_database")
+    table = Table(ch.setting("pypi_database"), ch.metadata_table())
     answer = ch.query(
         "PyPI dependents per month",
         DEPENDENTS_SQL,
         {
-            "db": db,
-            "table": table,
+            **table.params(),
             "framework_of": framework_of,
             "own": packages,
             "since_of": since_of,
@@ -276,8 +262,8 @@ def _dependents(
                 float(n),
                 SOURCE_NAME,
                 DEPENDENTS_METHOD,
-                f"{ch.url} {db}.{table}",
-                details={"packages": pkgs, "table": f"{db}.{table}"},
+                ch.source_url(table),
+                details={"packages": pkgs, "table": str(table)},
             )
             for m, n in sorted(months.items())
         ]

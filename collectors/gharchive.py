@@ -27,7 +27,8 @@ from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
-from .clickhouse import ClickHouse
+from .clickhouse import ClickHouse, earliest_start
+from .months import add_months, months_between
 
 SOURCE_NAME = "gharchive"
 DATASET_START = dt.date(2011, 2, 1)
@@ -78,18 +79,6 @@ def repos_of(fw: Framework) -> list[str]:
     return list(dict.fromkeys([fw.github, *fw.github_aliases])) if fw.github else []
 
 
-def next_month(first: dt.date) -> dt.date:
-    return dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    out, m = [], first.replace(day=1)
-    while m <= last:
-        out.append(m)
-        m = next_month(m)
-    return out
-
-
 def quality_of(month: dt.date, current_month: dt.date, lower_bound_from: dt.date) -> tuple[str, dict[str, Any]]:
     if month >= current_month:
         return "partial_period", {"lower_bound": month >= lower_bound_from, "why": "the month is not over"}
@@ -118,25 +107,21 @@ def collect(ctx: CollectContext) -> SourceResult:
     since_fw: dict[str, dt.date] = {}
     for fid, names in repos.items():
         full = ctx.backfill or fid not in stored or sorted(asked_with.get(fid, [])) != sorted(names)
-        since_fw[fid] = dataset_start if full else next_month(dt.date.fromisoformat(stored[fid]))
-    since_repo: dict[str, dt.datetime] = {}
-    for fid, names in repos.items():
-        for r in names:
-            start = dt.datetime.combine(since_fw[fid], dt.time())
-            since_repo[r] = min(since_repo.get(r, start), start)
+        since_fw[fid] = dataset_start if full else add_months(dt.date.fromisoformat(stored[fid]), 1)
+    since_repo = {r: dt.datetime.combine(d, dt.time()) for r, d in earliest_start(repos, since_fw).items()}
     if not since_repo:
         return result
 
-    db, table = ch.setting("github_database"), ch.setting("events_table")
+    table = ch.table("github_database", "events_table")
     answer = ch.query(
         "GitHub events per repository and month",
         EVENTS_SQL,
-        {"db": db, "table": table, "repos": sorted(since_repo), "since": since_repo},
+        {**table.params(), "repos": sorted(since_repo), "since": since_repo},
     )
     counts: dict[str, dict[dt.date, dict[str, int]]] = {}
     for row in answer.dicts():
         counts.setdefault(row["repo_name"], {})[row["month"]] = {c: int(row[c]) for c in METRICS}
-    source_url = f"{ch.url} {db}.{table}"
+    source_url = ch.source_url(table)
     new_stored, new_first = dict(stored), dict(first_month)
 
     for fw in ctx.frameworks:
@@ -157,7 +142,7 @@ def collect(ctx: CollectContext) -> SourceResult:
         if since_fw[fw.id] == dataset_start:
             if not per_month:
                 result.failures[fw.id] = (
-                    f"{db}.{table} has no events for {', '.join(names)}; check 'github' (and 'github_aliases' for former "
+                    f"{table} has no events for {', '.join(names)}; check 'github' (and 'github_aliases' for former "
                     f"names) of {fw.id} in {ctx.registry.path}"
                 )
                 continue
@@ -166,7 +151,7 @@ def collect(ctx: CollectContext) -> SourceResult:
         for month in months_between(max(first, since_fw[fw.id]), current_month):
             values = per_month.get(month, dict.fromkeys(METRICS, 0))
             quality, why = quality_of(month, current_month, lower_bound_from)
-            details = {"repos": names, "dataset": f"{db}.{table}", **why}
+            details = {"repos": names, "dataset": str(table), **why}
             if len(names) > 1:
                 details["events_by_name"] = by_name.get(month, {})
             for col, metric in METRICS.items():
@@ -189,14 +174,13 @@ def collect(ctx: CollectContext) -> SourceResult:
         asked_with[fw.id] = names
 
     result.state = {"complete_through": new_stored, "repos": asked_with, "first_month": new_first}
-    result.details.update(ch.stats.as_details())
-    result.details.update(
-        {
-            "rows_returned": len(answer.rows),
-            "full_history": sorted(f for f, s in since_fw.items() if s == dataset_start),
-        }
+    return result.finish(
+        ctx,
+        SOURCE_NAME,
+        **ch.stats.as_details(),
+        rows_returned=len(answer.rows),
+        full_history=sorted(f for f, s in since_fw.items() if s == dataset_start),
     )
-    return result
 
 
 SOURCE = Source(

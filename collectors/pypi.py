@@ -220,15 +220,15 @@ def collect(ctx: CollectContext) -> SourceResult:
         result.observations += build_observations(fw, packages, sum_series(series), " ; ".join(urls))
         fetched[fw.id] = {"date": today, "packages": packages}
     result.state = {"fetched": fetched}
-    result.details.update(
-        packages_requested=requested, paced_wait_s=round(pacer.waited, 3), limits=[str(limit) for limit in pacer.limits]
+    return result.finish(
+        ctx,
+        "pypi",
+        stopped,
+        packages_requested=requested,
+        paced_wait_s=round(pacer.waited, 3),
+        limits=[str(limit) for limit in pacer.limits],
+        **({"already_fetched_today": fresh} if fresh else {}),
     )
-    if fresh:
-        result.details["already_fetched_today"] = fresh
-    if stopped:
-        result.details["stopped"] = stopped
-        ctx.log.info("pypi: %s", stopped)
-    return result
 
 
 SOURCE = Source(

@@ -47,183 +47,19 @@ Rate limits
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
-import pandas as pd
-import requests
-from pytrends import exceptions as pt_exceptions
-from pytrends import request as pt_request
-from pytrends.request import TrendReq
-
-from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
-from .errors import FatalSourceError, RetriableError, SkippableError, UnreachableError
-from .http import parse_retry_after, unreachable_reason
+from .trends_batches import plan_batches, rescale
+from .trends_fetch import fetch_batches
 
 METRIC = "trends.interest"
 SOURCE_LABEL = "Google Trends (pytrends)"
 DEFAULT_ANCHOR = "Python"
 DEFAULT_TIMEFRAME = "today 5-y"
-MAX_TERMS = 5  # Trends compares at most five terms per request
-MAX_ATTEMPTS = 3  # per batch
-BACKOFF_BASE = 5.0  # seconds: 5, 10 between the three attempts
-BACKOFF_CAP = 60.0
-RETRY_LATER = dt.timedelta(hours=1)
-TIMEOUT = (10, 30)  # connect, read (pytrends' own default (2, 5) is too short)
-
-_URL_LOCK = threading.Lock()
-
-
-@contextmanager
-def pytrends_base_url(base_url: str) -> Iterator[None]:
-    """Point pytrends at ``<base_url>/trends/...`` for the duration of the block.
-
-    Why: pytrends 4.9.2 hard-codes ``https://trends.google.com/trends``: the cookie GET reads
-    the module-level ``BASE_TRENDS_URL`` at call time, and the endpoint URLs are class
-    attributes of ``TrendReq`` built from it at import time (``GENERAL_URL`` for explore,
-    ``INTEREST_OVER_TIME_URL`` for multiline), with no constructor argument to change them.
-    Setting them is the only way to honour ``FWPULSE_TRENDS_URL`` (a fake server in tests, a
-    proxy/mirror otherwise). They are process-global, so they are restored afterwards and a
-    lock keeps two collects in one process from interleaving.
-    """
-    base = base_url.rstrip("/") + "/trends"
-    with _URL_LOCK:
-        saved = (pt_request.BASE_TRENDS_URL, TrendReq.GENERAL_URL, TrendReq.INTEREST_OVER_TIME_URL)
-        try:
-            pt_request.BASE_TRENDS_URL = base
-            TrendReq.GENERAL_URL = f"{base}/api/explore"
-            TrendReq.INTEREST_OVER_TIME_URL = f"{base}/api/widgetdata/multiline"
-            yield
-        finally:
-            pt_request.BASE_TRENDS_URL, TrendReq.GENERAL_URL, TrendReq.INTEREST_OVER_TIME_URL = saved
-
-
-@dataclass
-class Batch:
-    number: int  # 1-based
-    terms: list[str]  # as sent, anchor first when there is one
-    frameworks: dict[str, list[str]]  # term -> framework ids reading that column
-    frame: pd.DataFrame | None = None  # complete weeks only: index = week start date
-    anchor_mean: float | None = None
-    scale: float | None = None
-    problem: str | None = None
-    partial_dropped: int = 0
-    has_data: dict[str, dict[dt.date, bool]] = field(default_factory=dict)  # term -> week -> hasData
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class _TrendReq(TrendReq):
-    """TrendReq that keeps the raw multiline ``timelineData`` (its DataFrame drops ``hasData``)."""
-
-    timeline: list[dict[str, Any]] | None = None
-
-    def _get_data(self, url, method=TrendReq.GET_METHOD, trim_chars=0, **kwargs):
-        data = super()._get_data(url, method=method, trim_chars=trim_chars, **kwargs)
-        if url == TrendReq.INTEREST_OVER_TIME_URL and isinstance(data, dict):
-            self.timeline = (data.get("default") or {}).get("timelineData")
-        return data
-
-
-def has_data_by_week(timeline: list[dict[str, Any]] | None, terms: list[str]) -> dict[str, dict[dt.date, bool]]:
-    """term -> {week start (UTC date): hasData} from the raw points; a point without ``hasData``
-    counts as having data."""
-    out: dict[str, dict[dt.date, bool]] = {t: {} for t in terms}
-    for point in timeline or []:
-        week = dt.datetime.fromtimestamp(int(point["time"]), dt.UTC).date()
-        flags = point.get("hasData")
-        for i, term in enumerate(terms):
-            out[term][week] = bool(flags[i]) if isinstance(flags, list) and i < len(flags) else True
-    return out
-
-
-def plan_batches(frameworks: list[Framework], anchor: str) -> tuple[list[Batch], bool]:
-    """Split the frameworks' terms into requests; returns (batches, anchored)."""
-    by_term: dict[str, list[str]] = {}
-    for f in frameworks:
-        if f.trends_terms:
-            by_term.setdefault(f.trends_terms[0], []).append(f.id)
-    terms = list(by_term)
-    if len(terms) <= MAX_TERMS:
-        return ([Batch(1, terms, {t: by_term[t] for t in terms})] if terms else []), False
-    # A framework whose term is the anchor itself reads the anchor column of the first batch.
-    anchor_key = next((t for t in terms if t.casefold() == anchor.casefold()), None)
-    others = [t for t in terms if t != anchor_key]
-    chunk = MAX_TERMS - 1
-    batches = []
-    for i in range(0, len(others), chunk):
-        part = others[i : i + chunk]
-        fw = {t: by_term[t] for t in part}
-        if anchor_key is not None and i == 0:
-            fw[anchor] = by_term[anchor_key]
-        batches.append(Batch(len(batches) + 1, [anchor, *part], fw))
-    return batches, True
-
-
-def _backoff(attempt: int, exc: Exception) -> float:
-    response = getattr(exc, "response", None)
-    hinted = parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
-    wait = hinted if hinted is not None else BACKOFF_BASE * 2 ** (attempt - 1)
-    return min(BACKOFF_CAP, wait)
-
-
-def _describe(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if response is not None and getattr(response, "status_code", None) is not None:
-        return f"HTTP {response.status_code}"
-    return type(exc).__name__
-
-
-def fetch_batch(ctx: CollectContext, batch: Batch, total: int, timeframe: str, geo: str) -> pd.DataFrame:
-    """interest_over_time for one batch, with at most MAX_ATTEMPTS attempts; fills
-    ``batch.has_data`` from the raw answer."""
-    where = f"{ctx.settings.trends_url} (batch {batch.number} of {total}: {', '.join(batch.terms)})"
-    last: Exception | None = None
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            ctx.http.requests += 1  # cookie GET
-            client = _TrendReq(hl="en-US", tz=0, timeout=TIMEOUT)
-            ctx.http.requests += 1  # POST /api/explore
-            client.build_payload(batch.terms, cat=0, timeframe=timeframe, geo=geo)
-            ctx.http.requests += 1  # GET /api/widgetdata/multiline
-            frame = client.interest_over_time()
-            batch.has_data = has_data_by_week(client.timeline, batch.terms)
-            return frame
-        except (pt_exceptions.ResponseError, requests.RequestException) as exc:
-            last = exc
-            why = unreachable_reason(exc) if isinstance(exc, requests.ConnectionError) else None
-            if why:  # no network, a wrong host or nothing listening: retrying only loses time
-                raise UnreachableError(ctx.http.unreachable_message(ctx.settings.trends_url, why)) from None
-        except (ValueError, KeyError, TypeError) as exc:  # malformed JSON / unexpected shape
-            raise FatalSourceError(
-                f"Google Trends {where}: unexpected response ({type(exc).__name__}: {exc}); "
-                "the private API may have changed - check for a newer pytrends"
-            ) from None
-        if attempt < MAX_ATTEMPTS:
-            wait = _backoff(attempt, last)
-            ctx.log.info(
-                "Google Trends %s: %s, retrying in %.0fs (attempt %d/%d)",
-                where,
-                _describe(last),
-                wait,
-                attempt + 1,
-                MAX_ATTEMPTS,
-            )
-            ctx.http.sleep(wait)
-            ctx.http.waited += wait
-    assert last is not None
-    if isinstance(last, pt_exceptions.TooManyRequestsError):
-        raise SkippableError(
-            f"Google Trends is rate limiting (HTTP 429 after {MAX_ATTEMPTS} attempts) at {where}; retry later",
-            retry_after=ctx.now + RETRY_LATER,
-        )
-    raise RetriableError(f"Google Trends {where}: {_describe(last)} after {MAX_ATTEMPTS} attempts; try again later")
 
 
 METHOD_ANCHORED = "Google Trends interest_over_time, batches rescaled to batch 1 through a shared anchor term"
@@ -246,17 +82,6 @@ def row_details(
     }
 
 
-def _complete_weeks(df: pd.DataFrame, batch: Batch) -> pd.DataFrame:
-    """Drop the incomplete (isPartial) week and index by the week's start date."""
-    if "isPartial" in df.columns:
-        partial = df["isPartial"].astype(bool)
-        batch.partial_dropped = int(partial.sum())
-        df = df.loc[~partial].drop(columns=["isPartial"])
-    df = df.copy()
-    df.index = [pd.Timestamp(ts).date() for ts in df.index]
-    return df
-
-
 def collect(ctx: CollectContext) -> SourceResult:
     settings = ctx.source_settings("trends")
     anchor = str(settings.get("anchor_term") or DEFAULT_ANCHOR)
@@ -268,43 +93,8 @@ def collect(ctx: CollectContext) -> SourceResult:
     if not batches:
         return result
 
-    with pytrends_base_url(ctx.settings.trends_url):
-        for batch in batches:
-            df = fetch_batch(ctx, batch, len(batches), timeframe, geo)
-            if df is None or df.empty:
-                raise SkippableError(
-                    f"Google Trends returned no data for batch {batch.number} of {len(batches)} "
-                    f"({', '.join(batch.terms)}), usually a soft rate limit; retry later",
-                    retry_after=ctx.now + RETRY_LATER,
-                )
-            missing = [t for t in batch.terms if t not in df.columns]
-            if missing:
-                raise FatalSourceError(
-                    f"Google Trends answered without the column(s) {', '.join(missing)} "
-                    f"for batch {batch.number}; the private API may have changed"
-                )
-            batch.frame = _complete_weeks(df, batch)
-
-    # Anchor means over the complete weeks every batch returned, so the batches compare like for like.
-    common = set(batches[0].frame.index)
-    for batch in batches[1:]:
-        common &= set(batch.frame.index)
-    weeks = sorted(common)
-    if anchored:
-        for batch in batches:
-            batch.anchor_mean = float(batch.frame.loc[weeks, anchor].mean()) if weeks else 0.0
-        reference = batches[0].anchor_mean
-        for batch in batches:
-            if not reference or not batch.anchor_mean:
-                which = "this batch" if not batch.anchor_mean else "the reference batch 1"
-                batch.problem = (
-                    f"anchor {anchor!r} has mean 0 in {which} (timeframe {timeframe}), so batch "
-                    f"{batch.number} cannot be rescaled"
-                )
-            else:
-                batch.scale = reference / batch.anchor_mean
-    else:
-        batches[0].scale = 1.0
+    fetch_batches(ctx, batches, timeframe, geo)
+    weeks = rescale(batches, anchor, anchored, timeframe)
 
     base = ctx.settings.trends_url.rstrip("/")
     no_data: dict[str, list[str]] = {}  # term -> frameworks: hasData false in every week
@@ -359,13 +149,17 @@ def collect(ctx: CollectContext) -> SourceResult:
                     )
                 ctx.progress(fid)
 
-    result.details = {
-        "timeframe": timeframe,
-        "geo": geo,
-        "anchor": anchor if anchored else None,
-        "reference_anchor_mean": batches[0].anchor_mean,
-        "weeks_for_anchor_mean": [str(weeks[0]), str(weeks[-1]), len(weeks)] if weeks else [],
-        "batches": [
+    if no_data:
+        ctx.log.warning("trends: no data for %s", ", ".join(repr(t) for t in no_data))
+    return result.finish(
+        ctx,
+        "trends",
+        timeframe=timeframe,
+        geo=geo,
+        anchor=anchor if anchored else None,
+        reference_anchor_mean=batches[0].anchor_mean,
+        weeks_for_anchor_mean=[str(weeks[0]), str(weeks[-1]), len(weeks)] if weeks else [],
+        batches=[
             {
                 "batch": b.number,
                 "terms": b.terms,
@@ -378,13 +172,9 @@ def collect(ctx: CollectContext) -> SourceResult:
             }
             for b in batches
         ],
-    }
-    if no_data:
-        result.details["no_data"] = no_data
-        ctx.log.warning("trends: no data for %s", ", ".join(repr(t) for t in no_data))
-    if weeks_without:
-        result.details["weeks_without_data_skipped"] = weeks_without
-    return result
+        **({"no_data": no_data} if no_data else {}),
+        **({"weeks_without_data_skipped": weeks_without} if weeks_without else {}),
+    )
 
 
 SOURCE = Source(

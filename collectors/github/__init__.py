@@ -75,8 +75,7 @@ def collect(ctx: CollectContext, *, bucket: SearchBucket | None = None) -> Sourc
             for f in frameworks:
                 if not any(o.framework == f.id for o in result.observations):
                     result.failures.setdefault(f.id, f"not collected: {ctx.http.redact(str(stop))}")
-        result.details["search_waited_s"] = round(bucket.waited, 3)
-        return result
+        return result.finish(ctx, "github", search_waited_s=round(bucket.waited, 3))
     finally:
         ctx.http.max_wait = old_max_wait
 

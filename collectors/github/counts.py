@@ -37,29 +37,10 @@ _ALIAS_RE = re.compile(r"^r\d+$")
 
 
 def obs(
-    f: Framework,
-    metric: str,
-    date: dt.date,
-    value: float,
-    source: str,
-    method: str,
-    url: str | None,
-    note: str | None = None,
-    quality: str = "ok",
-    details: dict[str, Any] | None = None,
+    f: Framework, metric: str, date: dt.date, value: float, source: str, method: str, url: str | None, **extra: Any
 ) -> Observation:
-    return Observation(
-        framework=f.id,
-        metric=metric,
-        date=date,
-        value=float(value),
-        source=source,
-        method=method,
-        source_url=url,
-        note=note,
-        quality=quality,
-        details=details,
-    )
+    """A row of framework ``f`` with its value as a float; ``extra``: Observation's note, quality, details."""
+    return Observation(f.id, metric, date, float(value), source, method, url, **extra)
 
 
 # Short stable methods per REST metric. A 304 (values unchanged since the last collection) keeps the

@@ -9,13 +9,8 @@ import pytest
 pytest.importorskip("chdb")
 
 from fakes.clickhouse import FakeClickHouse, Synthetic
-from fwpulse.collectors.clickhouse import (
-    ClickHouse,
-    ClickHouseError,
-    ClickHouseRetriable,
-    format_param,
-    parse_exception,
-)
+from fwpulse.collectors.clickhouse import ClickHouse
+from fwpulse.collectors.clickhouse_wire import ClickHouseError, ClickHouseRetriable, format_param, parse_exception
 from fwpulse.collectors.errors import FatalSourceError, SourceError
 from fwpulse.collectors.http import HttpClient
 from fwpulse.data.settings import load_settings

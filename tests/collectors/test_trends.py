@@ -12,7 +12,7 @@ from pytrends.request import TrendReq
 
 from fakes.trends import FakeTrends
 from fwpulse.collectors import refresh as refresh_mod
-from fwpulse.collectors import trends
+from fwpulse.collectors import trends, trends_fetch
 from fwpulse.collectors.base import CollectContext, SourceResult
 from fwpulse.collectors.errors import SkippableError
 from fwpulse.collectors.http import HttpClient
@@ -305,10 +305,10 @@ def test_has_data_is_read_from_the_recorded_body():
     from fakes.trends import RECORDED, _split_prefix
 
     _, body = _split_prefix((RECORDED / "03_multiline_GET_pizza_bagel_day.body.txt").read_text(encoding="utf-8"))
-    flags = trends.has_data_by_week(body["default"]["timelineData"], ["pizza", "bagel"])
+    flags = trends_fetch.has_data_by_week(body["default"]["timelineData"], ["pizza", "bagel"])
     assert flags["pizza"] == {dt.date(2021, 1, d): True for d in range(1, 6)}
     body["default"]["timelineData"][1]["hasData"] = [True, False]
     assert (
-        trends.has_data_by_week(body["default"]["timelineData"], ["pizza", "bagel"])["bagel"][dt.date(2021, 1, 2)]
+        trends_fetch.has_data_by_week(body["default"]["timelineData"], ["pizza", "bagel"])["bagel"][dt.date(2021, 1, 2)]
         is False
     )
