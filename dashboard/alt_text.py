@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from fwpulse.dashboard.charts import DATA_COLUMNS
 from fwpulse.dashboard.export_theme import _strip_tags, chart_title
 from fwpulse.data import read
 
@@ -82,22 +83,8 @@ def _alt_from_figure(title: str, chart) -> str:
     return f"{title}: {len(points)} values{unit}; the largest is {what(hi)}, the smallest {what(lo)}."
 
 
-STANDARD_COLUMNS = {
-    "framework",
-    "metric",
-    "date",
-    "x",
-    "value",
-    "raw_value",
-    "unit",
-    "source",
-    "method",
-    "source_url",
-    "note",
-    "quality",
-    "quality_reason",
-    "details",
-}
+# The columns every plotted row has (the CSV adds quality_reason); a chart's own columns are the others.
+STANDARD_COLUMNS = {*DATA_COLUMNS, "quality_reason"}
 
 
 def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: str) -> str:

@@ -272,6 +272,22 @@ def method_breaks(df: pd.DataFrame) -> list[dict]:
     return [found[d] for d in sorted(found)]
 
 
+def vline_label(fig: go.Figure, date, text: str, row: int, **annotation) -> None:
+    """A dotted grey vertical line at ``date``, labelled at the top of the plot (``row`` 0, 1, ... stacks the
+    labels of several lines downwards); ``annotation``: more of the label's properties (hover text, name)."""
+    fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
+    fig.add_annotation(
+        x=date,
+        y=1 - 0.07 * row,
+        yref="paper",
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        font={"size": 11, "color": "grey"},
+        **annotation,
+    )
+
+
 MAX_BREAK_LINES = 4  # more changes than this in one chart: listed in the note only
 
 
@@ -289,18 +305,7 @@ def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_f
         text = who + b["label"]
         text = text if len(text) <= 48 else text[:47] + "…"
         if len(breaks) <= MAX_BREAK_LINES:
-            fig.add_vline(x=b["date"].timestamp() * 1000, line_dash="dot", line_color="grey")
-            fig.add_annotation(
-                x=b["date"],
-                y=1 - 0.07 * i,
-                yref="paper",
-                text=text,
-                showarrow=False,
-                xanchor="left",
-                font={"size": 11, "color": "grey"},
-                hovertext=f"{b['source']}: {b['method']}",
-                name="fwpulse-break",
-            )
+            vline_label(fig, b["date"], text, i, hovertext=f"{b['source']}: {b['method']}", name="fwpulse-break")
         lines.append(f"from {b['date']:%Y-%m-%d}, {who}{b['source']}: {b['method']}")
     return (
         "The source or counting method changes within these series (dotted vertical lines); compare across "

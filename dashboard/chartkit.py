@@ -50,6 +50,24 @@ def empty(spec, metrics, what: str | None = None) -> "C.Chart":
     return C.Chart(spec, None, pd.DataFrame(columns=DATA_COLUMNS), "", empty_reason=f"No {labels} data yet.")
 
 
+def one_line(metric: str, note: str | None = None):
+    """The builder of a chart that is ``metric``'s line per framework, with ``note`` added when it draws."""
+
+    def builder(spec, inputs, options, names, colors):
+        chart = C.line_chart(spec, inputs.values, options, names, colors, metric)
+        if note and chart.figure is not None:
+            chart.notes.append(note)
+        return chart
+
+    builder.__name__ = metric.replace(".", "_")
+    return builder
+
+
+def line_spec(chart_id: str, title: str, metric: str, fill_hint: str, view: str, note: str | None = None):
+    """The spec of a chart that is one metric's line per framework (:func:`one_line`)."""
+    return C.ChartSpec(chart_id, title, (metric,), one_line(metric, note), fill_hint, view=view)
+
+
 def multi_line_chart(
     spec,
     values: pd.DataFrame,

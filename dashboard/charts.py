@@ -233,16 +233,7 @@ def line_chart(
     if not options.align:
         notes.append(Q.draw_breaks(fig, Q.method_breaks(df), names, list(df["framework"].unique())))
         for i, (date, label) in enumerate(vlines):
-            fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
-            fig.add_annotation(
-                x=date,
-                y=1 - 0.07 * i,
-                yref="paper",
-                text=label,
-                showarrow=False,
-                xanchor="left",
-                font={"size": 11, "color": "grey"},
-            )
+            Q.vline_label(fig, date, label, i)
         if events is not None and not events.empty:
             for fid, g in events.groupby("framework", sort=False):
                 fig.add_trace(

@@ -107,59 +107,35 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     return chart
 
 
-def _one(metric: str, y_title: str):
-    def builder(spec, inputs, options, names, colors):
-        return quality_lines(spec, inputs.values, options, names, colors, [(metric, "solid", "")], y_title)
+def _lines(series: list[tuple[str, str]], y_title: str):
+    """The builder of a chart of ``series`` = [(metric, legend suffix)]: the first solid, the second dashed."""
 
-    builder.__name__ = metric.replace(".", "_")
+    def builder(spec, inputs, options, names, colors):
+        drawn = [(metric, dash, suffix) for (metric, suffix), dash in zip(series, ("solid", "dash"))]
+        return quality_lines(spec, inputs.values, options, names, colors, drawn, y_title)
+
+    builder.__name__ = "_".join(metric.replace(".", "_") for metric, _ in series)
     return builder
 
 
-def _two(a: tuple[str, str], b: tuple[str, str], y_title: str):
-    def builder(spec, inputs, options, names, colors):
-        return quality_lines(
-            spec, inputs.values, options, names, colors, [(a[0], "solid", a[1]), (b[0], "dash", b[1])], y_title
-        )
-
-    builder.__name__ = a[0].replace(".", "_") + "_" + b[1]
-    return builder
-
-
-SPECS = [
-    ChartSpec(
-        "gharchive-stars-given",
-        "Stars given per month (GH Archive)",
-        ("gharchive.stars_given",),
-        _one("gharchive.stars_given", "stars/month"),
-        BACKFILL,
-        view="github",
-        query=_query,
-    ),
-    ChartSpec(
-        "gharchive-forks",
-        "Forks per month (GH Archive)",
-        ("gharchive.forks",),
-        _one("gharchive.forks", "forks/month"),
-        BACKFILL,
-        view="github",
-        query=_query,
-    ),
-    ChartSpec(
+# (chart id, title, series drawn: [(metric, legend suffix)], y axis title)
+_CHARTS = [
+    ("gharchive-stars-given", "Stars given per month (GH Archive)", [("gharchive.stars_given", "")], "stars/month"),
+    ("gharchive-forks", "Forks per month (GH Archive)", [("gharchive.forks", "")], "forks/month"),
+    (
         "gharchive-issues",
         "Issues opened and closed per month (GH Archive)",
-        ("gharchive.issues_opened", "gharchive.issues_closed"),
-        _two(("gharchive.issues_opened", "opened"), ("gharchive.issues_closed", "closed"), "issues/month"),
-        BACKFILL,
-        view="github",
-        query=_query,
+        [("gharchive.issues_opened", "opened"), ("gharchive.issues_closed", "closed")],
+        "issues/month",
     ),
-    ChartSpec(
+    (
         "gharchive-prs",
         "Pull requests opened and merged per month (GH Archive)",
-        ("gharchive.prs_opened", "gharchive.prs_merged"),
-        _two(("gharchive.prs_opened", "opened"), ("gharchive.prs_merged", "merged"), "PRs/month"),
-        BACKFILL,
-        view="github",
-        query=_query,
+        [("gharchive.prs_opened", "opened"), ("gharchive.prs_merged", "merged")],
+        "PRs/month",
     ),
+]
+SPECS = [
+    ChartSpec(cid, title, tuple(m for m, _ in series), _lines(series, y_title), BACKFILL, view="github", query=_query)
+    for cid, title, series, y_title in _CHARTS
 ]

@@ -79,10 +79,6 @@ def stars_retained(spec, inputs, options, names, colors):
     return chart
 
 
-def watchers(spec, inputs, options, names, colors):
-    return line_chart(spec, inputs.values, options, names, colors, "github.watchers")
-
-
 def open_issues(spec, inputs, options, names, colors):
     v = inputs.values
     article = v[(v["metric"] == "manual.github_open_issues") & v["source"].str.contains("Iflexion", na=False)]
@@ -121,14 +117,6 @@ def issues_flow(spec, inputs, options, names, colors):
     )
 
 
-def commits(spec, inputs, options, names, colors):
-    return line_chart(spec, inputs.values, options, names, colors, "git.commits_monthly")
-
-
-def authors(spec, inputs, options, names, colors):
-    return line_chart(spec, inputs.values, options, names, colors, "git.authors_monthly")
-
-
 SPECS = [
     ChartSpec(
         "github-stars-releases",
@@ -148,14 +136,7 @@ SPECS = [
         view="github",
         query=_retained_query,
     ),
-    ChartSpec(
-        "github-watchers",
-        "GitHub watchers (subscribers, not stars)",
-        ("github.watchers",),
-        watchers,
-        GITHUB,
-        view="github",
-    ),
+    K.line_spec("github-watchers", "GitHub watchers (subscribers, not stars)", "github.watchers", GITHUB, "github"),
     ChartSpec(
         "github-open-issues",
         "Open issues vs open pull requests",
@@ -172,15 +153,6 @@ SPECS = [
         BACKFILL,
         view="github",
     ),
-    ChartSpec(
-        "git-commits-monthly",
-        "Commits per month (default branch)",
-        ("git.commits_monthly",),
-        commits,
-        GIT_HINT,
-        view="github",
-    ),
-    ChartSpec(
-        "git-authors-monthly", "Commit authors per month", ("git.authors_monthly",), authors, GIT_HINT, view="github"
-    ),
+    K.line_spec("git-commits-monthly", "Commits per month (default branch)", "git.commits_monthly", GIT_HINT, "github"),
+    K.line_spec("git-authors-monthly", "Commit authors per month", "git.authors_monthly", GIT_HINT, "github"),
 ]

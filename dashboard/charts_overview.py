@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import Chart, ChartInput, ChartOptions, ChartSpec, line_chart
-
-
-def github_stars(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
-    return line_chart(spec, inputs.values, options, names, colors, "github.stars")
 
 
 def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
@@ -15,14 +12,8 @@ def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors)
     return line_chart(spec, v, options, names, colors, "github.forks", article, "2020 article figure")
 
 
-def pypi_monthly(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
-    # The counting-method changes (pip-only to all installers, rolling windows to calendar months) are
-    # drawn from the stored methods by line_chart, like every chart's.
-    return line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_monthly")
-
-
 SPECS = [
-    ChartSpec("github-stars", "GitHub stars", ("github.stars",), github_stars, "fwpulse refresh --source github"),
+    K.line_spec("github-stars", "GitHub stars", "github.stars", "fwpulse refresh --source github", "overview"),
     ChartSpec(
         "github-forks",
         "GitHub forks, with the 2020 article's figures",
@@ -30,11 +21,13 @@ SPECS = [
         github_forks,
         "fwpulse refresh --source github",
     ),
-    ChartSpec(
+    # The counting-method changes (pip-only to all installers, rolling windows to calendar months) are
+    # drawn from the stored methods by line_chart, like every chart's.
+    K.line_spec(
         "pypi-downloads-monthly",
         "PyPI downloads per month",
-        ("pypi.downloads_monthly",),
-        pypi_monthly,
+        "pypi.downloads_monthly",
         "fwpulse refresh --source pypi",
+        "overview",
     ),
 ]

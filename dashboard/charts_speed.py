@@ -158,30 +158,49 @@ def _frameworks(df: pd.DataFrame, names: dict[str, str]) -> list[str]:
     return [f for f in names if f in set(df["framework"])] + sorted(set(df["framework"]) - set(names))
 
 
+def _row_traces(fig, df, names, colors, trace, x: str, to: tuple[str, str | None], marker, custom, hover, **extra):
+    """One horizontal ``trace`` (``go.Bar`` or ``go.Scatter``) per framework, in registry order, one row per
+    result: ``x`` the plotted column, ``to`` the columns the error bar reaches (above, below: None for none).
+    ``marker`` (marker properties besides the framework's colour) and ``custom`` (the hover's customdata)
+    are functions of the framework's rows; ``hover`` the template before ``<extra>``."""
+    for fid in _frameworks(df, names):
+        g = df[df["framework"] == fid]
+        name = names.get(fid, fid)
+        high, low = to
+        above = (g[high] - g[x]).clip(lower=0).fillna(0).tolist()
+        below = (g[x] - g[low]).clip(lower=0).fillna(0).tolist() if low else [0] * len(g)
+        fig.add_trace(
+            trace(
+                y=g["label"].tolist(),
+                x=g[x],
+                orientation="h",
+                name=name,
+                marker={"color": colors.get(fid), **marker(g)},
+                error_x={"type": "data", "symmetric": False, "array": above, "arrayminus": below},
+                customdata=custom(g),
+                hovertemplate=hover + "<extra>" + name + "</extra>",
+                **extra,
+            )
+        )
+
+
 def step_time(spec, inputs, options, names, colors):
     df = _plot_rows(inputs.values, "step_ms_p50")
     if df.empty:
         return K.C.Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark results yet.")
     fig = go.Figure()
-    for fid in _frameworks(df, names):
-        g = df[df["framework"] == fid]
-        p90 = (g["step_ms_p90"] - g["step_ms_p50"]).clip(lower=0).fillna(0)
-        fig.add_trace(
-            go.Bar(
-                y=g["label"].tolist(),
-                x=g["step_ms_p50"],
-                orientation="h",
-                name=names.get(fid, fid),
-                marker={
-                    "color": colors.get(fid),
-                    "pattern": {"shape": ["/" if w == DYNAMIC else "" for w in g["workload"]]},
-                },
-                error_x={"type": "data", "symmetric": False, "array": p90.tolist(), "arrayminus": [0] * len(g)},
-                customdata=g[["mode", "device_name"]].fillna("").to_numpy(),
-                hovertemplate="%{y}: %{x:,.2f} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}"
-                "<extra>" + names.get(fid, fid) + "</extra>",
-            )
-        )
+    _row_traces(
+        fig,
+        df,
+        names,
+        colors,
+        go.Bar,
+        "step_ms_p50",
+        ("step_ms_p90", None),
+        marker=lambda g: {"pattern": {"shape": ["/" if w == DYNAMIC else "" for w in g["workload"]]}},
+        custom=lambda g: g[["mode", "device_name"]].fillna("").to_numpy(),
+        hover="%{y}: %{x:,.2f} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}",
+    )
     chart = _finish(
         spec,
         fig,
@@ -204,30 +223,23 @@ def ratios(spec, inputs, options, names, colors):
     fig = go.Figure()
     fig.add_vrect(x0=0.95, x1=1.05, fillcolor="grey", opacity=0.12, line_width=0)
     fig.add_vline(x=1.0, line_dash="dot", line_color="grey")
-    for fid in _frameworks(df, names):
-        g = df[df["framework"] == fid]
-        hi = (g["ratio_ci_high"] - g["ratio"]).clip(lower=0).fillna(0)
-        lo = (g["ratio"] - g["ratio_ci_low"]).clip(lower=0).fillna(0)
-        fig.add_trace(
-            go.Scatter(
-                y=g["label"].tolist(),
-                x=g["ratio"],
-                mode="markers",
-                orientation="h",
-                name=names.get(fid, fid),
-                marker={
-                    "color": colors.get(fid),
-                    "size": [14 if w == DYNAMIC else 10 for w in g["workload"]],
-                    "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
-                    "line": {"color": "black", "width": 1},
-                },
-                error_x={"type": "data", "symmetric": False, "array": hi.tolist(), "arrayminus": lo.tolist()},
-                customdata=g[["baseline", "verdict"]].fillna("(baseline)").to_numpy(),
-                hovertemplate="%{y}: %{x:.3f}x %{customdata[0]} (95% CI bar) · %{customdata[1]}<extra>"
-                + names.get(fid, fid)
-                + "</extra>",
-            )
-        )
+    _row_traces(
+        fig,
+        df,
+        names,
+        colors,
+        go.Scatter,
+        "ratio",
+        ("ratio_ci_high", "ratio_ci_low"),
+        marker=lambda g: {
+            "size": [14 if w == DYNAMIC else 10 for w in g["workload"]],
+            "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
+            "line": {"color": "black", "width": 1},
+        },
+        custom=lambda g: g[["baseline", "verdict"]].fillna("(baseline)").to_numpy(),
+        hover="%{y}: %{x:.3f}x %{customdata[0]} (95% CI bar) · %{customdata[1]}",
+        mode="markers",
+    )
     chart = _finish(
         spec,
         fig,

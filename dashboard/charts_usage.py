@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import ChartSpec, line_chart
 
 SO = "fwpulse refresh --source stackoverflow"
@@ -20,17 +21,6 @@ ALL_INSTALLERS_CAVEAT = (
     "summed over the framework's packages (ClickPy's copy of PyPI's BigQuery logs, ClickHouse). Not comparable "
     "with pypistats' figures, which exclude mirrors: compare frameworks within one definition, never across them."
 )
-
-
-def _one(metric: str, note: str | None = None):
-    def builder(spec, inputs, options, names, colors):
-        chart = line_chart(spec, inputs.values, options, names, colors, metric)
-        if note and chart.figure is not None:
-            chart.notes.append(note)
-        return chart
-
-    builder.__name__ = metric.replace(".", "_")
-    return builder
 
 
 def _details(value) -> dict:
@@ -113,26 +103,6 @@ def trends_interest(spec, inputs, options, names, colors):
     return chart
 
 
-def pypi_daily(spec, inputs, options, names, colors):
-    chart = line_chart(spec, inputs.values, options, names, colors, "pypi.downloads_daily")
-    if chart.figure is not None:
-        chart.notes.append(
-            "pypistats keeps 180 days; fwpulse stores every run's days, so history grows with each refresh."
-        )
-    return chart
-
-
-def _all_installers(metric: str):
-    def builder(spec, inputs, options, names, colors):
-        chart = line_chart(spec, inputs.values, options, names, colors, metric)
-        if chart.figure is not None:
-            chart.notes.append(ALL_INSTALLERS_CAVEAT)
-        return chart
-
-    builder.__name__ = metric.replace(".", "_")
-    return builder
-
-
 def dependents(spec, inputs, options, names, colors):
     from fwpulse.data import catalog
 
@@ -145,48 +115,46 @@ def dependents(spec, inputs, options, names, colors):
     return chart
 
 
+SHARE_NOTE = (
+    "Percent of all new Stack Overflow questions in the month (what Stack Overflow Trends plots); shrinking "
+    "overall traffic makes shares rise even at flat counts."
+)
+TOTAL_NOTE = "Summed over each framework's tags: a question with two of them counts twice."
+AI_INDEX_NOTE = "Page-scraped yearly counts up to 2020; the 2020 point is a partial year (scrape ended 2020-06-12)."
+PYPI_DAILY_NOTE = "pypistats keeps 180 days; fwpulse stores every run's days, so history grows with each refresh."
+CITATIONS_NOTE = "Keras and JAX have no paper with a DOI, so they have no citation counts."
+
 SPECS = [
-    ChartSpec(
+    K.line_spec(
         "stackoverflow-questions-monthly",
         "Stack Overflow questions per month",
-        ("stackoverflow.questions_monthly",),
-        _one("stackoverflow.questions_monthly"),
+        "stackoverflow.questions_monthly",
         SO_BACKFILL,
-        view="community",
+        "community",
     ),
-    ChartSpec(
+    K.line_spec(
         "stackoverflow-questions-share",
         "Share of all Stack Overflow questions",
-        ("stackoverflow.questions_share",),
-        _one(
-            "stackoverflow.questions_share",
-            "Percent of all new Stack Overflow questions in the month (what "
-            "Stack Overflow Trends plots); shrinking overall traffic makes shares rise even at flat counts.",
-        ),
+        "stackoverflow.questions_share",
         SO_BACKFILL,
-        view="community",
+        "community",
+        SHARE_NOTE,
     ),
-    ChartSpec(
+    K.line_spec(
         "stackoverflow-questions-total",
         "Stack Overflow questions (total)",
-        ("stackoverflow.questions_total",),
-        _one(
-            "stackoverflow.questions_total",
-            "Summed over each framework's tags: a question with two of them counts twice.",
-        ),
+        "stackoverflow.questions_total",
         SO,
-        view="community",
+        "community",
+        TOTAL_NOTE,
     ),
-    ChartSpec(
+    K.line_spec(
         "stackoverflow-questions-yearly-ai-index",
         "Stack Overflow questions asked per year (Stanford AI Index 2020)",
-        ("manual.stackoverflow_questions_asked_in_year",),
-        _one(
-            "manual.stackoverflow_questions_asked_in_year",
-            "Page-scraped yearly counts up to 2020; the 2020 point is a partial year (scrape ended 2020-06-12).",
-        ),
+        "manual.stackoverflow_questions_asked_in_year",
         "fwpulse import FILE.csv",
-        view="community",
+        "community",
+        AI_INDEX_NOTE,
     ),
     ChartSpec(
         "trends-interest",
@@ -196,21 +164,21 @@ SPECS = [
         TRENDS,
         view="search-interest",
     ),
-    ChartSpec(
+    K.line_spec(
         "pypi-downloads-monthly-all",
         "PyPI downloads per month, all installers incl. mirrors and CI (ClickPy)",
-        ("pypi.downloads_monthly_all",),
-        _all_installers("pypi.downloads_monthly_all"),
+        "pypi.downloads_monthly_all",
         CLICKPY,
-        view="adoption",
+        "adoption",
+        ALL_INSTALLERS_CAVEAT,
     ),
-    ChartSpec(
+    K.line_spec(
         "pypi-downloads-daily-all",
         "PyPI downloads per day, all installers incl. mirrors and CI (ClickPy)",
-        ("pypi.downloads_daily_all",),
-        _all_installers("pypi.downloads_daily_all"),
+        "pypi.downloads_daily_all",
         CLICKPY,
-        view="adoption",
+        "adoption",
+        ALL_INSTALLERS_CAVEAT,
     ),
     ChartSpec(
         "pypi-dependents-monthly",
@@ -220,23 +188,13 @@ SPECS = [
         CLICKPY,
         view="adoption",
     ),
-    ChartSpec(
-        "pypi-downloads-daily", "PyPI downloads per day", ("pypi.downloads_daily",), pypi_daily, PYPI, view="adoption"
+    K.line_spec(
+        "pypi-downloads-daily", "PyPI downloads per day", "pypi.downloads_daily", PYPI, "adoption", PYPI_DAILY_NOTE
     ),
-    ChartSpec(
-        "citations-yearly",
-        "Citations per year (OpenAlex)",
-        ("citations.yearly",),
-        _one("citations.yearly", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
-        CITATIONS,
-        view="adoption",
+    K.line_spec(
+        "citations-yearly", "Citations per year (OpenAlex)", "citations.yearly", CITATIONS, "adoption", CITATIONS_NOTE
     ),
-    ChartSpec(
-        "citations-total",
-        "Citations (total, OpenAlex)",
-        ("citations.total",),
-        _one("citations.total", "Keras and JAX have no paper with a DOI, so they have no citation counts."),
-        CITATIONS,
-        view="adoption",
+    K.line_spec(
+        "citations-total", "Citations (total, OpenAlex)", "citations.total", CITATIONS, "adoption", CITATIONS_NOTE
     ),
 ]
