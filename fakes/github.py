@@ -20,17 +20,14 @@ import copy
 import hashlib
 import json
 import re
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import graphql
-
-from fakes.loopback import LoopbackServer
+from fakes.github_graphql import validation_errors
+from fakes.loopback import LoopbackServer, Seen
 
 SAMPLES = Path(__file__).resolve().parent / "api-samples" / "github"
 
@@ -39,28 +36,15 @@ def _load(name: str) -> Any:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
-def schema_from_sample(sdl: str) -> graphql.GraphQLSchema:
-    """The sample holds GitHub's own type definitions for the types fwpulse uses, verbatim, but not
-    every type they mention: those get empty stand-ins (an interface, or an object with only ``id``),
-    so a query touching anything beyond the sampled types fails validation rather than passing."""
-    doc = graphql.parse(sdl)
-    defined = {d.name.value for d in doc.definitions if hasattr(d, "name")}
-    named: set[str] = set()
-
-    class Names(graphql.Visitor):
-        def enter_named_type(self, node, *_):
-            named.add(node.name.value)
-
-    graphql.visit(doc, Names())
-    interfaces = {i.name.value for d in doc.definitions for i in (getattr(d, "interfaces", None) or [])}
-    builtin = {"String", "Int", "Boolean", "ID", "Float"}
-    stubs = [
-        f"interface {n}" if n in interfaces else f"type {n} {{ id: ID }}" for n in sorted(named - defined - builtin)
-    ]
-    return graphql.build_schema(sdl + "\n" + "\n".join(stubs), assume_valid=True)
-
-
-GRAPHQL_SCHEMA = schema_from_sample((SAMPLES / "graphql_types.graphql").read_text(encoding="utf-8"))
+# The recorded GET /repos headers every response carries unless it sets them itself.
+RECORDED_HEADERS = (
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Used",
+    "X-RateLimit-Resource",
+    "X-GitHub-Request-Id",
+)
 WEEK_S = 7 * 86400
 
 
@@ -71,15 +55,6 @@ def weeks_of(sunday_first, counts: list[list[int]]) -> list[dict[str, Any]]:
     start = int(dt.datetime.combine(sunday_first, dt.time(), dt.UTC).timestamp())
     assert sunday_first.weekday() == 6, "star-history weeks start on a Sunday"
     return [{"week": start + i * WEEK_S, "total": sum(days), "days": list(days)} for i, days in enumerate(counts)]
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass
@@ -121,9 +96,7 @@ class FakeGitHub(LoopbackServer):
         self.rate_limit_example = _load("rate-limit.current-docs.example-and-schema.json")
         self.releases: dict[str, list[dict[str, Any]]] = {}
         self.script: dict[str, list[tuple[int, dict[str, str], Any]]] = defaultdict(list)
-        self.requests: list[Seen] = []
-        self._lock = threading.Lock()
-        self._init_server(self._handler())
+        self._init_server()  # records every request in self.requests
 
     # ---------------------------------------------------------------- setup helpers
     def add_repo(self, full_name: str, **counts: Any) -> RepoSpec:
@@ -212,20 +185,6 @@ class FakeGitHub(LoopbackServer):
             headers["Link"] = ", ".join(links)
         return 200, headers, body
 
-    def graphql_errors(self, query: str) -> list[dict[str, Any]]:
-        try:
-            errors = graphql.validate(GRAPHQL_SCHEMA, graphql.parse(query))
-        except graphql.GraphQLError as exc:
-            errors = [exc]
-        return [
-            {
-                "message": e.message,
-                "locations": [{"line": loc.line, "column": loc.column} for loc in (e.locations or [])],
-                "extensions": {"code": "graphqlValidation"},
-            }
-            for e in errors
-        ]
-
     # ---------------------------------------------------------------- dispatch
     def respond(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
         with self._lock:
@@ -235,7 +194,7 @@ class FakeGitHub(LoopbackServer):
         path = seen.path
         if seen.method == "POST" and path == "/graphql":
             query = json.loads(seen.body or b"{}").get("query", "")
-            invalid = self.graphql_errors(query)
+            invalid = validation_errors(query)
             if invalid:
                 return 200, {"x-ratelimit-resource": "graphql"}, {"errors": invalid}
             return 200, {"x-ratelimit-resource": "graphql"}, self.graphql_body(query)
@@ -322,57 +281,25 @@ class FakeGitHub(LoopbackServer):
         )
         return rel
 
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                seen = Seen(
-                    self.command,
-                    parts.path,
-                    parse_qs(parts.query),
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length) if length else b"",
-                )
-                with fake._lock:
-                    fake.requests.append(seen)
-                status, headers, body = fake.respond(seen)
-                if isinstance(body, (dict, list)):
-                    payload = json.dumps(body).encode()
-                elif isinstance(body, str):
-                    payload = body.encode()
-                else:
-                    payload = body or b""
-                self.send_response(status)
-                base = {
-                    k: fake.rec_headers[k]
-                    for k in (
-                        "X-RateLimit-Limit",
-                        "X-RateLimit-Remaining",
-                        "X-RateLimit-Reset",
-                        "X-RateLimit-Used",
-                        "X-RateLimit-Resource",
-                        "X-GitHub-Request-Id",
-                    )
-                    if k in fake.rec_headers
-                }
-                lower = {k.lower() for k in headers}
-                for k, v in base.items():
-                    if k.lower() not in lower:
-                        self.send_header(k, v)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)) if status != 304 else "0")
-                self.end_headers()
-                if status != 304:
-                    self.wfile.write(payload)
-
-            do_GET = do_POST = _serve
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        return Handler
+    def write_response(self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
+        """JSON (or text) with the recorded rate-limit headers a response does not set itself; a 304 has no body."""
+        if status == 304:
+            payload = b""
+        elif isinstance(body, (dict, list)):
+            payload = json.dumps(body).encode()
+        elif isinstance(body, str):
+            payload = body.encode()
+        else:
+            payload = body or b""
+        handler.send_response(status)
+        lower = {k.lower() for k in headers}
+        for k in RECORDED_HEADERS:
+            if k in self.rec_headers and k.lower() not in lower:
+                handler.send_header(k, self.rec_headers[k])
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        for k, v in headers.items():
+            handler.send_header(k, v)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        if payload:
+            handler.wfile.write(payload)

@@ -24,14 +24,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import threading
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from fakes.loopback import LoopbackServer
+from fakes.loopback import LoopbackServer, Seen
 
 RECORDED = Path(__file__).resolve().parent / "api-samples" / "google_trends" / "recorded"
 WEEK = 7 * 86400
@@ -40,14 +37,6 @@ WEEK = 7 * 86400
 def _split_prefix(text: str) -> tuple[str, Any]:
     i = text.index("{")
     return text[:i], json.loads(text[i:])
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
 
 
 class FakeTrends(LoopbackServer):
@@ -75,9 +64,7 @@ class FakeTrends(LoopbackServer):
         self.no_data: set[str] = set()  # terms answered with hasData false
         self.too_many = 0
         self.served_429 = 0
-        self.requests: list[Seen] = []
-        self._lock = threading.Lock()
-        self._init_server(self._handler())
+        self._init_server()  # records every request in self.requests
 
     def start_server(self) -> "FakeTrends":
         return LoopbackServer.start(self)  # `self.start` is the series start date here
@@ -175,33 +162,13 @@ class FakeTrends(LoopbackServer):
             )
         return 404, {"Content-Type": "text/html"}, "not found"
 
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                seen = Seen(
-                    self.command, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}
-                )
-                with fake._lock:
-                    fake.requests.append(seen)
-                status, headers, text = fake.respond(seen)
-                payload = text.encode("utf-8")
-                self.send_response(status)
-                for k, v in headers.items():
-                    if v:
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _serve
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        return Handler
+    def write_response(self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: str) -> None:
+        """The text as UTF-8 with the headers that have a value."""
+        payload = body.encode("utf-8")
+        handler.send_response(status)
+        for k, v in headers.items():
+            if v:
+                handler.send_header(k, v)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)

@@ -183,7 +183,7 @@ def _months_since_2025() -> int:
 def test_progress_total_is_what_the_source_reports(tmp_path):
     """Stack Overflow steps are months, not frameworks: the total is corrected to the months it will fetch,
     starts from the frameworks the source collects (not the whole registry), and every step is counted once."""
-    from fakes.sources import FakeStackExchange
+    from fakes.stackexchange import FakeStackExchange
     from fwpulse.collectors.refresh import refresh
     from fwpulse.data.registry import parse_registry
     from fwpulse.data.settings import Settings
@@ -215,7 +215,7 @@ def test_progress_total_is_what_the_source_reports(tmp_path):
 
 def test_cli_progress_lines_count_up_to_the_total(tmp_path):
     """Through the real CLI (no terminal: plain log lines): the last step of a backfill reads N/N."""
-    from fakes.sources import FakeStackExchange
+    from fakes.stackexchange import FakeStackExchange
     from tests.collectors.test_stackoverflow import TAGS, monthly
 
     cfg = tmp_path / "fw.toml"

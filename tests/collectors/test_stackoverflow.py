@@ -9,7 +9,8 @@ import duckdb
 import pytest
 import requests
 
-from fakes.sources import FakeStackExchange, VirtualClock
+from fakes.sources import VirtualClock
+from fakes.stackexchange import FakeStackExchange
 from fwpulse.collectors import stackoverflow as so
 from fwpulse.collectors.base import CollectContext
 from fwpulse.collectors.errors import FatalSourceError, RetriableError
