@@ -130,6 +130,14 @@ class ClickHouse:
         """The table two ``[sources.clickhouse]`` keys name (e.g. ``pypi_database``, ``downloads_table``)."""
         return Table(self.setting(db_key), self.setting(table_key))
 
+    def query_since(
+        self, purpose: str, sql: str, table: Table, names: str, since: Mapping[str, Any], **params: Any
+    ) -> QueryResult:
+        """ONE query over ``table`` for every name in ``since`` (PyPI projects, repositories), each from
+        its own start: the SQL reads the sorted names as ``{<names>:Array(String)}`` and the starts as
+        ``{since:Map(String, ...)}``."""
+        return self.query(purpose, sql, {**table.params(), names: sorted(since), "since": since, **params})
+
     def source_url(self, table: Table) -> str:
         """What rows read from ``table`` store as their source URL: the server and the table."""
         return f"{self.url} {table}"

@@ -134,14 +134,11 @@ def collect(ctx: CollectContext) -> SourceResult:
         for fid in packages
     }
     since_project = earliest_start(packages, since_fw)
-    if not since_project:
+    if not since_project:  # no package to ask for
         return result
-
     table = ch.table("pypi_database", "downloads_table")
-    answer = ch.query(
-        "daily PyPI downloads per project",
-        DOWNLOADS_SQL,
-        {**table.params(), "projects": sorted(since_project), "since": since_project, "until": today},
+    answer = ch.query_since(
+        "daily PyPI downloads per project", DOWNLOADS_SQL, table, "projects", since_project, until=today
     )
     per_project: dict[str, dict[dt.date, int]] = {}
     for project, day, downloads in answer.rows:

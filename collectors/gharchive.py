@@ -109,15 +109,10 @@ def collect(ctx: CollectContext) -> SourceResult:
         full = ctx.backfill or fid not in stored or sorted(asked_with.get(fid, [])) != sorted(names)
         since_fw[fid] = dataset_start if full else add_months(dt.date.fromisoformat(stored[fid]), 1)
     since_repo = {r: dt.datetime.combine(d, dt.time()) for r, d in earliest_start(repos, since_fw).items()}
-    if not since_repo:
+    if not since_repo:  # no repository to ask for
         return result
-
     table = ch.table("github_database", "events_table")
-    answer = ch.query(
-        "GitHub events per repository and month",
-        EVENTS_SQL,
-        {**table.params(), "repos": sorted(since_repo), "since": since_repo},
-    )
+    answer = ch.query_since("GitHub events per repository and month", EVENTS_SQL, table, "repos", since_repo)
     counts: dict[str, dict[dt.date, dict[str, int]]] = {}
     for row in answer.dicts():
         counts.setdefault(row["repo_name"], {})[row["month"]] = {c: int(row[c]) for c in METRICS}

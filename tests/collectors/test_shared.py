@@ -51,3 +51,18 @@ def test_table_names_travel_as_parameters_and_label_the_rows():
     assert table == Table("github", "events_v2") and str(table) == "github.events_v2"
     assert table.params() == {"db": "github", "table": "events_v2"}
     assert ch.source_url(table) == "http://ch.example:8123/ github.events_v2"
+
+
+def test_query_since_sends_the_sorted_names_and_each_start_as_parameters():
+    ch = ClickHouse(HttpClient([]), "http://ch.example:8123")
+    sent = []
+    ch.query = lambda purpose, sql, params: sent.append((purpose, sql, params))
+    since = {"torch": D(2024, 5, 1), "numpy": D(2016, 1, 1)}
+    ch.query_since("downloads", "SELECT 1", Table("pypi", "per_day"), "projects", since, until=D(2024, 6, 1))
+    assert sent == [
+        (
+            "downloads",
+            "SELECT 1",
+            {"db": "pypi", "table": "per_day", "projects": ["numpy", "torch"], "since": since, "until": D(2024, 6, 1)},
+        )
+    ]
