@@ -14,7 +14,8 @@ import math
 import pandas as pd
 
 from fwpulse.dashboard.charts import DATA_COLUMNS
-from fwpulse.dashboard.export_theme import _strip_tags, chart_title
+from fwpulse.dashboard.export_layout import strip_tags
+from fwpulse.dashboard.export_theme import chart_title
 from fwpulse.data import read
 
 STALE_DAYS = read.STALE_DAYS  # a series whose last point is older than this (vs the newest) is "ended"
@@ -70,11 +71,11 @@ def _alt_from_figure(title: str, chart) -> str:
                 x = ""
                 if xs is not None and len(xs):
                     x = " · ".join(str(level[i]) for level in xs) if isinstance(xs[0], (list, tuple)) else str(xs[i])
-                points.append((float(y), trace.name or "", _strip_tags(x)))
+                points.append((float(y), trace.name or "", strip_tags(x)))
     if not points:
         return f"{title}: no plotted values."
     axis = chart.figure.layout.xaxis if horizontal else chart.figure.layout.yaxis
-    unit = _strip_tags(axis.title.text or "")
+    unit = strip_tags(axis.title.text or "")
     unit = f" ({unit})" if unit else ""
     hi, lo = max(points), min(points)
     what = lambda p: f"{p[1]}{f' ({p[2]})' if p[2] else ''} at {_fmt(p[0], 'absolute')}"  # noqa: E731
@@ -99,7 +100,7 @@ def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: 
     ][:2]
 
     def describe(row) -> str:
-        extra = ", ".join(_strip_tags(str(row[c])).replace("\n", " ") for c in dims if pd.notna(row[c]))
+        extra = ", ".join(strip_tags(str(row[c])).replace("\n", " ") for c in dims if pd.notna(row[c]))
         who = names.get(row["framework"], row["framework"])
         unit = str(row["unit"]) if "unit" in d.columns and pd.notna(row["unit"]) else ""
         return f"{who}{f' ({extra})' if extra else ''} at {_fmt(float(row['value']), mode, unit)}"

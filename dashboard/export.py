@@ -7,7 +7,7 @@ The figures come from the chart registry (:func:`fwpulse.dashboard.chart_registr
 the dashboard's per-chart export button share :func:`render` / :func:`export_bytes`.
 
 * Static images: one Chromium (Debian's, ``BROWSER_PATH``; never a downloaded one) serves every
-  image of a call through one :class:`kaleido.Kaleido` session.
+  image of a call through one :class:`kaleido.Kaleido` session (:mod:`~fwpulse.dashboard.export_static`).
 * Files are rendered in memory first, then written under a temporary name and renamed, so a
   reader (or a crashed run) never sees half a file. Names are deterministic,
   ``<chart-id>[-<theme>].<ext>`` (no suffix for the default article theme; CSV never has one:
@@ -19,21 +19,16 @@ the dashboard's per-chart export button share :func:`render` / :func:`export_byt
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
 import html
-import logging
-import os
-import sys
 from dataclasses import dataclass, field
 
 from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.dashboard.export_layout import base_font_size
 from fwpulse.dashboard.export_manifest import (
     MANIFEST,
-    _date_range,
-    _frameworks,
     atomic_write,
+    chart_entry,
     quality_entry,
     read_manifest,
     write_files,
@@ -58,18 +53,9 @@ from fwpulse.dashboard.export_options import (
     parse_size,
     parse_theme,
 )
-from fwpulse.dashboard.export_theme import (
-    DEFAULT_THEME,
-    THEMES,
-    apply_theme,
-    base_font_size,
-    chart_title,
-    footer_text,
-    shown_as,
-)
+from fwpulse.dashboard.export_static import RENDER_TIMEOUT_S, render_static
+from fwpulse.dashboard.export_theme import DEFAULT_THEME, THEMES, apply_theme, chart_title
 from fwpulse.data import read
-
-RENDER_TIMEOUT_S = 60
 
 # The export API in one place (the CLI, the dashboard's buttons and tests use ``export.X``).
 __all__ = [
@@ -151,77 +137,6 @@ def html_bytes(chart, fig, alt: str) -> bytes:
     return page.encode("utf-8")
 
 
-def _run(coro):
-    """Run a coroutine from sync code, also when the caller (e.g. a server thread) has a running loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-def _import_kaleido():
-    """Import kaleido with a bare ``sys.argv``: its logger (logistro) parses the command line at import
-    time and exits on an abbreviation it finds ambiguous, such as our own ``--log``."""
-    argv = sys.argv
-    sys.argv = argv[:1]
-    try:
-        import kaleido
-        from kaleido.errors import ChromeNotFoundError
-    except ImportError:
-        raise ExportError("static export needs kaleido >= 1: pip install -c constraints.txt -e '.[export]'") from None
-    finally:
-        sys.argv = argv
-    return kaleido, ChromeNotFoundError
-
-
-def _quiet_browser_logs() -> None:
-    """kaleido/choreographer log to the root logger (stderr by default); keep our errors one line unless -v."""
-    if logging.getLogger("fwpulse").isEnabledFor(logging.DEBUG):
-        return
-    for name in ("choreographer", "kaleido", "logistro", "browser_proc"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-def render_static(
-    jobs: list[tuple[object, str, int, int, float]], browser_path: str | None, tabs: int = 1
-) -> list[bytes]:
-    """Images for ``jobs`` = [(figure, format, width, height, scale)], all from ONE Chromium process.
-
-    One tab by default: on the 2-core reference machine a second tab did not help (18 images: 7.8-8.8 s with
-    one tab vs 7.9-9.9 s with two when idle; 11.3 s vs 13.3 s under load).
-    """
-    if not jobs:
-        return []
-    browser = check_browser(browser_path)
-    kaleido, ChromeNotFoundError = _import_kaleido()
-    os.environ["BROWSER_PATH"] = browser  # choreographer's own lookup agrees with ours
-    _quiet_browser_logs()
-
-    async def main() -> list[bytes]:
-        async with kaleido.Kaleido(
-            path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False, timeout=RENDER_TIMEOUT_S
-        ) as k:
-
-            async def one(fig, fmt, w, h, s):
-                return await k.calc_fig(fig, opts={"format": fmt, "width": w, "height": h, "scale": s})
-
-            return list(await asyncio.gather(*(one(*job) for job in jobs)))
-
-    try:
-        return _run(main())
-    except ChromeNotFoundError:
-        raise ChromiumMissing(f"Chromium not found at {browser} (BROWSER_PATH): {INSTALL_HINT}") from None
-    except ExportError:
-        raise
-    except Exception as exc:  # the browser died, timed out, or refused to start
-        first = next((str(a).strip().splitlines()[0] for a in exc.args if str(a).strip()), type(exc).__name__)
-        raise ExportError(
-            f"static image export with {browser} failed: {first} (check that BROWSER_PATH is a working Chromium)"
-        ) from None
-
-
 def natural_size(chart) -> tuple[int, int]:
     """:data:`DEFAULT_SIZE`, made taller for charts with one labelled row per result (the horizontal
     speed charts): every row gets a line of the article theme's tick font."""
@@ -252,25 +167,7 @@ def render(
         width, height = size or natural_size(chart)
         fig = apply_theme(chart, theme, width, height, options)
         alt = alt_text(chart, options, names)
-        common = {
-            "chart": chart.spec.id,
-            "title": chart_title(chart),
-            "theme": theme,
-            "frameworks": _frameworks(chart),
-            "date_range": _date_range(chart),
-            "requested_range": {
-                "from": str(options.start) if options and options.start else None,
-                "to": str(options.end) if options and options.end else None,
-            },
-            "shown_as": shown_as(chart, options),
-            "sources": list(chart.sources),
-            "data_as_of": str(chart.as_of) if chart.as_of else None,
-            "footer": footer_text(chart),
-            "alt_text": alt,
-            "alt_file": alt_name(chart.spec.id, theme),
-            "notes": list(chart.notes),
-            **quality_entry(chart),
-        }
+        common = chart_entry(chart, theme, options, alt)
         for fmt in formats:
             entry = {"file": file_name(chart.spec.id, theme, fmt), "format": fmt, **common}
             if fmt in STATIC_FORMATS or fmt == "html":
@@ -308,19 +205,11 @@ def render(
     return out
 
 
-def export_bytes(
-    chart,
-    fmt: str,
-    theme: str = DEFAULT_THEME,
-    size: tuple[int, int] | None = None,
-    scale: float = DEFAULT_SCALE,
-    options=None,
-    names: dict[str, str] | None = None,
-    browser_path: str | None = None,
-) -> bytes:
+def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, browser_path: str | None = None, **look) -> bytes:
     """One chart as one file's bytes (png/svg/pdf/html/csv): the dashboard's server-side export button.
 
-    Same code path as `fwpulse export`. ``browser_path`` defaults to settings (``BROWSER_PATH``).
+    Same code path as `fwpulse export`: ``look`` is :func:`render`'s ``size``, ``scale``, ``options`` and
+    ``names``. ``browser_path`` defaults to settings (``BROWSER_PATH``).
     Raises :class:`ExportError` (one-line message) e.g. when Chromium is missing.
     """
     fmt = parse_formats(fmt)[0] if fmt else "png"
@@ -335,5 +224,4 @@ def export_bytes(
         from fwpulse.data.settings import load_settings
 
         browser_path = load_settings().browser_path
-    items = render([chart], (fmt,), theme, size, scale, options, names, browser_path)
-    return items[0].data
+    return render([chart], (fmt,), theme, browser_path=browser_path, **look)[0].data

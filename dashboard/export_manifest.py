@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from fwpulse.dashboard.export_options import alt_name
+from fwpulse.dashboard.export_theme import chart_title, footer_text, shown_as
 from fwpulse.data import read
 
 MANIFEST = "manifest.json"
@@ -58,6 +60,31 @@ def _frameworks(chart) -> list[str]:
     if chart.data is None or "framework" not in chart.data.columns:
         return []
     return list(dict.fromkeys(chart.data["framework"].dropna()))
+
+
+def chart_entry(chart, theme: str, options, alt: str) -> dict:
+    """What every manifest entry of ``chart`` says, whatever the file's format: title, theme, frameworks, date
+    range (plotted and requested), what was done to the values, sources, data as of, footer, alt text, notes,
+    quality."""
+    return {
+        "chart": chart.spec.id,
+        "title": chart_title(chart),
+        "theme": theme,
+        "frameworks": _frameworks(chart),
+        "date_range": _date_range(chart),
+        "requested_range": {
+            "from": str(options.start) if options and options.start else None,
+            "to": str(options.end) if options and options.end else None,
+        },
+        "shown_as": shown_as(chart, options),
+        "sources": list(chart.sources),
+        "data_as_of": str(chart.as_of) if chart.as_of else None,
+        "footer": footer_text(chart),
+        "alt_text": alt,
+        "alt_file": alt_name(chart.spec.id, theme),
+        "notes": list(chart.notes),
+        **quality_entry(chart),
+    }
 
 
 def atomic_write(path: Path, data: bytes) -> None:

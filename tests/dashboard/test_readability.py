@@ -80,11 +80,12 @@ def test_a_chart_with_one_series_has_a_legend(snapshot_db, chart_id):
 
 
 def test_one_series_keeps_its_legend_in_the_export(snapshot_db):
-    from fwpulse.dashboard.export_theme import _legend_height, apply_theme
+    from fwpulse.dashboard.export_layout import legend_height
+    from fwpulse.dashboard.export_theme import apply_theme
 
     chart = _build("github-stars", charts.ChartOptions(frameworks=("jax",)))
     fig = apply_theme(chart)
-    assert fig.layout.showlegend is True and _legend_height(fig, 1000, 18) > 0  # room made for it
+    assert fig.layout.showlegend is True and legend_height(fig, 1000, 18) > 0  # room made for it
 
 
 # ------------------------------------------------------------------------------- export footers (Chromium geometry)

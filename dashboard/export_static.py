@@ -1,0 +1,88 @@
+"""Static export images (PNG/SVG/PDF): every image of a call rendered by kaleido through ONE Chromium process.
+
+The browser is Debian's (``BROWSER_PATH``; never a downloaded one), checked by
+:func:`fwpulse.dashboard.export_options.check_browser`; a failure is one :class:`ExportError` line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import sys
+
+from fwpulse.dashboard.export_options import INSTALL_HINT, ChromiumMissing, ExportError, check_browser
+
+RENDER_TIMEOUT_S = 60
+
+
+def _run(coro):
+    """Run a coroutine from sync code, also when the caller (e.g. a server thread) has a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _import_kaleido():
+    """Import kaleido with a bare ``sys.argv``: its logger (logistro) parses the command line at import
+    time and exits on an abbreviation it finds ambiguous, such as our own ``--log``."""
+    argv = sys.argv
+    sys.argv = argv[:1]
+    try:
+        import kaleido
+        from kaleido.errors import ChromeNotFoundError
+    except ImportError:
+        raise ExportError("static export needs kaleido >= 1: pip install -c constraints.txt -e '.[export]'") from None
+    finally:
+        sys.argv = argv
+    return kaleido, ChromeNotFoundError
+
+
+def _quiet_browser_logs() -> None:
+    """kaleido/choreographer log to the root logger (stderr by default); keep our errors one line unless -v."""
+    if logging.getLogger("fwpulse").isEnabledFor(logging.DEBUG):
+        return
+    for name in ("choreographer", "kaleido", "logistro", "browser_proc"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def render_static(
+    jobs: list[tuple[object, str, int, int, float]], browser_path: str | None, tabs: int = 1
+) -> list[bytes]:
+    """Images for ``jobs`` = [(figure, format, width, height, scale)], all from ONE Chromium process.
+
+    One tab by default: on the 2-core reference machine a second tab did not help (18 images: 7.8-8.8 s with
+    one tab vs 7.9-9.9 s with two when idle; 11.3 s vs 13.3 s under load).
+    """
+    if not jobs:
+        return []
+    browser = check_browser(browser_path)
+    kaleido, ChromeNotFoundError = _import_kaleido()
+    os.environ["BROWSER_PATH"] = browser  # choreographer's own lookup agrees with ours
+    _quiet_browser_logs()
+
+    async def main() -> list[bytes]:
+        async with kaleido.Kaleido(
+            path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False, timeout=RENDER_TIMEOUT_S
+        ) as k:
+
+            async def one(fig, fmt, w, h, s):
+                return await k.calc_fig(fig, opts={"format": fmt, "width": w, "height": h, "scale": s})
+
+            return list(await asyncio.gather(*(one(*job) for job in jobs)))
+
+    try:
+        return _run(main())
+    except ChromeNotFoundError:
+        raise ChromiumMissing(f"Chromium not found at {browser} (BROWSER_PATH): {INSTALL_HINT}") from None
+    except ExportError:
+        raise
+    except Exception as exc:  # the browser died, timed out, or refused to start
+        first = next((str(a).strip().splitlines()[0] for a in exc.args if str(a).strip()), type(exc).__name__)
+        raise ExportError(
+            f"static image export with {browser} failed: {first} (check that BROWSER_PATH is a working Chromium)"
+        ) from None
