@@ -213,48 +213,21 @@ def browser_render(path: Path, runs: int = 3, floor: bool = False) -> dict:
 
     ``floor``: the same for a bare Streamlit app that draws three three-point Plotly charts, i.e.
     what Streamlit and Plotly cost in this browser on this machine whatever the app does."""
-    import socket
     import subprocess
-    import sys
-    import urllib.request
 
     from playwright.sync_api import sync_playwright
 
+    from fakes.dashboard_server import start_dashboard, stop, wait_healthy
+
     times, warm = [], []
     for _ in range(runs):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        app = None
         if floor:
             app = path.parent / "floor_app.py"
             app.write_text(FLOOR_APP)
-            cmd = [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(app),
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ]
-        else:
-            cmd = [sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)]
-        proc = subprocess.Popen(
-            cmd, env={**os.environ, "FWPULSE_DB": str(path)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        proc, url = start_dashboard(path, app, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
+            wait_healthy(url)
             with sync_playwright() as p:
                 browser = p.chromium.launch(
                     executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
@@ -272,8 +245,7 @@ def browser_render(path: Path, runs: int = 3, floor: bool = False) -> dict:
                     page.close()
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop(proc)
     return {
         "fresh_server_s": times,
         "fresh_server_median_s": sorted(times)[len(times) // 2],

@@ -19,11 +19,9 @@ import datetime as dt
 import time
 
 from fakes.github import FakeGitHub, weeks_of
+from fakes.github_context import github_context
 from fwpulse.collectors import github
-from fwpulse.collectors.base import CollectContext
-from fwpulse.collectors.http import HttpClient
 from fwpulse.data.registry import parse_registry
-from fwpulse.data.settings import Settings
 
 NOW = dt.datetime(2026, 11, 24, 12)
 
@@ -43,18 +41,8 @@ def split(fake: FakeGitHub, since: int) -> tuple[int, int]:
 
 def run(fake: FakeGitHub, n: int, token: str | None, state=None, backfill=False, since=""):
     reg = registry(n, since)
-    settings = Settings(github_api_url=fake.url, github_graphql_url=f"{fake.url}/graphql", github_token=token)
     slept: list[float] = []
-    http = HttpClient(settings.secrets(), sleep=slept.append)
-    ctx = CollectContext(
-        frameworks=list(reg),
-        registry=reg,
-        settings=settings,
-        http=http,
-        state=dict(state or {}),
-        backfill=backfill,
-        now=NOW,
-    )
+    ctx = github_context(fake, reg, list(reg), now=NOW, sleep=slept.append, token=token, state=state, backfill=backfill)
     before = len(fake.requests)
     t0 = time.perf_counter()
     result = github.collect(ctx, bucket=github.SearchBucket(per_minute=30.0, sleep=slept.append))

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m fwpulse.benchmarks.perf.reader_contention [--reads 200] [--cli 40] [--readers 2] [--gap 0.3]
 
-A writer process stores refresh-shaped source runs (11 frameworks x 8 GitHub counts per run, one short
+A writer process (refresh_writer.py) stores refresh-shaped source runs (11 frameworks x 8 GitHub counts per run, one short
 transaction each, through the store's own write path, 50 ms apart as sources finish) for as long as the
 readers run. Meanwhile ``--readers`` processes make ``--reads`` reads in all, at random moments:
 
@@ -30,36 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 QUERY = "SELECT metric, count(*) AS n FROM metric_values GROUP BY metric"
-
-WRITER = r"""
-import datetime as dt, json, sys, time
-from pathlib import Path
-from fwpulse.data import db, store
-path, stop = Path(sys.argv[1]), Path(sys.argv[2])
-metrics = ["github.stars", "github.forks", "github.watchers", "github.open_issues", "github.open_prs",
-           "github.closed_issues", "github.merged_prs", "github.releases"]
-fws = ["pytorch", "tensorflow", "keras", "jax", "theano", "chainer", "caffe2", "plaidml", "autokeras",
-       "pytorch-ignite", "torchserve"]
-holds, open_waits, r = [], [], 0
-print("ready", flush=True)
-while not stop.exists():
-    day = dt.date(2027, 1, 1) + dt.timedelta(days=r)
-    obs = [store.Observation(f, m, day, float(r * 1000 + i), "bench", "reader contention benchmark")
-           for i, (f, m) in enumerate((f, m) for f in fws for m in metrics)]
-    t0 = time.perf_counter()
-    with db.writing(path, max_wait=120) as con:
-        t1 = time.perf_counter()
-        store.record_run(con, store.RunRecord("bench", started_at=store.utcnow()), obs)
-    holds.append(time.perf_counter() - t1)
-    open_waits.append(t1 - t0)
-    r += 1
-    time.sleep(0.05)
-holds.sort(); open_waits.sort()
-print(json.dumps({"transactions": r, "rows_per_transaction": len(fws) * len(metrics),
-                  "hold_median_s": round(holds[len(holds) // 2], 4), "hold_max_s": round(holds[-1], 4),
-                  "open_wait_median_s": round(open_waits[len(open_waits) // 2], 4),
-                  "open_wait_max_s": round(open_waits[-1], 4)}))
-"""
 
 READER = r"""
 import json, random, sys, time
@@ -153,7 +123,12 @@ def measure(mode: str, path: Path, tmp: Path, reads: int, procs: int, gap: float
     if mode == "cli-idle":  # the same CLI reads with no writer: what start-up alone costs on this machine
         return {"mode": mode, **_summary(_cli_reads(path, reads, procs, gap)), "writer": None}
     stop = tmp / f"stop-{mode}"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(stop)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "fwpulse.benchmarks.perf.refresh_writer", str(path), "--stop", str(stop)]
+        + ["--max-wait", "120", "--method", "reader contention benchmark"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert writer.stdout.readline().strip() == "ready"
     time.sleep(0.3)  # the writer is in its loop
     try:
@@ -161,7 +136,17 @@ def measure(mode: str, path: Path, tmp: Path, reads: int, procs: int, gap: float
     finally:
         stop.write_text("")
         out, _ = writer.communicate(timeout=300)
-    return {"mode": mode, **_summary(results), "writer": json.loads(out)}
+    w = json.loads(out)
+    holds, waits = w["holds_s"], w["open_waits_s"]
+    writer_stats = {
+        "transactions": w["transactions"],
+        "rows_per_transaction": w["rows_per_transaction"],
+        "hold_median_s": round(holds[len(holds) // 2], 4),
+        "hold_max_s": round(holds[-1], 4),
+        "open_wait_median_s": round(waits[len(waits) // 2], 4),
+        "open_wait_max_s": round(waits[-1], 4),
+    }
+    return {"mode": mode, **_summary(results), "writer": writer_stats}
 
 
 def main() -> None:

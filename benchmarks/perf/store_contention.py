@@ -2,9 +2,9 @@
 
     .venv/bin/python -m fwpulse.benchmarks.perf.store_contention [runs]
 
-A writer process stores `runs` source runs shaped like a daily refresh of the bundled registry
-(11 frameworks x 8 GitHub counts, plus weekly/monthly rows), each in its own short transaction
-as the orchestrator does; a reader process opens short-lived read-only connections in a loop
+A writer process (refresh_writer.py) stores `runs` source runs shaped like a daily refresh of the
+bundled registry (11 frameworks x 8 GitHub counts), each in its own short transaction as the
+orchestrator does; a reader process opens short-lived read-only connections in a loop
 (as the dashboard does) and records how long each open+query took.
 """
 
@@ -16,32 +16,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-WRITER = r"""
-import datetime as dt, json, sys, time
-from pathlib import Path
-from fwpulse.data import db, store
-path, runs = Path(sys.argv[1]), int(sys.argv[2])
-metrics = ["github.stars", "github.forks", "github.watchers", "github.open_issues", "github.open_prs",
-           "github.closed_issues", "github.merged_prs", "github.releases"]
-fws = ["pytorch", "tensorflow", "keras", "jax", "theano", "chainer", "caffe2", "plaidml", "autokeras",
-       "pytorch-ignite", "torchserve"]
-holds, open_waits = [], []
-for r in range(runs):
-    day = dt.date(2027, 1, 1) + dt.timedelta(days=r)
-    obs = [store.Observation(f, m, day, float(r * 1000 + i), "bench", "contention benchmark")
-           for i, (f, m) in enumerate((f, m) for f in fws for m in metrics)]
-    t0 = time.perf_counter()
-    with db.writing(path, max_wait=60) as con:
-        t1 = time.perf_counter()
-        store.record_run(con, store.RunRecord("bench", started_at=store.utcnow()), obs)
-    holds.append(time.perf_counter() - t1)
-    open_waits.append(t1 - t0)
-    time.sleep(0.05)
-print(json.dumps({"runs": runs, "rows_per_run": len(obs), "hold_max_s": max(holds),
-                  "hold_median_s": sorted(holds)[len(holds) // 2],
-                  "writer_open_wait_max_s": max(open_waits)}))
-"""
 
 READER = r"""
 import json, sys, time
@@ -71,10 +45,22 @@ def main() -> None:
         ensure_database(path)
         reader = subprocess.Popen([sys.executable, "-c", READER, str(path), "8"], stdout=subprocess.PIPE, text=True)
         writer = subprocess.run(
-            [sys.executable, "-c", WRITER, str(path), str(runs)], capture_output=True, text=True, check=True
+            [sys.executable, "-m", "fwpulse.benchmarks.perf.refresh_writer", str(path), "--runs", str(runs)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         out, _ = reader.communicate()
-        print(json.dumps({**json.loads(writer.stdout), **json.loads(out)}, indent=2))
+        w = json.loads(writer.stdout)
+        holds = w["holds_s"]
+        written = {
+            "runs": w["transactions"],
+            "rows_per_run": w["rows_per_transaction"],
+            "hold_max_s": holds[-1],
+            "hold_median_s": holds[len(holds) // 2],
+            "writer_open_wait_max_s": w["open_waits_s"][-1],
+        }
+        print(json.dumps({**written, **json.loads(out)}, indent=2))
     finally:
         shutil.rmtree(tmp)
 

@@ -13,12 +13,12 @@ import duckdb
 import pytest
 
 from fakes.github import FakeGitHub, weeks_of
+from fakes.github_context import github_context
 from fwpulse.collectors import github
 from fwpulse.collectors.base import CollectContext, SourceResult
 from fwpulse.collectors.errors import RetriableError
 from fwpulse.collectors.github import api as github_api
 from fwpulse.collectors.github import counts as github_counts
-from fwpulse.collectors.http import HttpClient
 from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
@@ -92,18 +92,11 @@ def make_ctx(
     sleep=None,
     only: list[str] | None = None,
 ) -> CollectContext:
-    settings = Settings(github_api_url=fake.url, github_graphql_url=f"{fake.url}/graphql", github_token=token)
     registry = parse_registry(TOML.format(sources=sources))
     frameworks = [f for f in registry.select(only) if github.SOURCE.needs(f)]
-    http = HttpClient(settings.secrets(), sleep=sleep if sleep is not None else Sleeps(), backoff_base=0.01)
-    return CollectContext(
-        frameworks=frameworks,
-        registry=registry,
-        settings=settings,
-        http=http,
-        state=dict(state or {}),
-        backfill=backfill,
-        now=NOW,
+    sleep = sleep if sleep is not None else Sleeps()
+    return github_context(
+        fake, registry, frameworks, now=NOW, sleep=sleep, token=token, state=state, backfill=backfill, backoff_base=0.01
     )
 
 

@@ -3,57 +3,30 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from fakes.dashboard_server import start_dashboard, stop, wait_healthy
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def dashboard_server(tmp_path_factory):
     """One `fwpulse dashboard` process for the whole module: (url, database path)."""
-    port = free_port()
     db_path = tmp_path_factory.mktemp("browser") / "fresh" / "fwpulse.duckdb"  # missing: the command must build it
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)],
-        env={**os.environ, "FWPULSE_DB": str(db_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_dashboard(db_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
+        if not wait_healthy(url):
             proc.kill()
             pytest.fail(f"dashboard did not start: {proc.stdout.read()}")
         assert db_path.exists()
         yield url, db_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
