@@ -1,5 +1,6 @@
 """Framework-neutral pieces shared by the impl_* modules: seeded synthetic data, shared initial
-weights (numpy, so every framework starts from the same numbers), analytic FLOP counts.
+weights (numpy, so every framework starts from the same numbers), analytic FLOP counts, the matmul
+probe's step loop.
 
 FLOPs count only matmul/conv multiply-adds (2 per MAC), as in MLPerf's "Utilization" appendix;
 a training step counts 3x the forward pass (forward, and two matmuls per layer backward).
@@ -102,6 +103,16 @@ def text_batches(batch: int, p: dict[str, Any]) -> list[tuple[np.ndarray, np.nda
     return out
 
 
+def variant_batches(v: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The variant's seeded (x, y) batches: one for the MLP (features) and the CNN (NHWC images), the cycle for text."""
+    p, batch = v["params"], v["batch_size"]
+    if "sizes" in p:
+        return [classification_batch(batch, (p["sizes"][0],), p["classes"])]
+    if "channels" in p:
+        return [classification_batch(batch, (p["image"], p["image"], 3), p["classes"])]
+    return text_batches(batch, p)
+
+
 # --- shared initial weights ----------------------------------------------------------------------
 
 
@@ -166,3 +177,30 @@ def mean_flops_per_step(kind: str, batch: int, p: dict[str, Any]) -> float:
         lengths = text_lengths(p)
         return float(np.mean([model_flops(kind, batch, p, length) for length in lengths]))
     return model_flops(kind, batch, p)
+
+
+def step_flops(v: dict[str, Any]) -> float:
+    """FLOPs of one step of the variant: a training step, a forward pass (infer, latency) or the matmul."""
+    return mean_flops_per_step(v["kind"], v["batch_size"], v["params"])
+
+
+# --- the matmul probe (W0) ------------------------------------------------------------------------
+
+
+class MatmulProbe:
+    """W0 for the native impls: seeded operands, the analytic FLOPs, and steps of ``self.fn(self.a, self.b)``
+    (the framework's own, possibly compiled, matmul), the last result kept for ``drain``."""
+
+    params = 0
+    out: Any = None
+    fn: Any
+    a: Any
+    b: Any
+
+    def operands(self, v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        self.flops_per_step = step_flops(v)
+        return matmul_data(v["params"]["n"])
+
+    def run(self, n: int) -> None:
+        for _ in range(n):
+            self.out = self.fn(self.a, self.b)

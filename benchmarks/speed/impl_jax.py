@@ -4,19 +4,13 @@ models are measured through Keras on the JAX backend. Imported only inside a wor
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from .common import (
-    ADAM,
-    ADAM_EPS_MATCHED,
-    NotAvailable,
-    classification_batch,
-    matmul_data,
-    mean_flops_per_step,
-    mlp_weights,
-)
+from . import backends
+from .common import ADAM, ADAM_EPS_MATCHED, MatmulProbe, mlp_weights, step_flops, variant_batches
 
 jax: Any = None
 jnp: Any = None
@@ -29,12 +23,7 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
 
     jax, jnp = _jax, _jnp
     platform = "gpu" if ctx["device"] == "cuda" else "cpu"
-    try:
-        devices = jax.devices(platform)
-    except RuntimeError:
-        devices = []
-    if not devices:
-        raise NotAvailable(f"jax {jax.__version__} sees no {platform} device")
+    devices = backends.jax_devices(platform, "jax {version} sees no {platform} device")
     import jaxlib
 
     versions = {"jax": jax.__version__, "jaxlib": jaxlib.__version__, "device": str(devices[0])}
@@ -47,16 +36,8 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"versions": versions, "policy": policy}
 
 
-def reset_peak_memory(ctx: dict[str, Any]) -> None:
-    pass
-
-
-def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
-    if ctx["device"] == "cuda":
-        stats = ctx["jax_device"].memory_stats() or {}
-        if "peak_bytes_in_use" in stats:
-            return int(stats["peak_bytes_in_use"]), "jax peak_bytes_in_use (whole process)"
-    return None, None
+reset_peak_memory = partial(backends.reset_peak_memory, "jax")  # a no-op: JAX's peak cannot be reset
+peak_memory = partial(backends.peak_memory, "jax")
 
 
 class Bench:
@@ -83,12 +64,11 @@ class Bench:
         return float(np.mean([float(x) for x in self.losses]))
 
 
-class MatmulBench(Bench):
+class MatmulBench(Bench, MatmulProbe):
     def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
         super().__init__(ctx)
-        a, b = matmul_data(v["params"]["n"])
         dtype = jnp.bfloat16 if v["precision"] == "bf16" else jnp.float32
-        self.a, self.b = (jax.device_put(jnp.asarray(t, dtype), self.device) for t in (a, b))
+        self.a, self.b = (jax.device_put(jnp.asarray(t, dtype), self.device) for t in self.operands(v))
         bench = self
 
         prec = {"fp32": "highest", "tf32": "tensorfloat32"}.get(v["precision"])  # W0 always explicit
@@ -99,11 +79,6 @@ class MatmulBench(Bench):
             return jnp.dot(a, b, precision=prec)
 
         self.fn = jax.jit(dot)
-        self.params, self.flops_per_step = 0, mean_flops_per_step("matmul", 0, v["params"])
-
-    def run(self, n: int) -> None:
-        for _ in range(n):
-            self.out = self.fn(self.a, self.b)
 
 
 class MLPBench(Bench):
@@ -123,9 +98,8 @@ class MLPBench(Bench):
         cdt = jnp.bfloat16 if v["precision"] == "bf16" else jnp.float32
         params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in mlp_weights(p)]
         self.params = int(sum(w.size + b.size for w, b in params))
-        self.flops_per_step = mean_flops_per_step(kind if kind == "train" else "infer", v["batch_size"], p)
-        x, y = classification_batch(v["batch_size"], (p["sizes"][0],), p["classes"])
-        self.x, self.y = jax.device_put(jnp.asarray(x), self.device), jax.device_put(jnp.asarray(y), self.device)
+        self.flops_per_step = step_flops(v)
+        self.x, self.y = (jax.device_put(jnp.asarray(t), self.device) for t in variant_batches(v)[0])
         bench = self
 
         def forward(params: Any, x: Any) -> Any:

@@ -5,22 +5,14 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from .common import (
-    ADAM,
-    BN_EPS_MATCHED,
-    BN_MOMENTUM_KERAS,
-    NotAvailable,
-    classification_batch,
-    cnn_weights,
-    lstm_weights,
-    mean_flops_per_step,
-    mlp_weights,
-    text_batches,
-)
+from . import backends
+from .common import ADAM, NotAvailable, step_flops, variant_batches
+from .keras_models import build_model
 
 keras: Any = None
 BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
@@ -31,36 +23,16 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     # the backend framework first: a missing backend is "not available", not a keras error
     versions: dict[str, Any] = {}
     if BACKEND == "torch":
-        import torch
-
-        if ctx["threads"]:
-            torch.set_num_threads(ctx["threads"])
-            torch.set_num_interop_threads(1)
-        versions["torch"] = torch.__version__
-        if ctx["device"] == "cuda" and not torch.cuda.is_available():
-            raise NotAvailable("keras torch backend: torch sees no CUDA device")
+        versions["torch"] = backends.setup_torch(ctx, "keras torch backend: torch sees no CUDA device").__version__
     elif BACKEND == "jax":
         import jax
 
         versions["jax"] = jax.__version__
         if ctx["device"] == "cuda":
-            try:
-                jax.devices("gpu")
-            except RuntimeError:
-                raise NotAvailable("keras jax backend: jax sees no GPU") from None
+            backends.jax_devices("gpu", "keras jax backend: jax sees no GPU")
     elif BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        if ctx["threads"]:
-            tf.config.threading.set_intra_op_parallelism_threads(ctx["threads"])
-            tf.config.threading.set_inter_op_parallelism_threads(1)
+        tf = backends.setup_tensorflow(ctx, "keras tensorflow backend: tensorflow sees no GPU")
         versions["tensorflow"] = tf.__version__
-        if ctx["device"] == "cuda":
-            gpus = tf.config.list_physical_devices("GPU")
-            if not gpus:
-                raise NotAvailable("keras tensorflow backend: tensorflow sees no GPU")
-            for g in gpus:
-                tf.config.experimental.set_memory_growth(g, True)
     import keras as _keras
 
     keras = _keras
@@ -77,119 +49,8 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
-    if ctx["device"] != "cuda":
-        return None, None
-    if BACKEND == "torch":
-        import torch
-
-        return int(torch.cuda.max_memory_allocated()), "torch.cuda.max_memory_allocated"
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"]), "tf get_memory_info peak"
-    import jax
-
-    stats = jax.devices("gpu")[0].memory_stats() or {}
-    return stats.get("peak_bytes_in_use"), "jax peak_bytes_in_use (whole process)"
-
-
-def reset_peak_memory(ctx: dict[str, Any]) -> None:
-    if ctx["device"] == "cuda" and BACKEND == "torch":
-        import torch
-
-        torch.cuda.reset_peak_memory_stats()
-    elif ctx["device"] == "cuda" and BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.reset_memory_stats("GPU:0")
-
-
-def _set_tf32(precision: str, matched: bool) -> Any:
-    """TF32 on for "tf32", off for the matched tier's fp32/bf16, else the backend's default; returns the setting."""
-    want = True if precision == "tf32" else (False if matched else None)
-    if BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        if want is not None:
-            tf.config.experimental.enable_tensor_float_32_execution(want)
-        return tf.config.experimental.tensor_float_32_execution_enabled()
-    if BACKEND == "jax":
-        import jax
-
-        if want is not None:
-            jax.config.update("jax_default_matmul_precision", "tensorfloat32" if want else "highest")
-        return jax.config.jax_default_matmul_precision or "default"
-    import torch
-
-    if want is not None:
-        torch.set_float32_matmul_precision("high" if want else "highest")
-        torch.backends.cudnn.allow_tf32 = want
-    return {
-        "float32_matmul_precision": torch.get_float32_matmul_precision(),
-        "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
-    }
-
-
-def _dense(units: int, activation: str | None = None) -> Any:
-    return keras.layers.Dense(units, activation=activation)
-
-
-def _build_model(p: dict[str, Any], matched: bool) -> tuple[Any, bool]:
-    """(model, shared_init): the model with the shared numpy weights loaded where they map 1:1."""
-    L = keras.layers
-    if "sizes" in p:
-        inp = keras.Input((p["sizes"][0],))
-        h, dense = inp, []
-        for i, units in enumerate(p["sizes"][1:]):
-            layer = _dense(units, "relu" if i < len(p["sizes"]) - 2 else None)
-            dense.append(layer)
-            h = layer(h)
-        model = keras.Model(inp, h)
-        for layer, (w, b) in zip(dense, mlp_weights(p)):
-            layer.set_weights([w, b])
-        return model, True
-    if "channels" in p:
-        w = cnn_weights(p)
-        inp = keras.Input((p["image"], p["image"], 3))
-        h, convs = inp, []
-        for i, c in enumerate(p["channels"]):
-            conv = L.Conv2D(c, 3, padding="same", use_bias=False)
-            convs.append(conv)
-            h = conv(h)
-            h = L.BatchNormalization(epsilon=BN_EPS_MATCHED, momentum=BN_MOMENTUM_KERAS)(h)  # Keras' own defaults
-            h = L.ReLU()(h)
-            if i >= 1:
-                h = L.MaxPooling2D(2)(h)
-        h = L.GlobalAveragePooling2D()(h)
-        head = _dense(p["classes"])
-        model = keras.Model(inp, head(h))
-        for conv, k in zip(convs, w["convs"]):
-            conv.set_weights([k])
-        head.set_weights(list(w["dense"]))
-        return model, True
-    inp = keras.Input((None,), dtype="int32")
-    emb = L.Embedding(p["vocab"], p["embed"])
-    h = emb(inp)
-    if p["model"] == "lstm":
-        w = lstm_weights(p)
-        lstm = L.LSTM(p["hidden"])
-        h = lstm(h)
-        head = _dense(p["classes"])
-        model = keras.Model(inp, head(h))
-        emb.set_weights([w["embedding"]])
-        lstm.set_weights([w["kernel"], w["recurrent"], w["bias"]])
-        head.set_weights(list(w["dense"]))
-        return model, True
-    eps = 1e-5 if matched else 1e-3
-    d = p["embed"]
-    for _ in range(p["layers"]):  # post-norm encoder layer, as torch.nn.TransformerEncoderLayer's default
-        a = L.MultiHeadAttention(p["heads"], d // p["heads"])(h, h)
-        h = L.LayerNormalization(epsilon=eps)(h + a)
-        f = _dense(d)(_dense(p["ff"], "relu")(h))
-        h = L.LayerNormalization(epsilon=eps)(h + f)
-    h = L.GlobalAveragePooling1D()(h)
-    return keras.Model(inp, _dense(p["classes"])(h)), False
+reset_peak_memory = partial(backends.reset_peak_memory, BACKEND)
+peak_memory = partial(backends.peak_memory, BACKEND)
 
 
 class Bench:
@@ -201,11 +62,11 @@ class Bench:
         keras.backend.clear_session()
         keras.config.set_dtype_policy("mixed_bfloat16" if v["precision"] == "bf16" else "float32")
         keras.utils.set_random_seed(0)
-        self.tf32 = _set_tf32(v["precision"], bool(opts.get("matched")))
-        self.model, shared = _build_model(p, bool(opts.get("matched")))
+        self.tf32 = backends.set_tf32(BACKEND, v["precision"], bool(opts.get("matched")))
+        self.model, shared = build_model(p, bool(opts.get("matched")))
         # trainable parameters (torch's parameters() excludes BN running statistics, Keras' count_params() does not)
         self.params = int(sum(int(np.prod(w.shape)) for w in self.model.trainable_weights))
-        self.flops_per_step = mean_flops_per_step("train" if self.kind == "train" else "infer", self.batch, p)
+        self.flops_per_step = step_flops(v)
         self.traces = 0
         for name in ("train_step", "predict_step"):
             original = getattr(self.model, name)
@@ -241,17 +102,14 @@ class Bench:
             "adam_eps": self.model.optimizer.epsilon,
             "data": "numpy arrays through Keras' data adapter",
         }
+        self.batches = variant_batches(v)
         if "seq_mode" in p:
-            self.batches = text_batches(self.batch, p)
             self.details["data"] = (
                 "in-memory tf.data (concatenated batches, shapes relaxed)"
                 if BACKEND == "tensorflow"
                 else "Python generator of numpy batches (variable shapes)"
             )
-        elif "sizes" in p:
-            self.batches = [classification_batch(self.batch, (p["sizes"][0],), p["classes"])]
-        else:
-            self.batches = [classification_batch(self.batch, (p["image"], p["image"], 3), p["classes"])]
+        elif "channels" in p:
             self.details["layout"] = keras.config.image_data_format()
         self._tiled: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._loss: float | None = None

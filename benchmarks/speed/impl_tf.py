@@ -4,37 +4,20 @@ only; CNN/text go through Keras on the TensorFlow backend. Imported only inside 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from .common import (
-    ADAM,
-    ADAM_EPS_MATCHED,
-    NotAvailable,
-    classification_batch,
-    matmul_data,
-    mean_flops_per_step,
-    mlp_weights,
-)
+from . import backends
+from .common import ADAM, ADAM_EPS_MATCHED, MatmulProbe, mlp_weights, step_flops, variant_batches
 
 tf: Any = None
 
 
 def init(ctx: dict[str, Any]) -> dict[str, Any]:
     global tf
-    import tensorflow as _tf
-
-    tf = _tf
-    if ctx["threads"]:
-        tf.config.threading.set_intra_op_parallelism_threads(ctx["threads"])
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    gpus = tf.config.list_physical_devices("GPU")
-    if ctx["device"] == "cuda":
-        if not gpus:
-            raise NotAvailable(f"tensorflow {tf.__version__} sees no GPU (tensorflow-cpu, or no CUDA build)")
-        for g in gpus:
-            tf.config.experimental.set_memory_growth(g, True)
+    tf = backends.setup_tensorflow(ctx, "tensorflow {version} sees no GPU (tensorflow-cpu, or no CUDA build)")
     build = tf.sysconfig.get_build_info()
     versions = {"tensorflow": tf.__version__, "cuda": build.get("cuda_version"), "cudnn": build.get("cudnn_version")}
     policy = {
@@ -46,15 +29,8 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"versions": versions, "policy": policy}
 
 
-def reset_peak_memory(ctx: dict[str, Any]) -> None:
-    if ctx["device"] == "cuda":
-        tf.config.experimental.reset_memory_stats("GPU:0")
-
-
-def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
-    if ctx["device"] == "cuda":
-        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"]), "tf get_memory_info peak"
-    return None, None
+reset_peak_memory = partial(backends.reset_peak_memory, "tensorflow")
+peak_memory = partial(backends.peak_memory, "tensorflow")
 
 
 class Bench:
@@ -66,11 +42,7 @@ class Bench:
         self.losses: list[Any] = []
         self.details: dict[str, Any] = {"jit_compile": self.jit, "shared_init": True}
         matched = bool(ctx["options"].get("matched")) or v["kind"] == "matmul"  # W0 always explicit
-        if v["precision"] == "tf32":
-            tf.config.experimental.enable_tensor_float_32_execution(True)
-        elif matched:
-            tf.config.experimental.enable_tensor_float_32_execution(False)
-        self.details["tensor_float_32"] = tf.config.experimental.tensor_float_32_execution_enabled()
+        self.details["tensor_float_32"] = backends.set_tf32("tensorflow", v["precision"], matched)
 
     def drain(self) -> None:
         if self.out is not None:
@@ -85,19 +57,13 @@ class Bench:
         return float(np.mean([x.numpy() for x in self.losses]))
 
 
-class MatmulBench(Bench):
+class MatmulBench(Bench, MatmulProbe):
     def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
         super().__init__(v, ctx)
-        a, b = matmul_data(v["params"]["n"])
         dtype = tf.bfloat16 if v["precision"] == "bf16" else tf.float32
         with tf.device(self.dev):
-            self.a, self.b = tf.cast(tf.constant(a), dtype), tf.cast(tf.constant(b), dtype)
+            self.a, self.b = (tf.cast(tf.constant(t), dtype) for t in self.operands(v))
         self.fn = tf.function(tf.linalg.matmul, jit_compile=self.jit)
-        self.params, self.flops_per_step = 0, mean_flops_per_step("matmul", 0, v["params"])
-
-    def run(self, n: int) -> None:
-        for _ in range(n):
-            self.out = self.fn(self.a, self.b)
 
 
 class MLPBench(Bench):
@@ -114,10 +80,9 @@ class MLPBench(Bench):
             self.m = [tf.Variable(tf.zeros_like(x)) for x in self.vars]
             self.s = [tf.Variable(tf.zeros_like(x)) for x in self.vars]
             self.t = tf.Variable(0.0)
-            x, y = classification_batch(v["batch_size"], (p["sizes"][0],), p["classes"])
-            self.x, self.y = tf.constant(x), tf.constant(y)
+            self.x, self.y = (tf.constant(t) for t in variant_batches(v)[0])
         self.params = int(sum(int(np.prod(x.shape)) for x in self.vars))
-        self.flops_per_step = mean_flops_per_step(kind if kind == "train" else "infer", v["batch_size"], p)
+        self.flops_per_step = step_flops(v)
         nl = len(self.vars) // 2
 
         def forward(x: Any) -> Any:

@@ -3,23 +3,23 @@ stays eager). Imported only inside a worker process."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
+from . import backends
 from .common import (
     ADAM,
     ADAM_EPS_MATCHED,
     BN_EPS_MATCHED,
     BN_MOMENTUM_KERAS,
-    NotAvailable,
-    classification_batch,
+    MatmulProbe,
     cnn_weights,
     lstm_weights,
-    matmul_data,
-    mean_flops_per_step,
     mlp_weights,
-    text_batches,
+    step_flops,
+    variant_batches,
 )
 
 torch: Any = None
@@ -27,14 +27,7 @@ torch: Any = None
 
 def init(ctx: dict[str, Any]) -> dict[str, Any]:
     global torch
-    import torch as _torch
-
-    torch = _torch
-    if ctx["threads"]:
-        torch.set_num_threads(ctx["threads"])
-        torch.set_num_interop_threads(1)
-    if ctx["device"] == "cuda" and not torch.cuda.is_available():
-        raise NotAvailable(f"torch {torch.__version__} sees no CUDA device")
+    torch = backends.setup_torch(ctx, "torch {version} sees no CUDA device")
     versions = {
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
@@ -57,24 +50,8 @@ def _policy() -> dict[str, Any]:
     }
 
 
-def _set_precision(precision: str, matched: bool) -> None:
-    if precision == "tf32":
-        torch.set_float32_matmul_precision("high")
-        torch.backends.cudnn.allow_tf32 = True
-    elif matched:  # fp32 / bf16 master weights: no TF32 anywhere in the matched tier
-        torch.set_float32_matmul_precision("highest")
-        torch.backends.cudnn.allow_tf32 = False
-
-
-def reset_peak_memory(ctx: dict[str, Any]) -> None:
-    if ctx["device"] == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-
-
-def peak_memory(ctx: dict[str, Any]) -> tuple[int | None, str | None]:
-    if ctx["device"] == "cuda":
-        return int(torch.cuda.max_memory_allocated()), "torch.cuda.max_memory_allocated"
-    return None, None
+reset_peak_memory = partial(backends.reset_peak_memory, "torch")
+peak_memory = partial(backends.peak_memory, "torch")
 
 
 def _compiles() -> int:
@@ -107,21 +84,15 @@ class Bench:
         return float(torch.stack([x.float() for x in self.losses]).mean().item())
 
 
-class MatmulBench(Bench):
+class MatmulBench(Bench, MatmulProbe):
     def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
         super().__init__(ctx)
-        a, b = matmul_data(v["params"]["n"])
         dtype = torch.bfloat16 if v["precision"] == "bf16" else torch.float32
-        self.a, self.b = (torch.from_numpy(t).to(self.dev, dtype) for t in (a, b))
-        _set_precision(v["precision"], True)  # W0 always explicit: fp32 means no TF32
+        self.a, self.b = (torch.from_numpy(t).to(self.dev, dtype) for t in self.operands(v))
+        backends.set_tf32("torch", v["precision"], True)  # W0 always explicit: fp32 means no TF32
         self.details["policy"] = _policy()
-        self.params, self.flops_per_step = 0, mean_flops_per_step("matmul", 0, v["params"])
-        self.out = None
+        self.fn = torch.matmul
         self.mode = "eager"
-
-    def run(self, n: int) -> None:
-        for _ in range(n):
-            self.out = self.a @ self.b
 
 
 class ModelBench(Bench):
@@ -140,8 +111,7 @@ class ModelBench(Bench):
                     lin.bias.copy_(torch.from_numpy(b))
                 layers += [lin] + ([nn.ReLU()] if i < len(p["sizes"]) - 2 else [])
             model = nn.Sequential(*layers)
-            x, y = classification_batch(v["batch_size"], (p["sizes"][0],), p["classes"])
-            self.batches = [(x, y)]
+            self.batches = variant_batches(v)
         elif "channels" in p:
             w = cnn_weights(p)
             eps, mom = (BN_EPS_MATCHED, 1 - BN_MOMENTUM_KERAS) if matched else (1e-5, 0.1)
@@ -158,12 +128,12 @@ class ModelBench(Bench):
                 dense.weight.copy_(torch.from_numpy(w["dense"][0].T.copy()))
                 dense.bias.zero_()
             model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), dense)
-            x, y = classification_batch(v["batch_size"], (p["image"], p["image"], 3), p["classes"])
-            self.batches = [(x.transpose(0, 3, 1, 2).copy(), y)]  # NHWC data -> NCHW (torch's native layout)
+            # NHWC data -> NCHW (torch's native layout)
+            self.batches = [(x.transpose(0, 3, 1, 2).copy(), y) for x, y in variant_batches(v)]
             self.details["layout"] = "NCHW"
         else:
             model = _make_text_model(p)
-            self.batches = text_batches(v["batch_size"], p)
+            self.batches = variant_batches(v)
             self.details["shared_init"] = p["model"] == "lstm"
         self.model = model.to(self.dev)
         if self.kind == "train":
@@ -171,11 +141,11 @@ class ModelBench(Bench):
         else:
             self.model.eval()
         self.params = sum(t.numel() for t in self.model.parameters() if t.requires_grad)
-        self.flops_per_step = mean_flops_per_step("train" if self.kind == "train" else "infer", v["batch_size"], p)
+        self.flops_per_step = step_flops(v)
         self.batches = [
             (torch.from_numpy(x).to(self.dev), torch.from_numpy(y).long().to(self.dev)) for x, y in self.batches
         ]
-        _set_precision(v["precision"], matched)
+        backends.set_tf32("torch", v["precision"], matched)
         self.autocast = v["precision"] == "bf16"
         self.fwd = torch.compile(self.model) if opts.get("compile") else self.model
         self.compiled, self.c0 = bool(opts.get("compile")), _compiles()

@@ -8,7 +8,7 @@ worker measures that group's variants one after the other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -104,54 +104,76 @@ def _text(model: str, max_len: int, cycle: int, heads: int = 4) -> dict[str, Any
     }
 
 
-def _w3(
-    model: str, max_len: int, cycle: int, batch: int, repeats: int, blocks: int, only: tuple[str, ...]
-) -> tuple[Variant, ...]:
-    # The same seeded batch lengths in every mode; steps per block = one pass over the cycle of batches.
-    base = _text(model, max_len, cycle)
-    return tuple(
-        Variant(
-            f"{model} {mode}",
-            "train",
-            batch,
-            params={**base, "seq_mode": mode},
-            warmup=cycle,
-            repeats=repeats,
-            blocks=blocks,
-            steps=cycle,
-            workload="W3",
-            workload_label=W3_LABEL,
-            only=only,
-        )
-        for mode in ("pad-to-max", "bucketed-4", "variable")
-    )
+class Size(NamedTuple):
+    """How long a variant runs: untimed warm-up steps, round-robin repeats, timed blocks per repeat, steps per block."""
+
+    warmup: int
+    repeats: int
+    blocks: int
+    steps: int
 
 
 W0_LABEL, W1_LABEL = "matmul probe (C = A·B)", "MLP 784-1024-1024-10, Adam"
 W2_LABEL, W3_LABEL, W4_LABEL = "CNN 32x32x3, 3 conv+BN blocks", "text classifier, variable lengths", "batch-1 latency"
 NATIVE3 = ("torch-eager", "tf-function", "jax-jit")
+MATCHED3 = ("torch-compile", "tf-xla", "jax-jit")
+KERAS3 = ("keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit")
+Only = tuple[str, ...] | None
 
 
-def _w0(
-    sizes: tuple[tuple[int, str, int], ...], warmup: int, repeats: int, only: tuple[str, ...]
-) -> tuple[Variant, ...]:
+_WORKLOAD_LABELS = {"W0": W0_LABEL, "W1": None, "W2": W2_LABEL, "W3": W3_LABEL, "W4": W4_LABEL}  # W1: the group's
+
+
+def _variant(
+    workload: str,
+    label: str,
+    kind: str,
+    batch: int,
+    params: dict[str, Any],
+    size: Size,
+    precision: str = "fp32",
+    only: Only = None,
+    **extra: Any,
+) -> Variant:
+    """One variant of ``workload``; a precision other than fp32 is appended to the label."""
+    return Variant(
+        label + ("" if precision == "fp32" else f" {precision}"),
+        kind,
+        batch,
+        precision,
+        params=params,
+        **size._asdict(),
+        **extra,
+        workload=workload,
+        workload_label=_WORKLOAD_LABELS[workload],
+        only=only,
+    )
+
+
+def _w0(sizes: tuple[tuple[int, str, int], ...], warmup: int, repeats: int, only: Only) -> tuple[Variant, ...]:
     # W0 always sets the precision explicitly (fp32 = no TF32 anywhere), so its best TFLOP/s is a fair denominator.
     return tuple(
-        Variant(
-            f"n={n}" + ("" if p == "fp32" else f" {p}"),
-            "matmul",
-            1,
-            p,
-            params={"n": n},
-            warmup=warmup,
-            repeats=repeats,
-            blocks=3,
-            steps=s,
-            workload="W0",
-            workload_label=W0_LABEL,
-            only=only,
-        )
-        for n, p, s in sizes
+        _variant("W0", f"n={n}", "matmul", 1, {"n": n}, Size(warmup, repeats, 3, s), p, only) for n, p, s in sizes
+    )
+
+
+def _step(workload: str, kind: str, batch: int, size: Size, precision: str = "fp32", only: Only = None) -> Variant:
+    """A W1 (MLP) or W2 (CNN) train/infer variant, labelled "<kind> b<batch>[ <precision>]"."""
+    return _variant(workload, f"{kind} b{batch}", kind, batch, MLP if workload == "W1" else CNN, size, precision, only)
+
+
+def _latency(model: str, size: Size, only: Only = None) -> Variant:
+    """W4: batch-1 inference of the MLP or CNN, every step drained and timed."""
+    return _variant("W4", f"{model} b1", "latency", 1, MLP if model == "MLP" else CNN, size, only=only, per_step=True)
+
+
+def _w3(max_len: int, cycle: int, batch: int, repeats: int, blocks: int, only: Only) -> tuple[Variant, ...]:
+    # The same seeded batch lengths in every mode; steps per block = one pass over the cycle of batches.
+    size = Size(cycle, repeats, blocks, cycle)
+    return tuple(
+        _variant("W3", f"{m} {mode}", "train", batch, {**_text(m, max_len, cycle), "seq_mode": mode}, size, only=only)
+        for m in ("lstm", "transformer")
+        for mode in ("pad-to-max", "bucketed-4", "variable")
     )
 
 
@@ -162,205 +184,47 @@ def smoke_groups() -> list[Group]:
     names the contenders it measures.
     """
     keras_tf_jax = ("torch-eager", "keras-tensorflow-fit", "keras-jax-fit")
+    train = _step("W1", "train", 128, Size(5, 3, 2, 8))
     defaults = (
         *_w0(((256, "fp32", 50), (512, "fp32", 10), (1024, "fp32", 2), (512, "bf16", 5)), 2, 3, NATIVE3),
-        Variant("train b128", "train", 128, params=MLP, warmup=5, repeats=3, blocks=2, steps=8, workload="W1"),
-        Variant("infer b128", "infer", 128, params=MLP, warmup=3, repeats=3, blocks=2, steps=8, workload="W1"),
-        Variant(
-            "MLP b1",
-            "latency",
-            1,
-            params=MLP,
-            warmup=10,
-            repeats=3,
-            blocks=1,
-            steps=40,
-            per_step=True,
-            workload="W4",
-            workload_label=W4_LABEL,
-        ),
-        Variant(
-            "train b64",
-            "train",
-            64,
-            params=CNN,
-            warmup=2,
-            repeats=3,
-            blocks=2,
-            steps=3,
-            workload="W2",
-            workload_label=W2_LABEL,
-            only=keras_tf_jax,
-        ),
-        *_w3("lstm", 96, 9, 32, 3, 1, keras_tf_jax),
-        *_w3("transformer", 96, 9, 32, 3, 1, keras_tf_jax),
+        train,
+        _step("W1", "infer", 128, Size(3, 3, 2, 8)),
+        _latency("MLP", Size(10, 3, 1, 40)),
+        _step("W2", "train", 64, Size(2, 3, 2, 3), only=keras_tf_jax),
+        *_w3(96, 9, 32, 3, 1, keras_tf_jax),
     )
-    matched = (Variant("train b128", "train", 128, params=MLP, warmup=5, repeats=3, blocks=2, steps=8, workload="W1"),)
     return [
-        Group(
-            "W1",
-            W1_LABEL,
-            "defaults",
-            contenders(
-                "torch-eager", "tf-function", "jax-jit", "keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit"
-            ),
-            defaults,
-            "torch-eager",
-        ),
-        Group(
-            "W1",
-            W1_LABEL,
-            "matched",
-            contenders("torch-compile", "tf-xla", "jax-jit", tier="matched"),
-            matched,
-            "torch-compile",
-        ),
+        Group("W1", W1_LABEL, "defaults", contenders(*NATIVE3, *KERAS3), defaults, "torch-eager"),
+        Group("W1", W1_LABEL, "matched", contenders(*MATCHED3, tier="matched"), (train,), "torch-compile"),
     ]
 
 
 def full_groups() -> list[Group]:
     """Sized for one H100 (about 10 minutes); not run on the CPU development machine."""
-    keras3 = ("keras-tensorflow-fit", "keras-jax-fit", "keras-torch-fit")
+    train, cnn, b1 = Size(10, 5, 3, 50), Size(10, 5, 3, 30), Size(50, 5, 1, 1000)
+    torch_keras, m_keras = ("torch-eager", *KERAS3), ("keras-tensorflow-fit-xla", "keras-jax-fit")
+    w1_train = (_step("W1", "train", 4096, train), _step("W1", "train", 4096, train, "bf16"))
+    w0 = ((4096, "fp32", 20), (4096, "tf32", 50), (8192, "tf32", 10), (8192, "bf16", 20), (16384, "bf16", 4))
     defaults = (
-        *_w0(
-            ((4096, "fp32", 20), (4096, "tf32", 50), (8192, "tf32", 10), (8192, "bf16", 20), (16384, "bf16", 4)),
-            5,
-            5,
-            NATIVE3,
-        ),
-        Variant("train b4096", "train", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=50, workload="W1"),
-        Variant("infer b4096", "infer", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=100, workload="W1"),
-        Variant(
-            "train b4096 bf16",
-            "train",
-            4096,
-            "bf16",
-            params=MLP,
-            warmup=10,
-            repeats=5,
-            blocks=3,
-            steps=50,
-            workload="W1",
-        ),
-        Variant(
-            "MLP b1",
-            "latency",
-            1,
-            params=MLP,
-            warmup=50,
-            repeats=5,
-            blocks=1,
-            steps=1000,
-            per_step=True,
-            workload="W4",
-            workload_label=W4_LABEL,
-        ),
-        Variant(
-            "train b512",
-            "train",
-            512,
-            params=CNN,
-            warmup=10,
-            repeats=5,
-            blocks=3,
-            steps=30,
-            workload="W2",
-            workload_label=W2_LABEL,
-            only=("torch-eager", *keras3, "keras-torch-ctl"),
-        ),
-        Variant(
-            "train b512 bf16",
-            "train",
-            512,
-            "bf16",
-            params=CNN,
-            warmup=10,
-            repeats=5,
-            blocks=3,
-            steps=30,
-            workload="W2",
-            workload_label=W2_LABEL,
-            only=("torch-eager", *keras3),
-        ),
-        Variant(
-            "CNN b1",
-            "latency",
-            1,
-            params=CNN,
-            warmup=50,
-            repeats=5,
-            blocks=1,
-            steps=1000,
-            per_step=True,
-            workload="W4",
-            workload_label=W4_LABEL,
-            only=("torch-eager", *keras3),
-        ),
-        *_w3("lstm", 512, 12, 256, 5, 2, ("torch-eager", *keras3)),
-        *_w3("transformer", 512, 12, 256, 5, 2, ("torch-eager", *keras3)),
+        *_w0(w0, 5, 5, NATIVE3),
+        w1_train[0],
+        _step("W1", "infer", 4096, Size(10, 5, 3, 100)),
+        w1_train[1],
+        _latency("MLP", b1),
+        _step("W2", "train", 512, cnn, only=(*torch_keras, "keras-torch-ctl")),
+        _step("W2", "train", 512, cnn, "bf16", only=torch_keras),
+        _latency("CNN", b1, only=torch_keras),
+        *_w3(512, 12, 256, 5, 2, torch_keras),
     )
-    m_keras = ("keras-tensorflow-fit-xla", "keras-jax-fit")
     matched = (
-        Variant("train b4096", "train", 4096, params=MLP, warmup=10, repeats=5, blocks=3, steps=50, workload="W1"),
-        Variant(
-            "train b4096 bf16",
-            "train",
-            4096,
-            "bf16",
-            params=MLP,
-            warmup=10,
-            repeats=5,
-            blocks=3,
-            steps=50,
-            workload="W1",
-        ),
-        Variant(
-            "MLP b1",
-            "latency",
-            1,
-            params=MLP,
-            warmup=50,
-            repeats=5,
-            blocks=1,
-            steps=1000,
-            per_step=True,
-            workload="W4",
-            workload_label=W4_LABEL,
-            only=("torch-compile", "tf-xla", "jax-jit"),
-        ),
-        Variant(
-            "train b512",
-            "train",
-            512,
-            params=CNN,
-            warmup=10,
-            repeats=5,
-            blocks=3,
-            steps=30,
-            workload="W2",
-            workload_label=W2_LABEL,
-            only=("torch-compile", *m_keras),
-        ),
-        *_w3("lstm", 512, 12, 256, 5, 2, ("torch-compile", *m_keras)),
-        *_w3("transformer", 512, 12, 256, 5, 2, ("torch-compile", *m_keras)),
+        *w1_train,
+        _latency("MLP", b1, only=MATCHED3),
+        _step("W2", "train", 512, cnn, only=("torch-compile", *m_keras)),
+        *_w3(512, 12, 256, 5, 2, ("torch-compile", *m_keras)),
     )
     return [
-        Group(
-            "W1",
-            W1_LABEL,
-            "defaults",
-            contenders("torch-eager", "tf-function", "jax-jit", *keras3, "keras-torch-ctl"),
-            defaults,
-            "torch-eager",
-        ),
-        Group(
-            "W1",
-            W1_LABEL,
-            "matched",
-            contenders("torch-compile", "tf-xla", "jax-jit", *m_keras, tier="matched"),
-            matched,
-            "torch-compile",
-        ),
+        Group("W1", W1_LABEL, "defaults", contenders(*NATIVE3, *KERAS3, "keras-torch-ctl"), defaults, "torch-eager"),
+        Group("W1", W1_LABEL, "matched", contenders(*MATCHED3, *m_keras, tier="matched"), matched, "torch-compile"),
     ]
 
 
