@@ -54,27 +54,28 @@ def runs(g: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 GAP_FACTOR = 2  # a step longer than this many times the cadence around it is a gap: the line breaks there
-GAP_NEIGHBOURS = 3  # the cadence around a step: the larger median of up to this many steps on either side
+GAP_NEIGHBOURS = 3  # the cadence around a step: the larger (lower) median of up to this many steps on either side
 
 
 def gap_after(dates: pd.Series) -> pd.Series:
     """True for each row (``dates`` sorted) that follows a gap: a step from the row before longer than
-    :data:`GAP_FACTOR` times the series' cadence there, the larger of the median steps just before and
+    :data:`GAP_FACTOR` times the series' cadence there: the larger of the (lower) median steps just before and
     just after it. Local, so a series that moves from monthly to daily points does not break its monthly part."""
     step = pd.to_datetime(pd.Series(dates.to_numpy())).diff().dt.total_seconds()
     step = step.where(step > 0)  # repeated dates say nothing about the cadence
-    before = step.shift(1).rolling(GAP_NEIGHBOURS, min_periods=1).median()
-    after = step[::-1].shift(1).rolling(GAP_NEIGHBOURS, min_periods=1).median()[::-1]
+    # the lower median: of two neighbours, the shorter step (a gap beside it must not pass for the cadence)
+    before = step.shift(1).rolling(GAP_NEIGHBOURS, min_periods=1).quantile(0.5, interpolation="lower")
+    after = step[::-1].shift(1).rolling(GAP_NEIGHBOURS, min_periods=1).quantile(0.5, interpolation="lower")[::-1]
     cadence = pd.concat([before, after], axis=1).max(axis=1)
     return pd.Series((step > GAP_FACTOR * cadence).to_numpy(), index=dates.index)
 
 
-def _broken(values, gap: list[bool]) -> list:
-    """``values`` with a None before each position that follows a gap (none before the first)."""
+def _broken(values, gap: list[bool], fill=None) -> list:
+    """``values`` with ``fill`` (None: no point) before each position that follows a gap (none before the first)."""
     out = []
     for k, (v, brk) in enumerate(zip(values, gap)):
         if brk and k:
-            out.append(None)
+            out.append(fill)
         out.append(v)
     return out
 
@@ -95,14 +96,24 @@ def add_series(
     g = g.reset_index(drop=True)
     parts = runs(g)
     gap = gap_after(g["date"])
-    # a piece of one point between gaps (or a short series) gets markers: a line alone would be invisible
-    few = len(g) <= 2 or bool((gap.cumsum().value_counts() == 1).any())
+    piece = gap.cumsum()
+    alone = piece.map(piece.value_counts()).eq(1)  # a point between two gaps: no line reaches it
+    few = len(g) <= 2  # a line alone would be invisible: markers
     shown = False
     for k, run in enumerate(parts):
         q = run["quality"].iloc[0]
         flagged = q != read.OK
         reasons = [f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}" if flagged else "" for d in run["details"]]
         x, y, run_gap = run["x"], run["value"], gap.loc[run.index].tolist()
+        marker = {
+            "color": color,
+            "size": 9 if flagged else 7,
+            "symbol": SYMBOLS.get(q, "circle"),
+            "line": {"color": color, "width": 2},
+        }
+        lone = alone.loc[run.index].tolist()
+        if not (flagged or few) and any(lone):  # a marker on the lone points only
+            marker["opacity"] = _broken([1.0 if v else 0.0 for v in lone], run_gap, 0.0)
         if any(run_gap[1:]):
             x, y, reasons = (_broken(v, run_gap) for v in (x, y, reasons))
         fig.add_trace(
@@ -113,14 +124,9 @@ def add_series(
                 name=label,
                 legendgroup=legendgroup or label,
                 showlegend=not shown and (not flagged or k == len(parts) - 1),
-                mode="lines+markers" if flagged or few else "lines",
+                mode="lines+markers" if flagged or few or any(lone) else "lines",
                 line={"color": color, "width": width, "dash": "dot" if flagged else dash},
-                marker={
-                    "color": color,
-                    "size": 9 if flagged else 7,
-                    "symbol": SYMBOLS.get(q, "circle"),
-                    "line": {"color": color, "width": 2},
-                },
+                marker=marker,
                 customdata=reasons,
                 hovertemplate=hover + "%{customdata}<extra>" + label + "</extra>",
                 meta={"quality": q},
