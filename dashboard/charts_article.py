@@ -10,9 +10,9 @@ from fwpulse.dashboard.charts import ChartSpec
 
 
 def _query(con, spec, options) -> pd.DataFrame:
-    from fwpulse.dashboard import queries
+    from fwpulse.dashboard import claims
 
-    return queries.article_claims(con, options.frameworks or None)
+    return claims.article_claims(con, options.frameworks or None)
 
 
 def then_vs_now(spec, inputs, options, names, colors):

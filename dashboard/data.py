@@ -76,7 +76,7 @@ def _runs(db_path: str) -> pd.DataFrame:
         return read.runs(con)
 
 
-# ---------------------------------------------------------------- view queries (dashboard/queries.py), cached
+# ---------------------------------------------------------------- view queries (cards.py, claims.py, health.py), cached
 
 
 def _db() -> str:
@@ -89,11 +89,11 @@ def overview_cards(frameworks: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _overview_cards(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard import queries
+    from fwpulse.dashboard import cards
 
     with reading(db_path) as con:
-        recent = read.recent_values(con, frameworks, queries.CARD_METRICS)
-    return queries.overview_cards(recent)
+        recent = read.recent_values(con, frameworks, cards.CARD_METRICS)
+    return cards.overview_cards(recent)
 
 
 def article_claims(frameworks: tuple[str, ...]) -> pd.DataFrame:
@@ -102,10 +102,10 @@ def article_claims(frameworks: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _article_claims(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard import queries
+    from fwpulse.dashboard import claims
 
     with reading(db_path) as con:
-        return queries.article_claims(con, frameworks or None)
+        return claims.article_claims(con, frameworks or None)
 
 
 def bench_results(frameworks: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -126,10 +126,10 @@ def status_info() -> dict:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _status_info(db_path: str) -> dict:
-    from fwpulse.dashboard import queries
+    from fwpulse.dashboard import health
 
     with reading(db_path) as con:
-        return queries.source_status(con, store.utcnow())
+        return health.source_status(con, store.utcnow())
 
 
 def flagged_summary() -> pd.DataFrame:

@@ -117,8 +117,8 @@ def build(path: Path, layout: str = "refreshed") -> dict:
 
 def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     """Per view, (name, fn(con)) for each query the view runs with the default controls."""
+    from fwpulse.dashboard import cards, claims, health
     from fwpulse.dashboard import chart_registry as charts
-    from fwpulse.dashboard import queries
     from fwpulse.dashboard.charts_speed import bench_results
     from fwpulse.data import read, store
     from fwpulse.data.registry import load_registry
@@ -129,18 +129,18 @@ def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     views: dict[str, list] = {}
     for cid, spec in charts.CHARTS.items():
         views.setdefault(spec.view, []).append((f"chart {cid}", lambda con, cid=cid: charts.load(con, cid, opts)))
-    views["overview"].append(("cards (recent_values)", lambda con: read.recent_values(con, main, queries.CARD_METRICS)))
+    views["overview"].append(("cards (recent_values)", lambda con: read.recent_values(con, main, cards.CARD_METRICS)))
     views["adoption"].append(
         ("chart pypi-downloads-monthly", lambda con: charts.load(con, "pypi-downloads-monthly", opts))
     )
     views["github"].append(("chart github-forks", lambda con: charts.load(con, "github-forks", opts)))
     views["search-interest"].append(("rescaling table input", lambda con: charts.load(con, "trends-interest", opts)))
-    views["article-check"].append(("article_claims", lambda con: queries.article_claims(con, main)))
+    views["article-check"].append(("article_claims", lambda con: claims.article_claims(con, main)))
     views["article-check"].append(("bench_results", lambda con: bench_results(con, main)))
     views["speed"].append(("bench_results", lambda con: bench_results(con, main)))
     views["data-health"] = [
         ("runs", lambda con: read.runs(con)),
-        ("source_status (freshness)", lambda con: queries.source_status(con, store.utcnow())),
+        ("source_status (freshness)", lambda con: health.source_status(con, store.utcnow())),
     ]
     return views
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard import data, queries
+from fwpulse.dashboard import claims as article
+from fwpulse.dashboard import data
 from fwpulse.dashboard.views.common import options, show_chart
 
 BENCH_HINT = "fwpulse bench --suite smoke"
@@ -69,7 +70,7 @@ def speed_claim(frameworks: tuple[str, ...]) -> None:
         "together with the Speed view."
     )
     bench = data.bench_results(frameworks)
-    summary = queries.speed_verdicts(bench)
+    summary = article.speed_verdicts(bench)
     if summary is None or not summary["cells"]:
         st.info(f"Not measured yet: run `{BENCH_HINT}` (results appear here and in the Speed view).")
         return
@@ -117,7 +118,7 @@ def speed_claim(frameworks: tuple[str, ...]) -> None:
 def render() -> None:
     st.title('Article check: "PyTorch vs Keras" (Iflexion, 2020)')
     st.markdown(
-        f"The [2020 article]({queries.ARTICLE_URL}) quoted GitHub forks (TensorFlow 82,000, PyTorch 11,000, "
+        f"The [2020 article]({article.ARTICLE_URL}) quoted GitHub forks (TensorFlow 82,000, PyTorch 11,000, "
         "Keras 18,600), open and closed issues, Stack Overflow questions (Keras nearly 31,000 vs PyTorch "
         "fewer than 9,000) and called the speed difference trivial. Its figures are stored as dated `manual.*` "
         "rows (the article is undated; as-of inferred from GitHub data); 'now' is the newest stored value."

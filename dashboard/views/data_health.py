@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fwpulse.dashboard import data, queries
+from fwpulse.dashboard import data, health
 from fwpulse.data import read, store
 
 
@@ -15,11 +15,11 @@ def render() -> None:
         st.info("No runs recorded yet: run `fwpulse refresh`.")
         return
     st.subheader("Freshness per source")
-    fresh = queries.freshness(data.status_info(), store.utcnow())
+    fresh = health.freshness(data.status_info(), store.utcnow())
     st.dataframe(fresh, hide_index=True)
-    never = [s for s in queries.NEVER_COLLECTED if s not in set(runs["source"])]
+    never = [s for s in health.NEVER_COLLECTED if s not in set(runs["source"])]
     if never:
-        st.info("Never collected: " + ", ".join(f"{s} (`{queries.NEVER_COLLECTED[s]}`)" for s in never) + ".")
+        st.info("Never collected: " + ", ".join(f"{s} (`{health.NEVER_COLLECTED[s]}`)" for s in never) + ".")
 
     st.subheader("Flagged values")
     flagged = data.flagged_summary()
@@ -35,7 +35,7 @@ def render() -> None:
         st.dataframe(flagged, hide_index=True)
 
     st.subheader("Rate-limit budgets (newest run per source)")
-    st.dataframe(queries.rate_budgets(runs), hide_index=True)
+    st.dataframe(health.rate_budgets(runs), hide_index=True)
 
     problems = runs[runs["status"] != "ok"]
     st.subheader("Errors in plain words")
@@ -50,7 +50,7 @@ def render() -> None:
             )
             st.warning(
                 f"**{r.source}**, run {r.run_id} ({r.status}, {r.started_at:%Y-%m-%d %H:%M} UTC): "
-                f"{queries.plain_error(r.error, r.status)}{retry}"
+                f"{health.plain_error(r.error, r.status)}{retry}"
             )
 
     st.subheader("Run ledger")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard import data, queries
+from fwpulse.dashboard import data
 from fwpulse.dashboard.views.common import options, show_chart
 from fwpulse.data import catalog, read
 
@@ -107,4 +107,4 @@ def render() -> None:
         show_chart(chart_id)
 
 
-__all__ = ["render", "CARDS", "queries"]
+__all__ = ["render", "CARDS"]

@@ -10,10 +10,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from fwpulse.dashboard import chart_quality, queries
+from fwpulse.dashboard import chart_quality
 from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.dashboard.cards import CARD_METRICS, overview_cards
+from fwpulse.dashboard.claims import article_claims
 from fwpulse.data import db, read, store
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -60,7 +62,7 @@ def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, qua
     opts = charts.ChartOptions(frameworks=("pytorch", "tensorflow"))
     with db.reading(path) as con:
         chart = charts.build(con, "github-stars", opts, registry)
-        cards = queries.overview_cards(read.recent_values(con, ["pytorch", "tensorflow"], queries.CARD_METRICS))
+        cards = overview_cards(read.recent_values(con, ["pytorch", "tensorflow"], CARD_METRICS))
 
     # trace: the flagged point sits in its own dotted run with the kind's marker and the reason in the hover
     flagged = [t for t in chart.figure.data if t.meta and t.meta.get("quality") == quality]
@@ -111,7 +113,7 @@ def test_a_series_with_only_flagged_values_is_never_final(tmp_path):
     registry = load_registry(load_settings().config_path)
     with db.reading(path) as con:
         chart = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",)), registry)
-        cards = queries.overview_cards(read.recent_values(con, ["pytorch"], queries.CARD_METRICS))
+        cards = overview_cards(read.recent_values(con, ["pytorch"], CARD_METRICS))
     assert "no final values" in alt_text(chart, None, registry.names())
     assert cards.iloc[0]["quality"] == "synthetic" and cards.iloc[0]["change_30d"] is None
 
@@ -156,7 +158,7 @@ def test_bundled_jax_stars_reach_2026_and_jax_forks_say_they_stop(snapshot_db):
     assert "JAX's series ends 2024-04-01" in alt_text(forks, None, registry.names())
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        cards = queries.overview_cards(read.recent_values(con, ["pytorch", "jax"], queries.CARD_METRICS))
+        cards = overview_cards(read.recent_values(con, ["pytorch", "jax"], CARD_METRICS))
     card = cards[(cards["framework"] == "jax") & (cards["metric"] == "github.forks")].iloc[0]
     assert bool(card["stale"]) and card["stale_reason"]
 
@@ -169,7 +171,7 @@ def test_bundled_article_bounds_are_labelled_as_bounds(snapshot_db):
     assert any("lower bound" in c for t in marks for c in t.customdata)
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        claims = queries.article_claims(con)
+        claims = article_claims(con)
     so = claims[(claims["claim"] == "Stack Overflow questions") & (claims["framework"] == "pytorch")].iloc[0]
     assert so["then_qualifier"] == "upper bound (less than)"
 

@@ -29,7 +29,7 @@ def test_thinned_chart_says_so_in_caption_notes_and_export_subtitle(con):  # noq
 
 
 def test_plain_error_reads_an_unreachable_host_as_such_even_when_its_port_looks_like_a_status():
-    from fwpulse.dashboard.queries import plain_error
+    from fwpulse.dashboard.health import plain_error
 
     text = plain_error("cannot reach 127.0.0.1:40312 (connection refused); check the network, or FWPULSE_PYPISTATS_URL")
     assert text.startswith("The service could not be reached")

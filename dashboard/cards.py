@@ -1,0 +1,103 @@
+"""The Overview cards' query: per framework and metric, the newest final value and its change over 30 and 365 days.
+
+Pure (DataFrames in and out; no Streamlit), so the scale benchmark (benchmarks/perf/dashboard_scale.py)
+times exactly what the Overview runs.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fwpulse.data import read
+
+CARD_METRICS = (
+    "github.stars",
+    "github.forks",
+    "github.open_issues",
+    "github.open_issues_incl_prs",
+    "stackoverflow.questions_total",
+    "pypi.downloads_monthly",
+)
+
+
+def _near(g: pd.DataFrame, target: pd.Timestamp, tolerance: pd.Timedelta) -> pd.Series | None:
+    """The row closest to ``target`` within ``tolerance`` (None when there is none)."""
+    if g.empty:
+        return None
+    gap = (g["date"] - target).abs()
+    i = gap.idxmin()
+    return g.loc[i] if gap.loc[i] <= tolerance else None
+
+
+# The card's figure: these columns of the newest final row, in the read API's order.
+CARD_VALUE_COLUMNS = [
+    c for c in read.VALUE_COLUMNS if c in {"framework", "metric", "date", "value", "source", "method", "quality"}
+]
+CARD_COLUMNS = [
+    *CARD_VALUE_COLUMNS,
+    "value_30d",
+    "date_30d",
+    "change_30d",
+    "value_365d",
+    "date_365d",
+    "change_365d",
+    "newer_date",
+    "newer_value",
+    "newer_quality",
+    "newer_reason",
+    "stale",
+    "stale_reason",
+    "newest_other",
+]
+
+
+def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
+    """Per framework and card metric: the newest FINAL value, its date, and the change over 30 and 365 days.
+
+    A partial, bounded, approximate or synthetic value is never a card's figure nor either end of a
+    change: the card shows the newest ok value and names the newer flagged one (``newer_*``, with
+    its reason). A change compares with the final value closest to (as of - N days), within N/5 + 3
+    days, so monthly series compare with the month before and a gap gives no change rather than a
+    change over a different period. ``stale``: the series' newest value is much older than the same
+    metric's newest for the other frameworks (:func:`fwpulse.data.read.staleness`), with the reason.
+    """
+    rows = []
+    if recent.empty:
+        return pd.DataFrame(columns=CARD_COLUMNS)
+    recent = recent.assign(quality=[read.quality_of(q) for q in recent.get("quality", [None] * len(recent))])
+    if "details" not in recent.columns:
+        recent = recent.assign(details=None)
+    newest = []
+    for _, g in recent.sort_values("date").groupby(["framework", "metric"], sort=False):
+        final = g[[read.is_final(q) for q in g["quality"]]]
+        newest.append(g.iloc[-1])
+        last = final.iloc[-1] if not final.empty else g.iloc[-1]
+        row = {c: last[c] for c in CARD_VALUE_COLUMNS}
+        after = g[g["date"] > last["date"]]
+        if not after.empty:
+            n = after.iloc[-1]
+            row.update(
+                newer_date=n["date"],
+                newer_value=n["value"],
+                newer_quality=n["quality"],
+                newer_reason=read.reason(n["quality"], n["details"]),
+            )
+        for days in (30, 365):
+            prev = None
+            if not final.empty:
+                prev = _near(
+                    final[final["date"] < last["date"]],
+                    last["date"] - pd.Timedelta(days=days),
+                    pd.Timedelta(days=days // 5 + 3),
+                )
+            row[f"value_{days}d"] = prev["value"] if prev is not None else None
+            row[f"date_{days}d"] = prev["date"] if prev is not None else None
+            row[f"change_{days}d"] = (
+                (last["value"] - prev["value"]) if prev is not None and read.is_final(last["quality"]) else None
+            )
+        rows.append(row)
+    stale = read.staleness(pd.DataFrame(newest)).set_index(["framework", "metric"])
+    for row in rows:
+        s = stale.loc[(row["framework"], row["metric"])]
+        row.update(stale=bool(s["stale"]), stale_reason=s["stale_reason"], newest_other=s["newest_other"])
+    return pd.DataFrame(rows, columns=CARD_COLUMNS)
