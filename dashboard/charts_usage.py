@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import ChartSpec, line_chart
+from fwpulse.data import read
 
 SO = "fwpulse refresh --source stackoverflow"
 SO_BACKFILL = "fwpulse refresh --source stackoverflow --backfill"
@@ -21,18 +20,6 @@ ALL_INSTALLERS_CAVEAT = (
     "summed over the framework's packages (ClickPy's copy of PyPI's BigQuery logs, ClickHouse). Not comparable "
     "with pypistats' figures, which exclude mirrors: compare frameworks within one definition, never across them."
 )
-
-
-def _details(value) -> dict:
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}
 
 
 def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
@@ -58,7 +45,7 @@ def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=cols)
     keys = ["term", "timeframe", "batch", "batches", "anchor", "scale", "raw"]
-    details = [_details(d) for d in (df["details"] if "details" in df.columns else [None] * len(df))]
+    details = [read.details_dict(d) for d in (df["details"] if "details" in df.columns else [None] * len(df))]
     parsed = pd.DataFrame([{k: d.get(k) for k in keys} for d in details], columns=keys)
     df = pd.concat([df.drop(columns=[k for k in keys if k in df.columns]).reset_index(drop=True), parsed], axis=1)
     df["scale"] = pd.to_numeric(df["scale"], errors="coerce").fillna(1.0).where(df["batch"].notna())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard.views.common import options, show_chart
+from fwpulse.dashboard.views.common import page, show_chart
 
 DEFINITIONS = (
     "Two kinds of download count, never mixed on one line: **all installers** (ClickPy, PyPI's full logs in "
@@ -50,10 +50,7 @@ def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
 def render() -> None:
     from fwpulse.dashboard import data
 
-    st.title("Adoption: downloads and citations")
-    opts = options()
-    if not opts.frameworks:
-        st.warning("Pick at least one framework in the sidebar.")
+    if page("Adoption: downloads and citations") is None:
         return
     st.subheader("PyPI downloads")
     st.markdown(DEFINITIONS)

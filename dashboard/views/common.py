@@ -10,12 +10,12 @@ view's URL is a link someone can share; bad values in a link are ignored, never 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import streamlit as st
 
 from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard import data
+from fwpulse.dashboard.views.export_buttons import export_buttons
 from fwpulse.data import read
 
 SMOOTHING = (1, 2, 3, 4, 6, 8, 12)
@@ -183,6 +183,19 @@ def fatal_message(exc: BaseException) -> str | None:
     return None
 
 
+def page(title: str, caption: str | None = None) -> charts.ChartOptions | None:
+    """A view's title (and caption under it) and the sidebar's options; None, after saying what to do, when no
+    framework is picked (the view then shows nothing more)."""
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    opts = options()
+    if not opts.frameworks:
+        st.warning("Pick at least one framework in the sidebar.")
+        return None
+    return opts
+
+
 def begin_run() -> None:
     """Called by app.py at the top of every run, so :func:`options` knows the controls are current."""
     st.session_state["_fwpulse_run"] = st.session_state.get("_fwpulse_run", 0) + 1
@@ -250,45 +263,6 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
     )
     export_buttons(chart, opts, reg.names(), cols[1:])
     return chart
-
-
-EXPORT_FORMATS = ("png", "svg", "pdf", "html")
-
-
-def export_buttons(chart: charts.Chart, opts: charts.ChartOptions, names: dict[str, str], cols) -> None:
-    """Article-ready files rendered on the server by the same code as `fwpulse export`.
-
-    Each file is built only when its button is clicked (Streamlit runs the callable then), so
-    the page never waits for Chromium; the modebar's camera icon stays the client-side PNG.
-    """
-    from fwpulse.dashboard import export
-    from fwpulse.data.settings import load_settings
-
-    browser = load_settings().browser_path
-    try:
-        export.check_browser(browser)
-        missing = None
-    except export.ExportError as exc:
-        missing = str(exc)
-    if missing is None and importlib.util.find_spec("kaleido") is None:
-        missing = "kaleido is not installed: pip install -c constraints.txt -e '.[export]' (./dev.sh dashboard does)"
-    for col, fmt in zip(cols, EXPORT_FORMATS):
-        needs_browser = fmt in export.STATIC_FORMATS
-        disabled = needs_browser and missing is not None
-        col.download_button(
-            f"Article {fmt.upper()}",
-            data=lambda fmt=fmt: export.export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
-            file_name=export.file_name(chart.spec.id, export.DEFAULT_THEME, fmt),
-            mime=export.MIME[fmt],
-            key=f"export-{fmt}-{chart.spec.id}",
-            on_click="ignore",
-            disabled=disabled,
-            help=missing
-            if disabled
-            else ("{}×{} article theme with title and source footer, same as `fwpulse export`").format(
-                *export.natural_size(chart)
-            ),
-        )
 
 
 def data_frame_empty():

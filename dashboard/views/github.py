@@ -8,7 +8,7 @@ import streamlit as st
 from fwpulse.dashboard.charts_gharchive import BACKFILL as GHARCHIVE_BACKFILL
 from fwpulse.dashboard.charts_gharchive import CAVEAT as GHARCHIVE_CAVEAT
 from fwpulse.dashboard.charts_github import GITHUB, ISSUE_TRAP
-from fwpulse.dashboard.views.common import options, show_chart
+from fwpulse.dashboard.views.common import page, show_chart
 
 # The open-issues chart's lines: metric -> (how it is drawn, what it is).
 ISSUE_LINES = {
@@ -48,10 +48,8 @@ def open_issues_text(chart, names: dict[str, str]) -> str:
 def render() -> None:
     from fwpulse.dashboard import data
 
-    st.title("GitHub")
-    opts = options()
-    if not opts.frameworks:
-        st.warning("Pick at least one framework in the sidebar.")
+    opts = page("GitHub")
+    if opts is None:
         return
     names = data.registry().names()
     show_chart("github-stars-releases")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from fwpulse.dashboard import data
-from fwpulse.dashboard.views.common import options, show_chart
+from fwpulse.dashboard.views.common import page, show_chart
 from fwpulse.data import catalog, read
 
 # (card label, metrics in order of preference, command that fills it)
@@ -74,14 +74,12 @@ def _card(cards: pd.DataFrame, fid: str) -> None:
 
 
 def render() -> None:
-    st.title("fwpulse: PyTorch vs TensorFlow vs Keras vs JAX")
-    st.caption(
+    opts = page(
+        "fwpulse: PyTorch vs TensorFlow vs Keras vs JAX",
         "Every figure carries its source, method and date; hover a chart or download its CSV to see them. "
-        "Controls in the sidebar apply to every view, and the URL keeps them."
+        "Controls in the sidebar apply to every view, and the URL keeps them.",
     )
-    opts = options()
-    if not opts.frameworks:
-        st.warning("Pick at least one framework in the sidebar.")
+    if opts is None:
         return
     reg = data.registry()
     cards = data.overview_cards(opts.frameworks)

@@ -6,14 +6,12 @@ import streamlit as st
 
 from fwpulse.dashboard import data
 from fwpulse.dashboard.charts_usage import trends_rescaling
-from fwpulse.dashboard.views.common import options, show_chart
+from fwpulse.dashboard.views.common import page, show_chart
 
 
 def render() -> None:
-    st.title("Search interest: Google Trends")
-    opts = options()
-    if not opts.frameworks:
-        st.warning("Pick at least one framework in the sidebar.")
+    opts = page("Search interest: Google Trends")
+    if opts is None:
         return
     chart = show_chart("trends-interest")
     st.subheader("How the values were rescaled")

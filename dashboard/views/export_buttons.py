@@ -1,0 +1,45 @@
+"""A chart's article-export buttons (PNG/SVG/PDF/HTML), rendered on the server by the same code as `fwpulse export`."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from fwpulse.dashboard import chart_registry as charts
+
+EXPORT_FORMATS = ("png", "svg", "pdf", "html")
+
+
+def export_buttons(chart: charts.Chart, opts: charts.ChartOptions, names: dict[str, str], cols) -> None:
+    """Article-ready files rendered on the server by the same code as `fwpulse export`.
+
+    Each file is built only when its button is clicked (Streamlit runs the callable then), so
+    the page never waits for Chromium; the modebar's camera icon stays the client-side PNG.
+    """
+    from fwpulse.dashboard import export
+    from fwpulse.data.settings import load_settings
+
+    browser = load_settings().browser_path
+    try:
+        export.check_browser(browser)
+        missing = None
+    except export.ExportError as exc:
+        missing = str(exc)
+    if missing is None and importlib.util.find_spec("kaleido") is None:
+        missing = "kaleido is not installed: pip install -c constraints.txt -e '.[export]' (./dev.sh dashboard does)"
+    for col, fmt in zip(cols, EXPORT_FORMATS):
+        needs_browser = fmt in export.STATIC_FORMATS
+        disabled = needs_browser and missing is not None
+        col.download_button(
+            f"Article {fmt.upper()}",
+            data=lambda fmt=fmt: export.export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
+            file_name=export.file_name(chart.spec.id, export.DEFAULT_THEME, fmt),
+            mime=export.MIME[fmt],
+            key=f"export-{fmt}-{chart.spec.id}",
+            on_click="ignore",
+            disabled=disabled,
+            help=missing
+            if disabled
+            else ("{}×{} article theme with title and source footer, same as `fwpulse export`").format(
+                *export.natural_size(chart)
+            ),
+        )
