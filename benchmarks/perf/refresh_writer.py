@@ -2,9 +2,9 @@
 
     .venv/bin/python -m fwpulse.benchmarks.perf.refresh_writer PATH (--runs N | --stop FILE) [--max-wait S] [--method TEXT]
 
-Stores source runs of 11 frameworks x 8 GitHub counts, one short transaction each through the store's
-own write path, 50 ms apart (as sources finish in a refresh): ``--runs`` of them, or until the file
-``--stop`` exists (then "ready" is printed first, so the caller knows the loop is starting). Prints one
+Stores source runs of the bundled registry's 11 frameworks x 8 GitHub counts, one short transaction
+each through the store's own write path, 50 ms apart (as sources finish in a refresh): ``--runs`` of
+them, or until the file ``--stop`` exists (then "ready" is printed first, so the caller knows the loop is starting). Prints one
 JSON object: the transactions, their rows, and the sorted lock hold times and open waits in seconds.
 """
 
@@ -26,31 +26,21 @@ METRICS = [
     "github.merged_prs",
     "github.releases",
 ]
-FRAMEWORKS = [
-    "pytorch",
-    "tensorflow",
-    "keras",
-    "jax",
-    "theano",
-    "chainer",
-    "caffe2",
-    "plaidml",
-    "autokeras",
-    "pytorch-ignite",
-    "torchserve",
-]
 
 
 def write_runs(path: Path, runs: int | None, stop: Path | None, max_wait: float, method: str) -> dict:
     """Write ``runs`` source runs (or until ``stop`` exists); the lock hold times and open waits, sorted."""
     from fwpulse.data import db, store
+    from fwpulse.data.registry import load_registry
+    from fwpulse.data.settings import BUNDLED_CONFIG
 
+    frameworks = load_registry(BUNDLED_CONFIG).ids()  # the 11 of the bundled registry
     holds: list[float] = []
     open_waits: list[float] = []
     r = 0
     while (r < runs) if runs is not None else not stop.exists():
         day = dt.date(2027, 1, 1) + dt.timedelta(days=r)
-        pairs = ((f, m) for f in FRAMEWORKS for m in METRICS)
+        pairs = ((f, m) for f in frameworks for m in METRICS)
         obs = [store.Observation(f, m, day, float(r * 1000 + i), "bench", method) for i, (f, m) in enumerate(pairs)]
         t0 = time.perf_counter()
         with db.writing(path, max_wait=max_wait) as con:
@@ -62,7 +52,7 @@ def write_runs(path: Path, runs: int | None, stop: Path | None, max_wait: float,
         time.sleep(0.05)
     return {
         "transactions": r,
-        "rows_per_transaction": len(FRAMEWORKS) * len(METRICS),
+        "rows_per_transaction": len(frameworks) * len(METRICS),
         "holds_s": sorted(holds),
         "open_waits_s": sorted(open_waits),
     }

@@ -15,7 +15,7 @@ import os
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,6 +38,21 @@ class BenchRun:
     fingerprint: dict[str, Any]
     wall_s: float
     started_at: dt.datetime
+
+
+@dataclass
+class _Run:
+    """What every group of one bench run shares: where and how its workers run, and the rows' provenance."""
+
+    suite: str
+    device: str
+    cpus: list[int]
+    threads: int
+    log_dir: Path
+    machine: dict[str, Any]
+    bench_run_id: str
+    progress: Progress
+    peaks: dict[str, float] = field(default_factory=dict)  # best TFLOP/s per device and precision (W0)
 
 
 def _failed(cell: CellRun, status: str, reason: str) -> None:
@@ -71,22 +86,11 @@ def run_groups(
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="fwpulse-bench-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     machine = machine_fingerprint(device=device, cpus=cpus, threads=threads)
+    run = _Run(suite, device, cpus, threads, log_dir, machine, bench_run_id, progress)
     rows: list[dict[str, Any]] = []
-    peaks: dict[str, float] = {}
     for group in groups:
-        rows += _run_group(
-            group,
-            suite=suite,
-            device=device,
-            cpus=cpus,
-            threads=threads,
-            log_dir=log_dir,
-            machine=machine,
-            bench_run_id=bench_run_id,
-            progress=progress,
-            peaks=peaks,
-        )
-    apply_peaks(rows, peaks)
+        rows += _run_group(group, run)
+    apply_peaks(rows, run.peaks)
     apply_breakeven(rows)
     machine["loadavg_end"] = list(os.getloadavg())
     machine["loadavg_1m_max"] = max(load_max[0], machine["loadavg_end"][0])
@@ -97,26 +101,15 @@ def run_groups(
     return BenchRun(bench_run_id, suite, device, rows, machine, time.monotonic() - t_start, started)
 
 
-def _run_group(
-    group: Group,
-    *,
-    suite: str,
-    device: str,
-    cpus: list[int],
-    threads: int,
-    log_dir: Path,
-    machine: dict[str, Any],
-    bench_run_id: str,
-    progress: Progress,
-    peaks: dict[str, float],
-) -> list[dict[str, Any]]:
+def _run_group(group: Group, run: _Run) -> list[dict[str, Any]]:
+    progress = run.progress
     workers: dict[str, WorkerProc] = {}
     infos: dict[str, dict[str, Any]] = {}
     dead: dict[str, tuple[str, str]] = {}  # contender id -> (status, reason) for all variants
     rows: list[dict[str, Any]] = []
     try:
         for c in group.contenders:
-            w = WorkerProc(c, device, cpus, threads, log_dir)
+            w = WorkerProc(c, run.device, run.cpus, run.threads, run.log_dir)
             workers[c.id] = w
             try:
                 reply = w.call(w.init_msg)
@@ -179,11 +172,11 @@ def _run_group(
                 group,
                 v,
                 list(cells.values()),
-                suite=suite,
-                device=device,
-                machine=machine,
-                bench_run_id=bench_run_id,
-                peaks=peaks,
+                suite=run.suite,
+                device=run.device,
+                machine=run.machine,
+                bench_run_id=run.bench_run_id,
+                peaks=run.peaks,
             )
     finally:
         for w in workers.values():
