@@ -8,8 +8,7 @@ text). Runs are joined by a dotted connector shape (not a trace: every trace poi
 A gap much longer than the series' cadence around it (:func:`gap_after`) breaks the line there: the trace
 gets a None point (a drawing device, never a row of ``chart.data``) and no connector spans the gap.
 A series that ends much earlier than the same chart's others says so at its last point, with the reason.
-Where a series' source or counting method changes for good (a method it never used before), a dotted
-vertical line marks the date, derived from the stored rows, never placed by hand.
+Where a series' source or counting method changes: :mod:`fwpulse.dashboard.chart_breaks`.
 """
 
 from __future__ import annotations
@@ -238,82 +237,3 @@ def stale_marks(fig: go.Figure, df: pd.DataFrame, names: dict[str, str], days: i
             f"{pd.Timestamp(r.newest_other):%Y-%m-%d}: {r.stale_reason}."
         )
     return notes
-
-
-def _parts(method: str) -> list[str]:
-    return [p.strip() for p in str(method).replace(":", ",").split(",") if p.strip()]
-
-
-def method_breaks(df: pd.DataFrame) -> list[dict]:
-    """Dates where a series switches to a source/method it never used before (a counting-method change,
-    a join of two sources), merged per date: {date, frameworks, metric, label, method}."""
-    if df.empty or not {"source", "method", "date"} <= set(df.columns):
-        return []
-    found: dict[pd.Timestamp, dict] = {}
-    for (fid, metric), g in df.sort_values("date").groupby(["framework", "metric"], sort=False):
-        seen: list[tuple[str, str]] = []
-        for r in g.itertuples():
-            key = (r.source, r.method)
-            if seen and key not in seen:
-                prev_source, prev_method = seen[-1]
-                if r.source != prev_source:
-                    what = f"{r.source} from here"
-                else:
-                    new = [p for p in _parts(r.method) if p not in _parts(prev_method)][:2]
-                    what = (", ".join(new) or "new method") + " from here"
-                b = found.setdefault(
-                    pd.Timestamp(r.date),
-                    {
-                        "date": pd.Timestamp(r.date),
-                        "frameworks": [],
-                        "metric": metric,
-                        "label": what,
-                        "method": r.method,
-                        "source": r.source,
-                    },
-                )
-                b["frameworks"].append(fid)
-            if key not in seen:
-                seen.append(key)
-    return [found[d] for d in sorted(found)]
-
-
-def vline_label(fig: go.Figure, date, text: str, row: int, **annotation) -> None:
-    """A dotted grey vertical line at ``date``, labelled at the top of the plot (``row`` 0, 1, ... stacks the
-    labels of several lines downwards); ``annotation``: more of the label's properties (hover text, name)."""
-    fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
-    fig.add_annotation(
-        x=date,
-        y=1 - 0.07 * row,
-        yref="paper",
-        text=text,
-        showarrow=False,
-        xanchor="left",
-        font={"size": 11, "color": "grey"},
-        **annotation,
-    )
-
-
-MAX_BREAK_LINES = 4  # more changes than this in one chart: listed in the note only
-
-
-def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_frameworks: list[str]) -> str | None:
-    """Dotted vertical lines (at most :data:`MAX_BREAK_LINES`) labelled with what changed; returns the note."""
-    if not breaks:
-        return None
-    lines = []
-    for i, b in enumerate(breaks):
-        who = (
-            ""
-            if set(all_frameworks) <= set(b["frameworks"])
-            else ", ".join(names.get(f, f) for f in b["frameworks"]) + ": "
-        )
-        text = who + b["label"]
-        text = text if len(text) <= 48 else text[:47] + "…"
-        if len(breaks) <= MAX_BREAK_LINES:
-            vline_label(fig, b["date"], text, i, hovertext=f"{b['source']}: {b['method']}", name="fwpulse-break")
-        lines.append(f"from {b['date']:%Y-%m-%d}, {who}{b['source']}: {b['method']}")
-    return (
-        "The source or counting method changes within these series (dotted vertical lines); compare across "
-        "them with care: " + "; ".join(lines) + "."
-    )

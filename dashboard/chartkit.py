@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.dashboard import chart_breaks as B
 from fwpulse.dashboard import chart_quality as Q
 from fwpulse.dashboard import charts as C
 from fwpulse.data import catalog
@@ -123,7 +124,7 @@ def multi_line_chart(
     Q.legend_key(fig, kinds)
     stale = Q.stale_marks(fig, df, names)
     chart = finish(spec, fig, plotted, options, "", y_title)
-    breaks = None if options.align else Q.draw_breaks(fig, Q.method_breaks(df), names, list(df["framework"].unique()))
+    breaks = None if options.align else B.mark_method_changes(fig, df, names)
     chart.notes += [n for n in [Q.quality_note(kinds), *stale, breaks] if n]
     return chart
 

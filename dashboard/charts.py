@@ -17,6 +17,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.dashboard import chart_breaks as B
 from fwpulse.dashboard import chart_quality as Q
 from fwpulse.data import catalog
 
@@ -231,9 +232,9 @@ def line_chart(
         mk["raw_value"], mk["x"] = mk["value"], mk["date"]
         plotted.append(mk)
     if not options.align:
-        notes.append(Q.draw_breaks(fig, Q.method_breaks(df), names, list(df["framework"].unique())))
+        notes.append(B.mark_method_changes(fig, df, names))
         for i, (date, label) in enumerate(vlines):
-            Q.vline_label(fig, date, label, i)
+            B.vline_label(fig, date, label, i)
         if events is not None and not events.empty:
             for fid, g in events.groupby("framework", sort=False):
                 fig.add_trace(
