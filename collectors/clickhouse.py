@@ -1,5 +1,7 @@
-"""A small ClickHouse client over the HTTP interface, for the sources that read long history
-from public analytical databases (``clickpy``: PyPI downloads; ``gharchive``: GitHub events).
+"""A small ClickHouse client over HTTP for the long-history sources (clickpy, gharchive).
+
+The sources read long history from public analytical databases (``clickpy``: PyPI downloads;
+``gharchive``: GitHub events).
 
 Protocol (see the README's "Beyond one machine"):
 - ``POST {FWPULSE_CLICKHOUSE_URL}/`` with the SQL as the body, ending in ``FORMAT JSONCompact``;

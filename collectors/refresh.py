@@ -1,5 +1,7 @@
-"""Refresh orchestration: run the selected sources, each isolated, and store each one's rows
-plus its run-ledger row in one short write transaction after it has collected.
+"""Refresh orchestration: run the selected sources, each isolated, and store what each collected.
+
+Each source's rows and its run-ledger row are written in one short write transaction after it
+has collected.
 
 A refresh holds an exclusive lock file next to the database so two refreshes never overlap
 (the CLI maps :class:`RefreshLocked` to exit code 75).

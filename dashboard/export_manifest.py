@@ -1,5 +1,7 @@
-"""Export files on disk: atomic writes and ``manifest.json`` (what each file holds: chart, sources, data as of,
-alt text, quality flags, sha256), merged across runs under a folder lock."""
+"""Export files on disk: atomic writes and ``manifest.json``, merged across runs under a folder lock.
+
+The manifest says what each file holds: chart, sources, data as of, alt text, quality flags, sha256.
+"""
 
 from __future__ import annotations
 

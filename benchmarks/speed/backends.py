@@ -1,5 +1,7 @@
-"""Framework setup shared by the native and the Keras impls: thread counts, device checks, TF32 policy
-and peak device memory for torch, TensorFlow and JAX (backend names as in KERAS_BACKEND).
+"""Framework setup shared by the native and the Keras impls (threads, devices, TF32, peak memory).
+
+Thread counts, device checks, TF32 policy and peak device memory for torch, TensorFlow and JAX
+(backend names as in KERAS_BACKEND).
 
 Each function imports its framework when called, so importing this module stays cheap.
 """

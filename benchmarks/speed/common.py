@@ -1,6 +1,7 @@
-"""Framework-neutral pieces shared by the impl_* modules: seeded synthetic data, shared initial
-weights (numpy, so every framework starts from the same numbers), analytic FLOP counts, the matmul
-probe's step loop.
+"""Framework-neutral pieces shared by the impl_* modules: data, initial weights, FLOPs, matmul probe.
+
+Seeded synthetic data, shared initial weights (numpy, so every framework starts from the same
+numbers), analytic FLOP counts, the matmul probe's step loop.
 
 FLOPs count only matmul/conv multiply-adds (2 per MAC), as in MLPerf's "Utilization" appendix;
 a training step counts 3x the forward pass (forward, and two matmuls per layer backward).

@@ -1,5 +1,7 @@
-"""The environment fingerprint every result row carries (machine side; each worker adds its
-framework versions and resolved policies)."""
+"""The environment fingerprint every result row carries (machine side).
+
+Each worker adds its framework versions and resolved policies.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
-"""Native JAX contender: ``jax.jit`` of the whole train step (hand-written Adam with the same
-hyper-parameters as the others, so no optax dependency). MLP and matmul only; the CNN and text
-models are measured through Keras on the JAX backend. Imported only inside a worker process."""
+"""Native JAX contender: ``jax.jit`` of the whole train step.
+
+Hand-written Adam with the same hyper-parameters as the others, so no optax dependency. MLP and
+matmul only; the CNN and text models are measured through Keras on the JAX backend. Imported only
+inside a worker process.
+"""
 
 from __future__ import annotations
 

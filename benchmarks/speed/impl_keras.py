@@ -1,6 +1,8 @@
-"""Keras 3 contenders on the backend named by KERAS_BACKEND (set by the harness before import):
+"""Keras 3 contenders on the backend named by KERAS_BACKEND (set by the harness before import).
+
 ``model.fit`` / ``predict`` (one call per timed block of S steps, ``verbose=0``,
-``steps_per_execution=1``) and, for the torch backend, a custom loop. Imported only inside a worker."""
+``steps_per_execution=1``) and, for the torch backend, a custom loop. Imported only inside a worker.
+"""
 
 from __future__ import annotations
 

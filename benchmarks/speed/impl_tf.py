@@ -1,6 +1,8 @@
-"""Native TensorFlow 2 contenders: ``tf.function`` with ``jit_compile`` False (tf-function) or True
-(tf-xla), raw variables and ops, hand-written Adam with the shared hyper-parameters. MLP and matmul
-only; CNN/text go through Keras on the TensorFlow backend. Imported only inside a worker process."""
+"""Native TensorFlow 2 contenders: ``tf.function`` without (tf-function) and with XLA (tf-xla).
+
+Raw variables and ops, hand-written Adam with the shared hyper-parameters. MLP and matmul only;
+CNN/text go through Keras on the TensorFlow backend. Imported only inside a worker process.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Native PyTorch contenders: eager, and ``torch.compile(model)`` (default mode; the optimizer step
-stays eager). Imported only inside a worker process."""
+"""Native PyTorch contenders: eager, and ``torch.compile(model)``.
+
+``torch.compile`` in its default mode; the optimizer step stays eager. Imported only inside a worker
+process.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The Keras models of the W1-W3 workloads (MLP, CNN, LSTM and transformer text classifiers), with the
-shared numpy initial weights loaded where they map one to one. Imports Keras when called."""
+"""The Keras models of the W1-W3 workloads (MLP, CNN, LSTM and transformer text classifiers).
+
+The shared numpy initial weights are loaded where they map one to one. Imports Keras when called.
+"""
 
 from __future__ import annotations
 

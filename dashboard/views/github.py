@@ -1,5 +1,8 @@
-"""GitHub: stars (with releases), forks, watchers, open issues vs open PRs, issue flow, GH Archive monthly
-activity (lower bounds after 2025-05 drawn as such), git activity."""
+"""GitHub view: stars, forks, watchers, issues and pull requests, GH Archive and git activity.
+
+Stars come with releases; open issues vs open PRs; issue flow; GH Archive monthly activity (lower
+bounds after 2025-05 drawn as such).
+"""
 
 from __future__ import annotations
 
