@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from fwpulse.data import catalog
 from fwpulse.data.store import Observation
 
 from .base import CollectContext, Source, SourceResult
@@ -34,7 +35,7 @@ from .stackexchange import DEFAULT_MAX_REQUESTS, DEFAULT_RESERVE, SITE, QuotaRes
 
 SOURCE_LABEL = "Stack Exchange API"
 DEFAULT_SINCE = "2015-01-01"
-SITE_FRAMEWORK = "_all"  # site-wide monthly totals: not a framework (registry ids are slugs)
+SITE_FRAMEWORK = catalog.SITE  # site-wide monthly totals: not a framework
 
 # Short stable methods (a caption prints each once); the tags and the query window go to details.
 # A question carrying two of a framework's tags counts twice in the sums (catalog definition).

@@ -16,7 +16,7 @@ import pandas as pd
 from fwpulse.dashboard.charts import DATA_COLUMNS
 from fwpulse.dashboard.export_layout import strip_tags
 from fwpulse.dashboard.export_theme import chart_title
-from fwpulse.data import read
+from fwpulse.data import catalog, read
 
 STALE_DAYS = read.STALE_DAYS  # a series whose last point is older than this (vs the newest) is "ended"
 
@@ -130,7 +130,7 @@ def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
     d = d.dropna(subset=["value"])
     if d.empty:
         return f"{title}: no plotted values."
-    label = lambda fid: names.get(fid, fid)  # noqa: E731
+    label = lambda fid: names.get(fid) or catalog.SERIES_NAMES.get(fid, fid)  # noqa: E731
     has_date = "date" in d.columns and d["date"].notna().any()
     if has_date:
         d = d.assign(at_=pd.to_datetime(d["date"])).sort_values("at_", kind="stable")

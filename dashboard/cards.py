@@ -41,6 +41,7 @@ CARD_COLUMNS = [
     "value_365d",
     "date_365d",
     "change_365d",
+    "method_since",  # set when a change is n/a because the source or counting method changed in the period
     "newer_date",
     "newer_value",
     "newer_quality",
@@ -58,7 +59,9 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
     change: the card shows the newest ok value and names the newer flagged one (``newer_*``, with
     its reason). A change compares with the final value closest to (as of - N days), within N/5 + 3
     days, so monthly series compare with the month before and a gap gives no change rather than a
-    change over a different period. ``stale``: the series' newest value is much older than the same
+    change over a different period; and only with a value of the same source and method, so a switch
+    of counting method gives no change (``method_since``: the date the current method began) rather
+    than the difference between two definitions. ``stale``: the series' newest value is much older than the same
     metric's newest for the other frameworks (:func:`fwpulse.data.read.staleness`), with the reason.
     """
     rows = []
@@ -82,14 +85,14 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
                 newer_quality=n["quality"],
                 newer_reason=read.reason(n["quality"], n["details"]),
             )
+        same = final[(final["source"] == last["source"]) & (final["method"] == last["method"])]
         for days in (30, 365):
             prev = None
             if not final.empty:
-                prev = _near(
-                    final[final["date"] < last["date"]],
-                    last["date"] - pd.Timedelta(days=days),
-                    pd.Timedelta(days=days // 5 + 3),
-                )
+                target, tolerance = last["date"] - pd.Timedelta(days=days), pd.Timedelta(days=days // 5 + 3)
+                prev = _near(same[same["date"] < last["date"]], target, tolerance)
+                if prev is None and _near(final[final["date"] < last["date"]], target, tolerance) is not None:
+                    row["method_since"] = same["date"].min()
             row[f"value_{days}d"] = prev["value"] if prev is not None else None
             row[f"date_{days}d"] = prev["date"] if prev is not None else None
             row[f"change_{days}d"] = (

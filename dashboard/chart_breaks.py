@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.data import catalog, shifts
+
 
 def _parts(method: str) -> list[str]:
     return [p.strip() for p in str(method).replace(":", ",").split(",") if p.strip()]
@@ -48,7 +50,7 @@ def method_breaks(df: pd.DataFrame) -> list[dict]:
     return [found[d] for d in sorted(found)]
 
 
-def vline_label(fig: go.Figure, date, text: str, row: int, **annotation) -> None:
+def vline_label(fig: go.Figure, date, text: str, row: int, xanchor: str = "left", **annotation) -> None:
     """A dotted grey vertical line at ``date``, labelled at the top of the plot (``row`` 0, 1, ... stacks the
     labels of several lines downwards); ``annotation``: more of the label's properties (hover text, name)."""
     fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
@@ -58,7 +60,7 @@ def vline_label(fig: go.Figure, date, text: str, row: int, **annotation) -> None
         yref="paper",
         text=text,
         showarrow=False,
-        xanchor="left",
+        xanchor=xanchor,
         font={"size": 11, "color": "grey"},
         **annotation,
     )
@@ -92,3 +94,28 @@ def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_f
 def mark_method_changes(fig: go.Figure, df: pd.DataFrame, names: dict[str, str]) -> str | None:
     """Mark where the plotted series ``df`` change source or method (:func:`method_breaks`); returns the note."""
     return draw_breaks(fig, method_breaks(df), names, list(df["framework"].unique()))
+
+
+def mark_collapses(fig: go.Figure, collapses: list[dict], names: dict[str, str], plotted: pd.DataFrame) -> str:
+    """Mark the volume collapses found in the data (:func:`fwpulse.data.shifts.find`); returns the note.
+
+    A collapse dated inside the plotted dates gets a dotted labelled line; one outside them is in the
+    note only (a line there would stretch the axis over months the chart has no data for).
+    """
+    dates = pd.to_datetime(plotted["date"]) if "date" in plotted.columns and not plotted.empty else pd.Series()
+    row = sum(1 for a in fig.layout.annotations if a.name == "fwpulse-break")
+    lines = []
+    for c in collapses:
+        who = names.get(c["framework"]) or catalog.SERIES_NAMES.get(c["framework"], c["framework"])
+        if not dates.empty and dates.min() <= c["date"] <= dates.max() and row < MAX_BREAK_LINES:
+            text = f"{who}: below half its peak from here"
+            text = text if len(text) <= 48 else text[:47] + "…"
+            # a label right of a late line would widen the axis past the data: put it on the line's left
+            side = "right" if c["date"] > dates.min() + (dates.max() - dates.min()) / 2 else "left"
+            vline_label(fig, c["date"], text, row, side, hovertext=shifts.describe(c), name="fwpulse-break")
+            row += 1
+        lines.append(f"{who}, {catalog.metric(c['metric']).label}: {shifts.describe(c)}")
+    return (
+        "Volume collapses found in the data (the trailing-year mean falls to half its peak or less and stays "
+        "there; final values only): " + "; ".join(lines) + "."
+    )

@@ -20,6 +20,7 @@ import pandas as pd
 
 from fwpulse.dashboard import (
     axes,
+    chart_breaks,
     charts_article,
     charts_gharchive,
     charts_github,
@@ -28,7 +29,7 @@ from fwpulse.dashboard import (
     charts_usage,
 )
 from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
-from fwpulse.data import read
+from fwpulse.data import read, shifts
 
 MODULES = (charts_overview, charts_github, charts_gharchive, charts_usage, charts_speed, charts_article)
 
@@ -66,7 +67,8 @@ def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -
                 events = events[events["date"] >= pd.Timestamp(options.start)]
             if options.end:
                 events = events[events["date"] <= pd.Timestamp(options.end)]
-    return ChartInput(values, events, thinned)
+    collapses = shifts.find(con, spec.collapses, frameworks) if spec.collapses else []
+    return ChartInput(values, events, thinned, collapses)
 
 
 def render(
@@ -78,6 +80,8 @@ def render(
     if inputs.thinned and chart.figure is not None:
         chart.caption += " · thinned to one point per series per week (see note)"  # export_theme.THINNED
         chart.notes.append(inputs.thinned)
+    if inputs.collapses and chart.figure is not None and spec.time_series and not options.align:
+        chart.notes.append(chart_breaks.mark_collapses(chart.figure, inputs.collapses, names, chart.data))
     return chart
 
 

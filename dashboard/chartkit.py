@@ -64,9 +64,18 @@ def one_line(metric: str, note: str | None = None):
     return builder
 
 
-def line_spec(chart_id: str, title: str, metric: str, fill_hint: str, view: str, note: str | None = None):
-    """The spec of a chart that is one metric's line per framework (:func:`one_line`)."""
-    return C.ChartSpec(chart_id, title, (metric,), one_line(metric, note), fill_hint, view=view)
+def line_spec(
+    chart_id: str,
+    title: str,
+    metric: str,
+    fill_hint: str,
+    view: str,
+    note: str | None = None,
+    collapses: tuple[str, ...] = (),
+):
+    """The spec of a chart that is one metric's line per framework (:func:`one_line`); ``collapses``: the
+    per-period metrics whose volume collapses the chart marks (:attr:`ChartSpec.collapses`)."""
+    return C.ChartSpec(chart_id, title, (metric,), one_line(metric, note), fill_hint, view=view, collapses=collapses)
 
 
 def multi_line_chart(

@@ -83,6 +83,7 @@ class ChartInput:
     values: pd.DataFrame  # rows of metric_values (or the chart's own query)
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # release events, when the chart annotates them
     thinned: str | None = None  # why fewer rows than stored (read_values)
+    collapses: list[dict] = field(default_factory=list)  # volume collapses found in the data (data/shifts.py)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class ChartSpec:
     events: bool = False  # also load release events
     query: Callable[..., pd.DataFrame] | None = None  # query(con, spec, options); default: metric_values
     time_series: bool = True  # ChartOptions' transforms apply
+    collapses: tuple[str, ...] = ()  # per-period metrics whose volume collapses are marked (data/shifts.py)
 
 
 @dataclass

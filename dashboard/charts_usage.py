@@ -6,7 +6,7 @@ import pandas as pd
 
 from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import ChartSpec, line_chart
-from fwpulse.data import read
+from fwpulse.data import catalog, read
 
 SO = "fwpulse refresh --source stackoverflow"
 SO_BACKFILL = "fwpulse refresh --source stackoverflow --backfill"
@@ -111,6 +111,27 @@ AI_INDEX_NOTE = "Page-scraped yearly counts up to 2020; the 2020 point is a part
 PYPI_DAILY_NOTE = "pypistats keeps 180 days; fwpulse stores every run's days, so history grows with each refresh."
 CITATIONS_NOTE = "Keras and JAX have no paper with a DOI, so they have no citation counts."
 
+SO_SITE = "stackoverflow.questions_monthly_site"
+SITE_NOTE = (
+    "Every new Stack Overflow question per month, all tags (the denominator of the share chart), whichever "
+    "frameworks are picked."
+)
+
+
+def site_questions(con, spec, options) -> pd.DataFrame:
+    """All Stack Overflow questions per month (the site-wide series, framework id '_all'), whatever is picked."""
+    return read.read_values(con, [catalog.SITE], spec.metrics, options.start, options.end)[0]
+
+
+def site_line(spec, inputs, options, names, colors):
+    """The site-wide monthly questions as one grey line named for what it counts."""
+    site = {catalog.SITE: catalog.SERIES_NAMES[catalog.SITE]}
+    chart = line_chart(spec, inputs.values, options, site, {catalog.SITE: "#7f7f7f"}, SO_SITE)
+    if chart.figure is not None:
+        chart.notes.append(SITE_NOTE)
+    return chart
+
+
 SPECS = [
     K.line_spec(
         "stackoverflow-questions-monthly",
@@ -118,6 +139,7 @@ SPECS = [
         "stackoverflow.questions_monthly",
         SO_BACKFILL,
         "community",
+        collapses=("stackoverflow.questions_monthly", SO_SITE),
     ),
     K.line_spec(
         "stackoverflow-questions-share",
@@ -126,6 +148,17 @@ SPECS = [
         SO_BACKFILL,
         "community",
         SHARE_NOTE,
+        collapses=(SO_SITE,),
+    ),
+    ChartSpec(
+        "stackoverflow-questions-site",
+        "All Stack Overflow questions per month",
+        (SO_SITE,),
+        site_line,
+        SO_BACKFILL,
+        view="community",
+        query=site_questions,
+        collapses=(SO_SITE,),
     ),
     K.line_spec(
         "stackoverflow-questions-total",
@@ -134,6 +167,7 @@ SPECS = [
         SO,
         "community",
         TOTAL_NOTE,
+        collapses=(SO_SITE,),
     ),
     K.line_spec(
         "stackoverflow-questions-yearly-ai-index",

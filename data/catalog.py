@@ -324,6 +324,10 @@ METRICS: dict[str, Metric] = {
 }
 
 # Dated figures from pages, reports and `fwpulse import` are stored as manual.<name>.
+# Stored series that belong to no framework: their framework id (never a registry id: ids are slugs) and name.
+SITE = "_all"  # site-wide totals, e.g. all Stack Overflow questions per month
+SERIES_NAMES = {SITE: "Site-wide"}
+
 MANUAL_PREFIX = "manual."
 MANUAL_METRICS: dict[str, Metric] = {
     m.id: m

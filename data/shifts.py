@@ -10,13 +10,18 @@ the series. One rule for every framework and metric, nothing placed by hand per 
 
 from __future__ import annotations
 
+from typing import Iterable
+
+import duckdb
 import pandas as pd
 
-from .read import is_final
+from . import catalog
+from .read import is_final, values
 
 SHARE = 0.5  # "fell to half its peak": the threshold a break must cross and stay below
 MIN_PERIODS = 10  # a trailing-year mean needs at least this many values (monthly series: 10 of 12)
 WINDOW = "365D"
+SITE = catalog.SITE  # site-wide series (e.g. all Stack Overflow questions per month) count for every chart
 
 
 def volume_collapses(rows: pd.DataFrame, share: float = SHARE) -> list[dict]:
@@ -63,9 +68,23 @@ def volume_collapses(rows: pd.DataFrame, share: float = SHARE) -> list[dict]:
 
 
 def describe(c: dict) -> str:
-    """One line for a caption: what fell, from when, against which peak."""
+    """One line for a caption: what fell, from when, against which peak (in the metric's unit)."""
+    unit = catalog.metric(c["metric"]).unit if catalog.is_known(c["metric"]) else "per period"
     return (
         f"from {c['date']:%Y-%m} the trailing-year mean stays below {SHARE:.0%} of its peak "
-        f"({c['peak']:,.0f} per period, year to {c['peak_date']:%Y-%m}); newest {c['last']:,.0f} "
+        f"({c['peak']:,.0f} {unit}, year to {c['peak_date']:%Y-%m}); newest {c['last']:,.0f} "
         f"({c['drop_pct']:.0f}% below)"
     )
+
+
+def find(con: duckdb.DuckDBPyConnection, metrics: Iterable[str], frameworks: Iterable[str] | None = None) -> list[dict]:
+    """:func:`volume_collapses` of the per-period ``metrics`` (flows) over their whole stored history.
+
+    ``frameworks``: the frameworks whose series count (None: all); the site-wide series (:data:`SITE`)
+    always count, since a collapse of the whole site is context for every framework's line.
+    """
+    flows = [m for m in metrics if catalog.is_known(m) and catalog.metric(m).kind == "flow"]
+    if not flows:
+        return []
+    chosen = None if frameworks is None else [*frameworks, SITE]
+    return volume_collapses(values(con, chosen, flows))

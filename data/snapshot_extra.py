@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from . import catalog
 from .snapshot_rows import framework_id, parse_date, row_observation
 from .store import Observation
 
-SITE_FRAMEWORK = "_all"  # site-wide rows: not a framework, never a registry id (ids are slugs)
+SITE_FRAMEWORK = catalog.SITE  # site-wide rows: not a framework
 
 BESTOF_SOURCE = "best-of-ml-python"
 BESTOF_METHOD = (

@@ -1,4 +1,4 @@
-"""Community: Stack Overflow questions per month, share of all questions, totals."""
+"""Community: Stack Overflow questions per month, share of all questions, all questions, totals."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ CAPTION = (
     "totals up to 2025-01 (a second, later snapshot, so the shares derived from the two are approximate), "
     "and the Stanford AI Index's yearly counts to mid-2020. Anything newer comes from the Stack Exchange "
     "API: `fwpulse refresh --source stackoverflow --backfill`. Where a line breaks, no data is stored for "
-    "those months (a gap between sources): the chart never bridges it."
+    "those months (a gap between sources): the chart never bridges it. A dotted line marked 'below half its "
+    "peak' is found in the data: from there the trailing-year mean stays at half its peak or less."
 )
 
 
@@ -22,6 +23,7 @@ def render() -> None:
     for chart_id in (
         "stackoverflow-questions-monthly",
         "stackoverflow-questions-share",
+        "stackoverflow-questions-site",
         "stackoverflow-questions-total",
         "stackoverflow-questions-yearly-ai-index",
     ):

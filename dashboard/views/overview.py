@@ -23,7 +23,8 @@ PER_ROW = 4
 def _change(row, days: int) -> str:
     change = row[f"change_{days}d"]
     if change is None or pd.isna(change):
-        return f"{days} d: n/a"
+        since = row.get("method_since")
+        return f"{days} d: n/a (counting method changed {since:%Y-%m-%d})" if pd.notna(since) else f"{days} d: n/a"
     prev = row[f"value_{days}d"]
     pct = f" ({change / prev * 100:+.1f}%)" if prev else ""
     return f"{days} d: {change:+,.0f}{pct}"

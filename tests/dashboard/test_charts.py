@@ -265,3 +265,58 @@ def test_a_point_alone_between_two_gaps_keeps_a_marker_and_the_others_none():
     assert list(t.y) == [0, 1, 2, None, 3, None, 4, 5]  # no line reaches 2021-01: it stands alone
     assert "markers" in t.mode
     assert [o for o, y in zip(t.marker.opacity, t.y) if y is not None] == [0, 0, 0, 1, 0, 0]
+
+
+def _collapse_marks(chart):
+    return [a for a in chart.figure.layout.annotations if a.name == "fwpulse-break" and "below half" in a.text]
+
+
+def test_the_stack_overflow_collapse_is_a_dated_break_taken_from_the_data(snapshot_db):
+    from fwpulse.data import shifts
+
+    settings = load_settings()
+    with db.reading(str(settings.db_path)) as con:
+        [found] = shifts.find(con, ["stackoverflow.questions_monthly_site"])
+    assert found["date"].year == 2023  # where the bundled site totals fall to half their peak, not a typed date
+
+    site = _build("stackoverflow-questions-site")
+    [mark] = _collapse_marks(site)
+    assert pd.Timestamp(mark.x) == found["date"] and mark.text.startswith("Site-wide: below half its peak")
+    assert any(f"from {found['date']:%Y-%m} the trailing-year mean" in n for n in site.notes)
+    assert set(site.data["framework"]) == {"_all"} and not site.data.empty
+
+    # the per-framework lines end in 2019: the collapse is in the note, not a line stretching the axis
+    share = _build("stackoverflow-questions-share")
+    assert _collapse_marks(share) == []
+    assert any("Volume collapses found in the data" in n and "Site-wide" in n for n in share.notes)
+
+    assert not any("Volume collapses" in n for n in _build("github-stars").notes)  # not every chart
+    aligned = _build("stackoverflow-questions-site", charts.ChartOptions(align=True))
+    assert _collapse_marks(aligned) == [] and not any("Volume collapses" in n for n in aligned.notes)
+
+
+def test_collapse_marks_name_the_framework_and_stay_inside_the_plotted_dates():
+    import plotly.graph_objects as go
+
+    from fwpulse.dashboard import chart_breaks
+
+    c = {
+        "date": pd.Timestamp("2024-03-01"),
+        "framework": "keras",
+        "metric": "stackoverflow.questions_monthly",
+        "peak_date": pd.Timestamp("2019-06-01"),
+        "peak": 900.0,
+        "last": 300.0,
+        "drop_pct": 66.7,
+    }
+    inside = pd.DataFrame({"date": pd.to_datetime(["2018-01-01", "2025-01-01"])})
+    fig = go.Figure()
+    note = chart_breaks.mark_collapses(fig, [c], {"keras": "Keras"}, inside)
+    [mark] = [a for a in fig.layout.annotations if a.name == "fwpulse-break"]
+    assert mark.text == "Keras: below half its peak from here" and mark.xanchor == "right"
+    assert "Keras, Stack Overflow questions per month: from 2024-03" in note and "67% below" in note
+
+    outside = pd.DataFrame({"date": pd.to_datetime(["2018-01-01", "2019-12-01"])})
+    fig = go.Figure()
+    assert "from 2024-03" in chart_breaks.mark_collapses(fig, [c], {"keras": "Keras"}, outside)
+    assert not fig.layout.annotations and not fig.layout.shapes

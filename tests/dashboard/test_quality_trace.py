@@ -230,3 +230,34 @@ def test_overview_card_names_a_newer_flagged_value(tmp_path, monkeypatch):
     assert stars[0].value == "90,010" and stars[0].delta == "+1 in 30 d"  # final values only
     captions = " ".join(c.value for c in at.caption)
     assert "Newer value 123,457 (2025-12-01) is partial period, not final: because partial_period" in captions
+
+
+def test_a_change_never_spans_a_switch_of_counting_method(tmp_path):
+    # monthly downloads: pypinfo (BigQuery) up to 2025-05, ClickHouse from 2025-06, as in the bundled snapshot
+    months = [dt.date(2025, m, 1) for m in range(1, 13)] + [dt.date(2026, m, 1) for m in range(1, 4)]
+    rows = [
+        Observation(
+            "pytorch",
+            "pypi.downloads_monthly",
+            m,
+            1000.0 + i,
+            "hugovk",
+            "pypinfo" if m < dt.date(2025, 6, 1) else "clickhouse",
+        )
+        for i, m in enumerate(months)
+    ]
+    path = tmp_path / "x.duckdb"
+    with db.writing(path) as con:
+        db.migrate(con)
+        store.record_run(con, RunRecord("s", started_at=dt.datetime(2026, 4, 2)), rows)
+    with db.reading(path) as con:
+        card = overview_cards(read.recent_values(con, ["pytorch"], CARD_METRICS)).iloc[0]
+    assert card["date"] == pd.Timestamp("2026-03-01")
+    assert card["change_30d"] == 1.0  # 2026-03 vs 2026-02: both ClickHouse
+    assert pd.isna(card["change_365d"]) and pd.isna(card["value_365d"])  # 2025-03 was counted by pypinfo
+    assert card["method_since"] == pd.Timestamp("2025-06-01")
+
+    from fwpulse.dashboard.views.overview import _change
+
+    assert _change(card, 365) == "365 d: n/a (counting method changed 2025-06-01)"
+    assert _change(card, 30) == "30 d: +1 (+0.1%)"

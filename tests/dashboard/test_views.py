@@ -22,17 +22,17 @@ VIEWS = ["overview", "github", "community", "search_interest", "adoption", "spee
 SNAPSHOT_CHARTS = {
     "overview": 3,
     "github": 5,
-    "community": 3,
+    "community": 4,
     "search_interest": 0,
     "adoption": 1,
     "speed": 2,
     "article_check": 1,
     "data_health": 0,
-}  # community: SO per month, share, AI Index per year
+}  # community: SO per month, share, all questions (site-wide), AI Index per year
 FILLED_CHARTS = {
     "overview": 3,
     "github": 12,
-    "community": 4,
+    "community": 5,
     "search_interest": 1,
     "adoption": 7,
     "speed": 2,
