@@ -66,9 +66,10 @@ def test_second_refresh_exits_75_while_lock_held(snapshot_db):
             "-c",
             (
                 "import sys, time; from pathlib import Path; from fwpulse.collectors.refresh import refresh_lock\n"
-                f"with refresh_lock(Path({str(snapshot_db)!r})):\n    print('locked', flush=True); time.sleep(3)"
+                f"with refresh_lock(Path({str(snapshot_db)!r})):\n    print('locked', flush=True); sys.stdin.readline()"
             ),
         ],
+        stdin=subprocess.PIPE,  # holds the lock until the test writes a line: no race with a slow CLI start
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -82,8 +83,7 @@ def test_second_refresh_exits_75_while_lock_held(snapshot_db):
         )
         assert res.returncode == 75
         assert "another refresh" in res.stderr and res.stderr.strip().count("\n") == 0
-        t0 = time.monotonic()
-        waited = subprocess.run(
+        waiter = subprocess.Popen(
             [
                 sys.executable,
                 "-c",
@@ -92,11 +92,15 @@ def test_second_refresh_exits_75_while_lock_held(snapshot_db):
                     f"with refresh_lock(Path({str(snapshot_db)!r}), wait=20): print('got it')"
                 ),
             ],
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
-            timeout=60,
         )
-        assert waited.stdout.strip() == "got it" and time.monotonic() - t0 < 15
+        time.sleep(2)  # the waiter is (most likely) waiting on the lock by now
+        assert waiter.poll() is None, "took the lock while it was held"
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        out, _ = waiter.communicate(timeout=60)
+        assert out.strip() == "got it" and waiter.returncode == 0
     finally:
         holder.kill()
         holder.wait()
