@@ -34,7 +34,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 VIEWS = {
     "": ("fwpulse: PyTorch vs TensorFlow vs Keras vs JAX", 3),
     "github": ("GitHub", 12),
-    "community": ("Community: Stack Overflow", 4),
+    "community": ("Community: Stack Overflow", 5),
     "search-interest": ("Search interest: Google Trends", 1),
     "adoption": ("Adoption: downloads and citations", 7),
     "speed": ("Speed: measured on real hardware", 2),
