@@ -40,7 +40,7 @@ from .clickhouse_wire import (
     parse_exception,
     typed_result,
 )
-from .errors import FatalSourceError, RetriableError
+from .errors import FatalSourceError, RetriableError, UnreachableError
 from .http import RETRY_STATUSES, HttpClient
 
 T = TypeVar("T")
@@ -170,12 +170,10 @@ class ClickHouse:
             )
         except ClickHouseError:
             raise
-        except RetriableError as exc:  # connection refused / timeouts after the retries
+        except RetriableError as exc:  # unreachable (its message names the setting) / timeouts after the retries
+            hint = "" if isinstance(exc, UnreachableError) else "; check FWPULSE_CLICKHOUSE_URL or try again later"
             raise ClickHouseRetriable(
-                self.http.redact(
-                    f"ClickHouse query '{purpose}' at {self.url}: {exc}; check FWPULSE_CLICKHOUSE_URL "
-                    "or try again later"
-                )
+                self.http.redact(f"ClickHouse query '{purpose}' at {self.url}: {exc}{hint}")
             ) from None
         if resp.status_code != 200:
             self._raise(purpose, resp)

@@ -65,6 +65,9 @@ def test_refresh_without_network_fails_every_source_at_once_with_one_line_each(s
         assert o.status == "failed", o
         assert "cannot reach 127.0.0.1" in o.error and "connection refused" in o.error, o.error
         assert any(v in o.error for v in orchestrator.SOURCE_URL_SETTINGS[o.source]) and "\n" not in o.error
+        # the setting is named once, with the next step: no second, contradicting hint ("try again later")
+        assert all(o.error.count(v) <= 1 for v in orchestrator.SOURCE_URL_SETTINGS[o.source]), o.error
+        assert "try again later" not in o.error, o.error
         assert o.requests <= 3, o  # no retries (trends counts its 3-step exchange up front)
 
 
