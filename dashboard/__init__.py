@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-if __name__ != "fwpulse.dashboard":  # one name only: `dashboard.x` and `fwpulse.dashboard.x` would be two copies
-    raise ImportError(
-        f"import this folder as fwpulse.dashboard, not as {__name__!r} "
-        "(install the checkout with `pip install -e .` and use `import fwpulse.dashboard`)"
-    )
+from fwpulse import only_as
+
+only_as(__name__, "fwpulse.dashboard")
 
 APP_PATH = Path(__file__).resolve().parent / "app.py"

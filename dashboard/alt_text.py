@@ -130,7 +130,7 @@ def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
     d = d.dropna(subset=["value"])
     if d.empty:
         return f"{title}: no plotted values."
-    label = lambda fid: names.get(fid) or catalog.SERIES_NAMES.get(fid, fid)  # noqa: E731
+    label = lambda fid: catalog.series_name(fid, names)  # noqa: E731
     has_date = "date" in d.columns and d["date"].notna().any()
     if has_date:
         d = d.assign(at_=pd.to_datetime(d["date"])).sort_values("at_", kind="stable")

@@ -106,7 +106,7 @@ def mark_collapses(fig: go.Figure, collapses: list[dict], names: dict[str, str],
     row = sum(1 for a in fig.layout.annotations if a.name == "fwpulse-break")
     lines = []
     for c in collapses:
-        who = names.get(c["framework"]) or catalog.SERIES_NAMES.get(c["framework"], c["framework"])
+        who = catalog.series_name(c["framework"], names)
         if not dates.empty and dates.min() <= c["date"] <= dates.max() and row < MAX_BREAK_LINES:
             text = f"{who}: below half its peak from here"
             text = text if len(text) <= 48 else text[:47] + "…"

@@ -328,6 +328,13 @@ METRICS: dict[str, Metric] = {
 SITE = "_all"  # site-wide totals, e.g. all Stack Overflow questions per month
 SERIES_NAMES = {SITE: "Site-wide"}
 
+
+def series_name(framework_id: str, names: dict[str, str]) -> str:
+    """What to call a stored series: the registry's name for a framework (``names``), else the name of a
+    series that belongs to no framework (:data:`SERIES_NAMES`), else the id itself."""
+    return names.get(framework_id) or SERIES_NAMES.get(framework_id, framework_id)
+
+
 MANUAL_PREFIX = "manual."
 MANUAL_METRICS: dict[str, Metric] = {
     m.id: m
