@@ -1,22 +1,28 @@
 """A small ClickHouse client over HTTP for the long-history sources (clickpy, gharchive).
 
 The sources read long history from public analytical databases (``clickpy``: PyPI downloads;
-``gharchive``: GitHub events).
+``gharchive``: GitHub events). The default server is ClickHouse's public playground, whose ``demo``
+user answers at most 1,000 rows and 10 MB, reads at most 10 billion rows and runs 60 s per query, and
+CUTS an answer past a limit SILENTLY unless asked not to (shared/api-samples/clickhouse/README.md).
 
 Protocol (see the README's "Beyond one machine"):
-- ``POST {FWPULSE_CLICKHOUSE_URL}/`` with the SQL as the body, ending in ``FORMAT JSONCompact``;
-- values only as query parameters: ``{name:Type}`` placeholders in the SQL, ``param_name=value``
-  in the URL; database and table names from ``[sources.clickhouse]`` travel as
-  ``{db:Identifier}`` parameters too, so no SQL is ever built from configuration or user input;
+- ``POST {FWPULSE_CLICKHOUSE_URL}/?result_overflow_mode=throw&read_overflow_mode=throw`` on EVERY query,
+  so an answer that would be cut is an error (396 / 158) instead; no other setting goes in the URL
+  (the playground is readonly: anything else is error 164);
+- the SQL as the body, ending in ``FORMAT JSONCompact``; values only as query parameters:
+  ``{name:Type}`` placeholders in the SQL, ``param_name=value`` in the URL; database and table names
+  from ``[sources.clickhouse]`` travel as ``{db:Identifier}`` parameters too, so no SQL is ever built
+  from configuration or user input;
 - user and password in the ``X-ClickHouse-User`` / ``X-ClickHouse-Key`` headers, never in a URL;
-- through the shared :class:`~fwpulse.collectors.http.HttpClient` (bounded retries with backoff
-  for 429/5xx), except that a 5xx whose ``X-ClickHouse-Exception-Code`` is not transient
-  (a syntax error, an unknown table) is not retried;
-- 64-bit integers may come quoted or not (``output_format_json_quote_64bit_integers``): both parse;
+- through the shared :class:`~fwpulse.collectors.http.HttpClient` with a read timeout above the
+  server's 60 s; a query is never sent again after a read timeout or a server timeout (408, code 159:
+  the server may still be running it and would spend the quota twice) or a quota error (201: its
+  interval's end becomes the run's retry-after); only overload and network codes are sent again;
+- 64-bit integers may come quoted or not: both parse; arrays and tuples are typed element-wise;
 - an exception can arrive AFTER a 200 when the result was streamed: the body then ends with the
   exception text instead of valid JSON, and that is an error too, never a short result;
-- rows and bytes read (``X-ClickHouse-Summary``) are added up in :attr:`ClickHouse.stats` for the
-  run ledger.
+- rows and bytes read come from the body's ``statistics`` and are added up in :attr:`ClickHouse.stats`
+  for the run ledger, with the largest answer's rows and bytes.
 """
 
 from __future__ import annotations
@@ -24,13 +30,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import requests
 
 from .clickhouse_wire import (
     AUTH_CODES,
-    LIMIT_CODES,
+    LIMITS,
+    QUOTA_CODE,
+    READONLY_CODE,
+    RESEND_CODES,
     TRANSIENT_CODES,
     ClickHouseError,
     ClickHouseRetriable,
@@ -38,6 +47,7 @@ from .clickhouse_wire import (
     QueryStats,
     format_param,
     parse_exception,
+    quota_interval_end,
     typed_result,
 )
 from .errors import FatalSourceError, RetriableError, UnreachableError
@@ -49,17 +59,37 @@ T = TypeVar("T")
 DEFAULTS: dict[str, Any] = {
     "pypi_database": "pypi",
     "downloads_table": "pypi_downloads_per_day",
-    "metadata_tables": ["packages", "projects"],  # first that exists wins (the name differs by deployment)
+    "metadata_tables": ["projects"],  # first that exists wins (the playground's is pypi.projects)
     "github_database": "github",
     "events_table": "github_events",
+    "repo_ids_table": "repo_name_to_id",  # every name a repository had -> its id (ClickPy's table)
+    # The server's limits on one answer (the playground's `demo` profile); on your own ClickHouse, raise them.
+    "max_result_rows": 1000,
+    "max_result_bytes": 10_000_000,
 }
+# Share of max_result_bytes an answer is planned to fill: the estimate is of ClickHouse's in-memory
+# result (what the limit counts), with room for the estimate's error.
+BYTES_HEADROOM = 0.8
 
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Sent with every query: an answer past a limit fails instead of coming back cut (the only settings
+# the playground's readonly `demo` user may change, besides max_block_size).
+THROW_ON_OVERFLOW = {"result_overflow_mode": "throw", "read_overflow_mode": "throw"}
+# (connect, read): the read timeout is above the server's 60 s limit, so the server's own timeout
+# answer (408) arrives first.
+TIMEOUT = (10.0, 75.0)
+ANSWER_LIMIT_STEP = (
+    "run fewer frameworks at once (--framework), or point FWPULSE_CLICKHOUSE_URL at your own ClickHouse "
+    "(README: Beyond one machine)"
+)
 
 
 def setting(source_settings: Mapping[str, Any], key: str) -> Any:
     """A ``[sources.clickhouse]`` value or its default; names are checked to be plain identifiers."""
     value = source_settings.get(key, DEFAULTS[key])
+    if isinstance(DEFAULTS[key], int):
+        return value
     names = value if isinstance(value, list) else [value]
     for name in names:
         if not isinstance(name, str) or not _IDENT_RE.match(name):
@@ -83,6 +113,21 @@ class Table:
 
     def __str__(self) -> str:
         return f"{self.db}.{self.name}"
+
+
+def plan_answers(costs: Mapping[str, int], max_rows: int, max_bytes: float) -> list[list[str]]:
+    """Split names (one answer row each, ``costs``: its estimated bytes) into as few answers as fit
+    ``max_rows`` rows and ``max_bytes`` bytes each (greedy, in sorted order); a name that alone is over
+    ``max_bytes`` gets an answer of its own (the server then says so)."""
+    batches: list[list[str]] = []
+    size = 0.0
+    for name in sorted(costs):
+        if not batches or len(batches[-1]) >= max_rows or size + costs[name] > max_bytes:
+            batches.append([])
+            size = 0.0
+        batches[-1].append(name)
+        size += costs[name]
+    return batches
 
 
 def earliest_start(members: Mapping[str, list[str]], since: Mapping[str, T]) -> dict[str, T]:
@@ -116,6 +161,7 @@ class ClickHouse:
             http.add_secret(password)
         self.source_settings = dict(source_settings or {})
         self.stats = QueryStats()
+        self.timeout = TIMEOUT
         self._metadata_table: str | None = None
 
     @classmethod
@@ -133,12 +179,30 @@ class ClickHouse:
         return Table(self.setting(db_key), self.setting(table_key))
 
     def query_since(
-        self, purpose: str, sql: str, table: Table, names: str, since: Mapping[str, Any], **params: Any
-    ) -> QueryResult:
-        """ONE query over ``table`` for every name in ``since`` (PyPI projects, repositories), each from
-        its own start: the SQL reads the sorted names as ``{<names>:Array(String)}`` and the starts as
-        ``{since:Map(String, ...)}``."""
-        return self.query(purpose, sql, {**table.params(), names: sorted(since), "since": since, **params})
+        self,
+        purpose: str,
+        sql: str,
+        table: Table,
+        names: str,
+        since: Mapping[str, Any],
+        row_bytes: Callable[[str], int],
+        **params: Any,
+    ) -> list[QueryResult]:
+        """Every name in ``since`` (PyPI projects, repository ids), each from its own start, in as few
+        queries over ``table`` as the server's answer limits allow (ONE for a registry of 100
+        frameworks x 10 years): the SQL answers one row per name, reads the sorted names as
+        ``{<names>:Array(String)}`` and the starts as ``{since:Map(String, ...)}``; ``row_bytes(name)``
+        estimates a name's answer row. A split is counted in :attr:`stats` (``answers_split``)."""
+        max_bytes = self.setting("max_result_bytes") * BYTES_HEADROOM
+        batches = plan_answers({n: row_bytes(n) for n in since}, self.setting("max_result_rows"), max_bytes)
+        if len(batches) > 1:
+            self.stats.answers_split[purpose] = len(batches)
+        results = []
+        for i, batch in enumerate(batches, 1):
+            label = purpose if len(batches) == 1 else f"{purpose} ({i}/{len(batches)})"
+            part = {n: since[n] for n in batch}
+            results.append(self.query(label, sql, {**table.params(), names: batch, "since": part, **params}))
+        return results
 
     def source_url(self, table: Table) -> str:
         """What rows read from ``table`` store as their source URL: the server and the table."""
@@ -147,14 +211,14 @@ class ClickHouse:
     # one query -------------------------------------------------------------------------------
     def query(self, purpose: str, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         """Run ``sql`` (without a FORMAT clause) with ``params``; rows typed after ``meta``."""
-        url_params = {f"param_{k}": format_param(v) for k, v in (params or {}).items()}
+        url_params = {**THROW_ON_OVERFLOW, **{f"param_{k}": format_param(v) for k, v in (params or {}).items()}}
         body = sql.rstrip().rstrip(";") + "\nFORMAT JSONCompact"
         self.stats.queries += 1
         self.stats.purposes.append(purpose)
 
-        def no_retry_for_permanent(resp: requests.Response) -> float | None:
+        def resend_only_when_transient(resp: requests.Response) -> float | None:
             code = resp.headers.get("X-ClickHouse-Exception-Code")
-            if resp.status_code in RETRY_STATUSES and code and code.isdigit() and int(code) not in TRANSIENT_CODES:
+            if resp.status_code in RETRY_STATUSES and code and code.isdigit() and int(code) not in RESEND_CODES:
                 self._raise(purpose, resp)
             return None
 
@@ -165,15 +229,18 @@ class ClickHouse:
                 params=url_params,
                 headers=self._headers,
                 data=body.encode("utf-8"),
-                wait_hint=no_retry_for_permanent,
+                wait_hint=resend_only_when_transient,
                 ok_statuses=RETRY_STATUSES,
+                timeout=self.timeout,
+                resend_after_read_timeout=False,
             )
-        except ClickHouseError:
+        except (ClickHouseError, ClickHouseRetriable):
             raise
-        except RetriableError as exc:  # unreachable (its message names the setting) / timeouts after the retries
-            hint = "" if isinstance(exc, UnreachableError) else "; check FWPULSE_CLICKHOUSE_URL or try again later"
+        except RetriableError as exc:  # unreachable (its message names the setting), no answer, overload after retries
+            hint = "" if isinstance(exc, UnreachableError) or "try again" in str(exc) else f"; {ANSWER_LIMIT_STEP}"
             raise ClickHouseRetriable(
-                self.http.redact(f"ClickHouse query '{purpose}' at {self.url}: {exc}{hint}")
+                self.http.redact(f"ClickHouse query '{purpose}' at {self.url}: {exc}{hint}"),
+                retry_after=exc.retry_after,
             ) from None
         if resp.status_code != 200:
             self._raise(purpose, resp)
@@ -193,22 +260,32 @@ class ClickHouse:
                 )
             )
         result = typed_result(resp, parsed)
-        self.stats.read_rows += result.read_rows
-        self.stats.read_bytes += result.read_bytes
-        self.stats.server_seconds += result.elapsed_s
+        self.stats.add(result, len(resp.content))
         return result
 
     def _raise(self, purpose: str, resp: requests.Response, text: str | None = None, after_200: bool = False):
-        err = parse_exception(resp.text if text is None else text, resp.headers.get("X-ClickHouse-Exception-Code"))
+        raw = resp.text if text is None else text
+        err = parse_exception(raw, resp.headers.get("X-ClickHouse-Exception-Code"))
         where = f"ClickHouse query '{purpose}' at {self.url}"
         status = "HTTP 200, then the result stream ended with" if after_200 else f"HTTP {resp.status_code}:"
+        retry_after = None
         if err.code in AUTH_CODES:
             step = "check FWPULSE_CLICKHOUSE_USER and FWPULSE_CLICKHOUSE_PASSWORD"
-        elif err.code in LIMIT_CODES or resp.status_code == 429:
-            step = (
-                "the server's quota or limits stopped the query; try again later, or point FWPULSE_CLICKHOUSE_URL "
-                "at your own ClickHouse (README: Beyond one machine)"
+        elif err.code in LIMITS:
+            sent_again = (
+                "; not sent again (the server may have spent its time on it already)" if err.code == 159 else ""
             )
+            step = f"the answer would pass the server's {LIMITS[err.code]}{sent_again}, so nothing of it is stored; {ANSWER_LIMIT_STEP}"
+        elif err.code == QUOTA_CODE:
+            retry_after = quota_interval_end(raw)
+            until = f" until {retry_after:%Y-%m-%d %H:%M} UTC" if retry_after else ""
+            step = f"the server's quota for this address is used up{until}; run again after that, or {ANSWER_LIMIT_STEP.split(', or ')[1]}"
+        elif err.code == READONLY_CODE:
+            step = (
+                "the server refused a setting fwpulse sent (this user is read-only); please report it with this message"
+            )
+        elif resp.status_code == 429 or (err.code is None and resp.status_code in RETRY_STATUSES):
+            step = "the server is busy or asks for fewer requests; try again later"
         elif err.code in (60, 81):
             step = "check the database/table names in [sources.clickhouse] of the registry TOML"
         elif after_200:
@@ -218,15 +295,19 @@ class ClickHouse:
         message = self.http.redact(f"{where}: {status} {err.describe()}; {step}")
         transient = err.code in TRANSIENT_CODES or (err.code is None and resp.status_code in RETRY_STATUSES)
         if transient:
-            raise ClickHouseRetriable(message, err.code, err.name)
+            raise ClickHouseRetriable(message, err.code, err.name, retry_after=retry_after)
         raise ClickHouseError(message, err.code, err.name)
 
     # schema discovery ------------------------------------------------------------------------
     def metadata_table(self) -> str:
-        """The package-metadata table of the PyPI database (``packages`` or ``projects``), found once."""
+        """The package-metadata table of the PyPI database (default ``projects``); with several names
+        configured, the first that exists, found once."""
         if self._metadata_table is None:
             database = self.setting("pypi_database")
             candidates = list(self.setting("metadata_tables"))
+            if len(candidates) == 1:  # one name: no lookup (an unknown table is error 60 naming the setting)
+                self._metadata_table = candidates[0]
+                return self._metadata_table
             found = self.query(
                 "find the PyPI package metadata table",
                 "SELECT name FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}",

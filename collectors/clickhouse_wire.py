@@ -15,7 +15,7 @@ import requests
 
 from .errors import FatalSourceError, RetriableError
 
-# Server error codes worth retrying: the same query can succeed later.
+# Server error codes that mean "the same query can succeed later" (the run is retriable, not broken).
 TRANSIENT_CODES = frozenset(
     {
         3,  # UNEXPECTED_END_OF_FILE
@@ -30,9 +30,30 @@ TRANSIENT_CODES = frozenset(
         394,  # QUERY_WAS_CANCELLED
     }
 )
-# Codes that mean "this server's limits are too small for the query": say what to do about it.
-LIMIT_CODES = frozenset({158, 159, 160, 201, 241, 307, 396})  # TOO_MANY_ROWS, ..., TOO_MANY_ROWS_OR_BYTES
+# ... and of those, the ones worth sending again within the run. Not a timeout (the server spent its
+# 60 s and would spend them again), not a quota (it ends with its interval, up to an hour away), not
+# a memory limit (the same query needs the same memory).
+RESEND_CODES = frozenset({3, 202, 203, 209, 210, 394})
+# Limits of the server's settings profile: code -> which limit, in the words a user can act on.
+LIMITS = {
+    158: "the query would read more rows than the server allows (max_rows_to_read)",
+    307: "the query would read more bytes than the server allows (max_bytes_to_read)",
+    396: "the answer would be larger than the server allows (max_result_rows / max_result_bytes)",
+    159: "the query ran past the server's time limit (max_execution_time); it was not sent again",
+    160: "the query ran slower than the server allows (min_execution_speed)",
+    241: "the query needed more memory than the server allows (max_memory_usage)",
+}
+QUOTA_CODE = 201
+READONLY_CODE = 164
 AUTH_CODES = frozenset({192, 193, 194, 497, 516})  # UNKNOWN_USER, WRONG_PASSWORD, ..., AUTHENTICATION_FAILED
+_INTERVAL_END_RE = re.compile(r"Interval will end at (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
+
+
+def quota_interval_end(text: str) -> dt.datetime | None:
+    """When a QUOTA_EXCEEDED interval ends (``Interval will end at 2026-11-20 13:00:00``, server time: UTC)."""
+    found = _INTERVAL_END_RE.search(text or "")
+    return dt.datetime.fromisoformat(found.group(1).replace("T", " ")) if found else None
+
 
 _CODE_RE = re.compile(r"Code:\s*(\d+)[.,]\s*(?:e\.displayText\(\) = )?DB::Exception:\s*(.*)", re.S)
 _NAME_RE = re.compile(r"\(([A-Z][A-Z0-9_]+)\)\s*(?:\(version [^)]*\))?\s*$")
@@ -80,10 +101,13 @@ class ClickHouseError(FatalSourceError):
 
 
 class ClickHouseRetriable(RetriableError):
-    """A transient server error (timeout, quota, overload) that survived the client's retries."""
+    """A transient server error (timeout, quota, overload): the run can succeed later (``retry_after``
+    says when, where the server said)."""
 
-    def __init__(self, message: str, code: int | None = None, name: str | None = None):
-        super().__init__(message)
+    def __init__(
+        self, message: str, code: int | None = None, name: str | None = None, retry_after: dt.datetime | None = None
+    ):
+        super().__init__(message, retry_after=retry_after)
         self.code, self.name = code, name
 
 
@@ -122,17 +146,46 @@ def format_param(value: Any, _inner: bool = False) -> str:
 # -- results -----------------------------------------------------------------------------------
 
 
+def _split_args(inner: str) -> list[str]:
+    """``Date, Int64`` / ``String, Array(Tuple(Date, UInt64))`` -> the top-level type arguments."""
+    out, depth, current = [], 0, []
+    for ch in inner:
+        if ch == "," and depth == 0:
+            out.append("".join(current).strip())
+            current = []
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        current.append(ch)
+    out.append("".join(current).strip())
+    return [a for a in out if a]
+
+
+_WRAPPER_RE = re.compile(r"^(Nullable|LowCardinality|Array|Tuple|Map)\((.*)\)$", re.S)
+_NAMED_ELEMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s+(?=[A-Z])")
+
+
 def _convert(value: Any, ch_type: str) -> Any:
+    """A JSONCompact value typed after its ClickHouse type: 64-bit integers may arrive as strings,
+    dates as ``YYYY-MM-DD``; arrays, tuples (named or not) and maps are converted element by element."""
     if value is None:
         return None
-    t = ch_type
-    while True:  # Nullable(LowCardinality(String)) -> String
-        m = re.match(r"^(?:Nullable|LowCardinality)\((.*)\)$", t)
-        if not m:
-            break
-        t = m.group(1)
+    t = ch_type.strip()
+    wrapper = _WRAPPER_RE.match(t)
+    if wrapper:
+        kind, inner = wrapper.groups()
+        if kind in ("Nullable", "LowCardinality"):
+            return _convert(value, inner)
+        if kind == "Array":
+            return [_convert(v, inner) for v in value]
+        args = _split_args(inner)
+        if kind == "Map":
+            return {_convert(k, args[0]): _convert(v, args[1]) for k, v in value.items()}
+        elements = [_NAMED_ELEMENT_RE.sub("", a) for a in args]  # Tuple(date Date, n Int64)
+        items = value.values() if isinstance(value, Mapping) else value
+        return tuple(_convert(v, e) for v, e in zip(items, elements))
     if re.match(r"^U?Int\d+$", t):
-        return int(value)  # 64-bit integers may arrive as strings
+        return int(value)
     if t.startswith(("Float", "Decimal")):
         return float(value)
     if t in ("Date", "Date32"):
@@ -157,13 +210,24 @@ class QueryResult:
 
 @dataclass
 class QueryStats:
-    """What the queries of one run cost the server (goes into the run ledger's details)."""
+    """What the queries of one run cost the server, and the largest answer against the server's result
+    limits (goes into the run ledger's details)."""
 
     queries: int = 0
     read_rows: int = 0
     read_bytes: int = 0
     server_seconds: float = 0.0
     purposes: list[str] = field(default_factory=list)
+    largest_answer_rows: int = 0
+    largest_answer_bytes: int = 0  # the JSON body as received
+    answers_split: dict[str, int] = field(default_factory=dict)  # purpose -> answers, where one could not fit
+
+    def add(self, result: "QueryResult", body_bytes: int) -> None:
+        self.read_rows += result.read_rows
+        self.read_bytes += result.read_bytes
+        self.server_seconds += result.elapsed_s
+        self.largest_answer_rows = max(self.largest_answer_rows, len(result.rows))
+        self.largest_answer_bytes = max(self.largest_answer_bytes, body_bytes)
 
     def as_details(self) -> dict[str, Any]:
         return {
@@ -172,10 +236,23 @@ class QueryStats:
             "clickhouse_read_bytes": self.read_bytes,
             "clickhouse_server_seconds": round(self.server_seconds, 3),
             "clickhouse_purposes": list(self.purposes),
+            "clickhouse_largest_answer_rows": self.largest_answer_rows,
+            "clickhouse_largest_answer_bytes": self.largest_answer_bytes,
+            **({"clickhouse_answers_split": dict(self.answers_split)} if self.answers_split else {}),
         }
 
 
 def _summary(resp: requests.Response, body: Mapping[str, Any] | None) -> tuple[int, int, float]:
+    """Rows and bytes read and seconds spent: the body's ``statistics`` (written when the query ended);
+    the ``X-ClickHouse-Summary`` header only without them (it can be all zeros when the server sends it
+    before the query ends, ClickHouse issue #12122)."""
+    stats = (body or {}).get("statistics")
+    if isinstance(stats, Mapping):
+        return (
+            int(stats.get("rows_read", 0) or 0),
+            int(stats.get("bytes_read", 0) or 0),
+            float(stats.get("elapsed", 0) or 0),
+        )
     raw = resp.headers.get("X-ClickHouse-Summary")
     if raw:
         try:
@@ -184,12 +261,7 @@ def _summary(resp: requests.Response, body: Mapping[str, Any] | None) -> tuple[i
             return int(s.get("read_rows", 0)), int(s.get("read_bytes", 0)), elapsed
         except (ValueError, TypeError):
             pass
-    stats = (body or {}).get("statistics") or {}
-    return (
-        int(stats.get("rows_read", 0) or 0),
-        int(stats.get("bytes_read", 0) or 0),
-        float(stats.get("elapsed", 0) or 0),
-    )
+    return 0, 0, 0.0
 
 
 def typed_result(resp: requests.Response, body: Mapping[str, Any]) -> QueryResult:

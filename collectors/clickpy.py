@@ -3,6 +3,10 @@
 ONE query for all frameworks: downloads per (project, day) of every package of the selected
 frameworks from ``pypi.pypi_downloads_per_day`` (a SummingMergeTree: always ``sum(count)``), each
 project from its own start day (a ``Map(String, Date)`` parameter), summed per framework here.
+The answer is one row per project with its days in an array, so it fits the public server's
+1,000-row / 10 MB answer limit (ten years of ~270 projects); a registry past that is split into as
+few queries as fit, and the run ledger says so (``clickhouse_answers_split``). Every query asks the
+server to fail rather than cut an answer (collectors/clickhouse.py), so no cut answer is ever stored.
 
 - First run for a framework (or ``--backfill``): from ``[sources.clickpy] since`` (default
   2016-01-01, the dataset's start), so the series starts at the package's first day.
@@ -15,7 +19,9 @@ project from its own start day (a ``Map(String, Date)`` parameter), summed per f
   they count every installer, mirrors and CI included, so they are kept apart from pypistats'
   mirror-free ``pypi.downloads_daily``.
 - ``pypi.dependents_monthly`` (with ``[sources.clickpy] dependents = true``, the default): a
-  second query over the package metadata table (``packages`` or ``projects``, found at first contact).
+  second query over the package metadata table (``pypi.projects``), one row per framework.
+- State written by an older fwpulse (``version`` below :data:`STATE_VERSION`, whose answers the
+  playground may have cut silently) counts as no state: the next run collects the whole history again.
 """
 
 from __future__ import annotations
@@ -31,35 +37,43 @@ from .months import daterange, month_end, month_start
 
 SOURCE_NAME = "clickpy"
 DATASET_START = dt.date(2016, 1, 1)
+STATE_VERSION = 2  # 2: answers asked to fail instead of being cut; older state is collected again
 
 DOWNLOADS_SQL = """
-SELECT project, date, sum(count) AS downloads
-FROM {db:Identifier}.{table:Identifier}
-WHERE project IN {projects:Array(String)}
-  AND date >= {since:Map(String, Date)}[project]
-  AND date < {until:Date}
-GROUP BY project, date
-ORDER BY project, date
+SELECT project, groupArray((date, downloads)) AS days
+FROM (
+    SELECT project, date, sum(count) AS downloads
+    FROM {db:Identifier}.{table:Identifier}
+    WHERE project IN {projects:Array(String)}
+      AND date >= {since:Map(String, Date)}[project]
+      AND date < {until:Date}
+    GROUP BY project, date
+)
+GROUP BY project
 """
+DAY_BYTES = 10  # one (Date, Int64) element of an answer row, as the server counts it
 
 # Which frameworks a release depends on: each requires_dist entry's name (what precedes extras,
 # specifiers, markers or a URL), PEP 503-normalised, looked up in a package -> framework ids map.
 DEPENDENTS_SQL = r"""
-SELECT framework, month, uniqExact(pkg) AS dependents
+SELECT framework, groupArray((month, dependents)) AS months
 FROM (
-    SELECT lower(replaceRegexpAll(name, '[-_.]+', '-')) AS pkg,
-           toStartOfMonth(upload_time) AS month,
-           arrayJoin(arrayDistinct(arrayFlatten(arrayMap(
-               r -> {framework_of:Map(String, Array(String))}[
-                        lower(replaceRegexpAll(extract(r, '^\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'), '[-_.]+', '-'))],
-               requires_dist)))) AS framework
-    FROM {db:Identifier}.{table:Identifier}
-    WHERE upload_time >= {since:DateTime} AND upload_time < {until:DateTime}
+    SELECT framework, month, uniqExact(pkg) AS dependents
+    FROM (
+        SELECT lower(replaceRegexpAll(name, '[-_.]+', '-')) AS pkg,
+               toStartOfMonth(upload_time) AS month,
+               arrayJoin(arrayDistinct(arrayFlatten(arrayMap(
+                   r -> {framework_of:Map(String, Array(String))}[
+                            lower(replaceRegexpAll(extract(r, '^\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'), '[-_.]+', '-'))],
+                   requires_dist)))) AS framework
+        FROM {db:Identifier}.{table:Identifier}
+        WHERE upload_time >= {since:DateTime} AND upload_time < {until:DateTime}
+    )
+    WHERE NOT has({own:Map(String, Array(String))}[framework], pkg)
+      AND month >= {since_of:Map(String, Date)}[framework]
+    GROUP BY framework, month
 )
-WHERE NOT has({own:Map(String, Array(String))}[framework], pkg)
-  AND month >= {since_of:Map(String, Date)}[framework]
-GROUP BY framework, month
-ORDER BY framework, month
+GROUP BY framework
 """
 
 
@@ -128,7 +142,8 @@ def collect(ctx: CollectContext) -> SourceResult:
     today = ctx.today
 
     packages = {f.id: list(dict.fromkeys(normalise(p) for p in f.pypi)) for f in ctx.frameworks}
-    full = {fid for fid in packages if ctx.backfill or fid not in stored}
+    stale = ctx.state.get("version") != STATE_VERSION
+    full = {fid for fid in packages if ctx.backfill or stale or fid not in stored}
     since_fw = {
         fid: dataset_start if fid in full else month_start(dt.date.fromisoformat(stored[fid]) + dt.timedelta(days=1))
         for fid in packages
@@ -137,12 +152,19 @@ def collect(ctx: CollectContext) -> SourceResult:
     if not since_project:  # no package to ask for
         return result
     table = ch.table("pypi_database", "downloads_table")
-    answer = ch.query_since(
-        "daily PyPI downloads per project", DOWNLOADS_SQL, table, "projects", since_project, until=today
+    answers = ch.query_since(
+        "daily PyPI downloads per project",
+        DOWNLOADS_SQL,
+        table,
+        "projects",
+        since_project,
+        lambda p: 64 + len(p) + DAY_BYTES * max(0, (today - since_project[p]).days),
+        until=today,
     )
     per_project: dict[str, dict[dt.date, int]] = {}
-    for project, day, downloads in answer.rows:
-        per_project.setdefault(project, {})[day] = int(downloads)
+    for answer in answers:
+        for project, days in answer.rows:
+            per_project[project] = {day: int(n) for day, n in days}
     frontier = max((max(days) for days in per_project.values()), default=None)
     last_complete = min(frontier - dt.timedelta(days=1), today - dt.timedelta(days=1)) if frontier else None
     source_url = ch.source_url(table)
@@ -188,27 +210,33 @@ def collect(ctx: CollectContext) -> SourceResult:
         ]
         new_stored[fw.id] = last_complete.isoformat()
 
-    result.state = {"complete_through": new_stored, "first_day": new_first}
+    result.state = {"complete_through": new_stored, "first_day": new_first, "version": STATE_VERSION}
     if settings.get("dependents", True):  # only frameworks whose packages exist
-        _dependents(ctx, ch, {fid: p for fid, p in packages.items() if fid in new_stored}, result, today)
+        _dependents(ctx, ch, {fid: p for fid, p in packages.items() if fid in new_stored}, result, today, stale)
 
     return result.finish(
         ctx,
         SOURCE_NAME,
         **ch.stats.as_details(),
         ingestion_frontier=frontier.isoformat() if frontier else None,
-        rows_returned=len(answer.rows),
+        rows_returned=sum(len(a.rows) for a in answers),
         full_history=sorted(full),
     )
 
 
 def _dependents(
-    ctx: CollectContext, ch: ClickHouse, packages: dict[str, list[str]], result: SourceResult, today: dt.date
+    ctx: CollectContext,
+    ch: ClickHouse,
+    packages: dict[str, list[str]],
+    result: SourceResult,
+    today: dt.date,
+    stale: bool,
 ) -> None:
     """``pypi.dependents_monthly``: complete months only, one query for all frameworks (each from
-    its own month: the state keeps the last month stored per framework); a project depending on
-    two packages of one framework counts once (uniqExact per framework)."""
-    done: dict[str, str] = dict(ctx.state.get("dependents_through") or {})
+    its own month: the state keeps the last month stored per framework; ``stale`` state counts as
+    none), answering one row per framework; a project depending on two packages of one framework
+    counts once (uniqExact per framework)."""
+    done: dict[str, str] = {} if stale else dict(ctx.state.get("dependents_through") or {})
     current_month = month_start(today)
     since_of = {
         fid: DATASET_START
@@ -238,9 +266,7 @@ def _dependents(
             "until": dt.datetime.combine(current_month, dt.time()),
         },
     )
-    found: dict[str, dict[dt.date, int]] = {}
-    for fid, month, n in answer.rows:
-        found.setdefault(fid, {})[month] = int(n)
+    found = {fid: {month: int(n) for month, n in months} for fid, months in answer.rows}
     for fid, pkgs in packages.items():
         # Months inside the window without a row had no dependent release: 0 (from the framework's first download month).
         first = ctx.state.get("first_day", {}).get(fid) or result.state.get("first_day", {}).get(fid)

@@ -101,11 +101,16 @@ class HttpClient:
         allow_redirects: bool = True,
         wait_hint: WaitHint | None = None,
         ok_statuses: Iterable[int] = (),
+        timeout: tuple[float, float] | None = None,
+        resend_after_read_timeout: bool = True,
     ) -> requests.Response:
         """Send a request with bounded retries; returns the final response.
 
         Responses with a status in RETRY_STATUSES are retried; the last one is returned as is
         if ``ok_statuses`` contains it, else a RetriableError is raised. Other statuses return.
+        ``timeout`` (connect, read) replaces the client's; ``resend_after_read_timeout=False`` raises a
+        RetriableError at the first read timeout instead of sending again (a server that keeps running
+        a request whose client went away would run it twice).
         """
         ok_statuses = frozenset(ok_statuses)
         last_problem = ""
@@ -119,13 +124,20 @@ class HttpClient:
                     headers=headers,
                     json=json_body,
                     data=data,
-                    timeout=self.timeout,
+                    timeout=timeout or self.timeout,
                     allow_redirects=allow_redirects,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 unreachable = unreachable_reason(exc)
                 if unreachable:  # no network, a wrong host or nothing listening: retrying only loses time
                     raise UnreachableError(self.redact(self.unreachable_message(url, unreachable))) from None
+                if isinstance(exc, requests.ReadTimeout) and not resend_after_read_timeout:
+                    read_s = (timeout or self.timeout)[1]
+                    raise RetriableError(
+                        self.redact(
+                            f"{url}: no answer within {read_s:.0f}s; not sent again (the server may still be running it)"
+                        )
+                    ) from None
                 last_problem = f"{type(exc).__name__}"
                 wait = self._backoff(attempt)
             else:

@@ -52,6 +52,15 @@ KINDS = [
 ]
 
 
+# SYNTHETIC repository ids: a renamed repository keeps its id (google/jax became jax-ml/jax)
+REPO_IDS = {
+    "pytorch/pytorch": "65600975",
+    "google/jax": "154739597",
+    "jax-ml/jax": "154739597",
+    "tensorflow/tensorflow": "45717250",
+}
+
+
 def synthetic_events():
     events = []
     plan = {
@@ -89,12 +98,12 @@ def expected(events, repos, month, etype, action, merged=None):
 
 @pytest.fixture
 def fake():
-    with FakeClickHouse(Synthetic(events=synthetic_events())) as server:
+    with FakeClickHouse(Synthetic(events=synthetic_events(), repo_ids=REPO_IDS)) as server:
         yield server
 
 
-def _ctx(fake, tmp_path, state=None, now=NOW):
-    registry = parse_registry(TOML)
+def _ctx(fake, tmp_path, state=None, now=NOW, toml=TOML):
+    registry = parse_registry(toml)
     settings = Settings(db_path=tmp_path / "x.duckdb", clickhouse_url=fake.url)
     http = HttpClient(settings.secrets(), sleep=lambda s: None, backoff_base=0.01)
     return CollectContext(
@@ -114,7 +123,8 @@ def _obs(result, fw, metric):
 def test_monthly_counts_exact_one_query_with_aliases(fake, tmp_path):
     ev = synthetic_events()
     result = gharchive.collect(_ctx(fake, tmp_path))
-    assert len(fake.received) == 1
+    assert len(fake.received) == 2  # the ids of every name, then the events of every id
+    assert "repo_id IN" in fake.received[1].sql and "repo_name IN" not in fake.received[1].sql
     checks = [
         ("gharchive.stars_given", "WatchEvent", "started", None),
         ("gharchive.forks", "ForkEvent", "none", None),
@@ -138,19 +148,77 @@ def test_monthly_counts_exact_one_query_with_aliases(fake, tmp_path):
         + expected(ev, {"jax-ml/jax"}, D(2024, 7, 1), "WatchEvent", "started")
         and jax_july.value > 0
     )
-    assert set(jax_july.details["events_by_name"]) == {"google/jax", "jax-ml/jax"}
+    assert jax_july.details["names_seen"] == ["google/jax", "jax-ml/jax"] and jax_july.details["repo_ids"] == [
+        "154739597"
+    ]
     # months without events are 0 from the first month with one; nothing before it
     stars = _obs(result, "pytorch", "gharchive.stars_given")
     assert stars[D(2020, 1, 1)].value == 0 and min(stars) == D(2019, 8, 1) and max(stars) == D(2025, 8, 1)
-    assert "ghost" in result.failures and "github_aliases" in result.failures["ghost"]
+    ghost = result.failures["ghost"]
+    assert "nobody/nothing" in ghost and "no public GitHub events on record" in ghost and "github_aliases" in ghost
+    assert "check 'github'" not in ghost and "\n" not in ghost
     assert not [o for o in result.observations if o.framework == "ghost"]
+
+
+def test_a_rename_merges_by_id_even_without_the_alias(fake, tmp_path):
+    toml = '[frameworks.jax]\nname = "JAX"\ngithub = "jax-ml/jax"\n'
+    result = gharchive.collect(_ctx(fake, tmp_path, toml=toml))
+    june = _obs(result, "jax", "gharchive.forks")[D(2024, 6, 1)]  # events under the old name only
+    assert june.value == expected(synthetic_events(), {"google/jax"}, D(2024, 6, 1), "ForkEvent", "none") > 0
+    assert june.details["names_seen"] == ["google/jax"]
+
+
+def test_a_name_filter_reads_past_the_cap_the_id_filter_reads_only_the_tracked_parts(fake, tmp_path):
+    from fwpulse.collectors.clickhouse import ClickHouse
+    from fwpulse.collectors.clickhouse_wire import ClickHouseError
+
+    by_name = (  # the shape shipped before: a filter on repo_name, which the table's sort key cannot use
+        "SELECT repo_name, count() AS n FROM github.github_events WHERE repo_name IN {repos:Array(String)} "
+        "AND event_type IN ('WatchEvent', 'ForkEvent', 'IssuesEvent', 'PullRequestEvent') GROUP BY repo_name"
+    )
+    ctx = _ctx(fake, tmp_path)
+    with pytest.raises(ClickHouseError) as err:
+        ClickHouse.from_context(ctx).query("events by name", by_name, {"repos": ["pytorch/pytorch", "jax-ml/jax"]})
+    assert "158" in str(err.value) and "max_rows_to_read" in str(err.value)
+    result = gharchive.collect(ctx)
+    tracked = len(synthetic_events())
+    cap = fake.profile.max_rows_to_read
+    read = result.details["clickhouse_read_rows"]  # from the answers' statistics
+    assert tracked <= read < tracked + 3 * 8192 and read < cap / 10
+    assert fake.answers[-1]["rows_read"] < cap / 10
+
+
+def test_merged_prs_end_where_the_data_ends(tmp_path):
+    """From 2025-10-07 the payloads carry no `merged` and the playground loads 0: nothing is stored from 2025-10."""
+    events = [  # SYNTHETIC: merged PRs every month, before and after the field went away
+        ("PullRequestEvent", "closed", "pytorch/pytorch", T(2025, m, 3), 1) for m in range(3, 13)
+    ] + [
+        ("PullRequestEvent", "closed", "pytorch/pytorch", T(2025, 10, 9), 1),
+        ("ForkEvent", "none", "pytorch/pytorch", T(2025, 12, 1), 0),
+    ]
+    with FakeClickHouse(Synthetic(events=events, repo_ids=REPO_IDS)) as fake:
+        result = gharchive.collect(_ctx(fake, tmp_path, now=T(2026, 1, 15)))
+    merged = _obs(result, "pytorch", "gharchive.prs_merged")
+    assert sorted(merged) == [D(2025, m, 1) for m in range(3, 10)]
+    assert merged[D(2025, 4, 1)].value == 1 and merged[D(2025, 4, 1)].quality == "ok"
+    assert merged[D(2025, 5, 1)].quality == "lower_bound" and merged[D(2025, 9, 1)].quality == "lower_bound"
+    forks = _obs(result, "pytorch", "gharchive.forks")
+    assert max(forks) == D(2026, 1, 1) and forks[D(2025, 12, 1)].value == 1  # the other counts go on
+    assert result.details["merged_prs_until"] == "2025-09-30"
+
+
+def test_state_from_name_filters_is_collected_again(fake, tmp_path):
+    old = {"complete_through": {"pytorch": "2025-07-01"}, "repos": {"pytorch": ["pytorch/pytorch"]}}  # no version
+    result = gharchive.collect(_ctx(fake, tmp_path, state=old))
+    assert "'65600975':'2011-02-01 00:00:00'" in fake.received[-1].params["since"]
+    assert min(_obs(result, "pytorch", "gharchive.forks")) == D(2019, 8, 1)
 
 
 def test_quality_flags_lower_bounds_outages_and_partial_month(fake, tmp_path):
     result = gharchive.collect(_ctx(fake, tmp_path))
     forks = _obs(result, "pytorch", "gharchive.forks")
-    assert forks[D(2025, 5, 1)].quality == "ok"
-    assert forks[D(2025, 6, 1)].quality == "lower_bound" and forks[D(2025, 7, 1)].quality == "lower_bound"
+    assert forks[D(2025, 4, 1)].quality == "ok"  # the feed degraded from 2025-05-23: May is already a lower bound
+    assert forks[D(2025, 5, 1)].quality == "lower_bound" and forks[D(2025, 7, 1)].quality == "lower_bound"
     assert forks[D(2019, 9, 1)].quality == "lower_bound" and "outage" in forks[D(2019, 9, 1)].details["why"]
     assert forks[D(2021, 10, 1)].quality == "lower_bound" and forks[D(2021, 12, 1)].quality == "ok"
     assert forks[D(2025, 8, 1)].quality == "partial_period" and forks[D(2025, 8, 1)].details["lower_bound"] is True
@@ -161,11 +229,11 @@ def test_incremental_run_asks_from_the_open_month_only(fake, tmp_path):
     first = gharchive.collect(_ctx(fake, tmp_path))
     again = gharchive.collect(_ctx(fake, tmp_path, state=first.state, now=T(2025, 9, 2)))
     sent = fake.received[-1].params["since"]
-    assert "'pytorch/pytorch':'2025-08-01 00:00:00'" in sent and "'google/jax':'2025-08-01 00:00:00'" in sent
+    assert "'65600975':'2025-08-01 00:00:00'" in sent and "'154739597':'2025-08-01 00:00:00'" in sent
     forks = _obs(again, "pytorch", "gharchive.forks")
     assert sorted(forks) == [D(2025, 8, 1), D(2025, 9, 1)]
     assert forks[D(2025, 8, 1)].quality == "lower_bound" and forks[D(2025, 9, 1)].quality == "partial_period"
     # a new alias means the whole history is asked again
     state = {**first.state, "repos": {**first.state["repos"], "jax": ["jax-ml/jax"]}}
     gharchive.collect(_ctx(fake, tmp_path, state=state, now=T(2025, 9, 2)))
-    assert "'google/jax':'2011-02-01 00:00:00'" in fake.received[-1].params["since"]
+    assert "'154739597':'2011-02-01 00:00:00'" in fake.received[-1].params["since"]

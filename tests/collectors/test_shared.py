@@ -58,7 +58,9 @@ def test_query_since_sends_the_sorted_names_and_each_start_as_parameters():
     sent = []
     ch.query = lambda purpose, sql, params: sent.append((purpose, sql, params))
     since = {"torch": D(2024, 5, 1), "numpy": D(2016, 1, 1)}
-    ch.query_since("downloads", "SELECT 1", Table("pypi", "per_day"), "projects", since, until=D(2024, 6, 1))
+    ch.query_since(
+        "downloads", "SELECT 1", Table("pypi", "per_day"), "projects", since, lambda n: 100, until=D(2024, 6, 1)
+    )
     assert sent == [
         (
             "downloads",
@@ -66,3 +68,27 @@ def test_query_since_sends_the_sorted_names_and_each_start_as_parameters():
             {"db": "pypi", "table": "per_day", "projects": ["numpy", "torch"], "since": since, "until": D(2024, 6, 1)},
         )
     ]
+    assert ch.stats.answers_split == {}
+
+
+def test_query_since_splits_only_what_cannot_fit_one_answer():
+    ch = ClickHouse(HttpClient([]), "http://ch.example:8123", source_settings={"max_result_rows": 3})
+    sent = []
+    ch.query = lambda purpose, sql, params: sent.append((purpose, params["projects"], params["since"]))
+    since = {f"p{i}": D(2016, 1, 1) for i in range(7)}
+    ch.query_since("downloads", "SELECT 1", Table("pypi", "per_day"), "projects", since, lambda n: 1000)
+    assert [(p, names) for p, names, _ in sent] == [
+        ("downloads (1/3)", ["p0", "p1", "p2"]),
+        ("downloads (2/3)", ["p3", "p4", "p5"]),
+        ("downloads (3/3)", ["p6"]),
+    ]
+    assert sent[2][2] == {"p6": D(2016, 1, 1)} and ch.stats.answers_split == {"downloads": 3}
+
+
+def test_plan_answers_by_bytes_with_a_name_too_large_alone():
+    from fwpulse.collectors.clickhouse import plan_answers
+
+    costs = {"a": 400, "b": 400, "c": 300, "huge": 5000, "z": 10}
+    assert plan_answers(costs, 1000, 1000) == [["a", "b"], ["c"], ["huge"], ["z"]]
+    assert plan_answers(costs, 1000, 10_000) == [["a", "b", "c", "huge", "z"]]
+    assert plan_answers({}, 1000, 1000) == []
