@@ -272,10 +272,7 @@ class ClickHouse:
         if err.code in AUTH_CODES:
             step = "check FWPULSE_CLICKHOUSE_USER and FWPULSE_CLICKHOUSE_PASSWORD"
         elif err.code in LIMITS:
-            sent_again = (
-                "; not sent again (the server may have spent its time on it already)" if err.code == 159 else ""
-            )
-            step = f"the answer would pass the server's {LIMITS[err.code]}{sent_again}, so nothing of it is stored; {ANSWER_LIMIT_STEP}"
+            step = f"{LIMITS[err.code]}, so nothing of it is stored; {ANSWER_LIMIT_STEP}"
         elif err.code == QUOTA_CODE:
             retry_after = quota_interval_end(raw)
             until = f" until {retry_after:%Y-%m-%d %H:%M} UTC" if retry_after else ""

@@ -93,6 +93,7 @@ FROM (
     FROM {db:Identifier}.{table:Identifier}
     WHERE repo_id IN {ids:Array(String)}
       AND event_type IN ('WatchEvent', 'ForkEvent', 'IssuesEvent', 'PullRequestEvent')
+      AND created_at >= {first:DateTime}
       AND created_at >= {since:Map(String, DateTime)}[repo_id]
     GROUP BY repo_id, month
 )
@@ -169,6 +170,7 @@ def collect(ctx: CollectContext) -> SourceResult:
             "ids",
             since_id,
             lambda i: 64 + MONTH_BYTES * len(months_between(since_id[i].date(), current_month)),
+            first=min(since_id.values()),  # lets the sort key skip older months on an incremental run
         )
         if since_id
         else []

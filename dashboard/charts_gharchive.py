@@ -1,10 +1,13 @@
 """GitHub view charts from GH Archive (source ``gharchive``): monthly stars given, forks, issue and PR flow.
 
-The months from 2025-06 on (GitHub's public event feed lost most events) and GH Archive's outage months
-are stored with ``quality = 'lower_bound'``, the running month with ``partial_period``. They are drawn
+The months from 2025-05 on (GitHub's public event feed lost most events from 2025-05-23) and GH Archive's
+outage months are stored with ``quality = 'lower_bound'``, the running month with ``partial_period``.
+Merged pull requests end with 2025-09 (the events carry no ``merged`` flag from 2025-10-07): the PR chart
+drops any merged value from 2025-10 on (stored by an older fwpulse) and marks, inside the figure, where
+and why that line stops. They are drawn
 with the dashboard's quality styling (:mod:`fwpulse.dashboard.chart_quality`: each framework's months in
 runs of equal quality, flagged runs dotted with their own markers, a dotted connector between runs), and
-the hover gives this source's reason, e.g. "lower bound: GitHub's event feed degraded after 2025-05".
+the hover gives this source's reason, e.g. "lower bound: GitHub's event feed degraded from 2025-05-23".
 """
 
 from __future__ import annotations
@@ -14,22 +17,31 @@ import json
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.dashboard import chart_breaks
 from fwpulse.dashboard import chart_quality as Q
 from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import ChartSpec
 from fwpulse.data import catalog, read
 
 BACKFILL = "fwpulse refresh --source gharchive --backfill"
-LOWER_BOUND_FROM = pd.Timestamp("2025-06-01")
-LOWER_BOUND_REASON = "GitHub's event feed degraded after 2025-05"
+LOWER_BOUND_FROM = pd.Timestamp("2025-05-01")
+LOWER_BOUND_REASON = "GitHub's event feed degraded from 2025-05-23"
+MERGED_METRIC = "gharchive.prs_merged"
+MERGED_UNTIL = pd.Timestamp("2025-10-01")  # first month GH Archive cannot count merged PRs
+MERGED_LABEL = "merged PRs: not in GH Archive from 2025-10"
+MERGED_NOTE = (
+    "The merged line stops at 2025-09: from about 2025-10-07 GitHub's event payloads carry no 'merged' "
+    "field, so GH Archive cannot tell a merged pull request from a closed one."
+)
 LOWER_BOUND_HOVER = f"lower bound: {LOWER_BOUND_REASON}"
 PARTIAL_REASON = "the month was not over when collected"
 CAVEAT = (
     "Counted from GH Archive's copy of GitHub's public event feed (ClickHouse `github.github_events`), including "
-    "the repositories' former names. The feed degraded after 2025-05 and collapsed in 2026 (under 20% of stars "
-    "captured): months from 2025-06 on, and GH Archive's outage months, are lower bounds, drawn dotted with "
-    "triangle markers; the running month is partial (hollow circle). Stars given are never net of stars removed, "
-    "so they do not add up to the star count."
+    "the repositories' former names (counted by repository id). The feed degraded from 2025-05-23 and collapsed "
+    "in 2026 (under 20% of stars captured): months from 2025-05 on, and GH Archive's outage months, are lower "
+    "bounds, drawn dotted with triangle markers; the running month is partial (hollow circle). Merged pull "
+    "requests end with 2025-09 (the events lost their 'merged' flag). Stars given are never net of stars "
+    "removed, so they do not add up to the star count."
 )
 
 
@@ -67,6 +79,8 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     """One line per (metric, framework) in ``series`` = (metric, dash of complete months, legend suffix)."""
     metrics = [m for m, _, _ in series]
     df = values[values["metric"].isin(metrics)] if not values.empty else values
+    if not df.empty:  # merged counts from 2025-10 on are structural zeros (an older fwpulse stored them)
+        df = df[~((df["metric"] == MERGED_METRIC) & (pd.to_datetime(df["date"]) >= MERGED_UNTIL))]
     if df.empty:
         return K.empty(spec, metrics)
     df = K.transform(_with_reasons(df), options)
@@ -95,7 +109,14 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
             g["unit"] = unit
             plotted.append(g)
     Q.legend_key(fig, kinds)
+    merged_stops = MERGED_METRIC in metrics and not options.align and pd.to_datetime(df["date"]).max() >= MERGED_UNTIL
+    if merged_stops:  # inside the figure: a reader copies the picture, not the note under it
+        chart_breaks.vline_label(
+            fig, MERGED_UNTIL, MERGED_LABEL, 0, "right", hovertext=MERGED_NOTE, name="fwpulse-break"
+        )
     chart = K.finish(spec, fig, plotted, options, "", y_title)
+    if merged_stops:
+        chart.notes.append(MERGED_NOTE)
     note = Q.quality_note(kinds)
     if note:
         flagged = chart.data[chart.data["quality"] != read.OK]

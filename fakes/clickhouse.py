@@ -197,11 +197,19 @@ class FakeClickHouse(LoopbackServer):
 
         self._init_server(Handler)
 
-    def admin(self, sql: str, fmt: str = "CSV"):
+    def admin(self, sql: str, fmt: str = "CSV", params: dict[str, str] | None = None):
         """Run ``sql`` as the server's owner (no profile): loading more SYNTHETIC rows, counting them."""
         with ENGINE_LOCK:
             self._set(UNLIMITED)
-            return self._engine.query(sql, fmt)
+            return self._engine.query(sql, fmt, params=params or {})
+
+    def result_bytes(self, received: Received) -> tuple[int, int]:
+        """Rows and in-memory bytes (what ``max_result_rows`` / ``max_result_bytes`` count) of the answer
+        to a received query, measured by running it again as the owner."""
+        sql = re.sub(r"\bFORMAT\s+\w+\s*;?\s*$", "", received.sql.strip(), flags=re.I)
+        out = self.admin(f"SELECT count(), sum(byteSize(*)) FROM ({sql})", "CSV", received.params)
+        rows, size = out.bytes().decode().strip().split(",")
+        return int(rows), int(size or 0)
 
     def fail_next(self, *kinds: str) -> None:
         self.failures.extend(kinds)

@@ -1,7 +1,7 @@
 """GitHub view: stars, forks, watchers, issues and pull requests, GH Archive and git activity.
 
 Stars come with releases; open issues vs open PRs; issue flow; GH Archive monthly activity (lower
-bounds after 2025-05 drawn as such).
+bounds from 2025-05 drawn as such; merged PRs end with 2025-09).
 """
 
 from __future__ import annotations

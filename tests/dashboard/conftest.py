@@ -157,10 +157,11 @@ def live_observations() -> dict[str, list[Observation]]:
     }
 
 
-# GH Archive months flagged as the collector flags them: outages and everything from 2025-06 are lower bounds,
-# the running month (2026-11) is partial.
+# GH Archive months flagged as the collector flags them: outages and everything from 2025-05 are lower bounds,
+# the running month (2026-11) is partial; merged PRs end with 2025-09 (the events lost their `merged` flag).
 GHARCHIVE_OUTAGES = {dt.date(2019, 9, 1), dt.date(2021, 10, 1), dt.date(2021, 11, 1)}
-GHARCHIVE_LOWER_FROM = dt.date(2025, 6, 1)
+GHARCHIVE_LOWER_FROM = dt.date(2025, 5, 1)
+GHARCHIVE_MERGED_UNTIL = dt.date(2025, 10, 1)
 GHARCHIVE_METRICS = {
     "gharchive.stars_given": 3000,
     "gharchive.forks": 900,
@@ -175,7 +176,7 @@ def gharchive_quality(month: dt.date) -> tuple[str, dict]:
     if month >= dt.date(2026, 11, 1):
         return "partial_period", {"why": "the month is not over", "lower_bound": True}
     if month >= GHARCHIVE_LOWER_FROM:
-        return "lower_bound", {"why": "GitHub's public event feed lost most events from 2025-05/06 on"}
+        return "lower_bound", {"why": "GitHub's public event feed lost most events from 2025-05-23 on"}
     if month in GHARCHIVE_OUTAGES:
         return "lower_bound", {"why": "GH Archive outage (fixture)"}
     return "ok", {}
@@ -189,6 +190,8 @@ def gharchive_observations() -> list[Observation]:
             quality, details = gharchive_quality(m)
             drop = 0.15 if quality != "ok" else 1.0  # the feed's collapse
             for metric, size in GHARCHIVE_METRICS.items():
+                if metric == "gharchive.prs_merged" and m >= GHARCHIVE_MERGED_UNTIL:
+                    continue
                 out.append(
                     Observation(
                         fid,

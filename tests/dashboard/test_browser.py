@@ -127,7 +127,7 @@ def _no_flagged_value_read_as_final(page, path: str) -> None:
         gh = charts.get("Stars given per month (GH Archive)")
         assert gh, list(charts)
         assert gh["dotted"] >= 4, gh  # the lower-bound months of every framework are drawn dotted
-        assert any("lower bound: GitHub's event feed degraded after 2025-05" in h for h in gh["hovers"])
+        assert any("lower bound: GitHub's event feed degraded from 2025-05-23" in h for h in gh["hovers"])
         assert any("partial period: the month was not over when collected" in h for h in gh["hovers"])
         assert "lower bounds" in text
     if path == "adoption":

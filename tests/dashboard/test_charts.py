@@ -320,3 +320,36 @@ def test_collapse_marks_name_the_framework_and_stay_inside_the_plotted_dates():
     fig = go.Figure()
     assert "from 2024-03" in chart_breaks.mark_collapses(fig, [c], {"keras": "Keras"}, outside)
     assert not fig.layout.annotations and not fig.layout.shapes
+
+
+def test_merged_prs_stop_at_2025_09_and_the_figure_says_why(empty_db):
+    """Values an older fwpulse stored for 2025-10 on (a structural zero) are not drawn; a labelled line in the
+    figure itself, and the note, say why the merged line stops."""
+    from fwpulse.data import store
+    from fwpulse.data.store import Observation, RunRecord
+
+    months = [dt.date(2025, m, 1) for m in range(6, 13)]
+    rows = [
+        Observation(
+            "pytorch",
+            metric,
+            m,
+            0.0 if (metric.endswith("merged") and m.month >= 10) else 50.0 + i,
+            "gharchive",
+            "GH Archive (test)",
+        )
+        for i, m in enumerate(months)
+        for metric in ("gharchive.prs_opened", "gharchive.prs_merged")
+    ]  # SYNTHETIC
+    with db.writing(empty_db) as con:
+        store.record_run(con, RunRecord("gharchive", started_at=dt.datetime(2026, 1, 2)), rows)
+    chart = _build("gharchive-prs", charts.ChartOptions(frameworks=("pytorch",)))
+    merged = chart.data[chart.data["metric"] == "gharchive.prs_merged"]
+    assert pd.to_datetime(merged["date"]).max() == pd.Timestamp("2025-09-01") and len(merged) == 4
+    assert len(chart.data[chart.data["metric"] == "gharchive.prs_opened"]) == 7
+    labels = [a.text for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
+    assert labels == ["merged PRs: not in GH Archive from 2025-10"]
+    assert any("'merged' field" in n for n in chart.notes)
+    # before 2025-10 there is nothing to explain
+    early = _build("gharchive-prs", charts.ChartOptions(frameworks=("pytorch",), end=dt.date(2025, 8, 31)))
+    assert not [a for a in early.figure.layout.annotations if a.name == "fwpulse-break"]

@@ -479,7 +479,7 @@ def test_github_view_draws_gharchive_lower_bounds_distinctly(filled_db):
     for t in dotted:
         assert {symbol[expected[x[:7]]] for x in t["x"]} == {t["marker"]["symbol"]}
     hover = " ".join(c for t in dotted for c in t["customdata"])
-    assert "lower bound: GitHub's event feed degraded after 2025-05" in hover
+    assert "lower bound: GitHub's event feed degraded from 2025-05-23" in hover
     assert "partial period: the month was not over when collected" in hover
     assert "lower bound: GH Archive outage (fixture)" in hover
     # one legend entry for the single framework, plus the key to each flag drawn
