@@ -205,7 +205,7 @@ METRICS: dict[str, Metric] = {
             "Stars given per month (GH Archive)",
             "stars/month",
             "WatchEvent 'started' events for the repository (and its former names) in the calendar month starting at the "
-            "date: stars given, never net of stars removed. From 2025-06 on GitHub's event feed lost most events, so those "
+            "date: stars given, never net of stars removed. From 2025-05 on GitHub's event feed lost most events, so those "
             "months are lower bounds (quality lower_bound).",
             "GH Archive",
             "flow",
@@ -216,7 +216,7 @@ METRICS: dict[str, Metric] = {
             "Forks per month (GH Archive)",
             "forks/month",
             "ForkEvent events for the repository (and its former names) in the calendar month starting at the date; "
-            "lower bounds from 2025-06 on.",
+            "lower bounds from 2025-05 on.",
             "GH Archive",
             "flow",
             "month",
@@ -226,7 +226,7 @@ METRICS: dict[str, Metric] = {
             "Issues opened per month (GH Archive)",
             "issues/month",
             "IssuesEvent 'opened' events (issues only, no pull requests) for the repository and its former names in the "
-            "calendar month starting at the date; lower bounds from 2025-06 on.",
+            "calendar month starting at the date; lower bounds from 2025-05 on.",
             "GH Archive",
             "flow",
             "month",
@@ -236,7 +236,7 @@ METRICS: dict[str, Metric] = {
             "Issues closed per month (GH Archive)",
             "issues/month",
             "IssuesEvent 'closed' events for the repository and its former names in the calendar month starting at the date "
-            "(an issue closed, reopened and closed again counts twice); lower bounds from 2025-06 on.",
+            "(an issue closed, reopened and closed again counts twice); lower bounds from 2025-05 on.",
             "GH Archive",
             "flow",
             "month",
@@ -246,7 +246,7 @@ METRICS: dict[str, Metric] = {
             "Pull requests opened per month (GH Archive)",
             "PRs/month",
             "PullRequestEvent 'opened' events for the repository and its former names in the calendar month starting at the "
-            "date; lower bounds from 2025-06 on.",
+            "date; lower bounds from 2025-05 on.",
             "GH Archive",
             "flow",
             "month",
@@ -256,7 +256,8 @@ METRICS: dict[str, Metric] = {
             "Pull requests merged per month (GH Archive)",
             "PRs/month",
             "PullRequestEvent 'closed' events with merged = 1 for the repository and its former names in the calendar month "
-            "starting at the date; lower bounds from 2025-06 on.",
+            "starting at the date; lower bounds from 2025-05 on; none from 2025-10 on (GitHub's event payloads carry "
+            "no 'merged' field from about 2025-10-07).",
             "GH Archive",
             "flow",
             "month",
