@@ -31,7 +31,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 UPLOADS = 200_000  # SYNTHETIC package uploads (the dependents query reads them all, as it reads pypi.projects)
 
 
