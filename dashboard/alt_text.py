@@ -113,6 +113,14 @@ def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: 
 
 
 def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
+    """One sentence on the chart's finding from the plotted data (leader at the latest date, by how much),
+    then the caveat the image carries (:mod:`fwpulse.dashboard.caveats`), so both say the same."""
+    sentence = _finding(chart, options, names)
+    caveat = getattr(chart, "caveat", "")
+    return f"{sentence} Caveat: {caveat}." if caveat else sentence
+
+
+def _finding(chart, options=None, names: dict[str, str] | None = None) -> str:
     """One sentence on the chart's finding from the plotted data (leader at the latest date, by how much)."""
     title = chart_title(chart)
     df = chart.data

@@ -67,10 +67,30 @@ def vline_label(fig: go.Figure, date, text: str, row: int, xanchor: str = "left"
 
 
 MAX_BREAK_LINES = 4  # more changes than this in one chart: listed in the note only
+LABEL_CHARS = 48
 
 
-def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_frameworks: list[str]) -> str | None:
-    """Dotted vertical lines (at most :data:`MAX_BREAK_LINES`) labelled with what changed; returns the note."""
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters (with '…'), never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + "…"
+
+
+def side(date, dates: pd.Series) -> str:
+    """Which side of a line at ``date`` its label goes: towards the middle of ``dates``, so it stays inside."""
+    d = pd.to_datetime(pd.Series(dates)).dropna()
+    if d.empty:
+        return "left"
+    return "right" if pd.Timestamp(date) > d.min() + (d.max() - d.min()) / 2 else "left"
+
+
+def draw_breaks(
+    fig: go.Figure, breaks: list[dict], names: dict[str, str], all_frameworks: list[str], dates: pd.Series | None = None
+) -> str | None:
+    """Dotted vertical lines (at most :data:`MAX_BREAK_LINES`) labelled with what changed, each label on
+    the side of its line that faces the middle of ``dates``; returns the note."""
     if not breaks:
         return None
     lines = []
@@ -80,10 +100,10 @@ def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_f
             if set(all_frameworks) <= set(b["frameworks"])
             else ", ".join(names.get(f, f) for f in b["frameworks"]) + ": "
         )
-        text = who + b["label"]
-        text = text if len(text) <= 48 else text[:47] + "…"
+        text = short_label(who + b["label"])
         if len(breaks) <= MAX_BREAK_LINES:
-            vline_label(fig, b["date"], text, i, hovertext=f"{b['source']}: {b['method']}", name="fwpulse-break")
+            where = side(b["date"], dates) if dates is not None else "left"
+            vline_label(fig, b["date"], text, i, where, hovertext=f"{b['source']}: {b['method']}", name="fwpulse-break")
         lines.append(f"from {b['date']:%Y-%m-%d}, {who}{b['source']}: {b['method']}")
     return (
         "The source or counting method changes within these series (dotted vertical lines); compare across "
@@ -93,7 +113,7 @@ def draw_breaks(fig: go.Figure, breaks: list[dict], names: dict[str, str], all_f
 
 def mark_method_changes(fig: go.Figure, df: pd.DataFrame, names: dict[str, str]) -> str | None:
     """Mark where the plotted series ``df`` change source or method (:func:`method_breaks`); returns the note."""
-    return draw_breaks(fig, method_breaks(df), names, list(df["framework"].unique()))
+    return draw_breaks(fig, method_breaks(df), names, list(df["framework"].unique()), df["date"])
 
 
 def mark_collapses(fig: go.Figure, collapses: list[dict], names: dict[str, str], plotted: pd.DataFrame) -> str:
@@ -108,11 +128,10 @@ def mark_collapses(fig: go.Figure, collapses: list[dict], names: dict[str, str],
     for c in collapses:
         who = catalog.series_name(c["framework"], names)
         if not dates.empty and dates.min() <= c["date"] <= dates.max() and row < MAX_BREAK_LINES:
-            text = f"{who}: below half its peak from here"
-            text = text if len(text) <= 48 else text[:47] + "…"
+            text = short_label(f"{who}: below half its peak from here")
             # a label right of a late line would widen the axis past the data: put it on the line's left
-            side = "right" if c["date"] > dates.min() + (dates.max() - dates.min()) / 2 else "left"
-            vline_label(fig, c["date"], text, row, side, hovertext=shifts.describe(c), name="fwpulse-break")
+            where = side(c["date"], dates)
+            vline_label(fig, c["date"], text, row, where, hovertext=shifts.describe(c), name="fwpulse-break")
             row += 1
         lines.append(f"{who}, {catalog.metric(c['metric']).label}: {shifts.describe(c)}")
     return (

@@ -20,6 +20,7 @@ import pandas as pd
 
 from fwpulse.dashboard import (
     axes,
+    caveats,
     chart_breaks,
     charts_article,
     charts_gharchive,
@@ -28,7 +29,7 @@ from fwpulse.dashboard import (
     charts_speed,
     charts_usage,
 )
-from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
+from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec, fit_time_axis
 from fwpulse.data import read, shifts
 
 MODULES = (charts_overview, charts_github, charts_gharchive, charts_usage, charts_speed, charts_article)
@@ -82,6 +83,12 @@ def render(
         chart.notes.append(inputs.thinned)
     if inputs.collapses and chart.figure is not None and spec.time_series and not options.align:
         chart.notes.append(chart_breaks.mark_collapses(chart.figure, inputs.collapses, names, chart.data))
+    if chart.figure is not None and spec.time_series and not options.align and "date" in chart.data.columns:
+        fit_time_axis(chart.figure, chart.data["date"])
+    chart.caveat = caveats.caveat_line(chart, names)
+    if chart.caveat:  # inside the figure: a reader copies the picture, not the notes under it
+        top = chart.figure.layout.margin.t or 60
+        chart.figure.update_layout(title_subtitle_text=chart.caveat, margin_t=max(top, 85))
     return chart
 
 

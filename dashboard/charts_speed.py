@@ -6,6 +6,8 @@ Only the newest bench run per device (and device model) is plotted; older runs s
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -111,8 +113,20 @@ def _plot_rows(values: pd.DataFrame, need: str) -> pd.DataFrame:
 ROW_PX = 22  # height per result row: the charts are horizontal, one row per (cell, contender)
 
 
+def _cpus(fingerprint) -> int | None:
+    """The machine's CPU count from a result's environment fingerprint (a dict or its JSON)."""
+    try:
+        fp = fingerprint if isinstance(fingerprint, dict) else json.loads(fingerprint)
+        return int(fp["cpu_count"])
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+
+
 def _data(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    if "fingerprint" in df.columns:
+        df = df.assign(cpu_count=[_cpus(f) for f in df["fingerprint"]])
     keep = [
+        "suite",
         "framework",
         "workload",
         "workload_label",
@@ -123,6 +137,7 @@ def _data(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
         "precision",
         "device",
         "device_name",
+        "cpu_count",
         *cols,
         "verdict",
         "source",

@@ -171,6 +171,7 @@ class Frame:
     margin_b: int
     footer_lines: list[str]
     footer_shift: int  # the footer's top below the plot
+    subtitle_lines: list[str]  # the subtitle, wrapped to the image's width (never cut)
 
 
 def frame_box(fig: go.Figure, footer: str, width: int, base: int, subtitle: str, x_title_text) -> Frame:
@@ -183,7 +184,9 @@ def frame_box(fig: go.Figure, footer: str, width: int, base: int, subtitle: str,
     # placed from the plot's left edge, can be moved back to the image's left edge by exactly that much.
     margin_l = pad_l + _y_label_block(fig, base - 1, base)
     usable = width - pad_l - margin_r - 2 * base
-    title_block = 16 + title_size * 1.25 + (base * 1.4 if subtitle else 0)
+    # 0.55 em per character of the subtitle's type (small + 1): a caveat wraps rather than runs off the image
+    subtitle_lines = wrap(subtitle, max(30, int(usable / ((small + 1) * 0.55)))) if subtitle else []
+    title_block = 16 + title_size * 1.25 + base * 1.4 * len(subtitle_lines)
     margin_t = round(title_block + legend_height(fig, usable, base) + base * 0.8)
     # 0.6 em per character: wide enough for digits and capitals, so a wrapped line never runs off the right.
     footer_lines = wrap(footer, max(30, int((width - pad_l - margin_r) / (small * 0.6))))
@@ -198,4 +201,16 @@ def frame_box(fig: go.Figure, footer: str, width: int, base: int, subtitle: str,
     # below the tick labels (and the x title's lines)
     footer_shift = round(ticks + (base * 1.7 + (x_title_lines - 1) * base * 1.45 if x_title_text else 0))
     margin_b = round(footer_shift + len(footer_lines) * small * 1.35 + base * 0.7)
-    return Frame(base, small, title_size, pad_l, margin_l, margin_r, margin_t, margin_b, footer_lines, footer_shift)
+    return Frame(
+        base,
+        small,
+        title_size,
+        pad_l,
+        margin_l,
+        margin_r,
+        margin_t,
+        margin_b,
+        footer_lines,
+        footer_shift,
+        subtitle_lines,
+    )

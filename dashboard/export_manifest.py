@@ -78,6 +78,7 @@ def chart_entry(chart, theme: str, options, alt: str) -> dict:
             "from": str(options.start) if options and options.start else None,
             "to": str(options.end) if options and options.end else None,
         },
+        "caveat": chart.caveat,
         "shown_as": shown_as(chart, options),
         "sources": list(chart.sources),
         "data_as_of": str(chart.as_of) if chart.as_of else None,

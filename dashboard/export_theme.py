@@ -67,6 +67,12 @@ def chart_title(chart) -> str:
 THINNED = "thinned to one point per series per week"  # what charts.render adds to a thinned chart's caption
 
 
+def subtitle_text(chart, options=None) -> str:
+    """The exported image's subtitle: the chart's caveat (:mod:`fwpulse.dashboard.caveats`), then how the
+    values are shown."""
+    return " · ".join(p for p in (getattr(chart, "caveat", ""), shown_as(chart, options)) if p)
+
+
 def shown_as(chart, options=None) -> str:
     """What was done to the stored values ('' when nothing), e.g. 'indexed to 100 ...; log scale'."""
     thinned = "one point per series per week" if THINNED in (chart.caption or "") else ""
@@ -89,7 +95,7 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
         raise ValueError(f"chart {chart.spec.id} has no figure ({chart.empty_reason})")
     t = THEMES[theme]
     fig = go.Figure(chart.figure)  # deep copy: the dashboard's cached figure is never touched
-    subtitle = shown_as(chart, options)
+    subtitle = subtitle_text(chart, options)
     x_title_text = fig.layout.xaxis.title.text
     wrap_row_labels(fig, int(width * 0.45 / ((base_font_size(width) - 1) * 0.6)))
     # Shrink the type until title, legend, axes and footer leave the plot some height: plotly squeezes
@@ -119,7 +125,10 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
             "yanchor": "top",
             "pad": {"t": 14},
             "font": {"size": box.title_size, "color": t.text},
-            "subtitle": {"text": html.escape(subtitle, quote=False), "font": {"size": small + 1, "color": t.muted}},
+            "subtitle": {
+                "text": "<br>".join(html.escape(line, quote=False) for line in box.subtitle_lines),
+                "font": {"size": small + 1, "color": t.muted},
+            },
         },
         legend={
             "orientation": "h",
