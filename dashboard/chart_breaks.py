@@ -50,6 +50,48 @@ def method_breaks(df: pd.DataFrame) -> list[dict]:
     return [found[d] for d in sorted(found)]
 
 
+SEGMENT_LABEL_CHARS = 34
+
+
+def _segment_label(parts: list[str], before: list[str] | None, after: list[str] | None) -> str:
+    """What sets a method apart in a legend: the parts new against the method before it (the first
+    segment: the parts the next one drops)."""
+    own = [p for p in parts if p not in (before or [])] if before is not None else []
+    if not own and after is not None:
+        own = [p for p in parts if p not in after]
+    label = ""
+    for part in own:  # the parts that fit whole, in order; a part too long alone is cut at a word
+        joined = f"{label}, {part}" if label else part
+        if len(joined) <= SEGMENT_LABEL_CHARS:
+            label = joined
+    return label or short_label(own[0] if own else "earlier method", SEGMENT_LABEL_CHARS)
+
+
+def method_segments(g: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """One series' rows (one framework and metric) split by source and method, in the order each first
+    appears (a method's rows stay together even where two methods overlap in time), each part with a short
+    label of what sets its method apart ('' for a series of one method). Charts draw each part as its own
+    line: no line runs across a change of counting method."""
+    if g.empty or not {"source", "method"} <= set(g.columns):
+        return [("", g)]
+    g = g.sort_values("date")
+    key = g["source"].astype(str) + "\x00" + g["method"].astype(str)
+    order = list(dict.fromkeys(key))
+    if len(order) == 1:
+        return [("", g)]
+    firsts = [tuple(k.split("\x00", 1)) for k in order]
+    out = []
+    for n, (source, method) in enumerate(firsts):
+        prev = firsts[n - 1] if n else None
+        nxt = firsts[n + 1] if n + 1 < len(firsts) else None
+        if (prev and prev[0] != source) or (not prev and nxt and nxt[0] != source):
+            label = short_label(source, SEGMENT_LABEL_CHARS)  # a join of two sources: name the source
+        else:
+            label = _segment_label(_parts(method), _parts(prev[1]) if prev else None, _parts(nxt[1]) if nxt else None)
+        out.append((label, g[key == order[n]]))
+    return out
+
+
 def vline_label(fig: go.Figure, date, text: str, row: int, xanchor: str = "left", **annotation) -> None:
     """A dotted grey vertical line at ``date``, labelled at the top of the plot (``row`` 0, 1, ... stacks the
     labels of several lines downwards); ``annotation``: more of the label's properties (hover text, name)."""

@@ -110,13 +110,13 @@ def multi_line_chart(
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid]
             label = f"{names.get(fid, fid)} · {suffix}"
-            kinds |= Q.add_series(
+            kinds |= C.method_lines(
                 fig,
                 g.sort_values("date"),
                 label,
                 colors.get(fid),
                 xfmt + ": %{y" + fmt + "}",
-                dash=dash,
+                dash,
                 width=2.2,
                 legendgroup=fid,
             )

@@ -240,6 +240,32 @@ def fit_time_axis(fig: go.Figure, dates: pd.Series, pad: float = 0.02) -> None:
     fig.update_xaxes(range=[d.min() - margin, d.max() + margin])
 
 
+METHOD_DASHES = ("solid", "dash", "dashdot", "longdash")  # a series' methods, in the order they appear
+
+
+def method_lines(
+    fig: go.Figure, g: pd.DataFrame, label: str, color: str | None, hover: str, dash: str | None = None, **style
+) -> set[str]:
+    """Draw one series as one line per source and method (:func:`chart_breaks.method_segments`): no line runs
+    across a change of counting method; each part's legend entry names its method, and parts differ by dash
+    (or all take ``dash`` when the chart uses dashes for something else). Returns the flagged kinds drawn."""
+    segments = B.method_segments(g)
+    group = style.pop("legendgroup", None) or (label if len(segments) > 1 else None)
+    kinds: set[str] = set()
+    for n, (method, part) in enumerate(segments):
+        kinds |= Q.add_series(
+            fig,
+            part,
+            f"{label} · {method}" if method else label,
+            color,
+            hover,
+            dash=dash or METHOD_DASHES[n % len(METHOD_DASHES)],
+            legendgroup=group,
+            **style,
+        )
+    return kinds
+
+
 def line_chart(
     spec: ChartSpec,
     values: pd.DataFrame,
@@ -265,8 +291,9 @@ def line_chart(
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
     kinds: set[str] = set()
     for fid, g in df.groupby("framework", sort=False):
-        # Runs of equal quality; a series with one or two points gets markers (a line alone would be invisible).
-        kinds |= Q.add_series(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
+        # One line per counting method; runs of equal quality; a series with one or two points gets markers
+        # (a line alone would be invisible).
+        kinds |= method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
     plotted, notes = [df], []
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         mk = Q.with_quality(markers)

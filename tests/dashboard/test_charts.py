@@ -200,8 +200,26 @@ def _line(chart, name):
     return xs, ys
 
 
+def _gapped(empty_db):
+    """Questions per month of ONE source and method with a three-year gap (2020-01 .. 2022-12); SYNTHETIC."""
+    from fwpulse.data import store
+    from fwpulse.data.store import Observation, RunRecord
+
+    months = [d.date() for d in pd.date_range("2017-01-01", "2019-12-01", freq="MS")]
+    months += [d.date() for d in pd.date_range("2023-01-01", "2024-06-01", freq="MS")]
+    rows = [
+        Observation(
+            "pytorch", "stackoverflow.questions_monthly", m, 100.0 + i, "Stack Exchange API", "questions per month"
+        )
+        for i, m in enumerate(months)
+    ]
+    with db.writing(empty_db) as con:
+        store.record_run(con, RunRecord("stackoverflow", started_at=dt.datetime(2024, 7, 2)), rows)
+
+
 @pytest.mark.parametrize("align", [False, True])
-def test_a_multi_year_gap_breaks_the_line_instead_of_bridging_it(filled_db, align):
+def test_a_multi_year_gap_breaks_the_line_instead_of_bridging_it(empty_db, align):
+    _gapped(empty_db)
     chart = _so_monthly(charts.ChartOptions(frameworks=("pytorch",), align=align))
     xs, ys = _line(chart, "PyTorch")
     dates = pd.to_datetime(chart.data["date"]).tolist()
@@ -222,11 +240,23 @@ def test_a_multi_year_gap_breaks_the_line_instead_of_bridging_it(filled_db, alig
     )
 
 
-def test_a_broken_line_adds_no_row_to_the_csv_or_the_alt_text(filled_db):
+def test_a_change_of_source_is_two_lines_each_named_by_its_source(filled_db):
+    """The bundled Stack Overflow series (to 2019-12) and the API's (from 2023-01) are never one line."""
+    chart = _so_monthly()
+    lines = [t for t in chart.figure.data if t.name and t.name.startswith("PyTorch") and t.y is not None]
+    assert len({t.name for t in lines}) == 2 and all(" · " in t.name for t in lines)
+    for t in lines:
+        sources = set(chart.data[pd.to_datetime(chart.data["date"]).isin(pd.to_datetime(t.x))]["source"])
+        assert len(sources) == 1  # each line holds one source's rows
+    assert len({t.line.dash for t in lines}) == 2
+
+
+def test_a_broken_line_adds_no_row_to_the_csv_or_the_alt_text(empty_db):
     from fwpulse.dashboard import export as ex
     from fwpulse.dashboard.alt_text import alt_text
     from fwpulse.data import read
 
+    _gapped(empty_db)
     chart = _so_monthly()
     assert None in _line(chart, "PyTorch")[1]  # the line is broken at the gap
     with db.reading(str(load_settings().db_path)) as con:
@@ -353,3 +383,17 @@ def test_merged_prs_stop_at_2025_09_and_the_figure_says_why(empty_db):
     # before 2025-10 there is nothing to explain
     early = _build("gharchive-prs", charts.ChartOptions(frameworks=("pytorch",), end=dt.date(2025, 8, 31)))
     assert not [a for a in early.figure.layout.annotations if a.name == "fwpulse-break"]
+
+
+def test_monthly_downloads_draw_one_line_per_counting_method(snapshot_db):
+    """pip-only, all-installer and calendar-month counts were one line with a spike and a dip at 2025-06."""
+    chart = _build("pypi-downloads-monthly", charts.ChartOptions(frameworks=("pytorch",)))
+    rows = chart.data[chart.data["metric"] == "pypi.downloads_monthly"]
+    lines = [t for t in chart.figure.data if t.name and t.name.startswith("PyTorch") and t.y is not None and len(t.y)]
+    names = {t.name for t in lines}
+    assert len(names) == rows["method"].nunique() == 3
+    assert "PyTorch · pip installs only" in names and "PyTorch · all installers" in names
+    by_x = {pd.Timestamp(d): m for d, m in zip(pd.to_datetime(rows["date"]), rows["method"])}
+    for t in lines:
+        methods = {by_x[pd.Timestamp(x)] for x in t.x if x is not None}
+        assert len(methods) == 1, t.name  # no line runs across a change of counting method
