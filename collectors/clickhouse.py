@@ -35,10 +35,7 @@ from typing import Any, Callable, Mapping, TypeVar
 import requests
 
 from .clickhouse_wire import (
-    AUTH_CODES,
-    LIMITS,
-    QUOTA_CODE,
-    READONLY_CODE,
+    ANSWER_LIMIT_STEP,
     RESEND_CODES,
     TRANSIENT_CODES,
     ClickHouseError,
@@ -46,8 +43,8 @@ from .clickhouse_wire import (
     QueryResult,
     QueryStats,
     format_param,
+    next_step,
     parse_exception,
-    quota_interval_end,
     typed_result,
 )
 from .errors import FatalSourceError, RetriableError, UnreachableError
@@ -79,10 +76,6 @@ THROW_ON_OVERFLOW = {"result_overflow_mode": "throw", "read_overflow_mode": "thr
 # (connect, read): the read timeout is above the server's 60 s limit, so the server's own timeout
 # answer (408) arrives first.
 TIMEOUT = (10.0, 75.0)
-ANSWER_LIMIT_STEP = (
-    "run fewer frameworks at once (--framework), or point FWPULSE_CLICKHOUSE_URL at your own ClickHouse "
-    "(README: Beyond one machine)"
-)
 
 
 def setting(source_settings: Mapping[str, Any], key: str) -> Any:
@@ -266,30 +259,9 @@ class ClickHouse:
     def _raise(self, purpose: str, resp: requests.Response, text: str | None = None, after_200: bool = False):
         raw = resp.text if text is None else text
         err = parse_exception(raw, resp.headers.get("X-ClickHouse-Exception-Code"))
-        where = f"ClickHouse query '{purpose}' at {self.url}"
         status = "HTTP 200, then the result stream ended with" if after_200 else f"HTTP {resp.status_code}:"
-        retry_after = None
-        if err.code in AUTH_CODES:
-            step = "check FWPULSE_CLICKHOUSE_USER and FWPULSE_CLICKHOUSE_PASSWORD"
-        elif err.code in LIMITS:
-            step = f"{LIMITS[err.code]}, so nothing of it is stored; {ANSWER_LIMIT_STEP}"
-        elif err.code == QUOTA_CODE:
-            retry_after = quota_interval_end(raw)
-            until = f" until {retry_after:%Y-%m-%d %H:%M} UTC" if retry_after else ""
-            step = f"the server's quota for this address is used up{until}; run again after that, or {ANSWER_LIMIT_STEP.split(', or ')[1]}"
-        elif err.code == READONLY_CODE:
-            step = (
-                "the server refused a setting fwpulse sent (this user is read-only); please report it with this message"
-            )
-        elif resp.status_code == 429 or (err.code is None and resp.status_code in RETRY_STATUSES):
-            step = "the server is busy or asks for fewer requests; try again later"
-        elif err.code in (60, 81):
-            step = "check the database/table names in [sources.clickhouse] of the registry TOML"
-        elif after_200:
-            step = "the partial result was discarded; try again later"
-        else:
-            step = "please report it with this message"
-        message = self.http.redact(f"{where}: {status} {err.describe()}; {step}")
+        step, retry_after = next_step(err, resp.status_code, raw, after_200)
+        message = self.http.redact(f"ClickHouse query '{purpose}' at {self.url}: {status} {err.describe()}; {step}")
         transient = err.code in TRANSIENT_CODES or (err.code is None and resp.status_code in RETRY_STATUSES)
         if transient:
             raise ClickHouseRetriable(message, err.code, err.name, retry_after=retry_after)

@@ -16,20 +16,9 @@ import requests
 from .errors import FatalSourceError, RetriableError
 
 # Server error codes that mean "the same query can succeed later" (the run is retriable, not broken).
-TRANSIENT_CODES = frozenset(
-    {
-        3,  # UNEXPECTED_END_OF_FILE
-        159,  # TIMEOUT_EXCEEDED
-        160,  # TOO_SLOW
-        201,  # QUOTA_EXCEEDED
-        202,  # TOO_MANY_SIMULTANEOUS_QUERIES
-        203,  # NO_FREE_CONNECTION
-        209,  # SOCKET_TIMEOUT
-        210,  # NETWORK_ERROR
-        241,  # MEMORY_LIMIT_EXCEEDED
-        394,  # QUERY_WAS_CANCELLED
-    }
-)
+# UNEXPECTED_END_OF_FILE, TIMEOUT_EXCEEDED, TOO_SLOW, QUOTA_EXCEEDED, TOO_MANY_SIMULTANEOUS_QUERIES,
+# NO_FREE_CONNECTION, SOCKET_TIMEOUT, NETWORK_ERROR, MEMORY_LIMIT_EXCEEDED, QUERY_WAS_CANCELLED
+TRANSIENT_CODES = frozenset({3, 159, 160, 201, 202, 203, 209, 210, 241, 394})
 # ... and of those, the ones worth sending again within the run. Not a timeout (the server spent its
 # 60 s and would spend them again), not a quota (it ends with its interval, up to an hour away), not
 # a memory limit (the same query needs the same memory).
@@ -47,6 +36,32 @@ QUOTA_CODE = 201
 READONLY_CODE = 164
 AUTH_CODES = frozenset({192, 193, 194, 497, 516})  # UNKNOWN_USER, WRONG_PASSWORD, ..., AUTHENTICATION_FAILED
 _INTERVAL_END_RE = re.compile(r"Interval will end at (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
+OWN_SERVER = "point FWPULSE_CLICKHOUSE_URL at your own ClickHouse (README: Beyond one machine)"
+ANSWER_LIMIT_STEP = f"run fewer frameworks at once (--framework), or {OWN_SERVER}"
+
+
+def next_step(err: "ServerError", status: int, text: str, after_200: bool) -> tuple[str, dt.datetime | None]:
+    """What a user does about a server error, in words, and when to try again (a quota's interval end)."""
+    if err.code in AUTH_CODES:
+        return "check FWPULSE_CLICKHOUSE_USER and FWPULSE_CLICKHOUSE_PASSWORD", None
+    if err.code in LIMITS:
+        return f"{LIMITS[err.code]}, so nothing of it is stored; {ANSWER_LIMIT_STEP}", None
+    if err.code == QUOTA_CODE:
+        until = quota_interval_end(text)
+        when = f" until {until:%Y-%m-%d %H:%M} UTC" if until else ""
+        return f"the server's quota for this address is used up{when}; run again after that, or {OWN_SERVER}", until
+    if err.code == READONLY_CODE:
+        return (
+            "the server refused a setting fwpulse sent (this user is read-only); please report it with this message",
+            None,
+        )
+    if status == 429 or (err.code is None and status >= 500):
+        return "the server is busy or asks for fewer requests; try again later", None
+    if err.code in (60, 81):
+        return "check the database/table names in [sources.clickhouse] of the registry TOML", None
+    if after_200:
+        return "the partial result was discarded; try again later", None
+    return "please report it with this message", None
 
 
 def quota_interval_end(text: str) -> dt.datetime | None:

@@ -1,12 +1,10 @@
 """PyPI downloads per day since 2016 from ClickHouse's ClickPy dataset (source ``clickpy``).
 
-ONE query for all frameworks: downloads per (project, day) of every package of the selected
-frameworks from ``pypi.pypi_downloads_per_day`` (a SummingMergeTree: always ``sum(count)``), each
-project from its own start day (a ``Map(String, Date)`` parameter), summed per framework here.
-The answer is one row per project with its days in an array, so it fits the public server's
-1,000-row / 10 MB answer limit (ten years of ~270 projects); a registry past that is split into as
-few queries as fit, and the run ledger says so (``clickhouse_answers_split``). Every query asks the
-server to fail rather than cut an answer (collectors/clickhouse.py), so no cut answer is ever stored.
+ONE query for all frameworks over ``pypi.pypi_downloads_per_day`` (a SummingMergeTree: always
+``sum(count)``), each project from its own start day, summed per framework here. The answer is one row
+per project with its days in an array: it fits the public server's 1,000-row / 10 MB limit (ten years
+of ~200 projects); past that, as few queries as fit (``clickhouse_answers_split`` in the run ledger).
+Every query asks the server to fail rather than cut an answer, so no cut answer is ever stored.
 
 - First run for a framework (or ``--backfill``): from ``[sources.clickpy] since`` (default
   2016-01-01, the dataset's start), so the series starts at the package's first day.
@@ -20,8 +18,7 @@ server to fail rather than cut an answer (collectors/clickhouse.py), so no cut a
   mirror-free ``pypi.downloads_daily``.
 - ``pypi.dependents_monthly`` (with ``[sources.clickpy] dependents = true``, the default): a
   second query over the package metadata table (``pypi.projects``), one row per framework.
-- State written by an older fwpulse (``version`` below :data:`STATE_VERSION`, whose answers the
-  playground may have cut silently) counts as no state: the next run collects the whole history again.
+- State of an older fwpulse (no :data:`STATE_VERSION`: its answers may have been cut) counts as none.
 """
 
 from __future__ import annotations

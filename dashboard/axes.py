@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 
+import pandas as pd
 import plotly.graph_objects as go
 
 # Labelled mantissas per span of the data, in decades: fewer decades -> finer labelled steps.
@@ -231,3 +232,41 @@ def readable(fig: go.Figure | None) -> None:
     one_series_legend(fig)
     place_labels(fig)
     one_date_axis(fig)
+
+
+def _log10(v):
+    return math.log10(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
+
+
+def on_log_axis(fig: go.Figure) -> None:
+    """Plotly places annotations and shapes on a log axis in powers of ten (an annotation at y=257 sits at
+    10^257): move the ones placed in data units (stale labels, quality connectors) to log10 of their value;
+    one at a value that is not positive has no place there and goes."""
+    keep = []
+    for ann in fig.layout.annotations:
+        if ann.yref in (None, "y") and isinstance(ann.y, (int, float)):
+            y = _log10(ann.y)
+            if y is None:
+                continue
+            ann.y = y
+        keep.append(ann)
+    fig.layout.annotations = keep
+    shapes = []
+    for shape in fig.layout.shapes:
+        if shape.yref in (None, "y") and isinstance(shape.y0, (int, float)) and isinstance(shape.y1, (int, float)):
+            y0, y1 = _log10(shape.y0), _log10(shape.y1)
+            if y0 is None or y1 is None:
+                continue
+            shape.y0, shape.y1 = y0, y1
+        shapes.append(shape)
+    fig.layout.shapes = shapes
+
+
+def fit_time_axis(fig: go.Figure, dates: pd.Series, pad: float = 0.02) -> None:
+    """The x axis ends where the plotted dates end (plus ``pad`` of their span each side): a label placed near
+    an end (a method change, a collapse) never stretches the axis past the data."""
+    d = pd.to_datetime(pd.Series(dates)).dropna()
+    if d.empty or d.max() <= d.min():
+        return
+    margin = max((d.max() - d.min()) * pad, pd.Timedelta(days=1))
+    fig.update_xaxes(range=[d.min() - margin, d.max() + margin])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.dashboard import chart_quality
 from fwpulse.data import catalog, shifts
 
 
@@ -180,3 +181,29 @@ def mark_collapses(fig: go.Figure, collapses: list[dict], names: dict[str, str],
         "Volume collapses found in the data (the trailing-year mean falls to half its peak or less and stays "
         "there; final values only): " + "; ".join(lines) + "."
     )
+
+
+METHOD_DASHES = ("solid", "dash", "dashdot", "longdash")  # a series' methods, in the order they appear
+
+
+def method_lines(
+    fig: go.Figure, g: pd.DataFrame, label: str, color: str | None, hover: str, dash: str | None = None, **style
+) -> set[str]:
+    """Draw one series as one line per source and method (:func:`chart_breaks.method_segments`): no line runs
+    across a change of counting method; each part's legend entry names its method, and parts differ by dash
+    (or all take ``dash`` when the chart uses dashes for something else). Returns the flagged kinds drawn."""
+    segments = method_segments(g)
+    group = style.pop("legendgroup", None) or (label if len(segments) > 1 else None)
+    kinds: set[str] = set()
+    for n, (method, part) in enumerate(segments):
+        kinds |= chart_quality.add_series(
+            fig,
+            part,
+            f"{label} · {method}" if method else label,
+            color,
+            hover,
+            dash=dash or METHOD_DASHES[n % len(METHOD_DASHES)],
+            legendgroup=group,
+            **style,
+        )
+    return kinds

@@ -29,7 +29,7 @@ from fwpulse.dashboard import (
     charts_speed,
     charts_usage,
 )
-from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec, fit_time_axis
+from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
 from fwpulse.data import read, shifts
 
 MODULES = (charts_overview, charts_github, charts_gharchive, charts_usage, charts_speed, charts_article)
@@ -84,7 +84,7 @@ def render(
     if inputs.collapses and chart.figure is not None and spec.time_series and not options.align:
         chart.notes.append(chart_breaks.mark_collapses(chart.figure, inputs.collapses, names, chart.data))
     if chart.figure is not None and spec.time_series and not options.align and "date" in chart.data.columns:
-        fit_time_axis(chart.figure, chart.data["date"])
+        axes.fit_time_axis(chart.figure, chart.data["date"])
     chart.caveat = caveats.caveat_line(chart, names)
     if chart.caveat:  # inside the figure: a reader copies the picture, not the notes under it
         top = chart.figure.layout.margin.t or 60

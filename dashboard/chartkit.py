@@ -110,7 +110,7 @@ def multi_line_chart(
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid]
             label = f"{names.get(fid, fid)} · {suffix}"
-            kinds |= C.method_lines(
+            kinds |= B.method_lines(
                 fig,
                 g.sort_values("date"),
                 label,

@@ -11,13 +11,13 @@ everywhere. This module imports no chart module, so any module imports in any or
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from fwpulse.dashboard import axes
 from fwpulse.dashboard import chart_breaks as B
 from fwpulse.dashboard import chart_quality as Q
 from fwpulse.data import catalog
@@ -199,71 +199,7 @@ def _style(fig: go.Figure, spec: ChartSpec, options: ChartOptions, y_title: str)
     )
     if options.log:
         fig.update_yaxes(type="log")
-        on_log_axis(fig)
-
-
-def _log10(v):
-    return math.log10(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
-
-
-def on_log_axis(fig: go.Figure) -> None:
-    """Plotly places annotations and shapes on a log axis in powers of ten (an annotation at y=257 sits at
-    10^257): move the ones placed in data units (stale labels, quality connectors) to log10 of their value;
-    one at a value that is not positive has no place there and goes."""
-    keep = []
-    for ann in fig.layout.annotations:
-        if ann.yref in (None, "y") and isinstance(ann.y, (int, float)):
-            y = _log10(ann.y)
-            if y is None:
-                continue
-            ann.y = y
-        keep.append(ann)
-    fig.layout.annotations = keep
-    shapes = []
-    for shape in fig.layout.shapes:
-        if shape.yref in (None, "y") and isinstance(shape.y0, (int, float)) and isinstance(shape.y1, (int, float)):
-            y0, y1 = _log10(shape.y0), _log10(shape.y1)
-            if y0 is None or y1 is None:
-                continue
-            shape.y0, shape.y1 = y0, y1
-        shapes.append(shape)
-    fig.layout.shapes = shapes
-
-
-def fit_time_axis(fig: go.Figure, dates: pd.Series, pad: float = 0.02) -> None:
-    """The x axis ends where the plotted dates end (plus ``pad`` of their span each side): a label placed near
-    an end (a method change, a collapse) never stretches the axis past the data."""
-    d = pd.to_datetime(pd.Series(dates)).dropna()
-    if d.empty or d.max() <= d.min():
-        return
-    margin = max((d.max() - d.min()) * pad, pd.Timedelta(days=1))
-    fig.update_xaxes(range=[d.min() - margin, d.max() + margin])
-
-
-METHOD_DASHES = ("solid", "dash", "dashdot", "longdash")  # a series' methods, in the order they appear
-
-
-def method_lines(
-    fig: go.Figure, g: pd.DataFrame, label: str, color: str | None, hover: str, dash: str | None = None, **style
-) -> set[str]:
-    """Draw one series as one line per source and method (:func:`chart_breaks.method_segments`): no line runs
-    across a change of counting method; each part's legend entry names its method, and parts differ by dash
-    (or all take ``dash`` when the chart uses dashes for something else). Returns the flagged kinds drawn."""
-    segments = B.method_segments(g)
-    group = style.pop("legendgroup", None) or (label if len(segments) > 1 else None)
-    kinds: set[str] = set()
-    for n, (method, part) in enumerate(segments):
-        kinds |= Q.add_series(
-            fig,
-            part,
-            f"{label} · {method}" if method else label,
-            color,
-            hover,
-            dash=dash or METHOD_DASHES[n % len(METHOD_DASHES)],
-            legendgroup=group,
-            **style,
-        )
-    return kinds
+        axes.on_log_axis(fig)
 
 
 def line_chart(
@@ -293,7 +229,7 @@ def line_chart(
     for fid, g in df.groupby("framework", sort=False):
         # One line per counting method; runs of equal quality; a series with one or two points gets markers
         # (a line alone would be invisible).
-        kinds |= method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
+        kinds |= B.method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
     plotted, notes = [df], []
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         mk = Q.with_quality(markers)

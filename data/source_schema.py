@@ -59,9 +59,9 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "github_database": Setting("str", "database with the GitHub events table", pattern=_IDENT),
         "events_table": Setting("str", "table of GitHub events", pattern=_IDENT),
         "repo_ids_table": Setting("str", "table of repository name -> repository id", pattern=_IDENT),
-        "max_result_rows": Setting("int", "rows one answer may hold on the server (its max_result_rows)", 1, 10**9),
+        "max_result_rows": Setting("int", "rows one answer may hold on the server (its max_result_rows)", 1, 10**8),
         "max_result_bytes": Setting(
-            "int", "bytes one answer may hold on the server (its max_result_bytes)", 1000, 10**12
+            "int", "bytes one answer may hold on the server (its max_result_bytes)", 1000, 10**9
         ),
     },
     "clickpy": {
