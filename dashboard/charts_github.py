@@ -30,9 +30,13 @@ def stars_releases(spec, inputs, options, names, colors):
         chart.data = pd.concat(
             [chart.data, marks[[c for c in chart.data.columns if c in marks.columns]]], ignore_index=True
         )
+        marked = [names.get(f, f) for f in dict.fromkeys(marks["framework"])]
+        plotted = [names.get(f, f) for f in dict.fromkeys(chart.data["framework"]) if names.get(f, f) not in marked]
+        without = f" No release is stored for {', '.join(plotted)}." if plotted else ""
+        sources = ", ".join(dict.fromkeys(str(s) for s in marks["source"].dropna()))
         chart.notes.append(
-            "Triangles mark major releases (hover for the version); dates from git tags and "
-            "the PyTorch wiki. TensorFlow's release dates are not in the bundled snapshot."
+            f"Triangles mark major releases of {', '.join(marked)} (hover for the version); dates from {sources}."
+            + without
         )
         chart.sources = list(dict.fromkeys([*chart.sources, *marks["source"]]))
     return chart

@@ -76,6 +76,17 @@ def _runs(db_path: str) -> pd.DataFrame:
         return read.runs(con)
 
 
+def offline_only():
+    """The bundled snapshot's newest date while no refresh has stored data (else None)."""
+    return _offline_only(str(load_settings().db_path))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _offline_only(db_path: str):
+    with reading(db_path) as con:
+        return read.offline_only(con)
+
+
 # ---------------------------------------------------------------- view queries (cards.py, claims.py, health.py), cached
 
 

@@ -148,4 +148,6 @@ NEVER_COLLECTED = {
     "trends": "fwpulse refresh --source trends",
     "pypi": "fwpulse refresh --source pypi",
     "citations": "fwpulse refresh --source citations",
+    "clickpy": "fwpulse refresh --source clickpy --backfill",
+    "gharchive": "fwpulse refresh --source gharchive --backfill",
 }

@@ -39,6 +39,20 @@ def last_runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def offline_only(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The newest date the bundled snapshot's rows describe, while no collector has stored anything yet
+    (no run of another source ended ok or partial); None once a refresh has stored data."""
+    refreshed = con.execute(
+        "SELECT count(*) FROM runs WHERE source != 'snapshot' AND status IN ('ok', 'partial')"
+    ).fetchone()[0]
+    if refreshed:
+        return None
+    newest = con.execute(
+        "SELECT max(o.date) FROM observations o JOIN runs r USING (run_id) WHERE r.source = 'snapshot'"
+    ).fetchone()[0]
+    return newest
+
+
 def age_text(ts: Any, now: dt.datetime) -> str | None:
     """'3d' / '5h' since ``ts`` (None for a missing time)."""
     if ts is None or str(ts) in ("NaT", "None", "nan"):

@@ -21,7 +21,7 @@ import pandas as pd
 from . import catalog
 
 # Re-exported: every read is importable from this module.
-from .ledger import age_text, last_runs, runs, source_blocks, source_state  # noqa: F401
+from .ledger import age_text, last_runs, offline_only, runs, source_blocks, source_state  # noqa: F401
 from .quality import NOT_FINAL, OK, STALE_DAYS, details_dict, is_final, quality_of, reason, staleness  # noqa: F401
 from .store import QUALITY  # noqa: F401
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -83,6 +85,14 @@ def render() -> None:
     if opts is None:
         return
     reg = data.registry()
+    snapshot = data.offline_only()
+    if snapshot is not None:
+        age = (dt.date.today() - snapshot).days
+        st.info(
+            f"Bundled snapshot of {snapshot:%Y-%m-%d} ({age} days old): no refresh has run yet, so every figure "
+            "here is from the offline dataset. `fwpulse refresh` collects current figures (Data health lists "
+            "what each source needs)."
+        )
     cards = data.overview_cards(opts.frameworks)
     if cards.empty:
         st.info(

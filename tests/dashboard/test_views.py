@@ -554,3 +554,42 @@ def test_speed_verdicts_come_first_and_stay_on_screen(snapshot_db):
     # Streamlit widths: small ~75 px, medium ~200 px; the pinned block fits the 1440 px page next to the sidebar.
     px = {"small": 75, "medium": 200, "large": 400}
     assert sum(px[config[c]["width"]] for c in cols[:5]) <= 1440 - 300 - 100
+
+
+def test_data_health_names_every_source_never_collected_offline(snapshot_db):
+    """Offline, every source that has never run is listed with the command that fills it, ClickHouse's included."""
+    from fwpulse.collectors.refresh import SOURCES
+    from fwpulse.dashboard import health
+
+    assert set(health.NEVER_COLLECTED) == set(SOURCES)
+    at = run_view("data_health")
+    info = " ".join(i.value for i in at.info)
+    for source in SOURCES:
+        assert f"{source} (`fwpulse refresh --source {source}" in info
+
+
+def test_release_note_is_generated_from_the_markers_drawn(snapshot_db):
+    from fwpulse.dashboard import chart_registry as charts
+    from fwpulse.data import db
+    from fwpulse.data.registry import load_registry
+    from fwpulse.data.settings import load_settings
+
+    settings = load_settings()
+    with db.reading(str(settings.db_path)) as con:
+        chart = charts.build(con, "github-stars-releases", charts.ChartOptions(), load_registry(settings.config_path))
+    note = next(n for n in chart.notes if n.startswith("Triangles mark major releases"))
+    marked = chart.data[chart.data["metric"] != "github.stars"]["framework"].unique()
+    assert "not in the bundled snapshot" not in note
+    for fid in marked:
+        assert load_registry(settings.config_path).names()[fid] in note.split("(hover")[0]
+
+
+def test_overview_says_the_data_is_the_bundled_snapshot_until_a_refresh_has_run(snapshot_db):
+    at = run_view("overview")
+    info = " ".join(i.value for i in at.info)
+    assert "Bundled snapshot of 2026-" in info and "days old" in info and "fwpulse refresh" in info
+
+
+def test_no_snapshot_banner_once_a_refresh_has_stored_data(filled_db):
+    at = run_view("overview")
+    assert not any("Bundled snapshot of" in i.value for i in at.info)
