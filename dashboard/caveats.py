@@ -46,6 +46,12 @@ def _dates(dates: pd.Series, fmt: str, brief: bool) -> str:
     return ", ".join(pd.Timestamp(d).strftime(fmt) for d in distinct)
 
 
+def _period(details) -> str | None:
+    """'2020 (to 2020-06-12)' from a partial row's ``details.period`` and ``period_end``."""
+    d = read.details_dict(details)
+    return f"{d['period']} (to {d['period_end']})" if d.get("period") and d.get("period_end") else None
+
+
 def _flags(df: pd.DataFrame, brief: bool) -> list[str]:
     if "quality" not in df.columns:
         return []
@@ -58,6 +64,10 @@ def _flags(df: pd.DataFrame, brief: bool) -> list[str]:
             continue
         if fmt is None:
             out.append(f"{word}: {len(rows)} values")
+            continue
+        periods = [_period(d) for d in rows["details"]] if q == "partial_period" and "details" in rows.columns else []
+        if periods and all(periods):  # the row says which period it covers and where its count stops
+            out.append(f"{word} {', '.join(dict.fromkeys(periods))}")
             continue
         last = pd.to_datetime(df["date"]).max()
         tail = pd.to_datetime(rows["date"]).min()
@@ -118,12 +128,15 @@ def caveat_line(chart, names: dict[str, str] | None = None) -> str:
     if "device" in df.columns and ("step_ms_p50" in df.columns or "ratio" in df.columns):
         return "; ".join(_speed(df))
     timed = getattr(chart.spec, "time_series", True) and "date" in df.columns and df["date"].notna().any()
+    series = df  # the chart's own series: not the markers drawn over them (releases, an article's figures)
+    if "metric" in df.columns and df["metric"].isin(chart.spec.metrics).any():
+        series = df[df["metric"].isin(chart.spec.metrics)]
     for brief in (False, True):
         parts = _flags(df, brief)
         if timed and {"framework", "source", "method"} <= set(df.columns):
-            parts += _method_changes(df[df["date"].notna()], names, brief)
+            parts += _method_changes(series[series["date"].notna()], names, brief)
         if timed:
-            parts += _stale(df[df["date"].notna()], names)
+            parts += _stale(series[series["date"].notna()], names)
         line = "; ".join(parts)
         if len(line) <= MAX_CHARS:
             return line

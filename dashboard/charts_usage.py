@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from fwpulse.dashboard import chartkit as K
+from fwpulse.dashboard.chart_quality import with_quality
 from fwpulse.dashboard.charts import ChartSpec, line_chart
 from fwpulse.data import catalog, read
 
@@ -107,9 +109,60 @@ SHARE_NOTE = (
     "overall traffic makes shares rise even at flat counts."
 )
 TOTAL_NOTE = "Summed over each framework's tags: a question with two of them counts twice."
-AI_INDEX_NOTE = "Page-scraped yearly counts up to 2020; the 2020 point is a partial year (scrape ended 2020-06-12)."
+AI_INDEX_NOTE = (
+    "Page-scraped yearly counts up to 2020, one bar per calendar year; a hatched bar is a partial year, "
+    "labelled with the day its count stops (the 2020 scrape ended 2020-06-12), so it is not a fall."
+)
 PYPI_DAILY_NOTE = "pypistats keeps 180 days; fwpulse stores every run's days, so history grows with each refresh."
 CITATIONS_NOTE = "Keras and JAX have no paper with a DOI, so they have no citation counts."
+
+
+def year_of(date, details) -> int:
+    """The calendar year a yearly count describes: its ``details.period`` when the row says, else the date's."""
+    period = str(read.details_dict(details).get("period") or "")
+    return int(period) if period.isdigit() else pd.Timestamp(date).year
+
+
+def every_value(con, spec, options) -> pd.DataFrame:
+    """Every stored value of the spec's metrics in the date range (never thinned: one per year)."""
+    return read.read_values(con, options.frameworks or None, spec.metrics, options.start, options.end, thin=False)[0]
+
+
+def yearly_bars(metric: str, note: str):
+    """The builder of a chart of yearly counts as bars per calendar year (dated at year end, they read as the
+    next January on a time axis); a partial year is hatched and labelled with where its count stops."""
+
+    def builder(spec, inputs, options, names, colors):
+        df = inputs.values[inputs.values["metric"] == metric] if not inputs.values.empty else inputs.values
+        if df.empty:
+            return K.empty(spec, [metric])
+        df = with_quality(df)
+        df["x"] = [year_of(d, det) for d, det in zip(df["date"], df["details"])]
+        df["raw_value"] = df["value"]
+        order = {fid: i for i, fid in enumerate(names)}  # registry order, as every legend
+        fig = go.Figure()
+        for fid in sorted(df["framework"].unique(), key=lambda f: order.get(f, 999)):
+            g = df[df["framework"] == fid].sort_values("x")
+            partial = [q == "partial_period" for q in g["quality"]]
+            ends = [read.details_dict(d).get("period_end") for d in g["details"]]
+            fig.add_bar(
+                x=g["x"],
+                y=g["value"],
+                name=names.get(fid, fid),
+                marker={"color": colors.get(fid), "pattern": {"shape": ["/" if p else "" for p in partial]}},
+                text=[f"to {pd.Timestamp(e):%b %d}" if p and e else "" for p, e in zip(partial, ends)],
+                textposition="outside",
+                hovertemplate="%{x}: %{y:,.0f}<extra>" + names.get(fid, fid) + "</extra>",
+            )
+        fig.update_layout(title=spec.title, barmode="group", template="plotly_white", yaxis_title="questions/year")
+        fig.update_xaxes(dtick=1, tickformat="d", title_text="calendar year")
+        chart = K.finish(spec, fig, [df], options, catalog.metric(metric).unit, time_series=False)
+        chart.notes.append(note)
+        return chart
+
+    builder.__name__ = metric.replace(".", "_")
+    return builder
+
 
 SO_SITE = "stackoverflow.questions_monthly_site"
 SITE_NOTE = (
@@ -169,13 +222,15 @@ SPECS = [
         TOTAL_NOTE,
         collapses=(SO_SITE,),
     ),
-    K.line_spec(
+    ChartSpec(
         "stackoverflow-questions-yearly-ai-index",
         "Stack Overflow questions asked per year (Stanford AI Index 2020)",
-        "manual.stackoverflow_questions_asked_in_year",
+        ("manual.stackoverflow_questions_asked_in_year",),
+        yearly_bars("manual.stackoverflow_questions_asked_in_year", AI_INDEX_NOTE),
         "fwpulse import FILE.csv",
-        "community",
-        AI_INDEX_NOTE,
+        view="community",
+        query=every_value,
+        time_series=False,
     ),
     ChartSpec(
         "trends-interest",

@@ -397,3 +397,18 @@ def test_monthly_downloads_draw_one_line_per_counting_method(snapshot_db):
     for t in lines:
         methods = {by_x[pd.Timestamp(x)] for x in t.x if x is not None}
         assert len(methods) == 1, t.name  # no line runs across a change of counting method
+
+
+def test_yearly_counts_are_bars_per_calendar_year_with_the_partial_year_hatched(snapshot_db):
+    """AI Index counts are dated 31 December: as a line they sat on the next January's tick, and the half
+    year 2020 read as a fall. As bars: one per calendar year, 2020 hatched and labelled where it stops."""
+    chart = _build("stackoverflow-questions-yearly-ai-index", charts.ChartOptions(frameworks=("pytorch", "keras")))
+    bars = [t for t in chart.figure.data if t.type == "bar"]
+    assert {t.name for t in bars} == {"PyTorch", "Keras"}
+    pytorch = next(t for t in bars if t.name == "PyTorch")
+    assert list(pytorch.x) == [2017, 2018, 2019, 2020]  # the calendar years, not the next January
+    shapes = list(pytorch.marker.pattern.shape)
+    assert shapes[-1] == "/" and set(shapes[:-1]) == {""}  # only the partial year is hatched
+    assert pytorch.text[-1] == "to Jun 12" and all(t == "" for t in pytorch.text[:-1])
+    assert chart.caveat == "partial 2020 (to 2020-06-12)"
+    assert not [t for t in chart.figure.data if t.type == "scatter" and t.mode and "lines" in t.mode]

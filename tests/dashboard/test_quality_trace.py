@@ -141,8 +141,9 @@ def test_bundled_git_2026_08_is_partial_everywhere(snapshot_db):
 
 def test_bundled_ai_index_2020_is_partial(snapshot_db):
     chart, registry = _bundled("stackoverflow-questions-yearly-ai-index")
-    partial = [t for t in chart.figure.data if t.meta and t.meta.get("quality") == "partial_period"]
-    assert len(partial) == 3 and all(len(t.y) == 1 for t in partial)
+    # one hatched 2020 bar per framework (bars per calendar year: yearly_bars)
+    hatched = [(t.name, x) for t in chart.figure.data for x, p in zip(t.x, t.marker.pattern.shape) if p == "/"]
+    assert len(hatched) == 3 and {x for _, x in hatched} == {2020}
     assert "not final" in alt_text(chart, None, registry.names())
 
 
