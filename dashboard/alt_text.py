@@ -117,7 +117,9 @@ def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
     then the caveat the image carries (:mod:`fwpulse.dashboard.caveats`), so both say the same."""
     sentence = _finding(chart, options, names)
     caveat = getattr(chart, "caveat", "")
-    return f"{sentence} Caveat: {caveat}." if caveat else sentence
+    df = chart.data
+    flagged = df is not None and "quality" in df.columns and not all(read.is_final(q) for q in df["quality"])
+    return f"{sentence} Caveat{' (values not final)' if flagged else ''}: {caveat}." if caveat else sentence
 
 
 def _finding(chart, options=None, names: dict[str, str] | None = None) -> str:
