@@ -113,10 +113,12 @@ def _speed(df: pd.DataFrame) -> list[str]:
     names = sorted({n for n in df.get("device_name", pd.Series(dtype=object)).dropna() if n})
     cpus = sorted({int(c) for c in df.get("cpu_count", pd.Series(dtype=object)).dropna()})
     suite = f"{'/'.join(suites)} suite" if suites else "bench results"
+    same = [str(df[c].iloc[0]) for c in ("tier", "precision") if c in df.columns and df[c].nunique(dropna=False) == 1]
+    every = [f"every row {'/'.join(same)}"] if same else []
     if devices == ["cpu"]:
         core = f"{'/'.join(map(str, cpus))}-core " if cpus else ""
-        return [f"{suite}, CPU only: {core}{', '.join(names) or 'CPU'}"]
-    return [f"{suite} on {', '.join(names or devices)}"]
+        return [f"{suite}, CPU only: {core}{', '.join(names) or 'CPU'}", *every]
+    return [f"{suite} on {', '.join(names or devices)}", *every]
 
 
 def caveat_line(chart, names: dict[str, str] | None = None) -> str:

@@ -1,151 +1,24 @@
 """Speed view charts: measured ms/step and ratios with 95% CIs from ``bench_results``.
 
-Rows come from :func:`fwpulse.data.bench_store.results` (the contract shared with ``fwpulse bench``).
-Only the newest bench run per device (and device model) is plotted; older runs stay in the table.
+Rows from :mod:`fwpulse.dashboard.speed_rows`: only the newest bench run per device (and device model) is
+plotted; older runs stay in the table. Results are dots on a log axis (a bar's length means nothing there).
 """
 
 from __future__ import annotations
-
-import json
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from fwpulse.dashboard import chartkit as K
 from fwpulse.dashboard.charts import ChartSpec
+from fwpulse.dashboard.speed_rows import DYNAMIC, bench_results, plot_data, plot_rows, shared_settings
 
 BENCH = "fwpulse bench --suite smoke"
-DYNAMIC = "W3"  # the dynamic-shape workload (variable sequence lengths): highlighted everywhere
-SPEED_COLUMNS = [
-    "bench_run_id",
-    "suite",
-    "workload",
-    "workload_label",
-    "variant",
-    "contender",
-    "framework",
-    "backend",
-    "api",
-    "mode",
-    "tier",
-    "precision",
-    "device",
-    "device_name",
-    "batch_size",
-    "status",
-    "reason",
-    "step_ms_p50",
-    "step_ms_p90",
-    "step_ms_p99",
-    "samples_per_s",
-    "cv",
-    "n_compiles",
-    "compile_s",
-    "baseline",
-    "ratio",
-    "ratio_ci_low",
-    "ratio_ci_high",
-    "verdict",
-    "fingerprint",
-    "method",
-    "measured_at",
-    "imported_from",
-]
-
-
-def bench_results(con, frameworks=None) -> pd.DataFrame:
-    """All stored bench rows (newest run first), or an empty frame when the table/module is missing."""
-    try:
-        from fwpulse.data import bench_store
-
-        df = bench_store.results(con)
-    except Exception:  # noqa: BLE001 - an older database without bench_results: say "no results yet"
-        return pd.DataFrame(columns=SPEED_COLUMNS)
-    if frameworks:
-        df = df[df["framework"].isin(list(frameworks))]
-    return df.reset_index(drop=True)
-
-
-def newest_runs(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the newest bench run for each (device, device model)."""
-    if df.empty:
-        return df
-    df = df.copy()
-    df["measured_at"] = pd.to_datetime(df["measured_at"])
-    run_at = df.groupby("bench_run_id")["measured_at"].transform("max")
-    df["_run_at"] = run_at
-    key = df["device"].fillna("") + "|" + df["device_name"].fillna("")
-    newest = df.groupby(key)["_run_at"].transform("max")
-    return df[df["_run_at"] == newest].drop(columns="_run_at")
+ROW_PX = 22  # height per result row: the charts are horizontal, one row per (cell, contender)
 
 
 def _query(con, spec, options) -> pd.DataFrame:
     return bench_results(con, options.frameworks or None)
-
-
-def _cell(r) -> str:
-    star = " (dynamic shapes)" if r["workload"] == DYNAMIC else ""
-    return f"{r['workload']}{star} {r['variant']} · {r['tier']}/{r['precision']}/{r['device']}"
-
-
-def _plot_rows(values: pd.DataFrame, need: str) -> pd.DataFrame:
-    df = newest_runs(values)
-    if df.empty:
-        return df
-    df = df[(df["status"] == "ok") & df[need].notna()].copy()
-    df["cell"] = df.apply(_cell, axis=1)
-    df["source"] = (
-        df["imported_from"]
-        .fillna("fwpulse bench (this machine)")
-        .map(lambda s: s if s.startswith("fwpulse bench") else f"fwpulse bench import {s}")
-    )
-    df["method"] = df["method"].fillna("see fwpulse bench")
-    df["date"] = pd.to_datetime(df["measured_at"])
-    df = df.sort_values(["workload", "variant", "tier", "precision", "device", "contender"])
-    # One row label per result: cell and contender, plus the machine when runs from several are shown.
-    df["label"] = df["cell"] + " · " + df["contender"]
-    machines = df["device"].fillna("") + " " + df["device_name"].fillna("")
-    if machines.nunique() > 1:
-        df["label"] += " · " + machines.str.strip()
-    return df
-
-
-ROW_PX = 22  # height per result row: the charts are horizontal, one row per (cell, contender)
-
-
-def _cpus(fingerprint) -> int | None:
-    """The machine's CPU count from a result's environment fingerprint (a dict or its JSON)."""
-    try:
-        fp = fingerprint if isinstance(fingerprint, dict) else json.loads(fingerprint)
-        return int(fp["cpu_count"])
-    except (TypeError, ValueError, KeyError, AttributeError):
-        return None
-
-
-def _data(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    if "fingerprint" in df.columns:
-        df = df.assign(cpu_count=[_cpus(f) for f in df["fingerprint"]])
-    keep = [
-        "suite",
-        "framework",
-        "workload",
-        "workload_label",
-        "variant",
-        "contender",
-        "mode",
-        "tier",
-        "precision",
-        "device",
-        "device_name",
-        "cpu_count",
-        *cols,
-        "verdict",
-        "source",
-        "method",
-        "date",
-        "bench_run_id",
-    ]
-    return df[[c for c in dict.fromkeys(keep) if c in df.columns]].reset_index(drop=True)
 
 
 def _finish(spec, fig, data, labels, x_title):
@@ -199,40 +72,53 @@ def _row_traces(fig, df, names, colors, trace, x: str, to: tuple[str, str | None
         )
 
 
+def _say_shared(chart, df: pd.DataFrame) -> None:
+    shared = shared_settings(df)
+    if shared:
+        chart.notes.append(f"Every row here is {shared} (tier/precision/device); the row labels leave it out.")
+
+
 def step_time(spec, inputs, options, names, colors):
-    df = _plot_rows(inputs.values, "step_ms_p50")
+    df = plot_rows(inputs.values, "step_ms_p50")
     if df.empty:
         return K.C.Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark results yet.")
     fig = go.Figure()
-    _row_traces(
+    _row_traces(  # dots, not bars: on a log axis a bar's length means nothing
         fig,
         df,
         names,
         colors,
-        go.Bar,
+        go.Scatter,
         "step_ms_p50",
         ("step_ms_p90", None),
-        marker=lambda g: {"pattern": {"shape": ["/" if w == DYNAMIC else "" for w in g["workload"]]}},
+        marker=lambda g: {
+            "size": [13 if w == DYNAMIC else 9 for w in g["workload"]],
+            "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
+            "line": {"color": "black", "width": 1},
+        },
         custom=lambda g: g[["mode", "device_name"]].fillna("").to_numpy(),
-        hover="%{y}: %{x:,.2f} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}",
+        hover="%{y}: %{x:,.3g} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}",
+        mode="markers",
     )
     chart = _finish(
         spec,
         fig,
-        _data(df, ["step_ms_p50", "step_ms_p90", "step_ms_p99", "samples_per_s", "cv"]),
+        plot_data(df, ["step_ms_p50", "step_ms_p90", "step_ms_p99", "samples_per_s", "cv"]),
         df["label"].tolist(),
         "ms per step (median; error bar to p90; log scale)",
     )
+    _say_shared(chart, df)
     chart.notes.append(
-        "Hatched bars: the dynamic-shape workload (W3), where compilers re-trace on new shapes. "
-        "Shorter is faster. Eager and compiled modes are separate contenders (e.g. torch-eager vs "
-        "torch-compile). Log scale, always: step times span three orders of magnitude."
+        "Stars: the dynamic-shape workload (W3), where compilers re-trace on new shapes. Further left is "
+        "faster; the error bar reaches the 90th percentile. Eager and compiled modes are separate contenders "
+        "(e.g. torch-eager vs torch-compile). Log scale, always: step times span three orders of magnitude, "
+        "so results are dots, not bars."
     )
     return chart
 
 
 def ratios(spec, inputs, options, names, colors):
-    df = _plot_rows(inputs.values, "ratio")
+    df = plot_rows(inputs.values, "ratio")
     if df.empty:
         return K.C.Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark ratios yet.")
     fig = go.Figure()
@@ -258,10 +144,11 @@ def ratios(spec, inputs, options, names, colors):
     chart = _finish(
         spec,
         fig,
-        _data(df, ["baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]),
+        plot_data(df, ["baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]),
         df["label"].tolist(),
         "time ratio vs baseline (>1 = slower; log scale)",
     )
+    _say_shared(chart, df)
     chart.notes.append(
         "Ratio of median step times against the cell's baseline contender, with a bootstrap 95% CI; "
         "the grey band is ±5% ('same within ±5%'). Stars: the dynamic-shape workload (W3). Log scale, "

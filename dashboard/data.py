@@ -125,7 +125,7 @@ def bench_results(frameworks: tuple[str, ...] = ()) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _bench_results(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard.charts_speed import bench_results as read
+    from fwpulse.dashboard.speed_rows import bench_results as read
 
     with reading(db_path) as con:
         return read(con, frameworks or None)

@@ -24,7 +24,7 @@ import html
 from dataclasses import dataclass, field
 
 from fwpulse.dashboard.alt_text import alt_text
-from fwpulse.dashboard.export_layout import base_font_size
+from fwpulse.dashboard.export_layout import base_font_size, wrap
 from fwpulse.dashboard.export_manifest import (
     MANIFEST,
     atomic_write,
@@ -138,14 +138,20 @@ def html_bytes(chart, fig, alt: str) -> bytes:
 
 
 def natural_size(chart) -> tuple[int, int]:
-    """:data:`DEFAULT_SIZE`, made taller for charts with one labelled row per result (the horizontal
-    speed charts): every row gets a line of the article theme's tick font."""
+    """:data:`DEFAULT_SIZE`, made taller for charts with one labelled row per result (the horizontal speed
+    charts): every row gets the lines of its label (wrapped as the export wraps them) in the article theme's
+    tick font, so no label overlaps or is dropped."""
     width, height = DEFAULT_SIZE
     fig = chart.figure
     rows = fig.layout.yaxis.categoryarray if fig is not None else None
     if rows is None or len(rows) == 0:
         return width, height
-    return width, max(height, 260 + round(len(rows) * base_font_size(width) * 1.5))
+    font = base_font_size(width)
+    max_chars = int(width * 0.45 / ((font - 1) * 0.6))  # as export_theme.apply_theme wraps row labels
+    lines = max(len(wrap(str(r), max_chars)) for r in rows)  # a category axis gives every row the same height
+    rows_px = len(rows) * (lines * (font - 1) * 1.3 + font * 0.6)
+    frame = apply_theme(chart, DEFAULT_THEME, width, height).layout.margin  # title, legend, axis, footer
+    return width, max(height, round(frame.t + frame.b + rows_px))
 
 
 def render(
@@ -160,7 +166,8 @@ def render(
 ) -> list[Rendered]:
     """Every (chart, format) in memory, with manifest entries; static images share one browser.
 
-    ``size`` None: each chart's :func:`natural_size` (1200x675 unless it has a row per result)."""
+    ``size`` None: each chart's :func:`natural_size` (1200x675 unless it has a row per result); a given size is
+    kept, and the row labels of a chart with a row per result get a type size that fits their rows."""
     out: list[Rendered] = []
     static_jobs, static_slots = [], []
     for chart in charts_:

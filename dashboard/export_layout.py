@@ -174,15 +174,18 @@ class Frame:
     subtitle_lines: list[str]  # the subtitle, wrapped to the image's width (never cut)
 
 
-def frame_box(fig: go.Figure, footer: str, width: int, base: int, subtitle: str, x_title_text) -> Frame:
-    """Margins, footer lines and offsets for type of size ``base``; wraps the x title on ``fig`` to fit."""
+def frame_box(
+    fig: go.Figure, footer: str, width: int, base: int, subtitle: str, x_title_text, row_tick: int | None = None
+) -> Frame:
+    """Margins, footer lines and offsets for type of size ``base``; wraps the x title on ``fig`` to fit.
+    ``row_tick``: the type size of the row labels of a chart with one row per result, when smaller."""
     small = max(10, base - 3)
     title_size = round(base * 1.45)
     pad_l, margin_r = round(base * 1.2), round(base * 1.6)
     # The plot's left edge sits after the y tick labels and title. Reserve that room in the margin
     # (automargin would move the edge by an amount unknown here), so the title, legend and footer,
     # placed from the plot's left edge, can be moved back to the image's left edge by exactly that much.
-    margin_l = pad_l + _y_label_block(fig, base - 1, base)
+    margin_l = pad_l + _y_label_block(fig, min(row_tick or base - 1, base - 1), base)
     usable = width - pad_l - margin_r - 2 * base
     # 0.55 em per character of the subtitle's type (small + 1): a caveat wraps rather than runs off the image
     subtitle_lines = wrap(subtitle, max(30, int(usable / ((small + 1) * 0.55)))) if subtitle else []

@@ -9,6 +9,7 @@ dashboard and every export show the same traces from one definition per chart.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -89,6 +90,30 @@ def footer_text(chart) -> str:
     return f"Source: {sources}{as_of} · {BRAND}"
 
 
+def row_label_size(fig: go.Figure, chart, width: int, height: int, subtitle: str, x_title_text) -> int | None:
+    """For a chart with one row per result (a category y axis): the type size at which one line per row fits
+    the plot's height at this image size (None for other charts, or when the theme's size fits)."""
+    rows = fig.layout.yaxis.categoryarray
+    if rows is None or len(rows) == 0:
+        return None
+    base = base_font_size(width)
+    trial = frame_box(go.Figure(fig), footer_text(chart), width, base, subtitle, x_title_text)
+    fits = int((height - trial.margin_t - trial.margin_b) / len(rows) / 1.3)
+    return max(6, fits) if fits < base - 1 else None
+
+
+def fit_row_labels(fig: go.Figure, plot_px: float, size: int) -> None:
+    """Row labels of a chart with one row per result (a category y axis) in a type size that fits the row
+    height at this image size, so none overlaps another or is dropped (at most the theme's ``size``)."""
+    rows = fig.layout.yaxis.categoryarray
+    if rows is None or len(rows) == 0:
+        return
+    lines = max(len(re.split(r"<br\s*/?>", str(r))) for r in rows)
+    fits = int(plot_px / len(rows) / (lines * 1.3))
+    if fits < size:
+        fig.update_yaxes(tickfont_size=max(6, fits))
+
+
 def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: int = 675, options=None) -> go.Figure:
     """A copy of ``chart.figure`` laid out for publication at ``width`` x ``height`` layout px."""
     if chart.figure is None:
@@ -97,11 +122,12 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
     fig = go.Figure(chart.figure)  # deep copy: the dashboard's cached figure is never touched
     subtitle = subtitle_text(chart, options)
     x_title_text = fig.layout.xaxis.title.text
-    wrap_row_labels(fig, int(width * 0.45 / ((base_font_size(width) - 1) * 0.6)))
+    row_tick = row_label_size(fig, chart, width, height, subtitle, x_title_text)
+    wrap_row_labels(fig, int(width * 0.45 / ((row_tick or base_font_size(width) - 1) * 0.6)))
     # Shrink the type until title, legend, axes and footer leave the plot some height: plotly squeezes
     # margins that do not fit, which pushed the footer out of short images.
     for base in range(base_font_size(width), 9, -1):
-        box = frame_box(fig, footer_text(chart), width, base, subtitle, x_title_text)
+        box = frame_box(fig, footer_text(chart), width, base, subtitle, x_title_text, row_tick)
         if box.margin_t + box.margin_b + MIN_PLOT_PX <= height:
             break
     small, pad_l, margin_l, margin_r = box.small, box.pad_l, box.margin_l, box.margin_r
@@ -157,6 +183,7 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
     }
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
+    fit_row_labels(fig, height - box.margin_t - box.margin_b, base - 1)
     # Labels the chart put in the plot (e.g. method-change lines) grow to stay legible.
     for ann in fig.layout.annotations:
         size = ann.font.size if ann.font and ann.font.size else None

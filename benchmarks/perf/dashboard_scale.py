@@ -119,7 +119,7 @@ def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     """Per view, (name, fn(con)) for each query the view runs with the default controls."""
     from fwpulse.dashboard import cards, claims, health
     from fwpulse.dashboard import chart_registry as charts
-    from fwpulse.dashboard.charts_speed import bench_results
+    from fwpulse.dashboard.speed_rows import bench_results
     from fwpulse.data import read, store
     from fwpulse.data.registry import load_registry
     from fwpulse.data.settings import load_settings

@@ -30,7 +30,7 @@ def _fingerprint(value) -> dict:
 
 def evidence_scope(bench: pd.DataFrame) -> dict:
     """What the newest runs were measured on, and what that evidence cannot decide."""
-    from fwpulse.dashboard.charts_speed import newest_runs
+    from fwpulse.dashboard.speed_rows import newest_runs
 
     runs = newest_runs(bench)
     machines, cannot = [], []

@@ -207,3 +207,46 @@ def test_values_of_one_date_get_a_day_labelled_axis(filled_db, chart_id):
     assert axis.tickformat == "%Y-%m-%d"
     lo, hi = (pd.Timestamp(v) for v in axis.range)
     assert lo < day < hi and (hi - lo).days >= 28
+
+
+# ------------------------------------------------------------------------------- tall row charts (issue 22)
+
+ROW_LABELS_JS = """() => {
+  const ticks = [...document.querySelectorAll('.yaxislayer-above .ytick text')]
+      .map(e => ({t: e.textContent, r: e.getBoundingClientRect()})).filter(x => x.t && x.r.height > 0);
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const bad = [];
+  for (let i = 0; i < ticks.length; i++) for (let j = i + 1; j < ticks.length; j++)
+    if (hit(ticks[i].r, ticks[j].r)) bad.push([ticks[i].t, ticks[j].t]);
+  return {shown: ticks.length, bad: bad};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("requested", [None, (1600, 900)])
+def test_every_speed_row_label_is_drawn_and_none_overlaps(snapshot_db, chromium_page, tmp_path, requested):
+    """54 results: at 1200x675 the two-line W3 labels overlapped; at 1600x900 two thirds were dropped."""
+    from fwpulse.dashboard import export
+    from fwpulse.dashboard.export_theme import apply_theme
+
+    chart = _build("speed-step-time")
+    rows = list(chart.figure.layout.yaxis.categoryarray)
+    width, height = requested or export.natural_size(chart)
+    fig = apply_theme(chart, "article", width, height)
+    html = tmp_path / "rows.html"
+    fig.write_html(str(html), include_plotlyjs=True, full_html=True, config={"staticPlot": True})
+    chromium_page.goto(html.as_uri())
+    chromium_page.wait_for_selector(".ytick text", timeout=30_000)
+    found = chromium_page.evaluate(ROW_LABELS_JS)
+    assert found["shown"] == len(rows) and not found["bad"], (width, height, found["shown"], found["bad"][:3])
+
+
+def test_speed_rows_sort_by_their_numbers_and_say_shared_settings_once(snapshot_db):
+    chart = _build("speed-step-time")
+    rows = list(chart.figure.layout.yaxis.categoryarray)
+    w0 = [r.split(" · ")[0] for r in rows if r.startswith("W0 n=")]
+    sizes = [int(r.split("n=")[1].split()[0]) for r in dict.fromkeys(w0)]
+    assert sizes == sorted(sizes)  # n=256 before n=1024
+    assert not any("/cpu" in r for r in rows)  # every row is on the CPU: said once, in the caveat
+    assert "CPU only" in chart.caveat
+    assert all(t.type == "scatter" for t in chart.figure.data if t.name)  # dots: a bar on a log axis means nothing
