@@ -123,3 +123,17 @@ def test_break_labels_are_cut_at_a_word_and_face_the_middle():
     dates = pd.Series(pd.to_datetime(["2016-01-01", "2026-01-01"]))
     assert chart_breaks.side(pd.Timestamp("2025-06-01"), dates) == "right"
     assert chart_breaks.side(pd.Timestamp("2017-06-01"), dates) == "left"
+
+
+def test_then_vs_now_is_dots_with_the_articles_qualifiers_and_labels_on_their_outer_sides(snapshot_db):
+    chart = _build("article-then-now")
+    assert chart.figure.layout.xaxis.type == "log"
+    assert not [t for t in chart.figure.data if t.type == "bar"]  # a bar's length means nothing on a log axis
+    then = next(t for t in chart.figure.data if t.name == "2020 article")
+    now = next(t for t in chart.figure.data if t.name == "now (stored)")
+    said = dict(zip(then.y, then.text))
+    assert said["Open issues · Keras"] == "≥ 3,000" and said["GitHub forks · TensorFlow"] == "~ 82,000"
+    assert said["Stack Overflow questions · PyTorch"] == "≤ 9,000"
+    for row, value, side in zip(now.y, now.x, now.textposition):
+        before = dict(zip(then.y, then.x))[row]
+        assert side == ("middle right" if value >= before else "middle left")  # away from the other dot

@@ -54,7 +54,7 @@ def _assert_readable_log_axis(axis, values):
         assert axis.minor.tickvals and not set(axis.minor.tickvals) & set(axis.tickvals)
 
 
-@pytest.mark.parametrize("chart_id, axis", [("speed-step-time", "x"), ("speed-ratios", "x"), ("article-then-now", "y")])
+@pytest.mark.parametrize("chart_id, axis", [("speed-step-time", "x"), ("speed-ratios", "x"), ("article-then-now", "x")])
 def test_always_log_charts_have_readable_ticks(snapshot_db, chart_id, axis):
     chart = _build(chart_id)
     layout_axis = chart.figure.layout.xaxis if axis == "x" else chart.figure.layout.yaxis
@@ -182,7 +182,7 @@ OVERLAP_JS = """() => {
 def test_no_value_label_sits_over_a_marker(snapshot_db, chromium_page, tmp_path, size):
     from fwpulse.dashboard.export_theme import apply_theme
 
-    for chart_id in ("github-forks", "github-open-issues"):
+    for chart_id in ("github-forks", "github-open-issues", "article-then-now"):
         chart = _build(chart_id)
         for fig in (apply_theme(chart, "article", *size), chart.figure):  # the export and the dashboard figure
             fig = fig if fig.layout.width else type(fig)(fig).update_layout(width=size[0], height=size[1])
