@@ -19,7 +19,7 @@ CARDS = [
     ("Stack Overflow questions", ("stackoverflow.questions_total",), "fwpulse refresh --source stackoverflow"),
     ("PyPI downloads / month", ("pypi.downloads_monthly",), "fwpulse refresh --source pypi"),
 ]
-PER_ROW = 4
+CARD_PX = 250  # a card's width: its numbers never shrink to an ellipsis; cards wrap onto more rows instead
 
 
 def _change(row, days: int) -> str:
@@ -99,11 +99,9 @@ def render() -> None:
             "No figures stored yet for these frameworks: run `fwpulse refresh` (or open the dashboard on the "
             "bundled snapshot with `./dev.sh dashboard`)."
         )
-    ids = list(opts.frameworks)
-    for i in range(0, len(ids), PER_ROW):
-        cols = st.columns(PER_ROW)
-        for col, fid in zip(cols, ids[i : i + PER_ROW]):
-            with col, st.container(border=True):
+    with st.container(horizontal=True, wrap=True, gap="small"):  # as many per row as the screen holds
+        for fid in opts.frameworks:
+            with st.container(border=True, width=CARD_PX):
                 st.subheader(reg[fid].name)
                 _card(cards, fid)
     if not cards.empty and "github.open_issues_incl_prs" in set(cards["metric"]):

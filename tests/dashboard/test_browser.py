@@ -185,3 +185,37 @@ def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
         assert "GitHub stars" in svg and "fwpulse" in svg
         assert not [e for e in errors if "plotly" in e.lower() or "streamlit" in e.lower()]
         browser.close()
+
+
+CARDS_JS = """() => {
+  const values = [...document.querySelectorAll('[data-testid="stMetricValue"]')];
+  const cut = values.filter(e => {
+    const inner = e.querySelector('div') || e;
+    return inner.scrollWidth > inner.clientWidth + 1 || e.scrollWidth > e.clientWidth + 1;
+  }).map(e => e.textContent);
+  const lineBoxes = h => {  // the name's own text: one line box per line it takes
+    const walker = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+    let node, tops = new Set();
+    while ((node = walker.nextNode())) {
+      if (!node.textContent.trim()) continue;
+      const r = document.createRange(); r.selectNodeContents(node);
+      for (const b of r.getClientRects()) tops.add(Math.round(b.top));
+    }
+    return tops.size;
+  };
+  const names = [...document.querySelectorAll('h3')].map(h => ({t: h.textContent.trim(), lines: lineBoxes(h)}));
+  return {values: values.length, cut: cut, split: names.filter(n => n.t && n.lines > 1 && !n.t.includes(' '))};
+}"""
+
+
+def test_overview_cards_reflow_at_800_px_without_cutting_numbers(dashboard_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 800, "height": 1600})
+        page.goto(dashboard_url + "/?fw=pytorch,tensorflow,keras,jax")
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+        found = page.evaluate(CARDS_JS)
+        browser.close()
+    assert found["values"] >= 8 and not found["cut"] and not found["split"], found
