@@ -93,6 +93,24 @@ def _method_changes(df: pd.DataFrame, names: dict[str, str], brief: bool) -> lis
     return ["method changes: " + "; ".join(parts)]
 
 
+def _drops(df: pd.DataFrame, metrics, names: dict[str, str]) -> list[str]:
+    """'unexplained drops: Keras 2021-07, PyTorch 2021-09' (falls the stored rows do not explain)."""
+    found = [
+        d
+        for d in chart_breaks.level_drops(df, metrics, chart_breaks.method_breaks(df))
+        if d["why"] == "unexplained drop"
+    ]
+    if not found:
+        return []
+    fmt = _when(df["date"])
+    if len(found) > 2:
+        return [f"{len(found)} unexplained drops of over 15% (from {min(d['date'] for d in found):{fmt}})"]
+    return [
+        "unexplained drops: "
+        + ", ".join(f"{catalog.series_name(d['framework'], names)} {d['date']:{fmt}}" for d in found)
+    ]
+
+
 def _stale(df: pd.DataFrame, names: dict[str, str]) -> list[str]:
     if "metric" not in df.columns:
         return []
@@ -138,6 +156,7 @@ def caveat_line(chart, names: dict[str, str] | None = None) -> str:
         if timed and {"framework", "source", "method"} <= set(df.columns):
             parts += _method_changes(series[series["date"].notna()], names, brief)
         if timed:
+            parts += _drops(series[series["date"].notna()], chart.spec.metrics, names)
             parts += _stale(series[series["date"].notna()], names)
         line = "; ".join(parts)
         if len(line) <= MAX_CHARS:

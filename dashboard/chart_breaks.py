@@ -6,6 +6,8 @@ labelled with what changed (derived from the stored rows, never placed by hand),
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -207,3 +209,57 @@ def method_lines(
             **style,
         )
     return kinds
+
+
+MAX_DROP_MARKS = 4  # labelled arrows on one chart at most; every drop is in the note
+DROP = 0.15  # a level series (stars, forks, open issues) falling more than this within one step is a cliff
+
+
+def level_drops(df: pd.DataFrame, metrics: tuple[str, ...] | list[str], breaks: list[dict] | None = None) -> list[dict]:
+    """Falls of more than :data:`DROP` from one stored value to the next in the level series (counts at a
+    moment: stars, forks, open issues) of ``metrics``, each with its explanation from the rows: a change of
+    source or method on that date (``breaks``, as :func:`method_breaks` finds them), else unexplained.
+    Never silence: a reader must not take a bulk close or a repository move for a collapse."""
+    if df.empty or not {"framework", "metric", "date"} <= set(df.columns):
+        return []
+    raw = "raw_value" if "raw_value" in df.columns else "value"
+    changed = {(pd.Timestamp(b["date"]), f) for b in (breaks or []) for f in b["frameworks"]}
+    out = []
+    for (fid, metric), g in df[df["metric"].isin(list(metrics))].groupby(["framework", "metric"], sort=False):
+        if metric not in catalog.METRICS or catalog.metric(metric).kind != "level":
+            continue
+        g = g.sort_values("date")
+        prev = g[raw].shift()
+        fall = (prev - g[raw]) / prev
+        for r, f, before in zip(g.itertuples(), fall, prev):
+            if pd.notna(f) and before > 0 and f > DROP:
+                why = "counting method changed" if (pd.Timestamp(r.date), fid) in changed else "unexplained drop"
+                out.append({"framework": fid, "metric": metric, "date": pd.Timestamp(r.date), "x": r.x if hasattr(r, "x") else r.date,
+                            "value": r.value, "before": before, "after": getattr(r, raw), "fall": f, "why": why})  # fmt: skip
+    return out
+
+
+def mark_drops(fig: go.Figure, drops: list[dict], names: dict[str, str], log: bool) -> str | None:
+    """An arrowed label at each drop ('Keras −79%: unexplained drop'); returns the note naming them all."""
+    if not drops:
+        return None
+    for d in sorted(drops, key=lambda d: -d["fall"])[:MAX_DROP_MARKS]:  # the rest: in the note
+        y = d["value"]
+        if log:
+            y = math.log10(y) if y and y > 0 else None
+        if y is None:
+            continue
+        fig.add_annotation(
+            x=d["x"], y=y, text=f"{catalog.series_name(d['framework'], names)} −{d['fall']:.0%}: {d['why']}",
+            showarrow=True, arrowhead=2, ax=0, ay=-34, font={"size": 11, "color": "#B71C1C"}, name="fwpulse-drop",
+        )  # fmt: skip
+    listed = "; ".join(
+        f"{catalog.series_name(d['framework'], names)} {catalog.metric(d['metric']).label.lower()} "
+        f"{d['before']:,.0f} → {d['after']:,.0f} on {d['date']:%Y-%m-%d} ({d['why']})"
+        for d in drops
+    )
+    return (
+        f"Falls of more than {DROP:.0%} in one step, marked on the chart: {listed}. 'Unexplained' means the stored "
+        "rows show no change of source or method there (a bulk close, a repository move or a data fault are "
+        "possible); the values are as the source served them."
+    )

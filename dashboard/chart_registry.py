@@ -85,6 +85,12 @@ def render(
         chart.notes.append(chart_breaks.mark_collapses(chart.figure, inputs.collapses, names, chart.data))
     if chart.figure is not None and spec.time_series and not options.align and "date" in chart.data.columns:
         axes.fit_time_axis(chart.figure, chart.data["date"])
+    if chart.figure is not None and spec.time_series and not options.align and options.mode != "share":
+        own = chart.data[chart.data["metric"].isin(spec.metrics)] if "metric" in chart.data.columns else chart.data
+        drops = chart_breaks.level_drops(own, spec.metrics, chart_breaks.method_breaks(own))
+        note = chart_breaks.mark_drops(chart.figure, drops, names, options.log)
+        if note:
+            chart.notes.append(note)
     chart.caveat = caveats.caveat_line(chart, names)
     if chart.caveat:  # inside the figure: a reader copies the picture, not the notes under it
         top = chart.figure.layout.margin.t or 60

@@ -137,3 +137,34 @@ def test_then_vs_now_is_dots_with_the_articles_qualifiers_and_labels_on_their_ou
     for row, value, side in zip(now.y, now.x, now.textposition):
         before = dict(zip(then.y, then.x))[row]
         assert side == ("middle right" if value >= before else "middle left")  # away from the other dot
+
+
+def test_cliffs_in_level_series_are_marked_and_explained_never_silent(snapshot_db):
+    """TensorFlow forks -17.5% (2024-03), Keras open issues 3,304 -> 682 (2021-07): marked on the chart,
+    named in the note and the caveat, as unexplained where the rows show no change of method."""
+    forks = _build("github-forks")
+    marks = [a.text for a in forks.figure.layout.annotations if a.name == "fwpulse-drop"]
+    assert any(t.startswith("TensorFlow −1") and "unexplained drop" in t for t in marks), marks
+    assert "unexplained drops: TensorFlow 2024-03" in forks.caveat
+    assert any("2024-03-01 (unexplained drop)" in n for n in forks.notes)
+    issues = _build("github-open-issues")
+    note = next(n for n in issues.notes if n.startswith("Falls of more than 15%"))
+    assert "Keras open issues" in note and "2021-07-01" in note and "unexplained drops" in issues.caveat
+    assert len([a for a in issues.figure.layout.annotations if a.name == "fwpulse-drop"]) <= 4
+
+
+def test_a_drop_at_a_change_of_method_is_explained_by_it():
+    rows = pd.DataFrame(
+        {
+            "framework": ["a"] * 4,
+            "metric": ["github.stars"] * 4,
+            "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]),
+            "value": [100.0, 104.0, 50.0, 52.0],
+            "source": ["s", "s", "t", "t"],
+            "method": ["m", "m", "n", "n"],
+        }
+    )
+    [drop] = chart_breaks.level_drops(rows, ("github.stars",), chart_breaks.method_breaks(rows))
+    assert drop["why"] == "counting method changed" and drop["date"] == pd.Timestamp("2024-03-01")
+    flows = rows.assign(metric="gharchive.forks")  # a count per month may fall: not a level series
+    assert chart_breaks.level_drops(flows, ("gharchive.forks",)) == []
