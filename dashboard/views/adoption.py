@@ -17,6 +17,14 @@ DEFINITIONS = (
 )
 
 
+OFFLINE_DEFINITIONS = (
+    "**PyPI downloads per month** below: the bundled monthly history, whose counting method changed over time "
+    "(one line per method; its caveat and note say how), then pypistats' mirror-free counts from each refresh. "
+    "The longer all-installer series (ClickPy, daily since 2016) and a table comparing the two definitions "
+    "appear once `fwpulse refresh --source clickpy --backfill` has run."
+)
+
+
 def side_by_side(all_inst, pypistats, names: dict[str, str]) -> pd.DataFrame:
     """Per framework, the newest calendar month both definitions have: all installers vs pypistats."""
     cols = ["framework", "month", "all installers (ClickPy)", "pypistats (mirrors excluded)", "ratio"]
@@ -53,10 +61,11 @@ def render() -> None:
     if page("Adoption: downloads and citations") is None:
         return
     st.subheader("PyPI downloads")
-    st.markdown(DEFINITIONS)
+    intro = st.empty()  # what the page says about its download charts follows what it could draw
     all_inst = show_chart("pypi-downloads-monthly-all")
     pypistats = show_chart("pypi-downloads-monthly")
     table = side_by_side(all_inst, pypistats, data.registry().names())
+    intro.markdown(DEFINITIONS if all_inst.figure is not None else OFFLINE_DEFINITIONS)
     if not table.empty:
         st.markdown("**The same month under both definitions** (the newest month both hold):")
         st.dataframe(table, hide_index=True)

@@ -193,7 +193,30 @@ def page(title: str, caption: str | None = None) -> charts.ChartOptions | None:
     if not opts.frameworks:
         st.warning("Pick at least one framework in the sidebar.")
         return None
+    # The one place the view says which of its charts have no data yet, and the command that fills each.
+    st.session_state[MISSING] = {"slot": st.empty(), "items": {}}
     return opts
+
+
+MISSING = "_fwpulse_missing"
+
+
+def _say_missing(spec: charts.ChartSpec, reason: str | None) -> None:
+    """Add an empty chart to the view's one 'not shown yet' box (inline where the view has no box)."""
+    box = st.session_state.get(MISSING)
+    if not box:
+        st.info(f"**{spec.title}**: {reason} {fill_text(spec.fill_hint)}")
+        return
+    box["items"].setdefault(spec.fill_hint, []).append(spec.title)
+    lines = [
+        f"- `{hint}`: {', '.join(titles)}"
+        if hint.startswith(("fwpulse", "FWPULSE"))
+        else f"- {', '.join(titles)}: {hint}"
+        for hint, titles in box["items"].items()
+    ]
+    box["slot"].info(
+        "**Not on this page yet** (no data stored for these charts; each command fills them):\n" + "\n".join(lines)
+    )
 
 
 def begin_run() -> None:
@@ -216,7 +239,8 @@ def fill_text(hint: str) -> str:
 def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None = None) -> charts.Chart:
     """Render one registry chart, its caption, notes and a CSV of exactly the plotted data.
 
-    Empty data shows what is missing and the command that fills it, in the chart's place.
+    Empty data is said once per view: the chart's title joins the box at the top of the page that names
+    what is not shown yet and the command that fills it.
     """
     reg = data.registry()
     spec = charts.CHARTS[chart_id]
@@ -239,7 +263,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
         )
         return charts.Chart(spec, None, data_frame_empty(), "", empty_reason=str(exc))
     if chart.figure is None:
-        st.info(f"**{spec.title}**: {chart.empty_reason} {fill_text(spec.fill_hint)}")
+        _say_missing(spec, chart.empty_reason)
         return chart
     st.plotly_chart(
         chart.figure,

@@ -593,3 +593,20 @@ def test_overview_says_the_data_is_the_bundled_snapshot_until_a_refresh_has_run(
 def test_no_snapshot_banner_once_a_refresh_has_stored_data(filled_db):
     at = run_view("overview")
     assert not any("Bundled snapshot of" in i.value for i in at.info)
+
+
+def test_a_view_says_once_what_it_cannot_show_offline(snapshot_db):
+    """Offline, GitHub showed seven 'No ... data yet' boxes for the ClickHouse sources alone: now one box."""
+    at = run_view("github")
+    boxes = [i.value for i in at.info if "Not on this page yet" in i.value]
+    assert len(boxes) == 1 and not [i.value for i in at.info if "data yet" in i.value]
+    box = boxes[0]
+    assert "`fwpulse refresh --source gharchive --backfill`: Stars given per month (GH Archive)" in box
+    assert box.count("fwpulse refresh --source gharchive") == 1  # grouped by the command that fills them
+
+
+def test_adoption_offline_promises_nothing_that_is_not_on_the_page(snapshot_db):
+    at = run_view("adoption")
+    text = " ".join(m.value for m in at.markdown)
+    assert "The same month under both definitions" not in text and "the long series shown first" not in text
+    assert "appear once `fwpulse refresh --source clickpy --backfill` has run" in text
