@@ -46,10 +46,22 @@ def _axis_values(fig: go.Figure, axis: str) -> list[float]:
     return out
 
 
+LABEL_GAP = 1 / 11  # labelled log ticks at least this share of the shown decades apart (~25 px on a chart)
+
+
 def log_ticks_for(lo: float, hi: float) -> tuple[list[float], list[str], list[float]]:
-    """(labelled tick values, their labels, unlabelled minor tick values) covering [lo, hi]."""
+    """(labelled tick values, their labels, unlabelled minor tick values) covering [lo, hi]; labels that
+    would sit closer than :data:`LABEL_GAP` of the shown decades to the one before become minor ticks."""
     decades = math.log10(hi) - math.log10(lo)
-    steps = next(s for limit, s in STEPS if decades < limit)
+    finest = next(i for i, (limit, _) in enumerate(STEPS) if decades < limit)
+    for level in range(finest, -1, -1):  # finer steps until at least three labels fall inside the data
+        major, labels, minor = _log_ticks_at(lo, hi, STEPS[level][1])
+        if sum(lo <= v <= hi for v in major) >= 3:
+            break
+    return major, labels, minor
+
+
+def _log_ticks_at(lo: float, hi: float, steps) -> tuple[list[float], list[str], list[float]]:
     first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
     major, minor = [], []
     for k in range(first - 1, last + 1):
@@ -61,8 +73,13 @@ def log_ticks_for(lo: float, hi: float) -> tuple[list[float], list[str], list[fl
                 major.append(m * 10.0**k)
     span_lo, span_hi = lo / 1.6, hi * 1.6  # what autorange's padding can show
     major = sorted({round(v, 12) for v in major if span_lo <= v <= span_hi})
-    minor = sorted({round(v, 12) for v in minor if span_lo <= v <= span_hi} - set(major))
-    return major, [tick_label(v) for v in major], minor
+    gap = (math.log10(span_hi) - math.log10(span_lo)) * LABEL_GAP
+    kept: list[float] = []
+    for v in major:
+        if not kept or math.log10(v) - math.log10(kept[-1]) >= gap:
+            kept.append(v)
+    minor = sorted(({round(v, 12) for v in minor if span_lo <= v <= span_hi} | set(major)) - set(kept))
+    return kept, [tick_label(v) for v in kept], minor
 
 
 def log_ticks(fig: go.Figure) -> None:
@@ -74,6 +91,8 @@ def log_ticks(fig: go.Figure) -> None:
         if not vals:
             continue
         major, labels, minor = log_ticks_for(min(vals), max(vals))
+        if sum(min(vals) <= v <= max(vals) for v in major) < 3:
+            continue  # too narrow a range for three labelled steps: plotly's own ticks label it more often
         layout_axis.update(
             tickmode="array",
             tickvals=major,

@@ -151,13 +151,15 @@ def caveat_line(chart, names: dict[str, str] | None = None) -> str:
     series = df  # the chart's own series: not the markers drawn over them (releases, an article's figures)
     if "metric" in df.columns and df["metric"].isin(chart.spec.metrics).any():
         series = df[df["metric"].isin(chart.spec.metrics)]
+    timed_rows = series[series["date"].notna()] if timed else series
+    later = []  # what does not shorten with 'brief': computed once
+    if timed:
+        later = _drops(timed_rows, chart.spec.metrics, names) + _stale(timed_rows, names)
     for brief in (False, True):
         parts = _flags(df, brief)
         if timed and {"framework", "source", "method"} <= set(df.columns):
-            parts += _method_changes(series[series["date"].notna()], names, brief)
-        if timed:
-            parts += _drops(series[series["date"].notna()], chart.spec.metrics, names)
-            parts += _stale(series[series["date"].notna()], names)
+            parts += _method_changes(timed_rows, names, brief)
+        parts += later
         line = "; ".join(parts)
         if len(line) <= MAX_CHARS:
             return line

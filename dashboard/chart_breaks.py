@@ -25,31 +25,31 @@ def method_breaks(df: pd.DataFrame) -> list[dict]:
     if df.empty or not {"source", "method", "date"} <= set(df.columns):
         return []
     found: dict[pd.Timestamp, dict] = {}
-    for (fid, metric), g in df.sort_values("date").groupby(["framework", "metric"], sort=False):
-        seen: list[tuple[str, str]] = []
-        for r in g.itertuples():
-            key = (r.source, r.method)
-            if seen and key not in seen:
-                prev_source, prev_method = seen[-1]
-                if r.source != prev_source:
-                    what = f"{r.source} from here"
-                else:
-                    new = [p for p in _parts(r.method) if p not in _parts(prev_method)][:2]
-                    what = (", ".join(new) or "new method") + " from here"
-                b = found.setdefault(
-                    pd.Timestamp(r.date),
-                    {
-                        "date": pd.Timestamp(r.date),
-                        "frameworks": [],
-                        "metric": metric,
-                        "label": what,
-                        "method": r.method,
-                        "source": r.source,
-                    },
-                )
-                b["frameworks"].append(fid)
-            if key not in seen:
-                seen.append(key)
+    firsts = (  # each series' first row of every (source, method), in date order
+        df.sort_values("date", kind="stable")
+        .drop_duplicates(["framework", "metric", "source", "method"])
+        .groupby(["framework", "metric"], sort=False)
+    )
+    for (fid, metric), g in firsts:
+        rows = list(g[["date", "source", "method"]].itertuples(index=False))
+        for (_, prev_source, prev_method), (date, source, method) in zip(rows, rows[1:]):
+            if source != prev_source:
+                what = f"{source} from here"
+            else:
+                new = [p for p in _parts(method) if p not in _parts(prev_method)][:2]
+                what = (", ".join(new) or "new method") + " from here"
+            b = found.setdefault(
+                pd.Timestamp(date),
+                {
+                    "date": pd.Timestamp(date),
+                    "frameworks": [],
+                    "metric": metric,
+                    "label": what,
+                    "method": method,
+                    "source": source,
+                },
+            )
+            b["frameworks"].append(fid)
     return [found[d] for d in sorted(found)]
 
 
@@ -211,7 +211,7 @@ def method_lines(
     return kinds
 
 
-MAX_DROP_MARKS = 4  # labelled arrows on one chart at most; every drop is in the note
+MAX_DROP_MARKS = 3  # labelled arrows on one chart at most; every drop is in the note
 DROP = 0.15  # a level series (stars, forks, open issues) falling more than this within one step is a cliff
 
 
@@ -239,11 +239,40 @@ def level_drops(df: pd.DataFrame, metrics: tuple[str, ...] | list[str], breaks: 
     return out
 
 
-def mark_drops(fig: go.Figure, drops: list[dict], names: dict[str, str], log: bool) -> str | None:
-    """An arrowed label at each drop ('Keras −79%: unexplained drop'); returns the note naming them all."""
+def _spaced(drops: list[dict], span: pd.Timedelta) -> list[tuple[dict, int]]:
+    """The drops to label (the largest of each framework's within half a year of each other, at most
+    :data:`MAX_DROP_MARKS`), in date order, each with its label's offset below the point: labels closer
+    than a third of the plotted span (about a label's width) step further down, so none covers another."""
+    kept: list[dict] = []
+    for d in sorted(drops, key=lambda d: -d["fall"]):
+        near = any(
+            k["framework"] == d["framework"] and abs(k["date"] - d["date"]) < pd.Timedelta(days=183) for k in kept
+        )
+        if not near and len(kept) < MAX_DROP_MARKS:
+            kept.append(d)
+    out, step, last = [], 0, None
+    for d in sorted(kept, key=lambda d: d["date"]):
+        step = step + 1 if last is not None and d["date"] - last < span / 3 else 0  # a label is ~a third wide
+        out.append((d, 36 + 26 * (step % 3)))  # below the point; mark_drops turns low points' labels up
+        last = d["date"]
+    return out
+
+
+def mark_drops(
+    fig: go.Figure, drops: list[dict], names: dict[str, str], log: bool, dates=None, values=None
+) -> str | None:
+    """An arrowed label below each drop ('Keras −79%: unexplained drop'), spaced so none covers another (the
+    series' 'no data after' labels sit above their points); returns the note naming them all."""
     if not drops:
         return None
-    for d in sorted(drops, key=lambda d: -d["fall"])[:MAX_DROP_MARKS]:  # the rest: in the note
+    d_all = pd.to_datetime(pd.Series(dates if dates is not None else [d["date"] for d in drops]))
+    span = max(d_all.max() - d_all.min(), pd.Timedelta(days=30))
+    scale = (lambda v: math.log10(v) if v and v > 0 else 0.0) if log else (lambda v: v)
+    ys = [scale(v) for v in (values if values is not None else [d["value"] for d in drops])]
+    lo, hi = min(ys), max(ys)
+    for d, below in _spaced(drops, span):
+        low = hi > lo and (scale(d["value"]) - lo) / (hi - lo) < 0.35
+        below = -below if low else below  # a point low in the plot: its label above it, clear of the x labels
         y = d["value"]
         if log:
             y = math.log10(y) if y and y > 0 else None
@@ -251,7 +280,7 @@ def mark_drops(fig: go.Figure, drops: list[dict], names: dict[str, str], log: bo
             continue
         fig.add_annotation(
             x=d["x"], y=y, text=f"{catalog.series_name(d['framework'], names)} −{d['fall']:.0%}: {d['why']}",
-            showarrow=True, arrowhead=2, ax=0, ay=-34, font={"size": 11, "color": "#B71C1C"}, name="fwpulse-drop",
+            showarrow=True, arrowhead=2, ax=0, ay=below, font={"size": 11, "color": "#B71C1C"}, name="fwpulse-drop",
         )  # fmt: skip
     listed = "; ".join(
         f"{catalog.series_name(d['framework'], names)} {catalog.metric(d['metric']).label.lower()} "

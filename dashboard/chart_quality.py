@@ -99,6 +99,7 @@ def add_series(
     alone = piece.map(piece.value_counts()).eq(1)  # a point between two gaps: no line reaches it
     few = len(g) <= 2  # a line alone would be invisible: markers
     shown = False
+    connectors: list[dict] = []
     for k, run in enumerate(parts):
         q = run["quality"].iloc[0]
         flagged = q != read.OK
@@ -136,17 +137,21 @@ def add_series(
             kinds.add(q)
         if k > 0 and not run_gap[0]:
             prev, first = parts[k - 1].iloc[-1], run.iloc[0]
-            fig.add_shape(
-                type="line",
-                xref="x",
-                yref="y",
-                x0=prev["x"],
-                y0=prev["value"],
-                x1=first["x"],
-                y1=first["value"],
-                line={"color": color, "width": width * 0.8, "dash": "dot"},
-                layer="below",
+            connectors.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "y",
+                    "x0": prev["x"],
+                    "y0": prev["value"],
+                    "x1": first["x"],
+                    "y1": first["value"],
+                    "line": {"color": color, "width": width * 0.8, "dash": "dot"},
+                    "layer": "below",
+                }
             )
+    if connectors:  # one assignment: plotly re-validates every shape on each add_shape
+        fig.layout.shapes = [*fig.layout.shapes, *connectors]
     return kinds
 
 

@@ -72,11 +72,22 @@ def load(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions) -
     return ChartInput(values, events, thinned, collapses)
 
 
+def _one_date_per_series(values: pd.DataFrame) -> bool:
+    if values.empty or not {"framework", "metric", "date"} <= set(values.columns):
+        return False
+    return bool(values.groupby(["framework", "metric"])["date"].nunique().max() <= 1)
+
+
 def render(
     chart_id: str, inputs: ChartInput, options: ChartOptions, names: dict[str, str], colors: dict[str, str]
 ) -> Chart:
     spec = CHARTS[chart_id]
+    single = _one_date_per_series(inputs.values) if spec.time_series and options.mode == "index" else False
+    if single:  # an index of one value per series is 100 for all: show the values themselves
+        options = replace(options, mode="absolute")
     chart = spec.builder(spec, inputs, options, names, colors)
+    if single and chart.figure is not None:
+        chart.notes.append("Shown as values, not indexed: every series here has one date, so each index would be 100.")
     axes.readable(chart.figure)  # readable log ticks, a legend for one series (dashboard/axes.py)
     if inputs.thinned and chart.figure is not None:
         chart.caption += " · thinned to one point per series per week (see note)"  # export_theme.THINNED
@@ -88,7 +99,7 @@ def render(
     if chart.figure is not None and spec.time_series and not options.align and options.mode != "share":
         own = chart.data[chart.data["metric"].isin(spec.metrics)] if "metric" in chart.data.columns else chart.data
         drops = chart_breaks.level_drops(own, spec.metrics, chart_breaks.method_breaks(own))
-        note = chart_breaks.mark_drops(chart.figure, drops, names, options.log)
+        note = chart_breaks.mark_drops(chart.figure, drops, names, options.log, own.get("date"), own.get("value"))
         if note:
             chart.notes.append(note)
     chart.caveat = caveats.caveat_line(chart, names)

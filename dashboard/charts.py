@@ -183,6 +183,19 @@ def _order(names: dict[str, str]) -> dict[str, int]:
     return {fid: i for i, fid in enumerate(names)}  # registry order, so legends read the same everywhere
 
 
+def legend_rows(fig: go.Figure, width: int = 700) -> int:
+    """Rows a horizontal legend takes on a chart ``width`` px wide (about 7 px a character, 40 for the key)."""
+    rows, used = 0, width
+    for t in fig.data:
+        if not t.name or t.showlegend is False:
+            continue
+        w = 7 * len(t.name) + 40
+        if used + w > width:
+            rows, used = rows + 1, 0
+        used += w
+    return rows
+
+
 def _style(fig: go.Figure, spec: ChartSpec, options: ChartOptions, y_title: str) -> None:
     if options.mode == "index":
         y_title = "index (first = 100)"
@@ -193,13 +206,22 @@ def _style(fig: go.Figure, spec: ChartSpec, options: ChartOptions, y_title: str)
         yaxis_title=y_title,
         xaxis_title="years since first data point" if options.align else None,
         hovermode="x unified",
-        legend={"orientation": "h", "y": -0.15},
+        # below the plot, and below the x title when there is one (aligned charts)
+        legend={"orientation": "h", "y": -0.28 if options.align else -0.15, "yanchor": "top"},
         margin={"t": 60, "b": 40, "l": 60, "r": 20},
         template="plotly_white",
     )
+    # labels stand off their axes, so the corner's first x and lowest y labels do not touch
+    fig.update_xaxes(ticklabelstandoff=4)
+    fig.update_yaxes(ticklabelstandoff=4)
+    rows = legend_rows(fig)
+    if rows > 1:  # room below the plot for every legend row: none may fall off the figure
+        fig.update_layout(height=450 + 24 * rows, margin_b=60 + 24 * rows)
     if options.log:
         fig.update_yaxes(type="log")
         axes.on_log_axis(fig)
+    else:
+        fig.update_yaxes(nticks=8)  # plotly's own choice left two labels (0, 50M) on a short axis
 
 
 def line_chart(
@@ -253,14 +275,12 @@ def line_chart(
                         hoverinfo="skip",
                     )
                 )
-                for _, ev in g.iterrows():
-                    fig.add_vline(
-                        x=pd.Timestamp(ev["date"]).timestamp() * 1000,
-                        line_width=1,
-                        line_dash="dot",
-                        line_color=colors.get(fid, "grey"),
-                        opacity=0.5,
-                    )
+                lines = [
+                    {"type": "line", "xref": "x", "yref": "paper", "x0": d, "x1": d, "y0": 0, "y1": 1,
+                     "line": {"width": 1, "dash": "dot", "color": colors.get(fid, "grey")}, "opacity": 0.5}
+                    for d in pd.to_datetime(g["date"])
+                ]  # fmt: skip
+                fig.layout.shapes = [*fig.layout.shapes, *lines]  # one assignment: add_vline re-validates all
     Q.legend_key(fig, kinds)
     stale = Q.stale_marks(fig, df, names)
     _style(fig, spec, options, m.unit)

@@ -105,7 +105,7 @@ def step_time(spec, inputs, options, names, colors):
         fig,
         plot_data(df, ["step_ms_p50", "step_ms_p90", "step_ms_p99", "samples_per_s", "cv"]),
         df["label"].tolist(),
-        "ms per step (median; error bar to p90; log scale)",
+        "ms per step (median, bar to p90, log)",
     )
     _say_shared(chart, df)
     chart.notes.append(
@@ -146,7 +146,7 @@ def ratios(spec, inputs, options, names, colors):
         fig,
         plot_data(df, ["baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]),
         df["label"].tolist(),
-        "time ratio vs baseline (>1 = slower; log scale)",
+        "time vs baseline (>1 slower, log)",
     )
     _say_shared(chart, df)
     chart.notes.append(

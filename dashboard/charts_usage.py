@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -177,11 +179,15 @@ def site_questions(con, spec, options) -> pd.DataFrame:
 
 
 def site_line(spec, inputs, options, names, colors):
-    """The site-wide monthly questions as one grey line named for what it counts."""
+    """The site-wide monthly questions as one grey line named for what it counts (a share of the selected
+    frameworks' total does not apply to it: one series is always 100%, so it stays in counts)."""
     site = {catalog.SITE: catalog.SERIES_NAMES[catalog.SITE]}
-    chart = line_chart(spec, inputs.values, options, site, {catalog.SITE: "#7f7f7f"}, SO_SITE)
+    shown = replace(options, mode="absolute") if options.mode == "share" else options
+    chart = line_chart(spec, inputs.values, shown, site, {catalog.SITE: "#7f7f7f"}, SO_SITE)
     if chart.figure is not None:
         chart.notes.append(SITE_NOTE)
+        if shown is not options:
+            chart.notes.append("Shown in counts: a share of the selected total does not apply to the site-wide series.")
     return chart
 
 

@@ -1,0 +1,90 @@
+"""Layouts that hold under every option: each chart rendered by Plotly in Chromium over the option matrix.
+
+{linear, log} x {absolute, index, share} x {aligned or not} x {all dates, from 2020-01-01} x {760, 1400 px}
+for every time-series chart (the others at both widths), on a database with every source filled. From the
+rendered SVG: no two text boxes overlap (ticks, legend, titles, annotations), no text leaves the image, a
+value axis shows at least 3 distinct tick labels, and a time axis ends within 5% of the plotted data's span.
+One browser, one page, forty figures per round trip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from pathlib import Path
+
+import pandas as pd
+import plotly
+import plotly.io as pio
+import pytest
+
+from fwpulse.dashboard import chart_registry as charts
+from fwpulse.data import db
+from fwpulse.data.registry import load_registry
+from fwpulse.data.settings import load_settings
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+WIDTHS = (760, 1400)  # a chart's width in an 800 px and a 1440 px window
+PROBE = (Path(__file__).parent / "layout_probe.js").read_text()
+
+
+def _matrix():
+    for log, mode, align, start in itertools.product(
+        (False, True), ("absolute", "index", "share"), (False, True), (None, dt.date(2020, 1, 1))
+    ):
+        yield log, mode, align, start
+
+
+def _figures(con, registry) -> list[dict]:
+    """Every chart under every option combination, as Plotly JSON with its plotted dates' span."""
+    out = []
+    names, colors, main = registry.names(), registry.colors(), tuple(registry.ids("main"))
+    for chart_id, spec in charts.CHARTS.items():
+        combos = list(_matrix()) if spec.time_series else [(False, "absolute", False, None)]
+        loaded: dict = {}
+        for log, mode, align, start in combos:
+            options = charts.ChartOptions(frameworks=main, log=log, mode=mode, align=align, start=start)
+            if start not in loaded:  # the store query depends on the frameworks and dates only
+                loaded[start] = charts.load(con, chart_id, options)
+            chart = charts.render(chart_id, loaded[start], options, names, colors)
+            if chart.figure is None:
+                continue
+            span = None
+            if spec.time_series and not align and "date" in chart.data.columns and len(chart.data):
+                d = pd.to_datetime(chart.data["date"])
+                span = [d.min().value / 1e6, d.max().value / 1e6]
+            fig = json.loads(pio.to_json(chart.figure))
+            for width in WIDTHS:
+                fig["layout"]["width"] = width
+                fig["layout"].setdefault("height", 450)
+                label = f"{chart_id} log={log} mode={mode} align={align} from={start} width={width}"
+                out.append({"id": label, "fig": json.loads(json.dumps(fig)), "span": span})
+    return out
+
+
+def test_every_chart_holds_its_layout_under_every_option(filled_db):
+    from playwright.sync_api import sync_playwright
+
+    settings = load_settings()
+    with db.reading(str(settings.db_path)) as con:
+        figures = _figures(con, load_registry(settings.config_path))
+    drawn = {f["id"].split()[0] for f in figures}
+    assert drawn == set(charts.CHARTS), set(charts.CHARTS) - drawn  # every chart is in the matrix
+    bad = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 900})
+        page.set_content("<html><body></body></html>")
+        page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js"))
+        for i in range(0, len(figures), 40):
+            bad += [r for r in page.evaluate(PROBE, figures[i : i + 40]) if r["problems"]]
+        browser.close()
+    assert not bad, f"{len(bad)} of {len(figures)} layouts broke, e.g. " + "; ".join(
+        f"{r['id']}: {r['problems'][:2]}" for r in bad[:5]
+    )
