@@ -152,10 +152,16 @@ def yearly_bars(metric: str, note: str):
                 y=g["value"],
                 name=names.get(fid, fid),
                 marker={"color": colors.get(fid), "pattern": {"shape": ["/" if p else "" for p in partial]}},
-                text=[f"to {pd.Timestamp(e):%b %d}" if p and e else "" for p, e in zip(partial, ends)],
-                textposition="outside",
                 hovertemplate="%{x}: %{y:,.0f}<extra>" + names.get(fid, fid) + "</extra>",
             )
+        partial = df[df["quality"] == "partial_period"]
+        for year, rows in partial.groupby("x"):  # one label over each partial year's bars: where it stops
+            ends = {read.details_dict(d).get("period_end") for d in rows["details"]} - {None}
+            stop = f" (to {pd.Timestamp(min(ends)):%b %d})" if ends else ""
+            fig.add_annotation(  # right-aligned on the group's right edge: never past the plot's end
+                x=year + 0.45, y=rows["value"].max(), text=f"{year}: partial year{stop}", showarrow=False,
+                xanchor="right", yshift=14, font={"size": 12}, name="fwpulse-partial",
+            )  # fmt: skip
         fig.update_layout(title=spec.title, barmode="group", template="plotly_white", yaxis_title="questions/year")
         fig.update_xaxes(dtick=1, tickformat="d", title_text="calendar year")
         chart = K.finish(spec, fig, [df], options, catalog.metric(metric).unit, time_series=False)
