@@ -25,8 +25,10 @@ from .ledger import age_text, last_runs, offline_only, runs, source_blocks, sour
 from .quality import NOT_FINAL, OK, STALE_DAYS, details_dict, is_final, quality_of, reason, staleness  # noqa: F401
 from .store import QUALITY  # noqa: F401
 
-# A chart whose data spans more than this many days shows at most one point per series per week.
+# A chart whose data spans more than this many days shows at most one point per series per week,
 THIN_AFTER_DAYS = 3 * 365
+# when one of its series has more than this many points per week on average (daily data, not a monthly series).
+DENSE = 1.5
 THIN_NOTE = (
     "Series with several values per week over this long range are thinned to one point per week: the "
     "week's last value for counts at a date (stars, forks, totals), the week's mean for per-period figures "
@@ -138,8 +140,11 @@ def read_values(
         GROUP BY framework, metric, date_trunc('week', date)
         ORDER BY metric, framework, date"""
     df = _frame(con, sql, [*levels, *params])
-    note = THIN_NOTE if (df["points"] > 1).any() else None
-    return df.drop(columns="points"), note
+    if df.empty or df.groupby(["framework", "metric"])["points"].mean().max() <= DENSE:
+        # weekly or sparser series (a snapshot of a month's downloads taken twice in one week is not a daily
+        # series): every stored point, no thinning, no note
+        return values(con, frameworks, metrics, start, end), None
+    return df.drop(columns="points"), THIN_NOTE
 
 
 def latest_values(

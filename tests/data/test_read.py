@@ -105,6 +105,23 @@ def test_monthly_only_long_range_is_not_called_thinned(con):
     assert note is None and len(df) == 49
 
 
+def test_a_monthly_series_with_two_snapshots_in_one_week_is_not_thinned(tmp_path):
+    """The bundled monthly downloads hold 2024-08-30 and 2024-09-01: one week, but a monthly series. It was
+    averaged into one point and the chart said 'one point per series per week'."""
+    path = tmp_path / "m.duckdb"
+    months = [d.date() for d in pd.date_range("2018-01-01", "2024-08-01", freq="MS")]
+    months += [dt.date(2024, 8, 30), dt.date(2024, 9, 1)]  # one ISO week
+    rows = [
+        Observation("pytorch", "pypi.downloads_monthly", m, 100.0 + i, "s", "monthly") for i, m in enumerate(months)
+    ]
+    with db.writing(path) as c:
+        db.migrate(c)
+        store.record_run(c, RunRecord("test", started_at=dt.datetime(2024, 9, 2)), rows)
+    with db.reading(path) as c:
+        df, note = read.read_values(c, ["pytorch"], ["pypi.downloads_monthly"])
+    assert note is None and len(df) == len(months)  # every stored point
+
+
 # ------------------------------------------------------------------------------------------ flagged values
 
 
