@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fwpulse.dashboard import chart_breaks
+from fwpulse.dashboard import chart_breaks, chart_drops
 from fwpulse.data import catalog, read
 
 MAX_CHARS = 120
@@ -97,7 +97,7 @@ def _drops(df: pd.DataFrame, metrics, names: dict[str, str]) -> list[str]:
     """'unexplained drops: Keras 2021-07, PyTorch 2021-09' (falls the stored rows do not explain)."""
     found = [
         d
-        for d in chart_breaks.level_drops(df, metrics, chart_breaks.method_breaks(df))
+        for d in chart_drops.level_drops(df, metrics, chart_breaks.method_breaks(df))
         if d["why"] == "unexplained drop"
     ]
     if not found:

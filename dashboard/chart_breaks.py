@@ -6,8 +6,6 @@ labelled with what changed (derived from the stored rows, never placed by hand),
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -97,18 +95,24 @@ def method_segments(g: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 def vline_label(fig: go.Figure, date, text: str, row: int, xanchor: str = "left", **annotation) -> None:
     """A dotted grey vertical line at ``date``, labelled at the top of the plot (``row`` 0, 1, ... stacks the
-    labels of several lines downwards); ``annotation``: more of the label's properties (hover text, name)."""
+    labels of several lines downwards, a line of type apart whatever the plot's height); ``annotation``: more of
+    the label's properties (hover text, name)."""
     fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line_dash="dot", line_color="grey")
     fig.add_annotation(
         x=date,
-        y=1 - 0.07 * row,
+        y=1,
         yref="paper",
+        yanchor="top",
+        yshift=-row * ROW_PX,
         text=text,
         showarrow=False,
         xanchor=xanchor,
         font={"size": 11, "color": "grey"},
         **annotation,
     )
+
+
+ROW_PX = 22  # between stacked labels of vertical lines (room for the export's larger type too)
 
 
 MAX_BREAK_LINES = 4  # more changes than this in one chart: listed in the note only
@@ -189,11 +193,21 @@ METHOD_DASHES = ("solid", "dash", "dashdot", "longdash")  # a series' methods, i
 
 
 def method_lines(
-    fig: go.Figure, g: pd.DataFrame, label: str, color: str | None, hover: str, dash: str | None = None, **style
+    fig: go.Figure,
+    g: pd.DataFrame,
+    label: str,
+    color: str | None,
+    hover: str,
+    dash: str | None = None,
+    each_in_legend: bool = True,
+    **style,
 ) -> set[str]:
     """Draw one series as one line per source and method (:func:`chart_breaks.method_segments`): no line runs
     across a change of counting method; each part's legend entry names its method, and parts differ by dash
-    (or all take ``dash`` when the chart uses dashes for something else). Returns the flagged kinds drawn."""
+    (or all take ``dash`` when the chart uses dashes for something else). With ``each_in_legend=False`` (charts
+    of several metrics, whose legends are long already) only the first part has an entry; the others name
+    their method in the hover, and the labelled line where the method changes marks them. Returns the
+    flagged kinds drawn."""
     segments = method_segments(g)
     group = style.pop("legendgroup", None) or (label if len(segments) > 1 else None)
     kinds: set[str] = set()
@@ -201,94 +215,12 @@ def method_lines(
         kinds |= chart_quality.add_series(
             fig,
             part,
-            f"{label} · {method}" if method else label,
+            f"{label} · {method}" if method and (each_in_legend or n > 0) else label,
             color,
             hover,
             dash=dash or METHOD_DASHES[n % len(METHOD_DASHES)],
             legendgroup=group,
+            legend=each_in_legend or n == 0,
             **style,
         )
     return kinds
-
-
-MAX_DROP_MARKS = 3  # labelled arrows on one chart at most; every drop is in the note
-DROP = 0.15  # a level series (stars, forks, open issues) falling more than this within one step is a cliff
-
-
-def level_drops(df: pd.DataFrame, metrics: tuple[str, ...] | list[str], breaks: list[dict] | None = None) -> list[dict]:
-    """Falls of more than :data:`DROP` from one stored value to the next in the level series (counts at a
-    moment: stars, forks, open issues) of ``metrics``, each with its explanation from the rows: a change of
-    source or method on that date (``breaks``, as :func:`method_breaks` finds them), else unexplained.
-    Never silence: a reader must not take a bulk close or a repository move for a collapse."""
-    if df.empty or not {"framework", "metric", "date"} <= set(df.columns):
-        return []
-    raw = "raw_value" if "raw_value" in df.columns else "value"
-    changed = {(pd.Timestamp(b["date"]), f) for b in (breaks or []) for f in b["frameworks"]}
-    out = []
-    for (fid, metric), g in df[df["metric"].isin(list(metrics))].groupby(["framework", "metric"], sort=False):
-        if metric not in catalog.METRICS or catalog.metric(metric).kind != "level":
-            continue
-        g = g.sort_values("date")
-        prev = g[raw].shift()
-        fall = (prev - g[raw]) / prev
-        for r, f, before in zip(g.itertuples(), fall, prev):
-            if pd.notna(f) and before > 0 and f > DROP:
-                why = "counting method changed" if (pd.Timestamp(r.date), fid) in changed else "unexplained drop"
-                out.append({"framework": fid, "metric": metric, "date": pd.Timestamp(r.date), "x": r.x if hasattr(r, "x") else r.date,
-                            "value": r.value, "before": before, "after": getattr(r, raw), "fall": f, "why": why})  # fmt: skip
-    return out
-
-
-def _spaced(drops: list[dict], span: pd.Timedelta) -> list[tuple[dict, int]]:
-    """The drops to label (the largest of each framework's within half a year of each other, at most
-    :data:`MAX_DROP_MARKS`), in date order, each with its label's offset below the point: labels closer
-    than a third of the plotted span (about a label's width) step further down, so none covers another."""
-    kept: list[dict] = []
-    for d in sorted(drops, key=lambda d: -d["fall"]):
-        near = any(
-            k["framework"] == d["framework"] and abs(k["date"] - d["date"]) < pd.Timedelta(days=183) for k in kept
-        )
-        if not near and len(kept) < MAX_DROP_MARKS:
-            kept.append(d)
-    out, step, last = [], 0, None
-    for d in sorted(kept, key=lambda d: d["date"]):
-        step = step + 1 if last is not None and d["date"] - last < span / 3 else 0  # a label is ~a third wide
-        out.append((d, 36 + 26 * (step % 3)))  # below the point; mark_drops turns low points' labels up
-        last = d["date"]
-    return out
-
-
-def mark_drops(
-    fig: go.Figure, drops: list[dict], names: dict[str, str], log: bool, dates=None, values=None
-) -> str | None:
-    """An arrowed label below each drop ('Keras −79%: unexplained drop'), spaced so none covers another (the
-    series' 'no data after' labels sit above their points); returns the note naming them all."""
-    if not drops:
-        return None
-    d_all = pd.to_datetime(pd.Series(dates if dates is not None else [d["date"] for d in drops]))
-    span = max(d_all.max() - d_all.min(), pd.Timedelta(days=30))
-    scale = (lambda v: math.log10(v) if v and v > 0 else 0.0) if log else (lambda v: v)
-    ys = [scale(v) for v in (values if values is not None else [d["value"] for d in drops])]
-    lo, hi = min(ys), max(ys)
-    for d, below in _spaced(drops, span):
-        low = hi > lo and (scale(d["value"]) - lo) / (hi - lo) < 0.35
-        below = -below if low else below  # a point low in the plot: its label above it, clear of the x labels
-        y = d["value"]
-        if log:
-            y = math.log10(y) if y and y > 0 else None
-        if y is None:
-            continue
-        fig.add_annotation(
-            x=d["x"], y=y, text=f"{catalog.series_name(d['framework'], names)} −{d['fall']:.0%}: {d['why']}",
-            showarrow=True, arrowhead=2, ax=0, ay=below, font={"size": 11, "color": "#B71C1C"}, name="fwpulse-drop",
-        )  # fmt: skip
-    listed = "; ".join(
-        f"{catalog.series_name(d['framework'], names)} {catalog.metric(d['metric']).label.lower()} "
-        f"{d['before']:,.0f} → {d['after']:,.0f} on {d['date']:%Y-%m-%d} ({d['why']})"
-        for d in drops
-    )
-    return (
-        f"Falls of more than {DROP:.0%} in one step, marked on the chart: {listed}. 'Unexplained' means the stored "
-        "rows show no change of source or method there (a bulk close, a repository move or a data fault are "
-        "possible); the values are as the source served them."
-    )

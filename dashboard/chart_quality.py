@@ -88,9 +88,11 @@ def add_series(
     dash: str = "solid",
     width: float = 2.5,
     legendgroup: str | None = None,
+    legend: bool = True,
 ) -> set[str]:
     """Draw one series (rows sorted by date, with ``x``, ``value``, ``quality``, ``details``); returns the
-    flagged kinds it drew. ``hover`` is the template before ``<extra>`` (e.g. ``%{x|%Y-%m-%d}: %{y:,.0f}``)."""
+    flagged kinds it drew. ``hover`` is the template before ``<extra>`` (e.g. ``%{x|%Y-%m-%d}: %{y:,.0f}``);
+    ``legend=False``: no legend entry (the hover still names the series)."""
     kinds: set[str] = set()
     g = g.reset_index(drop=True)
     parts = runs(g)
@@ -123,7 +125,7 @@ def add_series(
                 connectgaps=False,
                 name=label,
                 legendgroup=legendgroup or label,
-                showlegend=not shown and (not flagged or k == len(parts) - 1),
+                showlegend=legend and not shown and (not flagged or k == len(parts) - 1),
                 mode="lines+markers" if flagged or few or any(lone) else "lines",
                 line={"color": color, "width": width, "dash": "dot" if flagged else dash},
                 marker=marker,

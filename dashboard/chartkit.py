@@ -117,6 +117,7 @@ def multi_line_chart(
                 colors.get(fid),
                 xfmt + ": %{y" + fmt + "}",
                 dash,
+                each_in_legend=False,
                 width=2.2,
                 legendgroup=fid,
             )

@@ -94,9 +94,9 @@ def open_issues(spec, inputs, options, names, colors):
         names,
         colors,
         [
-            ("github.open_issues", "solid", "open issues (excl. PRs)"),
+            ("github.open_issues", "solid", "issues (excl. PRs)"),
             ("github.open_prs", "dash", "open PRs"),
-            ("github.open_issues_incl_prs", "dot", "open issues incl. PRs (GitHub's count)"),
+            ("github.open_issues_incl_prs", "dot", "open issues incl. PRs (GitHub)"),
         ],
         "open items",
         markers=article,

@@ -96,7 +96,7 @@ def _x_tick_block(fig: go.Figure, tick_size: int, plot_width: float) -> float:
     labels, levels = _category_labels(fig)
     line_h = tick_size * 1.3
     if not labels:
-        return tick_size * 2.0
+        return tick_size * 3.3  # a date axis: plotly puts the year on a second line under the first label
     if levels > 1:  # plotly draws each level as its own row of labels, unrotated
         lines = max(len(re.split(r"<br\s*/?>", label)) for label in labels)
         return levels * (lines * line_h + tick_size * 0.6) + tick_size * 0.8
@@ -174,14 +174,38 @@ class Frame:
     subtitle_lines: list[str]  # the subtitle, wrapped to the image's width (never cut)
 
 
+SIDE_LEGEND_ROWS = 3  # a legend over this many rows on top would squeeze the plot: it goes to the right
+
+
+def legend_width(fig: go.Figure, size: int) -> int:
+    """Pixels a vertical legend takes right of the plot."""
+    names = [strip_tags(t.name) for t in fig.data if t.name and t.showlegend is not False]
+    return round(max((len(n) for n in names), default=0) * size * 0.55 + 60)
+
+
+def side_legend(fig: go.Figure, width: int) -> bool:
+    """Whether the legend goes right of the plot: on top it would take more than :data:`SIDE_LEGEND_ROWS` rows."""
+    base = base_font_size(width)
+    tall = legend_height(fig, width * 0.85, base) > base * 1.6 * SIDE_LEGEND_ROWS + GROUP_GAP * SIDE_LEGEND_ROWS
+    return tall and legend_width(fig, base - 2) <= width * 0.36  # long names stay on top: the plot keeps its width
+
+
 def frame_box(
-    fig: go.Figure, footer: str, width: int, base: int, subtitle: str, x_title_text, row_tick: int | None = None
+    fig: go.Figure,
+    footer: str,
+    width: int,
+    base: int,
+    subtitle: str,
+    x_title_text,
+    row_tick: int | None = None,
+    side: bool = False,
 ) -> Frame:
     """Margins, footer lines and offsets for type of size ``base``; wraps the x title on ``fig`` to fit.
-    ``row_tick``: the type size of the row labels of a chart with one row per result, when smaller."""
+    ``row_tick``: the type size of the row labels of a chart with one row per result, when smaller;
+    ``side``: the legend stands right of the plot (:func:`side_legend`), not on top."""
     small = max(10, base - 3)
     title_size = round(base * 1.45)
-    pad_l, margin_r = round(base * 1.2), round(base * 1.6)
+    pad_l, margin_r = round(base * 1.2), round(base * 1.6) + (legend_width(fig, base) if side else 0)
     # The plot's left edge sits after the y tick labels and title. Reserve that room in the margin
     # (automargin would move the edge by an amount unknown here), so the title, legend and footer,
     # placed from the plot's left edge, can be moved back to the image's left edge by exactly that much.
@@ -190,7 +214,7 @@ def frame_box(
     # 0.55 em per character of the subtitle's type (small + 1): a caveat wraps rather than runs off the image
     subtitle_lines = wrap(subtitle, max(30, int(usable / ((small + 1) * 0.55)))) if subtitle else []
     title_block = 16 + title_size * 1.25 + base * 1.4 * len(subtitle_lines)
-    margin_t = round(title_block + legend_height(fig, usable, base) + base * 0.8)
+    margin_t = round(title_block + (0 if side else legend_height(fig, usable, base)) + base * 0.8)
     # 0.6 em per character: wide enough for digits and capitals, so a wrapped line never runs off the right.
     footer_lines = wrap(footer, max(30, int((width - pad_l - margin_r) / (small * 0.6))))
     x_title_lines = 1

@@ -19,6 +19,7 @@ from fwpulse.dashboard.export_layout import (
     MIN_PLOT_PX,
     base_font_size,
     frame_box,
+    side_legend,
     strip_tags,
     wrap_row_labels,
 )
@@ -98,7 +99,7 @@ def row_label_size(fig: go.Figure, chart, width: int, height: int, subtitle: str
         return None
     base = base_font_size(width)
     trial = frame_box(go.Figure(fig), footer_text(chart), width, base, subtitle, x_title_text)
-    fits = int((height - trial.margin_t - trial.margin_b) / len(rows) / 1.3)
+    fits = int((height - trial.margin_t - round(base * 0.6) - trial.margin_b) / len(rows) / 1.45)
     return max(6, fits) if fits < base - 1 else None
 
 
@@ -109,7 +110,8 @@ def fit_row_labels(fig: go.Figure, plot_px: float, size: int) -> None:
     if rows is None or len(rows) == 0:
         return
     lines = max(len(re.split(r"<br\s*/?>", str(r))) for r in rows)
-    fits = int(plot_px / len(rows) / (lines * 1.3))
+    fits = int(plot_px / len(rows) / (lines * 1.45))
+    fig.update_yaxes(dtick=1)  # every row labelled: plotly skips category labels it finds crowded
     if fits < size:
         fig.update_yaxes(tickfont_size=max(6, fits))
 
@@ -123,11 +125,12 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
     subtitle = subtitle_text(chart, options)
     x_title_text = fig.layout.xaxis.title.text
     row_tick = row_label_size(fig, chart, width, height, subtitle, x_title_text)
+    side = side_legend(fig, width)
     wrap_row_labels(fig, int(width * 0.45 / ((row_tick or base_font_size(width) - 1) * 0.6)))
     # Shrink the type until title, legend, axes and footer leave the plot some height: plotly squeezes
     # margins that do not fit, which pushed the footer out of short images.
     for base in range(base_font_size(width), 9, -1):
-        box = frame_box(fig, footer_text(chart), width, base, subtitle, x_title_text, row_tick)
+        box = frame_box(fig, footer_text(chart), width, base, subtitle, x_title_text, row_tick, side)
         if box.margin_t + box.margin_b + MIN_PLOT_PX <= height:
             break
     small, pad_l, margin_l, margin_r = box.small, box.pad_l, box.margin_l, box.margin_r
@@ -156,19 +159,34 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
                 "font": {"size": small + 1, "color": t.muted},
             },
         },
-        legend={
-            "orientation": "h",
-            "x": max(-2.0, -(margin_l - pad_l) / plot_w),
-            "xanchor": "left",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "font": {"size": base, "color": t.text},
-            "bgcolor": "rgba(0,0,0,0)",
-            "title": {"text": ""},
-            "itemwidth": 30,
-            "tracegroupgap": GROUP_GAP,
-        },
-        margin={"l": margin_l, "r": margin_r, "t": box.margin_t, "b": box.margin_b, "pad": 4},
+        legend=(
+            {  # many entries: a column right of the plot, which keeps its height
+                "orientation": "v",
+                "x": 1.0 + round(base * 0.8) / plot_w,
+                "xanchor": "left",
+                "y": 1.0,
+                "yanchor": "top",
+                "font": {"size": base - 2, "color": t.text},
+                "bgcolor": "rgba(0,0,0,0)",
+                "title": {"text": ""},
+                "tracegroupgap": 2,
+            }
+            if side
+            else {
+                "orientation": "h",
+                "x": max(-2.0, -(margin_l - pad_l) / plot_w),
+                "xanchor": "left",
+                # above the plot by half a line: the top y label, centred on the plot's edge, stays clear of it
+                "y": 1.0 + round(base * 0.6) / max(1, height - box.margin_t - round(base * 0.6) - box.margin_b),
+                "yanchor": "bottom",
+                "font": {"size": base, "color": t.text},
+                "bgcolor": "rgba(0,0,0,0)",
+                "title": {"text": ""},
+                "itemwidth": 30,
+                "tracegroupgap": GROUP_GAP,
+            }
+        ),
+        margin={"l": margin_l, "r": margin_r, "t": box.margin_t + round(base * 0.6), "b": box.margin_b, "pad": 4},
         hoverlabel={"font": {"family": FONT_FAMILY}},
         uniformtext={"minsize": small, "mode": "show"},  # bar labels one legible size
     )
@@ -183,12 +201,18 @@ def apply_theme(chart, theme: str = DEFAULT_THEME, width: int = 1200, height: in
     }
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
-    fit_row_labels(fig, height - box.margin_t - box.margin_b, base - 1)
+    plot_px = height - box.margin_t - round(base * 0.6) - box.margin_b  # the legend's gap above the plot too
+    fit_row_labels(fig, plot_px, base - 1)
+    if fig.layout.yaxis.type != "log" and fig.layout.yaxis.type != "category":
+        fig.update_yaxes(nticks=max(3, int(plot_px // (base * 2.6))))  # as many labels as fit the plot's height
     # Labels the chart put in the plot (e.g. method-change lines) grow to stay legible.
     for ann in fig.layout.annotations:
         size = ann.font.size if ann.font and ann.font.size else None
         if size is None or size < small:
             ann.update(font={"size": small})
+            grow = small / (size or 11)
+            if ann.name in ("fwpulse-break", "fwpulse-drop", "fwpulse-stale"):  # offsets grow with the type
+                ann.update(yshift=(ann.yshift or 0) * grow, ay=(ann.ay or 0) * grow if ann.showarrow else ann.ay)
         if theme == "dark" and ann.font.color in (None, "black", "#000", "#000000"):
             ann.update(font={"color": t.muted})
     if theme == "dark":  # black outlines (e.g. marker edges) vanish on a dark background

@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from fwpulse.dashboard import caveats, chart_breaks
+from fwpulse.dashboard import caveats, chart_breaks, chart_drops
 from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard.alt_text import alt_text
 from fwpulse.dashboard.export_manifest import chart_entry
@@ -164,7 +164,7 @@ def test_a_drop_at_a_change_of_method_is_explained_by_it():
             "method": ["m", "m", "n", "n"],
         }
     )
-    [drop] = chart_breaks.level_drops(rows, ("github.stars",), chart_breaks.method_breaks(rows))
+    [drop] = chart_drops.level_drops(rows, ("github.stars",), chart_breaks.method_breaks(rows))
     assert drop["why"] == "counting method changed" and drop["date"] == pd.Timestamp("2024-03-01")
     flows = rows.assign(metric="gharchive.forks")  # a count per month may fall: not a level series
-    assert chart_breaks.level_drops(flows, ("gharchive.forks",)) == []
+    assert chart_drops.level_drops(flows, ("gharchive.forks",)) == []

@@ -1,7 +1,8 @@
 """Layouts that hold under every option: each chart rendered by Plotly in Chromium over the option matrix.
 
 {linear, log} x {absolute, index, share} x {aligned or not} x {all dates, from 2020-01-01} x {760, 1400 px}
-for every time-series chart (the others at both widths), on a database with every source filled. From the
+for every time-series chart (the others at both widths), and every chart as exported (article theme) at its
+natural size and at 1600x900, on a database with every source filled. From the
 rendered SVG: no two text boxes overlap (ticks, legend, titles, annotations), no text leaves the image, a
 value axis shows at least 3 distinct tick labels, and a time axis ends within 5% of the plotted data's span.
 One browser, one page, forty figures per round trip.
@@ -64,12 +65,30 @@ def _figures(con, registry) -> list[dict]:
     return out
 
 
+def _exported(con, registry) -> list[dict]:
+    """Every chart as exported (article theme) at its natural size and the README's 1600x900."""
+    from fwpulse.dashboard import export
+    from fwpulse.dashboard.export_theme import apply_theme
+
+    out = []
+    options = charts.ChartOptions(frameworks=tuple(registry.ids("main")))
+    for chart_id in charts.CHARTS:
+        chart = charts.build(con, chart_id, options, registry)
+        if chart.figure is None:
+            continue
+        for width, height in (export.natural_size(chart), (1600, 900)):
+            fig = json.loads(pio.to_json(apply_theme(chart, "article", width, height)))
+            out.append({"id": f"{chart_id} export {width}x{height}", "fig": fig, "span": None})
+    return out
+
+
 def test_every_chart_holds_its_layout_under_every_option(filled_db):
     from playwright.sync_api import sync_playwright
 
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        figures = _figures(con, load_registry(settings.config_path))
+        registry = load_registry(settings.config_path)
+        figures = _figures(con, registry) + _exported(con, registry)
     drawn = {f["id"].split()[0] for f in figures}
     assert drawn == set(charts.CHARTS), set(charts.CHARTS) - drawn  # every chart is in the matrix
     bad = []
