@@ -17,9 +17,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import axes
-from fwpulse.dashboard import chart_breaks as B
-from fwpulse.dashboard import chart_quality as Q
+from fwpulse.dashboard import axes, chart_breaks, chart_quality
 from fwpulse.data import catalog
 
 MODES = ("absolute", "index", "share")
@@ -179,7 +177,7 @@ def transform(df: pd.DataFrame, options: ChartOptions) -> pd.DataFrame:
     return out
 
 
-def _order(names: dict[str, str]) -> dict[str, int]:
+def legend_order(names: dict[str, str]) -> dict[str, int]:
     return {fid: i for i, fid in enumerate(names)}  # registry order, so legends read the same everywhere
 
 
@@ -237,11 +235,11 @@ def line_chart(
     events: pd.DataFrame | None = None,
 ) -> Chart:
     """One line per framework for ``metric``, with ChartOptions applied; the workhorse of most charts."""
-    order = _order(names)
+    order = legend_order(names)
     df = values[values["metric"] == metric]
     if df.empty:
         return Chart(spec, None, df, "", empty_reason=f"No {catalog.metric(metric).label} data yet.")
-    df = transform(Q.with_quality(df), options)
+    df = transform(chart_quality.with_quality(df), options)
     df = df.sort_values(["framework", "date"], key=lambda c: c.map(order) if c.name == "framework" else c)
     m = catalog.metric(metric)
     fig = go.Figure()
@@ -251,18 +249,20 @@ def line_chart(
     for fid, g in df.groupby("framework", sort=False):
         # One line per counting method; runs of equal quality; a series with one or two points gets markers
         # (a line alone would be invisible).
-        kinds |= B.method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
+        kinds |= chart_breaks.method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
     plotted, notes = [df], []
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
-        mk = Q.with_quality(markers)
+        mk = chart_quality.with_quality(markers)
         for fid, g in mk.groupby("framework", sort=False):
-            Q.figure_marks(fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 13)
+            chart_quality.figure_marks(
+                fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 13
+            )
         mk["raw_value"], mk["x"] = mk["value"], mk["date"]
         plotted.append(mk)
     if not options.align:
-        notes.append(B.mark_method_changes(fig, df, names))
+        notes.append(chart_breaks.mark_method_changes(fig, df, names))
         for i, (date, label) in enumerate(vlines):
-            B.vline_label(fig, date, label, i)
+            chart_breaks.vline_label(fig, date, label, i)
         if events is not None and not events.empty:
             for fid, g in events.groupby("framework", sort=False):
                 fig.add_trace(
@@ -281,12 +281,12 @@ def line_chart(
                     for d in pd.to_datetime(g["date"])
                 ]  # fmt: skip
                 fig.layout.shapes = [*fig.layout.shapes, *lines]  # one assignment: add_vline re-validates all
-    Q.legend_key(fig, kinds)
-    stale = Q.stale_marks(fig, df, names)
+    chart_quality.legend_key(fig, kinds)
+    stale = chart_quality.stale_marks(fig, df, names)
     _style(fig, spec, options, m.unit)
     data = pd.concat(plotted, ignore_index=True)
     data["unit"] = m.unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
     text, sources, as_of = caption_for(data, options)
-    notes = [n for n in [Q.quality_note(kinds), *stale, *notes] if n]
+    notes = [n for n in [chart_quality.quality_note(kinds), *stale, *notes] if n]
     return Chart(spec, fig, data, text, notes=notes, sources=sources, as_of=as_of)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chartkit as K
+from fwpulse.dashboard import charts
 from fwpulse.dashboard.charts import ChartSpec
 
 # How the article worded a figure (claims._qualifier) -> the mark its label carries, as in the table.
@@ -21,7 +21,7 @@ def _query(con, spec, options) -> pd.DataFrame:
 def then_vs_now(spec, inputs, options, names, colors):
     claims = inputs.values
     if claims.empty:
-        return K.C.Chart(
+        return charts.Chart(
             spec,
             None,
             pd.DataFrame(),
@@ -110,8 +110,8 @@ def then_vs_now(spec, inputs, options, names, colors):
     )
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=order, autorange="reversed", automargin=True)
-    text, sources, as_of = K.C.caption_for(data)
-    chart = K.C.Chart(
+    text, sources, as_of = charts.caption_for(data)
+    chart = charts.Chart(
         spec,
         fig,
         data[["framework", "claim", "when", "metric", "date", "value", "source", "method"]],

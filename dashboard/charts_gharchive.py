@@ -17,9 +17,7 @@ import json
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chart_breaks
-from fwpulse.dashboard import chart_quality as Q
-from fwpulse.dashboard import chartkit as K
+from fwpulse.dashboard import chart_breaks, chart_quality, chartkit, charts
 from fwpulse.dashboard.charts import ChartSpec
 from fwpulse.data import catalog, read
 
@@ -45,12 +43,6 @@ CAVEAT = (
 )
 
 
-def _query(con, spec, options) -> pd.DataFrame:
-    """Every stored month with its quality flag (monthly series: never thinned)."""
-    values, _ = read.read_values(con, options.frameworks or None, spec.metrics, options.start, options.end, thin=False)
-    return values
-
-
 def flag_reason(quality: str, date, details) -> str:
     """Why a GH Archive month is not a final count, in this source's words ('' for an ok month)."""
     quality = read.quality_of(quality)
@@ -67,7 +59,7 @@ def flag_reason(quality: str, date, details) -> str:
 
 def _with_reasons(df: pd.DataFrame) -> pd.DataFrame:
     """``details.reason`` set from :func:`flag_reason`, which the quality styling puts in the hover."""
-    df = Q.with_quality(df)
+    df = chart_quality.with_quality(df)
     df["details"] = [
         d if q == read.OK else json.dumps({**read.details_dict(d), "reason": flag_reason(q, day, d)})
         for q, day, d in zip(df["quality"], df["date"], df["details"])
@@ -82,20 +74,20 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     if not df.empty:  # merged counts from 2025-10 on are structural zeros (an older fwpulse stored them)
         df = df[~((df["metric"] == MERGED_METRIC) & (pd.to_datetime(df["date"]) >= MERGED_UNTIL))]
     if df.empty:
-        return K.empty(spec, metrics)
-    df = K.transform(_with_reasons(df), options)
-    order = K.C._order(names)
+        return chartkit.empty(spec, metrics)
+    df = chartkit.transform(_with_reasons(df), options)
+    order = charts.legend_order(names)
     fig = go.Figure()
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m}"
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
     plotted, kinds = [], set()
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
-        unit = K._unit(catalog.metric(metric).unit, options)
+        unit = chartkit._unit(catalog.metric(metric).unit, options)
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid].sort_values("date")
             label = names.get(fid, fid) + (f" · {suffix}" if suffix else "")
-            kinds |= Q.add_series(
+            kinds |= chart_quality.add_series(
                 fig,
                 g,
                 label,
@@ -108,16 +100,16 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
             g = g.copy()
             g["unit"] = unit
             plotted.append(g)
-    Q.legend_key(fig, kinds)
+    chart_quality.legend_key(fig, kinds)
     merged_stops = MERGED_METRIC in metrics and not options.align and pd.to_datetime(df["date"]).max() >= MERGED_UNTIL
     if merged_stops:  # inside the figure: a reader copies the picture, not the note under it
         chart_breaks.vline_label(
             fig, MERGED_UNTIL, MERGED_LABEL, 0, "right", hovertext=MERGED_NOTE, name="fwpulse-break"
         )
-    chart = K.finish(spec, fig, plotted, options, "", y_title)
+    chart = chartkit.finish(spec, fig, plotted, options, "", y_title)
     if merged_stops:
         chart.notes.append(MERGED_NOTE)
-    note = Q.quality_note(kinds)
+    note = chart_quality.quality_note(kinds)
     if note:
         flagged = chart.data[chart.data["quality"] != read.OK]
         months = pd.to_datetime(flagged["date"])
@@ -157,6 +149,14 @@ _CHARTS = [
     ),
 ]
 SPECS = [
-    ChartSpec(cid, title, tuple(m for m, _ in series), _lines(series, y_title), BACKFILL, view="github", query=_query)
+    ChartSpec(
+        cid,
+        title,
+        tuple(m for m, _ in series),
+        _lines(series, y_title),
+        BACKFILL,
+        view="github",
+        query=chartkit.every_value,
+    )
     for cid, title, series, y_title in _CHARTS
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fwpulse.dashboard import chartkit as K
+from fwpulse.dashboard import chartkit
 from fwpulse.dashboard.charts import Chart, ChartInput, ChartOptions, ChartSpec, line_chart
 
 
@@ -13,7 +13,7 @@ def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors)
 
 
 SPECS = [
-    K.line_spec("github-stars", "GitHub stars", "github.stars", "fwpulse refresh --source github", "overview"),
+    chartkit.line_spec("github-stars", "GitHub stars", "github.stars", "fwpulse refresh --source github", "overview"),
     ChartSpec(
         "github-forks",
         "GitHub forks, with the 2020 article's figures",
@@ -23,7 +23,7 @@ SPECS = [
     ),
     # The counting-method changes (pip-only to all installers, rolling windows to calendar months) are
     # drawn from the stored methods by line_chart, like every chart's.
-    K.line_spec(
+    chartkit.line_spec(
         "pypi-downloads-monthly",
         "PyPI downloads per month",
         "pypi.downloads_monthly",

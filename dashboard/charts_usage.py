@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chartkit as K
+from fwpulse.dashboard import chartkit
 from fwpulse.dashboard.chart_quality import with_quality
 from fwpulse.dashboard.charts import ChartSpec, line_chart
 from fwpulse.data import catalog, read
@@ -125,11 +125,6 @@ def year_of(date, details) -> int:
     return int(period) if period.isdigit() else pd.Timestamp(date).year
 
 
-def every_value(con, spec, options) -> pd.DataFrame:
-    """Every stored value of the spec's metrics in the date range (never thinned: one per year)."""
-    return read.read_values(con, options.frameworks or None, spec.metrics, options.start, options.end, thin=False)[0]
-
-
 def yearly_bars(metric: str, note: str):
     """The builder of a chart of yearly counts as bars per calendar year (dated at year end, they read as the
     next January on a time axis); a partial year is hatched and labelled with where its count stops."""
@@ -137,7 +132,7 @@ def yearly_bars(metric: str, note: str):
     def builder(spec, inputs, options, names, colors):
         df = inputs.values[inputs.values["metric"] == metric] if not inputs.values.empty else inputs.values
         if df.empty:
-            return K.empty(spec, [metric])
+            return chartkit.empty(spec, [metric])
         df = with_quality(df)
         df["x"] = [year_of(d, det) for d, det in zip(df["date"], df["details"])]
         df["raw_value"] = df["value"]
@@ -164,7 +159,7 @@ def yearly_bars(metric: str, note: str):
             )  # fmt: skip
         fig.update_layout(title=spec.title, barmode="group", template="plotly_white", yaxis_title="questions/year")
         fig.update_xaxes(dtick=1, tickformat="d", title_text="calendar year")
-        chart = K.finish(spec, fig, [df], options, catalog.metric(metric).unit, time_series=False)
+        chart = chartkit.finish(spec, fig, [df], options, catalog.metric(metric).unit, time_series=False)
         chart.notes.append(note)
         return chart
 
@@ -198,7 +193,7 @@ def site_line(spec, inputs, options, names, colors):
 
 
 SPECS = [
-    K.line_spec(
+    chartkit.line_spec(
         "stackoverflow-questions-monthly",
         "Stack Overflow questions per month",
         "stackoverflow.questions_monthly",
@@ -206,7 +201,7 @@ SPECS = [
         "community",
         collapses=("stackoverflow.questions_monthly", SO_SITE),
     ),
-    K.line_spec(
+    chartkit.line_spec(
         "stackoverflow-questions-share",
         "Share of all Stack Overflow questions",
         "stackoverflow.questions_share",
@@ -225,7 +220,7 @@ SPECS = [
         query=site_questions,
         collapses=(SO_SITE,),
     ),
-    K.line_spec(
+    chartkit.line_spec(
         "stackoverflow-questions-total",
         "Stack Overflow questions (total)",
         "stackoverflow.questions_total",
@@ -241,7 +236,7 @@ SPECS = [
         yearly_bars("manual.stackoverflow_questions_asked_in_year", AI_INDEX_NOTE),
         "fwpulse import FILE.csv",
         view="community",
-        query=every_value,
+        query=chartkit.every_value,
         time_series=False,
     ),
     ChartSpec(
@@ -252,7 +247,7 @@ SPECS = [
         TRENDS,
         view="search-interest",
     ),
-    K.line_spec(
+    chartkit.line_spec(
         "pypi-downloads-monthly-all",
         "PyPI downloads per month, all installers incl. mirrors and CI (ClickPy)",
         "pypi.downloads_monthly_all",
@@ -260,7 +255,7 @@ SPECS = [
         "adoption",
         ALL_INSTALLERS_CAVEAT,
     ),
-    K.line_spec(
+    chartkit.line_spec(
         "pypi-downloads-daily-all",
         "PyPI downloads per day, all installers incl. mirrors and CI (ClickPy)",
         "pypi.downloads_daily_all",
@@ -276,13 +271,13 @@ SPECS = [
         CLICKPY,
         view="adoption",
     ),
-    K.line_spec(
+    chartkit.line_spec(
         "pypi-downloads-daily", "PyPI downloads per day", "pypi.downloads_daily", PYPI, "adoption", PYPI_DAILY_NOTE
     ),
-    K.line_spec(
+    chartkit.line_spec(
         "citations-yearly", "Citations per year (OpenAlex)", "citations.yearly", CITATIONS, "adoption", CITATIONS_NOTE
     ),
-    K.line_spec(
+    chartkit.line_spec(
         "citations-total", "Citations (total, OpenAlex)", "citations.total", CITATIONS, "adoption", CITATIONS_NOTE
     ),
 ]
