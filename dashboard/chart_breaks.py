@@ -68,6 +68,33 @@ def _segment_label(parts: list[str], before: list[str] | None, after: list[str] 
     return label or short_label(own[0] if own else "earlier method", SEGMENT_LABEL_CHARS)
 
 
+def method_key(df: pd.DataFrame) -> pd.Series:
+    """Each row's counting method as one key (source and method), for grouping by method; one key for all
+    rows of a frame that does not say its method."""
+    if not {"source", "method"} <= set(df.columns):
+        return pd.Series("", index=df.index)
+    return df["source"].astype(str) + "\x00" + df["method"].astype(str)
+
+
+def spliced_index(g: pd.DataFrame) -> pd.Series:
+    """One series' values (one framework and metric, sorted by date) as an index, 100 at its first non-zero
+    value. A later counting method continues from the index the earlier one had reached when it began
+    (spliced), so a change of method is never read as growth."""
+    key = method_key(g)
+    out = pd.Series(float("nan"), index=g.index)
+    for n, k in enumerate(dict.fromkeys(key)):
+        rows = g[key == k]
+        nonzero = rows["value"][(rows["value"] != 0) & rows["value"].notna()]
+        if nonzero.empty:
+            continue
+        level = 100.0
+        if n:  # the index the methods before it had reached on this method's first date
+            before = out[(key != k) & out.notna() & (g["date"] <= rows["date"].iloc[0])]
+            level = float(before.iloc[-1]) if not before.empty and before.iloc[-1] else 100.0
+        out[rows.index] = rows["value"] / nonzero.iloc[0] * level
+    return out
+
+
 def method_segments(g: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """One series' rows (one framework and metric) split by source and method, in the order each first
     appears (a method's rows stay together even where two methods overlap in time), each part with a short

@@ -62,7 +62,7 @@ class ChartOptions:
         """What was done to the stored values, for captions and export footers ('' when nothing)."""
         parts = []
         if self.mode == "index":
-            parts.append("indexed to 100 at each series' first point in range")
+            parts.append("indexed to 100 at each series' first point in range (a change of counting method is spliced, not counted as growth)")
         elif self.mode == "share":
             parts.append(
                 "share of the selected frameworks' total per month (each framework's last value "
@@ -152,15 +152,13 @@ def transform(df: pd.DataFrame, options: ChartOptions) -> pd.DataFrame:
     if out.empty:
         out["x"] = out["date"]
         return out
-    if options.smoothing > 1:
-        out["value"] = out.groupby(["framework", "metric"], sort=False)["value"].transform(
-            lambda s: s.rolling(options.smoothing, min_periods=1, center=True).mean()
-        )
+    if options.smoothing > 1:  # within one counting method: a mean never mixes two
+        out["value"] = out.groupby(["framework", "metric", chart_breaks.method_key(out)], sort=False)[
+            "value"
+        ].transform(lambda s: s.rolling(options.smoothing, min_periods=1, center=True).mean())
     if options.mode == "index":
-        first = out.groupby(["framework", "metric"], sort=False)["value"].transform(
-            lambda s: s[s != 0].iloc[0] if (s != 0).any() else float("nan")
-        )
-        out["value"] = out["value"] / first * 100.0
+        for _, g in out.groupby(["framework", "metric"], sort=False):
+            out.loc[g.index, "value"] = chart_breaks.spliced_index(g)
     elif options.mode == "share":
         # Sources sample frameworks on different days, so shares are taken per calendar month,
         # from each framework's last value in that month.

@@ -115,8 +115,9 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
         months = pd.to_datetime(flagged["date"])
         chart.notes.append(
             f"{flagged['date'].nunique()} month(s) here are not final counts ({months.min():%Y-%m} to "
-            f"{months.max():%Y-%m}; the CSV's quality column says which). {note}"
+            f"{months.max():%Y-%m}; the CSV's quality column says which)."
         )
+        chart.notes.append(note)
     return chart
 
 

@@ -153,8 +153,11 @@ def yearly_bars(metric: str, note: str):
         for year, rows in partial.groupby("x"):  # one label over each partial year's bars: where it stops
             ends = {read.details_dict(d).get("period_end") for d in rows["details"]} - {None}
             stop = f" (to {pd.Timestamp(min(ends)):%b %d})" if ends else ""
+            # The label is wider than the year's group: it reaches over the year before's last bar.
+            before = df[df["x"] == year - 1].sort_values("framework", key=lambda c: c.map(order))["value"]
+            top = max(rows["value"].max(), before.iloc[-1] if not before.empty else 0)
             fig.add_annotation(  # right-aligned on the group's right edge: never past the plot's end
-                x=year + 0.45, y=rows["value"].max(), text=f"{year}: partial year{stop}", showarrow=False,
+                x=year + 0.45, y=top, text=f"{year}: partial year{stop}", showarrow=False,
                 xanchor="right", yshift=14, font={"size": 12}, name="fwpulse-partial",
             )  # fmt: skip
         fig.update_layout(title=spec.title, barmode="group", template="plotly_white", yaxis_title="questions/year")

@@ -195,10 +195,30 @@ def page(title: str, caption: str | None = None) -> charts.ChartOptions | None:
         return None
     # The one place the view says which of its charts have no data yet, and the command that fills each.
     st.session_state[MISSING] = {"slot": st.empty(), "items": {}}
+    st.session_state[NOTES] = {}
     return opts
 
 
 MISSING = "_fwpulse_missing"
+NOTES = "_fwpulse_notes"  # note text -> title of the chart it was said under, for this page
+
+
+def _say_notes(spec: charts.ChartSpec, notes: list[str]) -> None:
+    """The chart's notes, each said once per page: a note already said under an earlier chart is
+    pointed to, not repeated (views without :func:`page` say every note)."""
+    said = st.session_state.get(NOTES)
+    earlier: dict[str, int] = {}
+    for note in notes:
+        if said is not None and note in said:
+            earlier[said[note]] = earlier.get(said[note], 0) + 1
+            continue
+        st.caption(f"Note: {note}")
+        if said is not None:
+            said[note] = spec.title
+    for title, n in earlier.items():
+        st.caption(
+            f"Note: the {'note' if n == 1 else f'{n} notes'} under “{title}” above {'applies' if n == 1 else 'apply'} here too."
+        )
 
 
 def _say_missing(spec: charts.ChartSpec, reason: str | None) -> None:
@@ -222,6 +242,8 @@ def _say_missing(spec: charts.ChartSpec, reason: str | None) -> None:
 def begin_run() -> None:
     """Called by app.py at the top of every run, so :func:`options` knows the controls are current."""
     st.session_state["_fwpulse_run"] = st.session_state.get("_fwpulse_run", 0) + 1
+    st.session_state[MISSING] = None  # a page's boxes belong to its run, never to the page shown before
+    st.session_state[NOTES] = {}
 
 
 def framework_picker() -> list[str]:
@@ -275,8 +297,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
         },
     )
     st.caption(chart.caption)
-    for note in chart.notes:
-        st.caption(f"Note: {note}")
+    _say_notes(spec, chart.notes)
     cols = st.columns([3, 2, 2, 2, 2])
     cols[0].download_button(
         "Download the plotted data (CSV)",

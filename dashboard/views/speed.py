@@ -59,7 +59,7 @@ def render() -> None:
     st.caption(
         "The newest bench run per device is plotted; ratios are this contender's median step time over the "
         "cell's baseline (>1 = slower) with a bootstrap 95% CI. Eager and compiled modes are separate "
-        "contenders. Hatched bars / stars: the dynamic-shape workload (W3)."
+        "contenders. Stars: the dynamic-shape workload (W3)."
     )
     show_chart("speed-step-time")
     show_chart("speed-ratios")

@@ -33,6 +33,31 @@ def test_index_mode_starts_every_series_at_100():
     assert out["raw_value"].tolist() == [10.0, 20.0, 40.0, 30.0, 60.0]
 
 
+def _two_methods():
+    """pip-only counts, then all-installer counts three times higher: the jump is the change of counting."""
+    return pd.DataFrame(
+        {
+            "framework": ["a"] * 6,
+            "metric": ["m"] * 6,
+            "date": pd.date_range("2024-01-01", periods=6, freq="MS"),
+            "value": [10.0, 11.0, 12.0, 36.0, 39.0, 42.0],
+            "source": ["s"] * 6,
+            "method": ["pip only"] * 3 + ["all installers"] * 3,
+        }
+    )
+
+
+def test_index_mode_splices_a_change_of_counting_method_instead_of_showing_it_as_growth():
+    out = core.transform(_two_methods(), charts.ChartOptions(mode="index"))
+    assert out["value"].round(6).tolist() == [100.0, 110.0, 120.0, 120.0, 130.0, 140.0]
+    assert "spliced" in charts.ChartOptions(mode="index").describe()
+
+
+def test_smoothing_never_averages_two_counting_methods():
+    out = core.transform(_two_methods(), charts.ChartOptions(smoothing=3))
+    assert out["value"].round(6).tolist() == [10.5, 11.0, 11.5, 37.5, 39.0, 40.5]
+
+
 def test_share_mode_sums_to_100_per_month_even_when_sampling_days_differ():
     out = core.transform(_frame(), charts.ChartOptions(mode="share"))
     per_month = out.groupby(pd.to_datetime(out["date"]).dt.to_period("M"))["value"].sum()
