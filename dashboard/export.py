@@ -23,6 +23,8 @@ import hashlib
 import html
 from dataclasses import dataclass, field
 
+import plotly
+
 from fwpulse.dashboard.alt_text import alt_text
 from fwpulse.dashboard.export_layout import base_font_size, wrap
 from fwpulse.dashboard.export_manifest import (
@@ -37,8 +39,10 @@ from fwpulse.dashboard.export_options import (
     DEFAULT_SCALE,
     DEFAULT_SIZE,
     FORMATS,
+    HTML_JS,
     INSTALL_HINT,
     MIME,
+    PLOTLY_JS,
     STATIC_FORMATS,
     ChromiumMissing,
     ExportError,
@@ -49,6 +53,7 @@ from fwpulse.dashboard.export_options import (
     file_name,
     parse_date,
     parse_formats,
+    parse_html_js,
     parse_scale,
     parse_size,
     parse_theme,
@@ -67,7 +72,9 @@ __all__ = [
     "DEFAULT_SCALE",
     "DEFAULT_SIZE",
     "FORMATS",
+    "HTML_JS",
     "INSTALL_HINT",
+    "PLOTLY_JS",
     "MIME",
     "STATIC_FORMATS",
     "ChromiumMissing",
@@ -79,6 +86,7 @@ __all__ = [
     "file_name",
     "parse_date",
     "parse_formats",
+    "parse_html_js",
     "parse_scale",
     "parse_size",
     "parse_theme",
@@ -113,12 +121,13 @@ def csv_bytes(chart) -> bytes:
     return read.plotted_csv(chart.data)
 
 
-def html_bytes(chart, fig, alt: str) -> bytes:
-    """A self-contained page: plotly.js inlined, no external script, alt text as aria-label and description."""
+def html_bytes(chart, fig, alt: str, html_js: str = "inline") -> bytes:
+    """One page, alt text as aria-label and description; plotly.js inlined (``html_js`` "inline": a
+    self-contained file), from :data:`PLOTLY_JS` beside the page ("shared") or from Plotly's CDN ("cdn")."""
     div_id = f"fwpulse-{chart.spec.id}"
     page = fig.to_html(
         full_html=True,
-        include_plotlyjs=True,
+        include_plotlyjs={"inline": True, "shared": PLOTLY_JS, "cdn": "cdn"}[html_js],
         include_mathjax=False,
         div_id=div_id,
         default_width=f"{fig.layout.width}px",
@@ -163,8 +172,10 @@ def render(
     options=None,
     names: dict[str, str] | None = None,
     browser_path: str | None = None,
+    html_js: str = "inline",
 ) -> list[Rendered]:
-    """Every (chart, format) in memory, with manifest entries; static images share one browser.
+    """Every (chart, format) in memory, with manifest entries; static images share one browser. HTML pages get
+    plotly.js as ``html_js`` says; "shared" adds one :data:`PLOTLY_JS` for them all.
 
     ``size`` None: each chart's :func:`natural_size` (1200x675 unless it has a row per result); a given size is
     kept, and the row labels of a chart with a row per result get a type size that fits their rows."""
@@ -191,7 +202,8 @@ def render(
             if fmt == "csv":
                 item.data = csv_bytes(chart)
             elif fmt == "html":
-                item.data = html_bytes(chart, fig, alt)
+                item.data = html_bytes(chart, fig, alt, html_js)
+                entry["plotly_js"] = {"inline": "inline", "shared": PLOTLY_JS, "cdn": "cdn.plot.ly"}[html_js]
             else:
                 static_jobs.append((fig, fmt, width, height, scale))
                 static_slots.append(item)
@@ -206,6 +218,11 @@ def render(
             )
     for item, data in zip(static_slots, render_static(static_jobs, browser_path)):
         item.data = data
+    if html_js == "shared" and "html" in formats and out:
+        from plotly.offline import get_plotlyjs
+
+        js = get_plotlyjs().encode("utf-8")
+        out.append(Rendered(PLOTLY_JS, js, {"file": PLOTLY_JS, "format": "js", "plotly_version": plotly.__version__}))
     for item in out:
         item.entry["bytes"] = len(item.data)
         item.entry["sha256"] = hashlib.sha256(item.data).hexdigest()

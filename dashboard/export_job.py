@@ -21,6 +21,7 @@ class ExportPlan:
     scale: float
     options: chart_registry.ChartOptions
     out: Path
+    html_js: str = "shared"  # how HTML pages get plotly.js (export_options.HTML_JS)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class ExportResult:
     out_dir: Path
     files: dict[str, list[str]] = field(default_factory=dict)  # chart id -> file names
     n_files: int = 0
+    shared: list[str] = field(default_factory=list)  # files every chart uses (plotly.min.js)
 
 
 def chart_ids() -> list[str]:
@@ -51,10 +53,12 @@ def plan(
     share: bool,
     out: Path,
     browser_path: str | None,
+    html_js: str = "shared",
 ) -> ExportPlan:
     """Every option checked (and the browser found, for PNG/SVG/PDF) before the store is read or a file written;
     raises :class:`ExportUsageError` (exit 2) or :class:`ExportError` naming the option and the fix."""
     fmts = ex.parse_formats(formats)
+    html_js = ex.parse_html_js(html_js)
     theme = ex.parse_theme(theme)
     width_height = ex.parse_size(size) if size else None
     scale_f = ex.parse_scale(scale)
@@ -93,6 +97,7 @@ def plan(
         scale_f,
         options,
         out,
+        html_js,
     )
 
 
@@ -128,7 +133,9 @@ def run(
     created = not p.out.expanduser().exists()
     try:
         out_dir = ex.check_out_dir(p.out)  # only now: a run that fails earlier leaves no trace
-        items = ex.render(ready, p.formats, p.theme, p.size, p.scale, p.options, registry.names(), browser_path)
+        items = ex.render(
+            ready, p.formats, p.theme, p.size, p.scale, p.options, registry.names(), browser_path, p.html_js
+        )
         ex.write_files(out_dir, items, version)
     except (ex.ExportError, OSError) as exc:
         if created:
@@ -140,4 +147,5 @@ def run(
     result = ExportResult(out_dir, n_files=len(items))
     for c in ready:
         result.files[c.spec.id] = [i.file for i in items if i.entry.get("chart") == c.spec.id]
+    result.shared = [i.file for i in items if not i.entry.get("chart")]
     return result

@@ -74,6 +74,18 @@ def parse_formats(values: list[str] | tuple[str, ...] | str) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in wanted)  # canonical order, no duplicates
 
 
+# How an exported HTML page gets plotly.js: "shared" = one plotly.min.js beside the pages (a folder a blog can host),
+# "inline" = in every page (one self-contained file), "cdn" = a <script> from cdn.plot.ly (needs the network).
+HTML_JS = ("shared", "inline", "cdn")
+PLOTLY_JS = "plotly.min.js"
+
+
+def parse_html_js(name: str) -> str:
+    if name not in HTML_JS:
+        raise ExportUsageError(f"bad --html-js {name!r}: choose from {', '.join(HTML_JS)}")
+    return name
+
+
 def parse_theme(name: str) -> str:
     if name not in THEMES:
         raise ExportUsageError(f"bad --theme {name!r}: choose from {', '.join(THEMES)}")

@@ -12,6 +12,7 @@ from fwpulse.commands.common import EXIT_BUSY, EXIT_USAGE, context, fail, lazy_c
 
 FORMATS = ("png", "svg", "pdf", "html", "csv")  # dashboard/export.py FORMATS; the help shows them before that import
 ALL_FORMATS = [",".join(FORMATS)]
+HTML_JS = ("shared", "inline", "cdn")  # dashboard/export_options.py HTML_JS, for the help
 
 
 def _charts() -> list[str]:
@@ -46,6 +47,12 @@ def export(
     index: bool = typer.Option(False, "--index", help="Index each series to 100 at its first point."),
     share: bool = typer.Option(False, "--share", help="Share of the selected frameworks' total (%)."),
     out: Path = typer.Option(Path("exports"), "--out", "-o", help="Output folder (created if missing)."),
+    html_js: str = typer.Option(
+        "shared",
+        "--html-js",
+        help="How HTML pages get plotly.js: shared (one plotly.min.js beside the pages), inline (in every page: "
+        "self-contained files), cdn (a script from cdn.plot.ly).",
+    ),
 ) -> None:
     """Export charts as article-ready PNG/SVG/PDF/HTML/CSV files plus alt text and manifest.json."""
     from fwpulse.dashboard import export as ex
@@ -77,6 +84,7 @@ def export(
             share=share,
             out=out,
             browser_path=settings.browser_path,
+            html_js=html_js,
         )
     except ex.ExportError as exc:
         raise fail(str(exc), exc.code) from None
@@ -96,6 +104,8 @@ def export(
         raise fail(str(exc), EXIT_BUSY) from None
     for cid, files in result.files.items():
         typer.echo(f"{cid}: {' '.join(files)}")
+    if result.shared:
+        typer.echo(f"shared by the HTML pages: {' '.join(result.shared)}")
     typer.echo(
         f"exported {len(result.files)} chart(s), {result.n_files} files to {result.out_dir} "
         f"(manifest.json updated) in {time.monotonic() - t0:.1f}s"
@@ -103,4 +113,6 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(cls=lazy_choices(chart=_charts, formats=lambda: FORMATS, theme=_themes))(export)
+    app.command(cls=lazy_choices(chart=_charts, formats=lambda: FORMATS, theme=_themes, html_js=lambda: HTML_JS))(
+        export
+    )

@@ -40,6 +40,7 @@ def test_unknown_chart_lists_valid_ids(module_db, tmp_path):
         (["--size", "50x50"], "--size"),
         (["--format", "png,gif"], "gif"),
         (["--theme", "neon"], "neon"),
+        (["--html-js", "embed"], "--html-js"),
         (["--scale", "two"], "--scale"),
         (["--from", "last year"], "--from"),
         (["--index", "--share"], "--share"),

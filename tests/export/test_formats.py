@@ -125,15 +125,26 @@ def test_pdf_opens_with_one_page(exported, chart_id):
 
 
 @pytest.mark.parametrize("chart_id", CHART_IDS)
-def test_html_is_self_contained(exported, chart_id):
+def test_html_uses_the_one_plotly_js_beside_it(exported, chart_id):
     chart = _chart_or_skipped(exported, chart_id)
     if chart is None:
         return
     page = (exported["out"] / f"{chart_id}.html").read_text()
     assert not re.search(r"<script[^>]+src=[\"']?https?:", page, re.I), "external script in HTML"
+    assert re.search(r'<script[^>]+src="plotly\.min\.js"', page), "the page does not load the shared plotly.js"
     assert "Plotly.newPlot" in page and f'id="fwpulse-{chart_id}"' in page
-    assert len(page) > 1_000_000  # plotly.js inlined
+    assert len(page) < 1_000_000  # plotly.js is not inlined in every page
     assert json.dumps(chart.spec.title)[1:-1] in page or chart.spec.title in page
+    assert exported["entries"][f"{chart_id}.html"]["plotly_js"] == "plotly.min.js"
+
+
+def test_the_export_folder_holds_one_plotly_js_listed_in_the_manifest(exported):
+    js = exported["out"] / "plotly.min.js"
+    assert js.is_file() and js.stat().st_size > 1_000_000
+    entry = exported["entries"]["plotly.min.js"]
+    assert entry["format"] == "js" and entry["bytes"] == js.stat().st_size and entry["plotly_version"]
+    assert sum(1 for p in exported["out"].iterdir() if p.suffix == ".js") == 1
+    assert "shared by the HTML pages: plotly.min.js" in exported["res"].stdout
 
 
 @pytest.mark.parametrize("chart_id", CHART_IDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 
 import pytest
 from PIL import Image, ImageStat
@@ -141,6 +142,19 @@ def test_export_bytes_is_the_cli_code_path(built, two_charts):
         ex.export_bytes(chart, "svg", browser_path="/nonexistent/chromium")
     with pytest.raises(ex.ExportUsageError):
         ex.export_bytes(chart, "gif")
+
+
+def test_html_js_inline_is_self_contained_and_cdn_loads_plotly_from_its_cdn(built, two_charts):
+    chart = built[two_charts[0]]
+    inline = ex.render([chart], ("html",), names={}, html_js="inline")
+    assert [i.file for i in inline if i.entry.get("format") == "js"] == []  # nothing beside the page
+    page = inline[0].data.decode()
+    assert len(page) > 1_000_000 and "<script src=" not in page.split("Plotly.newPlot")[0].split("</head>")[-1]
+    cdn = ex.render([chart], ("html",), names={}, html_js="cdn")[0].data.decode()
+    assert re.search(r'<script[^>]+src="https://cdn\.plot\.ly/plotly-[0-9.]+\.min\.js"', cdn) and len(cdn) < 1_000_000
+    shared = ex.render([chart, built[two_charts[1]]], ("html", "png"), names={}, html_js="shared",
+                       browser_path=CHROMIUM)  # fmt: skip
+    assert [i.file for i in shared].count("plotly.min.js") == 1
 
 
 @pytest.mark.parametrize("chart_id", list(charts.CHARTS))
