@@ -4,7 +4,8 @@
 
 Builds, in a temporary directory (never the user's database), a database with ~5 million
 SYNTHETIC observations: 50 frameworks (the 11 in the registry plus 39 named ``synthetic-NN``)
-x 30 metrics (the 22 catalog metrics and 8 ``manual.*`` ids) x 10 years of daily values. Every
+x 30 metrics (those the Overview and the views read first, see :func:`pick_metrics`) x 10 years of daily
+values (``--frameworks``, ``--metrics``, ``--years`` make a smaller store: the test runs it that way). Every
 row is labelled ``source = 'synthetic (benchmark)'`` and ``method = 'SYNTHETIC ...'`` and belongs to
 its own run in the ledger, so it can never pass for collected data. The rows go in with DuckDB
 ``generate_series`` INSERTs straight into ``observations``, in date order as daily collection
@@ -30,6 +31,7 @@ Targets (issue #7): first render < 2 s, every query p95 < 100 ms.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import tempfile
@@ -43,7 +45,22 @@ YEARS = 10
 LAYOUTS = ("refreshed", "daily", "clustered")
 
 
-def build(path: Path, layout: str = "refreshed") -> dict:
+def pick_metrics(n: int) -> list[str]:
+    """``n`` metric ids: the Overview cards' first, then each chart's in registry order, then the rest of the
+    catalogue, then ``manual.*`` ids (the catalogue grows; the benchmark's size must not)."""
+    from fwpulse.dashboard import cards
+    from fwpulse.dashboard import chart_registry as charts
+    from fwpulse.data import catalog
+
+    read_first = [*cards.CARD_METRICS, *(m for spec in charts.CHARTS.values() for m in spec.metrics)]
+    ordered = [m for m in dict.fromkeys(read_first) if m in catalog.METRICS]
+    rest = [m for m in catalog.METRICS if m not in ordered]
+    return [*ordered, *rest, *catalog.MANUAL_METRICS][:n]
+
+
+def build(
+    path: Path, layout: str = "refreshed", n_frameworks: int = 50, n_metrics: int = 30, years: int = YEARS
+) -> dict:
     """The synthetic store, in one of three physical layouts:
 
     * ``refreshed`` (default, what a store kept by ``fwpulse refresh`` looks like at its worst):
@@ -53,16 +70,19 @@ def build(path: Path, layout: str = "refreshed") -> dict:
     * ``daily``: rows in date order, never compacted (a store whose history was never rewritten);
     * ``clustered``: freshly compacted, no tail.
     """
-    from fwpulse.data import catalog, compact, db
+    from fwpulse.data import compact, db
     from fwpulse.data.registry import load_registry
     from fwpulse.data.settings import load_settings
 
     reg = load_registry(load_settings().config_path)
-    frameworks = reg.ids() + [f"synthetic-{i:02d}" for i in range(50 - len(reg.ids()))]
-    metrics = list(catalog.METRICS) + list(catalog.MANUAL_METRICS)[: 30 - len(catalog.METRICS)]
-    assert len(frameworks) == 50 and len(metrics) == 30
-    days = YEARS * 365
+    frameworks = (reg.ids() + [f"synthetic-{i:02d}" for i in range(max(0, n_frameworks - len(reg.ids())))])[
+        :n_frameworks
+    ]
+    metrics = pick_metrics(n_metrics)
+    assert len(frameworks) == n_frameworks and len(metrics) == n_metrics, (len(frameworks), len(metrics))
+    days = years * 365
     tail_days = (compact.TAIL_LIMIT - 1) // (len(frameworks) * len(metrics)) if layout == "refreshed" else 0
+    tail_days = min(tail_days, days // 2)  # a small store (the test's) keeps half its days clustered
     t0 = time.perf_counter()
     out = {}
     with db.writing(path) as con:
@@ -80,16 +100,18 @@ def build(path: Path, layout: str = "refreshed") -> dict:
             "CREATE TEMP TABLE me AS SELECT unnest(?) AS metric, generate_subscripts(?, 1) AS mi", [metrics, metrics]
         )
 
+        start = (dt.date(2026, 11, 1) - dt.timedelta(days=days)).isoformat()  # ends 2026-11-01 whatever the size
+
         def append(first_day: int, n_days: int) -> None:  # in date order, as daily collection appends
             con.execute(f"""
                 INSERT INTO observations
                 SELECT fw.framework, me.metric, d.day::DATE AS date,
-                       round((fi * 1000 + mi * 10) * (1 + datediff('day', DATE '2016-11-01', d.day::DATE) / 365.0)
-                             + 50 * sin(datediff('day', DATE '2016-11-01', d.day::DATE) / 7.0)) AS value,
+                       round((fi * 1000 + mi * 10) * (1 + datediff('day', DATE '{start}', d.day::DATE) / 365.0)
+                             + 50 * sin(datediff('day', DATE '{start}', d.day::DATE) / 7.0)) AS value,
                        '{SOURCE}', 'SYNTHETIC benchmark data: generated, not collected',
                        TIMESTAMP '2026-11-01 00:00:00', 1, NULL, 'synthetic', 'synthetic', NULL
-                FROM fw, me, generate_series(DATE '2016-11-01' + INTERVAL {first_day} DAY,
-                                             DATE '2016-11-01' + INTERVAL {first_day + n_days - 1} DAY,
+                FROM fw, me, generate_series(DATE '{start}' + INTERVAL {first_day} DAY,
+                                             DATE '{start}' + INTERVAL {first_day + n_days - 1} DAY,
                                              INTERVAL 1 DAY) AS d(day)
                 ORDER BY d.day, fw.fi, me.mi
                 """)
@@ -254,9 +276,47 @@ def browser_render(path: Path, runs: int = 3, floor: bool = False) -> dict:
     }
 
 
+# Goals (issue #25): the Overview within half a second of the bare-Streamlit floor in the browser; server renders
+# cold / cache cleared / warm; every query's p95.
+SERVER_GOALS_S = {"first (cold cache)_s": 1.0, "second (cache cleared)_s": 0.5, "third (cache warm)_s": 0.3}
+FLOOR_MARGIN_S = 0.5
+QUERY_P95_MS = 100.0
+
+
+def goals(report: dict) -> list[dict]:
+    """Each measured figure beside its goal (and, for the browser, its ratio to the floor)."""
+    rows = []
+    for key, goal in SERVER_GOALS_S.items():
+        got = report["overview_render"][key]
+        rows.append({"measure": f"Overview server render, {key[:-2]}", "measured": f"{got:.2f} s",
+                     "goal": f"<= {goal:.1f} s", "met": got <= goal})  # fmt: skip
+    browser, floor = report.get("overview_render_browser"), report.get("floor_bare_streamlit_three_plotly_charts")
+    if browser and floor:
+        for kind in ("fresh_server", "warm_server"):
+            got, base = browser[f"{kind}_median_s"], floor[f"{kind}_median_s"]
+            rows.append({"measure": f"Overview in Chromium, {kind.replace('_', ' ')} (median)",
+                         "measured": f"{got:.2f} s ({got / base:.2f}x the floor, {base:.2f} s)",
+                         "goal": f"<= floor + {FLOOR_MARGIN_S} s = {base + FLOOR_MARGIN_S:.2f} s",
+                         "met": got <= base + FLOOR_MARGIN_S})  # fmt: skip
+    worst = report["worst_p95"]
+    rows.append({"measure": f"worst query p95 ({worst['query']})", "measured": f"{worst['p95_ms']:.0f} ms",
+                 "goal": f"<= {QUERY_P95_MS:.0f} ms", "met": worst["p95_ms"] <= QUERY_P95_MS})  # fmt: skip
+    return rows
+
+
+def markdown_table(rows: list[dict]) -> str:
+    lines = ["| measure | goal | measured | met |", "|---|---|---|---|"]
+    lines += [f"| {r['measure']} | {r['goal']} | {r['measured']} | {'yes' if r['met'] else 'NO'} |" for r in rows]
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--markdown", action="store_true", help="also print the goals as the README's table")
+    ap.add_argument("--frameworks", type=int, default=50, help="frameworks in the synthetic store (default 50)")
+    ap.add_argument("--metrics", type=int, default=30, help="metrics per framework (default 30)")
+    ap.add_argument("--years", type=int, default=YEARS, help="years of daily values (default 10)")
     ap.add_argument("--keep", help="build the database in DIR and keep it")
     ap.add_argument(
         "--browser",
@@ -277,7 +337,7 @@ def main() -> None:
     os.environ["FWPULSE_DB"] = str(path)  # this process only: never the user's database
     report = {"database": str(path)}
     if not path.exists():
-        report["build"] = build(path, args.layout)
+        report["build"] = build(path, args.layout, args.frameworks, args.metrics, args.years)
     report["overview_render"] = first_render(path)
     if args.browser:
         report["overview_render_browser"] = browser_render(path)
@@ -285,11 +345,11 @@ def main() -> None:
     report.update(time_queries(path, args.reps))
     worst = max(report["queries"].items(), key=lambda kv: kv[1]["p95_ms"])
     report["worst_p95"] = {"query": worst[0], **worst[1]}
-    report["targets_met"] = {
-        "first_render_lt_2s": report["overview_render"]["first (cold cache)_s"] < 2.0,
-        "every_p95_lt_100ms": worst[1]["p95_ms"] < 100.0,
-    }
+    report["goals"] = goals(report)
+    report["targets_met"] = all(g["met"] for g in report["goals"])
     print(json.dumps(report, indent=2, default=str))
+    if args.markdown:
+        print(markdown_table(report["goals"]))
     if not args.keep:
         for f in tmp.iterdir():
             f.unlink()
