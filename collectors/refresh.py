@@ -40,6 +40,8 @@ SOURCES: dict[str, str] = {
     "citations": "fwpulse.collectors.citations",
     "clickpy": "fwpulse.collectors.clickpy",
     "gharchive": "fwpulse.collectors.gharchive",
+    "research": "fwpulse.collectors.research",
+    "hfhub": "fwpulse.collectors.hfhub",
 }
 
 
@@ -52,6 +54,8 @@ SOURCE_URL_SETTINGS: dict[str, tuple[str, ...]] = {
     "citations": ("FWPULSE_OPENALEX_URL",),
     "clickpy": ("FWPULSE_CLICKHOUSE_URL",),
     "gharchive": ("FWPULSE_CLICKHOUSE_URL",),
+    "research": ("FWPULSE_OPENALEX_URL",),
+    "hfhub": ("FWPULSE_HF_URL",),
 }
 
 

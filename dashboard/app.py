@@ -4,6 +4,8 @@ The shared controls are drawn here, once per run and before the page, so they ke
 across views; every view reads them through ``views.common.options()``.
 """
 
+import time
+
 import streamlit as st
 
 from fwpulse.dashboard import data
@@ -15,6 +17,7 @@ from fwpulse.dashboard.views import (
     data_health,
     github,
     overview,
+    research,
     search_interest,
     speed,
 )
@@ -27,10 +30,12 @@ PAGES = [
     st.Page(community.render, title="Community", url_path="community"),
     st.Page(search_interest.render, title="Search interest", url_path="search-interest"),
     st.Page(adoption.render, title="Adoption", url_path="adoption"),
+    st.Page(research.render, title="Research & models", url_path="research"),
     st.Page(speed.render, title="Speed", url_path="speed"),
     st.Page(article_check.render, title="Article check", url_path="article-check"),
     st.Page(data_health.render, title="Data health", url_path="data-health"),
 ]
+started = time.perf_counter()
 page = st.navigation(PAGES)
 try:
     common.begin_run()
@@ -43,3 +48,4 @@ except Exception as exc:  # noqa: BLE001 - a damaged database or config: the one
     st.error(message)
 finally:
     data.close_run_connection()  # one read-only connection per page run, never held between runs
+    st.session_state["_fwpulse_run_s"] = time.perf_counter() - started  # the page run's own time (benchmarks)

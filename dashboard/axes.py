@@ -258,9 +258,10 @@ def _log10(v):
 
 
 def on_log_axis(fig: go.Figure) -> None:
-    """Plotly places annotations and shapes on a log axis in powers of ten (an annotation at y=257 sits at
-    10^257): move the ones placed in data units (stale labels, quality connectors) to log10 of their value;
-    one at a value that is not positive has no place there and goes."""
+    """Plotly places annotations on a log axis in powers of ten (an annotation at y=257 sits at 10^257): move
+    the ones placed in data units (stale labels) to log10 of their value; one at a value that is not positive has
+    no place there and goes. Shapes (quality connectors) stay in data units: Plotly reads their y as a value
+    (measured with Plotly 7.1: a connector moved to log10 0.52 = -0.28 stretched the axis down to 1e-48)."""
     keep = []
     for ann in fig.layout.annotations:
         if ann.yref in (None, "y") and isinstance(ann.y, (int, float)):
@@ -270,15 +271,10 @@ def on_log_axis(fig: go.Figure) -> None:
             ann.y = y
         keep.append(ann)
     fig.layout.annotations = keep
-    shapes = []
-    for shape in fig.layout.shapes:
-        if shape.yref in (None, "y") and isinstance(shape.y0, (int, float)) and isinstance(shape.y1, (int, float)):
-            y0, y1 = _log10(shape.y0), _log10(shape.y1)
-            if y0 is None or y1 is None:
-                continue
-            shape.y0, shape.y1 = y0, y1
-        shapes.append(shape)
-    fig.layout.shapes = shapes
+    fig.layout.shapes = [
+        s for s in fig.layout.shapes
+        if not (s.yref in (None, "y") and any(isinstance(v, (int, float)) and v <= 0 for v in (s.y0, s.y1)))
+    ]  # fmt: skip
 
 
 def fit_time_axis(fig: go.Figure, dates: pd.Series, pad: float = 0.02) -> None:

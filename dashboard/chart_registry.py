@@ -27,13 +27,22 @@ from fwpulse.dashboard import (
     charts_gharchive,
     charts_github,
     charts_overview,
+    charts_research,
     charts_speed,
     charts_usage,
 )
 from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
 from fwpulse.data import read, shifts
 
-MODULES = (charts_overview, charts_github, charts_gharchive, charts_usage, charts_speed, charts_article)
+MODULES = (
+    charts_overview,
+    charts_github,
+    charts_gharchive,
+    charts_usage,
+    charts_research,
+    charts_speed,
+    charts_article,
+)
 
 
 def _collect() -> dict[str, ChartSpec]:

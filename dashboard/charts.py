@@ -62,7 +62,9 @@ class ChartOptions:
         """What was done to the stored values, for captions and export footers ('' when nothing)."""
         parts = []
         if self.mode == "index":
-            parts.append("indexed to 100 at each series' first point in range (a change of counting method is spliced, not counted as growth)")
+            parts.append(
+                "indexed to 100 at each series' first point in range (a change of counting method is spliced, not counted as growth)"
+            )
         elif self.mode == "share":
             parts.append(
                 "share of the selected frameworks' total per month (each framework's last value "

@@ -66,6 +66,24 @@ def _chart_input(db_path: str, chart_id: str, options: "charts.ChartOptions") ->
         return charts.load(con, chart_id, options)
 
 
+def rendered(chart_id: str, options: "charts.ChartOptions", names: dict, colors: dict) -> "charts.Chart":
+    """The chart as drawn, cached like its data: a rerun (a widget click, a page revisit) reuses the figure
+    instead of building it again, which was most of a warm page run. Shared, never mutated: callers only
+    read it (the export buttons theme a copy)."""
+    return _rendered(str(load_settings().db_path), chart_id, options, tuple(names.items()), tuple(colors.items()))
+
+
+@st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple) -> "charts.Chart":
+    return charts.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
+
+
+def clear_caches() -> None:
+    """Forget every cached query and figure (tests that change a database in place)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 def runs() -> pd.DataFrame:
     return _runs(str(load_settings().db_path))
 

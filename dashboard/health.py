@@ -150,4 +150,6 @@ NEVER_COLLECTED = {
     "citations": "fwpulse refresh --source citations",
     "clickpy": "fwpulse refresh --source clickpy --backfill",
     "gharchive": "fwpulse refresh --source gharchive --backfill",
+    "research": "fwpulse refresh --source research",
+    "hfhub": "fwpulse refresh --source hfhub --backfill",
 }

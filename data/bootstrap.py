@@ -13,7 +13,7 @@ from pathlib import Path
 from . import db
 from .backup import backup
 from .compact import compact
-from .snapshot import load_snapshot
+from .snapshot import LOADERS, load_new_files, load_snapshot, loaded_files
 
 log = logging.getLogger("fwpulse.data")
 
@@ -35,4 +35,11 @@ def ensure_database(path: Path) -> bool:
         log.info("backed up %s to %s before migrating", path, target)
         with db.writing(path) as con:
             db.migrate(con)
+    with db.reading(path) as con:
+        known = loaded_files(con)
+    if known and set(LOADERS) - known:  # built from an older snapshot (one built empty stays empty)
+        with db.writing(path) as con:
+            added = load_new_files(con)
+        if added:
+            log.info("added %s from the bundled snapshot to %s", ", ".join(added), path)
     return False

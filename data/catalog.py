@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import catalog_research
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -323,6 +325,8 @@ METRICS: dict[str, Metric] = {
         ),
     ]
 }
+
+METRICS.update({entry[0]: Metric(*entry) for entry in catalog_research.ENTRIES})
 
 # Dated figures from pages, reports and `fwpulse import` are stored as manual.<name>.
 # Stored series that belong to no framework: their framework id (never a registry id: ids are slugs) and name.

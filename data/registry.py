@@ -38,8 +38,9 @@ REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9_.
 PYPI_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")  # PEP 508 project names
 SO_TAG_RE = re.compile(r"^[a-z0-9#+.-]{1,35}$")  # Stack Overflow tag names
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+HF_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9._:-]{0,63}$")  # Hub tags: lower-case, e.g. "pytorch", "tf-keras"
 
-_LIST_FIELDS = ("stackoverflow_tags", "trends_terms", "pypi", "papers")
+_LIST_FIELDS = ("stackoverflow_tags", "trends_terms", "pypi", "papers", "research_terms", "hf_tags")
 FRAMEWORK_KEYS = {"name", "color", "github", "github_aliases", "group", "note", *_LIST_FIELDS}
 TOP_LEVEL_KEYS = {"frameworks", "sources"}
 
@@ -63,6 +64,8 @@ class Framework:
     trends_terms: tuple[str, ...] = ()
     pypi: tuple[str, ...] = ()
     papers: tuple[str, ...] = ()
+    research_terms: tuple[str, ...] = ()  # words OpenAlex searches for, each sent quoted (source research)
+    hf_tags: tuple[str, ...] = ()  # Hugging Face Hub model tags, e.g. "pytorch" (source hfhub)
     note: str | None = None
     github_aliases: tuple[str, ...] = ()  # former names of the repository ("google/jax")
 
@@ -154,6 +157,16 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
         bad = [v for v in lists[key] if not pattern.match(v)]
         if bad:
             raise ConfigError(path, f"{where}.{key}", f"{bad[0]!r} is not {form}")
+    for term in lists["research_terms"]:
+        if '"' in term or len(term) > 100 or any(ord(c) < 32 for c in term):
+            raise ConfigError(
+                path, f"{where}.research_terms", f"{term!r}: a word or phrase without quotes, at most 100 characters"
+            )
+    for tag in lists["hf_tags"]:
+        if not HF_TAG_RE.match(tag):
+            raise ConfigError(
+                path, f"{where}.hf_tags", f"{tag!r} is not a Hugging Face tag like 'pytorch' or 'tf-keras'"
+            )
     for doi in lists["papers"]:
         if not DOI_RE.match(doi):
             raise ConfigError(path, f"{where}.papers", f"{doi!r} is not a DOI (expected '10.NNNN/...')")

@@ -57,7 +57,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "FWPULSE_TRENDS_URL": ("Google Trends base", "https://trends.google.com"),
     "FWPULSE_PYPISTATS_URL": ("pypistats API base", "https://pypistats.org/api"),
     "FWPULSE_OPENALEX_URL": ("OpenAlex base", "https://api.openalex.org"),
-    "OPENALEX_API_KEY": ("OpenAlex API key", "none"),
+    "OPENALEX_API_KEY": (
+        "OpenAlex API key (sources citations, research; sent as Authorization: Bearer by research)",
+        "none: the keyless budget",
+    ),
+    "FWPULSE_HF_URL": ("Hugging Face Hub base (source hfhub)", "https://huggingface.co"),
+    "HF_TOKEN": ("Hugging Face token (optional: doubles the Hub's 5-minute budget; never logged)", "none"),
     "FWPULSE_CLICKHOUSE_URL": (
         "ClickHouse HTTP interface base (sources clickpy, gharchive)",
         "https://sql-clickhouse.clickhouse.com",
@@ -77,6 +82,7 @@ URL_SETTINGS: tuple[tuple[str, str], ...] = (
     ("pypistats_url", "FWPULSE_PYPISTATS_URL"),
     ("openalex_url", "FWPULSE_OPENALEX_URL"),
     ("clickhouse_url", "FWPULSE_CLICKHOUSE_URL"),
+    ("hf_url", "FWPULSE_HF_URL"),
 )
 
 
@@ -101,6 +107,8 @@ class Settings:
     clickhouse_url: str = "https://sql-clickhouse.clickhouse.com"
     clickhouse_user: str = field(default="demo", repr=False)
     clickhouse_password: str | None = field(default=None, repr=False)
+    hf_url: str = "https://huggingface.co"
+    hf_token: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # tokens are masked, never printed
         return (
@@ -108,7 +116,8 @@ class Settings:
             f"github_api_url={self.github_api_url!r}, github_token={_secret_repr(self.github_token)}, "
             f"stackexchange_key={_secret_repr(self.stackexchange_key)}, "
             f"openalex_api_key={_secret_repr(self.openalex_api_key)}, clickhouse_url={self.clickhouse_url!r}, "
-            f"clickhouse_password={_secret_repr(self.clickhouse_password)})"
+            f"clickhouse_password={_secret_repr(self.clickhouse_password)}, hf_url={self.hf_url!r}, "
+            f"hf_token={_secret_repr(self.hf_token)})"
         )
 
     def url_setting_for(self, url: str, prefer: tuple[str, ...] = ()) -> str | None:
@@ -124,7 +133,15 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret value in use, so loggers and error paths can redact them."""
         return [
-            s for s in (self.github_token, self.stackexchange_key, self.openalex_api_key, self.clickhouse_password) if s
+            s
+            for s in (
+                self.github_token,
+                self.stackexchange_key,
+                self.openalex_api_key,
+                self.clickhouse_password,
+                self.hf_token,
+            )
+            if s
         ]
 
 
@@ -173,4 +190,5 @@ def _load(env: Mapping[str, str]) -> Settings:
         openalex_api_key=env.get("OPENALEX_API_KEY") or None,
         clickhouse_user=env.get("FWPULSE_CLICKHOUSE_USER") or "demo",
         clickhouse_password=env.get("FWPULSE_CLICKHOUSE_PASSWORD") or None,
+        hf_token=env.get("HF_TOKEN") or None,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import duckdb
 from .bench_store import load_bundled as load_bundled_bench
 from .settings import SNAPSHOT_DIR
 from .snapshot_extra import bestof_observations, stackoverflow_observations
+from .snapshot_research import conference_observations
 from .snapshot_rows import framework_id, parse_date, row_observation
 from .store import Event, Observation, RunRecord, WriteResult, record_run
 
@@ -38,6 +40,7 @@ FILES = {
     "point_figures.csv": "dated figures from articles and reports",
     "github_stats_bestof_monthly.csv": "GitHub stars, forks and open issues per month from best-of-ml-python",
     "stackoverflow_questions_monthly.csv": "Stack Overflow questions per month: per tag, and site-wide",
+    "conference_papers_he.csv": "conference papers mentioning PyTorch or TensorFlow (Horace He), 2015-2022",
 }
 
 EVANLI = (
@@ -227,17 +230,47 @@ def release_events(rows: list[dict[str, str]]) -> list[Event]:
     ]
 
 
-def snapshot_observations(directory: Path = SNAPSHOT_DIR) -> list[Observation]:
-    return [
-        *github_observations(_rows(directory, "github_stats_monthly.csv")),
-        *pypi_observations(_rows(directory, "pypi_downloads_monthly.csv")),
-        *git_observations(_rows(directory, "git_monthly.csv")),
-        *point_observations(_rows(directory, "point_figures.csv")),
-        *bestof_observations(
-            _rows(directory, "github_stats_bestof_monthly.csv"), _rows(directory, "github_stats_monthly.csv")
-        ),
-        *stackoverflow_observations(_rows(directory, "stackoverflow_questions_monthly.csv")),
-    ]
+# file -> its rows as observations (releases.csv holds events, loaded by load_snapshot)
+LOADERS = {
+    "github_stats_monthly.csv": lambda d: github_observations(_rows(d, "github_stats_monthly.csv")),
+    "pypi_downloads_monthly.csv": lambda d: pypi_observations(_rows(d, "pypi_downloads_monthly.csv")),
+    "git_monthly.csv": lambda d: git_observations(_rows(d, "git_monthly.csv")),
+    "point_figures.csv": lambda d: point_observations(_rows(d, "point_figures.csv")),
+    "github_stats_bestof_monthly.csv": lambda d: bestof_observations(
+        _rows(d, "github_stats_bestof_monthly.csv"), _rows(d, "github_stats_monthly.csv")
+    ),
+    "stackoverflow_questions_monthly.csv": lambda d: stackoverflow_observations(
+        _rows(d, "stackoverflow_questions_monthly.csv")
+    ),
+    "conference_papers_he.csv": lambda d: conference_observations(_rows(d, "conference_papers_he.csv")),
+}
+
+
+def snapshot_observations(directory: Path = SNAPSHOT_DIR, files=None) -> list[Observation]:
+    """Every bundled file's observations (``files``: only those files')."""
+    return [o for name, load in LOADERS.items() if files is None or name in files for o in load(directory)]
+
+
+def loaded_files(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The bundled files a database holds: those its snapshot runs loaded."""
+    rows = con.execute("SELECT details FROM runs WHERE source = ?", [SNAPSHOT_SOURCE]).fetchall()
+    return {f for (details,) in rows for f in (json.loads(details or "{}").get("files") or [])}
+
+
+def load_new_files(con: duckdb.DuckDBPyConnection, directory: Path = SNAPSHOT_DIR) -> list[str]:
+    """Files added to the bundled snapshot after this database was built: loaded as their own snapshot run
+    (a database built by an older fwpulse gets them on the next command). Returns their names."""
+    known = loaded_files(con)
+    new = sorted(set(LOADERS) - known) if known else []  # a database built without the snapshot stays so
+    if new:
+        run = RunRecord(
+            SNAPSHOT_SOURCE,
+            started_at=SNAPSHOT_COLLECTED_AT,
+            finished_at=SNAPSHOT_COLLECTED_AT,
+            details={"directory": "data/snapshot", "files": new, "added_later": True},
+        )
+        record_run(con, run, snapshot_observations(directory, set(new)), [])
+    return new
 
 
 def load_snapshot(con: duckdb.DuckDBPyConnection, directory: Path = SNAPSHOT_DIR) -> WriteResult:

@@ -52,6 +52,13 @@ SCHEMA: dict[str, dict[str, Setting]] = {
     },
     "pypi": {},
     "citations": {},
+    "research": {
+        "since_year": Setting("int", "first publication year to count (OpenAlex)", 1990, 2100),
+    },
+    "hfhub": {
+        "max_requests": Setting("int", "Hub list pages per refresh at most (a backfill resumes next run)", 1, 100_000),
+        "page_size": Setting("int", "models per Hub list page", 1, 1000),
+    },
     "clickhouse": {  # the ClickHouse server behind clickpy and gharchive (collectors/clickhouse.py)
         "pypi_database": Setting("str", "database with the PyPI tables", pattern=_IDENT),
         "downloads_table": Setting("str", "table of downloads per day", pattern=_IDENT),

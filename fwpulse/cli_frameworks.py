@@ -50,6 +50,8 @@ def framework_block(
     stackoverflow_tags: list[str],
     trends_terms: list[str],
     color: str | None,
+    research_terms: list[str] = (),
+    hf_tags: list[str] = (),
     group: str | None,
 ) -> str:
     # In the registry's key order, each only when given. JSON strings and JSON arrays of strings are valid
@@ -62,6 +64,8 @@ def framework_block(
         "stackoverflow_tags": stackoverflow_tags,
         "trends_terms": trends_terms,
         "pypi": pypi,
+        "research_terms": list(research_terms),
+        "hf_tags": list(hf_tags),
     }
     lines = [f"[frameworks.{fid}]", f"name = {json.dumps(name)}"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in optional.items() if value]
@@ -111,6 +115,12 @@ def add(
         None, "--stackoverflow-tag", help="Stack Overflow tag (repeatable)."
     ),
     trends_term: Optional[list[str]] = typer.Option(None, "--trends-term", help="Google Trends term (repeatable)."),
+    research_term: Optional[list[str]] = typer.Option(
+        None, "--research-term", help="Word OpenAlex searches AI papers for (repeatable), e.g. mlx."
+    ),
+    hf_tag: Optional[list[str]] = typer.Option(
+        None, "--hf-tag", help="Hugging Face Hub model tag (repeatable), e.g. mlx."
+    ),
     color: Optional[str] = typer.Option(None, "--color", help="Hex colour like '#0072B2' (default: from the palette)."),
     group: Optional[str] = typer.Option(None, "--group", help="main or ecosystem (default main)."),
 ) -> None:
@@ -145,6 +155,8 @@ def add(
         stackoverflow_tags=list(stackoverflow_tag or []),
         trends_terms=list(trends_term or []),
         color=color,
+        research_terms=list(research_term or []),
+        hf_tags=list(hf_tag or []),
         group=group,
     )
     new_text = _insert_block(text, block)

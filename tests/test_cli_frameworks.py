@@ -64,6 +64,20 @@ def test_add_creates_the_user_registry_from_the_bundled_one(user_config, tmp_pat
     assert "# fwpulse framework registry" in user_config.read_text()  # comments kept
 
 
+def test_add_takes_research_terms_and_hub_tags_and_refuses_a_quoted_term(user_config, tmp_path):
+    env = {"FWPULSE_DB": str(tmp_path / "d.duckdb")}
+    res = fwpulse(*MLX, "--research-term", "mlx", "--hf-tag", "mlx", env=env)
+    assert res.returncode == 0, res.stderr
+    mlx = load_registry(user_config)["mlx"]
+    assert (mlx.research_terms, mlx.hf_tags) == (("mlx",), ("mlx",))
+    before = user_config.read_text()
+    res = fwpulse("frameworks", "add", "other", "--name", "Other", "--research-term", 'say "hi"', env=env)
+    assert res.returncode == 2 and "research_terms" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    res = fwpulse("frameworks", "add", "other", "--name", "Other", "--hf-tag", "Not A Tag", env=env)
+    assert res.returncode == 2 and "hf_tags" in res.stderr
+    assert user_config.read_text() == before
+
+
 def test_framework_block_writes_given_keys_in_order_as_toml():
     from fwpulse.cli_frameworks import framework_block
 

@@ -125,6 +125,7 @@ MAX_LINES = 300
 TABLE_MAX_LINES = 500
 TABLES = {
     "data/catalog.py": "the metric catalogue: one Metric per metric id, plus three lookups",
+    "data/catalog_research.py": "the research and model-hub metric declarations",
 }
 
 

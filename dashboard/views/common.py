@@ -15,6 +15,7 @@ import streamlit as st
 
 from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard import data
+from fwpulse.dashboard.views import page_text
 from fwpulse.dashboard.views.export_buttons import export_buttons
 from fwpulse.data import read
 
@@ -194,56 +195,14 @@ def page(title: str, caption: str | None = None) -> charts.ChartOptions | None:
         st.warning("Pick at least one framework in the sidebar.")
         return None
     # The one place the view says which of its charts have no data yet, and the command that fills each.
-    st.session_state[MISSING] = {"slot": st.empty(), "items": {}}
-    st.session_state[NOTES] = {}
+    page_text.open_boxes()
     return opts
-
-
-MISSING = "_fwpulse_missing"
-NOTES = "_fwpulse_notes"  # note text -> title of the chart it was said under, for this page
-
-
-def _say_notes(spec: charts.ChartSpec, notes: list[str]) -> None:
-    """The chart's notes, each said once per page: a note already said under an earlier chart is
-    pointed to, not repeated (views without :func:`page` say every note)."""
-    said = st.session_state.get(NOTES)
-    earlier: dict[str, int] = {}
-    for note in notes:
-        if said is not None and note in said:
-            earlier[said[note]] = earlier.get(said[note], 0) + 1
-            continue
-        st.caption(f"Note: {note}")
-        if said is not None:
-            said[note] = spec.title
-    for title, n in earlier.items():
-        st.caption(
-            f"Note: the {'note' if n == 1 else f'{n} notes'} under “{title}” above {'applies' if n == 1 else 'apply'} here too."
-        )
-
-
-def _say_missing(spec: charts.ChartSpec, reason: str | None) -> None:
-    """Add an empty chart to the view's one 'not shown yet' box (inline where the view has no box)."""
-    box = st.session_state.get(MISSING)
-    if not box:
-        st.info(f"**{spec.title}**: {reason} {fill_text(spec.fill_hint)}")
-        return
-    box["items"].setdefault(spec.fill_hint, []).append(spec.title)
-    lines = [
-        f"- `{hint}`: {', '.join(titles)}"
-        if hint.startswith(("fwpulse", "FWPULSE"))
-        else f"- {', '.join(titles)}: {hint}"
-        for hint, titles in box["items"].items()
-    ]
-    box["slot"].info(
-        "**Not on this page yet** (no data stored for these charts; each command fills them):\n" + "\n".join(lines)
-    )
 
 
 def begin_run() -> None:
     """Called by app.py at the top of every run, so :func:`options` knows the controls are current."""
     st.session_state["_fwpulse_run"] = st.session_state.get("_fwpulse_run", 0) + 1
-    st.session_state[MISSING] = None  # a page's boxes belong to its run, never to the page shown before
-    st.session_state[NOTES] = {}
+    page_text.reset()  # a page's boxes belong to its run, never to the page shown before
 
 
 def framework_picker() -> list[str]:
@@ -252,10 +211,6 @@ def framework_picker() -> list[str]:
 
 
 # ------------------------------------------------------------------------------ charts
-
-
-def fill_text(hint: str) -> str:
-    return f"Fill it with `{hint}`." if hint.startswith("fwpulse") or hint.startswith("FWPULSE") else hint
 
 
 def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None = None) -> charts.Chart:
@@ -273,7 +228,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
     else:
         opts = charts.ChartOptions(frameworks=tuple(frameworks))
     try:
-        chart = charts.render(chart_id, data.chart_input(chart_id, opts), opts, reg.names(), reg.colors())
+        chart = data.rendered(chart_id, opts, reg.names(), reg.colors())
     except Exception as exc:  # noqa: BLE001 - one broken chart must not take the view down
         from fwpulse.data.damage import is_damage_error
 
@@ -285,7 +240,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
         )
         return charts.Chart(spec, None, data_frame_empty(), "", empty_reason=str(exc))
     if chart.figure is None:
-        _say_missing(spec, chart.empty_reason)
+        page_text.say_missing(spec, chart.empty_reason)
         return chart
     st.plotly_chart(
         chart.figure,
@@ -297,7 +252,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
         },
     )
     st.caption(chart.caption)
-    _say_notes(spec, chart.notes)
+    page_text.say_notes(spec, chart.notes)
     cols = st.columns([3, 2, 2, 2, 2])
     cols[0].download_button(
         "Download the plotted data (CSV)",

@@ -19,7 +19,7 @@ from fwpulse.data.settings import BUNDLED_CONFIG, load_settings
 
 from ..conftest import CLOSED_URL
 
-HTTP_SOURCES = ["github", "stackoverflow", "trends", "pypi", "citations", "clickpy", "gharchive"]
+HTTP_SOURCES = ["github", "stackoverflow", "trends", "pypi", "citations", "clickpy", "gharchive", "research", "hfhub"]
 SECRET = "sekret-TOKEN-0123456789abcdef"
 
 

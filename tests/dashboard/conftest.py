@@ -154,7 +154,117 @@ def live_observations() -> dict[str, list[Observation]]:
         "citations": ci,
         "clickpy": clickpy_observations(),
         "gharchive": gharchive_observations(),
+        "research": research_observations(),
+        "hfhub": hfhub_observations(),
     }
+
+
+def research_observations() -> list[Observation]:
+    """OpenAlex yearly counts 2015..2026 (2026 partial), per framework and scope, and the two denominators."""
+    out, share = [], {"pytorch": 0.02, "tensorflow": 0.015, "keras": 0.008, "jax": 0.002}
+    method = "OpenAlex works group_by=publication_year, {} (test fixture), primary_topic.subfield.id:1702"
+    for y in range(2015, 2027):
+        day = dt.date(y, 1, 1)
+        quality = "partial_period" if y == 2026 else "ok"
+        details = {"reason": "current year", "period_end": "2026-11-20"} if y == 2026 else None
+        ai, full = 40_000 + 9_000 * (y - 2015), 12_000 + 2_000 * (y - 2015)
+        out.append(
+            Observation(
+                "_all", "research.papers_ai", day, ai, FIXTURE, method.format("all"), None, None, quality, details
+            )
+        )
+        out.append(
+            Observation(
+                "_all",
+                "research.papers_ai_fulltext",
+                day,
+                full,
+                FIXTURE,
+                method.format("has_fulltext"),
+                None,
+                None,
+                quality,
+                details,
+            )
+        )
+        for fid, k in share.items():
+            grow = 1 + (y - 2015) / 4 if fid != "tensorflow" else 1 + (4 - abs(2019 - y)) / 8
+            for metric, scope, base in (
+                ("research.papers_mentioning", "fulltext.search.exact", full),
+                ("research.papers_mentioning_abstract", "title_and_abstract.search.exact", ai / 10),
+            ):
+                out.append(
+                    Observation(
+                        fid,
+                        metric,
+                        day,
+                        round(base * k * grow),
+                        FIXTURE,
+                        method.format(scope),
+                        None,
+                        None,
+                        quality,
+                        details,
+                    )
+                )
+    return out
+
+
+def hfhub_observations() -> list[Observation]:
+    """Hub models created per month 2022-01..2026-11 (the running month partial): per framework tag, all, untagged."""
+    out, share = [], {"pytorch": 0.30, "tensorflow": 0.03, "keras": 0.02, "jax": 0.01}
+    method = "Hub /api/models sorted by createdAt, {} (test fixture), counted by createdAt month"
+    for i, m in enumerate(_months(dt.date(2022, 1, 1), 59)):
+        quality = "partial_period" if m == dt.date(2026, 11, 1) else "ok"
+        details = {"reason": "the month is not over", "period_end": "2026-11-20"} if quality != "ok" else None
+        total = 10_000 + 2_500 * i
+        tagged = 0
+        for fid, k in share.items():
+            n = round(total * k * (1 - i / 120))
+            tagged += n
+            out.append(
+                Observation(
+                    fid,
+                    "hfhub.models_created_monthly",
+                    m,
+                    n,
+                    FIXTURE,
+                    method.format("tagged"),
+                    None,
+                    None,
+                    quality,
+                    details,
+                )
+            )
+        out.append(
+            Observation(
+                "_all",
+                "hfhub.models_created_monthly_site",
+                m,
+                total,
+                FIXTURE,
+                method.format("all"),
+                None,
+                None,
+                quality,
+                details,
+            )
+        )
+        out.append(
+            Observation(
+                "_all",
+                "hfhub.models_untagged_monthly",
+                m,
+                total - tagged,
+                FIXTURE,
+                method.format("untagged"),
+                None,
+                None,
+                quality,
+                details,
+            )
+        )
+    return out
 
 
 # GH Archive months flagged as the collector flags them: outages and everything from 2025-05 are lower bounds,

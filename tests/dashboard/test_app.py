@@ -100,7 +100,6 @@ def test_export_buttons_disabled_with_a_clear_reason_without_chromium(snapshot_d
 def test_a_page_run_opens_one_connection_and_closes_it(snapshot_db, monkeypatch):
     """Every query of a page run shares one read-only connection, closed when the run ends, so a
     refresh can write the moment the page is drawn."""
-    import streamlit as st
 
     from fwpulse.dashboard import data
     from fwpulse.data import db
@@ -113,7 +112,7 @@ def test_a_page_run_opens_one_connection_and_closes_it(snapshot_db, monkeypatch)
 
     real_connect = db.connect
     monkeypatch.setattr(db, "connect", connect)
-    st.cache_data.clear()
+    data.clear_caches()
     at = run_app()
     assert not at.exception and len(at.get("plotly_chart")) == 3
     assert len(opened) == 1 and opened[0] is not None  # cards + three charts: one open

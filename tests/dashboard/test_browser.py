@@ -37,6 +37,7 @@ VIEWS = {
     "community": ("Community: Stack Overflow", 5),
     "search-interest": ("Search interest: Google Trends", 1),
     "adoption": ("Adoption: downloads and citations", 7),
+    "research": ("Research & models", 6),
     "speed": ("Speed: measured on real hardware", 2),
     "article-check": ("Article check", 1),
     "data-health": ("Data health", 0),

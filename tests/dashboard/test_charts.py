@@ -438,3 +438,23 @@ def test_yearly_counts_are_bars_per_calendar_year_with_the_partial_year_hatched(
     assert labels == ["2020: partial year (to Jun 12)"]  # one label over the year's bars, not one per bar
     assert chart.caveat == "partial 2020 (to 2020-06-12)"
     assert not [t for t in chart.figure.data if t.type == "scatter" and t.mode and "lines" in t.mode]
+
+
+def test_a_quality_connector_below_one_on_a_log_axis_stays_in_data_units():
+    """Plotly reads shapes' y as values on a log axis (annotations as log10): a connector moved to log10 0.5 < 0
+    stretched the axis to 1e-48 and squashed every line into the top of the plot."""
+    df = pd.DataFrame(
+        {
+            "framework": ["a"] * 4,
+            "metric": ["github.stars"] * 4,
+            "date": pd.date_range("2026-01-01", periods=4, freq="MS"),
+            "value": [0.7, 0.6, 0.55, 0.5],
+            "source": ["s"] * 4,
+            "method": ["m"] * 4,
+            "quality": ["ok", "ok", "ok", "partial_period"],
+        }
+    )
+    spec = charts.CHARTS["github-stars"]
+    chart = core.line_chart(spec, df, charts.ChartOptions(log=True), {"a": "A"}, {"a": "#123456"}, "github.stars")
+    connectors = [s for s in chart.figure.layout.shapes if s.yref == "y"]
+    assert connectors and (connectors[0].y0, connectors[0].y1) == (0.55, 0.5)

@@ -16,7 +16,17 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.conftest import BUNDLED_BENCH, bench_rows, bundled_bench
 
-VIEWS = ["overview", "github", "community", "search_interest", "adoption", "speed", "article_check", "data_health"]
+VIEWS = [
+    "overview",
+    "github",
+    "community",
+    "search_interest",
+    "adoption",
+    "research",
+    "speed",
+    "article_check",
+    "data_health",
+]
 
 # Charts each view draws: on the bundled snapshot, and with every source filled.
 SNAPSHOT_CHARTS = {
@@ -25,6 +35,7 @@ SNAPSHOT_CHARTS = {
     "community": 4,
     "search_interest": 0,
     "adoption": 1,
+    "research": 2,
     "speed": 2,
     "article_check": 1,
     "data_health": 0,
@@ -35,6 +46,7 @@ FILLED_CHARTS = {
     "community": 5,
     "search_interest": 1,
     "adoption": 7,
+    "research": 6,
     "speed": 2,
     "article_check": 1,
     "data_health": 0,
@@ -101,6 +113,7 @@ def test_view_on_bundled_snapshot(snapshot_db, view):
         "community": "fwpulse refresh --source stackoverflow",
         "search_interest": "fwpulse refresh --source trends",
         "adoption": "fwpulse refresh --source citations",
+        "research": "fwpulse refresh --source research",
         "data_health": "fwpulse refresh --source stackoverflow",
     }
     if view in missing:
@@ -244,6 +257,15 @@ def test_github_view_explains_issue_count_trap_and_marks_releases(snapshot_db):
     names = trace_names(at)
     assert "Keras releases" in names and "JAX releases" in names
     assert any("open issues incl. PRs" in (n or "") for n in names)
+
+
+@pytest.mark.parametrize("view", ["github", "community", "speed"])
+def test_each_note_is_said_once_per_page(filled_db, view):
+    """A note shared by several charts is said under the first and pointed to under the others."""
+    at = run_view(view)
+    notes = [c.value for c in at.caption if c.value.startswith("Note:")]
+    assert len(notes) == len(set(n for n in notes if "above appl" not in n)) + sum("above appl" in n for n in notes)
+    assert any("above appl" in n for n in notes), "these views share notes between charts"
 
 
 def test_search_interest_shows_the_anchor_scale(filled_db):

@@ -54,7 +54,10 @@ def test_exact_rows_per_metric_and_source(snapshot_db):
     assert per_source["EvanLi/Github-Ranking"] == 309 * 3
     assert per_source["best-of-ml-python"] == 268 * 3 + 25
     assert per_source["Kaggle stackindex"] == 182 and per_source["Stack Exchange Data Explorer"] == 199
-    assert sum(per_metric.values()) == 309 * 3 + 365 + 232 * 2 + 30 + 268 * 3 + 25 + 182 * 2 + 199
+    he = {m: n for m, n in per_metric.items() if m.startswith("research.conference_")}
+    assert len(he) == 18 and sum(he.values()) == 35 * 3  # per edition: PyTorch-only, TensorFlow-only, all papers
+    assert per_source["Horace He, pytorch-vs-tensorflow"] == 35 * 3
+    assert sum(per_metric.values()) == 309 * 3 + 365 + 232 * 2 + 30 + 268 * 3 + 25 + 182 * 2 + 199 + 35 * 3
 
 
 def test_row_counts_equal_the_csvs(snapshot_db):
@@ -301,3 +304,46 @@ def test_releases_carry_tensorflow_and_new_pytorch(snapshot_db):
                                 ORDER BY date DESC LIMIT 1""").fetchall()
     assert per == {"jax": 138, "keras": 100, "pytorch": 52, "tensorflow": 31}
     assert newest == [("2.12.1", "2026-06-18", "best-of-ml-python")]
+
+
+def test_he_conference_counts_keep_editions_of_one_month_apart(snapshot_db):
+    """CVPR, ICML and ACL/NAACL share months: one metric per conference keeps each edition's counts."""
+    with db.reading(snapshot_db) as con:
+        rows = con.execute("""SELECT framework, metric, value FROM metric_values
+                              WHERE metric LIKE 'research.conference_%' AND date = DATE '2019-06-01'""").fetchall()
+        iclr = con.execute("""SELECT framework, value FROM metric_values
+                              WHERE metric LIKE 'research.conference_%.iclr' AND date = DATE '2022-05-01'""").fetchall()
+    got = {(f, m.rsplit(".", 1)[1], m.split(".")[1]): v for f, m, v in rows}
+    assert got[("pytorch", "cvpr", "conference_mentions")] == 294  # sanity rows quoted in SOURCES.md
+    assert got[("tensorflow", "cvpr", "conference_mentions")] == 148
+    assert got[("_all", "cvpr", "conference_papers")] == 1294
+    assert {c for _, c, _ in got} >= {"cvpr", "icml"}  # two editions in 2019-06, both kept
+    assert dict(iclr) == {"pytorch": 1091, "tensorflow": 208, "_all": 3388}
+
+
+def test_a_database_built_before_a_file_was_bundled_gets_it_on_the_next_command(tmp_path):
+    """A database built by an older fwpulse (its snapshot run lists fewer files) gets the new file's rows once."""
+    from fwpulse.data import bootstrap, snapshot
+
+    path = tmp_path / "old.duckdb"
+    bootstrap.ensure_database(path)
+    with db.writing(path) as con:  # as an older fwpulse left it: no He counts, the snapshot run without the file
+        con.execute("DELETE FROM observations WHERE metric LIKE 'research.conference_%'")
+        con.execute(
+            "UPDATE runs SET details = json_object('files', ?) WHERE source = 'snapshot'",
+            [sorted(set(snapshot.FILES) - {"conference_papers_he.csv"})],
+        )
+    bootstrap.ensure_database(path)
+    bootstrap.ensure_database(path)  # and only once
+    with db.reading(path) as con:
+        n = con.execute("SELECT count(*) FROM observations WHERE metric LIKE 'research.conference_%'").fetchall()
+        runs = con.execute("SELECT count(*) FROM runs WHERE source = 'snapshot'").fetchall()
+    assert n[0][0] == 35 * 3 and runs[0][0] == 2
+
+
+def test_a_database_built_without_the_snapshot_stays_empty(empty_db):
+    from fwpulse.data import bootstrap
+
+    bootstrap.ensure_database(empty_db)
+    with db.reading(empty_db) as con:
+        assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 0
