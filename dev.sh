@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fwpulse developer entry point: sets up everything it needs, then runs.
 #   ./dev.sh dashboard [--port 8501]   venv + deps (incl. kaleido for chart export), builds the DB from the bundled snapshot, opens the dashboard
-#   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts; ruff check + ruff format --check, then the whole test suite (with args: only pytest, narrowed)
+#   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts; ruff check + ruff format --check, then the whole test suite on 4 workers (FWPULSE_TEST_WORKERS; with args: only pytest, narrowed)
 #   ./dev.sh fwpulse VERB [args]       any fwpulse command against the development database
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -54,6 +54,9 @@ case "$cmd" in
             log "ruff check and ruff format --check"
             "$VENV/bin/ruff" check --quiet .
             "$VENV/bin/ruff" format --check --quiet .
+            # Four workers (pytest-xdist): most tests wait on a subprocess, a server or Chromium, so four
+            # share two cores well (measured: 6.5 min instead of 9.5 on a 2-core machine).
+            set -- -n "${FWPULSE_TEST_WORKERS:-4}"
         fi
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
     *)

@@ -98,6 +98,10 @@ EMPTY_ON_SNAPSHOT = {
     "gharchive-forks",
     "gharchive-issues",
     "gharchive-prs",
+    "research-papers-mentioning",
+    "research-papers-share",
+    "hfhub-models-monthly",
+    "hfhub-models-share",
 }
 
 
@@ -173,7 +177,7 @@ def test_every_chart_is_empty_not_broken_on_an_empty_database(empty_db, chart_id
 
 
 def test_registry_entries_are_complete():
-    views = {"overview", "github", "community", "search-interest", "adoption", "speed", "article-check"}
+    views = {"overview", "github", "community", "search-interest", "adoption", "research", "speed", "article-check"}
     for cid, spec in charts.CHARTS.items():
         assert spec.id == cid and spec.title and spec.fill_hint
         assert spec.view in views, cid

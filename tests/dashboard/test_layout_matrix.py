@@ -5,7 +5,7 @@ for every time-series chart (the others at both widths), and every chart as expo
 natural size and at 1600x900, on a database with every source filled. From the
 rendered SVG: no two text boxes overlap (ticks, legend, titles, annotations), no text leaves the image, a
 value axis shows at least 3 distinct tick labels, and a time axis ends within 5% of the plotted data's span.
-One browser, one page, forty figures per round trip.
+One Chromium page per test worker, forty figures per round trip; one test per chart, so the workers share the matrix.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ def _matrix():
         yield log, mode, align, start
 
 
-def _figures(con, registry) -> list[dict]:
-    """Every chart under every option combination, as Plotly JSON with its plotted dates' span."""
+def _figures(con, registry, chart_ids) -> list[dict]:
+    """Each chart under every option combination, as Plotly JSON with its plotted dates' span."""
     out = []
     names, colors, main = registry.names(), registry.colors(), tuple(registry.ids("main"))
-    for chart_id, spec in charts.CHARTS.items():
+    for chart_id in chart_ids:
+        spec = charts.CHARTS[chart_id]
         combos = list(_matrix()) if spec.time_series else [(False, "absolute", False, None)]
         loaded: dict = {}
         for log, mode, align, start in combos:
@@ -65,14 +66,14 @@ def _figures(con, registry) -> list[dict]:
     return out
 
 
-def _exported(con, registry) -> list[dict]:
+def _exported(con, registry, chart_ids) -> list[dict]:
     """Every chart as exported (article theme) at its natural size and the README's 1600x900."""
     from fwpulse.dashboard import export
     from fwpulse.dashboard.export_theme import apply_theme
 
     out = []
     options = charts.ChartOptions(frameworks=tuple(registry.ids("main")))
-    for chart_id in charts.CHARTS:
+    for chart_id in chart_ids:
         chart = charts.build(con, chart_id, options, registry)
         if chart.figure is None:
             continue
@@ -82,28 +83,38 @@ def _exported(con, registry) -> list[dict]:
     return out
 
 
-def test_every_chart_holds_its_layout_under_every_option(filled_db):
+@pytest.fixture(scope="module")
+def probe_page():
+    """One Chromium page with plotly.js loaded, for every chart of this module (one per xdist worker)."""
     from playwright.sync_api import sync_playwright
 
+    p = sync_playwright().start()
+    browser = p.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    page = browser.new_page(viewport={"width": 1500, "height": 900})
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js"))
+    yield page
+    browser.close()
+    p.stop()
+
+
+# One test per chart: the matrix (about 1,500 figures) spreads over the test workers, each part well under the
+# per-test timeout.
+@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
+def test_every_chart_holds_its_layout_under_every_option(filled_db_template, monkeypatch, probe_page, chart_id):
+    monkeypatch.setenv("FWPULSE_DB", str(filled_db_template))  # read only: the session's filled database
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
         registry = load_registry(settings.config_path)
-        figures = _figures(con, registry) + _exported(con, registry)
-    drawn = {f["id"].split()[0] for f in figures}
-    assert drawn == set(charts.CHARTS), set(charts.CHARTS) - drawn  # every chart is in the matrix
+        figures = _figures(con, registry, [chart_id]) + _exported(con, registry, [chart_id])
+    assert figures, f"{chart_id} draws nothing on a database with every source filled"
     bad = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1500, "height": 900})
-        page.set_content("<html><body></body></html>")
-        page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js"))
-        for i in range(0, len(figures), 40):
-            bad += [r for r in page.evaluate(PROBE, figures[i : i + 40]) if r["problems"]]
-        browser.close()
+    for i in range(0, len(figures), 40):
+        bad += [r for r in probe_page.evaluate(PROBE, figures[i : i + 40]) if r["problems"]]
     assert not bad, f"{len(bad)} of {len(figures)} layouts broke, e.g. " + "; ".join(
         f"{r['id']}: {r['problems'][:2]}" for r in bad[:5]
     )

@@ -195,6 +195,8 @@ def test_manifest_entries_match_files(exported):
         data = (out / e["file"]).read_bytes()
         assert e["sha256"] == hashlib.sha256(data).hexdigest(), e["file"]
         assert e["bytes"] == len(data)
+        if e["format"] == "js":  # the plotly.js every HTML page shares (checked below)
+            continue
         chart = exported["built"][e["chart"]]
         assert e["sources"] == chart.sources and e["data_as_of"] == str(chart.as_of)
         assert e["frameworks"] and set(e["frameworks"]) <= set(chart.data["framework"])
