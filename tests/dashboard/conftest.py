@@ -217,53 +217,15 @@ def hfhub_observations() -> list[Observation]:
     for i, m in enumerate(_months(dt.date(2022, 1, 1), 59)):
         quality = "partial_period" if m == dt.date(2026, 11, 1) else "ok"
         details = {"reason": "the month is not over", "period_end": "2026-11-20"} if quality != "ok" else None
+
+        def row(fid, metric, value, what, m=m, quality=quality, details=details):
+            return Observation(fid, metric, m, value, FIXTURE, method.format(what), None, None, quality, details)
+
         total = 10_000 + 2_500 * i
-        tagged = 0
-        for fid, k in share.items():
-            n = round(total * k * (1 - i / 120))
-            tagged += n
-            out.append(
-                Observation(
-                    fid,
-                    "hfhub.models_created_monthly",
-                    m,
-                    n,
-                    FIXTURE,
-                    method.format("tagged"),
-                    None,
-                    None,
-                    quality,
-                    details,
-                )
-            )
-        out.append(
-            Observation(
-                "_all",
-                "hfhub.models_created_monthly_site",
-                m,
-                total,
-                FIXTURE,
-                method.format("all"),
-                None,
-                None,
-                quality,
-                details,
-            )
-        )
-        out.append(
-            Observation(
-                "_all",
-                "hfhub.models_untagged_monthly",
-                m,
-                total - tagged,
-                FIXTURE,
-                method.format("untagged"),
-                None,
-                None,
-                quality,
-                details,
-            )
-        )
+        tagged = [round(total * k * (1 - i / 120)) for k in share.values()]
+        out += [row(fid, "hfhub.models_created_monthly", n, "tagged") for fid, n in zip(share, tagged)]
+        out.append(row("_all", "hfhub.models_created_monthly_site", total, "all"))
+        out.append(row("_all", "hfhub.models_untagged_monthly", total - sum(tagged), "untagged"))
     return out
 
 
