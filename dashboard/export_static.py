@@ -50,6 +50,23 @@ def _quiet_browser_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def _check_starts(browser: str) -> None:
+    """``browser --version`` must answer within seconds: a binary that exits at once or hangs is one line now,
+    not a render that waits on it (under load that wait outlasted two minutes)."""
+    import subprocess
+
+    try:
+        res = subprocess.run([browser, "--version"], capture_output=True, text=True, timeout=15)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ExportError(f"static image export: {browser} --version did not answer ({type(exc).__name__}); "
+                          "check that BROWSER_PATH is a working Chromium") from None  # fmt: skip
+    if res.returncode != 0 or "chrom" not in (res.stdout + res.stderr).lower():
+        raise ExportError(
+            f"static image export: {browser} --version exited {res.returncode} without naming Chromium; "
+            "check that BROWSER_PATH is a working Chromium"
+        )
+
+
 def render_static(
     jobs: list[tuple[object, str, int, int, float]], browser_path: str | None, tabs: int = 1
 ) -> list[bytes]:
@@ -61,6 +78,7 @@ def render_static(
     if not jobs:
         return []
     browser = check_browser(browser_path)
+    _check_starts(browser)
     kaleido, ChromeNotFoundError = _import_kaleido()
     os.environ["BROWSER_PATH"] = browser  # choreographer's own lookup agrees with ours
     _quiet_browser_logs()
