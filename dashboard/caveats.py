@@ -93,13 +93,12 @@ def _method_changes(df: pd.DataFrame, names: dict[str, str], brief: bool) -> lis
     return ["method changes: " + "; ".join(parts)]
 
 
-def _drops(df: pd.DataFrame, metrics, names: dict[str, str]) -> list[str]:
-    """'unexplained drops: Keras 2021-07, PyTorch 2021-09' (falls the stored rows do not explain)."""
-    found = [
-        d
-        for d in chart_drops.level_drops(df, metrics, chart_breaks.method_breaks(df))
-        if d["why"] == "unexplained drop"
-    ]
+def _drops(df: pd.DataFrame, metrics, names: dict[str, str], drops: list | None = None) -> list[str]:
+    """'unexplained drops: Keras 2021-07, PyTorch 2021-09' (falls the stored rows do not explain); ``drops``:
+    those found already when the chart was drawn."""
+    if drops is None:
+        drops = chart_drops.level_drops(df, metrics, chart_breaks.method_breaks(df))
+    found = [d for d in drops if d["why"] == "unexplained drop"]
     if not found:
         return []
     fmt = _when(df["date"])
@@ -154,7 +153,7 @@ def caveat_line(chart, names: dict[str, str] | None = None) -> str:
     timed_rows = series[series["date"].notna()] if timed else series
     later = []  # what does not shorten with 'brief': computed once
     if timed:
-        later = _drops(timed_rows, chart.spec.metrics, names) + _stale(timed_rows, names)
+        later = _drops(timed_rows, chart.spec.metrics, names, chart.drops) + _stale(timed_rows, names)
     for brief in (False, True):
         parts = _flags(df, brief)
         if timed and {"framework", "source", "method"} <= set(df.columns):

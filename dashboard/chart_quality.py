@@ -79,6 +79,16 @@ def _broken(values, gap: list[bool], fill=None) -> list:
     return out
 
 
+def _hover_reasons(reasons: list, hover: str, label: str) -> dict:
+    """The hover of a run: one reason for every point goes in the template itself, not once per point in
+    ``customdata`` (that repeated text was 60% of a long series' figure JSON sent to the browser)."""
+    distinct = {r for r in reasons if r is not None}
+    if len(distinct) <= 1:
+        text = next(iter(distinct), "")
+        return {"hovertemplate": hover + text + "<extra>" + label + "</extra>"}
+    return {"customdata": reasons, "hovertemplate": hover + "%{customdata}<extra>" + label + "</extra>"}
+
+
 def add_series(
     fig: go.Figure,
     g: pd.DataFrame,
@@ -129,8 +139,7 @@ def add_series(
                 mode="lines+markers" if flagged or few or any(lone) else "lines",
                 line={"color": color, "width": width, "dash": "dot" if flagged else dash},
                 marker=marker,
-                customdata=reasons,
-                hovertemplate=hover + "%{customdata}<extra>" + label + "</extra>",
+                **_hover_reasons(reasons, hover, label),
                 meta={"quality": q},
             )
         )

@@ -108,7 +108,7 @@ def render(
         axes.fit_time_axis(chart.figure, chart.data["date"])
     if chart.figure is not None and spec.time_series and not options.align and options.mode != "share":
         own = chart.data[chart.data["metric"].isin(spec.metrics)] if "metric" in chart.data.columns else chart.data
-        drops = chart_drops.level_drops(own, spec.metrics, chart_breaks.method_breaks(own))
+        drops = chart.drops = chart_drops.level_drops(own, spec.metrics, chart_breaks.method_breaks(own))
         note = chart_drops.mark_drops(chart.figure, drops, names, options.log, own.get("date"), own.get("value"))
         if note:
             chart.notes.append(note)

@@ -112,6 +112,7 @@ class Chart:
     sources: list[str] = field(default_factory=list)
     as_of: dt.date | None = None
     caveat: str = ""  # one line from the plotted rows, shown inside the figure (dashboard/caveats.py)
+    drops: list | None = None  # the >15% falls found when the chart was rendered (chart_drops), for its caveat
 
 
 # ---------------------------------------------------------------------------- shared helpers

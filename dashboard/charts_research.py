@@ -28,6 +28,7 @@ HUB, HUB_SITE, HUB_UNTAGGED = (
     "hfhub.models_untagged_monthly",
 )
 SITE_SERIES = {HUB_SITE: "All models", HUB_UNTAGGED: "No framework tag", "hub_untagged_share": "No framework tag"}
+HE_SERIES = ["pytorch", "tensorflow", SITE]  # the only series He counted
 HE_METRICS = tuple(f"{p}{c}" for p in (CONFERENCE_MENTIONS, CONFERENCE_PAPERS) for c in CONFERENCES)
 CONF_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4"]
 
@@ -56,7 +57,7 @@ def with_site(con, spec, options) -> pd.DataFrame:
 
 def he_query(con, spec, options) -> pd.DataFrame:
     """He's conference counts, whichever frameworks are picked (the chart is PyTorch against TensorFlow)."""
-    return read.read_values(con, None, spec.metrics, options.start, options.end, thin=False)[0]
+    return read.read_values(con, HE_SERIES, spec.metrics, options.start, options.end, thin=False)[0]
 
 
 def _ratio(num: pd.DataFrame, den: pd.DataFrame, label: str) -> pd.DataFrame:

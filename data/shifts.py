@@ -16,7 +16,8 @@ import duckdb
 import pandas as pd
 
 from . import catalog
-from .read import is_final, values
+from .quality import NOT_FINAL, quality_of
+from .read import series_values
 
 SHARE = 0.5  # "fell to half its peak": the threshold a break must cross and stay below
 MIN_PERIODS = 10  # a trailing-year mean needs at least this many values (monthly series: 10 of 12)
@@ -40,7 +41,7 @@ def volume_collapses(rows: pd.DataFrame, share: float = SHARE) -> list[dict]:
     found = []
     for (fid, metric), g in rows.groupby(["framework", "metric"], sort=True):
         if "quality" in g.columns:
-            g = g[[is_final(q) for q in g["quality"]]]
+            g = g[~g["quality"].map(quality_of).isin(NOT_FINAL)]
         s = g.assign(date=pd.to_datetime(g["date"])).set_index("date")["value"].astype(float).sort_index()
         s = s[~s.index.duplicated(keep="last")].dropna()
         mean = s.rolling(WINDOW, min_periods=MIN_PERIODS).mean().dropna()
@@ -87,4 +88,4 @@ def find(con: duckdb.DuckDBPyConnection, metrics: Iterable[str], frameworks: Ite
     if not flows:
         return []
     chosen = None if frameworks is None else [*frameworks, SITE]
-    return volume_collapses(values(con, chosen, flows))
+    return volume_collapses(series_values(con, chosen, flows))

@@ -256,7 +256,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
     cols = st.columns([3, 2, 2, 2, 2])
     cols[0].download_button(
         "Download the plotted data (CSV)",
-        read.plotted_csv(chart.data),
+        lambda data=chart.data: read.plotted_csv(data),  # built when clicked, not on every page run
         file_name=f"{chart_id}.csv",
         mime="text/csv",
         key=f"csv-{chart_id}",

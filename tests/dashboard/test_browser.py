@@ -117,7 +117,8 @@ def test_every_view_renders_in_chromium(dashboard_server):
 FLAG_HOVER_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => ({
     title: String((p.layout.title && (p.layout.title.text || p.layout.title)) || '').replace(/<[^>]+>/g, ''),
     dotted: p.data.filter(t => t.line && t.line.dash === 'dot' && (t.x || []).some(x => x !== null)).length,
-    hovers: p.data.flatMap(t => Array.isArray(t.customdata) ? t.customdata.filter(c => typeof c === 'string') : [])}))"""
+    hovers: p.data.flatMap(t => [...(Array.isArray(t.customdata) ? t.customdata : []), t.hovertemplate || '']
+        .filter(c => typeof c === 'string'))}))"""
 
 
 def _no_flagged_value_read_as_final(page, path: str) -> None:

@@ -70,7 +70,8 @@ def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, qua
     t = flagged[0]
     assert list(t.y) == [FLAGGED_VALUE] and t.line.dash == "dot" and "markers" in t.mode
     assert t.marker.symbol == chart_quality.SYMBOLS[quality]
-    assert f"because {quality}" in t.customdata[0] and "%{customdata}" in t.hovertemplate
+    assert f"because {quality}" in t.hovertemplate  # one reason for the run: in the template, not per point
+    assert t.customdata is None
     ok = [tr for tr in chart.figure.data if tr.name == "PyTorch" and tr.meta.get("quality") == "ok"]
     assert FLAGGED_VALUE not in list(ok[0].y)
     assert any(quality.replace("_", " ") in n for n in chart.notes)  # the note explains the marker
@@ -169,7 +170,7 @@ def test_bundled_article_bounds_are_labelled_as_bounds(snapshot_db):
     marks = [t for t in chart.figure.data if t.name and "2020 article" in t.name]
     texts = [x for t in marks for x in t.text]
     assert "≥ 5,000" in texts and "≥ 3,000" in texts  # '>5000' quoted: a lower bound
-    assert any("lower bound" in c for t in marks for c in t.customdata)
+    assert any("lower bound" in c for t in marks for c in [*(t.customdata or []), t.hovertemplate])
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
         claims = article_claims(con)

@@ -504,7 +504,7 @@ def test_github_view_draws_gharchive_lower_bounds_distinctly(filled_db):
     symbol = {"lower_bound": "triangle-up", "partial_period": "circle-open"}
     for t in dotted:
         assert {symbol[expected[x[:7]]] for x in t["x"]} == {t["marker"]["symbol"]}
-    hover = " ".join(c for t in dotted for c in t["customdata"])
+    hover = " ".join(c for t in dotted for c in [*(t.get("customdata") or []), t["hovertemplate"]] if c)
     assert "lower bound: GitHub's event feed degraded from 2025-05-23" in hover
     assert "partial period: the month was not over when collected" in hover
     assert "lower bound: GH Archive outage (fixture)" in hover
