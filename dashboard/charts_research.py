@@ -7,6 +7,7 @@ OpenAlex's yearly counts are different methods: they are separate series, never 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pandas as pd
@@ -40,7 +41,9 @@ MENTIONS_NOTE = (
 )
 HE_NOTE = (
     "Horace He's counts: papers whose PDF mentions PyTorch but not TensorFlow (or Keras), and the reverse; papers "
-    "mentioning both count for neither. Mentions, not usage. Each point is one conference edition."
+    "mentioning both count for neither. Mentions, not usage. Each point is one conference edition. The dashed "
+    "OpenAlex line, where collected, is another method (AI papers per year, full text; a paper mentioning both "
+    "counts for both), drawn at mid-year: compare its trend, not its level."
 )
 HUB_NOTE = (
     "Tags are file formats the Hub detects (pytorch = a PyTorch weights file), not the framework a model was trained "
@@ -151,12 +154,43 @@ def he_conferences(spec, inputs, options, names, colors):
         rows = first.loc[[(m, d) for m, d in zip(g["metric"], g["date"])]].reset_index()
         rows = rows.assign(framework="pytorch", value=g["value"].to_numpy(), raw_value=g["value"].to_numpy())
         plotted.append(rows.assign(x=rows["date"], metric=f"he_pytorch_share.{cid}", unit="%", quality=read.OK))
+    plotted += _openalex_pairwise(fig, chart_quality.with_quality(values))
     fig.add_hline(y=50, line_dash="dot", line_color="grey")
     plain = replace(options, mode="absolute", align=False, log=False)
     chart = chartkit.finish(spec, fig, plotted, plain, "%", "PyTorch share of PyTorch + TensorFlow papers (%)")
     fig.update_yaxes(range=[0, 100])
     chart.notes.append(HE_NOTE)
     return chart
+
+
+def _openalex_pairwise(fig: go.Figure, values: pd.DataFrame) -> list[pd.DataFrame]:
+    """OpenAlex's yearly AI papers mentioning PyTorch / (PyTorch + TensorFlow), full text, drawn beside He's lines
+    as a series of its own (another method: it counts papers that mention both for both), at mid-year."""
+    live = values[(values["metric"] == MENTION) & values["framework"].isin(["pytorch", "tensorflow"])]
+    wide = live.pivot_table(index="date", columns="framework", values="value")
+    if live.empty or not {"pytorch", "tensorflow"} <= set(wide.columns):
+        return []
+    wide = wide[(wide["pytorch"] + wide["tensorflow"]) > 0]
+    rows = live[live["framework"] == "pytorch"].set_index("date").loc[wide.index].reset_index()
+    rows["value"] = rows["raw_value"] = (wide["pytorch"] / (wide["pytorch"] + wide["tensorflow"]) * 100).to_numpy()
+    rows["x"] = pd.to_datetime(rows["date"]) + pd.DateOffset(months=6)  # a year's count sits at its middle (1 July)
+    partial = rows["quality"] != read.OK
+    rows["details"] = [  # the caveat names the partial year as a year ('2026 (to ...)'), not as its first month
+        json.dumps({**read.details_dict(d), "period": f"{pd.Timestamp(day):%Y}"}) if p else d
+        for d, day, p in zip(rows["details"], rows["date"], partial)
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=rows["x"],
+            y=rows["value"],
+            name="OpenAlex, AI papers (full text)",
+            mode="lines+markers",
+            line={"color": "#222222", "width": 2.5, "dash": "dash"},
+            marker={"symbol": ["circle-open" if p else "circle" for p in partial], "size": 8},
+            hovertemplate="OpenAlex %{x|%Y}: %{y:.0f}% (a paper mentioning both counts for both)<extra></extra>",
+        )
+    )
+    return [rows.assign(metric="openalex_pytorch_share", unit="%")]
 
 
 def he_share_of_all(spec, inputs, options, names, colors):
@@ -222,7 +256,8 @@ def hub_share(spec, inputs, options, names, colors):
 
 
 SPECS = [
-    ChartSpec("research-he-conferences", "Conference papers mentioning PyTorch vs TensorFlow (Horace He's counts)", HE_METRICS,
+    ChartSpec("research-he-conferences", "PyTorch vs TensorFlow in papers: He's conference counts and OpenAlex",
+              (*HE_METRICS, MENTION),
               he_conferences, "bundled with fwpulse (conference_papers_he.csv)", view="research", query=he_query,
               time_series=False),
     ChartSpec("research-he-share-of-papers", "Share of conference papers mentioning only one framework", HE_METRICS,

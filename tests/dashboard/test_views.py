@@ -632,3 +632,16 @@ def test_adoption_offline_promises_nothing_that_is_not_on_the_page(snapshot_db):
     text = " ".join(m.value for m in at.markdown)
     assert "The same month under both definitions" not in text and "the long series shown first" not in text
     assert "appear once `fwpulse refresh --source clickpy --backfill` has run" in text
+
+
+def test_research_view_draws_he_and_openalex_as_separate_methods(filled_db):
+    at = run_view("research")
+    assert not at.exception
+    he = next(f for f in figures(at) if "He's conference counts" in str(f["layout"]["title"]))
+    lines = {t["name"]: t for t in he["data"]}
+    assert {"CVPR", "NeurIPS", "ICLR"} <= set(lines)  # one line per conference (He's chart)
+    live = lines["OpenAlex, AI papers (full text)"]  # the live series: its own line, never joined to He's
+    assert live["line"]["dash"] == "dash" and {str(x)[5:7] for x in live["x"]} == {"07"}  # at mid-year
+    assert "partial 2026" in str(he["layout"]["title"])  # the running year is said inside the figure
+    captions = " ".join(c.value for c in at.caption)
+    assert "Mentions, not usage" in captions and "not the framework a model was trained" in captions
