@@ -314,12 +314,12 @@ def test_gap_after_follows_the_local_cadence():
 def test_a_point_alone_between_two_gaps_keeps_a_marker_and_the_others_none():
     import plotly.graph_objects as go
 
-    from fwpulse.dashboard import chart_quality as Q
+    from fwpulse.dashboard import chart_quality
 
     dates = pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2021-01-01", "2022-01-01", "2022-02-01"])
     g = pd.DataFrame({"date": dates, "x": dates, "value": range(6), "quality": "ok", "details": None})
     fig = go.Figure()
-    Q.add_series(fig, g, "A", "red", "%{y}")
+    chart_quality.add_series(fig, g, "A", "red", "%{y}")
     (t,) = fig.data
     assert list(t.y) == [0, 1, 2, None, 3, None, 4, 5]  # no line reaches 2021-01: it stands alone
     assert "markers" in t.mode
