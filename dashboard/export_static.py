@@ -67,6 +67,12 @@ def _check_starts(browser: str) -> None:
         )
 
 
+def _page_not_ready(exc: BaseException) -> bool:
+    """kaleido's own page answered before its scripts loaded ("kaleido_scopes is not defined"): a race seen when
+    several Chromiums start at once on a busy 2-core machine, gone on a second try."""
+    return "kaleido_scopes is not defined" in str(exc)
+
+
 def render_static(
     jobs: list[tuple[object, str, int, int, float]], browser_path: str | None, tabs: int = 1
 ) -> list[bytes]:
@@ -94,7 +100,12 @@ def render_static(
             return list(await asyncio.gather(*(one(*job) for job in jobs)))
 
     try:
-        return _run(main())
+        try:
+            return _run(main())
+        except Exception as exc:  # noqa: BLE001 - one known race is retried, everything else is reported below
+            if not _page_not_ready(exc):
+                raise
+            return _run(main())  # kaleido's page had not loaded its scripts (seen under load): once more
     except ChromeNotFoundError:
         raise ChromiumMissing(f"Chromium not found at {browser} (BROWSER_PATH): {INSTALL_HINT}") from None
     except ExportError:

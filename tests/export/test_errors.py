@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fwpulse.dashboard import chart_registry as charts
-from tests.export.conftest import build_all, run_export
+from fwpulse.dashboard import export as ex
+from tests.export.conftest import CHROMIUM, build_all, run_export
 
 
 def _one_line(res) -> str:
@@ -140,3 +141,32 @@ def test_all_on_an_empty_database_skips_each_chart_and_fails(empty_db, tmp_path)
     for cid in charts.CHARTS:
         assert sum(ln.startswith(f"skipped {cid}: ") and "fill it with `" in ln for ln in lines) == 1, cid
     assert not out.exists()
+
+
+def test_kaleidos_page_race_is_retried_once_and_other_failures_are_not(monkeypatch):
+    """'kaleido_scopes is not defined' (kaleido's page not loaded yet, seen under load) gets one more try."""
+    from fwpulse.dashboard import export_static
+
+    calls = []
+
+    def flaky(coro):
+        coro.close()
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("{'description': 'ReferenceError: kaleido_scopes is not defined'}")
+        return [b"png"]
+
+    monkeypatch.setattr(export_static, "_run", flaky)
+    monkeypatch.setattr(export_static, "_check_starts", lambda browser: None)
+    assert export_static.render_static([(None, "png", 10, 10, 1)], CHROMIUM) == [b"png"] and len(calls) == 2
+
+    def broken(coro):
+        coro.close()
+        calls.append(1)
+        raise RuntimeError("the browser died")
+
+    calls.clear()
+    monkeypatch.setattr(export_static, "_run", broken)
+    with pytest.raises(ex.ExportError, match="the browser died"):
+        export_static.render_static([(None, "png", 10, 10, 1)], CHROMIUM)
+    assert len(calls) == 1
