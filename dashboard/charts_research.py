@@ -77,10 +77,9 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, label: str) -> pd.DataFrame:
 
 def _lines(spec, df: pd.DataFrame, options, names, colors, series, y_title: str, unit: str, note: str):
     """Draw ``series`` [(metric label in df, dash, legend suffix)] per framework, one line per method."""
-    if df.empty:
-        return None
     order = legend_order(names)
-    df = transform(df, replace(options, mode="absolute", align=False))
+    plain = replace(options, mode="absolute", align=False)  # counts and shares per year or month: no index, no age
+    df = transform(df, plain)
     fig, kinds, plotted = go.Figure(), set(), []
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
@@ -94,7 +93,6 @@ def _lines(spec, df: pd.DataFrame, options, names, colors, series, y_title: str,
             )
             plotted.append(g.assign(unit=unit))
     chart_quality.legend_key(fig, kinds)
-    plain = replace(options, mode="absolute", align=False)
     chart = chartkit.finish(spec, fig, plotted, plain, unit, y_title)
     chart.notes += [n for n in (chart_quality.quality_note(kinds), note) if n]
     return chart

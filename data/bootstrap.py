@@ -30,16 +30,16 @@ def ensure_database(path: Path) -> bool:
         log.info("building %s from the bundled snapshot", path)
         db.build_new(path, _load_snapshot_clustered)
         return True
-    if db.needs_migration(path):
+    with db.reading(path) as con:  # one open answers both questions: every command passes here
+        behind = db.schema_version(con) < db.latest_version()
+        known = loaded_files(con)
+    if behind:
         target = backup(path)
         log.info("backed up %s to %s before migrating", path, target)
         with db.writing(path) as con:
             db.migrate(con)
-    with db.reading(path) as con:
-        known = loaded_files(con)
     if known and set(LOADERS) - known:  # built from an older snapshot (one built empty stays empty)
         with db.writing(path) as con:
             added = load_new_files(con)
-        if added:
-            log.info("added %s from the bundled snapshot to %s", ", ".join(added), path)
+        log.info("added %s from the bundled snapshot to %s", ", ".join(added), path)
     return False

@@ -178,11 +178,6 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
     return applied
 
 
-def needs_migration(path: Path) -> bool:
-    with reading(path) as con:
-        return schema_version(con) < latest_version()
-
-
 def build_new(path: Path, populate: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
     """Create a database at ``path`` atomically: build in a temporary file, then rename.
 

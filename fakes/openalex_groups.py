@@ -96,6 +96,9 @@ def year_range(value: str) -> tuple[int, int]:
     return int(low or 0), int(high or 9999)
 
 
+MAX_REQUEST_LINE_BYTES = 8190  # proxy MAX_REQUEST_LINE_BYTES (docs say about 4 KB: keep URLs shorter)
+
+
 class FakeOpenAlexGroups(FakeServer):
     def __init__(
         self,
@@ -137,6 +140,8 @@ class FakeOpenAlexGroups(FakeServer):
         raw = parse_qs(urlsplit(target).query, keep_blank_values=True)
         with self.lock:
             self.log.append(Logged(target, path, raw, dict(headers)))
+        if len(f"GET {target} HTTP/1.1") > MAX_REQUEST_LINE_BYTES:  # the proxy's limit (SIGNALS A1.3)
+            return 400, {"error": "Request URL too long", "message": "The request line exceeds 8190 bytes"}, {}
         key = self._key(raw, headers)
         if key is not None and self.required_key is not None and key != self.required_key:
             return 401, {"error": "Invalid or missing API key", "message": "Provide a valid API key"}, {}

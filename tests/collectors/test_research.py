@@ -193,6 +193,9 @@ def test_the_fake_refuses_what_openalex_refuses():
         assert unknown.status_code == 400 and unknown.json()["message"].startswith("per_pag is not a valid parameter.")
         badkey = get({"filter": "badfilter:1,primary_topic.subfield.id:1702"})
         assert badkey.status_code == 400 and badkey.json()["message"].startswith("badfilter is not a valid field.")
+        terms = " OR ".join(f'"term{i:04d}"' for i in range(600))  # a registry with hundreds of terms
+        too_long = get({"filter": f"{FULLTEXT}:{terms},primary_topic.subfield.id:1702"})
+        assert too_long.status_code == 400 and too_long.json()["error"] == "Request URL too long"
         wrong = get({"filter": "primary_topic.subfield.id:1702"}, {"Authorization": "Bearer nope"})
         assert wrong.status_code == 401 and wrong.json()["error"] == "Invalid or missing API key"
         assert get({"filter": "primary_topic.subfield.id:1702", "api_key": "nope"}).status_code == 401
