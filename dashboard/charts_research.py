@@ -155,7 +155,7 @@ def he_conferences(spec, inputs, options, names, colors):
     plotted += _openalex_pairwise(fig, chart_quality.with_quality(values))
     fig.add_hline(y=50, line_dash="dot", line_color="grey")
     plain = replace(options, mode="absolute", align=False, log=False)
-    chart = chartkit.finish(spec, fig, plotted, plain, "%", "PyTorch share of PyTorch + TensorFlow papers (%)")
+    chart = chartkit.finish(spec, fig, plotted, plain, "%", "PyTorch-only, % of one-framework papers")
     fig.update_yaxes(range=[0, 100])
     chart.notes.append(HE_NOTE)
     return chart
@@ -254,7 +254,7 @@ def hub_share(spec, inputs, options, names, colors):
 
 
 SPECS = [
-    ChartSpec("research-he-conferences", "PyTorch vs TensorFlow in papers: He's conference counts and OpenAlex",
+    ChartSpec("research-he-conferences", "Papers mentioning PyTorch vs TensorFlow: He's conference counts, OpenAlex",
               (*HE_METRICS, MENTION),
               he_conferences, "bundled with fwpulse (conference_papers_he.csv)", view="research", query=he_query,
               time_series=False),
