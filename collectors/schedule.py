@@ -22,27 +22,78 @@ class ScheduleError(RuntimeError):
     pass
 
 
+# (name, lowest, highest, names allowed instead of numbers) for the five fields, as crontab(5) defines them
+FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+    ("day of week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+NICKNAMES = ("@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+def _field_problem(text: str, lowest: int, highest: int, names: tuple[str, ...]) -> str | None:
+    """Why one field is not valid cron (None when it is): ``*``, ``N``, ``N-M``, any of them ``/STEP``, comma lists."""
+    for item in text.lower().split(","):
+        base, _, step = item.partition("/")
+        if step and not (step.isdigit() and int(step) >= 1):
+            return f"step {step!r} is not a whole number of at least 1"
+        if base == "*":
+            continue
+        if names and base in names and not step:
+            continue
+        ends = base.split("-")
+        if len(ends) > 2 or not all(e.isdigit() or (names and e in names) for e in ends):
+            return f"{item!r} is not a number, a range N-M or *"
+        values = [int(e) if e.isdigit() else names.index(e) + (1 if lowest == 1 else 0) for e in ends]
+        if any(not lowest <= v <= highest for v in values):
+            return f"{item!r} is outside {lowest}-{highest}"
+        if len(values) == 2 and values[0] > values[1]:
+            return f"{item!r} runs backwards"
+    return None
+
+
 def validate_cron(expr: str) -> str:
+    """The expression with single spaces, or ScheduleError naming the field that cron would reject."""
     fields = expr.split()
-    if len(fields) != 5 and not (len(fields) == 1 and fields[0].startswith("@")):
+    if len(fields) == 1 and fields[0].startswith("@"):
+        if fields[0].lower() not in NICKNAMES:
+            raise ScheduleError(f"--cron {expr!r}: unknown nickname; use one of {', '.join(NICKNAMES)}")
+        return fields[0].lower()
+    if len(fields) != 5:
         raise ScheduleError(f"--cron {expr!r}: expected five fields like '0 6 * * *' (minute hour day month weekday)")
+    for text, (name, lowest, highest, names) in zip(fields, FIELDS):
+        problem = _field_problem(text, lowest, highest, names)
+        if problem:
+            raise ScheduleError(f"--cron {expr!r}: {name} field: {problem}; e.g. '0 6 * * *' runs daily at 06:00")
     return " ".join(fields)
 
 
 def cron_line(
     expr: str,
     db_path: Path,
-    config_path: Path,
+    config_path: Path | None,
     env_file: Path = DEFAULT_ENV_FILE,
     log_file: Path = DEFAULT_LOG,
     executable: str | None = None,
+    config_home: str | None = None,
 ) -> str:
+    """The crontab line. ``config_path`` None: the line sets no ``FWPULSE_CONFIG``, so each run finds the
+    registry as any command does (the user's ``frameworks.toml`` once ``frameworks add`` has created it, else
+    the bundled one); ``config_home``: the ``XDG_CONFIG_HOME`` to resolve that user file under (cron's
+    environment does not have the shell's)."""
     exe = executable or str(Path(sys.executable).with_name("fwpulse"))
     q = shlex.quote
+    env = f"FWPULSE_DB={q(str(db_path))}"
+    if config_path is not None:
+        env += f" FWPULSE_CONFIG={q(str(config_path))}"
+    elif config_home:
+        env += f" XDG_CONFIG_HOME={q(config_home)}"
     return (
         f"{validate_cron(expr)} mkdir -p {q(str(log_file.parent))} && "
         f"{{ [ -f {q(str(env_file))} ] && set -a && . {q(str(env_file))} && set +a; "
-        f"FWPULSE_DB={q(str(db_path))} FWPULSE_CONFIG={q(str(config_path))} {q(exe)} refresh; }} "
+        f"{env} {q(exe)} refresh; }} "
         f">> {q(str(log_file))} 2>&1 {MARKER}"
     )
 

@@ -67,12 +67,14 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
     rows = []
     if recent.empty:
         return pd.DataFrame(columns=CARD_COLUMNS)
-    recent = recent.assign(quality=[read.quality_of(q) for q in recent.get("quality", [None] * len(recent))])
+    quality = recent["quality"] if "quality" in recent.columns else pd.Series(None, index=recent.index, dtype=object)
+    quality = quality.astype(object).where(quality.notna() & quality.astype(str).ne(""), read.OK)
+    recent = recent.assign(quality=quality, final=~quality.isin(read.NOT_FINAL))  # per row once, not per group
     if "details" not in recent.columns:
         recent = recent.assign(details=None)
     newest = []
     for _, g in recent.sort_values("date").groupby(["framework", "metric"], sort=False):
-        final = g[[read.is_final(q) for q in g["quality"]]]
+        final = g[g["final"]]
         newest.append(g.iloc[-1])
         last = final.iloc[-1] if not final.empty else g.iloc[-1]
         row = {c: last[c] for c in CARD_VALUE_COLUMNS}

@@ -35,11 +35,11 @@ def level_drops(df: pd.DataFrame, metrics: tuple[str, ...] | list[str], breaks: 
         g = g.sort_values("date")
         prev = g[raw].shift()
         fall = (prev - g[raw]) / prev
-        for r, f, before in zip(g.itertuples(), fall, prev):
-            if pd.notna(f) and before > 0 and f > DROP:
-                why = "counting method changed" if (pd.Timestamp(r.date), fid) in changed else "unexplained drop"
-                out.append({"framework": fid, "metric": metric, "date": pd.Timestamp(r.date), "x": r.x if hasattr(r, "x") else r.date,
-                            "value": r.value, "before": before, "after": getattr(r, raw), "fall": f, "why": why})  # fmt: skip
+        hit = fall.notna() & (prev > 0) & (fall > DROP)  # the few falls, found without a loop over every row
+        for r, f, before in zip(g[hit].itertuples(), fall[hit], prev[hit]):
+            why = "counting method changed" if (pd.Timestamp(r.date), fid) in changed else "unexplained drop"
+            out.append({"framework": fid, "metric": metric, "date": pd.Timestamp(r.date), "x": r.x if hasattr(r, "x") else r.date,
+                        "value": r.value, "before": before, "after": getattr(r, raw), "fall": f, "why": why})  # fmt: skip
     return out
 
 

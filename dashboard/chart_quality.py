@@ -26,6 +26,7 @@ SYMBOLS = {
     "degraded_source": "square-open",
     "synthetic": "x",
 }
+MAX_MARKERS = 60  # a flagged run longer than this shows its symbol on this many evenly spread points
 KIND_LABELS = {
     "partial_period": "partial period (hollow circle, dotted)",
     "lower_bound": "lower bound: at least this (triangle up, dotted)",
@@ -126,6 +127,10 @@ def add_series(
         lone = alone.loc[run.index].tolist()
         if not (flagged or few) and any(lone):  # a marker on the lone points only
             marker["opacity"] = _broken([1.0 if v else 0.0 for v in lone], run_gap, 0.0)
+        elif flagged and len(run) > MAX_MARKERS and not any(lone):
+            # A long flagged run: its kind's symbol every few points says it as well as one per point, which
+            # cost the browser a second on a three-chart page (5,000 SVG markers) and was a blur in a PNG.
+            marker["maxdisplayed"] = MAX_MARKERS
         if any(run_gap[1:]):
             x, y, reasons = (_broken(v, run_gap) for v in (x, y, reasons))
         fig.add_trace(

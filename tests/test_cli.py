@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 
 def fwpulse(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -129,6 +131,36 @@ def test_schedule_prints_absolute_line_and_installs_idempotently(snapshot_db, tm
 def test_schedule_bad_cron_exit_2(snapshot_db):
     res = fwpulse("schedule", "--cron", "every day")
     assert res.returncode == 2 and "five fields" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "expr, field",
+    [
+        ("61 * * * *", "minute field: '61' is outside 0-59"),
+        ("0 24 * * *", "hour field"),
+        ("0 6 0 * *", "day of month field"),
+        ("0 6 * 13 *", "month field"),
+        ("0 6 * * 8", "day of week field"),
+        ("*/0 * * * *", "step '0'"),
+        ("0 6-2 * * *", "runs backwards"),
+        ("0 six * * *", "not a number"),
+        ("@sometimes", "unknown nickname"),
+    ],
+)
+def test_schedule_names_the_cron_field_cron_would_reject(expr, field):
+    from fwpulse.collectors.schedule import ScheduleError, validate_cron
+
+    with pytest.raises(ScheduleError, match=re.escape(field)):
+        validate_cron(expr)
+
+
+@pytest.mark.parametrize(
+    "expr", ["0 6 * * *", "*/15 0-5,22-23 1,15 jan-mar mon-fri", "0 0 * * 7", "@daily", "5 4 * * sun"]
+)
+def test_schedule_takes_what_cron_takes(expr):
+    from fwpulse.collectors.schedule import validate_cron
+
+    assert validate_cron(expr)
 
 
 def test_export_without_charts_is_usage_error(snapshot_db, tmp_path):

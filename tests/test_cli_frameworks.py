@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -224,3 +225,31 @@ def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
         f"({len(history_pages)} star-history pages), {len(daily)} daily + {len(stars)} monthly star rows + "
         f"{weekly[0]} weeks, {seconds:.1f}s"
     )
+
+
+def test_the_cron_line_follows_a_registry_created_later_by_frameworks_add(user_config, tmp_path):
+    """In a fresh HOME the line used to freeze FWPULSE_CONFIG at the bundled file inside site-packages, so a
+    framework added afterwards was never collected by cron. It now sets no FWPULSE_CONFIG (but carries the
+    XDG_CONFIG_HOME cron would not have), and a cron run resolves the registry as any command does."""
+    env = {"FWPULSE_DB": str(tmp_path / "d.duckdb")}
+    log = tmp_path / "cron.log"
+    res = fwpulse("schedule", "--log-file", str(log), env=env)
+    assert res.returncode == 0, res.stderr
+    line = res.stdout.strip()
+    assert "FWPULSE_CONFIG" not in line and f"XDG_CONFIG_HOME={tmp_path / 'xdg'}" in line
+    assert "once `fwpulse frameworks add` creates it" in res.stderr
+    assert fwpulse(*MLX, env=env).returncode == 0  # after the line was printed (or installed)
+    probe = f"{sys.executable} -c 'from fwpulse.data.settings import load_settings; print(load_settings().config_path)'"
+    exe = str(Path(sys.executable).with_name("fwpulse"))
+    command = line.split(" ", 5)[5].replace(f"{exe} refresh", probe)  # cron runs what follows the five fields
+    cron_env = {k: v for k, v in os.environ.items() if k not in ("FWPULSE_CONFIG", "XDG_CONFIG_HOME")}
+    subprocess.run(["sh", "-c", command], env=cron_env, check=True, timeout=60)
+    assert log.read_text().strip().splitlines()[-1] == str(user_config)
+
+
+def test_an_explicit_fwpulse_config_is_fixed_in_the_cron_line(tmp_path):
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text(BUNDLED_CONFIG.read_text())
+    res = fwpulse("schedule", env={"FWPULSE_DB": str(tmp_path / "d.duckdb"), "FWPULSE_CONFIG": str(cfg)})
+    assert res.returncode == 0, res.stderr
+    assert f"FWPULSE_CONFIG={cfg}" in res.stdout and "fixed in the line" in res.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def schedule(
 ) -> None:
     """Print (or --install / --remove) the crontab line that runs `fwpulse refresh`."""
     from fwpulse.collectors import schedule as sched
-    from fwpulse.data.settings import load_settings
+    from fwpulse.data.settings import load_settings, user_registry_path
 
     settings = load_settings()
     try:
@@ -133,12 +134,21 @@ def schedule(
                 "removed fwpulse's crontab line" if changed else "no fwpulse line in the crontab; nothing to remove"
             )
             return
+        explicit = bool(os.environ.get("FWPULSE_CONFIG"))  # else each cron run finds the registry as any command
         line = sched.cron_line(
             cron,
             settings.db_path.resolve(),
-            settings.config_path.resolve(),
+            settings.config_path.resolve() if explicit else None,
             env_file.expanduser(),
             log_file.expanduser(),
+            config_home=os.environ.get("XDG_CONFIG_HOME"),
+        )
+        typer.echo(
+            f"registry: {settings.config_path} (FWPULSE_CONFIG, fixed in the line)"
+            if explicit
+            else f"registry: {user_registry_path()} once `fwpulse frameworks add` creates it, else the bundled one "
+            "(looked up at every run, as any command does)",
+            err=True,
         )
         if install:
             changed = sched.install(line, crontab_file)

@@ -29,7 +29,7 @@ def dashboard(
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
+        "fwpulse.dashboard.server",  # Streamlit's own CLI, with the app's modules imported first
         "run",
         str(APP_PATH),
         "--server.port",

@@ -119,6 +119,37 @@ def test_a_series_with_only_flagged_values_is_never_final(tmp_path):
     assert cards.iloc[0]["quality"] == "synthetic" and cards.iloc[0]["change_30d"] is None
 
 
+def _series(qualities: list[str]) -> pd.DataFrame:
+    dates = pd.date_range("2020-01-05", periods=len(qualities), freq="7D")
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "x": dates,
+            "value": range(len(qualities)),
+            "quality": qualities,
+            "details": [None] * len(qualities),
+        }
+    )
+
+
+def test_a_long_flagged_run_shows_its_symbol_on_a_bounded_number_of_points():
+    """522 weekly synthetic points drew 522 SVG markers per line (a second of browser time on a three-chart page);
+    the symbol now shows on at most MAX_MARKERS of them, while a short flagged run keeps one per point."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    chart_quality.add_series(fig, _series(["synthetic"] * 522), "PyTorch", "#000", "%{y}")
+    (long_run,) = fig.data
+    assert long_run.mode == "lines+markers" and long_run.line.dash == "dot"
+    assert long_run.marker.maxdisplayed == chart_quality.MAX_MARKERS < 522
+    assert long_run.marker.symbol == chart_quality.SYMBOLS["synthetic"]
+
+    fig = go.Figure()
+    chart_quality.add_series(fig, _series(["ok"] * 500 + ["partial_period"] * 3), "PyTorch", "#000", "%{y}")
+    short = [t for t in fig.data if t.meta["quality"] == "partial_period"]
+    assert short and all(t.marker.maxdisplayed is None for t in short)
+
+
 # ------------------------------------------------------------------------------ the bundled data's cases
 
 
