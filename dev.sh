@@ -13,20 +13,42 @@ PYTHON="${PYTHON:-python3}"
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 
-ensure_venv() {  # $1: extras, e.g. "dev" or "" ; re-installs only when inputs change
-    local extras="$1" spec="." stamp
+# PyTorch's CPU build (constraints.txt pins torch==X+cpu) is not on PyPI but on PyTorch's own index, so
+# pip can never fall back to the multi-GB CUDA build; a machine that already serves the pin (a local wheel
+# in pip's find-links, a mirror) needs no index. FWPULSE_TORCH_INDEX overrides the index.
+TORCH_CPU_INDEX="${FWPULSE_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
+
+torch_index() {  # prints pip's extra index option when the pinned CPU torch is not found without it
+    local pin
+    pin="$(grep -E '^torch==' constraints.txt)"
+    if ! "$VENV/bin/python" -m pip install --dry-run --no-deps --ignore-installed --quiet "$pin" >/dev/null 2>&1; then
+        printf -- '--extra-index-url=%s' "$TORCH_CPU_INDEX"
+    fi
+}
+
+ensure_venv() {  # $1: extras, e.g. "dev" or "export"; re-installs only when inputs change
+    local extras="$1" spec="." hash stamp index=""
     [ -n "$extras" ] && spec=".[$extras]"
-    stamp="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-$extras"
+    hash="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+    stamp="$hash-$extras"
     if [ ! -x "$VENV/bin/python" ]; then
         log "creating virtual environment $VENV"
         "$PYTHON" -m venv "$VENV"
     fi
-    if [ "$(cat "$VENV/.fwpulse-stamp" 2>/dev/null)" != "$stamp" ]; then
-        log "installing fwpulse $spec (pinned by constraints.txt)"
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e "$spec"
-        echo "$stamp" > "$VENV/.fwpulse-stamp"
+    local have
+    have="$(cat "$VENV/.fwpulse-stamp" 2>/dev/null || true)"
+    # dev holds everything export does: switching between `test` and `dashboard` installs nothing
+    if [ "$have" = "$stamp" ] || { [ "$extras" = "export" ] && [ "$have" = "$hash-dev" ]; }; then
+        return
     fi
+    log "installing fwpulse $spec (pinned by constraints.txt)"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    case ",$extras," in *,dev,*|*,bench,*) index="$(torch_index)" ;; esac
+    # setuptools warns on every editable install of a package-dir layout ("Editable installation ... may take
+    # precedence"); the layout is deliberate (README, Layout), so that one warning is silenced.
+    PYTHONWARNINGS="ignore:Editable installation" \
+        "$VENV/bin/python" -m pip install --quiet -c constraints.txt ${index:+"$index"} -e "$spec"
+    echo "$stamp" > "$VENV/.fwpulse-stamp"
 }
 
 ensure_chromium() {  # Debian's chromium serves Playwright tests and kaleido export; never a downloaded browser

@@ -238,7 +238,7 @@ def refresh(
             steps = len(source_frameworks(source, registry, framework_ids))  # only the frameworks it collects
             progress = progress_factory(name, steps) if progress_factory else (lambda message=None, total=None: None)
             outcome = run_source(name, source, settings, registry, framework_ids, backfill, progress, force=force)
-            log.info(outcome.summary())
+            log.debug(outcome.summary())  # the CLI prints every summary once, at the end (-v also shows it here)
             outcomes.append(outcome)
         _compact_if_due(settings)
     return outcomes

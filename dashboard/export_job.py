@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fwpulse.dashboard import chart_registry
 from fwpulse.dashboard import export as ex
+from fwpulse.data import choices
 
 
 @dataclass(frozen=True)
@@ -68,17 +69,14 @@ def plan(
     if index and share:
         raise ex.ExportUsageError("--index and --share exclude each other")
     valid = chart_ids()
-    wanted = [c.strip() for v in charts for c in v.split(",") if c.strip()]
-    unknown = [c for c in wanted if c not in chart_registry.CHARTS]
-    if unknown:
-        raise ex.ExportUsageError(f"unknown chart id(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+    wanted = choices.split(charts)
+    if problem := choices.unknown("chart id", wanted, valid):
+        raise ex.ExportUsageError(f"--chart: {problem}")
     if not wanted and not all_charts:
         raise ex.ExportUsageError(f"name charts with --chart ID (valid: {', '.join(valid)}) or use --all")
-    bad_fw = [f for f in frameworks if f not in known_frameworks]
-    if bad_fw:
-        raise ex.ExportUsageError(
-            f"unknown framework(s) {', '.join(bad_fw)}; choose from {', '.join(known_frameworks)}"
-        )
+    frameworks = choices.split(frameworks)  # -f a,b as --chart and --format take commas
+    if problem := choices.unknown("framework", frameworks, known_frameworks):
+        raise ex.ExportUsageError(f"--framework: {problem}")
     if any(f in ex.STATIC_FORMATS for f in fmts):
         ex.check_browser(browser_path)
     options = chart_registry.ChartOptions(

@@ -50,6 +50,22 @@ def host(value: str, option: str = "--host") -> str:
     return text
 
 
+def free_port(host_: str, value: int, option: str = "--port") -> int:
+    """The port can be bound on ``host_`` now (checked by binding it, as the server will; SO_REUSEADDR as
+    Streamlit's server sets it, so a port in TIME_WAIT after a stop is not refused)."""
+    family = socket.AF_INET6 if ":" in host_ else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host_, value))
+        except OSError as exc:
+            raise UsageProblem(
+                f"{option} {value}: already in use on {host_} ({exc.strerror or exc}; another fwpulse dashboard?); "
+                f"stop it or pick another port, e.g. {option} {value + 1 if value < 65535 else 8501}"
+            ) from None
+    return value
+
+
 def seconds(value: float, option: str, maximum: float = MAX_WAIT_SECONDS) -> float:
     if not math.isfinite(value) or value < 0 or value > maximum:
         raise UsageProblem(f"{option} {value}: must be a number of seconds from 0 to {maximum:.0f}")

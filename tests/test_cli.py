@@ -46,13 +46,35 @@ def test_bad_config_is_one_line_exit_2(tmp_path):
 
 def test_refresh_unknown_source_exit_2(tmp_path):
     res = fwpulse("refresh", "--source", "myspace", env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
-    assert res.returncode == 2 and "unknown source(s) myspace; choose from github, stackoverflow" in res.stderr
+    assert res.returncode == 2 and "--source: unknown source 'myspace'; valid: github, stackoverflow" in res.stderr
     assert not (tmp_path / "d.duckdb").exists()  # refused before the database is touched
 
 
 def test_refresh_unknown_framework_exit_2(snapshot_db):
     res = fwpulse("refresh", "--framework", "flask", "--source", "github")
     assert res.returncode == 2 and "flask" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_mistyped_framework_is_a_command_line_typo_with_a_suggestion_not_a_config_error(snapshot_db):
+    res = fwpulse("refresh", "--framework", "pytroch", "--source", "github")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1
+    assert "config error" not in res.stderr
+    assert "--framework: unknown framework 'pytroch' (did you mean 'pytorch'?)" in res.stderr
+
+
+def test_a_mistyped_source_and_chart_get_a_suggestion(snapshot_db, tmp_path):
+    res = fwpulse("refresh", "--source", "githb")
+    assert res.returncode == 2 and "'githb' (did you mean 'github'?)" in res.stderr
+    res = fwpulse("export", "--chart", "github-strs", "--format", "csv", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "'github-strs' (did you mean 'github-stars'?)" in res.stderr
+
+
+def test_export_takes_frameworks_with_commas_like_charts_and_formats(snapshot_db, tmp_path):
+    out = tmp_path / "o"
+    res = fwpulse("export", "--chart", "github-stars", "--format", "csv", "-f", "pytorch,jax", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    csv = (out / "github-stars.csv").read_text()
+    assert "pytorch" in csv and "jax" in csv and "tensorflow" not in csv
 
 
 def test_import_bad_file_exit_2_db_unchanged(snapshot_db, tmp_path):
@@ -343,3 +365,31 @@ def test_sql_waits_for_a_writer_then_reads(snapshot_db):
     with db.writing(snapshot_db) as _con:  # now this process holds it: --wait 0.5 gives up
         busy = fwpulse("sql", "--wait", "0.5", "SELECT 1")
     assert busy.returncode == 75 and busy.stderr.strip().count("\n") == 0 and "another process" in busy.stderr
+
+
+def test_a_failing_source_is_reported_once(snapshot_db):
+    """Its summary was logged by refresh and printed again by the CLI: twice on a terminal and in cron's log."""
+    res = fwpulse("refresh", "--source", "pypi")
+    assert res.returncode == 1
+    both = res.stdout + res.stderr
+    assert both.count("pypi: failed") == 1 and both.count("cannot reach") == 1, both
+
+
+def test_terminal_log_lines_carry_iso_timestamps(monkeypatch):
+    """Rich's default time format is the locale's %x (12/04/26 on a US locale); the plain lines are ISO already."""
+    import io
+    import logging
+
+    from rich.console import Console
+
+    from fwpulse.commands import common
+
+    root = logging.getLogger("fwpulse")
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(common.sys.stderr, "isatty", lambda: True, raising=False)
+    common.setup_logging()
+    (handler,) = root.handlers
+    handler.console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    handler.emit(logging.LogRecord("fwpulse", logging.INFO, __file__, 1, "hello", None, None))
+    assert re.match(r"\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] INFO", handler.console.file.getvalue())

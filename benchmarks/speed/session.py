@@ -50,6 +50,36 @@ def resolve_device(device: str) -> str:
     return device
 
 
+# The Python module each framework (and each Keras backend) needs; the `bench` extra installs them all.
+MODULES = {"pytorch": "torch", "torch": "torch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
+EXTRA_INSTALL = "pip install 'fwpulse[bench]' --extra-index-url https://download.pytorch.org/whl/cpu"
+
+
+def missing_modules(contender: spec.Contender) -> list[str]:
+    """The modules a contender needs that are not installed (found without importing them)."""
+    import importlib.util
+
+    needed = {MODULES.get(contender.framework), MODULES.get(contender.backend)} - {None}
+    return sorted(m for m in needed if importlib.util.find_spec(m) is None)
+
+
+def installed_only(groups: list[spec.Group]) -> tuple[list[spec.Group], list[str]]:
+    """``groups`` without the contenders whose framework is not installed, and the missing modules (sorted)."""
+    from dataclasses import replace
+
+    kept, missing = [], set()
+    for g in groups:
+        runnable = []
+        for c in g.contenders:
+            gone = missing_modules(c)
+            missing.update(gone)
+            if not gone:
+                runnable.append(c)
+        if runnable:
+            kept.append(replace(g, contenders=tuple(runnable)))
+    return kept, sorted(missing)
+
+
 def steps(groups: list[spec.Group]) -> int:
     """The number of progress steps the harness reports for these groups."""
     return sum(

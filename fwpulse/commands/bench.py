@@ -25,8 +25,9 @@ app = typer.Typer(
     help="Measure training/inference speed of PyTorch, TensorFlow, Keras 3 (tensorflow/jax/torch backends) and JAX "
     "on this machine: one worker process per contender, phases timed separately, repeats interleaved, "
     "ratios vs a baseline with bootstrap 95% CIs. Results go to the database and a JSON file. "
-    "Needs the `bench` extra (pip install -c constraints.txt -e '.[bench]'); a framework that is not "
-    "installed is reported as not_available. `fwpulse bench import FILE.json` pools results from other machines.",
+    "Needs the `bench` extra: pip install 'fwpulse[bench]' --extra-index-url https://download.pytorch.org/whl/cpu "
+    "(the index serves PyTorch's CPU build). A framework that is not installed is skipped with one line. "
+    "`fwpulse bench import FILE.json` pools results from other machines.",
     invoke_without_command=True,
     no_args_is_help=False,
     rich_markup_mode=None,
@@ -75,9 +76,19 @@ def bench(
     try:
         device = session.resolve_device(device)
         settings, _ = context()
-        groups = spec.suite_groups(suite, frameworks)
+        groups, missing = session.installed_only(spec.suite_groups(suite, frameworks))
         if not groups:
-            raise session.BenchUsageError("no contender left after --framework filtering")
+            raise session.BenchUsageError(
+                f"no framework to measure: {', '.join(missing)} not installed; install the bench extra: "
+                f"{session.EXTRA_INSTALL} (in a checkout: add -c constraints.txt -e '.[bench]')"
+                if missing
+                else "no contender left after --framework filtering"
+            )
+        if missing:
+            typer.echo(
+                f"fwpulse bench: skipping what needs {', '.join(missing)} (not installed; {session.EXTRA_INSTALL})",
+                err=True,
+            )
         total = session.steps(groups)
         load, busy = session.load_note()
         typer.echo(

@@ -45,17 +45,20 @@ def refresh(
     """Collect from the sources into the database. Exit 0 all ok, 1 some failed, 2 usage, 75 locked."""
     from fwpulse.collectors.refresh import RefreshLocked
     from fwpulse.collectors.refresh import refresh as run_refresh
+    from fwpulse.data import choices
     from fwpulse.data.db import DatabaseBusy
     from fwpulse.data.registry import ConfigError
 
-    unknown = [s for s in source or [] if s not in _sources()]
-    if unknown:
-        raise fail(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(_sources())}", EXIT_USAGE)
+    source, framework = choices.split(source or []), choices.split(framework or [])
+    if problem := choices.unknown("source", source, _sources()):
+        raise fail(f"--source: {problem}", EXIT_USAGE)
     try:
         validate.seconds(wait, "--wait")
     except validate.UsageProblem as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     settings, registry = context()
+    if problem := choices.unknown("framework", framework, registry.ids()):  # a typo here, not in the registry file
+        raise fail(f"--framework: {problem} (frameworks in {settings.config_path})", EXIT_USAGE)
     t0 = time.monotonic()
     try:
         with progress() as progress_factory:

@@ -78,7 +78,10 @@ def setup_logging(verbose: bool = False) -> None:
     if sys.stderr.isatty():
         from rich.logging import RichHandler
 
-        handler: logging.Handler = RichHandler(show_path=False, rich_tracebacks=False)
+        # ISO timestamps, as the plain lines and `status --json` write them (Rich's default is the locale's %x)
+        handler: logging.Handler = RichHandler(
+            show_path=False, rich_tracebacks=False, log_time_format="[%Y-%m-%d %H:%M:%S]"
+        )
         handler.setFormatter(logging.Formatter("%(message)s"))
     else:  # cron, pipes: plain timestamped lines
         handler = logging.StreamHandler(sys.stderr)

@@ -22,6 +22,7 @@ def dashboard(
     try:  # before the exec: Streamlit would fail later with a traceback
         validate.port(port)
         host = validate.host(host)
+        validate.free_port(host, port)  # said once, before the banner: Streamlit would print its own after it
     except validate.UsageProblem as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     settings, _ = context()

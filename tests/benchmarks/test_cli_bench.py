@@ -21,7 +21,7 @@ def fwpulse(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 def test_bench_help_is_helpful():
     res = fwpulse("bench", "--help")
     assert res.returncode == 0
-    for word in ("--suite", "--framework", "--device", "--out", "import", "not_available"):
+    for word in ("--suite", "--framework", "--device", "--out", "import", "fwpulse[bench]", "download.pytorch.org"):
         assert word in res.stdout, word
 
 
@@ -123,3 +123,33 @@ def test_bench_without_frameworks_reports_not_available(snapshot_db, tmp_path):
     with db.reading(snapshot_db) as con:
         stored = bench_store.results(con, suite="smoke")
     assert set(stored["bench_run_id"]) >= {meta["bench_run_id"]}
+
+
+def test_bench_without_the_bench_extra_says_which_extra_in_one_line(snapshot_db, tmp_path, monkeypatch):
+    """No framework installed (their modules renamed to ones that do not exist): one line naming the extra and the
+    command that installs it, exit 2, nothing measured, no results file; it used to run 54 cells of
+    ModuleNotFoundError rows, stop its progress at 2/62 and exit 1."""
+    from typer.testing import CliRunner
+
+    from fwpulse.benchmarks.speed import session
+    from fwpulse.cli import app
+
+    monkeypatch.setattr(session, "MODULES", {k: f"fwpulse_test_absent_{v}" for k, v in session.MODULES.items()})
+    out = tmp_path / "smoke.json"
+    res = CliRunner().invoke(app, ["bench", "--device", "cpu", "--out", str(out)])
+    assert res.exit_code == 2
+    (line,) = res.output.strip().splitlines()
+    assert "not installed" in line and "pip install 'fwpulse[bench]'" in line and "whl/cpu" in line
+    assert not out.exists()
+
+
+def test_only_the_installed_frameworks_contenders_are_kept(monkeypatch):
+    from fwpulse.benchmarks.speed import session, spec
+
+    monkeypatch.setattr(session, "MODULES", {**session.MODULES, "jax": "fwpulse_test_absent_jax"})
+    groups, missing = session.installed_only(spec.suite_groups("smoke"))
+    kept = [c for g in groups for c in g.contenders]
+    assert "fwpulse_test_absent_jax" in missing
+    assert all(c.framework != "jax" and c.backend != "jax" for c in kept)
+    assert any(c.framework == "pytorch" for c in kept)  # the dev extra installs torch
+    assert all(not session.missing_modules(c) for c in kept)

@@ -51,6 +51,21 @@ def test_dashboard_port_out_of_range(hostile_db, port):
     assert "--port" in out.one_line()
 
 
+def test_dashboard_on_a_busy_port_says_so_once_before_any_banner(hostile_db):
+    """It used to print 'fwpulse dashboard on http://...' and then Streamlit's own 'Port ... is not available'."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = invoke("dashboard", "--port", str(port))
+    assert out.code == 2
+    line = out.one_line()
+    assert f"--port {port}: already in use on 127.0.0.1" in line and f"--port {port + 1}" in line
+    assert "fwpulse dashboard on" not in out.stdout + out.stderr
+
+
 @pytest.mark.parametrize("port", NOT_INTS)
 def test_dashboard_port_not_a_number(hostile_db, port):
     out = invoke("dashboard", "--port", port)
