@@ -2,7 +2,8 @@
 
 The diagnosis names the file, the newest Parquet backup (``fwpulse db backup`` and the automatic
 pre-migration backups write them under ``<db folder>/backups/``) and the command that restores it.
-Restoring builds a fresh file from the backup and moves the damaged one aside; nothing is deleted.
+Restoring builds a fresh file from the backup and moves the current one aside (named damaged or replaced, as it
+is); nothing is deleted, and the command says how much the copies kept aside take.
 """
 
 from __future__ import annotations
@@ -99,22 +100,44 @@ def diagnosis(db_path: Path | str, reason: str) -> str:
     )
 
 
-def aside_name(db_path: Path) -> Path:
+def aside_name(db_path: Path, kind: str = "damaged") -> Path:
+    """A free name beside ``db_path``: ``<name>.<kind>-<UTC time>`` (``damaged`` or ``replaced``)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+    candidate = db_path.with_name(f"{db_path.name}.{kind}-{stamp}")
     n = 1
     while candidate.exists():
-        candidate = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{n}")
+        candidate = db_path.with_name(f"{db_path.name}.{kind}-{stamp}-{n}")
         n += 1
     return candidate
+
+
+def readable(db_path: Path) -> bool:
+    """The file opens as every command opens it (truncation checked) and its history reads: what `restore`
+    calls it when kept aside. A file another process holds counts as readable (it is not known damaged)."""
+    from . import db  # late: db imports this module
+
+    try:
+        with db.reading(db_path, max_wait=0) as con:
+            con.execute("SELECT count(*) FROM observations").fetchone()
+        return True
+    except db.DatabaseBusy:
+        return True
+    except (DatabaseDamaged, db.DatabaseError, duckdb.Error):
+        return False
+
+
+def kept_aside(db_path: Path) -> list[Path]:
+    """Earlier files `restore` moved aside (``<name>.damaged-*``, ``<name>.replaced-*``), oldest first."""
+    names = [*db_path.parent.glob(f"{db_path.name}.damaged-*"), *db_path.parent.glob(f"{db_path.name}.replaced-*")]
+    return sorted((p for p in names if not p.name.endswith(".wal")), key=lambda p: p.stat().st_mtime)
 
 
 def restore(db_path: Path | str, backup: Path | str) -> Path | None:
     """Build a fresh database from ``backup`` and put it at ``db_path``.
 
-    An existing file at ``db_path`` (damaged or not) is renamed aside, never deleted; returns its
-    new name (None when there was none). The backup is imported into a temporary file first, so a
-    failing import leaves everything as it was.
+    An existing file at ``db_path`` is renamed aside, never deleted: ``.damaged-<time>`` when it does not
+    read, ``.replaced-<time>`` when it does; returns its new name (None when there was none). The backup is
+    imported into a temporary file first, so a failing import leaves everything as it was.
     """
     from . import db  # late: db imports this module
 
@@ -138,7 +161,7 @@ def restore(db_path: Path | str, backup: Path | str) -> Path | None:
         raise
     aside = None
     if db_path.exists():
-        aside = aside_name(db_path)
+        aside = aside_name(db_path, "replaced" if readable(db_path) else "damaged")
         os.replace(db_path, aside)
         wal = db_path.with_name(db_path.name + ".wal")
         if wal.exists():

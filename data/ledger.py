@@ -65,7 +65,7 @@ def _text(v: Any) -> str | None:
     """A JSON-safe text for a timestamp or message (None for NaT/NaN/None: never NaN in strict JSON)."""
     if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) in ("NaT", "None", "nan"):
         return None
-    return str(v)
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)  # ISO 8601, as `sql --format json` writes times
 
 
 def source_blocks(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ per source, per quality flag, per framework and per metric, and the last run per
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -46,12 +45,30 @@ def collect_status(path: Path) -> dict[str, Any]:
             "rows_by_metric": by("metric"),
             "rows_by_quality": {str(q): int(n) for q, n in quality},
             "rows": [
-                {**{k: (str(v) if k.endswith("_date") else v) for k, v in r.items()}, "rows": int(r["rows"])}
+                {**{k: (_day(v) if k.endswith("_date") else v) for k, v in r.items()}, "rows": int(r["rows"])}
                 for r in counts.to_dict("records")
             ],
             "sources": sources,
         }
     )
+
+
+def _day(value: Any) -> str | None:
+    """A metric's date as ISO ``YYYY-MM-DD`` (metric dates are days; the frame holds them as Timestamps)."""
+    return (
+        None
+        if value is None or str(value) in ("NaT", "None")
+        else value.date().isoformat()
+        if hasattr(value, "date")
+        else str(value)
+    )
+
+
+def _block(counts: dict[str, int]) -> list[str]:
+    """``counts`` as aligned lines: names padded to the longest one, numbers right-aligned."""
+    width = max((len(k) for k in counts), default=0)
+    digits = max((len(f"{v:,}") for v in counts.values()), default=0)
+    return [f"  {k:<{width}}  {v:>{digits},}" for k, v in counts.items()]
 
 
 def strict(value: Any) -> Any:
@@ -71,8 +88,8 @@ def strict(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if str(value) in ("NaT", "nan", "NaN", "None", "<NA>"):
         return None
-    if isinstance(value, (dt.date, dt.datetime)) or hasattr(value, "isoformat"):
-        return str(value)
+    if hasattr(value, "isoformat"):  # datetimes and Timestamps 2026-12-04T06:00:01, dates 2026-12-04 (as `sql` writes)
+        return value.isoformat()
     return str(value)
 
 
@@ -88,16 +105,17 @@ def render_status(info: dict[str, Any]) -> str:
         "",
         "rows by source:",
     ]
-    lines += [f"  {k:<48} {v:>7}" for k, v in info["rows_by_source"].items()]
+    lines += _block(info["rows_by_source"])
     lines += ["", "rows by quality (README 'Data quality'):"]
-    lines += [f"  {k:<16} {v:>7}" for k, v in info.get("rows_by_quality", {}).items()]
+    lines += _block(info.get("rows_by_quality", {}))
     lines += ["", "rows by framework:"]
-    lines += [f"  {k:<16} {v:>7}" for k, v in info["rows_by_framework"].items()]
+    lines += _block(info["rows_by_framework"])
     lines += ["", "rows by metric:"]
-    lines += [f"  {k:<40} {v:>7}" for k, v in info["rows_by_metric"].items()]
+    lines += _block(info["rows_by_metric"])
     lines += ["", "sources (last run):"]
+    width = max((len(s["source"]) for s in info["sources"]), default=0)
     for s in info["sources"]:
         ok = f"last ok {s['last_ok_at']} ({s['last_ok_age']} ago)" if s["last_ok_at"] else "never ok"
         err = f"  - {s['last_error']}" if s["last_error"] and s["last_status"] != "ok" else ""
-        lines.append(f"  {s['source']:<14} {s['last_status']:<8} {ok}{err}")
+        lines.append(f"  {s['source']:<{width}}  {s['last_status']:<8} {ok}{err}")
     return "\n".join(lines)

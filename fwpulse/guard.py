@@ -34,7 +34,14 @@ def _db_path() -> str:
 
 class GuardedGroup(TyperGroup):
     """The `fwpulse` group: usage errors become one line (exit 2), a damaged database the one-line
-    diagnosis (exit 1), anything unexpected one line naming the error (exit 1; `-v` logs the traceback)."""
+    diagnosis (exit 1), anything unexpected one line naming the error (exit 1; `-v` logs the traceback).
+    Its help names values as a user types them (fwpulse/help_text.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fwpulse import help_text
+
+        help_text.plain(self)
 
     def invoke(self, ctx):
         from fwpulse.data.damage import DatabaseDamaged, is_damage_error, short_reason

@@ -22,14 +22,22 @@ CARDS = [
 CARD_PX = 250  # a card's width: its numbers never shrink to an ellipsis; cards wrap onto more rows instead
 
 
+def signed(value: float, decimals: int = 0, unit: str = "") -> str:
+    """``+1,234`` / ``-5.2%``; a change that rounds to zero says which way it went (``-<0.1%``), never ``-0.0%``."""
+    text = f"{value:+,.{decimals}f}"
+    if value != 0 and float(text.replace(",", "")) == 0:
+        return f"{'+' if value > 0 else '-'}<{10**-decimals:g}{unit}"
+    return (f"{0:.{decimals}f}" if value == 0 else text) + unit
+
+
 def _change(row, days: int) -> str:
     change = row[f"change_{days}d"]
     if change is None or pd.isna(change):
         since = row.get("method_since")
         return f"{days} d: n/a (counting method changed {since:%Y-%m-%d})" if pd.notna(since) else f"{days} d: n/a"
     prev = row[f"value_{days}d"]
-    pct = f" ({change / prev * 100:+.1f}%)" if prev else ""
-    return f"{days} d: {change:+,.0f}{pct}"
+    pct = f" ({signed(change / prev * 100, 1, '%')})" if prev else ""
+    return f"{days} d: {signed(change)}{pct}"
 
 
 def _flag_lines(row) -> list[str]:
@@ -63,7 +71,7 @@ def _card(cards: pd.DataFrame, fid: str) -> None:
         shown = label if metric != "github.open_issues_incl_prs" else "Open issues incl. PRs"
         stale = bool(row.get("stale"))
         # A stale series' change is over another period than the others' cards: no badge.
-        delta = None if pd.isna(row["change_30d"]) or stale else f"{row['change_30d']:+,.0f} in 30 d"
+        delta = None if pd.isna(row["change_30d"]) or stale else f"{signed(row['change_30d'])} in 30 d"
         st.metric(
             shown,
             f"{row['value']:,.0f}",

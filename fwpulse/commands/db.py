@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
@@ -49,7 +50,8 @@ def restore(
         ..., help="A folder written by `fwpulse db backup` (default ones are in backups/ beside the database)."
     ),
 ) -> None:
-    """Rebuild the database from a Parquet backup; the current file (damaged or not) is kept, renamed aside."""
+    """Rebuild the database from a Parquet backup; the current file is kept, renamed aside (.damaged-TIME when it
+    does not read, .replaced-TIME when it does), and the command says how much the kept copies take."""
     from fwpulse.collectors.refresh import RefreshLocked, refresh_lock
     from fwpulse.data.damage import restore as run_restore
     from fwpulse.data.settings import load_settings
@@ -70,8 +72,18 @@ def restore(
             f"{settings.db_path} was left as it was",
             EXIT_FAILED,
         ) from None
-    kept = f"; the previous file is kept as {aside}" if aside else ""
-    typer.echo(f"restored {settings.db_path} from {backup_dir}{kept}")
+    typer.echo(f"restored {settings.db_path} from {backup_dir}")
+    if aside:
+        from fwpulse.data.damage import kept_aside
+
+        state = "damaged" if ".damaged-" in aside.name else "readable"
+        copies = kept_aside(settings.db_path)
+        total = sum(p.stat().st_size for p in copies) / 1e6
+        typer.echo(
+            f"the previous file ({state}) is kept as {aside} ({aside.stat().st_size / 1e6:.1f} MB); "
+            f"{len(copies)} cop{'y' if len(copies) == 1 else 'ies'} kept aside take {total:.1f} MB: delete what you "
+            f"no longer need (rm {shlex.quote(str(settings.db_path))}.replaced-* or .damaged-*)"
+        )
 
 
 @app.command("compact")

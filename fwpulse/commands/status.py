@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from fwpulse import __version__
@@ -17,11 +15,11 @@ def version() -> None:
 
 def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """DB path, schema version, rows per source/framework/metric, last run per source."""
-    from fwpulse.data.status import collect_status, render_status
+    from fwpulse.data.status import collect_status, render_status, status_json
 
     settings, _ = context()
     info = collect_status(settings.db_path)
-    typer.echo(json.dumps(info, indent=2, default=str) if as_json else render_status(info))
+    typer.echo(status_json(info) if as_json else render_status(info))
 
 
 def register(app: typer.Typer) -> None:

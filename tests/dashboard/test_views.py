@@ -250,6 +250,17 @@ def test_overview_cards_show_change_and_as_of(snapshot_db):
     assert len([m for m in at.metric if m.label == "Open issues incl. PRs"]) == 4
 
 
+@pytest.mark.parametrize(
+    "change, prev, expected",
+    [(-3.0, 10_000.0, "30 d: -3 (-<0.1%)"), (0.0, 500.0, "30 d: 0 (0.0%)"), (-0.4, 10.0, "30 d: -<1 (-4.0%)")],
+)
+def test_a_card_change_that_rounds_to_zero_says_which_way_never_minus_zero(change, prev, expected):
+    """-3 stars on 10,000 printed '(-0.0%)', a figure that reads as no change with a stray sign."""
+    from fwpulse.dashboard.views import overview
+
+    assert overview._change({"change_30d": change, "value_30d": prev}, 30) == expected
+
+
 def test_github_view_explains_issue_count_trap_and_marks_releases(snapshot_db):
     at = run_view("github")
     text = " ".join(m.value for m in at.markdown)

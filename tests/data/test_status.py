@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -42,7 +43,7 @@ def test_strict_turns_every_non_json_leaf_into_json():
         "d": None,
         "e": 3,
         "f": 2.5,
-        "g": ["2026-01-02 00:00:00", None, None],
+        "g": ["2026-01-02T00:00:00", None, None],
         "h": "2026-01-01",
         "i": {"j": None, "k": True},
     }
@@ -76,7 +77,7 @@ def test_status_after_failed_runs_is_strict_json(snapshot_db):
     assert by["github"]["last_status"] == "failed" and by["github"]["last_ok_at"] is None
     assert by["github"]["last_ok_age"] is None and "connection refused" in by["github"]["last_error"]
     assert by["pypi"]["last_error"] is None and by["pypi"]["retry_after"] is None
-    assert by["trends"]["retry_after"] == "2026-11-01 07:00:00"
+    assert by["trends"]["retry_after"] == "2026-11-01T07:00:00"
 
 
 def test_text_status_shows_rows_per_source_and_quality(snapshot_db):
@@ -108,3 +109,15 @@ def test_cli_status_json_after_a_failed_refresh(snapshot_db):
     assert pypi["last_status"] == "failed" and pypi["last_ok_at"] is None and pypi["last_error"]
     text = fwpulse("status")
     assert text.returncode == 0 and "rows by source:" in text.stdout and "EvanLi/Github-Ranking" in text.stdout
+    # dates as ISO 8601, as `fwpulse sql --format json` writes them (they were '2026-12-04 06:00:01.2')
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?", pypi["last_finished_at"])
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["first_date"]) for r in info["rows"])
+
+
+def test_status_text_keeps_its_columns_whatever_the_longest_name(snapshot_db):
+    """A metric id longer than the fixed 40-character column pushed its count out of line."""
+    info = status.collect_status(snapshot_db)
+    info["rows_by_metric"]["manual.a_metric_id_far_longer_than_forty_characters_x"] = 7
+    text = status.render_status(info)
+    block = text.split("rows by metric:\n")[1].split("\n\n")[0].splitlines()
+    assert len(block) > 3 and len({len(line) for line in block}) == 1  # numbers right-aligned in one column

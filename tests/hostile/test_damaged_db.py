@@ -88,6 +88,22 @@ def test_truncate_restore_finds_every_row(backed_up, tmp_path, monkeypatch):
     assert invoke("status").code == 0
 
 
+def test_restore_over_a_healthy_database_calls_it_replaced_and_counts_the_copies(backed_up, tmp_path, monkeypatch):
+    """A readable file was renamed '.damaged-' and every restore kept another full copy without a word."""
+    src, backup, state = backed_up
+    path = tmp_path / "fwpulse.duckdb"
+    shutil.copy(src, path)
+    monkeypatch.setenv("FWPULSE_DB", str(path))
+    first = invoke("db", "restore", str(backup))
+    assert first.code == 0, first
+    assert db_state(path) == state
+    (aside,) = [p for p in tmp_path.iterdir() if ".replaced-" in p.name or ".damaged-" in p.name]
+    assert ".replaced-" in aside.name
+    assert "(readable)" in first.stdout and "1 copy kept aside" in first.stdout and "MB" in first.stdout
+    second = invoke("db", "restore", str(backup))
+    assert second.code == 0 and "2 copies kept aside" in second.stdout and ".replaced-*" in second.stdout
+
+
 def test_no_backup_says_how_to_rebuild(snapshot_db, monkeypatch):
     os.truncate(snapshot_db, 100)
     line = invoke("status").one_line()

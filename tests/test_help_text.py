@@ -1,0 +1,42 @@
+"""Every command's --help names values as a user types them: no Python type (``<list[str]>``, ``<float>``,
+``<path>``) and no braced argument (``{file}``) anywhere in the tree."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from fwpulse.cli import app
+
+PYTHON_TYPE = re.compile(r"<(?:list\[[^\]]*\]|str|int|float|path|bool|file|dir)>|\{[a-z_]+\}")
+
+
+def _paths(command, prefix=()) -> list[tuple[str, ...]]:
+    out = [prefix]
+    for name, sub in getattr(command, "commands", {}).items():
+        out += _paths(sub, (*prefix, name))
+    return out
+
+
+COMMANDS = _paths(typer.main.get_command(app))
+
+
+def test_the_walk_finds_the_whole_tree():
+    assert ("db", "restore") in COMMANDS and ("frameworks", "add") in COMMANDS and ("bench", "import") in COMMANDS
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "fwpulse")
+def test_help_shows_placeholders_not_python_types(path):
+    res = CliRunner().invoke(app, [*path, "--help"])
+    assert res.exit_code == 0, res.output
+    assert not PYTHON_TYPE.search(res.output), PYTHON_TYPE.search(res.output).group(0)
+
+
+def test_placeholders_say_what_to_type():
+    out = CliRunner().invoke(app, ["refresh", "--help"]).output
+    assert "--wait SECONDS" in out and "--framework ID" in out
+    out = CliRunner().invoke(app, ["import", "--help"]).output
+    assert "Usage: fwpulse import [OPTIONS] FILE" in out
