@@ -147,6 +147,8 @@ def _row_problems(row: dict[str, str], frameworks, registry: Registry, today: dt
         errors.append(f"value {raw_value!r} is not a number")
     elif not math.isfinite(value):
         errors.append(f"value {raw_value!r} is not a finite number")
+    elif value < 0:  # every manual figure counts something: forks, issues, questions, downloads, users
+        errors.append(f"value {raw_value!r} is negative; a quoted count (forks, issues, questions, ...) is 0 or more")
     as_of = None
     try:
         as_of = dt.date.fromisoformat(row.get("as_of", ""))

@@ -68,3 +68,14 @@ def test_missing_columns_named(snapshot_db, tmp_path):
     with pytest.raises(ImportFileError, match=r"line 1: missing column\(s\) metric, as_of, source_url"):
         with db.writing(snapshot_db) as con:
             import_csv(con, f, load_registry(BUNDLED_CONFIG))
+
+
+def test_a_negative_count_is_refused_with_the_file_line_and_field(snapshot_db, tmp_path):
+    f = tmp_path / "neg.csv"
+    f.write_text(HEADER + "PyTorch,github_forks,-11000,2020-10-01,https://example.org/a,typo\n")
+    before = counts(snapshot_db)
+    with db.writing(snapshot_db) as con, pytest.raises(ImportFileError) as info:
+        import_csv(con, f, load_registry(BUNDLED_CONFIG))
+    msg = str(info.value)
+    assert str(f) in msg and "line 2: value '-11000' is negative" in msg and "nothing imported" in msg
+    assert counts(snapshot_db) == before
