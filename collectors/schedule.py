@@ -136,3 +136,18 @@ def remove(crontab_file: Path | None = None) -> bool:
         return False
     _write("\n".join(kept) + ("\n" if kept else ""), crontab_file)
     return True
+
+
+def installed_line(crontab_file: Path | None = None) -> str | None:
+    """fwpulse's line in the crontab (None when there is none); ScheduleError when there is no `crontab`."""
+    return next((ln for ln in _read(crontab_file).splitlines() if ln.rstrip().endswith(MARKER)), None)
+
+
+def line_settings(line: str) -> dict[str, str]:
+    """The ``FWPULSE_DB`` / ``FWPULSE_CONFIG`` / ``XDG_CONFIG_HOME`` a cron line sets, unquoted."""
+    found = {}
+    for word in shlex.split(line.replace(MARKER, ""), comments=False, posix=True):
+        name, sep, value = word.partition("=")
+        if sep and name in ("FWPULSE_DB", "FWPULSE_CONFIG", "XDG_CONFIG_HOME"):
+            found[name] = value
+    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from fwpulse import cli_frameworks
-from fwpulse.commands import bench, collect, db, export, serve, sql, status
+from fwpulse.commands import bench, collect, db, doctor, export, serve, sql, status
 from fwpulse.commands.common import (
     EXIT_BUSY,
     EXIT_FAILED,
@@ -39,7 +39,7 @@ def main_callback(verbose: bool = typer.Option(False, "--verbose", "-v", help="D
     setup_logging(verbose)
 
 
-for family in (status, serve, collect, export, sql, bench, db):  # the order `fwpulse --help` lists them in
+for family in (status, doctor, serve, collect, export, sql, bench, db):  # the order `fwpulse --help` lists them in
     family.register(app)
 app.add_typer(cli_frameworks.app, name="frameworks")  # fwpulse frameworks add
 
