@@ -129,6 +129,8 @@ def _run_group(group: Group, run: _Run) -> list[dict[str, Any]]:
             for cid, (status, reason) in dead.items():
                 if cid in cells:
                     _failed(cells[cid], status, reason)
+                    for _ in range(1 + v.repeats):  # its steps still count: the bar reaches its total
+                        progress(f"{v.workload or group.workload} {v.label}: {cid} skipped ({status})")
             live = [c.id for c in members if c.id not in dead]
             for cid in list(live):
                 try:
@@ -142,10 +144,13 @@ def _run_group(group: Group, run: _Run) -> list[dict[str, Any]]:
                 else:
                     _failed(cells[cid], reply.get("status", "failed"), reply.get("reason", "setup failed"))
                     live.remove(cid)
+                    for _ in range(v.repeats):
+                        progress(f"{v.workload or group.workload} {v.label}: {cid} skipped ({cells[cid].status})")
             for r in range(v.repeats):
                 order = live[r % len(live) :] + live[: r % len(live)] if live else []
                 for pos, cid in enumerate(order):
                     if cells[cid].status != "ok":
+                        progress(f"{v.workload or group.workload} {v.label}: {cid} skipped ({cells[cid].status})")
                         continue
                     cells[cid].positions.append(pos)
                     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -116,6 +117,8 @@ def test_bench_without_frameworks_reports_not_available(snapshot_db, tmp_path):
     )
     assert res.returncode == 1, res.stderr
     assert "0 cells ok" in res.stdout and "0 failed" in res.stdout and "Traceback" not in res.stderr
+    steps = re.findall(r"\((\d+)/(\d+)\)", res.stderr)  # the plain progress lines: (done/total)
+    assert steps and steps[-1][0] == steps[-1][1], steps[-3:]  # it used to stop at 2/62
     meta, rows = bench_store.read_results_file(out)
     assert rows and {r["status"] for r in rows} == {"not_available"}
     assert all("hidden by the test" in r["reason"] for r in rows)
