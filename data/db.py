@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
+from .db_errors import DatabaseDamaged, is_damage_error, is_lock_error, short_reason
 from .settings import MIGRATIONS_DIR, NEW_FILE_CONFIG
 
 log = logging.getLogger("fwpulse.db")
@@ -60,11 +61,6 @@ def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
     return ms[-1].version if ms else 0
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()  # "lock", not "block" (a corrupt block's checksum error is no lock)
-    return bool(re.search(r"\block\b", text)) or "conflicting" in text or "being used by another" in text
-
-
 def connect(
     path: Path | str, *, read_only: bool = False, max_wait: float = 30.0, sleep: Callable[[float], None] = time.sleep
 ) -> duckdb.DuckDBPyConnection:
@@ -77,9 +73,7 @@ def connect(
             _check_not_truncated(con, path)
             return con
         except duckdb.Error as exc:
-            if not _is_lock_error(exc):
-                from .damage import DatabaseDamaged, is_damage_error, short_reason
-
+            if not is_lock_error(exc):
                 if path.exists() and is_damage_error(exc):
                     raise DatabaseDamaged(path, short_reason(exc)) from None
                 raise DatabaseError(
@@ -116,8 +110,6 @@ def _check_not_truncated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     actual = path.stat().st_size
     if actual < expected:
         con.close()
-        from .damage import DatabaseDamaged
-
         raise DatabaseDamaged(
             path,
             f"the file is {actual:,} bytes but holds {total:,} blocks in use ({expected:,} bytes): it was truncated",

@@ -44,7 +44,7 @@ class GuardedGroup(TyperGroup):
         help_text.plain(self)
 
     def invoke(self, ctx):
-        from fwpulse.data.damage import DatabaseDamaged, is_damage_error, short_reason
+        from fwpulse.data.db_errors import DatabaseDamaged, is_damage_error, short_reason
 
         try:
             return super().invoke(ctx)

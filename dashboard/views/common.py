@@ -171,7 +171,7 @@ def options() -> charts.ChartOptions:
 def fatal_message(exc: BaseException) -> str | None:
     """The page-wide message for an error no view can work around (damaged database, broken
     config), the same line the CLI prints; None for anything else."""
-    from fwpulse.data.damage import DatabaseDamaged, is_damage_error, short_reason
+    from fwpulse.data.db_errors import DatabaseDamaged, is_damage_error, short_reason
     from fwpulse.data.registry import ConfigError
     from fwpulse.data.settings import load_settings
 
@@ -230,7 +230,7 @@ def show_chart(chart_id: str, frameworks: list[str] | charts.ChartOptions | None
     try:
         chart = data.rendered(chart_id, opts, reg.names(), reg.colors())
     except Exception as exc:  # noqa: BLE001 - one broken chart must not take the view down
-        from fwpulse.data.damage import is_damage_error
+        from fwpulse.data.db_errors import is_damage_error
 
         if is_damage_error(exc):
             raise  # app.py shows the one-line diagnosis instead of the page

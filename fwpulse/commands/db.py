@@ -53,7 +53,7 @@ def restore(
     """Rebuild the database from a Parquet backup; the current file is kept, renamed aside (.damaged-TIME when it
     does not read, .replaced-TIME when it does), and the command says how much the kept copies take."""
     from fwpulse.collectors.refresh import RefreshLocked, refresh_lock
-    from fwpulse.data.damage import restore as run_restore
+    from fwpulse.data.restore import restore as run_restore
     from fwpulse.data.settings import load_settings
 
     try:
@@ -74,7 +74,7 @@ def restore(
         ) from None
     typer.echo(f"restored {settings.db_path} from {backup_dir}")
     if aside:
-        from fwpulse.data.damage import kept_aside
+        from fwpulse.data.restore import kept_aside
 
         state = "damaged" if ".damaged-" in aside.name else "readable"
         copies = kept_aside(settings.db_path)

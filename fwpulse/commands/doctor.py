@@ -25,7 +25,7 @@ KEYS = ("GITHUB_TOKEN", "STACKEXCHANGE_KEY", "OPENALEX_API_KEY", "HF_TOKEN", "FW
 
 def _database(settings) -> tuple[str, str]:
     from fwpulse.data import db
-    from fwpulse.data.damage import DatabaseDamaged
+    from fwpulse.data.db_errors import DatabaseDamaged
 
     path = settings.db_path
     if not path.exists():
