@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from fwpulse.dashboard.export_theme import DEFAULT_THEME, THEMES
+from fwpulse.data import exit_codes
 
 FORMATS = ("png", "svg", "pdf", "html", "csv")
 STATIC_FORMATS = ("png", "svg", "pdf")
@@ -31,15 +32,15 @@ INSTALL_HINT = (
 class ExportError(Exception):
     """A one-line, user-facing failure; ``code`` is the CLI exit status (1 failure, 2 usage)."""
 
-    code = 1
+    code = exit_codes.FAILED
 
 
 class ExportUsageError(ExportError):
-    code = 2
+    code = exit_codes.USAGE
 
 
 class ChromiumMissing(ExportError):
-    code = 1
+    code = exit_codes.FAILED
 
 
 # ---------------------------------------------------------------------------- argument parsing

@@ -16,7 +16,7 @@ from typing import Optional
 
 import typer
 
-EXIT_USAGE = 2
+from fwpulse.commands.common import EXIT_FAILED, fail
 
 app = typer.Typer(
     help="The framework registry: add a framework to your own copy (FWPULSE_CONFIG or the user "
@@ -24,11 +24,6 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    typer.echo(f"fwpulse: {message}", err=True)
-    return typer.Exit(code)
 
 
 def registry_target() -> tuple[Path, bool]:
@@ -132,20 +127,20 @@ def add(
     path, from_env = registry_target()
     created = not path.exists()
     if created and from_env:
-        raise _fail(
+        raise fail(
             f"FWPULSE_CONFIG={path} does not exist; unset FWPULSE_CONFIG to use your user registry, "
             "or point it at an existing TOML file"
         )
     try:
         text = BUNDLED_CONFIG.read_text(encoding="utf-8") if created else path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"cannot read the registry {path}: {exc.strerror or exc}") from None
+        raise fail(f"cannot read the registry {path}: {exc.strerror or exc}") from None
     try:
         current = parse_registry(text, path)
     except ConfigError as exc:
-        raise _fail(f"config error: {exc}; fix the file first") from None
+        raise fail(f"config error: {exc}; fix the file first") from None
     if fid in current.frameworks:
-        raise _fail(f"{path}: frameworks.{fid} already exists; edit that table in the file, or choose another id")
+        raise fail(f"{path}: frameworks.{fid} already exists; edit that table in the file, or choose another id")
     block = framework_block(
         fid,
         name,
@@ -163,11 +158,11 @@ def add(
     try:
         registry = parse_registry(new_text, path)
     except ConfigError as exc:
-        raise _fail(f"not added: {exc.key}: {exc.reason}") from None
+        raise fail(f"not added: {exc.key}: {exc.reason}") from None
     try:
         _write_atomically(path, new_text)
     except OSError as exc:
-        raise _fail(f"cannot write the registry {path}: {exc.strerror or exc}", 1) from None
+        raise fail(f"cannot write the registry {path}: {exc.strerror or exc}", EXIT_FAILED) from None
     fw = registry[fid]
     where = f"{path} (created from the bundled registry)" if created else str(path)
     typer.echo(f"added {fw.id} ({fw.name}) to {where}")

@@ -7,20 +7,13 @@ import logging
 import typer
 from typer.core import TyperGroup
 
-try:
-    from typer._click import exceptions as _cx  # typer >= 0.29 vendors click
-except ImportError:  # pragma: no cover - older typer on click
-    from click import exceptions as _cx
+from fwpulse.commands.common import EXIT_FAILED, EXIT_USAGE, fail
 
 log = logging.getLogger("fwpulse")
 
-EXIT_FAILED, EXIT_USAGE = 1, 2
-
 
 def _say(message: str) -> None:
-    from fwpulse.data.redact import redact
-
-    typer.echo(redact(f"fwpulse: {' '.join(str(message).split())}"), err=True)
+    fail(" ".join(str(message).split()), EXIT_FAILED)  # prints the redacted line; the caller raises its code
 
 
 def _db_path() -> str:
@@ -48,15 +41,15 @@ class GuardedGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
-        except _cx.UsageError as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":  # `fwpulse db`: show the help
-                raise
-            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+        except (typer.Exit, typer.Abort):
+            raise
+        except typer.TyperException as exc:  # typer's public base of click's exceptions (no private import)
+            if getattr(exc, "exit_code", None) != EXIT_USAGE or type(exc).__name__ == "NoArgsIsHelpError":
+                raise  # `fwpulse db` shows its help; other click exceptions print themselves
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else ctx.command_path
             message = " ".join(exc.format_message().split())
             typer.echo(f"{where}: {message} (see `{where} --help`)", err=True)
             raise typer.Exit(EXIT_USAGE) from None
-        except (typer.Exit, typer.Abort, _cx.ClickException):
-            raise
         except DatabaseDamaged as exc:
             _say(str(exc))
             raise typer.Exit(EXIT_FAILED) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 
@@ -114,24 +115,19 @@ def test_fakes_and_perf_scripts_never_import_tests_and_perf_is_not_shipped():
     assert not [p for p in packages if "perf" in p or "fakes" in p]
 
 
-# ------------------------------------------------------------------ module shape: a one-line summary, ~300 lines
+# ------------------------------------------------------------------ module shape: a one-line summary; size follows the job
 
 # The shipped rooms (what the wheel installs); tests/, fakes/ and benchmarks/perf/ are development-only.
 SHIPPED = ("data", "collectors", "benchmarks/speed", "dashboard", "fwpulse")
-# Lines as stored: `./dev.sh test` runs `ruff format --check` before the suite, so that is the formatted text.
-MAX_LINES = 300
-# Declaration tables: modules that are pure data (one entry per metric, per variant) whose length is their
-# content, not logic; whatever code sits beside the table stays a few small lookups. Up to TABLE_MAX_LINES.
-TABLE_MAX_LINES = 500
-TABLES = {
-    "data/catalog.py": "the metric catalogue: one Metric per metric id, plus three lookups",
-    "data/catalog_research.py": "the research and model-hub metric declarations",
-}
+# Size is a guide, not a cap: a module may grow with its job, and past this many lines (as stored, formatted) its
+# docstring says why ("... over 500 lines because ...").
+GUIDE_LINES = 500
+REASON = re.compile(r"over 500 lines because", re.IGNORECASE)
 
 
-def module_shape_problems(path, max_lines: int = MAX_LINES) -> list[str]:
+def module_shape_problems(path) -> list[str]:
     """What in ``path`` breaks the module rule: it must open with a docstring whose first line is the whole
-    summary (then nothing or a blank line, PEP 257), and have at most ``max_lines`` lines."""
+    summary (then nothing or a blank line, PEP 257), and a module past :data:`GUIDE_LINES` says why in it."""
     text = path.read_text()
     problems = []
     doc = ast.get_docstring(ast.parse(text), clean=False)
@@ -143,25 +139,26 @@ def module_shape_problems(path, max_lines: int = MAX_LINES) -> list[str]:
             problems.append("the docstring does not open with its summary")
         elif rest and rest[0].strip():
             problems.append("the docstring's summary runs past its first line")
-    if len(text.splitlines()) > max_lines:
-        problems.append(f"{len(text.splitlines())} lines (at most {max_lines})")
+    lines = len(text.splitlines())
+    if lines > GUIDE_LINES and not (doc and REASON.search(doc)):
+        problems.append(f"{lines} lines and no 'over 500 lines because' in its docstring")
     return problems
 
 
-def test_every_shipped_module_has_a_one_line_summary_and_at_most_300_lines():
+def test_every_shipped_module_has_a_one_line_summary_and_says_why_when_long():
     found = []
     for room in SHIPPED:
         for path in sorted((REPO / room).rglob("*.py")):
             rel = path.relative_to(REPO).as_posix()
-            cap = TABLE_MAX_LINES if rel in TABLES else MAX_LINES
-            found += [f"{rel}: {p}" for p in module_shape_problems(path, cap)]
+            found += [f"{rel}: {p}" for p in module_shape_problems(path)]
     assert not found, "\n".join(found)
 
 
 def test_module_shape_rule_can_fail(tmp_path):
-    body = "".join(f"x{i} = {i}\n" for i in range(398))
+    body = "".join(f"x{i} = {i}\n" for i in range(598))
     cases = {
         "long.py": '"""A summary."""\n\n' + body,
+        "long_with_reason.py": '"""A summary.\n\nIt is over 500 lines because it is one table.\n"""\n' + body,
         "bare.py": "x = 1\n",
         "wrapped.py": '"""A summary that\nruns on.\n\nMore."""\n',
         "late.py": '"""\nThe summary on the second line.\n"""\n',
@@ -172,11 +169,33 @@ def test_module_shape_rule_can_fail(tmp_path):
         (tmp_path / name).write_text(text)
         got[name] = module_shape_problems(tmp_path / name)
     assert got == {
-        "long.py": ["400 lines (at most 300)"],
+        "long.py": ["600 lines and no 'over 500 lines because' in its docstring"],
+        "long_with_reason.py": [],
         "bare.py": ["no module docstring"],
         "wrapped.py": ["the docstring's summary runs past its first line"],
         "late.py": ["the docstring does not open with its summary"],
         "good.py": [],
     }
-    assert module_shape_problems(tmp_path / "long.py", TABLE_MAX_LINES) == []
-    assert all((REPO / rel).is_file() for rel in TABLES)  # the allowlist names real modules only
+
+
+def _private_third_party_imports(path) -> list[str]:
+    """Imports in ``path`` of a library's private module (``typer._click``): they change without notice."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        for name in names:
+            parts = name.split(".")
+            if parts[0] not in ("fwpulse", "__future__") and any(p.startswith("_") for p in parts[1:]):
+                found.append(f"{path.name}:{node.lineno} imports {name}")
+    return found
+
+
+def test_no_shipped_module_imports_a_librarys_private_module(tmp_path):
+    found = [
+        hit for room in SHIPPED for path in (REPO / room).rglob("*.py") for hit in _private_third_party_imports(path)
+    ]
+    assert not found, found
+    bad = tmp_path / "bad.py"
+    bad.write_text("from typer._click import exceptions\nimport json\n")
+    assert _private_third_party_imports(bad) == ["bad.py:1 imports typer._click"]

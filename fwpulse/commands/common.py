@@ -9,12 +9,14 @@ from collections.abc import Callable, Iterable
 import typer
 from typer.core import TyperCommand
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
+from fwpulse.data import exit_codes
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = exit_codes.OK, exit_codes.FAILED, exit_codes.USAGE, exit_codes.BUSY
 
 log = logging.getLogger("fwpulse")
 
 
-def fail(message: str, code: int) -> typer.Exit:
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print ``fwpulse: message`` (redacted) on stderr; return the Exit to raise."""
     from fwpulse.data.redact import redact
 
