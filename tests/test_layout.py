@@ -191,11 +191,18 @@ def _private_third_party_imports(path) -> list[str]:
     return found
 
 
+# Private modules used on purpose, each with its reason (and a fallback when it moves).
+PRIVATE_ALLOWED = {
+    "impl_torch.py:62 imports torch._dynamo.utils": "the only place torch counts the graphs torch.compile built; "
+    "guarded (0 when it moves)",
+}
+
+
 def test_no_shipped_module_imports_a_librarys_private_module(tmp_path):
     found = [
         hit for room in SHIPPED for path in (REPO / room).rglob("*.py") for hit in _private_third_party_imports(path)
     ]
-    assert not found, found
+    assert [hit for hit in found if hit not in PRIVATE_ALLOWED] == []
     bad = tmp_path / "bad.py"
     bad.write_text("from typer._click import exceptions\nimport json\n")
     assert _private_third_party_imports(bad) == ["bad.py:1 imports typer._click"]
