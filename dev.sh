@@ -45,7 +45,7 @@ ensure_venv() {  # $1: extras, e.g. "dev" or "export"; re-installs only when inp
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     case ",$extras," in *,dev,*|*,bench,*) index="$(torch_index)" ;; esac
     # setuptools warns on every editable install of a package-dir layout ("Editable installation ... may take
-    # precedence"); the layout is deliberate (README, Layout), so that one warning is silenced.
+    # precedence"); the layout is deliberate (docs/operations.md, Layout), so that one warning is silenced.
     PYTHONWARNINGS="ignore:Editable installation" \
         "$VENV/bin/python" -m pip install --quiet -c constraints.txt ${index:+"$index"} -e "$spec"
     echo "$stamp" > "$VENV/.fwpulse-stamp"

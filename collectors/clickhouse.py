@@ -5,7 +5,7 @@ The sources read long history from public analytical databases (``clickpy``: PyP
 user answers at most 1,000 rows and 10 MB, reads at most 10 billion rows and runs 60 s per query, and
 CUTS an answer past a limit SILENTLY unless asked not to (shared/api-samples/clickhouse/README.md).
 
-Protocol (see the README's "Beyond one machine"):
+Protocol (see docs/sources.md, "Beyond one machine"):
 - ``POST {FWPULSE_CLICKHOUSE_URL}/?result_overflow_mode=throw&read_overflow_mode=throw`` on EVERY query,
   so an answer that would be cut is an error (396 / 158) instead; no other setting goes in the URL
   (the playground is readonly: anything else is error 164);

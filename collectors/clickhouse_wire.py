@@ -36,7 +36,7 @@ QUOTA_CODE = 201
 READONLY_CODE = 164
 AUTH_CODES = frozenset({192, 193, 194, 497, 516})  # UNKNOWN_USER, WRONG_PASSWORD, ..., AUTHENTICATION_FAILED
 _INTERVAL_END_RE = re.compile(r"Interval will end at (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
-OWN_SERVER = "point FWPULSE_CLICKHOUSE_URL at your own ClickHouse (README: Beyond one machine)"
+OWN_SERVER = "point FWPULSE_CLICKHOUSE_URL at your own ClickHouse (docs/sources.md: Beyond one machine)"
 ANSWER_LIMIT_STEP = f"run fewer frameworks at once (--framework), or {OWN_SERVER}"
 
 

@@ -104,7 +104,7 @@ def _read(crontab_file: Path | None) -> str:
     if not shutil.which("crontab"):
         raise ScheduleError(
             "the `crontab` command is not installed (Debian: apt-get install cron); "
-            "print the line with `fwpulse schedule` and add it yourself, or use the systemd timer in the README"
+            "print the line with `fwpulse schedule` and add it yourself, or use the systemd timer in docs/operations.md (Scheduling)"
         )
     res = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
     return res.stdout if res.returncode == 0 else ""  # "no crontab for user" is exit 1

@@ -1,6 +1,6 @@
 """Metric catalog: the one place that says what every metric id means.
 
-The dashboard, export captions, the README metric table and tests all read from here.
+The dashboard, export captions, the metric table in docs/data.md and tests all read from here.
 ``kind`` is ``level`` for a count at a moment (stars today) and ``flow`` for a count over a
 period (questions asked in a month); ``period`` names that period.
 """

@@ -18,7 +18,7 @@ MIGRATIONS_DIR = DATA_DIR / "migrations"
 APP_NAME = "fwpulse"
 # New database files are written in DuckDB's 1.5 storage format (DuckDB 2 reads and writes it, and keeps a
 # file's format on later writes), so the DuckDB CLI on PyPI (`duckdb-cli` 1.5.x) can open them read-only;
-# a file in 2.0 storage answers "created with a newer version of DuckDB" there. Measured in README "Data".
+# a file in 2.0 storage answers "created with a newer version of DuckDB" there. Measured in docs/data.md.
 STORAGE_VERSION = "v1.5.0"
 NEW_FILE_CONFIG = {"storage_compatibility_version": STORAGE_VERSION}
 DB_FILENAME = "fwpulse.duckdb"
@@ -39,7 +39,7 @@ def default_db_path() -> Path:
 
 
 # Every environment variable fwpulse reads, with its meaning and default.
-# README's settings table is checked against this dict by a test.
+# docs/configuration.md's settings table is checked against this dict by a test.
 ENV_VARS: dict[str, tuple[str, str]] = {
     "FWPULSE_DB": (
         "DuckDB file (its backups go to backups/ beside it)",

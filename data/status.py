@@ -106,7 +106,7 @@ def render_status(info: dict[str, Any]) -> str:
         "rows by source:",
     ]
     lines += _block(info["rows_by_source"])
-    lines += ["", "rows by quality (README 'Data quality'):"]
+    lines += ["", "rows by quality (docs/data.md, 'Data quality'):"]
     lines += _block(info.get("rows_by_quality", {}))
     lines += ["", "rows by framework:"]
     lines += _block(info["rows_by_framework"])

@@ -22,7 +22,7 @@ from .redact import redact, redact_obj
 
 RUN_STATUSES = ("ok", "failed", "skipped", "partial")
 
-# What a stored value is, beyond its number. README "Data quality" documents each flag.
+# What a stored value is, beyond its number. docs/data.md "Data quality" documents each flag.
 QUALITY: dict[str, str] = {
     "ok": "a final value for its date or period",
     "partial_period": "the period was not over when measured (e.g. the current week or month)",

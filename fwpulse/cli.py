@@ -30,7 +30,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: flags print as flags (`--all`), not `--all <bool>`
     help="Live, traceable metrics for ML frameworks: collect (refresh), measure (bench), show (dashboard), "
     "export charts (export), query (sql). Settings: FWPULSE_DB, FWPULSE_CONFIG and the source variables "
-    "in the README.",
+    "in docs/configuration.md.",
 )
 
 

@@ -20,5 +20,5 @@ def test_dashboard_scale_runs_on_a_small_store_and_prints_each_figure_beside_its
     measures = [g["measure"] for g in report["goals"]]
     assert any("cold cache" in m for m in measures) and any("worst query p95" in m for m in measures)
     assert all({"measured", "goal", "met"} <= set(g) for g in report["goals"])
-    assert "| measure | goal | measured | met |" in res.stdout  # the README's table
+    assert "| measure | goal | measured | met |" in res.stdout  # docs/dashboard.md's table
     assert (tmp_path / "scale.duckdb").is_file()  # --keep: built where asked, never the user's database

@@ -1,7 +1,7 @@
 """No install command of this project can resolve a CUDA build, and dev.sh reinstalls only when it must.
 
 torch is pinned by its local version ``+cpu`` in every extra and in constraints.txt: PyPI never carries a
-local version, so pip can only find it on PyTorch's CPU index (which dev.sh and the README add) or in a local
+local version, so pip can only find it on PyTorch's CPU index (which dev.sh, the README and docs/ add) or in a local
 wheel; the CUDA build it used to fall back to (torch plus ~20 ``nvidia-*`` packages, several GB) cannot
 satisfy the pin. dev.sh itself is driven here with a stub interpreter that records what it is asked to run.
 """
@@ -46,8 +46,10 @@ def test_no_extra_names_a_gpu_package_or_gpu_extra():
 
 
 def test_every_documented_install_of_a_torch_extra_names_the_cpu_index():
-    """The README's hand-install lines and pyproject's comment: a copy-paste must not fail or pull CUDA."""
-    texts = {"README.md": (REPO / "README.md").read_text(), "pyproject.toml": (REPO / "pyproject.toml").read_text()}
+    """The hand-install lines of the README and every docs/ page, and pyproject's comment: a copy-paste must not
+    fail or pull CUDA."""
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), REPO / "pyproject.toml"]
+    texts = {str(p.relative_to(REPO)): p.read_text() for p in pages}
     lines = [
         (name, ln)
         for name, text in texts.items()

@@ -317,7 +317,7 @@ def markdown_table(rows: list[dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--markdown", action="store_true", help="also print the goals as the README's table")
+    ap.add_argument("--markdown", action="store_true", help="also print the goals as the table in docs/dashboard.md")
     ap.add_argument("--frameworks", type=int, default=50, help="frameworks in the synthetic store (default 50)")
     ap.add_argument("--metrics", type=int, default=30, help="metrics per framework (default 30)")
     ap.add_argument("--years", type=int, default=YEARS, help="years of daily values (default 10)")

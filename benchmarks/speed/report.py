@@ -97,7 +97,7 @@ def render(rows: list[dict[str, Any]], *, title: str, console: Any = None) -> No
 
 
 def plain(rows: list[dict[str, Any]]) -> str:
-    """Pipe-separated plain text (logs, README)."""
+    """Pipe-separated plain text (logs, docs)."""
     lines = [" | ".join(HEADERS), " | ".join("---" for _ in HEADERS)]
     lines += [" | ".join(x.replace("|", "/") for x in line) for line in table_rows(rows)]
     return "\n".join(lines)

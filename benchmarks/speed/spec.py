@@ -249,7 +249,7 @@ def variant_contenders(g: Group, v: Variant) -> list[Contender]:
 
 
 def size_table(suite: str) -> list[dict[str, Any]]:
-    """One line per group variant: for the README and `fwpulse bench --help`-style listings."""
+    """One line per group variant: for docs/benchmarks.md and `fwpulse bench --help`-style listings."""
     rows = []
     for g in SUITES[suite]():
         for v in g.variants:

@@ -49,7 +49,7 @@ def evidence_scope(bench: pd.DataFrame) -> dict:
     if suites <= {"smoke"}:
         cannot.append(
             "full-size workloads: the smoke suite's small models and batches are a sanity signal "
-            "(see the README), not the models people train"
+            "(see docs/benchmarks.md), not the models people train"
         )
     small = [int(_fingerprint(f).get("threads") or 0) for f in runs["fingerprint"].dropna()]
     if small and max(small) <= 4:

@@ -93,7 +93,7 @@ def test_the_caveat_stays_one_line_long_by_giving_details_way_to_counts():
 
 
 def test_labels_on_a_log_axis_sit_at_their_values_not_at_ten_to_the_value(snapshot_db):
-    """The README's share link: index mode on a log axis put "JAX: no data after ..." at 10^257."""
+    """docs/dashboard.md's share link: index mode on a log axis put "JAX: no data after ..." at 10^257."""
     chart = _build("github-open-issues", charts.ChartOptions(mode="index", log=True, start=dt.date(2020, 1, 1)))
     assert chart.figure.layout.yaxis.type == "log"
     top = math.log10(chart.data["value"].max())

@@ -67,7 +67,7 @@ def _figures(con, registry, chart_ids) -> list[dict]:
 
 
 def _exported(con, registry, chart_ids) -> list[dict]:
-    """Every chart as exported (article theme) at its natural size and the README's 1600x900."""
+    """Every chart as exported (article theme) at its natural size and docs/export.md's 1600x900."""
     from fwpulse.dashboard import export
     from fwpulse.dashboard.export_theme import apply_theme
 

@@ -1,5 +1,5 @@
 """`fwpulse status`: strict JSON whatever the ledger holds (a failed refresh included), and the text form
-with the rows per source (and per quality flag) the README promises."""
+with the rows per source (and per quality flag) the commands reference (docs/operations.md) promises."""
 
 from __future__ import annotations
 
