@@ -158,6 +158,20 @@ def test_backup_goes_to_user_data_dir(installed):
     assert _files(site) == before
 
 
+@pytest.mark.slow
+def test_doctor_and_schedule_from_the_wheel_in_an_empty_home(installed):
+    """The first hour from a plain install: doctor reports without writing anything, and the cron line does not
+    freeze the bundled registry inside site-packages (a framework added later would never be collected)."""
+    venv, site, tmp = installed
+    before = _files(site)
+    res = _run(venv, tmp, "doctor")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "the bundled one" in res.stdout and f"{site}" in res.stdout  # the registry in use, and where it is
+    line = _run(venv, tmp, "schedule").stdout
+    assert "FWPULSE_CONFIG" not in line and str(site) not in line.split("FWPULSE_DB=")[1].split(" ")[0]
+    assert _files(site) == before
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
