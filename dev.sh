@@ -2,6 +2,7 @@
 # fwpulse developer entry point: sets up everything it needs, then runs.
 #   ./dev.sh dashboard [--port 8501]   venv + deps (incl. kaleido for chart export), builds the DB from the bundled snapshot, opens the dashboard
 #   ./dev.sh test [pytest args]        venv + deps + Debian chromium/fonts; ruff check + ruff format --check, then the whole test suite on 4 workers (FWPULSE_TEST_WORKERS; with args: only pytest, narrowed)
+#   ./dev.sh test --quick [args]       the same without the tests marked browser or slow (real processes, servers, Chromium)
 #   ./dev.sh fwpulse VERB [args]       any fwpulse command against the development database
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -72,6 +73,12 @@ case "$cmd" in
     test)
         ensure_venv "dev"
         ensure_chromium
+        if [ "${1:-}" = "--quick" ]; then  # the minute loop: lint, then every test but the browser and slow ones
+            shift
+            "$VENV/bin/ruff" check --quiet .
+            "$VENV/bin/ruff" format --check --quiet .
+            exec "$VENV/bin/python" -m pytest -q -m "not browser and not slow" -n "${FWPULSE_TEST_WORKERS:-4}" "$@"
+        fi
         if [ $# -eq 0 ]; then  # the whole suite: lint and format first (a narrowed run skips them)
             log "ruff check and ruff format --check"
             "$VENV/bin/ruff" check --quiet .
@@ -82,5 +89,5 @@ case "$cmd" in
         fi
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
     *)
-        sed -n '2,5p' "$0"; exit 2 ;;
+        sed -n '2,6p' "$0"; exit 2 ;;
 esac

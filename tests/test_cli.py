@@ -22,6 +22,7 @@ def fwpulse(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
     )
 
 
+@pytest.mark.slow
 def test_status_json_on_fresh_machine_builds_db(tmp_path):
     db_path = tmp_path / "fresh" / "fwpulse.duckdb"
     res = fwpulse("status", "--json", env={"FWPULSE_DB": str(db_path)})
@@ -35,6 +36,7 @@ def test_status_json_on_fresh_machine_builds_db(tmp_path):
     assert [s["source"] for s in info["sources"]] == ["snapshot"]
 
 
+@pytest.mark.slow
 def test_bad_config_is_one_line_exit_2(tmp_path):
     cfg = tmp_path / "fw.toml"
     cfg.write_text('[frameworks.x]\nname = "X"\nstarz = 1\n')
@@ -44,17 +46,20 @@ def test_bad_config_is_one_line_exit_2(tmp_path):
     assert "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_refresh_unknown_source_exit_2(tmp_path):
     res = fwpulse("refresh", "--source", "myspace", env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
     assert res.returncode == 2 and "--source: unknown source 'myspace'; valid: github, stackoverflow" in res.stderr
     assert not (tmp_path / "d.duckdb").exists()  # refused before the database is touched
 
 
+@pytest.mark.slow
 def test_refresh_unknown_framework_exit_2(snapshot_db):
     res = fwpulse("refresh", "--framework", "flask", "--source", "github")
     assert res.returncode == 2 and "flask" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_a_mistyped_framework_is_a_command_line_typo_with_a_suggestion_not_a_config_error(snapshot_db):
     res = fwpulse("refresh", "--framework", "pytroch", "--source", "github")
     assert res.returncode == 2 and res.stderr.count("\n") == 1
@@ -62,6 +67,7 @@ def test_a_mistyped_framework_is_a_command_line_typo_with_a_suggestion_not_a_con
     assert "--framework: unknown framework 'pytroch' (did you mean 'pytorch'?)" in res.stderr
 
 
+@pytest.mark.slow
 def test_a_mistyped_source_and_chart_get_a_suggestion(snapshot_db, tmp_path):
     res = fwpulse("refresh", "--source", "githb")
     assert res.returncode == 2 and "'githb' (did you mean 'github'?)" in res.stderr
@@ -69,6 +75,7 @@ def test_a_mistyped_source_and_chart_get_a_suggestion(snapshot_db, tmp_path):
     assert res.returncode == 2 and "'github-strs' (did you mean 'github-stars'?)" in res.stderr
 
 
+@pytest.mark.slow
 def test_export_takes_frameworks_with_commas_like_charts_and_formats(snapshot_db, tmp_path):
     out = tmp_path / "o"
     res = fwpulse("export", "--chart", "github-stars", "--format", "csv", "-f", "pytorch,jax", "--out", str(out))
@@ -77,6 +84,7 @@ def test_export_takes_frameworks_with_commas_like_charts_and_formats(snapshot_db
     assert "pytorch" in csv and "jax" in csv and "tensorflow" not in csv
 
 
+@pytest.mark.slow
 def test_import_bad_file_exit_2_db_unchanged(snapshot_db, tmp_path):
     before = snapshot_db.read_bytes()
     f = tmp_path / "bad.csv"
@@ -86,6 +94,7 @@ def test_import_bad_file_exit_2_db_unchanged(snapshot_db, tmp_path):
     assert snapshot_db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_import_good_file(snapshot_db, tmp_path):
     f = tmp_path / "good.csv"
     f.write_text("framework,metric,value,as_of,source_url,note\nJAX,github_forks,3000,2021-01-01,https://x.org/y,\n")
@@ -94,6 +103,7 @@ def test_import_good_file(snapshot_db, tmp_path):
     assert "manual.github_forks" in fwpulse("status", "--json").stdout
 
 
+@pytest.mark.slow
 def test_db_compact_forced_and_if_due(snapshot_db):
     res = fwpulse("db", "compact")
     assert res.returncode == 0 and "rows rewritten clustered by series" in res.stdout, res.stderr
@@ -105,6 +115,7 @@ def test_db_compact_forced_and_if_due(snapshot_db):
     assert info["rows_by_source"]["EvanLi/Github-Ranking"] == 309 * 3  # nothing lost
 
 
+@pytest.mark.slow
 def test_help_shows_flags_as_flags_and_lists_choices():
     """Flags print as flags (typer's rich help printed `--all <bool>`); options with a fixed set of values
     list them, including the dynamic ones (sources, charts) that are computed only for --help."""
@@ -136,6 +147,7 @@ def test_every_command_module_is_small_and_says_its_job():
         assert len(text.splitlines()) <= 300, f"{path.name} has {len(text.splitlines())} lines"
 
 
+@pytest.mark.slow
 def test_schedule_prints_absolute_line_and_installs_idempotently(snapshot_db, tmp_path):
     tab = tmp_path / "crontab"
     tab.write_text("MAILTO=me@example.org\n15 3 * * * /usr/bin/other-job\n")
@@ -150,6 +162,7 @@ def test_schedule_prints_absolute_line_and_installs_idempotently(snapshot_db, tm
     assert tab.read_text() == "MAILTO=me@example.org\n15 3 * * * /usr/bin/other-job\n"
 
 
+@pytest.mark.slow
 def test_schedule_bad_cron_exit_2(snapshot_db):
     res = fwpulse("schedule", "--cron", "every day")
     assert res.returncode == 2 and "five fields" in res.stderr
@@ -185,12 +198,14 @@ def test_schedule_takes_what_cron_takes(expr):
     assert validate_cron(expr)
 
 
+@pytest.mark.slow
 def test_export_without_charts_is_usage_error(snapshot_db, tmp_path):
     res = fwpulse("export", "--out", str(tmp_path / "out"))
     assert res.returncode == 2 and "--chart" in res.stderr and "--all" in res.stderr
     assert res.stderr.strip().count("\n") == 0 and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_export_csv_only_needs_no_browser(snapshot_db, tmp_path):
     res = fwpulse(
         "export",
@@ -234,6 +249,7 @@ def _months_since_2025() -> int:
     return (today.year - 2025) * 12 + today.month - 1  # 2025-01 .. the last complete month
 
 
+@pytest.mark.slow
 def test_progress_total_is_what_the_source_reports(tmp_path):
     """Stack Overflow steps are months, not frameworks: the total is corrected to the months it will fetch,
     starts from the frameworks the source collects (not the whole registry), and every step is counted once."""
@@ -267,6 +283,7 @@ def test_progress_total_is_what_the_source_reports(tmp_path):
     assert rec["ticks"] == rec["totals"][-1] == _months_since_2025()
 
 
+@pytest.mark.slow
 def test_cli_progress_lines_count_up_to_the_total(tmp_path):
     """Through the real CLI (no terminal: plain log lines): the last step of a backfill reads N/N."""
     from fakes.stackexchange import FakeStackExchange
@@ -295,6 +312,7 @@ def test_cli_progress_lines_count_up_to_the_total(tmp_path):
 # ------------------------------------------------------------------ fwpulse sql
 
 
+@pytest.mark.slow
 def test_sql_formats(snapshot_db):
     q = (
         "SELECT framework, value FROM metric_values WHERE metric = 'github.stars' AND date = DATE '2026-08-01' "
@@ -315,6 +333,7 @@ def test_sql_formats(snapshot_db):
     assert dates == [{"d": "2020-01-02", "x": None}]  # strict JSON
 
 
+@pytest.mark.slow
 def test_sql_is_read_only_and_one_line(snapshot_db, tmp_path):
     before = snapshot_db.read_bytes()
     for q, words in (
@@ -334,6 +353,7 @@ def test_sql_is_read_only_and_one_line(snapshot_db, tmp_path):
     assert fwpulse("sql", "--format", "yaml", "SELECT 1").returncode == 2
 
 
+@pytest.mark.slow
 def test_sql_waits_for_a_writer_then_reads(snapshot_db):
     """A writer holds the database for a moment: the read-only open is retried, not failed; a writer that
     holds it longer than --wait is exit 75 with one line."""
@@ -367,6 +387,7 @@ def test_sql_waits_for_a_writer_then_reads(snapshot_db):
     assert busy.returncode == 75 and busy.stderr.strip().count("\n") == 0 and "another process" in busy.stderr
 
 
+@pytest.mark.slow
 def test_a_failing_source_is_reported_once(snapshot_db):
     """Its summary was logged by refresh and printed again by the CLI: twice on a terminal and in cron's log."""
     res = fwpulse("refresh", "--source", "pypi")

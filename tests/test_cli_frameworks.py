@@ -50,6 +50,7 @@ MLX = (
 )
 
 
+@pytest.mark.slow
 def test_add_creates_the_user_registry_from_the_bundled_one(user_config, tmp_path):
     assert load_settings().config_path == BUNDLED_CONFIG
     res = fwpulse(*MLX, env={"FWPULSE_DB": str(tmp_path / "d.duckdb")})
@@ -65,6 +66,7 @@ def test_add_creates_the_user_registry_from_the_bundled_one(user_config, tmp_pat
     assert "# fwpulse framework registry" in user_config.read_text()  # comments kept
 
 
+@pytest.mark.slow
 def test_add_takes_research_terms_and_hub_tags_and_refuses_a_quoted_term(user_config, tmp_path):
     env = {"FWPULSE_DB": str(tmp_path / "d.duckdb")}
     res = fwpulse(*MLX, "--research-term", "mlx", "--hf-tag", "mlx", env=env)
@@ -108,6 +110,7 @@ def test_framework_block_writes_given_keys_in_order_as_toml():
     }
 
 
+@pytest.mark.slow
 def test_duplicate_and_invalid_leave_the_file_alone(user_config, tmp_path):
     env = {"FWPULSE_DB": str(tmp_path / "d.duckdb")}
     bad = fwpulse("frameworks", "add", "mlx", "--name", "MLX", "--github", "not-a-repo", env=env)
@@ -122,6 +125,7 @@ def test_duplicate_and_invalid_leave_the_file_alone(user_config, tmp_path):
     assert user_config.read_text() == before
 
 
+@pytest.mark.slow
 def test_fwpulse_config_wins(user_config, tmp_path):
     cfg = tmp_path / "mine.toml"
     cfg.write_text('[frameworks.pytorch]\nname = "PyTorch"\npypi = ["torch"]\n')
@@ -136,6 +140,7 @@ def test_fwpulse_config_wins(user_config, tmp_path):
     assert missing.returncode == 2 and "FWPULSE_CONFIG" in missing.stderr
 
 
+@pytest.mark.slow
 def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
     pytest.importorskip("chdb")
     from fakes.clickhouse import FakeClickHouse, Synthetic
@@ -227,6 +232,7 @@ def test_add_then_backfill_from_clickhouse(user_config, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_the_cron_line_follows_a_registry_created_later_by_frameworks_add(user_config, tmp_path):
     """In a fresh HOME the line used to freeze FWPULSE_CONFIG at the bundled file inside site-packages, so a
     framework added afterwards was never collected by cron. It now sets no FWPULSE_CONFIG (but carries the
@@ -247,6 +253,7 @@ def test_the_cron_line_follows_a_registry_created_later_by_frameworks_add(user_c
     assert log.read_text().strip().splitlines()[-1] == str(user_config)
 
 
+@pytest.mark.slow
 def test_an_explicit_fwpulse_config_is_fixed_in_the_cron_line(tmp_path):
     cfg = tmp_path / "mine.toml"
     cfg.write_text(BUNDLED_CONFIG.read_text())

@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("chdb")
 
 
+@pytest.mark.slow
 def test_clickhouse_scale_runs_against_the_limited_fake(tmp_path):
     out = tmp_path / "scale.json"
     res = subprocess.run(

@@ -6,7 +6,10 @@ import json
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_dashboard_scale_runs_on_a_small_store_and_prints_each_figure_beside_its_goal(tmp_path):
     res = subprocess.run(
         [sys.executable, "-m", "fwpulse.benchmarks.perf.dashboard_scale", "--frameworks", "4", "--metrics", "30",

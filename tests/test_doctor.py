@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 SECRET = "ghp_doctorSecretValue123"
 
 
@@ -20,6 +22,7 @@ def doctor(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_doctor_reports_each_part_in_one_line_and_never_a_key(snapshot_db, tmp_path):
     tab = tmp_path / "crontab"
     other = tmp_path / "elsewhere.duckdb"
@@ -48,12 +51,14 @@ def test_doctor_reports_each_part_in_one_line_and_never_a_key(snapshot_db, tmp_p
     assert f"cron: fwpulse line installed, but it writes to {other}, this shell reads {snapshot_db}" in out
 
 
+@pytest.mark.slow
 def test_doctor_never_builds_a_missing_database(tmp_path):
     path = tmp_path / "none" / "fwpulse.duckdb"
     res = doctor({"FWPULSE_DB": str(path)})
     assert res.returncode == 0 and "not built yet" in res.stdout and not path.exists()
 
 
+@pytest.mark.slow
 def test_doctor_fails_on_a_damaged_database_with_the_diagnosis(snapshot_db):
     os.truncate(snapshot_db, snapshot_db.stat().st_size // 3)
     res = doctor({})

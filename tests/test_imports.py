@@ -19,6 +19,8 @@ import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.conftest import REPO
 
 # Scripts: importing them runs them (the CLI's `python -m fwpulse`, the Streamlit page script).
@@ -126,6 +128,7 @@ def test_the_walk_finds_every_room():
     assert len(mods) > 60
 
 
+@pytest.mark.slow
 def test_every_module_imports_alone_in_a_fresh_process():
     mods = package_modules()
     results = _fork_import_each(mods)
@@ -145,6 +148,7 @@ ONCE_BROKEN = (
 )
 
 
+@pytest.mark.slow
 def test_once_broken_modules_import_alone_in_a_new_interpreter():
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(_import_alone, ONCE_BROKEN))
@@ -152,6 +156,7 @@ def test_once_broken_modules_import_alone_in_a_new_interpreter():
     assert not failed, "\n".join(failed)
 
 
+@pytest.mark.slow
 def test_the_check_catches_an_import_order_bug(tmp_path, monkeypatch):
     """The fork importer reports a module that needs another one imported first (so the test can fail)."""
     pkg = tmp_path / "cyc"

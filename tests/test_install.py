@@ -212,6 +212,7 @@ def test_dashboard_serves_from_wheel(installed):
             proc.wait()
 
 
+@pytest.mark.slow
 def test_rooms_import_only_under_fwpulse():
     """From the checkout root `data`, `collectors`, ... are importable folders; each refuses the bare name
     (two names would make two copies of every class) with an ImportError that says what to do."""
@@ -251,6 +252,7 @@ def test_every_package_folder_is_declared():
                 assert name in declared, f"{init.parent} is package {name}, missing from [tool.setuptools] packages"
 
 
+@pytest.mark.slow
 def test_new_database_is_in_storage_the_pypi_duckdb_cli_reads(tmp_path):
     """fwpulse writes new files in DuckDB 1.5 storage (the `duckdb-cli` 1.5.x on PyPI cannot open 2.0 files);
     DuckDB 2 keeps that format on later writes. When the CLI package is importable, it really reads the file."""

@@ -7,11 +7,14 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 HEAVY = ("torch", "tensorflow", "jax", "keras")
 
 
+@pytest.mark.slow
 def test_dashboard_and_collectors_do_not_import_heavy_frameworks():
     code = (
         "import sys, fwpulse.cli, fwpulse.dashboard.chart_registry, fwpulse.dashboard.views.overview, "

@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from fwpulse.data import bench_store, db
 
 from .test_store import row
@@ -19,6 +21,7 @@ def fwpulse(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_bench_help_is_helpful():
     res = fwpulse("bench", "--help")
     assert res.returncode == 0
@@ -26,11 +29,13 @@ def test_bench_help_is_helpful():
         assert word in res.stdout, word
 
 
+@pytest.mark.slow
 def test_bench_list_prints_sizes():
     res = fwpulse("bench", "--suite", "full", "--list")
     assert res.returncode == 0 and "W3" in res.stdout and "variable" in res.stdout and "b4096" in res.stdout
 
 
+@pytest.mark.slow
 def test_usage_errors_are_one_line_exit_2(snapshot_db):
     for args, expect in (
         (("--suite", "huge"), "unknown suite"),
@@ -42,6 +47,7 @@ def test_usage_errors_are_one_line_exit_2(snapshot_db):
         assert res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_unwritable_out_fails_before_measuring(snapshot_db, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -49,6 +55,7 @@ def test_unwritable_out_fails_before_measuring(snapshot_db, tmp_path):
     assert res.returncode == 2 and "--out" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_json_export_then_cli_import_round_trip(snapshot_db, tmp_path):
     rows = [
         row(bench_run_id="gpu-fleet-1", device="cuda", device_name="NVIDIA H100"),
@@ -83,6 +90,7 @@ def test_json_export_then_cli_import_round_trip(snapshot_db, tmp_path):
     assert df.set_index("contender").loc["jax-jit", "verdict"] == "faster"
 
 
+@pytest.mark.slow
 def test_bad_json_is_one_line_naming_file_and_stores_nothing(snapshot_db, tmp_path):
     good = bench_store.dump_results_file(
         tmp_path / "good.json", bench_run_id="r", suite="smoke", fingerprint={}, rows=[row(bench_run_id="r")]
@@ -100,6 +108,7 @@ def test_bad_json_is_one_line_naming_file_and_stores_nothing(snapshot_db, tmp_pa
         assert len(bench_store.results(con)) == before
 
 
+@pytest.mark.slow
 def test_bench_without_frameworks_reports_not_available(snapshot_db, tmp_path):
     """Every framework made unimportable (modules that raise ImportError shadow them in the workers):
     the suite runs to the end, every row says not_available with the reason, JSON and DB get them."""

@@ -42,6 +42,7 @@ def slowed_run(tmp_path_factory):
     return harness.run_groups([group], suite="smoke", log_dir=tmp_path_factory.mktemp("logs"))
 
 
+@pytest.mark.slow
 def test_slowed_contender_is_detected_slower_with_ci_excluding_1(slowed_run):
     rows = by_contender(slowed_run)
     slow = rows["slow"]
@@ -55,6 +56,7 @@ def test_slowed_contender_is_detected_slower_with_ci_excluding_1(slowed_run):
     assert rows["twin"]["verdict"] in ("same within ±5%", "inconclusive")  # never "slower"/"faster" by noise alone
 
 
+@pytest.mark.slow
 def test_sleep_step_timed_within_2_percent(slowed_run):
     base = by_contender(slowed_run)["base"]
     assert base["step_ms_p50"] == pytest.approx(20.0, rel=0.02)

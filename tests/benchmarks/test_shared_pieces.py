@@ -61,6 +61,7 @@ def test_matmul_probe_runs_fn_on_the_seeded_operands():
     np.testing.assert_array_equal(p.out, a @ b)
 
 
+@pytest.mark.slow
 def test_set_tf32_on_torch_and_no_device_peak_on_cpu():
     torch = pytest.importorskip("torch")
     before = (torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32)
@@ -78,6 +79,7 @@ def test_set_tf32_on_torch_and_no_device_peak_on_cpu():
     backends.reset_peak_memory("torch", cpu)  # nothing to reset on the CPU, and no error
 
 
+@pytest.mark.slow
 def test_refresh_writer_stores_refresh_shaped_runs(tmp_path):
     from fwpulse.benchmarks.perf import refresh_writer
     from fwpulse.data import db

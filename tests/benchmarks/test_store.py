@@ -164,6 +164,7 @@ def test_bad_row_names_row_and_field(tmp_path):
         bench_store.read_results_file(f)
 
 
+@pytest.mark.slow
 def test_snapshot_loads_bundled_bench_files(tmp_path):
     import shutil
 

@@ -178,6 +178,7 @@ def test_auth_refusal_without_a_key_says_set_it(fake, tmp_path, status):
     assert f"HTTP {status}" in text and "OPENALEX_API_KEY is not set" in text and "\n" not in text
 
 
+@pytest.mark.slow
 def test_end_to_end_refresh_key_not_in_db_and_second_run_adds_nothing(tmp_path, caplog, monkeypatch):
     # fwpulse's own loggers at DEBUG; urllib3's DEBUG request lines print full URLs (query
     # included) and are outside fwpulse's control, see the report to the lead.

@@ -166,6 +166,7 @@ def playground():
         yield fake, truth, evs
 
 
+@pytest.mark.slow
 def test_one_backfill_stores_every_day_and_month_exactly_within_the_playgrounds_limits(playground, tmp_path):
     fake, truth, evs = playground
     assert len(truth) > 20 * 3000  # 22 packages, most with ten years of days
@@ -207,6 +208,7 @@ def test_one_backfill_stores_every_day_and_month_exactly_within_the_playgrounds_
     assert gh["clickhouse_queries"] == 2 and gh["clickhouse_read_rows"] < fake.profile.max_rows_to_read / 2
 
 
+@pytest.mark.slow
 def test_an_answer_too_large_for_the_limits_fails_loudly_and_stores_nothing_short(playground, tmp_path, monkeypatch):
     """The old flat daily shape (one row per project and day) against the same playground: one line
     naming the limit, nothing stored from that source, the other source still collected."""

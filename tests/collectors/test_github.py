@@ -436,6 +436,7 @@ def _all_text(db_path) -> str:
         con.close()
 
 
+@pytest.mark.slow
 def test_end_to_end_refresh_stores_exact_values(gh, tmp_path):
     settings = Settings(
         db_path=tmp_path / "fw.duckdb",
@@ -465,6 +466,7 @@ def test_end_to_end_refresh_stores_exact_values(gh, tmp_path):
     assert TOKEN not in _all_text(settings.db_path)
 
 
+@pytest.mark.slow
 def test_end_to_end_rate_limited_run_is_failed_with_retry_after(gh, tmp_path):
     reset = int(time.time()) + 3600
     gh.script["/repos/pytorch/pytorch"].append(
@@ -489,6 +491,7 @@ def test_end_to_end_rate_limited_run_is_failed_with_retry_after(gh, tmp_path):
     assert n == 0
 
 
+@pytest.mark.slow
 def test_token_never_stored_or_logged_even_when_echoed(gh, tmp_path, caplog):
     gh.script["/graphql"].append(
         (401, {}, {"message": f"Bad credentials: Bearer {TOKEN}", "documentation_url": "https://docs.github.com/rest"})
@@ -520,6 +523,7 @@ def test_token_from_gh_cli_is_used_and_redacted(gh, tmp_path, monkeypatch):
     assert ctx.http.redact(f"x {TOKEN} y") == "x *** y"
 
 
+@pytest.mark.slow
 def test_same_day_repeat_with_token_makes_no_request(gh, tmp_path):
     """GraphQL has no conditional requests: today's counts are reused, proven by the request log."""
     settings = Settings(

@@ -141,6 +141,7 @@ def test_a_week_later_only_page_one_is_read_and_the_finished_week_is_stored(gh):
     assert dt.date(2026, 11, 29) not in stars_added(later)
 
 
+@pytest.mark.slow
 def test_a_shrunken_past_week_is_written_again_newest_wins_history_keeps_the_old(gh, tmp_path):
     settings = Settings(db_path=tmp_path / "fw.duckdb", github_api_url=gh.url, github_graphql_url=f"{gh.url}/graphql")
     registry = parse_registry(TOML.format(sources='[sources.github]\nbackfill_since = "2026-10"'))

@@ -136,6 +136,7 @@ def _summary(proc) -> list[str]:
 # -- through the CLI ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_backfill_stores_every_month_exactly(empty_db, tmp_path):
     today = _today()
     records = generated_models(dt.date(2019, 1, 1), today) + [BERT, SD21]
@@ -174,6 +175,7 @@ def test_backfill_stores_every_month_exactly(empty_db, tmp_path):
     assert not state_of(empty_db)["scan"] and TOKEN not in json.dumps(state_of(empty_db))
 
 
+@pytest.mark.slow
 def test_capped_backfill_resumes_across_runs_without_gaps_or_double_counts(empty_db, tmp_path):
     today = _today()
     records = generated_models(_months_ago(8), today) + [SD21]
@@ -196,6 +198,7 @@ def test_capped_backfill_resumes_across_runs_without_gaps_or_double_counts(empty
     assert values(empty_db) == expected(records, today)
 
 
+@pytest.mark.slow
 def test_a_later_run_reads_only_the_new_pages_and_updates_the_running_month(empty_db, tmp_path):
     today = _today()
     records = generated_models(_months_ago(12), today) + [SD21]
@@ -222,6 +225,7 @@ def test_a_later_run_reads_only_the_new_pages_and_updates_the_running_month(empt
     assert stored(empty_db)[("_all", SITE, running)][1] == "partial_period"
 
 
+@pytest.mark.slow
 def test_429_mid_backfill_keeps_the_pages_says_one_line_exits_1_and_the_next_run_resumes(empty_db, tmp_path):
     today = _today()
     records = generated_models(_months_ago(10), today)
@@ -251,6 +255,7 @@ def test_429_mid_backfill_keeps_the_pages_says_one_line_exits_1_and_the_next_run
     assert values(empty_db) == expected(records, today)
 
 
+@pytest.mark.slow
 def test_hf_token_travels_only_in_the_authorization_header(empty_db, tmp_path):
     today = _today()
     records = generated_models(_months_ago(4), today)
@@ -275,6 +280,7 @@ def test_hf_token_travels_only_in_the_authorization_header(empty_db, tmp_path):
     assert details["authenticated"] is True and details["rate_limit_quota"] == 1000
 
 
+@pytest.mark.slow
 def test_a_wrong_hf_token_is_one_line_naming_it(empty_db, tmp_path):
     wrong = "hf_WRONGtoken_0987654321"
     with FakeHub(generated_models(_months_ago(4), _today()), token=TOKEN) as fake:
@@ -315,6 +321,7 @@ def _models(spec: list[tuple[dt.datetime, list[str]]]) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 def test_months_that_pass_are_finalised_and_new_months_added():
     records = generated_models(dt.date(2025, 10, 1), dt.date(2026, 3, 9))
     with FakeHub(records) as fake:
@@ -341,6 +348,7 @@ def test_months_that_pass_are_finalised_and_new_months_added():
         assert got[("_all", SITE, dt.date(2026, 6, 1))] == (0.0, "partial_period")
 
 
+@pytest.mark.slow
 def test_a_used_up_budget_stops_before_a_429_and_the_next_run_resumes():
     records = generated_models(dt.date(2025, 1, 1), dt.date(2026, 3, 9))
     with FakeHub(records, quota_anonymous=2) as fake:
@@ -359,6 +367,7 @@ def test_a_used_up_budget_stops_before_a_429_and_the_next_run_resumes():
     assert {k: v[0] for k, v in _obs(result).items()} == expected(records, dt.date(2026, 3, 10))
 
 
+@pytest.mark.slow
 def test_a_refused_cursor_restarts_the_scan_once_and_counts_stay_exact():
     records = generated_models(dt.date(2025, 1, 1), dt.date(2026, 3, 9))
     with FakeHub(records) as fake:
@@ -369,6 +378,7 @@ def test_a_refused_cursor_restarts_the_scan_once_and_counts_stay_exact():
     assert {k: v[0] for k, v in _obs(result).items()} == expected(records, dt.date(2026, 3, 10))
 
 
+@pytest.mark.slow
 def test_a_malformed_page_is_one_line_naming_the_url():
     records = generated_models(dt.date(2025, 1, 1), dt.date(2026, 3, 9))
     with FakeHub(records) as fake:
@@ -405,6 +415,7 @@ def test_a_429_on_the_first_page_fails_with_retry_after_and_no_wait():
     assert info.value.retry_after is not None and len(fake.log) == 1
 
 
+@pytest.mark.slow
 def test_series_left_out_by_framework_are_stored_in_full_when_collected_again():
     records = generated_models(dt.date(2025, 1, 1), dt.date(2026, 3, 9))
     with FakeHub(records) as fake:
@@ -421,6 +432,7 @@ def test_series_left_out_by_framework_are_stored_in_full_when_collected_again():
     assert all(got[k] == want[k] for k in got)
 
 
+@pytest.mark.slow
 def test_a_tag_new_to_the_registry_starts_the_count_over():
     records = generated_models(dt.date(2025, 1, 1), dt.date(2026, 3, 9))
     with FakeHub(records) as fake:

@@ -56,6 +56,7 @@ def test_dns_failure_is_not_retried():
     assert http.requests == 1
 
 
+@pytest.mark.slow
 def test_refresh_without_network_fails_every_source_at_once_with_one_line_each(snapshot_db):
     """The no_network fixture points every source at a closed port: one request per source, no waits."""
     settings = load_settings()

@@ -218,6 +218,7 @@ def _refresh(fake, tmp_path):
     return settings, refresh(settings, registry, sources=["pypi"])
 
 
+@pytest.mark.slow
 def test_end_to_end_refresh_and_second_run_adds_nothing(fake, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     settings, outcomes = _refresh(fake, tmp_path)

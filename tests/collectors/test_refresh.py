@@ -59,6 +59,7 @@ def test_one_crashing_source_does_not_stop_the_others(snapshot_db, fake_sources,
     assert ledger == {"broken": "failed", "fake": "ok"}
 
 
+@pytest.mark.slow
 def test_second_refresh_exits_75_while_lock_held(snapshot_db):
     holder = subprocess.Popen(
         [

@@ -167,6 +167,7 @@ def test_one_grouped_request_per_framework_and_scope_plus_two_denominators(tmp_p
     assert result.details["api_key"] is False and "authorization" not in fake.log[0].headers
 
 
+@pytest.mark.slow
 def test_a_framework_without_research_terms_asks_nothing(tmp_path):
     with fake_for() as fake:
         settings = Settings(db_path=tmp_path / "fw.duckdb", openalex_url=fake.base)
@@ -220,6 +221,7 @@ def test_the_key_travels_only_in_the_authorization_header(tmp_path, caplog):
     assert result.details["api_key"] is True
 
 
+@pytest.mark.slow
 def test_end_to_end_cli_refresh_stores_every_year_and_never_the_key(tmp_path):
     year = dt.datetime.now(dt.UTC).year
     cfg = tmp_path / "frameworks.toml"
@@ -295,6 +297,7 @@ def test_timed_out_twice_fails_that_target_in_one_line_and_stores_nothing_partia
 # -- refusals ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_budget_spent_mid_run_is_one_line_nothing_lost_exit_1(tmp_path):
     year = dt.datetime.now(dt.UTC).year
     cfg = tmp_path / "frameworks.toml"
@@ -338,6 +341,7 @@ def test_budget_spent_at_the_first_request_fails_with_retry_after(tmp_path):
     assert info.value.retry_after == NOW + dt.timedelta(seconds=3600)
 
 
+@pytest.mark.slow
 def test_a_wrong_key_is_one_line_naming_the_setting(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     with fake_for(required_key="the-right-key") as fake:
@@ -393,6 +397,7 @@ def test_a_malformed_answer_is_one_line_naming_the_url(tmp_path, body, says):
 # -- definitions ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_changed_definition_is_a_new_method(tmp_path, monkeypatch):
     mentions, ai, fulltext = tables(dt.datetime.now(dt.UTC).year)
     mentions[(FULLTEXT, '"pytorch"')] = mentions[(FULLTEXT, VALUES["pytorch"])]  # same counts, one term fewer

@@ -289,6 +289,7 @@ def test_quota_reserve_stops_cleanly_and_keeps_state(fake):
     assert len(fake.requests) == 1 + 4 + 2 and fake.quota == 9
 
 
+@pytest.mark.slow
 def test_end_to_end_refresh_key_never_stored_second_run_adds_nothing(tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="fwpulse")
     with FakeStackExchange(TAGS, monthly, key=KEY) as fake:

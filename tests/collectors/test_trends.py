@@ -218,6 +218,7 @@ def test_pytrends_urls_are_restored_after_collect(fake):
     assert before[0] == "https://trends.google.com/trends"
 
 
+@pytest.mark.slow
 def test_refresh_with_rate_limit_is_skipped_not_failed(fake, tmp_path, monkeypatch):
     fake.too_many = -1
     sleeps = Sleeps()
@@ -240,6 +241,7 @@ def test_refresh_with_rate_limit_is_skipped_not_failed(fake, tmp_path, monkeypat
     assert json.loads(details)["frameworks"] == ["f1", "f2"] and n == 0
 
 
+@pytest.mark.slow
 def test_refresh_success_stores_rows(fake, tmp_path):
     fake.series = {"PyTorch": [10, 20, 30, 40, 50, 60], "JAX": [1, 2, 3, 4, 5, 6]}
     settings = Settings(db_path=tmp_path / "x.duckdb", trends_url=fake.url)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from fwpulse.commands import serve
 
 
+@pytest.mark.slow
 def test_preload_imports_every_view_before_the_first_page_and_logs_nothing():
     code = (
         "import sys; from fwpulse.dashboard import server; server.preload(); "
@@ -23,6 +26,7 @@ def test_preload_imports_every_view_before_the_first_page_and_logs_nothing():
     assert "No runtime found" not in res.stderr and res.stderr.strip() == ""
 
 
+@pytest.mark.slow
 def test_fwpulse_dashboard_runs_streamlit_through_the_preloading_entry_point(monkeypatch, tmp_path):
     seen = {}
     monkeypatch.setenv("FWPULSE_DB", str(tmp_path / "x.duckdb"))

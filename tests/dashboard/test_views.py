@@ -149,6 +149,7 @@ def _first_chart(at: AppTest) -> dict:
     return figures(at)[0]
 
 
+@pytest.mark.slow
 def test_log_scale_control_changes_axis_type_and_url(snapshot_db):
     at = run_view("github")
     assert _first_chart(at)["layout"]["yaxis"].get("type") in (None, "linear", "-")
@@ -158,6 +159,7 @@ def test_log_scale_control_changes_axis_type_and_url(snapshot_db):
     assert at.query_params["scale"] in ("log", ["log"])
 
 
+@pytest.mark.slow
 def test_index_mode_starts_every_line_at_100(snapshot_db):
     at = run_view("overview")
     at.radio(key="mode").set_value("index").run()
@@ -189,6 +191,7 @@ def test_share_mode_sums_to_100(filled_db):
     assert first_month == pytest.approx(100.0)
 
 
+@pytest.mark.slow
 def test_framework_control_changes_traces(filled_db):
     at = run_view("community")
     assert {"PyTorch", "JAX"} <= trace_names(at)
@@ -198,6 +201,7 @@ def test_framework_control_changes_traces(filled_db):
     assert at.query_params["fw"] in ("jax,keras", ["jax,keras"])
 
 
+@pytest.mark.slow
 def test_date_range_alignment_and_smoothing_change_the_data(snapshot_db):
     at = run_view("overview")
     full = [t for t in _first_chart(at)["data"] if t["name"] == "PyTorch"][0]
@@ -570,6 +574,7 @@ def test_open_issues_text_names_the_missing_lines_and_the_command(snapshot_db):
     assert "`fwpulse refresh --source github`" in text
 
 
+@pytest.mark.slow
 def test_open_issues_text_compares_all_three_when_they_are_drawn(filled_db):
     at = run_view("github")
     text = " ".join(m.value for m in at.markdown)

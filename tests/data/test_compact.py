@@ -125,6 +125,7 @@ with db.writing(sys.argv[1]) as con:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.8])
 def test_sigkill_during_a_compaction_loses_nothing(tmp_path, delay):
     """A real process compacting 600,000 rows is killed part-way: the database opens, and every row

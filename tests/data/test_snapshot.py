@@ -6,6 +6,8 @@ import csv
 import json
 from collections import Counter
 
+import pytest
+
 from fwpulse.data import db, read, snapshot, snapshot_extra
 from fwpulse.data.settings import SNAPSHOT_DIR
 
@@ -321,6 +323,7 @@ def test_he_conference_counts_keep_editions_of_one_month_apart(snapshot_db):
     assert dict(iclr) == {"pytorch": 1091, "tensorflow": 208, "_all": 3388}
 
 
+@pytest.mark.slow
 def test_a_database_built_before_a_file_was_bundled_gets_it_on_the_next_command(tmp_path):
     """A database built by an older fwpulse (its snapshot run lists fewer files) gets the new file's rows once."""
     from fwpulse.data import bootstrap, snapshot

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from fwpulse.data import db, status, store
 from fwpulse.data.store import RunRecord
@@ -92,6 +93,7 @@ def test_text_status_shows_rows_per_source_and_quality(snapshot_db):
     assert info["rows_by_quality"]["partial_period"] == 2 * 2 + 3 + 1  # git 2026-08 x2 metrics, AI Index, SO 2025-01
 
 
+@pytest.mark.slow
 def test_cli_status_json_after_a_failed_refresh(snapshot_db):
     env = {**os.environ, "FWPULSE_DB": str(snapshot_db)}  # service URLs point at a closed port (conftest)
 

@@ -25,6 +25,7 @@ def _a_chart_with_data(built) -> str:
     return next(cid for cid, c in built.items() if c.figure is not None)
 
 
+@pytest.mark.slow
 def test_unknown_chart_lists_valid_ids(module_db, tmp_path):
     out = tmp_path / "out"
     res = run_export("--chart", "no-such-chart", "--out", str(out), db=module_db)
@@ -34,6 +35,7 @@ def test_unknown_chart_lists_valid_ids(module_db, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, words",
     [
@@ -54,6 +56,7 @@ def test_bad_options_exit_2(module_db, tmp_path, args, words):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_unwritable_output_directory(module_db, tmp_path, built):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -65,6 +68,7 @@ def test_unwritable_output_directory(module_db, tmp_path, built):
     assert blocker.read_text() == "not a folder"
 
 
+@pytest.mark.slow
 def test_missing_chromium_says_how_to_install_and_writes_nothing(module_db, tmp_path, built):
     out = tmp_path / "out"
     res = run_export(
@@ -83,6 +87,7 @@ def test_missing_chromium_says_how_to_install_and_writes_nothing(module_db, tmp_
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_broken_browser_fails_in_one_line(module_db, tmp_path, built):
     fake = tmp_path / "chromium"
     fake.write_text("#!/bin/sh\nexit 3\n")
@@ -104,6 +109,7 @@ def test_broken_browser_fails_in_one_line(module_db, tmp_path, built):
     assert not out.exists()  # the folder it created for the run is removed again
 
 
+@pytest.mark.slow
 def test_explicit_empty_chart_names_the_fill_command(module_db, tmp_path, built):
     empty = [c for c in built.values() if c.figure is None]
     if not empty:
@@ -117,6 +123,7 @@ def test_explicit_empty_chart_names_the_fill_command(module_db, tmp_path, built)
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_unknown_framework_exit_2(module_db, tmp_path, built):
     res = run_export(
         "--chart",
@@ -132,6 +139,7 @@ def test_unknown_framework_exit_2(module_db, tmp_path, built):
     assert res.returncode == 2 and "flask" in _one_line(res)
 
 
+@pytest.mark.slow
 def test_all_on_an_empty_database_skips_each_chart_and_fails(empty_db, tmp_path):
     out = tmp_path / "out"
     res = run_export("--all", "--format", "csv", "--out", str(out), db=empty_db)

@@ -110,6 +110,7 @@ def test_no_backup_says_how_to_rebuild(snapshot_db, monkeypatch):
     assert "no backup found" in line and "move the file aside" in line
 
 
+@pytest.mark.slow
 def test_real_process_prints_no_traceback(backed_up, tmp_path):
     src, backup, _ = backed_up
     path = tmp_path / "fwpulse.duckdb"

@@ -68,6 +68,7 @@ def run_app(**query) -> AppTest:
     return at.run()
 
 
+@pytest.mark.slow
 def test_issue_urls_render_the_overview(snapshot_db):
     at = run_app(smooth="inf", to="2200-01-01")
     assert not at.exception and len(at.get("plotly_chart")) > 0

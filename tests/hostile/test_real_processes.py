@@ -15,6 +15,7 @@ def fwpulse(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["host", "port", "import-dir", "deep-json", "wait-nan"])
 def test_real_stderr_is_one_line(snapshot_db, tmp_path, case):
     deep = tmp_path / "deep.json"
