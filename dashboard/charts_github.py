@@ -85,7 +85,7 @@ def stars_retained(spec, inputs, options, names, colors):
 
 def open_issues(spec, inputs, options, names, colors):
     v = inputs.values
-    article = v[(v["metric"] == "manual.github_open_issues") & v["source"].str.contains("Iflexion", na=False)]
+    article = read.article_2020_rows(v, "manual.github_open_issues")
     v = v[v["metric"] != "manual.github_open_issues"]
     chart = chartkit.multi_line_chart(
         spec,

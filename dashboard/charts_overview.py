@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fwpulse.dashboard import chartkit
 from fwpulse.dashboard.charts import Chart, ChartInput, ChartOptions, ChartSpec, line_chart
+from fwpulse.data import read
 
 
 def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors) -> Chart:
     v = inputs.values
-    article = v[(v["metric"] == "manual.github_forks") & v["source"].str.contains("Iflexion", na=False)]
+    article = read.article_2020_rows(v, "manual.github_forks")
     return line_chart(spec, v, options, names, colors, "github.forks", article, "2020 article figure")
 
 

@@ -34,6 +34,15 @@ def details_dict(details: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# details["article"] of the 2020 article's figures (the Iflexion page the project started from): readers test this
+# flag, never the source's name (data/snapshot.py sets it; migration 0005 set it on rows stored before).
+ARTICLE_2020 = "iflexion-2020"
+
+
+def is_article_2020(details: Any) -> bool:
+    return details_dict(details).get("article") == ARTICLE_2020
+
+
 def quality_of(value: Any) -> str:
     """A row's quality flag; missing (older stores, charts' own rows) means ok."""
     return value if isinstance(value, str) and value else OK

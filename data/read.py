@@ -22,7 +22,7 @@ from . import catalog
 
 # Re-exported: every read is importable from this module.
 from .ledger import age_text, last_runs, offline_only, runs, source_blocks, source_state  # noqa: F401
-from .quality import NOT_FINAL, OK, STALE_DAYS, details_dict, is_final, quality_of, reason, staleness  # noqa: F401
+from .quality import NOT_FINAL, OK, STALE_DAYS, details_dict, is_article_2020, is_final, quality_of, reason, staleness  # noqa: F401
 from .store import QUALITY  # noqa: F401
 
 # A chart whose data spans more than this many days shows at most one point per series per week,
@@ -296,3 +296,11 @@ def plotted_csv(data: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     df.to_csv(buf, index=False, lineterminator="\n", date_format="%Y-%m-%d")
     return buf.getvalue().encode("utf-8")
+
+
+def article_2020_rows(values: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The rows of ``metric`` that are the 2020 article's figures (flagged in ``details``, not found by name)."""
+    rows = values[values["metric"] == metric] if not values.empty else values
+    if rows.empty or "details" not in rows.columns:
+        return rows.iloc[0:0]
+    return rows[[is_article_2020(d) for d in rows["details"]]]

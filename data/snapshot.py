@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from .bench_store import load_bundled as load_bundled_bench
+from .quality import ARTICLE_2020
 from .settings import SNAPSHOT_DIR
 from .snapshot_extra import bestof_observations, stackoverflow_observations
 from .snapshot_research import conference_observations
@@ -168,6 +169,10 @@ _PAGE_SOURCES = {
 }
 
 
+# The page of the 2020 article the dashboard checks: its figures carry details["article"] (data/quality.py).
+_ARTICLE_HOSTS = {"www.iflexion.com": ARTICLE_2020}
+
+
 # The qualifier SOURCES.md puts at the start of a sentence in `note` ("approx", "lower bound (>5000)",
 # "upper bound: article says 'less than 9,000'"); point_figures.csv has no structured column for it.
 _QUALIFIER = re.compile(r"(?:^|\.\s+)(approx|upper bound|lower bound)\b", re.IGNORECASE)
@@ -203,6 +208,8 @@ def point_observations(rows: list[dict[str, str]]) -> list[Observation]:
         host = r["source_url"].split("/")[2]
         fid, metric, day = framework_id(r["framework"]), f"manual.{r['metric']}", parse_date(r["as_of"])
         source = _PAGE_SOURCES.get(host, host)
+        if host in _ARTICLE_HOSTS:
+            details = {**(details or {}), "article": _ARTICLE_HOSTS[host]}
         out.append(row_observation(r, fid, metric, day, float(r["value"]), source, POINT_METHOD, quality, details))
     return out
 
