@@ -19,7 +19,7 @@ from fwpulse.dashboard import chart_registry as charts
 from fwpulse.data import read
 from tests.export.conftest import build_all, needs_chromium, run_export
 
-pytestmark = [needs_chromium, pytest.mark.browser]
+pytestmark = [needs_chromium, pytest.mark.browser, pytest.mark.xdist_group("export-formats")]  # one export run
 
 WIDTH, HEIGHT, SCALE = 1000, 560, 2
 FORMATS = ("png", "svg", "pdf", "html", "csv")
