@@ -75,8 +75,7 @@ def bench(
         return
     try:
         device = session.resolve_device(device)
-        settings, _ = context()
-        groups, missing = session.installed_only(spec.suite_groups(suite, frameworks))
+        groups, missing = session.installed_only(spec.suite_groups(suite, frameworks))  # before the database
         if not groups:
             raise session.BenchUsageError(
                 f"no framework to measure: {', '.join(missing)} not installed; install the bench extra: "
@@ -89,6 +88,7 @@ def bench(
                 f"fwpulse bench: skipping what needs {', '.join(missing)} (not installed; {session.EXTRA_INSTALL})",
                 err=True,
             )
+        settings, _ = context()
         total = session.steps(groups)
         load, busy = session.load_note()
         typer.echo(

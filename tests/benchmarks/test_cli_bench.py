@@ -148,8 +148,10 @@ def test_bench_without_the_bench_extra_says_which_extra_in_one_line(snapshot_db,
 
     monkeypatch.setattr(session, "MODULES", {k: f"fwpulse_test_absent_{v}" for k, v in session.MODULES.items()})
     out = tmp_path / "smoke.json"
+    monkeypatch.setenv("FWPULSE_DB", str(tmp_path / "none" / "fwpulse.duckdb"))
     res = CliRunner().invoke(app, ["bench", "--device", "cpu", "--out", str(out)])
     assert res.exit_code == 2
+    assert not (tmp_path / "none").exists()  # said before any database is built (no migration log lines)
     (line,) = res.output.strip().splitlines()
     assert "not installed" in line and "pip install 'fwpulse[bench]'" in line and "whl/cpu" in line
     assert not out.exists()
