@@ -77,7 +77,7 @@ case "$cmd" in
             shift
             "$VENV/bin/ruff" check --quiet .
             "$VENV/bin/ruff" format --check --quiet .
-            exec "$VENV/bin/python" -m pytest -q -m "not browser and not slow" -n "${FWPULSE_TEST_WORKERS:-4}" --dist loadgroup "$@"
+            exec "$VENV/bin/python" -m pytest -q -m "not browser and not slow" -n "${FWPULSE_TEST_WORKERS:-4}" "$@"
         fi
         if [ $# -eq 0 ]; then  # the whole suite: lint and format first (a narrowed run skips them)
             log "ruff check and ruff format --check"
@@ -85,9 +85,7 @@ case "$cmd" in
             "$VENV/bin/ruff" format --check --quiet .
             # Four workers (pytest-xdist): most tests wait on a subprocess, a server or Chromium, so four
             # share two cores well (measured: 6.5 min instead of 9.5 on a 2-core machine).
-            # --dist loadgroup: a module marked xdist_group builds its costly module fixture (an export run, a
-            # dashboard server) once, on one worker, instead of once per worker that runs one of its tests.
-            set -- -n "${FWPULSE_TEST_WORKERS:-4}" --dist loadgroup
+            set -- -n "${FWPULSE_TEST_WORKERS:-4}"
         fi
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
     *)

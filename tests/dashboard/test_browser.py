@@ -11,7 +11,7 @@ import pytest
 from fakes.dashboard_server import start_dashboard, stop, wait_healthy
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard-server")]  # one server for the module
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

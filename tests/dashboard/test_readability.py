@@ -19,8 +19,6 @@ from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
 
-pytestmark = pytest.mark.xdist_group("readability-chromium")  # its module fixture is built once, on one worker
-
 CHROMIUM = "/usr/bin/chromium"
 READABLE = re.compile(r"^\d+(\.\d+)?[kMB]?$")
 

@@ -8,8 +8,6 @@ from fwpulse.dashboard import chart_registry as charts
 from fwpulse.dashboard import export as ex
 from tests.export.conftest import CHROMIUM, build_all, run_export
 
-pytestmark = pytest.mark.xdist_group("export-errors")  # its module fixture is built once, on one worker
-
 
 def _one_line(res) -> str:
     err = res.stderr.strip()

@@ -10,44 +10,65 @@ import hashlib
 import io
 import json
 import re
+import shutil
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from filelock import FileLock
 from PIL import Image, ImageStat
 
 from fwpulse.dashboard import chart_registry as charts
 from fwpulse.data import read
 from tests.export.conftest import build_all, needs_chromium, run_export
 
-pytestmark = [needs_chromium, pytest.mark.browser, pytest.mark.xdist_group("export-formats")]  # one export run
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 WIDTH, HEIGHT, SCALE = 1000, 560, 2
 FORMATS = ("png", "svg", "pdf", "html", "csv")
 CHART_IDS = list(charts.CHARTS)
 
 
+@pytest.fixture(scope="session")
+def exported_once(snapshot_db_template, tmp_path_factory, worker_id):
+    """`fwpulse export --all` run once per test session: the first xdist worker to arrive runs it under a file
+    lock, the others read its files (it was once per worker, ~40 s of Chromium each)."""
+    root = tmp_path_factory.getbasetemp()
+    root = root if worker_id == "master" else root.parent  # the directory every worker's basetemp sits in
+    shared = root / "export-all-once"
+    with FileLock(str(root / "export-all-once.lock")):
+        result = shared / "result.json"
+        if not result.exists():
+            shared.mkdir(exist_ok=True)
+            db = shared / "fwpulse.duckdb"
+            shutil.copy(snapshot_db_template, db)
+            res = run_export(
+                "--all",
+                "--format",
+                ",".join(FORMATS),
+                "--size",
+                f"{WIDTH}x{HEIGHT}",
+                "--scale",
+                str(SCALE),
+                "--out",
+                str(shared / "out"),
+                db=db,
+            )
+            result.write_text(json.dumps({"returncode": res.returncode, "stdout": res.stdout, "stderr": res.stderr}))
+    return shared, SimpleNamespace(**json.loads(result.read_text()))
+
+
 @pytest.fixture(scope="module")
-def exported(module_db, tmp_path_factory):
-    out = tmp_path_factory.mktemp("export-all")
-    res = run_export(
-        "--all",
-        "--format",
-        ",".join(FORMATS),
-        "--size",
-        f"{WIDTH}x{HEIGHT}",
-        "--scale",
-        str(SCALE),
-        "--out",
-        str(out),
-        db=module_db,
-    )
+def exported(exported_once):
+    shared, res = exported_once
     assert res.returncode == 0, res.stderr
+    out = shared / "out"
     manifest = json.loads((out / "manifest.json").read_text())
     return {
         "out": out,
         "res": res,
         "manifest": manifest,
-        "built": build_all(module_db),
+        "built": build_all(shared / "fwpulse.duckdb"),
         "entries": {e["file"]: e for e in manifest["files"]},
     }
 

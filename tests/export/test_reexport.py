@@ -15,7 +15,7 @@ from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.export_theme import THEMES, apply_theme
 from tests.export.conftest import CHROMIUM, build_all, needs_chromium, run_export
 
-pytestmark = [needs_chromium, pytest.mark.browser, pytest.mark.xdist_group("export-reexport")]  # one build
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
