@@ -39,6 +39,7 @@ from .bench_rows import (
     normalize_row,
     short_repr,
 )
+from .db import transaction
 
 __all__ = [  # the row contract (bench_rows.py) is part of this module's API
     "ALL_COLUMNS",
@@ -77,13 +78,8 @@ def write_results(
         return 0
     placeholders = ", ".join("?" for _ in COLUMNS)
     sql = f"INSERT OR REPLACE INTO bench_results ({', '.join(COLUMNS)}) VALUES ({placeholders})"
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.executemany(sql, [[db_value(KINDS[c], r[c]) for c in COLUMNS] for r in clean])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(clean)
 
 

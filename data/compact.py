@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from .db import transaction
 from .store import utcnow
 
 log = logging.getLogger("fwpulse.compact")
@@ -95,8 +96,7 @@ def compact(con: duckdb.DuckDBPyConnection, *, force: bool = False, tail_limit: 
     if n != 1:
         raise CompactError(f"unexpected DDL for {TABLE}: {ddl[:80]}... (nothing was changed)")
     views = _dependent_views(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(new_ddl)
         con.execute(f"INSERT INTO {new} SELECT * FROM {TABLE} ORDER BY {ORDER}")
         copied = con.execute(f"SELECT count(*) FROM {new}").fetchall()[0][0]
@@ -112,10 +112,6 @@ def compact(con: duckdb.DuckDBPyConnection, *, force: bool = False, tail_limit: 
             "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?)",
             [STATE_SOURCE, STATE_KEY, json.dumps(total), utcnow()],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     con.execute("CHECKPOINT")
     seconds = time.perf_counter() - t0
     log.info("compacted %s: %d rows clustered by series in %.1fs", TABLE, total, seconds)

@@ -117,6 +117,19 @@ def _check_not_truncated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 @contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN, then COMMIT when the block ends, or ROLLBACK and re-raise when it (or the COMMIT) fails: every
+    multi-statement write in fwpulse goes through here, so none leaves half its statements behind."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
 def _short_lived(path: Path | str, read_only: bool, max_wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(path, read_only=read_only, max_wait=max_wait)
     try:
@@ -157,14 +170,9 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
     for m in known:
         if m.version <= current:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(m.sql)
             con.execute("INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", [m.version, m.name])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         log.info("applied migration %04d_%s", m.version, m.name)
         applied.append(m.version)
     return applied

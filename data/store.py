@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from . import catalog
+from .db import transaction
 from .redact import redact, redact_obj
 
 RUN_STATUSES = ("ok", "failed", "skipped", "partial")
@@ -154,8 +155,7 @@ def record_run(
     state = redact_obj(state) if state else state
     collected_at = collected_at or run.started_at
     finished = run.finished_at or utcnow()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run_id = con.execute("SELECT nextval('run_id_seq')").fetchall()[0][0]
         written = unchanged = 0
         if observations:
@@ -200,10 +200,6 @@ def record_run(
                 json.dumps(run.details, default=str),
             ],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return WriteResult(run_id, written, unchanged, ev_written)
 
 
