@@ -10,20 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from fwpulse.dashboard.export_formats import FORMATS, MIME, STATIC_FORMATS  # noqa: F401 - export.py's names
 from fwpulse.dashboard.export_theme import DEFAULT_THEME, THEMES
 from fwpulse.data import exit_codes
 
-FORMATS = ("png", "svg", "pdf", "html", "csv")
-STATIC_FORMATS = ("png", "svg", "pdf")
 DEFAULT_SIZE = (1200, 675)
 DEFAULT_SCALE = 2.0
-MIME = {
-    "png": "image/png",
-    "svg": "image/svg+xml",
-    "pdf": "application/pdf",
-    "html": "text/html",
-    "csv": "text/csv",
-}  # for download buttons
 INSTALL_HINT = (
     "install Debian's Chromium with `apt-get install chromium`, or set BROWSER_PATH to a Chromium/Chrome binary"
 )

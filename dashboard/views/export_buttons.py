@@ -5,8 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 from fwpulse.dashboard import chart_registry as charts
-
-EXPORT_FORMATS = ("png", "svg", "pdf", "html")
+from fwpulse.dashboard.export_formats import BUTTON_FORMATS
 
 
 def export_buttons(chart: charts.Chart, opts: charts.ChartOptions, names: dict[str, str], cols) -> None:
@@ -26,7 +25,7 @@ def export_buttons(chart: charts.Chart, opts: charts.ChartOptions, names: dict[s
         missing = str(exc)
     if missing is None and importlib.util.find_spec("kaleido") is None:
         missing = "kaleido is not installed: pip install -c constraints.txt -e '.[export]' (./dev.sh dashboard does)"
-    for col, fmt in zip(cols, EXPORT_FORMATS):
+    for col, fmt in zip(cols, BUTTON_FORMATS):
         needs_browser = fmt in export.STATIC_FORMATS
         disabled = needs_browser and missing is not None
         col.download_button(

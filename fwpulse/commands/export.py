@@ -9,8 +9,8 @@ import typer
 
 from fwpulse import __version__
 from fwpulse.commands.common import EXIT_BUSY, EXIT_USAGE, context, fail, lazy_choices
+from fwpulse.dashboard.export_formats import FORMATS  # a light module: --help lists them without the dashboard
 
-FORMATS = ("png", "svg", "pdf", "html", "csv")  # dashboard/export.py FORMATS; the help shows them before that import
 ALL_FORMATS = [",".join(FORMATS)]
 HTML_JS = ("shared", "inline", "cdn")  # dashboard/export_options.py HTML_JS, for the help
 
