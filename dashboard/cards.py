@@ -1,6 +1,6 @@
 """The Overview cards' query: per framework and metric, the newest final value and its change over 30 and 365 days.
 
-Pure (DataFrames in and out; no Streamlit), so the scale benchmark (benchmarks/perf/dashboard_scale.py)
+Pure (DataFrames in and out; no Streamlit), so the scale benchmark (perf/dashboard_scale.py)
 times exactly what the Overview runs.
 """
 

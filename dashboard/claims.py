@@ -1,7 +1,7 @@
 """The Article check's queries: the 2020 article's figures beside the newest stored values, and the speed verdicts.
 
 Pure (a read-only connection or DataFrames in, DataFrames out; no Streamlit), so the scale benchmark
-(benchmarks/perf/dashboard_scale.py) times exactly what the view runs.
+(perf/dashboard_scale.py) times exactly what the view runs.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Data health view's queries: freshness per source, rate-limit budgets, run errors in plain words.
 
 Pure (a read-only connection or DataFrames in, DataFrames out; no Streamlit), so the scale benchmark
-(benchmarks/perf/dashboard_scale.py) times exactly what the view runs.
+(perf/dashboard_scale.py) times exactly what the view runs.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Daily collection appends rows in date order, so every DuckDB row group (122,880 rows) soon
 holds a little of every series, and any query for a few series has to decode the whole
-table: 50-200 ms per chart on 5.5M rows (``benchmarks/perf/dashboard_scale.py``). :func:`compact`
+table: 50-200 ms per chart on 5.5M rows (``perf/dashboard_scale.py``). :func:`compact`
 rewrites the table sorted by (metric, framework, date, collected_at, run_id). DuckDB keeps
 min/max statistics per row group and column segment, so after that a query for one metric
 skips everything but that metric's rows.

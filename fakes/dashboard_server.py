@@ -1,6 +1,6 @@
 """A real `fwpulse dashboard` (or a bare Streamlit app) on a free loopback port, for the browser checks.
 
-Used by tests/dashboard/test_browser.py and benchmarks/perf/dashboard_scale.py: start the server
+Used by tests/dashboard/test_browser.py and perf/dashboard_scale.py: start the server
 on a database, wait for Streamlit's health endpoint, stop it.
 """
 

@@ -1,5 +1,5 @@
 """The GitHub collector wired to a FakeGitHub: the collect context shared by the collector's tests and
-benchmarks/perf/github_requests.py (the fake itself, fakes/github.py, knows nothing of fwpulse)."""
+perf/github_requests.py (the fake itself, fakes/github.py, knows nothing of fwpulse)."""
 
 from __future__ import annotations
 

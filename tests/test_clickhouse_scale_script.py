@@ -1,4 +1,4 @@
-"""benchmarks/perf/clickhouse_scale.py runs as it is (on a tiny registry), so it cannot silently rot."""
+"""perf/clickhouse_scale.py runs as it is (on a tiny registry), so it cannot silently rot."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_clickhouse_scale_runs_against_the_limited_fake(tmp_path):
         [
             sys.executable,
             "-m",
-            "fwpulse.benchmarks.perf.clickhouse_scale",
+            "perf.clickhouse_scale",
             "--frameworks",
             "3",
             "--years",

@@ -105,10 +105,10 @@ def test_private_name_rule_can_fail(tmp_path):
 
 
 def test_fakes_and_perf_scripts_never_import_tests_and_perf_is_not_shipped():
-    """benchmarks/perf/ (measures fwpulse itself) and fakes/ (the services as documented) stand on their own."""
+    """perf/ (measures fwpulse itself) and fakes/ (the services as documented) stand on their own."""
     import tomllib
 
-    for folder in (REPO / "fakes", REPO / "benchmarks" / "perf"):
+    for folder in (REPO / "fakes", REPO / "perf"):
         for path in folder.glob("*.py"):
             text = path.read_text()
             assert "from tests" not in text and "import tests" not in text, path
@@ -120,7 +120,7 @@ def test_fakes_and_perf_scripts_never_import_tests_and_perf_is_not_shipped():
 
 # ------------------------------------------------------------------ module shape: a one-line summary; size follows the job
 
-# The shipped rooms (what the wheel installs); tests/, fakes/ and benchmarks/perf/ are development-only.
+# The shipped rooms (what the wheel installs); tests/, fakes/ and perf/ are development-only.
 SHIPPED = ("data", "collectors", "benchmarks/speed", "dashboard", "fwpulse")
 # Size is a guide, not a cap: a module may grow with its job, and past this many lines (as stored, formatted) its
 # docstring says why ("... over 500 lines because ...").

@@ -5,7 +5,7 @@ token, conditional REST without), ``star_history`` (the Sept 2026 weekly endpoin
 (monthly issue searches, releases). Everything goes through the one shared HTTP client
 (``ctx.http``: retries, ``Retry-After``, request counting, secret redaction). PyGithub does not
 fit here: no GraphQL, no conditional requests, no star-history call; it serves as the naive
-baseline in ``benchmarks/perf/github_requests.py``.
+baseline in ``perf/github_requests.py``.
 
 Failure discipline: primary rate limit (403/429 with ``x-ratelimit-remaining: 0``) waits for
 ``x-ratelimit-reset`` when that is within ``[sources.github] max_rate_limit_wait_seconds``

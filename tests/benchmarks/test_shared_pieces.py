@@ -81,9 +81,9 @@ def test_set_tf32_on_torch_and_no_device_peak_on_cpu():
 
 @pytest.mark.slow
 def test_refresh_writer_stores_refresh_shaped_runs(tmp_path):
-    from fwpulse.benchmarks.perf import refresh_writer
     from fwpulse.data import db
     from fwpulse.data.bootstrap import ensure_database
+    from perf import refresh_writer
 
     path = tmp_path / "w.duckdb"
     ensure_database(path)

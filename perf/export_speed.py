@@ -1,6 +1,6 @@
 """Wall time of `fwpulse export --all --format png,svg --size 1200x675` on the bundled snapshot.
 
-    .venv/bin/python -m fwpulse.benchmarks.perf.export_speed [runs]
+    .venv/bin/python -m perf.export_speed [runs]
 
 Runs the real command (a fresh process each run, as cron would), on a database built from the
 bundled snapshot in a temporary folder, and prints the wall time, the number of images and the

@@ -1,6 +1,6 @@
 """External readers during a refresh: how many raw read-only opens fail, and how many `fwpulse sql` reads do.
 
-    .venv/bin/python -m fwpulse.benchmarks.perf.reader_contention [--reads 200] [--cli 40] [--readers 2] [--gap 0.3]
+    .venv/bin/python -m perf.reader_contention [--reads 200] [--cli 40] [--readers 2] [--gap 0.3]
 
 A writer process (refresh_writer.py) stores refresh-shaped source runs (11 frameworks x 8 GitHub counts per run, one short
 transaction each, through the store's own write path, 50 ms apart as sources finish) for as long as the
@@ -124,7 +124,7 @@ def measure(mode: str, path: Path, tmp: Path, reads: int, procs: int, gap: float
         return {"mode": mode, **_summary(_cli_reads(path, reads, procs, gap)), "writer": None}
     stop = tmp / f"stop-{mode}"
     writer = subprocess.Popen(
-        [sys.executable, "-m", "fwpulse.benchmarks.perf.refresh_writer", str(path), "--stop", str(stop)]
+        [sys.executable, "-m", "perf.refresh_writer", str(path), "--stop", str(stop)]
         + ["--max-wait", "120", "--method", "reader contention benchmark"],
         stdout=subprocess.PIPE,
         text=True,

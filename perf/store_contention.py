@@ -1,6 +1,6 @@
 """How long a dashboard read waits while a refresh writes, and how long the write lock is held.
 
-    .venv/bin/python -m fwpulse.benchmarks.perf.store_contention [runs]
+    .venv/bin/python -m perf.store_contention [runs]
 
 A writer process (refresh_writer.py) stores `runs` source runs shaped like a daily refresh of the
 bundled registry (11 frameworks x 8 GitHub counts), each in its own short transaction as the
@@ -45,7 +45,7 @@ def main() -> None:
         ensure_database(path)
         reader = subprocess.Popen([sys.executable, "-c", READER, str(path), "8"], stdout=subprocess.PIPE, text=True)
         writer = subprocess.run(
-            [sys.executable, "-m", "fwpulse.benchmarks.perf.refresh_writer", str(path), "--runs", str(runs)],
+            [sys.executable, "-m", "perf.refresh_writer", str(path), "--runs", str(runs)],
             capture_output=True,
             text=True,
             check=True,

@@ -1,6 +1,6 @@
 """The refresh-shaped writer process of the contention scripts (store_contention, reader_contention).
 
-    .venv/bin/python -m fwpulse.benchmarks.perf.refresh_writer PATH (--runs N | --stop FILE) [--max-wait S] [--method TEXT]
+    .venv/bin/python -m perf.refresh_writer PATH (--runs N | --stop FILE) [--max-wait S] [--method TEXT]
 
 Stores source runs of the bundled registry's 11 frameworks x 8 GitHub counts, one short transaction
 each through the store's own write path, 50 ms apart (as sources finish in a refresh): ``--runs`` of

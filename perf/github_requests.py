@@ -1,6 +1,6 @@
 """Requests and wall time of the GitHub collector against the fake GitHub server (no network).
 
-    .venv/bin/python -m fwpulse.benchmarks.perf.github_requests
+    .venv/bin/python -m perf.github_requests
 
 Measures fwpulse's GitHub collector: a daily refresh of 10 and of 50 repos with a token
 (GraphQL), the same-day repeat with a token (no request) and without one (conditional requests ->

@@ -1,6 +1,6 @@
 """ClickHouse sources at scale: 50 frameworks x 10 years, first backfill and a daily refresh.
 
-    .venv/bin/python -m fwpulse.benchmarks.perf.clickhouse_scale [--frameworks 50] [--years 10] [--json OUT.json]
+    .venv/bin/python -m perf.clickhouse_scale [--frameworks 50] [--years 10] [--json OUT.json]
 
 Builds, in a temporary directory (never the user's database or config), a chDB-backed fake
 ClickHouse HTTP server (fakes/clickhouse.py: the documented schemas on a real ClickHouse engine,

@@ -1,6 +1,6 @@
 """Dashboard at scale: time to first render of the Overview and p95 of every view's queries.
 
-    .venv/bin/python -m fwpulse.benchmarks.perf.dashboard_scale [--reps 20] [--keep DIR] [--layout refreshed|daily|clustered] [--browser]
+    .venv/bin/python -m perf.dashboard_scale [--reps 20] [--keep DIR] [--layout refreshed|daily|clustered] [--browser]
 
 Builds, in a temporary directory (never the user's database), a database with ~5 million
 SYNTHETIC observations: 50 frameworks (the 11 in the registry plus 39 named ``synthetic-NN``)
