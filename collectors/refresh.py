@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from fwpulse.data import db, read, store
+from fwpulse.data import sources as source_list
 from fwpulse.data.bootstrap import ensure_database
 from fwpulse.data.redact import redact
 from fwpulse.data.registry import Registry
@@ -31,32 +32,10 @@ from .http import HttpClient
 
 log = logging.getLogger("fwpulse.refresh")
 
-# --source NAME -> module in collectors/ exposing SOURCE. Imported lazily.
-SOURCES: dict[str, str] = {
-    "github": "fwpulse.collectors.github",
-    "stackoverflow": "fwpulse.collectors.stackoverflow",
-    "trends": "fwpulse.collectors.trends",
-    "pypi": "fwpulse.collectors.pypi",
-    "citations": "fwpulse.collectors.citations",
-    "clickpy": "fwpulse.collectors.clickpy",
-    "gharchive": "fwpulse.collectors.gharchive",
-    "research": "fwpulse.collectors.research",
-    "hfhub": "fwpulse.collectors.hfhub",
-}
-
-
-# The settings that point each source at its server (named when the server cannot be reached).
-SOURCE_URL_SETTINGS: dict[str, tuple[str, ...]] = {
-    "github": ("FWPULSE_GITHUB_GRAPHQL_URL", "FWPULSE_GITHUB_API_URL"),
-    "stackoverflow": ("FWPULSE_STACKEXCHANGE_API_URL",),
-    "trends": ("FWPULSE_TRENDS_URL",),
-    "pypi": ("FWPULSE_PYPISTATS_URL",),
-    "citations": ("FWPULSE_OPENALEX_URL",),
-    "clickpy": ("FWPULSE_CLICKHOUSE_URL",),
-    "gharchive": ("FWPULSE_CLICKHOUSE_URL",),
-    "research": ("FWPULSE_OPENALEX_URL",),
-    "hfhub": ("FWPULSE_HF_URL",),
-}
+# --source NAME -> module in collectors/ exposing SOURCE (imported lazily), and the settings that point each source
+# at its server (named when the server cannot be reached): both from the one declaration in data/sources.py.
+SOURCES: dict[str, str] = {s.name: s.module for s in source_list.SOURCES}
+SOURCE_URL_SETTINGS: dict[str, tuple[str, ...]] = {s.name: s.urls for s in source_list.SOURCES}
 
 
 class RefreshLocked(RuntimeError):

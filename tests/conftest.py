@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fwpulse.data.bootstrap import ensure_database
+from fwpulse.data.sources import url_variables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,17 +44,8 @@ def empty_db(tmp_path, monkeypatch) -> Path:
 
 # ------------------------------------------------------------------ no network, enforced
 
-# Every base URL fwpulse reads from the environment (data.settings.ENV_VARS names them all).
-SERVICE_URL_VARS = (
-    "FWPULSE_GITHUB_API_URL",
-    "FWPULSE_GITHUB_GRAPHQL_URL",
-    "FWPULSE_STACKEXCHANGE_API_URL",
-    "FWPULSE_TRENDS_URL",
-    "FWPULSE_PYPISTATS_URL",
-    "FWPULSE_OPENALEX_URL",
-    "FWPULSE_CLICKHOUSE_URL",
-    "FWPULSE_HF_URL",
-)
+# Every service base URL fwpulse reads from the environment: each source's, from its one declaration.
+SERVICE_URL_VARS = url_variables()
 SECRET_VARS = (
     "GITHUB_TOKEN",
     "GH_TOKEN",
@@ -117,3 +109,9 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests first (the layout matrix, the views in Chromium, the export formats: the longest ones), so the
+    xdist workers end together instead of one worker finishing a long browser test alone at the end."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)  # stable: file order otherwise

@@ -20,7 +20,6 @@ import typer
 from fwpulse.commands.common import EXIT_FAILED, EXIT_OK
 
 OK, NOTE, FAIL = "ok", "--", "FAIL"
-KEYS = ("GITHUB_TOKEN", "STACKEXCHANGE_KEY", "OPENALEX_API_KEY", "HF_TOKEN", "FWPULSE_CLICKHOUSE_PASSWORD")
 
 
 def _database(settings) -> tuple[str, str]:
@@ -68,8 +67,11 @@ def _registry(settings) -> tuple[str, str]:
 
 def _keys() -> list[tuple[str, str]]:
     from fwpulse.data.settings import ENV_VARS
+    from fwpulse.data.sources import key_variables
 
-    return [(OK, f"{k} set") if os.environ.get(k) else (NOTE, f"{k} not set: {ENV_VARS[k][0]}") for k in KEYS]
+    return [
+        (OK, f"{k} set") if os.environ.get(k) else (NOTE, f"{k} not set: {ENV_VARS[k][0]}") for k in key_variables()
+    ]
 
 
 def _reach(url: str, timeout: float) -> str | None:
