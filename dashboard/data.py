@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import chart_registry
 from fwpulse.data import db, read, store
 from fwpulse.data.registry import Registry, load_registry
 from fwpulse.data.settings import load_settings
@@ -54,19 +54,21 @@ def _registry(config_path: str) -> Registry:
     return load_registry(config_path)
 
 
-def chart_input(chart_id: str, options: "charts.ChartOptions") -> "charts.ChartInput":
+def chart_input(chart_id: str, options: "chart_registry.ChartOptions") -> "chart_registry.ChartInput":
     """The chart registry's store query, cached per database, chart and query-relevant options."""
-    query_opts = charts.ChartOptions(frameworks=options.frameworks, start=options.start, end=options.end)
+    query_opts = chart_registry.ChartOptions(frameworks=options.frameworks, start=options.start, end=options.end)
     return _chart_input(str(load_settings().db_path), chart_id, query_opts)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _chart_input(db_path: str, chart_id: str, options: "charts.ChartOptions") -> "charts.ChartInput":
+def _chart_input(db_path: str, chart_id: str, options: "chart_registry.ChartOptions") -> "chart_registry.ChartInput":
     with reading(db_path) as con:
-        return charts.load(con, chart_id, options)
+        return chart_registry.load(con, chart_id, options)
 
 
-def rendered(chart_id: str, options: "charts.ChartOptions", names: dict, colors: dict) -> "charts.Chart":
+def rendered(
+    chart_id: str, options: "chart_registry.ChartOptions", names: dict, colors: dict
+) -> "chart_registry.Chart":
     """The chart as drawn, cached like its data: a rerun (a widget click, a page revisit) reuses the figure
     instead of building it again, which was most of a warm page run. Shared, never mutated: callers only
     read it (the export buttons theme a copy)."""
@@ -74,8 +76,8 @@ def rendered(chart_id: str, options: "charts.ChartOptions", names: dict, colors:
 
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
-def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple) -> "charts.Chart":
-    return charts.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
+def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple) -> "chart_registry.Chart":
+    return chart_registry.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
 
 
 def clear_caches() -> None:

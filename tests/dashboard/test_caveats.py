@@ -7,8 +7,7 @@ import math
 
 import pandas as pd
 
-from fwpulse.dashboard import caveats, chart_breaks, chart_drops
-from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import caveats, chart_breaks, chart_drops, chart_registry
 from fwpulse.dashboard.alt_text import alt_text
 from fwpulse.dashboard.export_manifest import chart_entry
 from fwpulse.dashboard.export_theme import apply_theme
@@ -18,10 +17,10 @@ from fwpulse.data.settings import load_settings
 
 
 def _build(chart_id, options=None):
-    options = options if options is not None else charts.ChartOptions()
+    options = options if options is not None else chart_registry.ChartOptions()
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        return charts.build(con, chart_id, options, load_registry(settings.config_path))
+        return chart_registry.build(con, chart_id, options, load_registry(settings.config_path))
 
 
 def _breaks(chart) -> list[pd.Timestamp]:
@@ -61,8 +60,8 @@ def test_speed_charts_say_suite_and_hardware(snapshot_db):
 
 
 def test_final_current_single_method_rows_have_no_caveat():
-    chart = charts.Chart(
-        charts.CHARTS["github-stars"],
+    chart = chart_registry.Chart(
+        chart_registry.CHARTS["github-stars"],
         figure=__import__("plotly.graph_objects").graph_objects.Figure(),
         data=pd.DataFrame(
             {
@@ -87,14 +86,14 @@ def test_the_caveat_stays_one_line_long_by_giving_details_way_to_counts():
         for k, d in enumerate(dates[: 60 + i]):  # every series ends at another month: most are stale
             rows.append((fid, "m", d, 1.0, "lower_bound" if k % 7 == 0 else "ok", "s", f"method {k // 20}"))
     df = pd.DataFrame(rows, columns=["framework", "metric", "date", "value", "quality", "source", "method"])
-    chart = charts.Chart(charts.CHARTS["github-stars"], figure=object(), data=df, caption="")
+    chart = chart_registry.Chart(chart_registry.CHARTS["github-stars"], figure=object(), data=df, caption="")
     line = caveats.caveat_line(chart)
     assert 0 < len(line) <= caveats.MAX_CHARS and "lower bounds" in line and "\n" not in line
 
 
 def test_labels_on_a_log_axis_sit_at_their_values_not_at_ten_to_the_value(snapshot_db):
     """docs/dashboard.md's share link: index mode on a log axis put "JAX: no data after ..." at 10^257."""
-    chart = _build("github-open-issues", charts.ChartOptions(mode="index", log=True, start=dt.date(2020, 1, 1)))
+    chart = _build("github-open-issues", chart_registry.ChartOptions(mode="index", log=True, start=dt.date(2020, 1, 1)))
     assert chart.figure.layout.yaxis.type == "log"
     top = math.log10(chart.data["value"].max())
     placed = [a for a in chart.figure.layout.annotations if a.yref in (None, "y")]

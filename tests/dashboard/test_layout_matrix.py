@@ -20,7 +20,7 @@ import plotly
 import plotly.io as pio
 import pytest
 
-from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import chart_registry
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -43,14 +43,14 @@ def _figures(con, registry, chart_ids) -> list[dict]:
     out = []
     names, colors, main = registry.names(), registry.colors(), tuple(registry.ids("main"))
     for chart_id in chart_ids:
-        spec = charts.CHARTS[chart_id]
+        spec = chart_registry.CHARTS[chart_id]
         combos = list(_matrix()) if spec.time_series else [(False, "absolute", False, None)]
         loaded: dict = {}
         for log, mode, align, start in combos:
-            options = charts.ChartOptions(frameworks=main, log=log, mode=mode, align=align, start=start)
+            options = chart_registry.ChartOptions(frameworks=main, log=log, mode=mode, align=align, start=start)
             if start not in loaded:  # the store query depends on the frameworks and dates only
-                loaded[start] = charts.load(con, chart_id, options)
-            chart = charts.render(chart_id, loaded[start], options, names, colors)
+                loaded[start] = chart_registry.load(con, chart_id, options)
+            chart = chart_registry.render(chart_id, loaded[start], options, names, colors)
             if chart.figure is None:
                 continue
             span = None
@@ -72,9 +72,9 @@ def _exported(con, registry, chart_ids) -> list[dict]:
     from fwpulse.dashboard.export_theme import apply_theme
 
     out = []
-    options = charts.ChartOptions(frameworks=tuple(registry.ids("main")))
+    options = chart_registry.ChartOptions(frameworks=tuple(registry.ids("main")))
     for chart_id in chart_ids:
-        chart = charts.build(con, chart_id, options, registry)
+        chart = chart_registry.build(con, chart_id, options, registry)
         if chart.figure is None:
             continue
         for width, height in (export.natural_size(chart), (1600, 900)):
@@ -104,7 +104,7 @@ def probe_page():
 
 # One test per chart: the matrix (about 1,500 figures) spreads over the test workers, each part well under the
 # per-test timeout.
-@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
+@pytest.mark.parametrize("chart_id", list(chart_registry.CHARTS))
 def test_every_chart_holds_its_layout_under_every_option(filled_db_template, monkeypatch, probe_page, chart_id):
     monkeypatch.setenv("FWPULSE_DB", str(filled_db_template))  # read only: the session's filled database
     settings = load_settings()

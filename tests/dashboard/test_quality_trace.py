@@ -10,8 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from fwpulse.dashboard import chart_quality
-from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import chart_quality, chart_registry
 from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.alt_text import alt_text
 from fwpulse.dashboard.cards import CARD_METRICS, overview_cards
@@ -59,9 +58,9 @@ def _db(tmp_path, quality: str):
 def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, quality):
     path = _db(tmp_path, quality)
     registry = load_registry(load_settings().config_path)
-    opts = charts.ChartOptions(frameworks=("pytorch", "tensorflow"))
+    opts = chart_registry.ChartOptions(frameworks=("pytorch", "tensorflow"))
     with db.reading(path) as con:
-        chart = charts.build(con, "github-stars", opts, registry)
+        chart = chart_registry.build(con, "github-stars", opts, registry)
         cards = overview_cards(read.recent_values(con, ["pytorch", "tensorflow"], CARD_METRICS))
 
     # trace: the flagged point sits in its own dotted run with the kind's marker and the reason in the hover
@@ -113,7 +112,9 @@ def test_a_series_with_only_flagged_values_is_never_final(tmp_path):
         )
     registry = load_registry(load_settings().config_path)
     with db.reading(path) as con:
-        chart = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",)), registry)
+        chart = chart_registry.build(
+            con, "github-stars", chart_registry.ChartOptions(frameworks=("pytorch",)), registry
+        )
         cards = overview_cards(read.recent_values(con, ["pytorch"], CARD_METRICS))
     assert "no final values" in alt_text(chart, None, registry.names())
     assert cards.iloc[0]["quality"] == "synthetic" and cards.iloc[0]["change_30d"] is None
@@ -157,7 +158,9 @@ def _bundled(chart_id, frameworks=()):
     settings = load_settings()
     registry = load_registry(settings.config_path)
     with db.reading(str(settings.db_path)) as con:
-        return charts.build(con, chart_id, charts.ChartOptions(frameworks=frameworks), registry), registry
+        return chart_registry.build(
+            con, chart_id, chart_registry.ChartOptions(frameworks=frameworks), registry
+        ), registry
 
 
 def test_bundled_git_2026_08_is_partial_everywhere(snapshot_db):
@@ -235,7 +238,9 @@ def test_a_method_change_in_any_store_is_marked(tmp_path):
         store.record_run(con, RunRecord("s", started_at=dt.datetime(2026, 1, 2)), rows)
     registry = load_registry(load_settings().config_path)
     with db.reading(path) as con:
-        chart = charts.build(con, "github-stars", charts.ChartOptions(frameworks=("pytorch",)), registry)
+        chart = chart_registry.build(
+            con, "github-stars", chart_registry.ChartOptions(frameworks=("pytorch",)), registry
+        )
     marks = [a for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
     assert [(a.x, a.text) for a in marks] == [(pd.Timestamp("2025-07-01"), "new way from here")]
     assert "Source: s (old way, counted A; new way, counted A)" in chart.caption  # each method once

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import chart_registry
 from fwpulse.dashboard.export_theme import shown_as
 from fwpulse.data import read
 from fwpulse.data.registry import load_registry
@@ -16,14 +16,14 @@ from tests.data.test_read import DAYS, con  # noqa: F401, F811  (the fixture: fo
 
 def test_thinned_chart_says_so_in_caption_notes_and_export_subtitle(con):  # noqa: F811 (the imported fixture)
     registry = load_registry(load_settings().config_path)
-    opts = charts.ChartOptions(frameworks=("pytorch",))
-    chart = charts.build(con, "github-stars", opts, registry)
+    opts = chart_registry.ChartOptions(frameworks=("pytorch",))
+    chart = chart_registry.build(con, "github-stars", opts, registry)
     assert "thinned to one point per series per week" in chart.caption
     assert read.THIN_NOTE in chart.notes
     assert "one point per series per week" in shown_as(chart, opts)
     assert len(chart.data) < DAYS / 6
-    short = charts.build(
-        con, "github-stars", charts.ChartOptions(frameworks=("pytorch",), start=dt.date(2023, 1, 1)), registry
+    short = chart_registry.build(
+        con, "github-stars", chart_registry.ChartOptions(frameworks=("pytorch",), start=dt.date(2023, 1, 1)), registry
     )
     assert "thinned" not in short.caption and len(short.data) > 365
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import chart_registry
 from fwpulse.data.db import reading
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -31,11 +31,14 @@ def run_export(*args: str, db: Path, env: dict | None = None, timeout: float = 2
     )
 
 
-def build_all(db: Path, options: charts.ChartOptions | None = None) -> dict[str, charts.Chart]:
+def build_all(db: Path, options: chart_registry.ChartOptions | None = None) -> dict[str, chart_registry.Chart]:
     """Every registered chart built in-process from ``db``: what the export must match."""
     registry = load_registry(load_settings().config_path)
     with reading(db) as con:
-        return {cid: charts.build(con, cid, options or charts.ChartOptions(), registry) for cid in charts.CHARTS}
+        return {
+            cid: chart_registry.build(con, cid, options or chart_registry.ChartOptions(), registry)
+            for cid in chart_registry.CHARTS
+        }
 
 
 @pytest.fixture(scope="module")

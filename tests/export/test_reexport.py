@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image, ImageStat
 
-from fwpulse.dashboard import chart_registry as charts
+from fwpulse.dashboard import chart_registry
 from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.export_theme import THEMES, apply_theme
 from tests.export.conftest import CHROMIUM, build_all, needs_chromium, run_export
@@ -157,7 +157,7 @@ def test_html_js_inline_is_self_contained_and_cdn_loads_plotly_from_its_cdn(buil
     assert [i.file for i in shared].count("plotly.min.js") == 1
 
 
-@pytest.mark.parametrize("chart_id", list(charts.CHARTS))
+@pytest.mark.parametrize("chart_id", list(chart_registry.CHARTS))
 def test_theming_never_touches_the_dashboards_figure(built, chart_id):
     chart = built[chart_id]
     if chart.figure is None:
