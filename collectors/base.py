@@ -22,12 +22,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from fwpulse.collectors.errors import FatalSourceError, RetriableError, SkippableError, SourceError
+from fwpulse.collectors.http import HttpClient
 from fwpulse.data.registry import Framework, Registry
 from fwpulse.data.settings import Settings
 from fwpulse.data.store import Event, Observation
-
-from .errors import FatalSourceError, RetriableError, SkippableError, SourceError
-from .http import HttpClient
 
 __all__ = [
     "CollectContext",

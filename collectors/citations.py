@@ -19,12 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.errors import FatalSourceError
+from fwpulse.collectors.http import HttpClient
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
-
-from .base import CollectContext, Source, SourceResult
-from .errors import FatalSourceError
-from .http import HttpClient
 
 SOURCE_LABEL = "OpenAlex"
 WINDOW_YEARS = 10

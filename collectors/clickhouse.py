@@ -34,7 +34,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import requests
 
-from .clickhouse_wire import (
+from fwpulse.collectors.clickhouse_wire import (
     ANSWER_LIMIT_STEP,
     RESEND_CODES,
     TRANSIENT_CODES,
@@ -47,8 +47,8 @@ from .clickhouse_wire import (
     parse_exception,
     typed_result,
 )
-from .errors import FatalSourceError, RetriableError, UnreachableError
-from .http import RETRY_STATUSES, HttpClient
+from fwpulse.collectors.errors import FatalSourceError, RetriableError, UnreachableError
+from fwpulse.collectors.http import RETRY_STATUSES, HttpClient
 
 T = TypeVar("T")
 

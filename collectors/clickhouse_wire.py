@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import requests
 
-from .errors import FatalSourceError, RetriableError
+from fwpulse.collectors.errors import FatalSourceError, RetriableError
 
 # Server error codes that mean "the same query can succeed later" (the run is retriable, not broken).
 # UNEXPECTED_END_OF_FILE, TIMEOUT_EXCEEDED, TOO_SLOW, QUOTA_EXCEEDED, TOO_MANY_SIMULTANEOUS_QUERIES,

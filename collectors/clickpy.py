@@ -26,11 +26,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.clickhouse import ClickHouse, Table, earliest_start
+from fwpulse.collectors.months import daterange, month_end, month_start
 from fwpulse.data.store import Observation
-
-from .base import CollectContext, Source, SourceResult
-from .clickhouse import ClickHouse, Table, earliest_start
-from .months import daterange, month_end, month_start
 
 SOURCE_NAME = "clickpy"
 DATASET_START = dt.date(2016, 1, 1)

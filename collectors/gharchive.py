@@ -29,12 +29,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.clickhouse import ClickHouse, earliest_start
+from fwpulse.collectors.months import add_months, months_between
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
-
-from .base import CollectContext, Source, SourceResult
-from .clickhouse import ClickHouse, earliest_start
-from .months import add_months, months_between
 
 SOURCE_NAME = "gharchive"
 DATASET_START = dt.date(2011, 2, 1)

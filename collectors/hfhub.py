@@ -30,12 +30,11 @@ restarts that scan once, from the top.
 
 from __future__ import annotations
 
+from fwpulse.collectors import hfhub_counts as counting
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.errors import FatalSourceError, SourceError
+from fwpulse.collectors.hfhub_fetch import CursorRefused, HubLister, HubRateLimited
 from fwpulse.data import catalog
-
-from . import hfhub_counts as counting
-from .base import CollectContext, Source, SourceResult
-from .errors import FatalSourceError, SourceError
-from .hfhub_fetch import CursorRefused, HubLister, HubRateLimited
 
 DEFAULT_MAX_REQUESTS = 400
 DEFAULT_PAGE_SIZE = 1000

@@ -21,12 +21,11 @@ import copy
 import datetime as dt
 from typing import Any
 
+from fwpulse.collectors.errors import FatalSourceError
+from fwpulse.collectors.hfhub_fetch import Model, parse_created
 from fwpulse.data import catalog
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
-
-from .errors import FatalSourceError
-from .hfhub_fetch import Model, parse_created
 
 SOURCE_LABEL = "Hugging Face Hub"
 SITE_SERIES, UNTAGGED_SERIES = "_site", "_untagged"  # emission bookkeeping keys (framework ids are slugs)

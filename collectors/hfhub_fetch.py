@@ -37,8 +37,8 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from huggingface_hub.utils import parse_ratelimit_headers
 
-from .errors import FatalSourceError, RetriableError
-from .http import HttpClient
+from fwpulse.collectors.errors import FatalSourceError, RetriableError
+from fwpulse.collectors.http import HttpClient
 
 LIST_PATH = "/api/models"
 SORT = "createdAt"

@@ -22,9 +22,8 @@ from typing import Any, Callable, Iterable
 import requests
 
 from fwpulse import __version__
+from fwpulse.collectors.errors import FatalSourceError, RetriableError, UnreachableError
 from fwpulse.data import redact as redaction
-
-from .errors import FatalSourceError, RetriableError, UnreachableError
 
 log = logging.getLogger("fwpulse.http")
 

@@ -22,13 +22,12 @@ import calendar
 import datetime as dt
 from typing import Any, Iterable
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.errors import FatalSourceError, RetriableError
+from fwpulse.collectors.http import HttpClient
+from fwpulse.collectors.pacing import Limit, Pacer
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
-
-from .base import CollectContext, Source, SourceResult
-from .errors import FatalSourceError, RetriableError
-from .http import HttpClient
-from .pacing import Limit, Pacer
 
 SOURCE_LABEL = "pypistats"
 LIMITS = (Limit(5, 1.0), Limit(30, 60.0))  # per IP (psf/pypistats.org #100, January 2026)

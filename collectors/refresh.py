@@ -19,16 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.errors import SkippableError, SourceError
+from fwpulse.collectors.http import HttpClient
 from fwpulse.data import db, read, store
 from fwpulse.data import sources as source_list
 from fwpulse.data.bootstrap import ensure_database
 from fwpulse.data.redact import redact
 from fwpulse.data.registry import Registry
 from fwpulse.data.settings import Settings
-
-from .base import CollectContext, Source, SourceResult
-from .errors import SkippableError, SourceError
-from .http import HttpClient
 
 log = logging.getLogger("fwpulse.refresh")
 

@@ -24,13 +24,12 @@ from typing import Any
 
 import requests
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.errors import FatalSourceError, RetriableError, SourceError
+from fwpulse.collectors.http import parse_retry_after
 from fwpulse.data import catalog
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
-
-from .base import CollectContext, Source, SourceResult
-from .errors import FatalSourceError, RetriableError, SourceError
-from .http import parse_retry_after
 
 SOURCE_NAME = "research"
 SOURCE_LABEL = "OpenAlex"

@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from .errors import FatalSourceError, RetriableError, SourceError
-from .http import HttpClient
+from fwpulse.collectors.errors import FatalSourceError, RetriableError, SourceError
+from fwpulse.collectors.http import HttpClient
 
 SITE = "stackoverflow"
 DEFAULT_MAX_REQUESTS = 250

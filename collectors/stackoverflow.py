@@ -25,13 +25,18 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.errors import SourceError
+from fwpulse.collectors.months import months_between
+from fwpulse.collectors.stackexchange import (
+    DEFAULT_MAX_REQUESTS,
+    DEFAULT_RESERVE,
+    SITE,
+    QuotaReserveReached,
+    StackExchangeClient,
+)
 from fwpulse.data import catalog
 from fwpulse.data.store import Observation
-
-from .base import CollectContext, Source, SourceResult
-from .errors import SourceError
-from .months import months_between
-from .stackexchange import DEFAULT_MAX_REQUESTS, DEFAULT_RESERVE, SITE, QuotaReserveReached, StackExchangeClient
 
 SOURCE_LABEL = "Stack Exchange API"
 DEFAULT_SINCE = "2015-01-01"

@@ -50,11 +50,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.trends_batches import plan_batches, rescale
+from fwpulse.collectors.trends_fetch import fetch_batches
 from fwpulse.data.store import Observation
-
-from .base import CollectContext, Source, SourceResult
-from .trends_batches import plan_batches, rescale
-from .trends_fetch import fetch_batches
 
 METRIC = "trends.interest"
 SOURCE_LABEL = "Google Trends (pytrends)"

@@ -13,10 +13,10 @@ from pytrends import exceptions as pt_exceptions
 from pytrends import request as pt_request
 from pytrends.request import TrendReq
 
-from .base import CollectContext
-from .errors import FatalSourceError, RetriableError, SkippableError, UnreachableError
-from .http import parse_retry_after, unreachable_reason
-from .trends_batches import Batch, complete_weeks
+from fwpulse.collectors.base import CollectContext
+from fwpulse.collectors.errors import FatalSourceError, RetriableError, SkippableError, UnreachableError
+from fwpulse.collectors.http import parse_retry_after, unreachable_reason
+from fwpulse.collectors.trends_batches import Batch, complete_weeks
 
 MAX_ATTEMPTS = 3  # per batch
 BACKOFF_BASE = 5.0  # seconds: 5, 10 between the three attempts

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from . import db
+from fwpulse.data import db
 
 
 def default_backup_dir(db_path: Path) -> Path:

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from .bench_rows import (
+from fwpulse.data.bench_rows import (
     ALL_COLUMNS,
     COLUMNS,
     CONTRACT,
@@ -39,7 +39,7 @@ from .bench_rows import (
     normalize_row,
     short_repr,
 )
-from .db import transaction
+from fwpulse.data.db import transaction
 
 __all__ = [  # the row contract (bench_rows.py) is part of this module's API
     "ALL_COLUMNS",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from . import db
-from .backup import backup
-from .compact import compact
-from .snapshot import LOADERS, load_new_files, load_snapshot, loaded_files
+from fwpulse.data import db
+from fwpulse.data.backup import backup
+from fwpulse.data.compact import compact
+from fwpulse.data.snapshot import LOADERS, load_new_files, load_snapshot, loaded_files
 
 log = logging.getLogger("fwpulse.data")
 

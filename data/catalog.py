@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import catalog_research
+from fwpulse.data import catalog_research
 
 
 @dataclass(frozen=True)

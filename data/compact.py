@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from .db import transaction
-from .store import utcnow
+from fwpulse.data.db import transaction
+from fwpulse.data.store import utcnow
 
 log = logging.getLogger("fwpulse.compact")
 

@@ -18,8 +18,8 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from .db_errors import DatabaseDamaged, is_damage_error, is_lock_error, short_reason
-from .settings import MIGRATIONS_DIR, NEW_FILE_CONFIG
+from fwpulse.data.db_errors import DatabaseDamaged, is_damage_error, is_lock_error, short_reason
+from fwpulse.data.settings import MIGRATIONS_DIR, NEW_FILE_CONFIG
 
 log = logging.getLogger("fwpulse.db")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from .catalog import MANUAL_PREFIX
-from .registry import Registry
-from .store import Observation, RunRecord, WriteResult, record_run, utcnow
+from fwpulse.data.catalog import MANUAL_PREFIX
+from fwpulse.data.registry import Registry
+from fwpulse.data.store import Observation, RunRecord, WriteResult, record_run, utcnow
 
 COLUMNS = ["framework", "metric", "value", "as_of", "source_url", "note"]
 REQUIRED = ["framework", "metric", "value", "as_of", "source_url"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .store import QUALITY
+from fwpulse.data.store import QUALITY
 
 OK = "ok"
 # Qualities whose number is not a final, exact value for its date: never shown as one.

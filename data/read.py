@@ -18,12 +18,22 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from . import catalog
+from fwpulse.data import catalog
 
 # Re-exported: every read is importable from this module.
-from .ledger import age_text, last_runs, offline_only, runs, source_blocks, source_state  # noqa: F401
-from .quality import NOT_FINAL, OK, STALE_DAYS, details_dict, is_article_2020, is_final, quality_of, reason, staleness  # noqa: F401
-from .store import QUALITY  # noqa: F401
+from fwpulse.data.ledger import age_text, last_runs, offline_only, runs, source_blocks, source_state  # noqa: F401
+from fwpulse.data.quality import (  # noqa: F401
+    NOT_FINAL,
+    OK,
+    STALE_DAYS,
+    details_dict,
+    is_article_2020,
+    is_final,
+    quality_of,
+    reason,
+    staleness,
+)
+from fwpulse.data.store import QUALITY  # noqa: F401
 
 # A chart whose data spans more than this many days shows at most one point per series per week,
 THIN_AFTER_DAYS = 3 * 365

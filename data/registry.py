@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .source_schema import validate_sources
+from fwpulse.data.source_schema import validate_sources
 
 # A fixed palette for frameworks without a `color` (colour-blind friendly, Okabe-Ito + extras).
 PALETTE = [

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
-from .db_errors import DatabaseDamaged
+from fwpulse.data import db
+from fwpulse.data.db_errors import DatabaseDamaged
 
 
 def aside_name(db_path: Path, kind: str = "damaged") -> Path:

@@ -169,7 +169,7 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment; their secrets are registered for redaction at every sink."""
     settings = _load(os.environ if env is None else env)
-    from . import redact
+    from fwpulse.data import redact
 
     redact.add(settings.secrets())
     return settings

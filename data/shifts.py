@@ -15,9 +15,9 @@ from typing import Iterable
 import duckdb
 import pandas as pd
 
-from . import catalog
-from .quality import NOT_FINAL, quality_of
-from .read import series_values
+from fwpulse.data import catalog
+from fwpulse.data.quality import NOT_FINAL, quality_of
+from fwpulse.data.read import series_values
 
 SHARE = 0.5  # "fell to half its peak": the threshold a break must cross and stay below
 MIN_PERIODS = 10  # a trailing-year mean needs at least this many values (monthly series: 10 of 12)

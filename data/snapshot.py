@@ -20,13 +20,13 @@ from typing import Any
 
 import duckdb
 
-from .bench_store import load_bundled as load_bundled_bench
-from .quality import ARTICLE_2020
-from .settings import SNAPSHOT_DIR
-from .snapshot_extra import bestof_observations, stackoverflow_observations
-from .snapshot_research import conference_observations
-from .snapshot_rows import framework_id, parse_date, row_observation
-from .store import Event, Observation, RunRecord, WriteResult, record_run
+from fwpulse.data.bench_store import load_bundled as load_bundled_bench
+from fwpulse.data.quality import ARTICLE_2020
+from fwpulse.data.settings import SNAPSHOT_DIR
+from fwpulse.data.snapshot_extra import bestof_observations, stackoverflow_observations
+from fwpulse.data.snapshot_research import conference_observations
+from fwpulse.data.snapshot_rows import framework_id, parse_date, row_observation
+from fwpulse.data.store import Event, Observation, RunRecord, WriteResult, record_run
 
 # When the seed sources were read (the newest as-of date in SOURCES.md). Used as collected_at,
 # so any live collection is newer and wins in metric_values.

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import catalog
-from .snapshot_rows import framework_id, parse_date, row_observation
-from .store import Observation
+from fwpulse.data import catalog
+from fwpulse.data.snapshot_rows import framework_id, parse_date, row_observation
+from fwpulse.data.store import Observation
 
 SITE_FRAMEWORK = catalog.SITE  # site-wide rows: not a framework
 

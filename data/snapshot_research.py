@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .catalog import SITE
-from .catalog_research import CONFERENCE_MENTIONS, CONFERENCE_PAPERS, CONFERENCES
-from .store import Observation
+from fwpulse.data.catalog import SITE
+from fwpulse.data.catalog_research import CONFERENCE_MENTIONS, CONFERENCE_PAPERS, CONFERENCES
+from fwpulse.data.store import Observation
 
 HE_SOURCE = "Horace He, pytorch-vs-tensorflow"
 HE_METHOD = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .store import Observation
+from fwpulse.data.store import Observation
 
 
 def parse_date(value: str) -> dt.date:

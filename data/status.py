@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from . import db, read, store
+from fwpulse.data import db, read, store
 
 
 def collect_status(path: Path) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from typing import Any, Sequence
 import duckdb
 import pandas as pd
 
-from . import catalog
-from .db import transaction
-from .redact import redact, redact_obj
+from fwpulse.data import catalog
+from fwpulse.data.db import transaction
+from fwpulse.data.redact import redact, redact_obj
 
 RUN_STATUSES = ("ok", "failed", "skipped", "partial")
 

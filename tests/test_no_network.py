@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from fwpulse.data.settings import load_settings
-
-from .conftest import CLOSED_URL, SERVICE_URL_VARS
+from tests.conftest import CLOSED_URL, SERVICE_URL_VARS
 
 
 def test_every_service_url_points_at_a_closed_loopback_port():

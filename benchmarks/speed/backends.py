@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import NotAvailable
+from fwpulse.benchmarks.speed.common import NotAvailable
 
 
 def setup_torch(ctx: dict[str, Any], no_device: str) -> Any:

@@ -66,10 +66,9 @@ def git_revision() -> str | None:
 
 def machine_fingerprint(*, device: str, cpus: list[int], threads: int) -> dict[str, Any]:
     from fwpulse import __version__
-
-    from .common import LOGGED_ENV
-    from .spec import C
-    from .worker_proc import worker_env
+    from fwpulse.benchmarks.speed.common import LOGGED_ENV
+    from fwpulse.benchmarks.speed.spec import C
+    from fwpulse.benchmarks.speed.worker_proc import worker_env
 
     env = worker_env(C["torch-eager"], device, threads, "<fresh temp dir per worker>")
     g = gpus()

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from fwpulse.benchmarks.speed.fingerprint import machine_fingerprint
+from fwpulse.benchmarks.speed.rows import CellRun, apply_breakeven, apply_peaks, cell_rows
+from fwpulse.benchmarks.speed.spec import Group, variant_contenders
+from fwpulse.benchmarks.speed.worker_proc import WorkerFailed, WorkerProc
 from fwpulse.data import bench_store
-
-from .fingerprint import machine_fingerprint
-from .rows import CellRun, apply_breakeven, apply_peaks, cell_rows
-from .spec import Group, variant_contenders
-from .worker_proc import WorkerFailed, WorkerProc
 
 Progress = Callable[[str], None]
 

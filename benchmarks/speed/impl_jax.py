@@ -12,8 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from . import backends
-from .common import ADAM, ADAM_EPS_MATCHED, MatmulProbe, mlp_weights, step_flops, variant_batches
+from fwpulse.benchmarks.speed import backends
+from fwpulse.benchmarks.speed.common import (
+    ADAM,
+    ADAM_EPS_MATCHED,
+    MatmulProbe,
+    mlp_weights,
+    step_flops,
+    variant_batches,
+)
 
 jax: Any = None
 jnp: Any = None

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from . import backends
-from .common import ADAM, NotAvailable, step_flops, variant_batches
-from .keras_models import build_model
+from fwpulse.benchmarks.speed import backends
+from fwpulse.benchmarks.speed.common import ADAM, NotAvailable, step_flops, variant_batches
+from fwpulse.benchmarks.speed.keras_models import build_model
 
 keras: Any = None
 BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")

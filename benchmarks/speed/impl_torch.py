@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from . import backends
-from .common import (
+from fwpulse.benchmarks.speed import backends
+from fwpulse.benchmarks.speed.common import (
     ADAM,
     ADAM_EPS_MATCHED,
     BN_EPS_MATCHED,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import BN_EPS_MATCHED, BN_MOMENTUM_KERAS, cnn_weights, lstm_weights, mlp_weights
+from fwpulse.benchmarks.speed.common import BN_EPS_MATCHED, BN_MOMENTUM_KERAS, cnn_weights, lstm_weights, mlp_weights
 
 
 def _dense(units: int, activation: str | None = None) -> Any:

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import stats
-from .spec import Contender, Group, Variant
+from fwpulse.benchmarks.speed import stats
+from fwpulse.benchmarks.speed.spec import Contender, Group, Variant
 
 METHOD = (
     "perf_counter_ns around blocks of S steps, device drained at each block boundary (per step for "

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .spec import Contender
+from fwpulse.benchmarks.speed.spec import Contender
 
 TIMEOUTS = {"init": 300.0, "setup": 900.0, "repeat": 300.0, "finish": 60.0}
 

@@ -18,11 +18,11 @@ star-history page that breaks the documented shape puts only that framework in `
 
 from __future__ import annotations
 
-from ..base import CollectContext, Source, SourceResult
-from ..errors import RetriableError
-from .api import GitHubApi, RepoFailure, SearchBucket, make_wait_hint, resolve_token
-from .backfill import backfill_months, backfill_repo
-from .counts import collect_graphql, collect_rest_repo, graphql_query
+from fwpulse.collectors.base import CollectContext, Source, SourceResult
+from fwpulse.collectors.errors import RetriableError
+from fwpulse.collectors.github.api import GitHubApi, RepoFailure, SearchBucket, make_wait_hint, resolve_token
+from fwpulse.collectors.github.backfill import backfill_months, backfill_repo
+from fwpulse.collectors.github.counts import collect_graphql, collect_rest_repo, graphql_query
 
 __all__ = ["SOURCE", "collect", "SearchBucket", "make_wait_hint", "resolve_token", "graphql_query", "backfill_months"]
 

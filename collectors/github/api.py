@@ -18,8 +18,8 @@ from typing import Any, Callable
 
 import requests
 
-from ..base import CollectContext
-from ..errors import FatalSourceError, RetriableError
+from fwpulse.collectors.base import CollectContext
+from fwpulse.collectors.errors import FatalSourceError, RetriableError
 
 # REST calls keep the 2022-11-28 calendar version (supported to at least 2028; the one breaking change
 # of 2026-03-10 is the removed `rate` of /rate_limit, which fwpulse does not read). The star-history

@@ -17,14 +17,13 @@ import datetime as dt
 import re
 from typing import Any
 
+from fwpulse.collectors.base import CollectContext, SourceResult
+from fwpulse.collectors.github import star_history
+from fwpulse.collectors.github.api import GitHubApi, RepoFailure
+from fwpulse.collectors.github.counts import INCOMPLETE, REST, obs
+from fwpulse.collectors.months import add_months, month_start
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Event, Observation
-
-from ..base import CollectContext, SourceResult
-from ..months import add_months, month_start
-from . import star_history
-from .api import GitHubApi, RepoFailure
-from .counts import INCOMPLETE, REST, obs
 
 # The month's window and the whole query go to details.
 SEARCH_METHODS = {

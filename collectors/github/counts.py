@@ -24,12 +24,11 @@ import json
 import re
 from typing import Any
 
+from fwpulse.collectors.base import CollectContext, SourceResult
+from fwpulse.collectors.errors import FatalSourceError, RetriableError
+from fwpulse.collectors.github.api import GitHubApi, RepoFailure
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
-
-from ..base import CollectContext, SourceResult
-from ..errors import FatalSourceError, RetriableError
-from .api import GitHubApi, RepoFailure
 
 REST = "GitHub REST"
 GRAPHQL = "GitHub GraphQL"

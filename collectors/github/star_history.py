@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fwpulse.collectors.github.api import STAR_HISTORY_API_VERSION, GitHubApi, RepoFailure
 from fwpulse.data.registry import Framework
 from fwpulse.data.store import Observation
-
-from .api import STAR_HISTORY_API_VERSION, GitHubApi, RepoFailure
 
 METRIC = "github.stars_added"
 METHOD = "stars still held today, by the week they were given"

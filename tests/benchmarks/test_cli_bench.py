@@ -11,8 +11,7 @@ import sys
 import pytest
 
 from fwpulse.data import bench_store, db
-
-from .test_store import row
+from tests.benchmarks.test_store import row
 
 
 def fwpulse(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -19,8 +19,7 @@ from fwpulse.collectors.github import star_history
 from fwpulse.collectors.refresh import refresh
 from fwpulse.data.registry import parse_registry
 from fwpulse.data.settings import Settings
-
-from .test_github import TOKEN, TOML, Sleeps, make_ctx
+from tests.collectors.test_github import TOKEN, TOML, Sleeps, make_ctx
 
 FIRST_SUNDAY = dt.date(2025, 5, 4)  # 82 weeks up to the running week of 2026-11-22: three pages of 30
 N_WEEKS = 82

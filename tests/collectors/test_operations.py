@@ -17,8 +17,7 @@ from fwpulse.collectors.http import HttpClient
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import BUNDLED_CONFIG, load_settings
 from fwpulse.data.sources import SOURCES
-
-from ..conftest import CLOSED_URL
+from tests.conftest import CLOSED_URL
 
 HTTP_SOURCES = [s.name for s in SOURCES]  # every declared source talks HTTP to its service
 SECRET = "sekret-TOKEN-0123456789abcdef"

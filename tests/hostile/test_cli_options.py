@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from .conftest import invoke
+from tests.hostile.conftest import invoke
 
 RNG = random.Random(1601)
 

@@ -10,8 +10,7 @@ import pytest
 
 from fwpulse.data.registry import ConfigError, parse_registry
 from fwpulse.data.source_schema import SCHEMA
-
-from .conftest import invoke
+from tests.hostile.conftest import invoke
 
 RNG = random.Random(1602)
 BASE = '[frameworks.pytorch]\nname = "PyTorch"\ngithub = "pytorch/pytorch"\npypi = ["torch"]\n'

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from .conftest import invoke
+from tests.hostile.conftest import invoke
 
 RNG = random.Random(1604)
 HEADER = "framework,metric,value,as_of,source_url,note"

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from .conftest import db_state, invoke
+from tests.hostile.conftest import db_state, invoke
 
 RNG = random.Random(1605)
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from fwpulse.data import bench_store
-
-from .conftest import invoke
+from tests.hostile.conftest import invoke
 
 RNG = random.Random(1603)
 BUNDLED = sorted((Path(__file__).resolve().parents[2] / "data" / "snapshot" / "bench").glob("*.json"))[0]
