@@ -14,8 +14,8 @@ import math
 import pandas as pd
 
 from fwpulse.dashboard.charts import DATA_COLUMNS
-from fwpulse.dashboard.export_layout import strip_tags
-from fwpulse.dashboard.export_theme import chart_title
+from fwpulse.dashboard.export.layout import strip_tags
+from fwpulse.dashboard.export.theme import chart_title
 from fwpulse.data import catalog, read
 
 STALE_DAYS = read.STALE_DAYS  # a series whose last point is older than this (vs the newest) is "ended"

@@ -100,7 +100,7 @@ def render(
         chart.notes.append("Shown as values, not indexed: every series here has one date, so each index would be 100.")
     axes.readable(chart.figure)  # readable log ticks, a legend for one series (dashboard/axes.py)
     if inputs.thinned and chart.figure is not None:
-        chart.caption += " · thinned to one point per series per week (see note)"  # export_theme.THINNED
+        chart.caption += " · thinned to one point per series per week (see note)"  # export.theme.THINNED
         chart.notes.append(inputs.thinned)
     if inputs.collapses and chart.figure is not None and spec.time_series and not options.align:
         chart.notes.append(chart_breaks.mark_collapses(chart.figure, inputs.collapses, names, chart.data))

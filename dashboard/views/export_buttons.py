@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard.export_formats import BUTTON_FORMATS
+from fwpulse.dashboard.export.formats import BUTTON_FORMATS
 
 
 def export_buttons(chart: chart_registry.Chart, opts: chart_registry.ChartOptions, names: dict[str, str], cols) -> None:
@@ -14,31 +14,34 @@ def export_buttons(chart: chart_registry.Chart, opts: chart_registry.ChartOption
     Each file is built only when its button is clicked (Streamlit runs the callable then), so
     the page never waits for Chromium; the modebar's camera icon stays the client-side PNG.
     """
-    from fwpulse.dashboard import export
+    from fwpulse.dashboard.export.formats import MIME, STATIC_FORMATS
+    from fwpulse.dashboard.export.options import ExportError, check_browser, file_name
+    from fwpulse.dashboard.export.render import export_bytes, natural_size
+    from fwpulse.dashboard.export.theme import DEFAULT_THEME
     from fwpulse.data.settings import load_settings
 
     browser = load_settings().browser_path
     try:
-        export.check_browser(browser)
+        check_browser(browser)
         missing = None
-    except export.ExportError as exc:
+    except ExportError as exc:
         missing = str(exc)
     if missing is None and importlib.util.find_spec("kaleido") is None:
         missing = "kaleido is not installed: pip install -c constraints.txt -e '.[export]' (./dev.sh dashboard does)"
     for col, fmt in zip(cols, BUTTON_FORMATS):
-        needs_browser = fmt in export.STATIC_FORMATS
+        needs_browser = fmt in STATIC_FORMATS
         disabled = needs_browser and missing is not None
         col.download_button(
             f"Article {fmt.upper()}",
-            data=lambda fmt=fmt: export.export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
-            file_name=export.file_name(chart.spec.id, export.DEFAULT_THEME, fmt),
-            mime=export.MIME[fmt],
+            data=lambda fmt=fmt: export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
+            file_name=file_name(chart.spec.id, DEFAULT_THEME, fmt),
+            mime=MIME[fmt],
             key=f"export-{fmt}-{chart.spec.id}",
             on_click="ignore",
             disabled=disabled,
             help=missing
             if disabled
             else ("{}×{} article theme with title and source footer, same as `fwpulse export`").format(
-                *export.natural_size(chart)
+                *natural_size(chart)
             ),
         )

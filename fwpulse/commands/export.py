@@ -1,4 +1,4 @@
-"""`fwpulse export`: parse the options and print; the run itself lives in dashboard/export_job.py."""
+"""`fwpulse export`: parse the options and print; the run itself lives in dashboard/export/job.py."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ import typer
 
 from fwpulse import __version__
 from fwpulse.commands.common import EXIT_BUSY, EXIT_USAGE, context, fail, lazy_choices
-from fwpulse.dashboard.export_formats import FORMATS  # a light module: --help lists them without the dashboard
+from fwpulse.dashboard.export.formats import FORMATS  # a light module: --help lists them without the dashboard
 
 ALL_FORMATS = [",".join(FORMATS)]
-HTML_JS = ("shared", "inline", "cdn")  # dashboard/export_options.py HTML_JS, for the help
+HTML_JS = ("shared", "inline", "cdn")  # dashboard/export/options.py HTML_JS, for the help
 
 
 def _charts() -> list[str]:
-    from fwpulse.dashboard.export_job import chart_ids
+    from fwpulse.dashboard.export.job import chart_ids
 
     return chart_ids()
 
 
 def _themes() -> list[str]:
-    from fwpulse.dashboard.export_theme import THEMES
+    from fwpulse.dashboard.export.theme import THEMES
 
     return list(THEMES)
 
@@ -55,8 +55,8 @@ def export(
     ),
 ) -> None:
     """Export charts as article-ready PNG/SVG/PDF/HTML/CSV files plus alt text and manifest.json."""
-    from fwpulse.dashboard import export as ex
-    from fwpulse.dashboard import export_job
+    from fwpulse.dashboard.export import job as export_job
+    from fwpulse.dashboard.export.options import ExportError
     from fwpulse.data.db import DatabaseBusy
     from fwpulse.data.registry import ConfigError, load_registry
     from fwpulse.data.settings import load_settings
@@ -86,7 +86,7 @@ def export(
             browser_path=settings.browser_path,
             html_js=html_js,
         )
-    except ex.ExportError as exc:
+    except ExportError as exc:
         raise fail(str(exc), exc.code) from None
     settings, registry = context()
     try:
@@ -98,7 +98,7 @@ def export(
             __version__,
             skipped=lambda line: typer.echo(line, err=True),
         )
-    except ex.ExportError as exc:
+    except ExportError as exc:
         raise fail(str(exc), exc.code) from None
     except DatabaseBusy as exc:
         raise fail(str(exc), EXIT_BUSY) from None

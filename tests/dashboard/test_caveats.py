@@ -9,8 +9,8 @@ import pandas as pd
 
 from fwpulse.dashboard import caveats, chart_breaks, chart_drops, chart_registry
 from fwpulse.dashboard.alt_text import alt_text
-from fwpulse.dashboard.export_manifest import chart_entry
-from fwpulse.dashboard.export_theme import apply_theme
+from fwpulse.dashboard.export.manifest import chart_entry
+from fwpulse.dashboard.export.theme import apply_theme
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings

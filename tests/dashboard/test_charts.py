@@ -283,8 +283,8 @@ def test_a_change_of_source_is_two_lines_each_named_by_its_source(filled_db):
 
 
 def test_a_broken_line_adds_no_row_to_the_csv_or_the_alt_text(empty_db):
-    from fwpulse.dashboard import export as ex
     from fwpulse.dashboard.alt_text import alt_text
+    from fwpulse.dashboard.export.render import csv_bytes
     from fwpulse.data import read
 
     _gapped(empty_db)
@@ -292,7 +292,7 @@ def test_a_broken_line_adds_no_row_to_the_csv_or_the_alt_text(empty_db):
     assert None in _line(chart, "PyTorch")[1]  # the line is broken at the gap
     with db.reading(str(load_settings().db_path)) as con:
         stored, _ = read.read_values(con, ["pytorch"], ["stackoverflow.questions_monthly"], thin=False)
-    rows = ex.csv_bytes(chart).decode().strip().splitlines()[1:]
+    rows = csv_bytes(chart).decode().strip().splitlines()[1:]
     assert len(rows) == len(chart.data) == len(stored) == _plotted_points(chart)
     assert sorted(pd.to_datetime(chart.data["date"])) == sorted(pd.to_datetime(stored["date"]))
     assert chart.data["value"].notna().all()

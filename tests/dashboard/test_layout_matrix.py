@@ -68,8 +68,8 @@ def _figures(con, registry, chart_ids) -> list[dict]:
 
 def _exported(con, registry, chart_ids) -> list[dict]:
     """Every chart as exported (article theme) at its natural size and docs/export.md's 1600x900."""
-    from fwpulse.dashboard import export
-    from fwpulse.dashboard.export_theme import apply_theme
+    from fwpulse.dashboard.export.render import natural_size
+    from fwpulse.dashboard.export.theme import apply_theme
 
     out = []
     options = chart_registry.ChartOptions(frameworks=tuple(registry.ids("main")))
@@ -77,7 +77,7 @@ def _exported(con, registry, chart_ids) -> list[dict]:
         chart = chart_registry.build(con, chart_id, options, registry)
         if chart.figure is None:
             continue
-        for width, height in (export.natural_size(chart), (1600, 900)):
+        for width, height in (natural_size(chart), (1600, 900)):
             fig = json.loads(pio.to_json(apply_theme(chart, "article", width, height)))
             out.append({"id": f"{chart_id} export {width}x{height}", "fig": fig, "span": None})
     return out

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from fwpulse.dashboard import chart_quality, chart_registry
-from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.alt_text import alt_text
 from fwpulse.dashboard.cards import CARD_METRICS, overview_cards
 from fwpulse.dashboard.claims import article_claims
+from fwpulse.dashboard.export.manifest import quality_entry
+from fwpulse.dashboard.export.render import csv_bytes
 from fwpulse.data import db, read, store
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -77,13 +78,13 @@ def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, qua
     assert any(tr.name == chart_quality.KIND_LABELS[quality] for tr in chart.figure.data)  # legend key
 
     # CSV: a quality column and the reason, for that row
-    lines = ex.csv_bytes(chart).decode().splitlines()
+    lines = csv_bytes(chart).decode().splitlines()
     header = lines[0].split(",")
     assert "quality" in header and "quality_reason" in header
     row = [ln for ln in lines if ln.startswith("pytorch,") and ",2025-12-01," in ln]
     assert len(row) == 1 and f",{quality},because {quality}," in row[0]
     # manifest
-    entry = ex.quality_entry(chart)
+    entry = quality_entry(chart)
     assert entry["quality"][quality] == 1 and entry["flagged"][0]["reason"] == f"because {quality}"
 
     # alt text: the flagged value only ever with "not final"; the statement uses the newest final value
@@ -170,7 +171,7 @@ def test_bundled_git_2026_08_is_partial_everywhere(snapshot_db):
     alt = alt_text(chart, None, registry.names())
     assert "2026-08-01 value (115 " in alt and "partial period, not final" in alt
     assert "115 commits/month, " not in alt and "2026-07-01" in alt  # leads with July, the newest final month
-    csv = ex.csv_bytes(chart).decode()
+    csv = csv_bytes(chart).decode()
     assert "jax,git.commits_monthly,2026-08-01" in csv and ",partial_period,the month ends at" in csv
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard.export_theme import shown_as
+from fwpulse.dashboard.export.theme import shown_as
 from fwpulse.data import read
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings

@@ -80,8 +80,8 @@ def test_a_chart_with_one_series_has_a_legend(snapshot_db, chart_id):
 
 
 def test_one_series_keeps_its_legend_in_the_export(snapshot_db):
-    from fwpulse.dashboard.export_layout import legend_height
-    from fwpulse.dashboard.export_theme import apply_theme
+    from fwpulse.dashboard.export.layout import legend_height
+    from fwpulse.dashboard.export.theme import apply_theme
 
     chart = _build("github-stars", chart_registry.ChartOptions(frameworks=("jax",)))
     fig = apply_theme(chart)
@@ -138,11 +138,11 @@ def _footer_geometry(page, fig, tmp_path) -> dict:
 @pytest.mark.browser
 @pytest.mark.parametrize("chart_id", ["speed-step-time", "speed-ratios", "github-forks", "article-then-now"])
 def test_export_footer_is_never_clipped(snapshot_db, chromium_page, tmp_path, chart_id):
-    from fwpulse.dashboard import export
-    from fwpulse.dashboard.export_theme import apply_theme, footer_text
+    from fwpulse.dashboard.export.render import natural_size
+    from fwpulse.dashboard.export.theme import apply_theme, footer_text
 
     chart = _build(chart_id)
-    sizes = [export.natural_size(chart), *SIZES]
+    sizes = [natural_size(chart), *SIZES]
     for width, height in sizes:
         fig = apply_theme(chart, "article", width, height)
         geo = _footer_geometry(chromium_page, fig, tmp_path)
@@ -180,7 +180,7 @@ OVERLAP_JS = """() => {
 @pytest.mark.browser
 @pytest.mark.parametrize("size", [(1200, 675), (900, 450), (700, 400)])
 def test_no_value_label_sits_over_a_marker(snapshot_db, chromium_page, tmp_path, size):
-    from fwpulse.dashboard.export_theme import apply_theme
+    from fwpulse.dashboard.export.theme import apply_theme
 
     for chart_id in ("github-forks", "github-open-issues", "article-then-now"):
         chart = _build(chart_id)
@@ -226,12 +226,12 @@ ROW_LABELS_JS = """() => {
 @pytest.mark.parametrize("requested", [None, (1600, 900)])
 def test_every_speed_row_label_is_drawn_and_none_overlaps(snapshot_db, chromium_page, tmp_path, requested):
     """54 results: at 1200x675 the two-line W3 labels overlapped; at 1600x900 two thirds were dropped."""
-    from fwpulse.dashboard import export
-    from fwpulse.dashboard.export_theme import apply_theme
+    from fwpulse.dashboard.export.render import natural_size
+    from fwpulse.dashboard.export.theme import apply_theme
 
     chart = _build("speed-step-time")
     rows = list(chart.figure.layout.yaxis.categoryarray)
-    width, height = requested or export.natural_size(chart)
+    width, height = requested or natural_size(chart)
     fig = apply_theme(chart, "article", width, height)
     html = tmp_path / "rows.html"
     fig.write_html(str(html), include_plotlyjs=True, full_html=True, config={"staticPlot": True})

@@ -7,9 +7,11 @@ import plotly.graph_objects as go
 import pytest
 
 from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard import export as ex
 from fwpulse.dashboard.alt_text import alt_text
-from fwpulse.dashboard.export_theme import apply_theme, footer_text
+from fwpulse.dashboard.export.manifest import write_files
+from fwpulse.dashboard.export.options import ExportUsageError, alt_name, file_name, parse_size
+from fwpulse.dashboard.export.render import render
+from fwpulse.dashboard.export.theme import apply_theme, footer_text
 
 NAMES = {"a": "Alpha", "b": "Beta", "c": "Gamma"}
 
@@ -100,13 +102,13 @@ def test_chart_without_value_column_falls_back_to_the_figure():
 
 def test_bench_like_chart_exports_csv_and_html_without_a_browser(tmp_path):
     chart = _bench_like_chart()
-    items = ex.render([chart], ("html", "csv"), "article", (800, 450), 1, None, NAMES, browser_path=None)
+    items = render([chart], ("html", "csv"), "article", (800, 450), 1, None, NAMES, browser_path=None)
     assert [i.file for i in items] == ["test-chart.html", "test-chart.csv", "test-chart.alt.txt"]
     csv = items[1].data.decode()
     # no unit column: as is, plus every row's quality (the one CSV writer)
     assert csv.splitlines()[0] == "framework,workload,step_ms_p50,source,method,date,quality,quality_reason"
     assert "2026-01-02" in csv
-    ex.write_files(tmp_path, items)
+    write_files(tmp_path, items)
     assert (tmp_path / "test-chart.html").read_bytes() == items[0].data
 
 
@@ -125,17 +127,17 @@ def test_footer_and_fonts_in_every_theme(theme):
 )
 def test_parse_size(text, ok):
     if ok:
-        assert ex.parse_size(text) == ok
+        assert parse_size(text) == ok
     else:
-        with pytest.raises(ex.ExportUsageError):
-            ex.parse_size(text)
+        with pytest.raises(ExportUsageError):
+            parse_size(text)
 
 
 def test_file_names():
-    assert ex.file_name("github-stars", "article", "png") == "github-stars.png"
-    assert ex.file_name("github-stars", "dark", "svg") == "github-stars-dark.svg"
-    assert ex.file_name("github-stars", "dark", "csv") == "github-stars.csv"
-    assert ex.alt_name("github-stars", "transparent") == "github-stars-transparent.alt.txt"
+    assert file_name("github-stars", "article", "png") == "github-stars.png"
+    assert file_name("github-stars", "dark", "svg") == "github-stars-dark.svg"
+    assert file_name("github-stars", "dark", "csv") == "github-stars.csv"
+    assert alt_name("github-stars", "transparent") == "github-stars-transparent.alt.txt"
 
 
 def test_horizontal_bars_read_values_from_x_and_labels_from_y():

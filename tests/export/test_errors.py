@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard import export as ex
+from fwpulse.dashboard.export.options import ExportError
 from tests.export.conftest import CHROMIUM, build_all, run_export
 
 
@@ -153,7 +153,7 @@ def test_all_on_an_empty_database_skips_each_chart_and_fails(empty_db, tmp_path)
 
 def test_kaleidos_page_race_is_retried_once_and_other_failures_are_not(monkeypatch):
     """'kaleido_scopes is not defined' (kaleido's page not loaded yet, seen under load) gets one more try."""
-    from fwpulse.dashboard import export_static
+    from fwpulse.dashboard.export import static as export_static
 
     calls = []
 
@@ -175,6 +175,6 @@ def test_kaleidos_page_race_is_retried_once_and_other_failures_are_not(monkeypat
 
     calls.clear()
     monkeypatch.setattr(export_static, "_run", broken)
-    with pytest.raises(ex.ExportError, match="the browser died"):
+    with pytest.raises(ExportError, match="the browser died"):
         export_static.render_static([(None, "png", 10, 10, 1)], CHROMIUM)
     assert len(calls) == 1

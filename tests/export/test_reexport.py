@@ -11,8 +11,10 @@ import pytest
 from PIL import Image, ImageStat
 
 from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard import export as ex
-from fwpulse.dashboard.export_theme import THEMES, apply_theme
+from fwpulse.dashboard.export.options import DEFAULT_SIZE, ChromiumMissing, ExportUsageError
+from fwpulse.dashboard.export.render import csv_bytes, export_bytes, natural_size, render
+from fwpulse.dashboard.export.static import render_static
+from fwpulse.dashboard.export.theme import THEMES, apply_theme
 from tests.export.conftest import CHROMIUM, build_all, needs_chromium, run_export
 
 pytestmark = [needs_chromium, pytest.mark.browser]
@@ -95,7 +97,7 @@ def test_dark_theme_file_names_and_manifest(module_db, tmp_path, two_charts):
 def test_each_theme_background(built, two_charts):
     chart = built[two_charts[0]]
     figs = [apply_theme(chart, theme, 600, 340) for theme in THEMES]
-    images = ex.render_static([(f, "png", 600, 340, 1) for f in figs], CHROMIUM)  # one browser for all
+    images = render_static([(f, "png", 600, 340, 1) for f in figs], CHROMIUM)  # one browser for all
     by_theme = {theme: Image.open(io.BytesIO(b)).convert("RGBA") for theme, b in zip(THEMES, images)}
     assert by_theme["article"].getpixel((2, 2))[:3] == (255, 255, 255)
     assert sum(by_theme["dark"].getpixel((2, 2))[:3]) < 120
@@ -133,26 +135,26 @@ def test_index_mode_and_date_range_reach_the_files(module_db, tmp_path, built):
 
 def test_export_bytes_is_the_cli_code_path(built, two_charts):
     chart = built[two_charts[0]]
-    png = ex.export_bytes(chart, "png", size=(500, 300), scale=1.5, browser_path=CHROMIUM)
+    png = export_bytes(chart, "png", size=(500, 300), scale=1.5, browser_path=CHROMIUM)
     assert Image.open(io.BytesIO(png)).size == (750, 450)
-    assert ex.export_bytes(chart, "csv") == ex.csv_bytes(chart)
-    page = ex.export_bytes(chart, "html", theme="dark").decode()
+    assert export_bytes(chart, "csv") == csv_bytes(chart)
+    page = export_bytes(chart, "html", theme="dark").decode()
     assert "Plotly.newPlot" in page and '<script src="http' not in page
-    with pytest.raises(ex.ChromiumMissing):
-        ex.export_bytes(chart, "svg", browser_path="/nonexistent/chromium")
-    with pytest.raises(ex.ExportUsageError):
-        ex.export_bytes(chart, "gif")
+    with pytest.raises(ChromiumMissing):
+        export_bytes(chart, "svg", browser_path="/nonexistent/chromium")
+    with pytest.raises(ExportUsageError):
+        export_bytes(chart, "gif")
 
 
 def test_html_js_inline_is_self_contained_and_cdn_loads_plotly_from_its_cdn(built, two_charts):
     chart = built[two_charts[0]]
-    inline = ex.render([chart], ("html",), names={}, html_js="inline")
+    inline = render([chart], ("html",), names={}, html_js="inline")
     assert [i.file for i in inline if i.entry.get("format") == "js"] == []  # nothing beside the page
     page = inline[0].data.decode()
     assert len(page) > 1_000_000 and "<script src=" not in page.split("Plotly.newPlot")[0].split("</head>")[-1]
-    cdn = ex.render([chart], ("html",), names={}, html_js="cdn")[0].data.decode()
+    cdn = render([chart], ("html",), names={}, html_js="cdn")[0].data.decode()
     assert re.search(r'<script[^>]+src="https://cdn\.plot\.ly/plotly-[0-9.]+\.min\.js"', cdn) and len(cdn) < 1_000_000
-    shared = ex.render([chart, built[two_charts[1]]], ("html", "png"), names={}, html_js="shared",
+    shared = render([chart, built[two_charts[1]]], ("html", "png"), names={}, html_js="shared",
                        browser_path=CHROMIUM)  # fmt: skip
     assert [i.file for i in shared].count("plotly.min.js") == 1
 
@@ -176,12 +178,12 @@ def test_speed_charts_grow_taller_unless_a_size_is_given(built):
     speed, stars = built["speed-ratios"], built["github-stars"]
     rows = len(speed.figure.layout.yaxis.categoryarray)
     assert rows == len(speed.data) > 20
-    width, height = ex.natural_size(speed)
-    assert width == 1200 and height >= rows * 18 * 1.5 and ex.natural_size(stars) == ex.DEFAULT_SIZE
-    natural = ex.render([speed, stars], ("html",), names={})
+    width, height = natural_size(speed)
+    assert width == 1200 and height >= rows * 18 * 1.5 and natural_size(stars) == DEFAULT_SIZE
+    natural = render([speed, stars], ("html",), names={})
     assert [(i.entry["width"], i.entry["height"]) for i in natural if i.entry["format"] == "html"] == [
         (1200, height),
-        ex.DEFAULT_SIZE,
+        DEFAULT_SIZE,
     ]
-    forced = ex.render([speed], ("html",), size=(800, 450), names={})
+    forced = render([speed], ("html",), size=(800, 450), names={})
     assert (forced[0].entry["width"], forced[0].entry["height"]) == (800, 450)

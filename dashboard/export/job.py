@@ -8,7 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard import export as ex
+from fwpulse.dashboard.export.formats import STATIC_FORMATS
+from fwpulse.dashboard.export.manifest import write_files
+from fwpulse.dashboard.export.options import (
+    ExportError,
+    ExportUsageError,
+    check_browser,
+    check_out_dir,
+    parse_date,
+    parse_formats,
+    parse_html_js,
+    parse_scale,
+    parse_size,
+    parse_theme,
+)
+from fwpulse.dashboard.export.render import render
 from fwpulse.data import choices
 
 
@@ -22,7 +36,7 @@ class ExportPlan:
     scale: float
     options: chart_registry.ChartOptions
     out: Path
-    html_js: str = "shared"  # how HTML pages get plotly.js (export_options.HTML_JS)
+    html_js: str = "shared"  # how HTML pages get plotly.js (options.HTML_JS)
 
 
 @dataclass
@@ -58,27 +72,27 @@ def plan(
 ) -> ExportPlan:
     """Every option checked (and the browser found, for PNG/SVG/PDF) before the store is read or a file written;
     raises :class:`ExportUsageError` (exit 2) or :class:`ExportError` naming the option and the fix."""
-    fmts = ex.parse_formats(formats)
-    html_js = ex.parse_html_js(html_js)
-    theme = ex.parse_theme(theme)
-    width_height = ex.parse_size(size) if size else None
-    scale_f = ex.parse_scale(scale)
-    first, last = ex.parse_date(start, "--from"), ex.parse_date(end, "--to")
+    fmts = parse_formats(formats)
+    html_js = parse_html_js(html_js)
+    theme = parse_theme(theme)
+    width_height = parse_size(size) if size else None
+    scale_f = parse_scale(scale)
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
     if first and last and first > last:
-        raise ex.ExportUsageError(f"--from {first} is after --to {last}")
+        raise ExportUsageError(f"--from {first} is after --to {last}")
     if index and share:
-        raise ex.ExportUsageError("--index and --share exclude each other")
+        raise ExportUsageError("--index and --share exclude each other")
     valid = chart_ids()
     wanted = choices.split(charts)
     if problem := choices.unknown("chart id", wanted, valid):
-        raise ex.ExportUsageError(f"--chart: {problem}")
+        raise ExportUsageError(f"--chart: {problem}")
     if not wanted and not all_charts:
-        raise ex.ExportUsageError(f"name charts with --chart ID (valid: {', '.join(valid)}) or use --all")
+        raise ExportUsageError(f"name charts with --chart ID (valid: {', '.join(valid)}) or use --all")
     frameworks = choices.split(frameworks)  # -f a,b as --chart and --format take commas
     if problem := choices.unknown("framework", frameworks, known_frameworks):
-        raise ex.ExportUsageError(f"--framework: {problem}")
-    if any(f in ex.STATIC_FORMATS for f in fmts):
-        ex.check_browser(browser_path)
+        raise ExportUsageError(f"--framework: {problem}")
+    if any(f in STATIC_FORMATS for f in fmts):
+        check_browser(browser_path)
     options = chart_registry.ChartOptions(
         frameworks=tuple(frameworks),
         start=first,
@@ -117,7 +131,7 @@ def run(
     empty = [c for c in built if c.figure is None]
     asked_empty = [c for c in empty if c.spec.id in p.explicit]
     if asked_empty:
-        raise ex.ExportError(
+        raise ExportError(
             "; ".join(
                 f"chart {c.spec.id} has no data ({c.empty_reason.rstrip('.')}): fill it with `{c.spec.fill_hint}`"
                 for c in asked_empty
@@ -127,21 +141,19 @@ def run(
         skipped(f"skipped {c.spec.id}: {c.empty_reason.rstrip('.')}; fill it with `{c.spec.fill_hint}`")
     ready = [c for c in built if c.figure is not None]
     if not ready:
-        raise ex.ExportError("no chart has data to export with these options")
+        raise ExportError("no chart has data to export with these options")
     created = not p.out.expanduser().exists()
     try:
-        out_dir = ex.check_out_dir(p.out)  # only now: a run that fails earlier leaves no trace
-        items = ex.render(
-            ready, p.formats, p.theme, p.size, p.scale, p.options, registry.names(), browser_path, p.html_js
-        )
-        ex.write_files(out_dir, items, version)
-    except (ex.ExportError, OSError) as exc:
+        out_dir = check_out_dir(p.out)  # only now: a run that fails earlier leaves no trace
+        items = render(ready, p.formats, p.theme, p.size, p.scale, p.options, registry.names(), browser_path, p.html_js)
+        write_files(out_dir, items, version)
+    except (ExportError, OSError) as exc:
         if created:
             with contextlib.suppress(OSError):
                 p.out.expanduser().rmdir()  # only if still empty
-        if isinstance(exc, ex.ExportError):
+        if isinstance(exc, ExportError):
             raise
-        raise ex.ExportError(f"cannot write to output directory {p.out}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write to output directory {p.out}: {exc.strerror or exc}") from None
     result = ExportResult(out_dir, n_files=len(items))
     for c in ready:
         result.files[c.spec.id] = [i.file for i in items if i.entry.get("chart") == c.spec.id]

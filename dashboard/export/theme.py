@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from fwpulse.dashboard.export_layout import (
+from fwpulse.dashboard.export.layout import (
     GROUP_GAP,
     MIN_PLOT_PX,
     base_font_size,

@@ -1,6 +1,6 @@
 """Measuring an exported figure: the room its legend, tick labels, titles and footer take at a given type size.
 
-Estimates in layout px from the figure alone (no browser), so :mod:`fwpulse.dashboard.export_theme` can
+Estimates in layout px from the figure alone (no browser), so :mod:`fwpulse.dashboard.export.theme` can
 choose margins that keep every label inside the image and the plot some height.
 """
 

@@ -1,13 +1,13 @@
 """Article-ready chart rendering: PNG/SVG/PDF via kaleido + Chromium, self-contained HTML, CSV, manifest entries.
 
-Options and file names: :mod:`~fwpulse.dashboard.export_options`; files and ``manifest.json`` on disk:
-:mod:`~fwpulse.dashboard.export_manifest` (both re-exported here: ``export.X`` is the export API).
+Options and file names: :mod:`~fwpulse.dashboard.export.options`; files and ``manifest.json`` on disk:
+:mod:`~fwpulse.dashboard.export.manifest` (both re-exported here: ``export.X`` is the export API).
 The figures come from the chart registry (:func:`fwpulse.dashboard.chart_registry.build`), themed by
-:mod:`fwpulse.dashboard.export_theme`; nothing here draws a chart. The CLI (`fwpulse export`) and
+:mod:`fwpulse.dashboard.export.theme`; nothing here draws a chart. The CLI (`fwpulse export`) and
 the dashboard's per-chart export button share :func:`render` / :func:`export_bytes`.
 
 * Static images: one Chromium (Debian's, ``BROWSER_PATH``; never a downloaded one) serves every
-  image of a call through one :class:`kaleido.Kaleido` session (:mod:`~fwpulse.dashboard.export_static`).
+  image of a call through one :class:`kaleido.Kaleido` session (:mod:`~fwpulse.dashboard.export.static`).
 * Files are rendered in memory first, then written under a temporary name and renamed, so a
   reader (or a crashed run) never sees half a file. Names are deterministic,
   ``<chart-id>[-<theme>].<ext>`` (no suffix for the default article theme; CSV never has one:
@@ -26,82 +26,24 @@ from dataclasses import dataclass, field
 import plotly
 
 from fwpulse.dashboard.alt_text import alt_text
-from fwpulse.dashboard.export_layout import base_font_size, wrap
-from fwpulse.dashboard.export_manifest import (
-    MANIFEST,
-    atomic_write,
+from fwpulse.dashboard.export.formats import STATIC_FORMATS
+from fwpulse.dashboard.export.layout import base_font_size, wrap
+from fwpulse.dashboard.export.manifest import (
     chart_entry,
-    quality_entry,
-    read_manifest,
-    write_files,
 )
-from fwpulse.dashboard.export_options import (
+from fwpulse.dashboard.export.options import (
     DEFAULT_SCALE,
     DEFAULT_SIZE,
-    FORMATS,
-    HTML_JS,
-    INSTALL_HINT,
-    MIME,
     PLOTLY_JS,
-    STATIC_FORMATS,
-    ChromiumMissing,
     ExportError,
-    ExportUsageError,
     alt_name,
-    check_browser,
-    check_out_dir,
     file_name,
-    parse_date,
     parse_formats,
-    parse_html_js,
-    parse_scale,
-    parse_size,
     parse_theme,
 )
-from fwpulse.dashboard.export_static import RENDER_TIMEOUT_S, render_static
-from fwpulse.dashboard.export_theme import DEFAULT_THEME, THEMES, apply_theme, chart_title
+from fwpulse.dashboard.export.static import render_static
+from fwpulse.dashboard.export.theme import DEFAULT_THEME, apply_theme, chart_title
 from fwpulse.data import read
-
-# The export API in one place (the CLI, the dashboard's buttons and tests use ``export.X``).
-__all__ = [
-    "MANIFEST",
-    "atomic_write",
-    "quality_entry",
-    "read_manifest",
-    "write_files",
-    "DEFAULT_SCALE",
-    "DEFAULT_SIZE",
-    "FORMATS",
-    "HTML_JS",
-    "INSTALL_HINT",
-    "PLOTLY_JS",
-    "MIME",
-    "STATIC_FORMATS",
-    "ChromiumMissing",
-    "ExportError",
-    "ExportUsageError",
-    "alt_name",
-    "check_browser",
-    "check_out_dir",
-    "file_name",
-    "parse_date",
-    "parse_formats",
-    "parse_html_js",
-    "parse_scale",
-    "parse_size",
-    "parse_theme",
-    "DEFAULT_THEME",
-    "THEMES",
-    "Rendered",
-    "csv_bytes",
-    "html_bytes",
-    "render_static",
-    "natural_size",
-    "render",
-    "export_bytes",
-    "RENDER_TIMEOUT_S",
-]
-
 
 # ---------------------------------------------------------------------------- rendering
 
@@ -156,7 +98,7 @@ def natural_size(chart) -> tuple[int, int]:
     if rows is None or len(rows) == 0:
         return width, height
     font = base_font_size(width)
-    max_chars = int(width * 0.45 / ((font - 1) * 0.6))  # as export_theme.apply_theme wraps row labels
+    max_chars = int(width * 0.45 / ((font - 1) * 0.6))  # as theme.apply_theme wraps row labels
     lines = max(len(wrap(str(r), max_chars)) for r in rows)  # a category axis gives every row the same height
     rows_px = len(rows) * (lines * (font - 1) * 1.3 + font * 0.6)
     frame = apply_theme(chart, DEFAULT_THEME, width, height).layout.margin  # title, legend, axis, footer

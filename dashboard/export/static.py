@@ -1,7 +1,7 @@
 """Static export images (PNG/SVG/PDF): every image of a call rendered by kaleido through ONE Chromium process.
 
 The browser is Debian's (``BROWSER_PATH``; never a downloaded one), checked by
-:func:`fwpulse.dashboard.export_options.check_browser`; a failure is one :class:`ExportError` line.
+:func:`fwpulse.dashboard.export.options.check_browser`; a failure is one :class:`ExportError` line.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 
-from fwpulse.dashboard.export_options import INSTALL_HINT, ChromiumMissing, ExportError, check_browser
+from fwpulse.dashboard.export.options import INSTALL_HINT, ChromiumMissing, ExportError, check_browser
 
 RENDER_TIMEOUT_S = 60
 

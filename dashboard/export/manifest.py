@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fwpulse.dashboard.export_options import alt_name
-from fwpulse.dashboard.export_theme import chart_title, footer_text, shown_as
+from fwpulse.dashboard.export.options import alt_name
+from fwpulse.dashboard.export.theme import chart_title, footer_text, shown_as
 from fwpulse.data import read
 
 MANIFEST = "manifest.json"

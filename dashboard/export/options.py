@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fwpulse.dashboard.export_formats import FORMATS, MIME, STATIC_FORMATS  # noqa: F401 - export.py's names
-from fwpulse.dashboard.export_theme import DEFAULT_THEME, THEMES
+from fwpulse.dashboard.export.formats import FORMATS
+from fwpulse.dashboard.export.theme import DEFAULT_THEME, THEMES
 from fwpulse.data import exit_codes
 
 DEFAULT_SIZE = (1200, 675)

@@ -2,7 +2,7 @@
 
 Everything else derives from :data:`TABLE` (``--format`` choices and help, the Chromium preflight, the download
 buttons under each chart). It imports nothing heavy, so `fwpulse export --help` lists the formats without loading
-the dashboard. How a format's file is written lives in dashboard/export.py.
+the dashboard. How a format's file is written lives in dashboard/export/render.py.
 """
 
 from __future__ import annotations
