@@ -29,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: flags print as flags (`--all`), not `--all <bool>`
     help="Live, traceable metrics for ML frameworks: collect (refresh), measure (bench), show (dashboard), "
-    "export charts (export), query (sql). Settings: FWPULSE_DB, FWPULSE_CONFIG and the source variables "
+    "export charts (export), query (sql); `fwpulse doctor` says what works here and what is missing. Settings: FWPULSE_DB, FWPULSE_CONFIG and the source variables "
     "in docs/configuration.md.",
 )
 
