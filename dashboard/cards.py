@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fwpulse.data import read
+from fwpulse.data.quality import qualities
 
 CARD_METRICS = (
     "github.stars",
@@ -68,7 +69,7 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
     if recent.empty:
         return pd.DataFrame(columns=CARD_COLUMNS)
     quality = recent["quality"] if "quality" in recent.columns else pd.Series(None, index=recent.index, dtype=object)
-    quality = quality.astype(object).where(quality.notna() & quality.astype(str).ne(""), read.OK)
+    quality = qualities(quality)
     recent = recent.assign(quality=quality, final=~quality.isin(read.NOT_FINAL))  # per row once, not per group
     if "details" not in recent.columns:
         recent = recent.assign(details=None)

@@ -12,7 +12,6 @@ import duckdb
 import pandas as pd
 
 from fwpulse.data import read
-from fwpulse.data.quality import is_article_2020
 
 ARTICLE_URL = "https://www.iflexion.com/blog/pytorch-vs-keras"
 # (claim, the article's metric, the live metrics that answer it now (first with data wins), fill command)
@@ -76,7 +75,7 @@ def _qualifier(note: str | None, quality: str | None = None) -> str:
 def article_claims(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | None = None) -> pd.DataFrame:
     """The 2020 article's figures (manual.* rows from its page) next to the newest stored values."""
     then = read.latest_values(con, frameworks, [c[1] for c in CLAIMS])
-    then = then[[is_article_2020(d) for d in then["details"]]] if not then.empty else then
+    then = read.article_2020_rows(then)
     now = read.latest_values(con, frameworks, sorted({m for c in CLAIMS for m in c[2]}), final=True)
     rows = []
     for claim, manual_metric, live, fill in CLAIMS:

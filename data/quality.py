@@ -48,6 +48,12 @@ def quality_of(value: Any) -> str:
     return value if isinstance(value, str) and value else OK
 
 
+def qualities(values: pd.Series) -> pd.Series:
+    """:func:`quality_of` of every value at once (missing or empty: ok), for frames too long to loop over."""
+    values = values.astype(object)
+    return values.where(values.notna() & values.astype(str).ne(""), OK)
+
+
 def reason(quality: Any, details: Any = None) -> str:
     """Why a value is flagged, in words: ``details.reason`` when the row says, else the vocabulary's text."""
     q = quality_of(quality)

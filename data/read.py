@@ -308,9 +308,10 @@ def plotted_csv(data: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def article_2020_rows(values: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """The rows of ``metric`` that are the 2020 article's figures (flagged in ``details``, not found by name)."""
-    rows = values[values["metric"] == metric] if not values.empty else values
+def article_2020_rows(values: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
+    """The rows (of ``metric``, when given) that are the 2020 article's figures (flagged in ``details``, not found
+    by name)."""
+    rows = values[values["metric"] == metric] if metric is not None and not values.empty else values
     if rows.empty or "details" not in rows.columns:
         return rows.iloc[0:0]
     return rows[[is_article_2020(d) for d in rows["details"]]]

@@ -55,13 +55,9 @@ def collect_status(path: Path) -> dict[str, Any]:
 
 def _day(value: Any) -> str | None:
     """A metric's date as ISO ``YYYY-MM-DD`` (metric dates are days; the frame holds them as Timestamps)."""
-    return (
-        None
-        if value is None or str(value) in ("NaT", "None")
-        else value.date().isoformat()
-        if hasattr(value, "date")
-        else str(value)
-    )
+    if value is None or str(value) in ("NaT", "None"):
+        return None
+    return value.date().isoformat() if hasattr(value, "date") else str(value)
 
 
 def _block(counts: dict[str, int]) -> list[str]:

@@ -90,11 +90,11 @@ def _reach(url: str, timeout: float) -> str | None:
 
 
 def _services(settings, timeout: float) -> list[tuple[str, str]]:
-    from fwpulse.collectors.refresh import SOURCE_URL_SETTINGS
     from fwpulse.data.settings import URL_SETTINGS
+    from fwpulse.data.sources import SOURCES
 
     attr = {env: name for name, env in URL_SETTINGS}
-    urls = {src: getattr(settings, attr[envs[-1]]) for src, envs in SOURCE_URL_SETTINGS.items()}
+    urls = {s.name: getattr(settings, attr[s.urls[-1]]) for s in SOURCES}  # the base (REST) URL of each
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(urls)) as pool:  # all at once: one timeout in all
         why = dict(zip(urls, pool.map(lambda u: _reach(u, timeout), urls.values())))
     out = []
