@@ -11,6 +11,7 @@ import concurrent.futures
 import logging
 import os
 import sys
+import time
 
 from fwpulse.dashboard.export.options import INSTALL_HINT, ChromiumMissing, ExportError, check_browser
 
@@ -67,9 +68,12 @@ def _check_starts(browser: str) -> None:
         )
 
 
+RACE_ATTEMPTS = 3  # a second try once failed too, in CI with four test workers and Chromium on two cores
+
+
 def _page_not_ready(exc: BaseException) -> bool:
     """kaleido's own page answered before its scripts loaded ("kaleido_scopes is not defined"): a race seen when
-    several Chromiums start at once on a busy 2-core machine, gone on a second try."""
+    several Chromiums start at once on a busy 2-core machine, gone on a later try."""
     return "kaleido_scopes is not defined" in str(exc)
 
 
@@ -100,12 +104,13 @@ def render_static(
             return list(await asyncio.gather(*(one(*job) for job in jobs)))
 
     try:
-        try:
-            return _run(main())
-        except Exception as exc:  # noqa: BLE001 - one known race is retried, everything else is reported below
-            if not _page_not_ready(exc):
-                raise
-            return _run(main())  # kaleido's page had not loaded its scripts (seen under load): once more
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                return _run(main())
+            except Exception as exc:  # noqa: BLE001 - one known race is retried, everything else is reported below
+                if not _page_not_ready(exc) or attempt == RACE_ATTEMPTS:
+                    raise
+                time.sleep(0.5 * attempt)  # kaleido's page had not loaded its scripts (seen under load): again
     except ChromeNotFoundError:
         raise ChromiumMissing(f"Chromium not found at {browser} (BROWSER_PATH): {INSTALL_HINT}") from None
     except ExportError:

@@ -151,22 +151,37 @@ def test_all_on_an_empty_database_skips_each_chart_and_fails(empty_db, tmp_path)
     assert not out.exists()
 
 
-def test_kaleidos_page_race_is_retried_once_and_other_failures_are_not(monkeypatch):
-    """'kaleido_scopes is not defined' (kaleido's page not loaded yet, seen under load) gets one more try."""
+def test_kaleidos_page_race_is_retried_and_other_failures_are_not(monkeypatch):
+    """'kaleido_scopes is not defined' (kaleido's page not loaded yet, seen under load) gets up to RACE_ATTEMPTS
+    tries with a short pause; it is reported when every try meets it."""
     from fwpulse.dashboard.export import static as export_static
 
     calls = []
+    race = RuntimeError("{'description': 'ReferenceError: kaleido_scopes is not defined'}")
 
     def flaky(coro):
         coro.close()
         calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("{'description': 'ReferenceError: kaleido_scopes is not defined'}")
+        if len(calls) < export_static.RACE_ATTEMPTS:
+            raise race
         return [b"png"]
 
     monkeypatch.setattr(export_static, "_run", flaky)
     monkeypatch.setattr(export_static, "_check_starts", lambda browser: None)
-    assert export_static.render_static([(None, "png", 10, 10, 1)], CHROMIUM) == [b"png"] and len(calls) == 2
+    monkeypatch.setattr(export_static.time, "sleep", lambda s: None)
+    assert export_static.render_static([(None, "png", 10, 10, 1)], CHROMIUM) == [b"png"]
+    assert len(calls) == export_static.RACE_ATTEMPTS == 3
+
+    def always_racing(coro):
+        coro.close()
+        calls.append(1)
+        raise race
+
+    calls.clear()
+    monkeypatch.setattr(export_static, "_run", always_racing)
+    with pytest.raises(ExportError, match="kaleido_scopes"):
+        export_static.render_static([(None, "png", 10, 10, 1)], CHROMIUM)
+    assert len(calls) == 3
 
     def broken(coro):
         coro.close()
