@@ -109,9 +109,3 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Browser tests first (the layout matrix, the views in Chromium, the export formats: the longest ones), so the
-    xdist workers end together instead of one worker finishing a long browser test alone at the end."""
-    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)  # stable: file order otherwise
