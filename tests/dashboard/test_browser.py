@@ -217,7 +217,9 @@ def test_overview_cards_reflow_at_800_px_without_cutting_numbers(dashboard_url):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 800, "height": 1600})
         page.goto(dashboard_url + "/?fw=pytorch,tensorflow,keras,jax")
-        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+        # Streamlit sends the cards one by one: wait for the last of the eight (two per framework), not the
+        # first, or the page is read while half of them are still on the way (a CI run saw 4 of 8).
+        page.locator('[data-testid="stMetricValue"]').nth(7).wait_for(timeout=60_000)
         found = page.evaluate(CARDS_JS)
         browser.close()
     assert found["values"] >= 8 and not found["cut"] and not found["split"], found
