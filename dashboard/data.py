@@ -17,7 +17,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions
 from fwpulse.data import db, read, store
 from fwpulse.data.registry import Registry, load_registry
 from fwpulse.data.settings import load_settings
@@ -45,7 +46,7 @@ def close_run_connection() -> None:
         con.close()
 
 
-def registry() -> Registry:
+def framework_registry() -> Registry:
     return _registry(str(load_settings().config_path))
 
 
@@ -54,21 +55,19 @@ def _registry(config_path: str) -> Registry:
     return load_registry(config_path)
 
 
-def chart_input(chart_id: str, options: "chart_registry.ChartOptions") -> "chart_registry.ChartInput":
+def chart_input(chart_id: str, options: "ChartOptions") -> "ChartInput":
     """The chart registry's store query, cached per database, chart and query-relevant options."""
-    query_opts = chart_registry.ChartOptions(frameworks=options.frameworks, start=options.start, end=options.end)
+    query_opts = ChartOptions(frameworks=options.frameworks, start=options.start, end=options.end)
     return _chart_input(str(load_settings().db_path), chart_id, query_opts)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _chart_input(db_path: str, chart_id: str, options: "chart_registry.ChartOptions") -> "chart_registry.ChartInput":
+def _chart_input(db_path: str, chart_id: str, options: "ChartOptions") -> "ChartInput":
     with reading(db_path) as con:
-        return chart_registry.load(con, chart_id, options)
+        return registry.load(con, chart_id, options)
 
 
-def rendered(
-    chart_id: str, options: "chart_registry.ChartOptions", names: dict, colors: dict
-) -> "chart_registry.Chart":
+def rendered(chart_id: str, options: "ChartOptions", names: dict, colors: dict) -> "Chart":
     """The chart as drawn, cached like its data: a rerun (a widget click, a page revisit) reuses the figure
     instead of building it again, which was most of a warm page run. Shared, never mutated: callers only
     read it (the export buttons theme a copy)."""
@@ -76,8 +75,8 @@ def rendered(
 
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
-def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple) -> "chart_registry.Chart":
-    return chart_registry.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
+def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple) -> "Chart":
+    return registry.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
 
 
 def clear_caches() -> None:
@@ -120,7 +119,7 @@ def overview_cards(frameworks: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _overview_cards(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard import cards
+    from fwpulse.dashboard.charts import cards
 
     with reading(db_path) as con:
         recent = read.recent_values(con, frameworks, cards.CARD_METRICS)
@@ -133,7 +132,7 @@ def article_claims(frameworks: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _article_claims(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard import claims
+    from fwpulse.dashboard.charts import claims
 
     with reading(db_path) as con:
         return claims.article_claims(con, frameworks or None)
@@ -145,7 +144,7 @@ def bench_results(frameworks: tuple[str, ...] = ()) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _bench_results(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard.speed_rows import bench_results as read
+    from fwpulse.dashboard.charts.speed_rows import bench_results as read
 
     with reading(db_path) as con:
         return read(con, frameworks or None)

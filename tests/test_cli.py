@@ -120,7 +120,7 @@ def test_help_shows_flags_as_flags_and_lists_choices():
     """Flags print as flags (typer's rich help printed `--all <bool>`); options with a fixed set of values
     list them, including the dynamic ones (sources, charts) that are computed only for --help."""
     from fwpulse.collectors.refresh import available_sources
-    from fwpulse.dashboard.chart_registry import CHARTS
+    from fwpulse.dashboard.charts.registry import CHARTS
 
     export = fwpulse("export", "--help").stdout
     assert "<bool>" not in export and re.search(r"^\s+--all\s+Every chart", export, re.MULTILINE), export

@@ -17,7 +17,7 @@ HEAVY = ("torch", "tensorflow", "jax", "keras")
 @pytest.mark.slow
 def test_dashboard_and_collectors_do_not_import_heavy_frameworks():
     code = (
-        "import sys, fwpulse.cli, fwpulse.dashboard.chart_registry, fwpulse.dashboard.views.overview, "
+        "import sys, fwpulse.cli, fwpulse.dashboard.charts.registry, fwpulse.dashboard.views.overview, "
         "fwpulse.collectors.refresh, fwpulse.collectors.github\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
     )

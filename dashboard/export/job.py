@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import ChartOptions
 from fwpulse.dashboard.export.formats import STATIC_FORMATS
 from fwpulse.dashboard.export.manifest import write_files
 from fwpulse.dashboard.export.options import (
@@ -34,7 +35,7 @@ class ExportPlan:
     theme: str
     size: tuple[int, int] | None
     scale: float
-    options: chart_registry.ChartOptions
+    options: ChartOptions
     out: Path
     html_js: str = "shared"  # how HTML pages get plotly.js (options.HTML_JS)
 
@@ -48,7 +49,7 @@ class ExportResult:
 
 
 def chart_ids() -> list[str]:
-    return list(chart_registry.CHARTS)
+    return list(registry.CHARTS)
 
 
 def plan(
@@ -93,7 +94,7 @@ def plan(
         raise ExportUsageError(f"--framework: {problem}")
     if any(f in STATIC_FORMATS for f in fmts):
         check_browser(browser_path)
-    options = chart_registry.ChartOptions(
+    options = ChartOptions(
         frameworks=tuple(frameworks),
         start=first,
         end=last,
@@ -116,7 +117,7 @@ def plan(
 def run(
     p: ExportPlan,
     db_path: Path,
-    registry,
+    reg,
     browser_path: str | None,
     version: str,
     skipped: Callable[[str], None] = lambda line: None,
@@ -127,7 +128,7 @@ def run(
     from fwpulse.data.db import reading
 
     with reading(db_path) as con:
-        built = [chart_registry.build(con, cid, p.options, registry) for cid in p.ids]
+        built = [registry.build(con, cid, p.options, reg) for cid in p.ids]
     empty = [c for c in built if c.figure is None]
     asked_empty = [c for c in empty if c.spec.id in p.explicit]
     if asked_empty:
@@ -145,7 +146,7 @@ def run(
     created = not p.out.expanduser().exists()
     try:
         out_dir = check_out_dir(p.out)  # only now: a run that fails earlier leaves no trace
-        items = render(ready, p.formats, p.theme, p.size, p.scale, p.options, registry.names(), browser_path, p.html_js)
+        items = render(ready, p.formats, p.theme, p.size, p.scale, p.options, reg.names(), browser_path, p.html_js)
         write_files(out_dir, items, version)
     except (ExportError, OSError) as exc:
         if created:

@@ -2,7 +2,7 @@
 
 Options and file names: :mod:`~fwpulse.dashboard.export.options`; files and ``manifest.json`` on disk:
 :mod:`~fwpulse.dashboard.export.manifest` (both re-exported here: ``export.X`` is the export API).
-The figures come from the chart registry (:func:`fwpulse.dashboard.chart_registry.build`), themed by
+The figures come from the chart registry (:func:`fwpulse.dashboard.charts.registry.build`), themed by
 :mod:`fwpulse.dashboard.export.theme`; nothing here draws a chart. The CLI (`fwpulse export`) and
 the dashboard's per-chart export button share :func:`render` / :func:`export_bytes`.
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import plotly
 
-from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.dashboard.export.alt_text import alt_text
 from fwpulse.dashboard.export.formats import STATIC_FORMATS
 from fwpulse.dashboard.export.layout import base_font_size, wrap
 from fwpulse.dashboard.export.manifest import (

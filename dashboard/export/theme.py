@@ -1,7 +1,7 @@
-"""Article themes for exported charts (alt text: :mod:`fwpulse.dashboard.alt_text`).
+"""Article themes for exported charts (alt text: :mod:`fwpulse.dashboard.export.alt_text`).
 
 A theme never redraws a chart: it takes the figure the chart registry built
-(:func:`fwpulse.dashboard.chart_registry.build`) and updates its layout -- size, fonts, margins, title,
+(:func:`fwpulse.dashboard.charts.registry.build`) and updates its layout -- size, fonts, margins, title,
 legend, colours -- and adds the footer line "Source: ... · data as of ... · fwpulse". So the
 dashboard and every export show the same traces from one definition per chart.
 """
@@ -70,7 +70,7 @@ THINNED = "thinned to one point per series per week"  # what charts.render adds 
 
 
 def subtitle_text(chart, options=None) -> str:
-    """The exported image's subtitle: the chart's caveat (:mod:`fwpulse.dashboard.caveats`), then how the
+    """The exported image's subtitle: the chart's caveat (:mod:`fwpulse.dashboard.charts.caveats`), then how the
     values are shown."""
     return " · ".join(p for p in (getattr(chart, "caveat", ""), shown_as(chart, options)) if p)
 

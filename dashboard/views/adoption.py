@@ -64,7 +64,7 @@ def render() -> None:
     intro = st.empty()  # what the page says about its download charts follows what it could draw
     all_inst = show_chart("pypi-downloads-monthly-all")
     pypistats = show_chart("pypi-downloads-monthly")
-    table = side_by_side(all_inst, pypistats, data.registry().names())
+    table = side_by_side(all_inst, pypistats, data.framework_registry().names())
     intro.markdown(DEFINITIONS if all_inst.figure is not None else OFFLINE_DEFINITIONS)
     if not table.empty:
         st.markdown("**The same month under both definitions** (the newest month both hold):")

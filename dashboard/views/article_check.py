@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard import claims as article
 from fwpulse.dashboard import data
+from fwpulse.dashboard.charts import claims as article
 from fwpulse.dashboard.views.common import options, show_chart
 
 BENCH_HINT = "fwpulse bench --suite smoke"
@@ -30,7 +30,7 @@ def _fingerprint(value) -> dict:
 
 def evidence_scope(bench: pd.DataFrame) -> dict:
     """What the newest runs were measured on, and what that evidence cannot decide."""
-    from fwpulse.dashboard.speed_rows import newest_runs
+    from fwpulse.dashboard.charts.speed_rows import newest_runs
 
     runs = newest_runs(bench)
     machines, cannot = [], []
@@ -132,7 +132,7 @@ def render() -> None:
             "a new FWPULSE_DB path."
         )
     else:
-        reg = data.registry()
+        reg = data.framework_registry()
         table = pd.DataFrame(
             {
                 "claim": claims["claim"],

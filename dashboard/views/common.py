@@ -2,7 +2,7 @@
 
 The sidebar controls (frameworks, date range, scale, mode, alignment, smoothing) are drawn once
 per run by ``app.py`` before the page runs, and every view reads the resulting
-:class:`~fwpulse.dashboard.charts.ChartOptions` with :func:`options`. Their state lives in
+:class:`~fwpulse.dashboard.charts.spec.ChartOptions` with :func:`options`. Their state lives in
 ``st.query_params`` (``?fw=pytorch,jax&from=2020-01-01&scale=log&mode=index&align=1&smooth=3``), so a
 view's URL is a link someone can share; bad values in a link are ignored, never an error.
 """
@@ -13,7 +13,9 @@ import datetime as dt
 
 import streamlit as st
 
-from fwpulse.dashboard import chart_registry, data
+from fwpulse.dashboard import data
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import MODE_LABELS, MODES, Chart, ChartOptions
 from fwpulse.dashboard.views import page_text
 from fwpulse.dashboard.views.export_buttons import export_buttons
 from fwpulse.data import read
@@ -77,16 +79,16 @@ def _init_state(key: str, value) -> None:
 # ------------------------------------------------------------------------------ the shared controls
 
 
-def controls() -> chart_registry.ChartOptions:
+def controls() -> ChartOptions:
     """Draw the shared sidebar controls and return the options they select (also kept for :func:`options`)."""
-    reg = data.registry()
+    reg = data.framework_registry()
     names = reg.names()
     known = reg.ids()
     _init_state("frameworks", parse_frameworks(_qp("fw"), known) or reg.ids("main"))
     _init_state("date_from", parse_date(_qp("from")))
     _init_state("date_to", parse_date(_qp("to")))
     _init_state("scale", parse_choice(_qp("scale"), SCALES, "linear"))
-    _init_state("mode", parse_choice(_qp("mode"), chart_registry.MODES, "absolute"))
+    _init_state("mode", parse_choice(_qp("mode"), MODES, "absolute"))
     _init_state("align", parse_bool(_qp("align")))
     _init_state("smoothing", parse_smoothing(_qp("smooth")))
     # A stale or hand-edited state must not crash the widgets.
@@ -111,9 +113,9 @@ def controls() -> chart_registry.ChartOptions:
         scale = st.radio("Scale", SCALES, key="scale", horizontal=True)
         mode = st.radio(
             "Show",
-            chart_registry.MODES,
+            MODES,
             key="mode",
-            format_func=lambda m: chart_registry.MODE_LABELS[m],
+            format_func=lambda m: MODE_LABELS[m],
             help="Index: every series starts at 100. Share: each framework's % of the selected total per month.",
         )
         align = st.toggle(
@@ -127,7 +129,7 @@ def controls() -> chart_registry.ChartOptions:
     if start and end and start > end:
         st.sidebar.warning("'From' is after 'To': the dates were swapped.")
         start, end = end, start
-    opts = chart_registry.ChartOptions(
+    opts = ChartOptions(
         frameworks=tuple(chosen),
         start=start or None,
         end=end or None,
@@ -142,7 +144,7 @@ def controls() -> chart_registry.ChartOptions:
     return opts
 
 
-def _write_url(opts: chart_registry.ChartOptions) -> None:
+def _write_url(opts: ChartOptions) -> None:
     wanted = {
         "fw": ",".join(opts.frameworks),
         "from": opts.start.isoformat() if opts.start else None,
@@ -160,7 +162,7 @@ def _write_url(opts: chart_registry.ChartOptions) -> None:
             st.query_params[key] = value
 
 
-def options() -> chart_registry.ChartOptions:
+def options() -> ChartOptions:
     """The options chosen in this run's sidebar (drawing the controls if ``app.py`` did not)."""
     if st.session_state.get(_RUN) != st.session_state.get("_fwpulse_run", 0) or _STATE not in st.session_state:
         return controls()
@@ -183,7 +185,7 @@ def fatal_message(exc: BaseException) -> str | None:
     return None
 
 
-def page(title: str, caption: str | None = None) -> chart_registry.ChartOptions | None:
+def page(title: str, caption: str | None = None) -> ChartOptions | None:
     """A view's title (and caption under it) and the sidebar's options; None, after saying what to do, when no
     framework is picked (the view then shows nothing more)."""
     st.title(title)
@@ -212,22 +214,20 @@ def framework_picker() -> list[str]:
 # ------------------------------------------------------------------------------ charts
 
 
-def show_chart(
-    chart_id: str, frameworks: list[str] | chart_registry.ChartOptions | None = None
-) -> chart_registry.Chart:
+def show_chart(chart_id: str, frameworks: list[str] | ChartOptions | None = None) -> Chart:
     """Render one registry chart, its caption, notes and a CSV of exactly the plotted data.
 
     Empty data is said once per view: the chart's title joins the box at the top of the page that names
     what is not shown yet and the command that fills it.
     """
-    reg = data.registry()
-    spec = chart_registry.CHARTS[chart_id]
+    reg = data.framework_registry()
+    spec = registry.CHARTS[chart_id]
     if frameworks is None:
         opts = options()
-    elif isinstance(frameworks, chart_registry.ChartOptions):
+    elif isinstance(frameworks, ChartOptions):
         opts = frameworks
     else:
-        opts = chart_registry.ChartOptions(frameworks=tuple(frameworks))
+        opts = ChartOptions(frameworks=tuple(frameworks))
     try:
         chart = data.rendered(chart_id, opts, reg.names(), reg.colors())
     except Exception as exc:  # noqa: BLE001 - one broken chart must not take the view down
@@ -239,7 +239,7 @@ def show_chart(
             f"**{spec.title}** could not be drawn ({type(exc).__name__}: {exc}). The other charts are unaffected; "
             "please report this with the URL."
         )
-        return chart_registry.Chart(spec, None, data_frame_empty(), "", empty_reason=str(exc))
+        return Chart(spec, None, data_frame_empty(), "", empty_reason=str(exc))
     if chart.figure is None:
         page_text.say_missing(spec, chart.empty_reason)
         return chart

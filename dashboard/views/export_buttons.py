@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts.spec import Chart, ChartOptions
 from fwpulse.dashboard.export.formats import BUTTON_FORMATS
 
 
-def export_buttons(chart: chart_registry.Chart, opts: chart_registry.ChartOptions, names: dict[str, str], cols) -> None:
+def export_buttons(chart: Chart, opts: ChartOptions, names: dict[str, str], cols) -> None:
     """Article-ready files rendered on the server by the same code as `fwpulse export`.
 
     Each file is built only when its button is clicked (Streamlit runs the callable then), so

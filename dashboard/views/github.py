@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fwpulse.dashboard.charts_gharchive import BACKFILL as GHARCHIVE_BACKFILL
-from fwpulse.dashboard.charts_gharchive import CAVEAT as GHARCHIVE_CAVEAT
-from fwpulse.dashboard.charts_github import GITHUB, ISSUE_TRAP
+from fwpulse.dashboard.charts.gharchive import BACKFILL as GHARCHIVE_BACKFILL
+from fwpulse.dashboard.charts.gharchive import CAVEAT as GHARCHIVE_CAVEAT
+from fwpulse.dashboard.charts.github import GITHUB, ISSUE_TRAP
 from fwpulse.dashboard.views.common import page, show_chart
 
 # The open-issues chart's lines: metric -> (how it is drawn, what it is).
@@ -54,7 +54,7 @@ def render() -> None:
     opts = page("GitHub")
     if opts is None:
         return
-    names = data.registry().names()
+    names = data.framework_registry().names()
     show_chart("github-stars-releases")
     st.caption(
         "Where the snapshots have no star history (or stop), the weekly star history fills in: the curve "

@@ -92,7 +92,7 @@ def render() -> None:
     )
     if opts is None:
         return
-    reg = data.registry()
+    reg = data.framework_registry()
     snapshot = data.offline_only()
     if snapshot is not None:
         age = (dt.date.today() - snapshot).days

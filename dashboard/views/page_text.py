@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts.spec import ChartSpec
 
 MISSING = "_fwpulse_missing"
 NOTES = "_fwpulse_notes"  # note text -> title of the chart it was said under, for this page
 
 
-def say_notes(spec: chart_registry.ChartSpec, notes: list[str]) -> None:
+def say_notes(spec: ChartSpec, notes: list[str]) -> None:
     """The chart's notes, each said once per page: a note already said under an earlier chart is
     pointed to, not repeated (views without :func:`open_boxes` say every note)."""
     said = st.session_state.get(NOTES)
@@ -28,7 +28,7 @@ def say_notes(spec: chart_registry.ChartSpec, notes: list[str]) -> None:
         )
 
 
-def say_missing(spec: chart_registry.ChartSpec, reason: str | None) -> None:
+def say_missing(spec: ChartSpec, reason: str | None) -> None:
     """Add an empty chart to the view's one 'not shown yet' box (inline where the view has no box)."""
     box = st.session_state.get(MISSING)
     if not box:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fwpulse.dashboard import data
-from fwpulse.dashboard.charts_usage import trends_rescaling
+from fwpulse.dashboard.charts.usage import trends_rescaling
 from fwpulse.dashboard.views.common import page, show_chart
 
 
@@ -26,7 +26,7 @@ def render() -> None:
     if table.empty:
         st.info("No Google Trends rows yet, so no rescaling to show. Fill it with `fwpulse refresh --source trends`.")
         return
-    reg = data.registry()
+    reg = data.framework_registry()
     table["framework"] = table["framework"].map(lambda f: reg.names().get(f, f))
     st.dataframe(table, hide_index=True, column_config={"scale": st.column_config.NumberColumn(format="%.4f")})
     if chart.figure is not None:

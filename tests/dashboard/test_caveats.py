@@ -7,8 +7,9 @@ import math
 
 import pandas as pd
 
-from fwpulse.dashboard import caveats, chart_breaks, chart_drops, chart_registry
-from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.dashboard.charts import breaks, caveats, drops, registry
+from fwpulse.dashboard.charts.spec import Chart, ChartOptions
+from fwpulse.dashboard.export.alt_text import alt_text
 from fwpulse.dashboard.export.manifest import chart_entry
 from fwpulse.dashboard.export.theme import apply_theme
 from fwpulse.data import db
@@ -17,14 +18,14 @@ from fwpulse.data.settings import load_settings
 
 
 def _build(chart_id, options=None):
-    options = options if options is not None else chart_registry.ChartOptions()
+    options = options if options is not None else ChartOptions()
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        return chart_registry.build(con, chart_id, options, load_registry(settings.config_path))
+        return registry.build(con, chart_id, options, load_registry(settings.config_path))
 
 
 def _breaks(chart) -> list[pd.Timestamp]:
-    return [b["date"] for b in chart_breaks.method_breaks(chart.data)]
+    return [b["date"] for b in breaks.method_breaks(chart.data)]
 
 
 def test_monthly_downloads_say_where_counting_changed_in_the_figure_export_alt_text_and_manifest(snapshot_db):
@@ -60,8 +61,8 @@ def test_speed_charts_say_suite_and_hardware(snapshot_db):
 
 
 def test_final_current_single_method_rows_have_no_caveat():
-    chart = chart_registry.Chart(
-        chart_registry.CHARTS["github-stars"],
+    chart = Chart(
+        registry.CHARTS["github-stars"],
         figure=__import__("plotly.graph_objects").graph_objects.Figure(),
         data=pd.DataFrame(
             {
@@ -86,14 +87,14 @@ def test_the_caveat_stays_one_line_long_by_giving_details_way_to_counts():
         for k, d in enumerate(dates[: 60 + i]):  # every series ends at another month: most are stale
             rows.append((fid, "m", d, 1.0, "lower_bound" if k % 7 == 0 else "ok", "s", f"method {k // 20}"))
     df = pd.DataFrame(rows, columns=["framework", "metric", "date", "value", "quality", "source", "method"])
-    chart = chart_registry.Chart(chart_registry.CHARTS["github-stars"], figure=object(), data=df, caption="")
+    chart = Chart(registry.CHARTS["github-stars"], figure=object(), data=df, caption="")
     line = caveats.caveat_line(chart)
     assert 0 < len(line) <= caveats.MAX_CHARS and "lower bounds" in line and "\n" not in line
 
 
 def test_labels_on_a_log_axis_sit_at_their_values_not_at_ten_to_the_value(snapshot_db):
     """docs/dashboard.md's share link: index mode on a log axis put "JAX: no data after ..." at 10^257."""
-    chart = _build("github-open-issues", chart_registry.ChartOptions(mode="index", log=True, start=dt.date(2020, 1, 1)))
+    chart = _build("github-open-issues", ChartOptions(mode="index", log=True, start=dt.date(2020, 1, 1)))
     assert chart.figure.layout.yaxis.type == "log"
     top = math.log10(chart.data["value"].max())
     placed = [a for a in chart.figure.layout.annotations if a.yref in (None, "y")]
@@ -115,13 +116,12 @@ def test_the_time_axis_ends_where_the_data_end(snapshot_db):
 
 def test_break_labels_are_cut_at_a_word_and_face_the_middle():
     assert (
-        chart_breaks.short_label("all installers, calendar months (ClickHouse) from here", 30)
-        == "all installers, calendar…"
+        breaks.short_label("all installers, calendar months (ClickHouse) from here", 30) == "all installers, calendar…"
     )
-    assert chart_breaks.short_label("short", 30) == "short"
+    assert breaks.short_label("short", 30) == "short"
     dates = pd.Series(pd.to_datetime(["2016-01-01", "2026-01-01"]))
-    assert chart_breaks.side(pd.Timestamp("2025-06-01"), dates) == "right"
-    assert chart_breaks.side(pd.Timestamp("2017-06-01"), dates) == "left"
+    assert breaks.side(pd.Timestamp("2025-06-01"), dates) == "right"
+    assert breaks.side(pd.Timestamp("2017-06-01"), dates) == "left"
 
 
 def test_then_vs_now_is_dots_with_the_articles_qualifiers_and_labels_on_their_outer_sides(snapshot_db):
@@ -163,7 +163,7 @@ def test_a_drop_at_a_change_of_method_is_explained_by_it():
             "method": ["m", "m", "n", "n"],
         }
     )
-    [drop] = chart_drops.level_drops(rows, ("github.stars",), chart_breaks.method_breaks(rows))
+    [drop] = drops.level_drops(rows, ("github.stars",), breaks.method_breaks(rows))
     assert drop["why"] == "counting method changed" and drop["date"] == pd.Timestamp("2024-03-01")
     flows = rows.assign(metric="gharchive.forks")  # a count per month may fall: not a level series
-    assert chart_drops.level_drops(flows, ("gharchive.forks",)) == []
+    assert drops.level_drops(flows, ("gharchive.forks",)) == []

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard import charts as core
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import ChartOptions, line_chart, transform
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -27,7 +27,7 @@ def _frame():
 
 
 def test_index_mode_starts_every_series_at_100():
-    out = core.transform(_frame(), chart_registry.ChartOptions(mode="index"))
+    out = transform(_frame(), ChartOptions(mode="index"))
     assert out.groupby("framework")["value"].first().tolist() == [100.0, 100.0]
     assert out[out.framework == "a"]["value"].tolist() == [100.0, 200.0, 400.0]
     assert out["raw_value"].tolist() == [10.0, 20.0, 40.0, 30.0, 60.0]
@@ -48,18 +48,18 @@ def _two_methods():
 
 
 def test_index_mode_splices_a_change_of_counting_method_instead_of_showing_it_as_growth():
-    out = core.transform(_two_methods(), chart_registry.ChartOptions(mode="index"))
+    out = transform(_two_methods(), ChartOptions(mode="index"))
     assert out["value"].round(6).tolist() == [100.0, 110.0, 120.0, 120.0, 130.0, 140.0]
-    assert "spliced" in chart_registry.ChartOptions(mode="index").describe()
+    assert "spliced" in ChartOptions(mode="index").describe()
 
 
 def test_smoothing_never_averages_two_counting_methods():
-    out = core.transform(_two_methods(), chart_registry.ChartOptions(smoothing=3))
+    out = transform(_two_methods(), ChartOptions(smoothing=3))
     assert out["value"].round(6).tolist() == [10.5, 11.0, 11.5, 37.5, 39.0, 40.5]
 
 
 def test_share_mode_sums_to_100_per_month_even_when_sampling_days_differ():
-    out = core.transform(_frame(), chart_registry.ChartOptions(mode="share"))
+    out = transform(_frame(), ChartOptions(mode="share"))
     per_month = out.groupby(pd.to_datetime(out["date"]).dt.to_period("M"))["value"].sum()
     assert per_month.round(9).tolist() == [100.0, 100.0, 100.0]
     jan = out[pd.to_datetime(out["date"]).dt.month == 1].set_index("framework")["value"]
@@ -67,7 +67,7 @@ def test_share_mode_sums_to_100_per_month_even_when_sampling_days_differ():
 
 
 def test_smoothing_and_alignment():
-    out = core.transform(_frame(), chart_registry.ChartOptions(smoothing=3, align=True))
+    out = transform(_frame(), ChartOptions(smoothing=3, align=True))
     a = out[out.framework == "a"]
     assert a["value"].tolist() == [15.0, pytest.approx(70 / 3), 30.0]
     assert a["x"].iloc[0] == 0 and out[out.framework == "b"]["x"].iloc[0] == 0
@@ -75,7 +75,7 @@ def test_smoothing_and_alignment():
 
 def test_bad_options_are_refused():
     with pytest.raises(ValueError, match="mode must be one of"):
-        chart_registry.ChartOptions(mode="percent")
+        ChartOptions(mode="percent")
 
 
 # Charts the bundled snapshot cannot fill (live-only sources). The speed charts are not here: the
@@ -111,13 +111,13 @@ def _plotted_points(chart) -> int:
 
 
 def _build(chart_id, options=None):
-    options = options if options is not None else chart_registry.ChartOptions()
+    options = options if options is not None else ChartOptions()
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        return chart_registry.build(con, chart_id, options, load_registry(settings.config_path))
+        return registry.build(con, chart_id, options, load_registry(settings.config_path))
 
 
-@pytest.mark.parametrize("chart_id", list(chart_registry.CHARTS))
+@pytest.mark.parametrize("chart_id", list(registry.CHARTS))
 def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id):
     chart = _build(chart_id)
     if chart.figure is None:  # EMPTY_ON_SNAPSHOT: charts the bundled data may leave empty (it keeps growing)
@@ -125,7 +125,7 @@ def test_build_on_bundled_data_plots_exactly_the_csv_rows(snapshot_db, chart_id)
         return
     assert chart.figure is not None and chart.caption.startswith("Source: ")
     assert chart.sources and chart.as_of is not None
-    if chart_registry.CHARTS[chart_id].time_series:
+    if registry.CHARTS[chart_id].time_series:
         assert _plotted_points(chart) == len(chart.data)
 
 
@@ -159,18 +159,18 @@ def test_speed_charts_plot_the_bundled_measured_results(snapshot_db, chart_id, c
     assert chart.as_of == max(dt.datetime.fromisoformat(r["measured_at"]) for r in expected).date()
 
 
-@pytest.mark.parametrize("chart_id", list(chart_registry.CHARTS))
+@pytest.mark.parametrize("chart_id", list(registry.CHARTS))
 def test_every_chart_draws_with_every_source_filled(filled_db, chart_id):
     chart = _build(chart_id)
     assert chart.figure is not None and chart.figure.data, chart.empty_reason
     assert chart.caption.startswith("Source: ") and chart.sources and chart.as_of is not None
-    if chart_registry.CHARTS[chart_id].time_series:
+    if registry.CHARTS[chart_id].time_series:
         assert _plotted_points(chart) == len(chart.data)
-        indexed = _build(chart_id, chart_registry.ChartOptions(mode="index", log=True, smoothing=3, align=True))
+        indexed = _build(chart_id, ChartOptions(mode="index", log=True, smoothing=3, align=True))
         assert indexed.figure.layout.yaxis.type == "log"
 
 
-@pytest.mark.parametrize("chart_id", list(chart_registry.CHARTS))
+@pytest.mark.parametrize("chart_id", list(registry.CHARTS))
 def test_every_chart_is_empty_not_broken_on_an_empty_database(empty_db, chart_id):
     chart = _build(chart_id)
     assert chart.figure is None and chart.empty_reason
@@ -178,12 +178,12 @@ def test_every_chart_is_empty_not_broken_on_an_empty_database(empty_db, chart_id
 
 def test_registry_entries_are_complete():
     views = {"overview", "github", "community", "search-interest", "adoption", "research", "speed", "article-check"}
-    for cid, spec in chart_registry.CHARTS.items():
+    for cid, spec in registry.CHARTS.items():
         assert spec.id == cid and spec.title and spec.fill_hint
         assert spec.view in views, cid
         if not spec.time_series:
             assert spec.query is not None, cid
-    assert {s.view for s in chart_registry.CHARTS.values()} == views
+    assert {s.view for s in registry.CHARTS.values()} == views
 
 
 def test_retained_stars_curve_is_the_running_total_labelled_as_what_it_is(empty_db):
@@ -202,23 +202,21 @@ def test_retained_stars_curve_is_the_running_total_labelled_as_what_it_is(empty_
     ]
     with db.writing(empty_db) as con:
         store.record_run(con, RunRecord("github", started_at=dt.datetime(2026, 11, 30)), rows)
-    chart = _build("github-stars-retained", chart_registry.ChartOptions(frameworks=("jax",)))
+    chart = _build("github-stars-retained", ChartOptions(frameworks=("jax",)))
     assert chart.data["value"].tolist() == [5.0, 12.0, 15.0]
     assert chart.data["raw_value"].tolist() == [5.0, 12.0, 15.0]
     assert "still held today, by the week they were given" in chart.spec.title
     assert chart.figure.layout.yaxis.title.text == "stars still held today, by the week they were given"
     assert any("not the star count on past dates" in n for n in chart.notes)
     # a later start keeps the running total from the weeks before it
-    later = _build(
-        "github-stars-retained", chart_registry.ChartOptions(frameworks=("jax",), start=dt.date(2026, 10, 10))
-    )
+    later = _build("github-stars-retained", ChartOptions(frameworks=("jax",), start=dt.date(2026, 10, 10)))
     assert later.data["value"].tolist() == [12.0, 15.0]
 
 
 def _so_monthly(options=None):
     """Stack Overflow questions per month on the filled database: the bundled snapshot ends 2019-12, the
     (fixture) API series starts 2023-01."""
-    return _build("stackoverflow-questions-monthly", options or chart_registry.ChartOptions(frameworks=("pytorch",)))
+    return _build("stackoverflow-questions-monthly", options or ChartOptions(frameworks=("pytorch",)))
 
 
 def _line(chart, name):
@@ -251,7 +249,7 @@ def _gapped(empty_db):
 @pytest.mark.parametrize("align", [False, True])
 def test_a_multi_year_gap_breaks_the_line_instead_of_bridging_it(empty_db, align):
     _gapped(empty_db)
-    chart = _so_monthly(chart_registry.ChartOptions(frameworks=("pytorch",), align=align))
+    chart = _so_monthly(ChartOptions(frameworks=("pytorch",), align=align))
     xs, ys = _line(chart, "PyTorch")
     dates = pd.to_datetime(chart.data["date"]).tolist()
     last_old = dates.index(pd.Timestamp("2019-12-01"))
@@ -283,7 +281,7 @@ def test_a_change_of_source_is_two_lines_each_named_by_its_source(filled_db):
 
 
 def test_a_broken_line_adds_no_row_to_the_csv_or_the_alt_text(empty_db):
-    from fwpulse.dashboard.alt_text import alt_text
+    from fwpulse.dashboard.export.alt_text import alt_text
     from fwpulse.dashboard.export.render import csv_bytes
     from fwpulse.data import read
 
@@ -301,7 +299,7 @@ def test_a_broken_line_adds_no_row_to_the_csv_or_the_alt_text(empty_db):
 
 
 def test_gap_after_follows_the_local_cadence():
-    from fwpulse.dashboard.chart_quality import gap_after
+    from fwpulse.dashboard.charts.quality import gap_after
 
     def gaps(*days):
         return gap_after(pd.Series(pd.to_datetime(list(days)))).tolist()
@@ -316,12 +314,12 @@ def test_gap_after_follows_the_local_cadence():
 def test_a_point_alone_between_two_gaps_keeps_a_marker_and_the_others_none():
     import plotly.graph_objects as go
 
-    from fwpulse.dashboard import chart_quality
+    from fwpulse.dashboard.charts import quality
 
     dates = pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2021-01-01", "2022-01-01", "2022-02-01"])
     g = pd.DataFrame({"date": dates, "x": dates, "value": range(6), "quality": "ok", "details": None})
     fig = go.Figure()
-    chart_quality.add_series(fig, g, "A", "red", "%{y}")
+    quality.add_series(fig, g, "A", "red", "%{y}")
     (t,) = fig.data
     assert list(t.y) == [0, 1, 2, None, 3, None, 4, 5]  # no line reaches 2021-01: it stands alone
     assert "markers" in t.mode
@@ -352,14 +350,14 @@ def test_the_stack_overflow_collapse_is_a_dated_break_taken_from_the_data(snapsh
     assert any("Volume collapses found in the data" in n and "Site-wide" in n for n in share.notes)
 
     assert not any("Volume collapses" in n for n in _build("github-stars").notes)  # not every chart
-    aligned = _build("stackoverflow-questions-site", chart_registry.ChartOptions(align=True))
+    aligned = _build("stackoverflow-questions-site", ChartOptions(align=True))
     assert _collapse_marks(aligned) == [] and not any("Volume collapses" in n for n in aligned.notes)
 
 
 def test_collapse_marks_name_the_framework_and_stay_inside_the_plotted_dates():
     import plotly.graph_objects as go
 
-    from fwpulse.dashboard import chart_breaks
+    from fwpulse.dashboard.charts import breaks
 
     c = {
         "date": pd.Timestamp("2024-03-01"),
@@ -372,14 +370,14 @@ def test_collapse_marks_name_the_framework_and_stay_inside_the_plotted_dates():
     }
     inside = pd.DataFrame({"date": pd.to_datetime(["2018-01-01", "2025-01-01"])})
     fig = go.Figure()
-    note = chart_breaks.mark_collapses(fig, [c], {"keras": "Keras"}, inside)
+    note = breaks.mark_collapses(fig, [c], {"keras": "Keras"}, inside)
     [mark] = [a for a in fig.layout.annotations if a.name == "fwpulse-break"]
     assert mark.text == "Keras: below half its peak from here" and mark.xanchor == "right"
     assert "Keras, Stack Overflow questions per month: from 2024-03" in note and "67% below" in note
 
     outside = pd.DataFrame({"date": pd.to_datetime(["2018-01-01", "2019-12-01"])})
     fig = go.Figure()
-    assert "from 2024-03" in chart_breaks.mark_collapses(fig, [c], {"keras": "Keras"}, outside)
+    assert "from 2024-03" in breaks.mark_collapses(fig, [c], {"keras": "Keras"}, outside)
     assert not fig.layout.annotations and not fig.layout.shapes
 
 
@@ -404,7 +402,7 @@ def test_merged_prs_stop_at_2025_09_and_the_figure_says_why(empty_db):
     ]  # SYNTHETIC
     with db.writing(empty_db) as con:
         store.record_run(con, RunRecord("gharchive", started_at=dt.datetime(2026, 1, 2)), rows)
-    chart = _build("gharchive-prs", chart_registry.ChartOptions(frameworks=("pytorch",)))
+    chart = _build("gharchive-prs", ChartOptions(frameworks=("pytorch",)))
     merged = chart.data[chart.data["metric"] == "gharchive.prs_merged"]
     assert pd.to_datetime(merged["date"]).max() == pd.Timestamp("2025-09-01") and len(merged) == 4
     assert len(chart.data[chart.data["metric"] == "gharchive.prs_opened"]) == 7
@@ -412,13 +410,13 @@ def test_merged_prs_stop_at_2025_09_and_the_figure_says_why(empty_db):
     assert labels == ["merged PRs: not in GH Archive from 2025-10"]
     assert any("'merged' field" in n for n in chart.notes)
     # before 2025-10 there is nothing to explain
-    early = _build("gharchive-prs", chart_registry.ChartOptions(frameworks=("pytorch",), end=dt.date(2025, 8, 31)))
+    early = _build("gharchive-prs", ChartOptions(frameworks=("pytorch",), end=dt.date(2025, 8, 31)))
     assert not [a for a in early.figure.layout.annotations if a.name == "fwpulse-break"]
 
 
 def test_monthly_downloads_draw_one_line_per_counting_method(snapshot_db):
     """pip-only, all-installer and calendar-month counts were one line with a spike and a dip at 2025-06."""
-    chart = _build("pypi-downloads-monthly", chart_registry.ChartOptions(frameworks=("pytorch",)))
+    chart = _build("pypi-downloads-monthly", ChartOptions(frameworks=("pytorch",)))
     rows = chart.data[chart.data["metric"] == "pypi.downloads_monthly"]
     lines = [t for t in chart.figure.data if t.name and t.name.startswith("PyTorch") and t.y is not None and len(t.y)]
     names = {t.name for t in lines}
@@ -433,9 +431,7 @@ def test_monthly_downloads_draw_one_line_per_counting_method(snapshot_db):
 def test_yearly_counts_are_bars_per_calendar_year_with_the_partial_year_hatched(snapshot_db):
     """AI Index counts are dated 31 December: as a line they sat on the next January's tick, and the half
     year 2020 read as a fall. As bars: one per calendar year, 2020 hatched and labelled where it stops."""
-    chart = _build(
-        "stackoverflow-questions-yearly-ai-index", chart_registry.ChartOptions(frameworks=("pytorch", "keras"))
-    )
+    chart = _build("stackoverflow-questions-yearly-ai-index", ChartOptions(frameworks=("pytorch", "keras")))
     bars = [t for t in chart.figure.data if t.type == "bar"]
     assert {t.name for t in bars} == {"PyTorch", "Keras"}
     pytorch = next(t for t in bars if t.name == "PyTorch")
@@ -462,9 +458,7 @@ def test_a_quality_connector_below_one_on_a_log_axis_stays_in_data_units():
             "quality": ["ok", "ok", "ok", "partial_period"],
         }
     )
-    spec = chart_registry.CHARTS["github-stars"]
-    chart = core.line_chart(
-        spec, df, chart_registry.ChartOptions(log=True), {"a": "A"}, {"a": "#123456"}, "github.stars"
-    )
+    spec = registry.CHARTS["github-stars"]
+    chart = line_chart(spec, df, ChartOptions(log=True), {"a": "A"}, {"a": "#123456"}, "github.stars")
     connectors = [s for s in chart.figure.layout.shapes if s.yref == "y"]
     assert connectors and (connectors[0].y0, connectors[0].y1) == (0.55, 0.5)

@@ -20,7 +20,8 @@ import plotly
 import plotly.io as pio
 import pytest
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import ChartOptions
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -38,19 +39,19 @@ def _matrix():
         yield log, mode, align, start
 
 
-def _figures(con, registry, chart_ids) -> list[dict]:
+def _figures(con, reg, chart_ids) -> list[dict]:
     """Each chart under every option combination, as Plotly JSON with its plotted dates' span."""
     out = []
-    names, colors, main = registry.names(), registry.colors(), tuple(registry.ids("main"))
+    names, colors, main = reg.names(), reg.colors(), tuple(reg.ids("main"))
     for chart_id in chart_ids:
-        spec = chart_registry.CHARTS[chart_id]
+        spec = registry.CHARTS[chart_id]
         combos = list(_matrix()) if spec.time_series else [(False, "absolute", False, None)]
         loaded: dict = {}
         for log, mode, align, start in combos:
-            options = chart_registry.ChartOptions(frameworks=main, log=log, mode=mode, align=align, start=start)
+            options = ChartOptions(frameworks=main, log=log, mode=mode, align=align, start=start)
             if start not in loaded:  # the store query depends on the frameworks and dates only
-                loaded[start] = chart_registry.load(con, chart_id, options)
-            chart = chart_registry.render(chart_id, loaded[start], options, names, colors)
+                loaded[start] = registry.load(con, chart_id, options)
+            chart = registry.render(chart_id, loaded[start], options, names, colors)
             if chart.figure is None:
                 continue
             span = None
@@ -66,15 +67,15 @@ def _figures(con, registry, chart_ids) -> list[dict]:
     return out
 
 
-def _exported(con, registry, chart_ids) -> list[dict]:
+def _exported(con, reg, chart_ids) -> list[dict]:
     """Every chart as exported (article theme) at its natural size and docs/export.md's 1600x900."""
     from fwpulse.dashboard.export.render import natural_size
     from fwpulse.dashboard.export.theme import apply_theme
 
     out = []
-    options = chart_registry.ChartOptions(frameworks=tuple(registry.ids("main")))
+    options = ChartOptions(frameworks=tuple(reg.ids("main")))
     for chart_id in chart_ids:
-        chart = chart_registry.build(con, chart_id, options, registry)
+        chart = registry.build(con, chart_id, options, reg)
         if chart.figure is None:
             continue
         for width, height in (natural_size(chart), (1600, 900)):
@@ -104,13 +105,13 @@ def probe_page():
 
 # One test per chart: the matrix (about 1,500 figures) spreads over the test workers, each part well under the
 # per-test timeout.
-@pytest.mark.parametrize("chart_id", list(chart_registry.CHARTS))
+@pytest.mark.parametrize("chart_id", list(registry.CHARTS))
 def test_every_chart_holds_its_layout_under_every_option(filled_db_template, monkeypatch, probe_page, chart_id):
     monkeypatch.setenv("FWPULSE_DB", str(filled_db_template))  # read only: the session's filled database
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        registry = load_registry(settings.config_path)
-        figures = _figures(con, registry, [chart_id]) + _exported(con, registry, [chart_id])
+        reg = load_registry(settings.config_path)
+        figures = _figures(con, reg, [chart_id]) + _exported(con, reg, [chart_id])
     assert figures, f"{chart_id} draws nothing on a database with every source filled"
     bad = []
     for i in range(0, len(figures), 40):

@@ -10,10 +10,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from fwpulse.dashboard import chart_quality, chart_registry
-from fwpulse.dashboard.alt_text import alt_text
-from fwpulse.dashboard.cards import CARD_METRICS, overview_cards
-from fwpulse.dashboard.claims import article_claims
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.cards import CARD_METRICS, overview_cards
+from fwpulse.dashboard.charts.claims import article_claims
+from fwpulse.dashboard.charts.quality import KIND_LABELS, MAX_MARKERS, SYMBOLS, add_series
+from fwpulse.dashboard.charts.spec import ChartOptions
+from fwpulse.dashboard.export.alt_text import alt_text
 from fwpulse.dashboard.export.manifest import quality_entry
 from fwpulse.dashboard.export.render import csv_bytes
 from fwpulse.data import db, read, store
@@ -58,10 +60,10 @@ def _db(tmp_path, quality: str):
 @pytest.mark.parametrize("quality", KINDS)
 def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, quality):
     path = _db(tmp_path, quality)
-    registry = load_registry(load_settings().config_path)
-    opts = chart_registry.ChartOptions(frameworks=("pytorch", "tensorflow"))
+    reg = load_registry(load_settings().config_path)
+    opts = ChartOptions(frameworks=("pytorch", "tensorflow"))
     with db.reading(path) as con:
-        chart = chart_registry.build(con, "github-stars", opts, registry)
+        chart = registry.build(con, "github-stars", opts, reg)
         cards = overview_cards(read.recent_values(con, ["pytorch", "tensorflow"], CARD_METRICS))
 
     # trace: the flagged point sits in its own dotted run with the kind's marker and the reason in the hover
@@ -69,13 +71,13 @@ def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, qua
     assert len(flagged) == 1
     t = flagged[0]
     assert list(t.y) == [FLAGGED_VALUE] and t.line.dash == "dot" and "markers" in t.mode
-    assert t.marker.symbol == chart_quality.SYMBOLS[quality]
+    assert t.marker.symbol == SYMBOLS[quality]
     assert f"because {quality}" in t.hovertemplate  # one reason for the run: in the template, not per point
     assert t.customdata is None
     ok = [tr for tr in chart.figure.data if tr.name == "PyTorch" and tr.meta.get("quality") == "ok"]
     assert FLAGGED_VALUE not in list(ok[0].y)
     assert any(quality.replace("_", " ") in n for n in chart.notes)  # the note explains the marker
-    assert any(tr.name == chart_quality.KIND_LABELS[quality] for tr in chart.figure.data)  # legend key
+    assert any(tr.name == KIND_LABELS[quality] for tr in chart.figure.data)  # legend key
 
     # CSV: a quality column and the reason, for that row
     lines = csv_bytes(chart).decode().splitlines()
@@ -88,7 +90,7 @@ def test_one_flagged_row_from_store_to_trace_csv_alt_text_and_card(tmp_path, qua
     assert entry["quality"][quality] == 1 and entry["flagged"][0]["reason"] == f"because {quality}"
 
     # alt text: the flagged value only ever with "not final"; the statement uses the newest final value
-    alt = alt_text(chart, opts, registry.names())
+    alt = alt_text(chart, opts, reg.names())
     assert "123,457" in alt and "not final" in alt
     assert alt.index("123,457") > alt.index("not final") - 80
     assert "PyTorch leads on the newest final figures (up to 2025-12-01) with 90,010 stars" in alt
@@ -111,13 +113,11 @@ def test_a_series_with_only_flagged_values_is_never_final(tmp_path):
             RunRecord("s", started_at=dt.datetime(2026, 1, 2)),
             [Observation("pytorch", "github.stars", MONTHS[0], 5.0, "s", "m", quality="synthetic")],
         )
-    registry = load_registry(load_settings().config_path)
+    reg = load_registry(load_settings().config_path)
     with db.reading(path) as con:
-        chart = chart_registry.build(
-            con, "github-stars", chart_registry.ChartOptions(frameworks=("pytorch",)), registry
-        )
+        chart = registry.build(con, "github-stars", ChartOptions(frameworks=("pytorch",)), reg)
         cards = overview_cards(read.recent_values(con, ["pytorch"], CARD_METRICS))
-    assert "no final values" in alt_text(chart, None, registry.names())
+    assert "no final values" in alt_text(chart, None, reg.names())
     assert cards.iloc[0]["quality"] == "synthetic" and cards.iloc[0]["change_30d"] is None
 
 
@@ -140,14 +140,14 @@ def test_a_long_flagged_run_shows_its_symbol_on_a_bounded_number_of_points():
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    chart_quality.add_series(fig, _series(["synthetic"] * 522), "PyTorch", "#000", "%{y}")
+    add_series(fig, _series(["synthetic"] * 522), "PyTorch", "#000", "%{y}")
     (long_run,) = fig.data
     assert long_run.mode == "lines+markers" and long_run.line.dash == "dot"
-    assert long_run.marker.maxdisplayed == chart_quality.MAX_MARKERS < 522
-    assert long_run.marker.symbol == chart_quality.SYMBOLS["synthetic"]
+    assert long_run.marker.maxdisplayed == MAX_MARKERS < 522
+    assert long_run.marker.symbol == SYMBOLS["synthetic"]
 
     fig = go.Figure()
-    chart_quality.add_series(fig, _series(["ok"] * 500 + ["partial_period"] * 3), "PyTorch", "#000", "%{y}")
+    add_series(fig, _series(["ok"] * 500 + ["partial_period"] * 3), "PyTorch", "#000", "%{y}")
     short = [t for t in fig.data if t.meta["quality"] == "partial_period"]
     assert short and all(t.marker.maxdisplayed is None for t in short)
 
@@ -157,18 +157,16 @@ def test_a_long_flagged_run_shows_its_symbol_on_a_bounded_number_of_points():
 
 def _bundled(chart_id, frameworks=()):
     settings = load_settings()
-    registry = load_registry(settings.config_path)
+    reg = load_registry(settings.config_path)
     with db.reading(str(settings.db_path)) as con:
-        return chart_registry.build(
-            con, chart_id, chart_registry.ChartOptions(frameworks=frameworks), registry
-        ), registry
+        return registry.build(con, chart_id, ChartOptions(frameworks=frameworks), reg), reg
 
 
 def test_bundled_git_2026_08_is_partial_everywhere(snapshot_db):
-    chart, registry = _bundled("git-commits-monthly")
+    chart, reg = _bundled("git-commits-monthly")
     partial = [t for t in chart.figure.data if t.meta and t.meta.get("quality") == "partial_period"]
     assert {t.name for t in partial} == {"JAX", "Keras"} and all(t.line.dash == "dot" for t in partial)
-    alt = alt_text(chart, None, registry.names())
+    alt = alt_text(chart, None, reg.names())
     assert "2026-08-01 value (115 " in alt and "partial period, not final" in alt
     assert "115 commits/month, " not in alt and "2026-07-01" in alt  # leads with July, the newest final month
     csv = csv_bytes(chart).decode()
@@ -176,11 +174,11 @@ def test_bundled_git_2026_08_is_partial_everywhere(snapshot_db):
 
 
 def test_bundled_ai_index_2020_is_partial(snapshot_db):
-    chart, registry = _bundled("stackoverflow-questions-yearly-ai-index")
+    chart, reg = _bundled("stackoverflow-questions-yearly-ai-index")
     # one hatched 2020 bar per framework (bars per calendar year: yearly_bars)
     hatched = [(t.name, x) for t in chart.figure.data for x, p in zip(t.x, t.marker.pattern.shape) if p == "/"]
     assert len(hatched) == 3 and {x for _, x in hatched} == {2020}
-    assert "not final" in alt_text(chart, None, registry.names())
+    assert "not final" in alt_text(chart, None, reg.names())
 
 
 def test_bundled_jax_stars_reach_2026_and_jax_forks_say_they_stop(snapshot_db):
@@ -188,11 +186,11 @@ def test_bundled_jax_stars_reach_2026_and_jax_forks_say_they_stop(snapshot_db):
     jax = stars.data[stars.data["framework"] == "jax"]
     assert jax["date"].max() >= dt.datetime(2026, 7, 1)
     assert not any("no data after" in (a.text or "") for a in stars.figure.layout.annotations)
-    forks, registry = _bundled("github-forks")
+    forks, reg = _bundled("github-forks")
     ends = [a.text for a in forks.figure.layout.annotations if "no data after" in (a.text or "")]
     assert ends == ["JAX: no data after 2024-04-01"]
     assert any(n.startswith("JAX's series ends 2024-04-01") for n in forks.notes)
-    assert "JAX's series ends 2024-04-01" in alt_text(forks, None, registry.names())
+    assert "JAX's series ends 2024-04-01" in alt_text(forks, None, reg.names())
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
         cards = overview_cards(read.recent_values(con, ["pytorch", "jax"], CARD_METRICS))
@@ -237,11 +235,9 @@ def test_a_method_change_in_any_store_is_marked(tmp_path):
     with db.writing(path) as con:
         db.migrate(con)
         store.record_run(con, RunRecord("s", started_at=dt.datetime(2026, 1, 2)), rows)
-    registry = load_registry(load_settings().config_path)
+    reg = load_registry(load_settings().config_path)
     with db.reading(path) as con:
-        chart = chart_registry.build(
-            con, "github-stars", chart_registry.ChartOptions(frameworks=("pytorch",)), registry
-        )
+        chart = registry.build(con, "github-stars", ChartOptions(frameworks=("pytorch",)), reg)
     marks = [a for a in chart.figure.layout.annotations if a.name == "fwpulse-break"]
     assert [(a.x, a.text) for a in marks] == [(pd.Timestamp("2025-07-01"), "new way from here")]
     assert "Source: s (old way, counted A; new way, counted A)" in chart.caption  # each method once

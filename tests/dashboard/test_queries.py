@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import ChartOptions
 from fwpulse.dashboard.export.theme import shown_as
 from fwpulse.data import read
 from fwpulse.data.registry import load_registry
@@ -15,16 +16,14 @@ from tests.data.test_read import DAYS, con  # noqa: F401, F811  (the fixture: fo
 
 
 def test_thinned_chart_says_so_in_caption_notes_and_export_subtitle(con):  # noqa: F811 (the imported fixture)
-    registry = load_registry(load_settings().config_path)
-    opts = chart_registry.ChartOptions(frameworks=("pytorch",))
-    chart = chart_registry.build(con, "github-stars", opts, registry)
+    reg = load_registry(load_settings().config_path)
+    opts = ChartOptions(frameworks=("pytorch",))
+    chart = registry.build(con, "github-stars", opts, reg)
     assert "thinned to one point per series per week" in chart.caption
     assert read.THIN_NOTE in chart.notes
     assert "one point per series per week" in shown_as(chart, opts)
     assert len(chart.data) < DAYS / 6
-    short = chart_registry.build(
-        con, "github-stars", chart_registry.ChartOptions(frameworks=("pytorch",), start=dt.date(2023, 1, 1)), registry
-    )
+    short = registry.build(con, "github-stars", ChartOptions(frameworks=("pytorch",), start=dt.date(2023, 1, 1)), reg)
     assert "thinned" not in short.caption and len(short.data) > 365
 
 

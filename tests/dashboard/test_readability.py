@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import ChartOptions
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -24,10 +25,10 @@ READABLE = re.compile(r"^\d+(\.\d+)?[kMB]?$")
 
 
 def _build(chart_id, options=None):
-    options = options if options is not None else chart_registry.ChartOptions()
+    options = options if options is not None else ChartOptions()
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        return chart_registry.build(con, chart_id, options, load_registry(settings.config_path))
+        return registry.build(con, chart_id, options, load_registry(settings.config_path))
 
 
 def _value(label: str) -> float:
@@ -64,7 +65,7 @@ def test_always_log_charts_have_readable_ticks(snapshot_db, chart_id, axis):
 
 @pytest.mark.parametrize("chart_id", ["github-stars", "github-forks", "pypi-downloads-monthly"])
 def test_log_scale_option_gives_readable_ticks(snapshot_db, chart_id):
-    chart = _build(chart_id, chart_registry.ChartOptions(log=True))
+    chart = _build(chart_id, ChartOptions(log=True))
     values = [v for t in chart.figure.data if t.y is not None for v in t.y if v is not None and v > 0]
     _assert_readable_log_axis(chart.figure.layout.yaxis, values)
     assert any(t.endswith("k") for t in chart.figure.layout.yaxis.ticktext)  # thousands read 1k/10k/100k
@@ -72,7 +73,7 @@ def test_log_scale_option_gives_readable_ticks(snapshot_db, chart_id):
 
 @pytest.mark.parametrize("chart_id", ["github-stars", "github-forks", "pypi-downloads-monthly", "git-commits-monthly"])
 def test_a_chart_with_one_series_has_a_legend(snapshot_db, chart_id):
-    chart = _build(chart_id, chart_registry.ChartOptions(frameworks=("keras",)))
+    chart = _build(chart_id, ChartOptions(frameworks=("keras",)))
     named = [t for t in chart.figure.data if t.name and t.showlegend is not False]
     shown = chart.figure.layout.showlegend
     assert named and (shown is True or (shown is None and len(named) > 1))  # plotly hides a one-trace legend
@@ -83,7 +84,7 @@ def test_one_series_keeps_its_legend_in_the_export(snapshot_db):
     from fwpulse.dashboard.export.layout import legend_height
     from fwpulse.dashboard.export.theme import apply_theme
 
-    chart = _build("github-stars", chart_registry.ChartOptions(frameworks=("jax",)))
+    chart = _build("github-stars", ChartOptions(frameworks=("jax",)))
     fig = apply_theme(chart)
     # JAX's stars join two sources: two named lines, so plotly shows the legend without being asked
     assert fig.layout.showlegend is not False and legend_height(fig, 1000, 18) > 0  # room made for it

@@ -545,15 +545,16 @@ def _months_2016():
 
 
 def test_gharchive_csv_carries_the_quality_flag(filled_db):
-    from fwpulse.dashboard import chart_registry
+    from fwpulse.dashboard.charts import registry
+    from fwpulse.dashboard.charts.spec import ChartOptions
     from fwpulse.data import db
     from fwpulse.data.registry import load_registry
     from fwpulse.data.settings import load_settings
 
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        chart = chart_registry.build(
-            con, "gharchive-prs", chart_registry.ChartOptions(frameworks=("jax",)), load_registry(settings.config_path)
+        chart = registry.build(
+            con, "gharchive-prs", ChartOptions(frameworks=("jax",)), load_registry(settings.config_path)
         )
     flags = chart.data.groupby("quality")["date"].nunique().to_dict()
     assert flags == {"ok": 109, "lower_bound": 21, "partial_period": 1}  # lower bounds from 2025-05
@@ -607,16 +608,15 @@ def test_data_health_names_every_source_never_collected_offline(snapshot_db):
 
 
 def test_release_note_is_generated_from_the_markers_drawn(snapshot_db):
-    from fwpulse.dashboard import chart_registry
+    from fwpulse.dashboard.charts import registry
+    from fwpulse.dashboard.charts.spec import ChartOptions
     from fwpulse.data import db
     from fwpulse.data.registry import load_registry
     from fwpulse.data.settings import load_settings
 
     settings = load_settings()
     with db.reading(str(settings.db_path)) as con:
-        chart = chart_registry.build(
-            con, "github-stars-releases", chart_registry.ChartOptions(), load_registry(settings.config_path)
-        )
+        chart = registry.build(con, "github-stars-releases", ChartOptions(), load_registry(settings.config_path))
     note = next(n for n in chart.notes if n.startswith("Triangles mark major releases"))
     marked = chart.data[chart.data["metric"] != "github.stars"]["framework"].unique()
     assert "not in the bundled snapshot" not in note

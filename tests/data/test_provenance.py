@@ -13,7 +13,7 @@ import pytest
 
 from fwpulse.collectors import citations, clickpy, gharchive, pypi, stackoverflow, trends
 from fwpulse.collectors.github import backfill, counts, star_history
-from fwpulse.dashboard.charts_usage import trends_rescaling
+from fwpulse.dashboard.charts.usage import trends_rescaling
 from fwpulse.data import db, importer, snapshot, snapshot_extra, store
 from fwpulse.data.registry import Framework
 from fwpulse.data.settings import MIGRATIONS_DIR, SNAPSHOT_DIR

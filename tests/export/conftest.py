@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard.charts.spec import Chart, ChartOptions
 from fwpulse.data.db import reading
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
@@ -31,14 +32,11 @@ def run_export(*args: str, db: Path, env: dict | None = None, timeout: float = 2
     )
 
 
-def build_all(db: Path, options: chart_registry.ChartOptions | None = None) -> dict[str, chart_registry.Chart]:
+def build_all(db: Path, options: ChartOptions | None = None) -> dict[str, Chart]:
     """Every registered chart built in-process from ``db``: what the export must match."""
-    registry = load_registry(load_settings().config_path)
+    reg = load_registry(load_settings().config_path)
     with reading(db) as con:
-        return {
-            cid: chart_registry.build(con, cid, options or chart_registry.ChartOptions(), registry)
-            for cid in chart_registry.CHARTS
-        }
+        return {cid: registry.build(con, cid, options or ChartOptions(), reg) for cid in registry.CHARTS}
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from fwpulse.dashboard import chart_registry
-from fwpulse.dashboard.alt_text import alt_text
+from fwpulse.dashboard.charts.spec import Chart, ChartOptions, ChartSpec
+from fwpulse.dashboard.export.alt_text import alt_text
 from fwpulse.dashboard.export.manifest import write_files
 from fwpulse.dashboard.export.options import ExportUsageError, alt_name, file_name, parse_size
 from fwpulse.dashboard.export.render import render
@@ -17,7 +17,7 @@ NAMES = {"a": "Alpha", "b": "Beta", "c": "Gamma"}
 
 
 def _spec(time_series=True, metrics=("m.x",)):
-    return chart_registry.ChartSpec(
+    return ChartSpec(
         "test-chart", "Test chart", metrics, lambda *a: None, "fwpulse refresh --source test", time_series=time_series
     )
 
@@ -28,7 +28,7 @@ def _series_chart(rows, unit="stars", time_series=True):
     df["metric"], df["unit"], df["source"], df["method"] = "m.x", unit, "src", "how"
     fig = go.Figure([go.Scatter(x=g["date"], y=g["value"], name=NAMES[f]) for f, g in df.groupby("framework")])
     fig.update_layout(title="Test chart")
-    return chart_registry.Chart(
+    return Chart(
         _spec(time_series),
         fig,
         df,
@@ -42,7 +42,7 @@ def test_leader_and_ratio_at_latest_date():
     chart = _series_chart(
         [("a", "2025-01-01", 10), ("a", "2026-01-01", 300), ("b", "2025-01-01", 20), ("b", "2026-01-01", 100)]
     )
-    text = alt_text(chart, chart_registry.ChartOptions(), NAMES)
+    text = alt_text(chart, ChartOptions(), NAMES)
     assert text == "Test chart: Alpha leads at the latest date (2026-01-01) with 300 stars, 3.0 times Beta's 100 stars."
 
 
@@ -55,10 +55,10 @@ def test_close_race_in_percent_and_ended_series_named():
 
 def test_index_and_share_wording():
     idx = _series_chart([("a", "2026-01-01", 250), ("b", "2026-01-01", 120)], unit="index")
-    assert "indexed to 100" in alt_text(idx, chart_registry.ChartOptions(mode="index"), NAMES)
+    assert "indexed to 100" in alt_text(idx, ChartOptions(mode="index"), NAMES)
     assert "2.5 times its first value" in alt_text(idx, None, NAMES)  # mode inferred from the unit column
     share = _series_chart([("a", "2026-01-01", 60.0), ("b", "2026-01-01", 40.0)], unit="%")
-    text = alt_text(share, chart_registry.ChartOptions(mode="share"), NAMES)
+    text = alt_text(share, ChartOptions(mode="share"), NAMES)
     assert "largest share" in text and "60.0%" in text and "20.0 percentage points ahead of Beta (40.0%)" in text
 
 
@@ -84,7 +84,7 @@ def _bench_like_chart():
             "date": pd.to_datetime(["2026-01-02", "2026-01-02"]),
         }
     )
-    return chart_registry.Chart(
+    return Chart(
         _spec(time_series=False, metrics=()),
         fig,
         data,

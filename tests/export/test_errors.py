@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
 from fwpulse.dashboard.export.options import ExportError
 from tests.export.conftest import CHROMIUM, build_all, run_export
 
@@ -31,7 +31,7 @@ def test_unknown_chart_lists_valid_ids(module_db, tmp_path):
     res = run_export("--chart", "no-such-chart", "--out", str(out), db=module_db)
     assert res.returncode == 2
     err = _one_line(res)
-    assert "no-such-chart" in err and all(cid in err for cid in chart_registry.CHARTS)
+    assert "no-such-chart" in err and all(cid in err for cid in registry.CHARTS)
     assert not out.exists()
 
 
@@ -145,8 +145,8 @@ def test_all_on_an_empty_database_skips_each_chart_and_fails(empty_db, tmp_path)
     res = run_export("--all", "--format", "csv", "--out", str(out), db=empty_db)
     assert res.returncode == 1
     lines = res.stderr.strip().splitlines()
-    assert len(lines) == len(chart_registry.CHARTS) + 1 and "no chart has data" in lines[-1]
-    for cid in chart_registry.CHARTS:
+    assert len(lines) == len(registry.CHARTS) + 1 and "no chart has data" in lines[-1]
+    for cid in registry.CHARTS:
         assert sum(ln.startswith(f"skipped {cid}: ") and "fill it with `" in ln for ln in lines) == 1, cid
     assert not out.exists()
 

@@ -1,6 +1,6 @@
 """`fwpulse export --all` in every format, once per module (one Chromium for all images), checked per chart.
 
-Parametrized over the chart registry, so every chart added to ``chart_registry.CHARTS`` is covered: a chart with
+Parametrized over the chart registry, so every chart added to ``registry.CHARTS`` is covered: a chart with
 data on the bundled snapshot must come out in every format; an empty one must be skipped with one line.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from filelock import FileLock
 from PIL import Image, ImageStat
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
 from fwpulse.data import read
 from tests.export.conftest import build_all, needs_chromium, run_export
 
@@ -26,7 +26,7 @@ pytestmark = [needs_chromium, pytest.mark.browser]
 
 WIDTH, HEIGHT, SCALE = 1000, 560, 2
 FORMATS = ("png", "svg", "pdf", "html", "csv")
-CHART_IDS = list(chart_registry.CHARTS)
+CHART_IDS = list(registry.CHARTS)
 
 
 @pytest.fixture(scope="session")

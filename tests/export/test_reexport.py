@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image, ImageStat
 
-from fwpulse.dashboard import chart_registry
+from fwpulse.dashboard.charts import registry
 from fwpulse.dashboard.export.options import DEFAULT_SIZE, ChromiumMissing, ExportUsageError
 from fwpulse.dashboard.export.render import csv_bytes, export_bytes, natural_size, render
 from fwpulse.dashboard.export.static import render_static
@@ -159,7 +159,7 @@ def test_html_js_inline_is_self_contained_and_cdn_loads_plotly_from_its_cdn(buil
     assert [i.file for i in shared].count("plotly.min.js") == 1
 
 
-@pytest.mark.parametrize("chart_id", list(chart_registry.CHARTS))
+@pytest.mark.parametrize("chart_id", list(registry.CHARTS))
 def test_theming_never_touches_the_dashboards_figure(built, chart_id):
     chart = built[chart_id]
     if chart.figure is None:

@@ -1,6 +1,6 @@
 """Chart core: the types every chart module shares (options, spec, input, chart) and the line-chart workhorse.
 
-A chart is two pure steps, run by :mod:`fwpulse.dashboard.chart_registry` (which lists every chart):
+A chart is two pure steps, run by :mod:`fwpulse.dashboard.charts.registry` (which lists every chart):
 ``load`` (the store query) gives a :class:`ChartInput`, the spec's ``builder`` turns it into a
 :class:`Chart` (figure, exactly the plotted rows, caption). The presentation options shared by
 every view (scale, absolute / index / share, alignment by project age, smoothing, date range,
@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import axes, chart_breaks, chart_quality
+from fwpulse.dashboard.charts import axes, breaks, quality
 from fwpulse.data import catalog
 
 MODES = ("absolute", "index", "share")
@@ -111,8 +111,8 @@ class Chart:
     notes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     as_of: dt.date | None = None
-    caveat: str = ""  # one line from the plotted rows, shown inside the figure (dashboard/caveats.py)
-    drops: list | None = None  # the >15% falls found when the chart was rendered (chart_drops), for its caveat
+    caveat: str = ""  # one line from the plotted rows, shown inside the figure (dashboard/charts/caveats.py)
+    drops: list | None = None  # the >15% falls found when the chart was rendered (charts/drops.py), for its caveat
 
 
 # ---------------------------------------------------------------------------- shared helpers
@@ -156,12 +156,12 @@ def transform(df: pd.DataFrame, options: ChartOptions) -> pd.DataFrame:
         out["x"] = out["date"]
         return out
     if options.smoothing > 1:  # within one counting method: a mean never mixes two
-        out["value"] = out.groupby(["framework", "metric", chart_breaks.method_key(out)], sort=False)[
-            "value"
-        ].transform(lambda s: s.rolling(options.smoothing, min_periods=1, center=True).mean())
+        out["value"] = out.groupby(["framework", "metric", breaks.method_key(out)], sort=False)["value"].transform(
+            lambda s: s.rolling(options.smoothing, min_periods=1, center=True).mean()
+        )
     if options.mode == "index":
         for _, g in out.groupby(["framework", "metric"], sort=False):
-            out.loc[g.index, "value"] = chart_breaks.spliced_index(g)
+            out.loc[g.index, "value"] = breaks.spliced_index(g)
     elif options.mode == "share":
         # Sources sample frameworks on different days, so shares are taken per calendar month,
         # from each framework's last value in that month.
@@ -240,7 +240,7 @@ def line_chart(
     df = values[values["metric"] == metric]
     if df.empty:
         return Chart(spec, None, df, "", empty_reason=f"No {catalog.metric(metric).label} data yet.")
-    df = transform(chart_quality.with_quality(df), options)
+    df = transform(quality.with_quality(df), options)
     df = df.sort_values(["framework", "date"], key=lambda c: c.map(order) if c.name == "framework" else c)
     m = catalog.metric(metric)
     fig = go.Figure()
@@ -250,20 +250,18 @@ def line_chart(
     for fid, g in df.groupby("framework", sort=False):
         # One line per counting method; runs of equal quality; a series with one or two points gets markers
         # (a line alone would be invisible).
-        kinds |= chart_breaks.method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
+        kinds |= breaks.method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
     plotted, notes = [df], []
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
-        mk = chart_quality.with_quality(markers)
+        mk = quality.with_quality(markers)
         for fid, g in mk.groupby("framework", sort=False):
-            chart_quality.figure_marks(
-                fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 13
-            )
+            quality.figure_marks(fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 13)
         mk["raw_value"], mk["x"] = mk["value"], mk["date"]
         plotted.append(mk)
     if not options.align:
-        notes.append(chart_breaks.mark_method_changes(fig, df, names))
+        notes.append(breaks.mark_method_changes(fig, df, names))
         for i, (date, label) in enumerate(vlines):
-            chart_breaks.vline_label(fig, date, label, i)
+            breaks.vline_label(fig, date, label, i)
         if events is not None and not events.empty:
             for fid, g in events.groupby("framework", sort=False):
                 fig.add_trace(
@@ -282,12 +280,12 @@ def line_chart(
                     for d in pd.to_datetime(g["date"])
                 ]  # fmt: skip
                 fig.layout.shapes = [*fig.layout.shapes, *lines]  # one assignment: add_vline re-validates all
-    chart_quality.legend_key(fig, kinds)
-    stale = chart_quality.stale_marks(fig, df, names)
+    quality.legend_key(fig, kinds)
+    stale = quality.stale_marks(fig, df, names)
     _style(fig, spec, options, m.unit)
     data = pd.concat(plotted, ignore_index=True)
     data["unit"] = m.unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
     text, sources, as_of = caption_for(data, options)
-    notes = [n for n in [chart_quality.quality_note(kinds), *stale, *notes] if n]
+    notes = [n for n in [quality.quality_note(kinds), *stale, *notes] if n]
     return Chart(spec, fig, data, text, notes=notes, sources=sources, as_of=as_of)

@@ -1,6 +1,6 @@
 """The chart registry: every chart the dashboard and `fwpulse export` know, and how to load, render and build one.
 
-Imports the chart core (:mod:`fwpulse.dashboard.charts`) and then every chart module explicitly; no
+Imports the chart core (:mod:`fwpulse.dashboard.charts.spec`) and then every chart module explicitly; no
 chart module imports this one, so importing any module alone, in any order, works. A new chart
 module is added to :data:`MODULES`.
 
@@ -18,30 +18,30 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from fwpulse.dashboard import (
+from fwpulse.dashboard.charts import (
+    article,
     axes,
+    breaks,
     caveats,
-    chart_breaks,
-    chart_drops,
-    charts_article,
-    charts_gharchive,
-    charts_github,
-    charts_overview,
-    charts_research,
-    charts_speed,
-    charts_usage,
+    drops,
+    gharchive,
+    github,
+    overview,
+    research,
+    speed,
+    usage,
 )
-from fwpulse.dashboard.charts import MODE_LABELS, MODES, Chart, ChartInput, ChartOptions, ChartSpec
+from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions, ChartSpec
 from fwpulse.data import read, shifts
 
 MODULES = (
-    charts_overview,
-    charts_github,
-    charts_gharchive,
-    charts_usage,
-    charts_research,
-    charts_speed,
-    charts_article,
+    overview,
+    github,
+    gharchive,
+    usage,
+    research,
+    speed,
+    article,
 )
 
 
@@ -98,18 +98,18 @@ def render(
     chart = spec.builder(spec, inputs, options, names, colors)
     if single and chart.figure is not None:
         chart.notes.append("Shown as values, not indexed: every series here has one date, so each index would be 100.")
-    axes.readable(chart.figure)  # readable log ticks, a legend for one series (dashboard/axes.py)
+    axes.readable(chart.figure)  # readable log ticks, a legend for one series (dashboard/charts/axes.py)
     if inputs.thinned and chart.figure is not None:
         chart.caption += " · thinned to one point per series per week (see note)"  # export.theme.THINNED
         chart.notes.append(inputs.thinned)
     if inputs.collapses and chart.figure is not None and spec.time_series and not options.align:
-        chart.notes.append(chart_breaks.mark_collapses(chart.figure, inputs.collapses, names, chart.data))
+        chart.notes.append(breaks.mark_collapses(chart.figure, inputs.collapses, names, chart.data))
     if chart.figure is not None and spec.time_series and not options.align and "date" in chart.data.columns:
         axes.fit_time_axis(chart.figure, chart.data["date"])
     if chart.figure is not None and spec.time_series and not options.align and options.mode != "share":
         own = chart.data[chart.data["metric"].isin(spec.metrics)] if "metric" in chart.data.columns else chart.data
-        drops = chart.drops = chart_drops.level_drops(own, spec.metrics, chart_breaks.method_breaks(own))
-        note = chart_drops.mark_drops(chart.figure, drops, names, options.log, own.get("date"), own.get("value"))
+        found = chart.drops = drops.level_drops(own, spec.metrics, breaks.method_breaks(own))
+        note = drops.mark_drops(chart.figure, found, names, options.log, own.get("date"), own.get("value"))
         if note:
             chart.notes.append(note)
     chart.caveat = caveats.caveat_line(chart, names)
@@ -124,18 +124,3 @@ def build(con: duckdb.DuckDBPyConnection, chart_id: str, options: ChartOptions, 
     if not options.frameworks:
         options = replace(options, frameworks=tuple(registry.ids("main")))
     return render(chart_id, load(con, chart_id, options), options, registry.names(), registry.colors())
-
-
-__all__ = [
-    "CHARTS",
-    "MODULES",
-    "MODES",
-    "MODE_LABELS",
-    "Chart",
-    "ChartInput",
-    "ChartOptions",
-    "ChartSpec",
-    "load",
-    "render",
-    "build",
-]

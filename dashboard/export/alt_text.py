@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from fwpulse.dashboard.charts import DATA_COLUMNS
+from fwpulse.dashboard.charts.spec import DATA_COLUMNS
 from fwpulse.dashboard.export.layout import strip_tags
 from fwpulse.dashboard.export.theme import chart_title
 from fwpulse.data import catalog, read
@@ -114,7 +114,7 @@ def _alt_categorical(title: str, df: pd.DataFrame, names: dict[str, str], mode: 
 
 def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
     """One sentence on the chart's finding from the plotted data (leader at the latest date, by how much),
-    then the caveat the image carries (:mod:`fwpulse.dashboard.caveats`), so both say the same."""
+    then the caveat the image carries (:mod:`fwpulse.dashboard.charts.caveats`), so both say the same."""
     sentence = _finding(chart, options, names)
     caveat = getattr(chart, "caveat", "")
     df = chart.data

@@ -1,6 +1,6 @@
 """Speed view charts: measured ms/step and ratios with 95% CIs from ``bench_results``.
 
-Rows from :mod:`fwpulse.dashboard.speed_rows`: only the newest bench run per device (and device model) is
+Rows from :mod:`fwpulse.dashboard.charts.speed_rows`: only the newest bench run per device (and device model) is
 plotted; older runs stay in the table. Results are dots on a log axis (a bar's length means nothing there).
 """
 
@@ -9,9 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import charts
-from fwpulse.dashboard.charts import ChartSpec
-from fwpulse.dashboard.speed_rows import DYNAMIC, bench_results, plot_data, plot_rows, shared_settings
+from fwpulse.dashboard.charts.spec import Chart, ChartSpec, caption_for
+from fwpulse.dashboard.charts.speed_rows import DYNAMIC, bench_results, plot_data, plot_rows, shared_settings
 
 BENCH = "fwpulse bench --suite smoke"
 ROW_PX = 22  # height per result row: the charts are horizontal, one row per (cell, contender)
@@ -38,8 +37,8 @@ def _finish(spec, fig, data, labels, x_title):
     fig.update_yaxes(
         autorange="reversed", automargin=True, type="category", categoryorder="array", categoryarray=labels
     )
-    text, sources, as_of = charts.caption_for(data)
-    return charts.Chart(spec, fig, data, text, sources=sources, as_of=as_of)
+    text, sources, as_of = caption_for(data)
+    return Chart(spec, fig, data, text, sources=sources, as_of=as_of)
 
 
 def _frameworks(df: pd.DataFrame, names: dict[str, str]) -> list[str]:
@@ -81,7 +80,7 @@ def _say_shared(chart, df: pd.DataFrame) -> None:
 def step_time(spec, inputs, options, names, colors):
     df = plot_rows(inputs.values, "step_ms_p50")
     if df.empty:
-        return charts.Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark results yet.")
+        return Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark results yet.")
     fig = go.Figure()
     _row_traces(  # dots, not bars: on a log axis a bar's length means nothing
         fig,
@@ -120,7 +119,7 @@ def step_time(spec, inputs, options, names, colors):
 def ratios(spec, inputs, options, names, colors):
     df = plot_rows(inputs.values, "ratio")
     if df.empty:
-        return charts.Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark ratios yet.")
+        return Chart(spec, None, pd.DataFrame(), "", empty_reason="No benchmark ratios yet.")
     fig = go.Figure()
     fig.add_vrect(x0=0.95, x1=1.05, fillcolor="grey", opacity=0.12, line_width=0)
     fig.add_vline(x=1.0, line_dash="dot", line_color="grey")

@@ -5,7 +5,7 @@ outage months are stored with ``quality = 'lower_bound'``, the running month wit
 Merged pull requests end with 2025-09 (the events carry no ``merged`` flag from 2025-10-07): the PR chart
 drops any merged value from 2025-10 on (stored by an older fwpulse) and marks, inside the figure, where
 and why that line stops. They are drawn
-with the dashboard's quality styling (:mod:`fwpulse.dashboard.chart_quality`: each framework's months in
+with the dashboard's quality styling (:mod:`fwpulse.dashboard.charts.quality`: each framework's months in
 runs of equal quality, flagged runs dotted with their own markers, a dotted connector between runs), and
 the hover gives this source's reason, e.g. "lower bound: GitHub's event feed degraded from 2025-05-23".
 """
@@ -17,8 +17,8 @@ import json
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chart_breaks, chart_quality, chartkit, charts
-from fwpulse.dashboard.charts import ChartSpec
+from fwpulse.dashboard.charts import breaks, kit, quality
+from fwpulse.dashboard.charts.spec import ChartSpec, legend_order
 from fwpulse.data import catalog, read
 
 BACKFILL = "fwpulse refresh --source gharchive --backfill"
@@ -59,7 +59,7 @@ def flag_reason(quality: str, date, details) -> str:
 
 def _with_reasons(df: pd.DataFrame) -> pd.DataFrame:
     """``details.reason`` set from :func:`flag_reason`, which the quality styling puts in the hover."""
-    df = chart_quality.with_quality(df)
+    df = quality.with_quality(df)
     df["details"] = [
         d if q == read.OK else json.dumps({**read.details_dict(d), "reason": flag_reason(q, day, d)})
         for q, day, d in zip(df["quality"], df["date"], df["details"])
@@ -74,20 +74,20 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     if not df.empty:  # merged counts from 2025-10 on are structural zeros (an older fwpulse stored them)
         df = df[~((df["metric"] == MERGED_METRIC) & (pd.to_datetime(df["date"]) >= MERGED_UNTIL))]
     if df.empty:
-        return chartkit.empty(spec, metrics)
-    df = chartkit.transform(_with_reasons(df), options)
-    order = charts.legend_order(names)
+        return kit.empty(spec, metrics)
+    df = kit.transform(_with_reasons(df), options)
+    order = legend_order(names)
     fig = go.Figure()
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m}"
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
     plotted, kinds = [], set()
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
-        unit = chartkit._unit(catalog.metric(metric).unit, options)
+        unit = kit._unit(catalog.metric(metric).unit, options)
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid].sort_values("date")
             label = names.get(fid, fid) + (f" · {suffix}" if suffix else "")
-            kinds |= chart_quality.add_series(
+            kinds |= quality.add_series(
                 fig,
                 g,
                 label,
@@ -100,16 +100,14 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
             g = g.copy()
             g["unit"] = unit
             plotted.append(g)
-    chart_quality.legend_key(fig, kinds)
+    quality.legend_key(fig, kinds)
     merged_stops = MERGED_METRIC in metrics and not options.align and pd.to_datetime(df["date"]).max() >= MERGED_UNTIL
     if merged_stops:  # inside the figure: a reader copies the picture, not the note under it
-        chart_breaks.vline_label(
-            fig, MERGED_UNTIL, MERGED_LABEL, 0, "right", hovertext=MERGED_NOTE, name="fwpulse-break"
-        )
-    chart = chartkit.finish(spec, fig, plotted, options, "", y_title)
+        breaks.vline_label(fig, MERGED_UNTIL, MERGED_LABEL, 0, "right", hovertext=MERGED_NOTE, name="fwpulse-break")
+    chart = kit.finish(spec, fig, plotted, options, "", y_title)
     if merged_stops:
         chart.notes.append(MERGED_NOTE)
-    note = chart_quality.quality_note(kinds)
+    note = quality.quality_note(kinds)
     if note:
         flagged = chart.data[chart.data["quality"] != read.OK]
         months = pd.to_datetime(flagged["date"])
@@ -157,7 +155,7 @@ SPECS = [
         _lines(series, y_title),
         BACKFILL,
         view="github",
-        query=chartkit.every_value,
+        query=kit.every_value,
     )
     for cid, title, series, y_title in _CHARTS
 ]

@@ -8,7 +8,7 @@ text). Runs are joined by a dotted connector shape (not a trace: every trace poi
 A gap much longer than the series' cadence around it (:func:`gap_after`) breaks the line there: the trace
 gets a None point (a drawing device, never a row of ``chart.data``) and no connector spans the gap.
 A series that ends much earlier than the same chart's others says so at its last point, with the reason.
-Where a series' source or counting method changes: :mod:`fwpulse.dashboard.chart_breaks`.
+Where a series' source or counting method changes: :mod:`fwpulse.dashboard.charts.breaks`.
 """
 
 from __future__ import annotations

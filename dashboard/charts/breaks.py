@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chart_quality
+from fwpulse.dashboard.charts import quality
 from fwpulse.data import catalog, shifts
 
 
@@ -229,7 +229,7 @@ def method_lines(
     each_in_legend: bool = True,
     **style,
 ) -> set[str]:
-    """Draw one series as one line per source and method (:func:`chart_breaks.method_segments`): no line runs
+    """Draw one series as one line per source and method (:func:`method_segments`): no line runs
     across a change of counting method; each part's legend entry names its method, and parts differ by dash
     (or all take ``dash`` when the chart uses dashes for something else). With ``each_in_legend=False`` (charts
     of several metrics, whose legends are long already) only the first part has an entry; the others name
@@ -239,7 +239,7 @@ def method_lines(
     group = style.pop("legendgroup", None) or (label if len(segments) > 1 else None)
     kinds: set[str] = set()
     for n, (method, part) in enumerate(segments):
-        kinds |= chart_quality.add_series(
+        kinds |= quality.add_series(
             fig,
             part,
             f"{label} · {method}" if method and (each_in_legend or n > 0) else label,

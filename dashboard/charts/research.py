@@ -13,8 +13,8 @@ from dataclasses import replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chart_breaks, chart_quality, chartkit
-from fwpulse.dashboard.charts import ChartSpec, legend_order, transform
+from fwpulse.dashboard.charts import breaks, kit, quality
+from fwpulse.dashboard.charts.spec import ChartSpec, legend_order, transform
 from fwpulse.data import catalog, read
 from fwpulse.data.catalog_research import CONFERENCE_MENTIONS, CONFERENCE_PAPERS, CONFERENCES
 
@@ -88,35 +88,35 @@ def _lines(spec, df: pd.DataFrame, options, names, colors, series, y_title: str,
             name = SITE_SERIES.get(metric) if fid == SITE else None
             label = name or " · ".join(p for p in (catalog.series_name(fid, names), suffix) if p)
             color = colors.get(fid, "#7f7f7f")
-            kinds |= chart_breaks.method_lines(
+            kinds |= breaks.method_lines(
                 fig, g, label, color, "%{x|%Y-%m}: %{y:,.1f}", dash, each_in_legend=False, width=2.2, legendgroup=fid
             )
             plotted.append(g.assign(unit=unit))
-    chart_quality.legend_key(fig, kinds)
-    chart = chartkit.finish(spec, fig, plotted, plain, unit, y_title)
-    chart.notes += [n for n in (chart_quality.quality_note(kinds), note) if n]
+    quality.legend_key(fig, kinds)
+    chart = kit.finish(spec, fig, plotted, plain, unit, y_title)
+    chart.notes += [n for n in (quality.quality_note(kinds), note) if n]
     return chart
 
 
 def papers_mentioning(spec, inputs, options, names, colors):
-    values = chart_quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
+    values = quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
     df = values[values["metric"].isin([MENTION, ABSTRACT])] if not values.empty else values
     if df.empty:
-        return chartkit.empty(spec, [MENTION])
+        return kit.empty(spec, [MENTION])
     series = [(MENTION, "solid", "full text"), (ABSTRACT, "dash", "title/abstract")]
     return _lines(spec, df, options, names, colors, series, "papers/year", "papers/year", MENTIONS_NOTE)
 
 
 def papers_share(spec, inputs, options, names, colors):
-    values = chart_quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
+    values = quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
     if values.empty or not values["metric"].isin([MENTION, ABSTRACT]).any():
-        return chartkit.empty(spec, [MENTION, AI_FULLTEXT])
+        return kit.empty(spec, [MENTION, AI_FULLTEXT])
     full = _ratio(values[values["metric"] == MENTION], values[values["metric"] == AI_FULLTEXT], "share_fulltext")
     abstract = _ratio(values[values["metric"] == ABSTRACT], values[values["metric"] == AI], "share_abstract")
     series = [("share_fulltext", "solid", "full text"), ("share_abstract", "dash", "title/abstract")]
     df = pd.concat([full, abstract], ignore_index=True)
     if df.empty:
-        return chartkit.empty(spec, [AI, AI_FULLTEXT], "AI papers per year (the denominators)")
+        return kit.empty(spec, [AI, AI_FULLTEXT], "AI papers per year (the denominators)")
     y_title = "% of AI papers (with full text / all)"
     return _lines(spec, df, options, names, colors, series, y_title, "%", MENTIONS_NOTE)
 
@@ -126,10 +126,10 @@ def he_conferences(spec, inputs, options, names, colors):
     values = inputs.values
     mentions = values[values["metric"].str.startswith(CONFERENCE_MENTIONS)] if not values.empty else values
     if mentions.empty:
-        return chartkit.empty(spec, [], "conference history")
+        return kit.empty(spec, [], "conference history")
     wide = mentions.pivot_table(index=["metric", "date"], columns="framework", values="value").reset_index()
     if not {"pytorch", "tensorflow"} <= set(wide.columns):
-        return chartkit.empty(spec, [], "PyTorch and TensorFlow conference")
+        return kit.empty(spec, [], "PyTorch and TensorFlow conference")
     wide = wide[(wide["pytorch"] + wide["tensorflow"]) > 0].copy()
     wide["value"] = wide["pytorch"] / (wide["pytorch"] + wide["tensorflow"]) * 100.0
     wide["conference"] = wide["metric"].str.removeprefix(CONFERENCE_MENTIONS)
@@ -152,10 +152,10 @@ def he_conferences(spec, inputs, options, names, colors):
         rows = first.loc[[(m, d) for m, d in zip(g["metric"], g["date"])]].reset_index()
         rows = rows.assign(framework="pytorch", value=g["value"].to_numpy(), raw_value=g["value"].to_numpy())
         plotted.append(rows.assign(x=rows["date"], metric=f"he_pytorch_share.{cid}", unit="%", quality=read.OK))
-    plotted += _openalex_pairwise(fig, chart_quality.with_quality(values))
+    plotted += _openalex_pairwise(fig, quality.with_quality(values))
     fig.add_hline(y=50, line_dash="dot", line_color="grey")
     plain = replace(options, mode="absolute", align=False, log=False)
-    chart = chartkit.finish(spec, fig, plotted, plain, "%", "PyTorch-only, % of one-framework papers")
+    chart = kit.finish(spec, fig, plotted, plain, "%", "PyTorch-only, % of one-framework papers")
     fig.update_yaxes(range=[0, 100])
     chart.notes.append(HE_NOTE)
     return chart
@@ -195,7 +195,7 @@ def he_share_of_all(spec, inputs, options, names, colors):
     """Each framework's share of all papers of an edition (He's P/total), one dot per edition."""
     values = inputs.values
     if values.empty or not values["metric"].str.startswith(CONFERENCE_PAPERS).any():
-        return chartkit.empty(spec, [], "conference history")
+        return kit.empty(spec, [], "conference history")
     totals = values[values["metric"].str.startswith(CONFERENCE_PAPERS)].assign(
         conference=lambda d: d["metric"].str.removeprefix(CONFERENCE_PAPERS)
     )
@@ -222,24 +222,24 @@ def he_share_of_all(spec, inputs, options, names, colors):
         out = g.drop(columns=["value_all", "conference"]).assign(value=g["share"], raw_value=g["share"])
         plotted.append(out.drop(columns="share").assign(x=g["date"], unit="% of papers", quality=read.OK))
     plain = replace(options, mode="absolute", align=False, log=False)
-    chart = chartkit.finish(spec, fig, plotted, plain, "%", "% of all papers of the edition")
+    chart = kit.finish(spec, fig, plotted, plain, "%", "% of all papers of the edition")
     chart.notes.append(HE_NOTE)
     return chart
 
 
 def hub_models(spec, inputs, options, names, colors):
-    values = chart_quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
+    values = quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
     if values.empty or not values["metric"].isin([HUB, HUB_SITE]).any():
-        return chartkit.empty(spec, [HUB])
+        return kit.empty(spec, [HUB])
     series = [(HUB, "solid", ""), (HUB_SITE, "dot", ""), (HUB_UNTAGGED, "dash", "")]
     grey = {**colors, SITE: "#7f7f7f"}
     return _lines(spec, values, options, names, grey, series, "models/month", "models/month", HUB_NOTE)
 
 
 def hub_share(spec, inputs, options, names, colors):
-    values = chart_quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
+    values = quality.with_quality(inputs.values) if not inputs.values.empty else inputs.values
     if values.empty or not values["metric"].isin([HUB]).any():
-        return chartkit.empty(spec, [HUB])
+        return kit.empty(spec, [HUB])
     site = values[values["metric"] == HUB_SITE]
     df = pd.concat(
         [
@@ -262,7 +262,7 @@ SPECS = [
               he_share_of_all, "bundled with fwpulse (conference_papers_he.csv)", view="research", query=he_query,
               time_series=False),
     ChartSpec("research-papers-mentioning", "AI papers mentioning each framework per year (OpenAlex)", (MENTION, ABSTRACT),
-              papers_mentioning, RESEARCH, view="research", query=chartkit.every_value),
+              papers_mentioning, RESEARCH, view="research", query=kit.every_value),
     ChartSpec("research-papers-share", "Share of AI papers mentioning each framework (OpenAlex)",
               (MENTION, ABSTRACT, AI, AI_FULLTEXT), papers_share, RESEARCH, view="research", query=with_site),
     ChartSpec("hfhub-models-monthly", "Models created per month on the Hugging Face Hub, by tag",

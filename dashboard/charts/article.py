@@ -5,15 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import charts
-from fwpulse.dashboard.charts import ChartSpec
+from fwpulse.dashboard.charts.spec import Chart, ChartSpec, caption_for
 
 # How the article worded a figure (claims._qualifier) -> the mark its label carries, as in the table.
 QUALIFIER_MARK = {"lower bound (more than)": "≥ ", "upper bound (less than)": "≤ ", "approximate": "~ "}
 
 
 def _query(con, spec, options) -> pd.DataFrame:
-    from fwpulse.dashboard import claims
+    from fwpulse.dashboard.charts import claims
 
     return claims.article_claims(con, options.frameworks or None)
 
@@ -21,7 +20,7 @@ def _query(con, spec, options) -> pd.DataFrame:
 def then_vs_now(spec, inputs, options, names, colors):
     claims = inputs.values
     if claims.empty:
-        return charts.Chart(
+        return Chart(
             spec,
             None,
             pd.DataFrame(),
@@ -110,8 +109,8 @@ def then_vs_now(spec, inputs, options, names, colors):
     )
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=order, autorange="reversed", automargin=True)
-    text, sources, as_of = charts.caption_for(data)
-    chart = charts.Chart(
+    text, sources, as_of = caption_for(data)
+    chart = Chart(
         spec,
         fig,
         data[["framework", "claim", "when", "metric", "date", "value", "source", "method"]],

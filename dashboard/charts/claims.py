@@ -125,7 +125,7 @@ def article_claims(con: duckdb.DuckDBPyConnection, frameworks: Iterable[str] | N
 
 def speed_verdicts(bench: pd.DataFrame) -> dict[str, Any] | None:
     """Summary of the newest bench run per device for the article's 'trivial speed difference' claim."""
-    from fwpulse.dashboard.speed_rows import newest_runs
+    from fwpulse.dashboard.charts.speed_rows import newest_runs
 
     df = newest_runs(bench)
     if df.empty:

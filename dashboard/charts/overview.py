@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fwpulse.dashboard import chartkit
-from fwpulse.dashboard.charts import Chart, ChartInput, ChartOptions, ChartSpec, line_chart
+from fwpulse.dashboard.charts import kit
+from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions, ChartSpec, line_chart
 from fwpulse.data import read
 
 
@@ -14,7 +14,7 @@ def github_forks(spec, inputs: ChartInput, options: ChartOptions, names, colors)
 
 
 SPECS = [
-    chartkit.line_spec("github-stars", "GitHub stars", "github.stars", "fwpulse refresh --source github", "overview"),
+    kit.line_spec("github-stars", "GitHub stars", "github.stars", "fwpulse refresh --source github", "overview"),
     ChartSpec(
         "github-forks",
         "GitHub forks, with the 2020 article's figures",
@@ -24,7 +24,7 @@ SPECS = [
     ),
     # The counting-method changes (pip-only to all installers, rolling windows to calendar months) are
     # drawn from the stored methods by line_chart, like every chart's.
-    chartkit.line_spec(
+    kit.line_spec(
         "pypi-downloads-monthly",
         "PyPI downloads per month",
         "pypi.downloads_monthly",

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chartkit
-from fwpulse.dashboard.chart_quality import with_quality
-from fwpulse.dashboard.charts import ChartSpec, line_chart
+from fwpulse.dashboard.charts import kit
+from fwpulse.dashboard.charts.quality import with_quality
+from fwpulse.dashboard.charts.spec import ChartSpec, line_chart
 from fwpulse.data import catalog, read
 
 SO = "fwpulse refresh --source stackoverflow"
@@ -132,7 +132,7 @@ def yearly_bars(metric: str, note: str):
     def builder(spec, inputs, options, names, colors):
         df = inputs.values[inputs.values["metric"] == metric] if not inputs.values.empty else inputs.values
         if df.empty:
-            return chartkit.empty(spec, [metric])
+            return kit.empty(spec, [metric])
         df = with_quality(df)
         df["x"] = [year_of(d, det) for d, det in zip(df["date"], df["details"])]
         df["raw_value"] = df["value"]
@@ -162,7 +162,7 @@ def yearly_bars(metric: str, note: str):
             )  # fmt: skip
         fig.update_layout(title=spec.title, barmode="group", template="plotly_white", yaxis_title="questions/year")
         fig.update_xaxes(dtick=1, tickformat="d", title_text="calendar year")
-        chart = chartkit.finish(spec, fig, [df], options, catalog.metric(metric).unit, time_series=False)
+        chart = kit.finish(spec, fig, [df], options, catalog.metric(metric).unit, time_series=False)
         chart.notes.append(note)
         return chart
 
@@ -196,7 +196,7 @@ def site_line(spec, inputs, options, names, colors):
 
 
 SPECS = [
-    chartkit.line_spec(
+    kit.line_spec(
         "stackoverflow-questions-monthly",
         "Stack Overflow questions per month",
         "stackoverflow.questions_monthly",
@@ -204,7 +204,7 @@ SPECS = [
         "community",
         collapses=("stackoverflow.questions_monthly", SO_SITE),
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "stackoverflow-questions-share",
         "Share of all Stack Overflow questions",
         "stackoverflow.questions_share",
@@ -223,7 +223,7 @@ SPECS = [
         query=site_questions,
         collapses=(SO_SITE,),
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "stackoverflow-questions-total",
         "Stack Overflow questions (total)",
         "stackoverflow.questions_total",
@@ -239,7 +239,7 @@ SPECS = [
         yearly_bars("manual.stackoverflow_questions_asked_in_year", AI_INDEX_NOTE),
         "fwpulse import FILE.csv",
         view="community",
-        query=chartkit.every_value,
+        query=kit.every_value,
         time_series=False,
     ),
     ChartSpec(
@@ -250,7 +250,7 @@ SPECS = [
         TRENDS,
         view="search-interest",
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "pypi-downloads-monthly-all",
         "PyPI downloads per month, all installers incl. mirrors and CI (ClickPy)",
         "pypi.downloads_monthly_all",
@@ -258,7 +258,7 @@ SPECS = [
         "adoption",
         ALL_INSTALLERS_CAVEAT,
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "pypi-downloads-daily-all",
         "PyPI downloads per day, all installers incl. mirrors and CI (ClickPy)",
         "pypi.downloads_daily_all",
@@ -274,13 +274,13 @@ SPECS = [
         CLICKPY,
         view="adoption",
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "pypi-downloads-daily", "PyPI downloads per day", "pypi.downloads_daily", PYPI, "adoption", PYPI_DAILY_NOTE
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "citations-yearly", "Citations per year (OpenAlex)", "citations.yearly", CITATIONS, "adoption", CITATIONS_NOTE
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "citations-total", "Citations (total, OpenAlex)", "citations.total", CITATIONS, "adoption", CITATIONS_NOTE
     ),
 ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fwpulse.dashboard import chartkit
-from fwpulse.dashboard.charts import ChartSpec, line_chart
+from fwpulse.dashboard.charts import kit
+from fwpulse.dashboard.charts.spec import ChartSpec, line_chart
 from fwpulse.data import read
 
 GITHUB = "fwpulse refresh --source github"
@@ -23,7 +23,7 @@ def stars_releases(spec, inputs, options, names, colors):
     chart = line_chart(spec, inputs.values, options, names, colors, "github.stars")
     if chart.figure is None or options.align:
         return chart
-    marks = chartkit.release_markers(chart.figure, chart.data, inputs.events, names, colors)
+    marks = kit.release_markers(chart.figure, chart.data, inputs.events, names, colors)
     if not marks.empty:
         import pandas as pd
 
@@ -62,7 +62,7 @@ def stars_retained(spec, inputs, options, names, colors):
 
     v = inputs.values[inputs.values["metric"] == "github.stars_added"].sort_values(["framework", "date"]).copy()
     if v.empty:
-        return chartkit.empty(spec, ("github.stars_added",))
+        return kit.empty(spec, ("github.stars_added",))
     first = v.groupby("framework")["date"].min()
     v["value"] = v.groupby("framework")["value"].cumsum()
     v["method"] = "running total of: " + v["method"].astype(str)
@@ -87,7 +87,7 @@ def open_issues(spec, inputs, options, names, colors):
     v = inputs.values
     article = read.article_2020_rows(v, "manual.github_open_issues")
     v = v[v["metric"] != "manual.github_open_issues"]
-    chart = chartkit.multi_line_chart(
+    chart = kit.multi_line_chart(
         spec,
         v,
         options,
@@ -107,7 +107,7 @@ def open_issues(spec, inputs, options, names, colors):
 
 
 def issues_flow(spec, inputs, options, names, colors):
-    return chartkit.multi_line_chart(
+    return kit.multi_line_chart(
         spec,
         inputs.values,
         options,
@@ -140,9 +140,7 @@ SPECS = [
         view="github",
         query=_retained_query,
     ),
-    chartkit.line_spec(
-        "github-watchers", "GitHub watchers (subscribers, not stars)", "github.watchers", GITHUB, "github"
-    ),
+    kit.line_spec("github-watchers", "GitHub watchers (subscribers, not stars)", "github.watchers", GITHUB, "github"),
     ChartSpec(
         "github-open-issues",
         "Open issues vs open pull requests",
@@ -159,8 +157,8 @@ SPECS = [
         BACKFILL,
         view="github",
     ),
-    chartkit.line_spec(
+    kit.line_spec(
         "git-commits-monthly", "Commits per month (default branch)", "git.commits_monthly", GIT_HINT, "github"
     ),
-    chartkit.line_spec("git-authors-monthly", "Commit authors per month", "git.authors_monthly", GIT_HINT, "github"),
+    kit.line_spec("git-authors-monthly", "Commit authors per month", "git.authors_monthly", GIT_HINT, "github"),
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fwpulse.dashboard import chart_breaks, chart_drops
+from fwpulse.dashboard.charts import breaks, drops
 from fwpulse.data import catalog, read
 
 MAX_CHARS = 120
@@ -78,27 +78,27 @@ def _flags(df: pd.DataFrame, brief: bool) -> list[str]:
 
 
 def _method_changes(df: pd.DataFrame, names: dict[str, str], brief: bool) -> list[str]:
-    breaks = chart_breaks.method_breaks(df)
-    if not breaks:
+    changes = breaks.method_breaks(df)
+    if not changes:
         return []
     fmt = _when(df["date"])
     every = set(df["framework"].unique())
-    if brief or len(breaks) > 2:
-        return [f"counting method changes {', '.join(pd.Timestamp(b['date']).strftime(fmt) for b in breaks[:4])}"]
+    if brief or len(changes) > 2:
+        return [f"counting method changes {', '.join(pd.Timestamp(b['date']).strftime(fmt) for b in changes[:4])}"]
     parts = []
-    for b in breaks:
+    for b in changes:
         who = "" if every <= set(b["frameworks"]) else ", ".join(names.get(f, f) for f in b["frameworks"]) + ": "
         what = b["label"].removesuffix(" from here")
         parts.append(f"{who}{what} from {pd.Timestamp(b['date']).strftime(fmt)}")
     return ["method changes: " + "; ".join(parts)]
 
 
-def _drops(df: pd.DataFrame, metrics, names: dict[str, str], drops: list | None = None) -> list[str]:
-    """'unexplained drops: Keras 2021-07, PyTorch 2021-09' (falls the stored rows do not explain); ``drops``:
+def _drops(df: pd.DataFrame, metrics, names: dict[str, str], falls: list | None = None) -> list[str]:
+    """'unexplained drops: Keras 2021-07, PyTorch 2021-09' (falls the stored rows do not explain); ``falls``:
     those found already when the chart was drawn."""
-    if drops is None:
-        drops = chart_drops.level_drops(df, metrics, chart_breaks.method_breaks(df))
-    found = [d for d in drops if d["why"] == "unexplained drop"]
+    if falls is None:
+        falls = drops.level_drops(df, metrics, breaks.method_breaks(df))
+    found = [d for d in falls if d["why"] == "unexplained drop"]
     if not found:
         return []
     fmt = _when(df["date"])

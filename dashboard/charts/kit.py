@@ -1,7 +1,7 @@
-"""Helpers shared by the chart definition modules (``charts_*.py``): pure DataFrame -> figure code.
+"""Helpers shared by the domain chart modules of :mod:`fwpulse.dashboard.charts`: pure DataFrame -> figure code.
 
-Built on the chart core (:mod:`fwpulse.dashboard.charts`); the list of charts is
-:mod:`fwpulse.dashboard.chart_registry` (``chart_registry.CHARTS``).
+Built on the chart core (:mod:`fwpulse.dashboard.charts.spec`); the list of charts is
+:mod:`fwpulse.dashboard.charts.registry` (``registry.CHARTS``).
 """
 
 from __future__ import annotations
@@ -10,10 +10,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.dashboard import chart_breaks, chart_quality, charts
+from fwpulse.dashboard.charts import breaks, quality
+from fwpulse.dashboard.charts.spec import (
+    DATA_COLUMNS,
+    Chart,
+    ChartSpec,
+    _style,
+    caption_for,
+    legend_order,
+    line_chart,
+    transform,
+)
 from fwpulse.data import catalog, read
-
-DATA_COLUMNS = charts.DATA_COLUMNS
 
 
 def finish(
@@ -24,10 +32,10 @@ def finish(
     unit: str,
     y_title: str | None = None,
     time_series: bool = True,
-) -> "charts.Chart":
+) -> Chart:
     """Style the figure, assemble exactly the plotted rows and the caption."""
     if time_series:
-        charts._style(fig, spec, options, y_title or unit)
+        _style(fig, spec, options, y_title or unit)
     data = (
         pd.concat([p for p in plotted if not p.empty], ignore_index=True)
         if any(not p.empty for p in plotted)
@@ -36,8 +44,8 @@ def finish(
     if "unit" not in data.columns:
         data["unit"] = _unit(unit, options)
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
-    text, sources, as_of = charts.caption_for(data, options if time_series else None)
-    return charts.Chart(spec, fig, data, text, sources=sources, as_of=as_of)
+    text, sources, as_of = caption_for(data, options if time_series else None)
+    return Chart(spec, fig, data, text, sources=sources, as_of=as_of)
 
 
 def every_value(con, spec, options) -> pd.DataFrame:
@@ -50,16 +58,16 @@ def _unit(unit: str, options) -> str:
     return unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
 
 
-def empty(spec, metrics, what: str | None = None) -> "charts.Chart":
+def empty(spec, metrics, what: str | None = None) -> Chart:
     labels = what or " / ".join(catalog.metric(m).label for m in metrics)
-    return charts.Chart(spec, None, pd.DataFrame(columns=DATA_COLUMNS), "", empty_reason=f"No {labels} data yet.")
+    return Chart(spec, None, pd.DataFrame(columns=DATA_COLUMNS), "", empty_reason=f"No {labels} data yet.")
 
 
 def one_line(metric: str, note: str | None = None):
     """The builder of a chart that is ``metric``'s line per framework, with ``note`` added when it draws."""
 
     def builder(spec, inputs, options, names, colors):
-        chart = charts.line_chart(spec, inputs.values, options, names, colors, metric)
+        chart = line_chart(spec, inputs.values, options, names, colors, metric)
         if note and chart.figure is not None:
             chart.notes.append(note)
         return chart
@@ -79,9 +87,7 @@ def line_spec(
 ):
     """The spec of a chart that is one metric's line per framework (:func:`one_line`); ``collapses``: the
     per-period metrics whose volume collapses the chart marks (:attr:`ChartSpec.collapses`)."""
-    return charts.ChartSpec(
-        chart_id, title, (metric,), one_line(metric, note), fill_hint, view=view, collapses=collapses
-    )
+    return ChartSpec(chart_id, title, (metric,), one_line(metric, note), fill_hint, view=view, collapses=collapses)
 
 
 def multi_line_chart(
@@ -94,7 +100,7 @@ def multi_line_chart(
     y_title: str,
     markers: pd.DataFrame | None = None,
     marker_label: str = "",
-) -> "charts.Chart":
+) -> Chart:
     """Several metrics per framework on one chart: ``series`` is (metric, line dash, legend suffix).
 
     Colour = framework (registry colour), dash = metric, so the same framework reads the same everywhere.
@@ -103,8 +109,8 @@ def multi_line_chart(
     df = values[values["metric"].isin(metrics)]
     if df.empty:
         return empty(spec, metrics)
-    order = charts.legend_order(names)
-    df = transform(chart_quality.with_quality(df), options)
+    order = legend_order(names)
+    df = transform(quality.with_quality(df), options)
     fig = go.Figure()
     kinds: set[str] = set()
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
@@ -116,7 +122,7 @@ def multi_line_chart(
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid]
             label = f"{names.get(fid, fid)} · {suffix}"
-            kinds |= chart_breaks.method_lines(
+            kinds |= breaks.method_lines(
                 fig,
                 g.sort_values("date"),
                 label,
@@ -132,23 +138,19 @@ def multi_line_chart(
             plotted.append(g)
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         for fid in sorted(markers["framework"].unique(), key=lambda f: order.get(f, 999)):
-            g = chart_quality.with_quality(markers[markers["framework"] == fid])
-            chart_quality.figure_marks(
+            g = quality.with_quality(markers[markers["framework"] == fid])
+            quality.figure_marks(
                 fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 12, fid
             )
             g["raw_value"], g["x"] = g["value"], g["date"]
             g["unit"] = catalog.metric(g["metric"].iloc[0]).unit
             plotted.append(g)
-    chart_quality.legend_key(fig, kinds)
-    stale = chart_quality.stale_marks(fig, df, names)
+    quality.legend_key(fig, kinds)
+    stale = quality.stale_marks(fig, df, names)
     chart = finish(spec, fig, plotted, options, "", y_title)
-    breaks = None if options.align else chart_breaks.mark_method_changes(fig, df, names)
-    chart.notes += [n for n in [chart_quality.quality_note(kinds), *stale, breaks] if n]
+    changes = None if options.align else breaks.mark_method_changes(fig, df, names)
+    chart.notes += [n for n in [quality.quality_note(kinds), *stale, changes] if n]
     return chart
-
-
-def transform(df: pd.DataFrame, options) -> pd.DataFrame:
-    return charts.transform(df, options)
 
 
 def release_markers(
