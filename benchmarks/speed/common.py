@@ -1,17 +1,19 @@
-"""Framework-neutral pieces shared by the impl_* modules: data, initial weights, FLOPs, matmul probe.
+"""Framework-neutral pieces shared by the impl_* modules: constants, seeded data, shared initial weights.
 
-Seeded synthetic data, shared initial weights (numpy, so every framework starts from the same
-numbers), analytic FLOP counts, the matmul probe's step loop.
-
-FLOPs count only matmul/conv multiply-adds (2 per MAC), as in MLPerf's "Utilization" appendix;
-a training step counts 3x the forward pass (forward, and two matmuls per layer backward).
+Seeded synthetic data and shared initial weights (numpy, so every framework starts from the same
+numbers). Which model uses which data, and each model's FLOPs, are declared in models.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from fwpulse.benchmarks.speed.models import CNNParams, MLPParams, TextParams
+
+Batch = tuple[np.ndarray, np.ndarray]  # (x, y) of one step
 
 SEED = 1234
 ADAM = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999}
@@ -67,19 +69,19 @@ def classification_batch(batch: int, features: tuple[int, ...], classes: int) ->
     return x, y
 
 
-def text_lengths(p: dict[str, Any]) -> list[int]:
+def text_lengths(p: TextParams) -> list[int]:
     """Sequence length of each batch in the cycle for the variant's seq_mode.
 
     The cycle's natural lengths are ``cycle`` distinct multiples of 8 between min_len and max_len
     (seeded order); pad-to-max pads all to max_len, bucketed-4 rounds up to 4 buckets, variable
     keeps them (more than 8 distinct shapes when cycle > 8, on purpose: torch.compile's limit).
     """
-    lo, hi, n = p["min_len"], p["max_len"], p["cycle"]
+    lo, hi, n = p.min_len, p.max_len, p.cycle
     natural = sorted({int(round(v / 8.0)) * 8 for v in np.linspace(lo, hi, n)})
     natural = [max(8, v) for v in natural][:n]
     order = list(rng(3).permutation(len(natural)))
     natural = [natural[i] for i in order]
-    mode = p.get("seq_mode", "variable")
+    mode = p.seq_mode
     if mode == "pad-to-max":
         return [hi] * len(natural)
     if mode == "bucketed-4":
@@ -94,47 +96,38 @@ def text_lengths(p: dict[str, Any]) -> list[int]:
     return natural
 
 
-def text_batches(batch: int, p: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+def text_batches(p: TextParams, batch: int) -> list[Batch]:
+    """One seeded batch of token ids per length of the cycle (:func:`text_lengths`)."""
     r = rng(4)
     out = []
     for length in text_lengths(p):
-        x = r.integers(1, p["vocab"], size=(batch, length)).astype(np.int32)
-        y = r.integers(0, p["classes"], size=(batch,)).astype(np.int32)
+        x = r.integers(1, p.vocab, size=(batch, length)).astype(np.int32)
+        y = r.integers(0, p.classes, size=(batch,)).astype(np.int32)
         out.append((x, y))
     return out
-
-
-def variant_batches(v: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The variant's seeded (x, y) batches: one for the MLP (features) and the CNN (NHWC images), the cycle for text."""
-    p, batch = v["params"], v["batch_size"]
-    if "sizes" in p:
-        return [classification_batch(batch, (p["sizes"][0],), p["classes"])]
-    if "channels" in p:
-        return [classification_batch(batch, (p["image"], p["image"], 3), p["classes"])]
-    return text_batches(batch, p)
 
 
 # --- shared initial weights ----------------------------------------------------------------------
 
 
-def mlp_weights(p: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
-    r, sizes = rng(10), p["sizes"]
+def mlp_weights(p: MLPParams) -> list[tuple[np.ndarray, np.ndarray]]:
+    r, sizes = rng(10), p.sizes
     return [(glorot(r, (a, b), a, b), np.zeros(b, np.float32)) for a, b in zip(sizes[:-1], sizes[1:])]
 
 
-def cnn_weights(p: dict[str, Any]) -> dict[str, Any]:
+def cnn_weights(p: CNNParams) -> dict[str, Any]:
     """Conv kernels HWIO without bias (each conv feeds a BatchNorm); BN gamma=1, beta=0; dense (c, classes)."""
-    r, chans = rng(11), [3, *p["channels"]]
+    r, chans = rng(11), [3, *p.channels]
     convs = [glorot(r, (3, 3, a, b), 9 * a, 9 * b) for a, b in zip(chans[:-1], chans[1:])]
-    dense = glorot(r, (chans[-1], p["classes"]), chans[-1], p["classes"])
-    return {"convs": convs, "dense": (dense, np.zeros(p["classes"], np.float32))}
+    dense = glorot(r, (chans[-1], p.classes), chans[-1], p.classes)
+    return {"convs": convs, "dense": (dense, np.zeros(p.classes, np.float32))}
 
 
-def lstm_weights(p: dict[str, Any]) -> dict[str, Any]:
+def lstm_weights(p: TextParams) -> dict[str, Any]:
     """Embedding, LSTM kernel (e, 4h) and recurrent kernel (h, 4h) in gate order i, f, c(g), o
     (the same in Keras and torch), one bias with the forget gate at 1, dense (h, classes)."""
-    r, e, h = rng(12), p["embed"], p["hidden"]
-    emb = r.uniform(-0.05, 0.05, size=(p["vocab"], e)).astype(np.float32)
+    r, e, h = rng(12), p.embed, p.hidden
+    emb = r.uniform(-0.05, 0.05, size=(p.vocab, e)).astype(np.float32)
     bias = np.zeros(4 * h, np.float32)
     bias[h : 2 * h] = 1.0
     return {
@@ -142,66 +135,5 @@ def lstm_weights(p: dict[str, Any]) -> dict[str, Any]:
         "kernel": glorot(r, (e, 4 * h), e, 4 * h),
         "recurrent": glorot(r, (h, 4 * h), h, 4 * h),
         "bias": bias,
-        "dense": (glorot(r, (h, p["classes"]), h, p["classes"]), np.zeros(p["classes"], np.float32)),
+        "dense": (glorot(r, (h, p.classes), h, p.classes), np.zeros(p.classes, np.float32)),
     }
-
-
-# --- FLOPs ----------------------------------------------------------------------------------------
-
-
-def model_flops(kind: str, batch: int, p: dict[str, Any], length: float | None = None) -> float:
-    """Forward matmul/conv FLOPs of one batch (x3 for a training step)."""
-    if kind == "matmul":
-        return 2.0 * p["n"] ** 3
-    if "sizes" in p:
-        fwd = 2.0 * batch * sum(a * b for a, b in zip(p["sizes"][:-1], p["sizes"][1:]))
-    elif "channels" in p:
-        size, chans, fwd = p["image"], [3, *p["channels"]], 0.0
-        for i, (a, b) in enumerate(zip(chans[:-1], chans[1:])):
-            fwd += 2.0 * batch * size * size * 9 * a * b
-            if i >= 1:
-                size //= 2
-        fwd += 2.0 * batch * chans[-1] * p["classes"]
-    else:
-        L = float(length if length is not None else p["max_len"])
-        e, h, d = p["embed"], p["hidden"], p["embed"]
-        if p["model"] == "lstm":
-            fwd = 2.0 * batch * L * 4 * h * (e + h) + 2.0 * batch * h * p["classes"]
-        else:
-            per_layer = 2.0 * batch * L * (4 * d * d + 2 * d * p["ff"]) + 2.0 * 2 * batch * L * L * d
-            fwd = p["layers"] * per_layer + 2.0 * batch * d * p["classes"]
-    return fwd * (3.0 if kind == "train" else 1.0)
-
-
-def mean_flops_per_step(kind: str, batch: int, p: dict[str, Any]) -> float:
-    if "seq_mode" in p:
-        lengths = text_lengths(p)
-        return float(np.mean([model_flops(kind, batch, p, length) for length in lengths]))
-    return model_flops(kind, batch, p)
-
-
-def step_flops(v: dict[str, Any]) -> float:
-    """FLOPs of one step of the variant: a training step, a forward pass (infer, latency) or the matmul."""
-    return mean_flops_per_step(v["kind"], v["batch_size"], v["params"])
-
-
-# --- the matmul probe (W0) ------------------------------------------------------------------------
-
-
-class MatmulProbe:
-    """W0 for the native impls: seeded operands, the analytic FLOPs, and steps of ``self.fn(self.a, self.b)``
-    (the framework's own, possibly compiled, matmul), the last result kept for ``drain``."""
-
-    params = 0
-    out: Any = None
-    fn: Any
-    a: Any
-    b: Any
-
-    def operands(self, v: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        self.flops_per_step = step_flops(v)
-        return matmul_data(v["params"]["n"])
-
-    def run(self, n: int) -> None:
-        for _ in range(n):
-            self.out = self.fn(self.a, self.b)

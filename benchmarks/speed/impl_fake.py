@@ -1,7 +1,9 @@
 """Fake contenders for testing the harness without any framework: a step is a known sleep.
 
-options: ``sleep_ms`` overrides the variant's, ``slowdown`` multiplies it, ``import`` names a module
-to import in init() (a missing one makes the contender "not available"), ``fail_build`` raises.
+It builds the ``sleep`` model (models.SLEEP) only. options: ``sleep_ms`` overrides the variant's,
+``slowdown`` multiplies it, ``import`` names a module to import in init() (a missing one makes the
+contender "not available"; tests/benchmarks/toy_model.py registers a model and its builder this way),
+``fail_build`` raises.
 
 The sleeps are deadline-based (step i of a run ends at start + i x duration), so the OS wake-up
 latency on a busy machine is paid once per run instead of once per step and a run of n steps
@@ -13,6 +15,9 @@ from __future__ import annotations
 import importlib
 import time
 from typing import Any
+
+from fwpulse.benchmarks.speed.implementation import Builder, Implementation
+from fwpulse.benchmarks.speed.spec import Variant
 
 
 def init(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +34,7 @@ class SleepBench:
         self.seconds = seconds
         self.params = 1234
         self.flops_per_step = 0.0
-        self.details = {"sleep_s": seconds}
+        self.details: dict[str, Any] = {"sleep_s": seconds}
 
     def run(self, n: int) -> None:
         start = time.perf_counter()
@@ -48,9 +53,18 @@ class SleepBench:
         return 0
 
 
-def build(variant: dict[str, Any], ctx: dict[str, Any]) -> SleepBench:
-    opts = ctx["options"]
-    if opts.get("fail_build"):
+def check_build(ctx: dict[str, Any]) -> None:
+    """The ``fail_build`` option: every builder of this module fails on purpose."""
+    if ctx["options"].get("fail_build"):
         raise RuntimeError("deliberate failure in build")
-    ms = opts.get("sleep_ms", variant["params"].get("sleep_ms", 20.0)) * opts.get("slowdown", 1.0)
+
+
+def _sleep(v: Variant, ctx: dict[str, Any]) -> SleepBench:
+    check_build(ctx)
+    opts = ctx["options"]
+    ms = opts.get("sleep_ms", v.params.sleep_ms) * opts.get("slowdown", 1.0)
     return SleepBench(ms / 1000.0)
+
+
+BUILDERS: dict[str, Builder] = {"sleep": _sleep}
+IMPL = Implementation("impl_fake", init, BUILDERS)

@@ -1,8 +1,8 @@
 """Native JAX contender: ``jax.jit`` of the whole train step.
 
 Hand-written Adam with the same hyper-parameters as the others, so no optax dependency. MLP and
-matmul only; the CNN and text models are measured through Keras on the JAX backend. Imported only
-inside a worker process.
+matmul only (``BUILDERS``); the CNN and text models are measured through Keras on the JAX backend
+(``IMPL.unsupported`` says so). Imported only inside a worker process.
 """
 
 from __future__ import annotations
@@ -13,14 +13,10 @@ from typing import Any
 import numpy as np
 
 from fwpulse.benchmarks.speed import backends
-from fwpulse.benchmarks.speed.common import (
-    ADAM,
-    ADAM_EPS_MATCHED,
-    MatmulProbe,
-    mlp_weights,
-    step_flops,
-    variant_batches,
-)
+from fwpulse.benchmarks.speed.common import ADAM, ADAM_EPS_MATCHED, mlp_weights
+from fwpulse.benchmarks.speed.implementation import FAKES_ONLY, Builder, Implementation, MatmulProbe
+from fwpulse.benchmarks.speed.models import step_flops, variant_batches
+from fwpulse.benchmarks.speed.spec import Variant
 
 jax: Any = None
 jnp: Any = None
@@ -44,10 +40,6 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     }
     ctx["jax_device"] = devices[0]
     return {"versions": versions, "policy": policy}
-
-
-reset_peak_memory = partial(backends.reset_peak_memory, "jax")  # a no-op: JAX's peak cannot be reset
-peak_memory = partial(backends.peak_memory, "jax")
 
 
 class Bench:
@@ -75,13 +67,13 @@ class Bench:
 
 
 class MatmulBench(Bench, MatmulProbe):
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+    def __init__(self, v: Variant, ctx: dict[str, Any]) -> None:
         super().__init__(ctx)
-        dtype = jnp.bfloat16 if v["precision"] == "bf16" else jnp.float32
+        dtype = jnp.bfloat16 if v.precision == "bf16" else jnp.float32
         self.a, self.b = (jax.device_put(jnp.asarray(t, dtype), self.device) for t in self.operands(v))
         bench = self
 
-        prec = {"fp32": "highest", "tf32": "tensorfloat32"}.get(v["precision"])  # W0 always explicit
+        prec = {"fp32": "highest", "tf32": "tensorfloat32"}.get(v.precision)  # W0 always explicit
         self.details["matmul_precision"] = prec or "default"
 
         def dot(a: Any, b: Any) -> Any:
@@ -92,20 +84,14 @@ class MatmulBench(Bench, MatmulProbe):
 
 
 class MLPBench(Bench):
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+    def __init__(self, v: Variant, ctx: dict[str, Any]) -> None:
         super().__init__(ctx)
-        p, kind = v["params"], v["kind"]
-        if "sizes" not in p:
-            raise NotImplementedError("native jax-jit implements W0 and the MLP only (CNN/text: keras-jax-fit)")
+        p, kind = v.params, v.kind
         matched = bool(ctx["options"].get("matched"))
         eps = ADAM_EPS_MATCHED if matched else 1e-8  # optax' default eps is 1e-8
-        prec = (
-            "tensorfloat32"
-            if v["precision"] == "tf32"
-            else ("highest" if matched and v["precision"] == "fp32" else None)
-        )
+        prec = "tensorfloat32" if v.precision == "tf32" else ("highest" if matched and v.precision == "fp32" else None)
         self.details.update({"adam_eps": eps, "matmul_precision": prec or "default"})
-        cdt = jnp.bfloat16 if v["precision"] == "bf16" else jnp.float32
+        cdt = jnp.bfloat16 if v.precision == "bf16" else jnp.float32
         params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in mlp_weights(p)]
         self.params = int(sum(w.size + b.size for w, b in params))
         self.flops_per_step = step_flops(v)
@@ -161,7 +147,13 @@ class MLPBench(Bench):
         self.out = self.losses[-1]
 
 
-def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
-    if v["kind"] == "matmul":
-        return MatmulBench(v, ctx)
-    return MLPBench(v, ctx)
+NATIVE_ONLY = "native jax-jit implements W0 and the MLP only (CNN/text: keras-jax-fit)"
+BUILDERS: dict[str, Builder] = {"matmul": MatmulBench, "mlp": MLPBench}
+IMPL = Implementation(
+    "impl_jax",
+    init,
+    BUILDERS,
+    unsupported={**dict.fromkeys(("cnn", "lstm", "transformer"), NATIVE_ONLY), **FAKES_ONLY},
+    reset_peak_memory=partial(backends.reset_peak_memory, "jax"),  # a no-op: JAX's peak cannot be reset
+    peak_memory=partial(backends.peak_memory, "jax"),
+)

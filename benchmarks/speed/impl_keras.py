@@ -1,20 +1,25 @@
 """Keras 3 contenders on the backend named by KERAS_BACKEND (set by the harness before import).
 
 ``model.fit`` / ``predict`` (one call per timed block of S steps, ``verbose=0``,
-``steps_per_execution=1``) and, for the torch backend, a custom loop. Imported only inside a worker.
+``steps_per_execution=1``) and, for the torch backend, a custom loop. Builds the models of
+keras_models.KERAS_MODELS (``BUILDERS``). Imported only inside a worker.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import numpy as np
 
 from fwpulse.benchmarks.speed import backends
-from fwpulse.benchmarks.speed.common import ADAM, NotAvailable, step_flops, variant_batches
-from fwpulse.benchmarks.speed.keras_models import build_model
+from fwpulse.benchmarks.speed.common import ADAM, NotAvailable
+from fwpulse.benchmarks.speed.implementation import FAKES_ONLY, Builder, Implementation
+from fwpulse.benchmarks.speed.keras_models import KERAS_MODELS
+from fwpulse.benchmarks.speed.models import lookup, step_flops, variant_batches
+from fwpulse.benchmarks.speed.spec import Variant
 
 keras: Any = None
 BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
@@ -51,21 +56,17 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-reset_peak_memory = partial(backends.reset_peak_memory, BACKEND)
-peak_memory = partial(backends.peak_memory, BACKEND)
-
-
 class Bench:
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
-        p, opts = v["params"], ctx["options"]
-        self.kind, self.batch = v["kind"], v["batch_size"]
+    def __init__(self, v: Variant, ctx: dict[str, Any], make: Callable[[Any, bool], tuple[Any, bool]]) -> None:
+        opts = ctx["options"]
+        self.kind, self.batch = v.kind, v.batch_size
         self.cuda = ctx["device"] == "cuda"
         self.custom = opts.get("loop") == "custom"
         keras.backend.clear_session()
-        keras.config.set_dtype_policy("mixed_bfloat16" if v["precision"] == "bf16" else "float32")
+        keras.config.set_dtype_policy("mixed_bfloat16" if v.precision == "bf16" else "float32")
         keras.utils.set_random_seed(0)
-        self.tf32 = backends.set_tf32(BACKEND, v["precision"], bool(opts.get("matched")))
-        self.model, shared = build_model(p, bool(opts.get("matched")))
+        self.tf32 = backends.set_tf32(BACKEND, v.precision, bool(opts.get("matched")))
+        self.model, shared = make(v.params, bool(opts.get("matched")))
         # trainable parameters (torch's parameters() excludes BN running statistics, Keras' count_params() does not)
         self.params = int(sum(int(np.prod(w.shape)) for w in self.model.trainable_weights))
         self.flops_per_step = step_flops(v)
@@ -105,13 +106,14 @@ class Bench:
             "data": "numpy arrays through Keras' data adapter",
         }
         self.batches = variant_batches(v)
-        if "seq_mode" in p:
+        inputs = lookup(v.model).inputs
+        if inputs == "tokens":
             self.details["data"] = (
                 "in-memory tf.data (concatenated batches, shapes relaxed)"
                 if BACKEND == "tensorflow"
                 else "Python generator of numpy batches (variable shapes)"
             )
-        elif "channels" in p:
+        elif inputs == "images":
             self.details["layout"] = keras.config.image_data_format()
         self._tiled: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._loss: float | None = None
@@ -210,7 +212,12 @@ class Bench:
             self._loss = float(self.torch.stack(losses).mean().item())
 
 
-def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
-    if v["kind"] == "matmul":
-        raise NotImplementedError("the matmul probe has no Keras variant")
-    return Bench(v, ctx)
+BUILDERS: dict[str, Builder] = {name: partial(Bench, make=make) for name, make in KERAS_MODELS.items()}
+IMPL = Implementation(
+    "impl_keras",
+    init,
+    BUILDERS,
+    unsupported={"matmul": "the matmul probe has no Keras variant (W0 is native only)", **FAKES_ONLY},
+    reset_peak_memory=partial(backends.reset_peak_memory, BACKEND),
+    peak_memory=partial(backends.peak_memory, BACKEND),
+)

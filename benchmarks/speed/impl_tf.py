@@ -1,7 +1,8 @@
 """Native TensorFlow 2 contenders: ``tf.function`` without (tf-function) and with XLA (tf-xla).
 
-Raw variables and ops, hand-written Adam with the shared hyper-parameters. MLP and matmul only;
-CNN/text go through Keras on the TensorFlow backend. Imported only inside a worker process.
+Raw variables and ops, hand-written Adam with the shared hyper-parameters. MLP and matmul only
+(``BUILDERS``); CNN/text go through Keras on the TensorFlow backend (``IMPL.unsupported`` says so).
+Imported only inside a worker process.
 """
 
 from __future__ import annotations
@@ -12,14 +13,10 @@ from typing import Any
 import numpy as np
 
 from fwpulse.benchmarks.speed import backends
-from fwpulse.benchmarks.speed.common import (
-    ADAM,
-    ADAM_EPS_MATCHED,
-    MatmulProbe,
-    mlp_weights,
-    step_flops,
-    variant_batches,
-)
+from fwpulse.benchmarks.speed.common import ADAM, ADAM_EPS_MATCHED, mlp_weights
+from fwpulse.benchmarks.speed.implementation import FAKES_ONLY, Builder, Implementation, MatmulProbe
+from fwpulse.benchmarks.speed.models import step_flops, variant_batches
+from fwpulse.benchmarks.speed.spec import Variant
 
 tf: Any = None
 
@@ -38,20 +35,16 @@ def init(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"versions": versions, "policy": policy}
 
 
-reset_peak_memory = partial(backends.reset_peak_memory, "tensorflow")
-peak_memory = partial(backends.peak_memory, "tensorflow")
-
-
 class Bench:
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+    def __init__(self, v: Variant, ctx: dict[str, Any], explicit_tf32: bool = False) -> None:
         self.jit = bool(ctx["options"].get("jit_compile"))
         self.mode = "xla" if self.jit else "graph"
         self.dev = ctx["tf_device"]
         self.out: Any = None
         self.losses: list[Any] = []
         self.details: dict[str, Any] = {"jit_compile": self.jit, "shared_init": True}
-        matched = bool(ctx["options"].get("matched")) or v["kind"] == "matmul"  # W0 always explicit
-        self.details["tensor_float_32"] = backends.set_tf32("tensorflow", v["precision"], matched)
+        matched = bool(ctx["options"].get("matched")) or explicit_tf32
+        self.details["tensor_float_32"] = backends.set_tf32("tensorflow", v.precision, matched)
 
     def drain(self) -> None:
         if self.out is not None:
@@ -67,22 +60,20 @@ class Bench:
 
 
 class MatmulBench(Bench, MatmulProbe):
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
-        super().__init__(v, ctx)
-        dtype = tf.bfloat16 if v["precision"] == "bf16" else tf.float32
+    def __init__(self, v: Variant, ctx: dict[str, Any]) -> None:
+        super().__init__(v, ctx, explicit_tf32=True)  # W0 always explicit: fp32 means no TF32
+        dtype = tf.bfloat16 if v.precision == "bf16" else tf.float32
         with tf.device(self.dev):
             self.a, self.b = (tf.cast(tf.constant(t), dtype) for t in self.operands(v))
         self.fn = tf.function(tf.linalg.matmul, jit_compile=self.jit)
 
 
 class MLPBench(Bench):
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+    def __init__(self, v: Variant, ctx: dict[str, Any]) -> None:
         super().__init__(v, ctx)
-        p, kind = v["params"], v["kind"]
-        if "sizes" not in p:
-            raise NotImplementedError("native tf implements W0 and the MLP only (CNN/text: keras-tensorflow-fit)")
+        p, kind = v.params, v.kind
         eps = ADAM_EPS_MATCHED if ctx["options"].get("matched") else 1e-7  # TF/Keras' default eps is 1e-7
-        cdt = tf.bfloat16 if v["precision"] == "bf16" else tf.float32
+        cdt = tf.bfloat16 if v.precision == "bf16" else tf.float32
         self.details["adam_eps"] = eps
         with tf.device(self.dev):
             self.vars = [tf.Variable(a) for w, b in mlp_weights(p) for a in (w, b)]
@@ -128,7 +119,13 @@ class MLPBench(Bench):
         self.out = self.losses[-1]
 
 
-def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
-    if v["kind"] == "matmul":
-        return MatmulBench(v, ctx)
-    return MLPBench(v, ctx)
+NATIVE_ONLY = "native tf implements W0 and the MLP only (CNN/text: keras-tensorflow-fit)"
+BUILDERS: dict[str, Builder] = {"matmul": MatmulBench, "mlp": MLPBench}
+IMPL = Implementation(
+    "impl_tf",
+    init,
+    BUILDERS,
+    unsupported={**dict.fromkeys(("cnn", "lstm", "transformer"), NATIVE_ONLY), **FAKES_ONLY},
+    reset_peak_memory=partial(backends.reset_peak_memory, "tensorflow"),
+    peak_memory=partial(backends.peak_memory, "tensorflow"),
+)

@@ -1,11 +1,14 @@
 """Native PyTorch contenders: eager, and ``torch.compile(model)``.
 
-``torch.compile`` in its default mode; the optimizer step stays eager. Imported only inside a worker
-process.
+``torch.compile`` in its default mode; the optimizer step stays eager. Builds every model of
+models.MODELS but the fakes' sleep (``BUILDERS``): each builder seeds torch and NumPy and, for
+torch.compile, starts from a fresh dynamo cache; ``ModelBench`` trains or runs the module a
+model's ``_mlp`` / ``_cnn`` / ``_text`` makes. Imported only inside a worker process.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -17,13 +20,14 @@ from fwpulse.benchmarks.speed.common import (
     ADAM_EPS_MATCHED,
     BN_EPS_MATCHED,
     BN_MOMENTUM_KERAS,
-    MatmulProbe,
+    Batch,
     cnn_weights,
     lstm_weights,
     mlp_weights,
-    step_flops,
-    variant_batches,
 )
+from fwpulse.benchmarks.speed.implementation import FAKES_ONLY, Builder, Implementation, MatmulProbe
+from fwpulse.benchmarks.speed.models import CNNParams, MLPParams, TextParams, step_flops, variant_batches
+from fwpulse.benchmarks.speed.spec import Variant
 
 torch: Any = None
 
@@ -51,10 +55,6 @@ def _policy() -> dict[str, Any]:
         "cudnn_benchmark": torch.backends.cudnn.benchmark,
         "mkldnn": torch.backends.mkldnn.is_available(),
     }
-
-
-reset_peak_memory = partial(backends.reset_peak_memory, "torch")
-peak_memory = partial(backends.peak_memory, "torch")
 
 
 def _compiles() -> int:
@@ -88,56 +88,64 @@ class Bench:
 
 
 class MatmulBench(Bench, MatmulProbe):
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+    def __init__(self, v: Variant, ctx: dict[str, Any]) -> None:
         super().__init__(ctx)
-        dtype = torch.bfloat16 if v["precision"] == "bf16" else torch.float32
+        dtype = torch.bfloat16 if v.precision == "bf16" else torch.float32
         self.a, self.b = (torch.from_numpy(t).to(self.dev, dtype) for t in self.operands(v))
-        backends.set_tf32("torch", v["precision"], True)  # W0 always explicit: fp32 means no TF32
+        backends.set_tf32("torch", v.precision, True)  # W0 always explicit: fp32 means no TF32
         self.details["policy"] = _policy()
         self.fn = torch.matmul
         self.mode = "eager"
 
 
+# A model's torch module, its (x, y) batches in torch's layout, and what its row's details say.
+Made = tuple[Any, list[Batch], dict[str, Any]]
+
+
+def _mlp(v: Variant, matched: bool) -> Made:
+    p: MLPParams = v.params
+    nn, layers = torch.nn, []
+    for i, (w, b) in enumerate(mlp_weights(p)):
+        lin = nn.Linear(*w.shape)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w.T.copy()))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers += [lin] + ([nn.ReLU()] if i < len(p.sizes) - 2 else [])
+    return nn.Sequential(*layers), variant_batches(v), {"shared_init": True}
+
+
+def _cnn(v: Variant, matched: bool) -> Made:
+    p: CNNParams = v.params
+    nn, w = torch.nn, cnn_weights(p)
+    eps, mom = (BN_EPS_MATCHED, 1 - BN_MOMENTUM_KERAS) if matched else (1e-5, 0.1)
+    layers, chans = [], [3, *p.channels]
+    for i, k in enumerate(w["convs"]):
+        conv = nn.Conv2d(chans[i], chans[i + 1], 3, padding=1, bias=False)
+        with torch.no_grad():
+            conv.weight.copy_(torch.from_numpy(k.transpose(3, 2, 0, 1).copy()))
+        layers += [conv, nn.BatchNorm2d(chans[i + 1], eps=eps, momentum=mom), nn.ReLU()]
+        if i >= 1:
+            layers.append(nn.MaxPool2d(2))
+    dense = nn.Linear(chans[-1], p.classes)
+    with torch.no_grad():
+        dense.weight.copy_(torch.from_numpy(w["dense"][0].T.copy()))
+        dense.bias.zero_()
+    model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), dense)
+    batches = [(x.transpose(0, 3, 1, 2).copy(), y) for x, y in variant_batches(v)]  # NHWC data -> NCHW (torch's)
+    return model, batches, {"shared_init": True, "layout": "NCHW"}
+
+
+def _text(v: Variant, matched: bool) -> Made:
+    return _make_text_model(v.model, v.params), variant_batches(v), {"shared_init": v.model == "lstm"}
+
+
 class ModelBench(Bench):
-    def __init__(self, v: dict[str, Any], ctx: dict[str, Any]) -> None:
+    def __init__(self, v: Variant, ctx: dict[str, Any], make: Callable[[Variant, bool], Made]) -> None:
         super().__init__(ctx)
-        p, opts, self.kind = v["params"], ctx["options"], v["kind"]
+        opts, self.kind = ctx["options"], v.kind
         matched = bool(opts.get("matched"))
-        nn = torch.nn
-        self.details["shared_init"] = True
-        if "sizes" in p:
-            layers: list[Any] = []
-            for i, (w, b) in enumerate(mlp_weights(p)):
-                lin = nn.Linear(*w.shape)
-                with torch.no_grad():
-                    lin.weight.copy_(torch.from_numpy(w.T.copy()))
-                    lin.bias.copy_(torch.from_numpy(b))
-                layers += [lin] + ([nn.ReLU()] if i < len(p["sizes"]) - 2 else [])
-            model = nn.Sequential(*layers)
-            self.batches = variant_batches(v)
-        elif "channels" in p:
-            w = cnn_weights(p)
-            eps, mom = (BN_EPS_MATCHED, 1 - BN_MOMENTUM_KERAS) if matched else (1e-5, 0.1)
-            layers, chans = [], [3, *p["channels"]]
-            for i, k in enumerate(w["convs"]):
-                conv = nn.Conv2d(chans[i], chans[i + 1], 3, padding=1, bias=False)
-                with torch.no_grad():
-                    conv.weight.copy_(torch.from_numpy(k.transpose(3, 2, 0, 1).copy()))
-                layers += [conv, nn.BatchNorm2d(chans[i + 1], eps=eps, momentum=mom), nn.ReLU()]
-                if i >= 1:
-                    layers.append(nn.MaxPool2d(2))
-            dense = nn.Linear(chans[-1], p["classes"])
-            with torch.no_grad():
-                dense.weight.copy_(torch.from_numpy(w["dense"][0].T.copy()))
-                dense.bias.zero_()
-            model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), dense)
-            # NHWC data -> NCHW (torch's native layout)
-            self.batches = [(x.transpose(0, 3, 1, 2).copy(), y) for x, y in variant_batches(v)]
-            self.details["layout"] = "NCHW"
-        else:
-            model = _make_text_model(p)
-            self.batches = variant_batches(v)
-            self.details["shared_init"] = p["model"] == "lstm"
+        model, self.batches, made = make(v, matched)
+        self.details.update(made)
         self.model = model.to(self.dev)
         if self.kind == "train":
             self.model.train()
@@ -148,8 +156,8 @@ class ModelBench(Bench):
         self.batches = [
             (torch.from_numpy(x).to(self.dev), torch.from_numpy(y).long().to(self.dev)) for x, y in self.batches
         ]
-        backends.set_tf32("torch", v["precision"], matched)
-        self.autocast = v["precision"] == "bf16"
+        backends.set_tf32("torch", v.precision, matched)
+        self.autocast = v.precision == "bf16"
         self.fwd = torch.compile(self.model) if opts.get("compile") else self.model
         self.compiled, self.c0 = bool(opts.get("compile")), _compiles()
         eps = ADAM_EPS_MATCHED if matched else 1e-8
@@ -200,18 +208,19 @@ class ModelBench(Bench):
                     self.losses.append(self._forward_loss(x, y))
 
 
-def _make_text_model(p: dict[str, Any]) -> Any:
+def _make_text_model(name: str, p: TextParams) -> Any:
+    """The LSTM (shared initial weights) or the transformer text classifier (``name``: its model)."""
     nn = torch.nn
 
     class TextModel(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.kind = p["model"]
-            self.emb = nn.Embedding(p["vocab"], p["embed"])
+            self.kind = name
+            self.emb = nn.Embedding(p.vocab, p.embed)
             if self.kind == "lstm":
                 w = lstm_weights(p)
-                self.rnn = nn.LSTM(p["embed"], p["hidden"], batch_first=True)
-                self.head = nn.Linear(p["hidden"], p["classes"])
+                self.rnn = nn.LSTM(p.embed, p.hidden, batch_first=True)
+                self.head = nn.Linear(p.hidden, p.classes)
                 with torch.no_grad():
                     self.emb.weight.copy_(torch.from_numpy(w["embedding"]))
                     self.rnn.weight_ih_l0.copy_(torch.from_numpy(w["kernel"].T.copy()))
@@ -222,9 +231,9 @@ def _make_text_model(p: dict[str, Any]) -> Any:
                     self.head.bias.zero_()
                 self.rnn.bias_hh_l0.requires_grad_(False)  # Keras' LSTM has one bias: keep torch's second at 0
             else:
-                layer = nn.TransformerEncoderLayer(p["embed"], p["heads"], p["ff"], dropout=0.0, batch_first=True)
-                self.enc = nn.TransformerEncoder(layer, p["layers"], enable_nested_tensor=False)
-                self.head = nn.Linear(p["embed"], p["classes"])
+                layer = nn.TransformerEncoderLayer(p.embed, p.heads, p.ff, dropout=0.0, batch_first=True)
+                self.enc = nn.TransformerEncoder(layer, p.layers, enable_nested_tensor=False)
+                self.head = nn.Linear(p.embed, p.classes)
 
         def forward(self, x: Any) -> Any:
             h = self.emb(x)
@@ -236,11 +245,31 @@ def _make_text_model(p: dict[str, Any]) -> Any:
     return TextModel()
 
 
-def build(v: dict[str, Any], ctx: dict[str, Any]) -> Bench:
-    torch.manual_seed(0)
-    np.random.seed(0)
-    if ctx["options"].get("compile"):
-        torch._dynamo.reset()  # a fresh cache per variant: no recompile-limit carry-over between models
-    if v["kind"] == "matmul":
-        return MatmulBench(v, ctx)
-    return ModelBench(v, ctx)
+def _fresh(build: Callable[[Variant, dict[str, Any]], Bench]) -> Builder:
+    """``build`` after seeding and, for torch.compile, a fresh dynamo cache (no recompile-limit carry-over)."""
+
+    def builder(v: Variant, ctx: dict[str, Any]) -> Bench:
+        torch.manual_seed(0)
+        np.random.seed(0)
+        if ctx["options"].get("compile"):
+            torch._dynamo.reset()
+        return build(v, ctx)
+
+    return builder
+
+
+BUILDERS: dict[str, Builder] = {
+    "matmul": _fresh(MatmulBench),
+    "mlp": _fresh(partial(ModelBench, make=_mlp)),
+    "cnn": _fresh(partial(ModelBench, make=_cnn)),
+    "lstm": _fresh(partial(ModelBench, make=_text)),
+    "transformer": _fresh(partial(ModelBench, make=_text)),
+}
+IMPL = Implementation(
+    "impl_torch",
+    init,
+    BUILDERS,
+    unsupported=FAKES_ONLY,
+    reset_peak_memory=partial(backends.reset_peak_memory, "torch"),
+    peak_memory=partial(backends.peak_memory, "torch"),
+)

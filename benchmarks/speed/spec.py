@@ -2,13 +2,16 @@
 
 Everything here is plain data (no framework imports). A *group* is one workload and tier with its
 contenders and variants; the harness starts one worker process per contender of a group, and the
-worker measures that group's variants one after the other.
+worker measures that group's variants one after the other. A variant names its model (models.py) and
+carries that model's typed parameters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
+
+from fwpulse.benchmarks.speed.models import CNNParams, MatmulParams, MLPParams, TextParams, lookup
 
 
 @dataclass(frozen=True)
@@ -26,10 +29,11 @@ class Contender:
 @dataclass(frozen=True)
 class Variant:
     label: str  # e.g. "train b128", "n=512", "variable"
+    model: str  # its model: a name in models.MODELS (matmul / mlp / cnn / lstm / transformer / sleep)
     kind: str  # matmul / train / infer / latency / sleep
     batch_size: int
+    params: Any  # the model's parameter dataclass (models.MLPParams, ...): sizes, lengths, sleep_ms, ...
     precision: str = "fp32"  # fp32 / tf32 / bf16
-    params: dict[str, Any] = field(default_factory=dict)  # model sizes, lengths, sleep_ms, ...
     warmup: int = 5  # warm-up steps after the first step (run as one untimed block)
     repeats: int = 3  # R: interleaved round-robin across contenders
     blocks: int = 2  # timed blocks per repeat (device drained once per block)
@@ -38,6 +42,17 @@ class Variant:
     workload: str | None = None  # overrides the group's (groups may share workers across workloads)
     workload_label: str | None = None
     only: tuple[str, ...] | None = None  # contender ids measured for this variant (None: all of the group)
+
+    def __post_init__(self) -> None:
+        want = lookup(self.model).params
+        if not isinstance(self.params, want):
+            raise TypeError(f"variant {self.label!r}: model {self.model!r} takes {want.__name__}, not {self.params!r}")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Variant:
+        """The variant from its JSON form (``dataclasses.asdict``, as the worker receives it)."""
+        only = d.get("only")
+        return cls(**{**d, "params": lookup(d["model"]).parse(d["params"]), "only": tuple(only) if only else None})
 
 
 @dataclass(frozen=True)
@@ -84,24 +99,26 @@ def contenders(*ids: str, tier: str = "defaults") -> tuple[Contender, ...]:
     return tuple(matched(C[i]) if tier == "matched" else C[i] for i in ids)
 
 
-MLP = {"sizes": [784, 1024, 1024, 10], "classes": 10}
-CNN = {"channels": [16, 32, 64], "image": 32, "classes": 10}
+MLP = MLPParams(sizes=(784, 1024, 1024, 10), classes=10)
+CNN = CNNParams(channels=(16, 32, 64), image=32, classes=10)
+STEP_MODELS = {"W1": ("mlp", MLP), "W2": ("cnn", CNN)}  # workload -> (model, params) of its train/infer steps
+LATENCY_MODELS = {"MLP": ("mlp", MLP), "CNN": ("cnn", CNN)}  # W4's models, by label
 
 
-def _text(model: str, max_len: int, cycle: int, heads: int = 4) -> dict[str, Any]:
-    return {
-        "model": model,
-        "vocab": 20000,
-        "embed": 128,
-        "hidden": 128,
-        "ff": 256,
-        "heads": heads,
-        "layers": 2,
-        "classes": 2,
-        "min_len": 16,
-        "max_len": max_len,
-        "cycle": cycle,
-    }
+def _text(max_len: int, cycle: int, seq_mode: str, heads: int = 4) -> TextParams:
+    return TextParams(
+        vocab=20000,
+        embed=128,
+        hidden=128,
+        ff=256,
+        heads=heads,
+        layers=2,
+        classes=2,
+        min_len=16,
+        max_len=max_len,
+        cycle=cycle,
+        seq_mode=seq_mode,
+    )
 
 
 class Size(NamedTuple):
@@ -127,9 +144,10 @@ _WORKLOAD_LABELS = {"W0": W0_LABEL, "W1": None, "W2": W2_LABEL, "W3": W3_LABEL, 
 def _variant(
     workload: str,
     label: str,
+    model: str,
     kind: str,
     batch: int,
-    params: dict[str, Any],
+    params: Any,
     size: Size,
     precision: str = "fp32",
     only: Only = None,
@@ -138,10 +156,11 @@ def _variant(
     """One variant of ``workload``; a precision other than fp32 is appended to the label."""
     return Variant(
         label + ("" if precision == "fp32" else f" {precision}"),
+        model,
         kind,
         batch,
+        params,
         precision,
-        params=params,
         **size._asdict(),
         **extra,
         workload=workload,
@@ -153,25 +172,28 @@ def _variant(
 def _w0(sizes: tuple[tuple[int, str, int], ...], warmup: int, repeats: int, only: Only) -> tuple[Variant, ...]:
     # W0 always sets the precision explicitly (fp32 = no TF32 anywhere), so its best TFLOP/s is a fair denominator.
     return tuple(
-        _variant("W0", f"n={n}", "matmul", 1, {"n": n}, Size(warmup, repeats, 3, s), p, only) for n, p, s in sizes
+        _variant("W0", f"n={n}", "matmul", "matmul", 1, MatmulParams(n), Size(warmup, repeats, 3, s), p, only)
+        for n, p, s in sizes
     )
 
 
 def _step(workload: str, kind: str, batch: int, size: Size, precision: str = "fp32", only: Only = None) -> Variant:
     """A W1 (MLP) or W2 (CNN) train/infer variant, labelled "<kind> b<batch>[ <precision>]"."""
-    return _variant(workload, f"{kind} b{batch}", kind, batch, MLP if workload == "W1" else CNN, size, precision, only)
+    model, params = STEP_MODELS[workload]
+    return _variant(workload, f"{kind} b{batch}", model, kind, batch, params, size, precision, only)
 
 
 def _latency(model: str, size: Size, only: Only = None) -> Variant:
     """W4: batch-1 inference of the MLP or CNN, every step drained and timed."""
-    return _variant("W4", f"{model} b1", "latency", 1, MLP if model == "MLP" else CNN, size, only=only, per_step=True)
+    name, params = LATENCY_MODELS[model]
+    return _variant("W4", f"{model} b1", name, "latency", 1, params, size, only=only, per_step=True)
 
 
 def _w3(max_len: int, cycle: int, batch: int, repeats: int, blocks: int, only: Only) -> tuple[Variant, ...]:
     # The same seeded batch lengths in every mode; steps per block = one pass over the cycle of batches.
     size = Size(cycle, repeats, blocks, cycle)
     return tuple(
-        _variant("W3", f"{m} {mode}", "train", batch, {**_text(m, max_len, cycle), "seq_mode": mode}, size, only=only)
+        _variant("W3", f"{m} {mode}", m, "train", batch, _text(max_len, cycle, mode), size, only=only)
         for m in ("lstm", "transformer")
         for mode in ("pad-to-max", "bucketed-4", "variable")
     )

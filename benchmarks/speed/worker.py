@@ -2,10 +2,11 @@
 
 The harness sets the environment (threads, KERAS_BACKEND, preallocation, caches) before this
 process starts; the worker pins its CPU affinity, imports exactly one framework (through its
-``impl_*`` module) and answers JSON-line commands on stdin/stdout:
+``impl_*`` module, whose ``IMPL`` declares what it builds: implementation.py) and answers JSON-line
+commands on stdin/stdout:
 
     {"cmd": "init", "contender": {...}, "device": "cpu", "cpus": [0, 1], "threads": 2}
-    {"cmd": "setup", "variant": {...}}     build, first step, warm-up (all untimed for the statistics)
+    {"cmd": "setup", "variant": {...}}     build (IMPL.builders[variant.model]), first step, warm-up (untimed)
     {"cmd": "repeat", "r": 0}              one repeat: ``blocks`` timed blocks of ``steps`` steps
     {"cmd": "finish"}                      memory peak, compile counts after the timed repeats
     {"cmd": "exit"}
@@ -30,9 +31,12 @@ import traceback
 from typing import Any
 
 from fwpulse.benchmarks.speed.common import LOGGED_ENV, NotAvailable
+from fwpulse.benchmarks.speed.implementation import Bench, Implementation
+from fwpulse.benchmarks.speed.models import UnknownModel
+from fwpulse.benchmarks.speed.spec import Variant
 
 
-def time_blocks(bench: Any, blocks: int, steps: int, per_step: bool) -> list[float]:
+def time_blocks(bench: Bench, blocks: int, steps: int, per_step: bool) -> list[float]:
     """The harness's timing path: per-step milliseconds, one sample per block (or per step)."""
     samples: list[float] = []
     bench.drain()
@@ -70,12 +74,16 @@ def _reset_rss_peak() -> None:
         pass
 
 
+def _not_available(exc: Exception) -> dict[str, Any]:
+    return {"ok": False, "status": "not_available", "reason": str(exc)[:300]}
+
+
 class Worker:
     def __init__(self) -> None:
-        self.impl: Any = None
+        self.impl: Implementation | None = None
         self.ctx: dict[str, Any] = {}
-        self.bench: Any = None
-        self.variant: dict[str, Any] = {}
+        self.bench: Bench | None = None
+        self.variant: Variant | None = None
         self.compiles_after_setup = 0
 
     def init(self, msg: dict[str, Any]) -> dict[str, Any]:
@@ -91,12 +99,12 @@ class Worker:
         }
         t0 = time.perf_counter()
         try:
-            self.impl = importlib.import_module(f"fwpulse.benchmarks.speed.{contender['impl']}")
+            self.impl = importlib.import_module(f"fwpulse.benchmarks.speed.{contender['impl']}").IMPL
             info = self.impl.init(self.ctx)
         except ImportError as exc:
             return {"ok": False, "status": "not_available", "reason": f"{type(exc).__name__}: {exc}"[:300]}
         except NotAvailable as exc:
-            return {"ok": False, "status": "not_available", "reason": str(exc)[:300]}
+            return _not_available(exc)
         import_s = time.perf_counter() - t0
         return {
             "ok": True,
@@ -107,13 +115,18 @@ class Worker:
         }
 
     def setup(self, msg: dict[str, Any]) -> dict[str, Any]:
-        self.variant = v = msg["variant"]
+        assert self.impl is not None, "setup before a successful init"
         self.bench = None
+        try:
+            self.variant = v = Variant.from_dict(msg["variant"])
+            build = self.impl.builder(v.model)
+        except (UnknownModel, NotAvailable) as exc:  # a model this implementation does not build
+            return _not_available(exc)
         _reset_rss_peak()
-        if hasattr(self.impl, "reset_peak_memory"):
+        if self.impl.reset_peak_memory is not None:
             self.impl.reset_peak_memory(self.ctx)
         t0 = time.perf_counter()
-        bench = self.impl.build(v, self.ctx)
+        bench = build(v, self.ctx)
         bench.drain()
         build_s = time.perf_counter() - t0
         c0 = bench.compiles()
@@ -124,8 +137,8 @@ class Worker:
         loss_first = bench.loss()
         n_first = bench.compiles() - c0
         t0 = time.perf_counter()
-        if v["warmup"]:
-            bench.run(v["warmup"])
+        if v.warmup:
+            bench.run(v.warmup)
             bench.drain()
         warmup_s = time.perf_counter() - t0
         loss_last = bench.loss()
@@ -142,23 +155,24 @@ class Worker:
             "loss_last": loss_last,
             "params": bench.params,
             "flops_per_step": bench.flops_per_step,
-            "mode": getattr(bench, "mode", None),
-            "details": getattr(bench, "details", {}),
+            "mode": bench.mode,
+            "details": bench.details,
         }
 
     def repeat(self, msg: dict[str, Any]) -> dict[str, Any]:
-        v = self.variant
-        samples = time_blocks(self.bench, v["blocks"], v["steps"], v["per_step"])
+        v, bench = self.variant, self.bench
+        assert v is not None and bench is not None, "repeat before a successful setup"
+        samples = time_blocks(bench, v.blocks, v.steps, v.per_step)
         return {"ok": True, "samples_ms": samples}
 
     def finish(self, msg: dict[str, Any]) -> dict[str, Any]:
         peak, kind = None, None
-        if hasattr(self.impl, "peak_memory"):
+        if self.impl is not None and self.impl.peak_memory is not None:
             peak, kind = self.impl.peak_memory(self.ctx)
         if peak is None:
             peak, kind = _rss_peak_bytes(), "rss-peak (VmHWM of the worker process)"
         extra = self.bench.compiles() - self.compiles_after_setup if self.bench else 0
-        details = dict(getattr(self.bench, "details", {}) or {})
+        details = dict(self.bench.details or {}) if self.bench else {}
         self.bench = None
         return {
             "ok": True,

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from fwpulse.benchmarks.speed import harness, stats
+from fwpulse.benchmarks.speed.models import SleepParams
 from fwpulse.benchmarks.speed.spec import Contender, Group, Variant
 from fwpulse.benchmarks.speed.worker import time_blocks
 
@@ -19,8 +20,9 @@ def sleep_variant(ms: float, **kw) -> Variant:
     return Variant(
         f"sleep {ms:g}ms",
         "sleep",
+        "sleep",
         1,
-        params={"sleep_ms": ms},
+        SleepParams(ms),
         **{"warmup": 1, "repeats": 3, "blocks": 3, "steps": 10, **kw},
     )
 

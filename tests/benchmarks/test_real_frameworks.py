@@ -8,9 +8,10 @@ import importlib.util
 import pytest
 
 from fwpulse.benchmarks.speed import harness
+from fwpulse.benchmarks.speed.models import MLPParams
 from fwpulse.benchmarks.speed.spec import Group, Variant, contenders
 
-TINY = {"sizes": [16, 32, 4], "classes": 4}
+TINY = MLPParams(sizes=(16, 32, 4), classes=4)
 
 
 @pytest.mark.slow
@@ -22,7 +23,7 @@ def test_tiny_mlp_cell_in_installed_frameworks(tmp_path):
     ]
     if not ids:
         pytest.skip("no framework of the `bench` extra is installed")
-    v = Variant("train b8", "train", 8, params=TINY, warmup=2, repeats=2, blocks=1, steps=3, workload="W1")
+    v = Variant("train b8", "mlp", "train", 8, TINY, warmup=2, repeats=2, blocks=1, steps=3, workload="W1")
     run = harness.run_groups(
         [Group("W1", "tiny MLP", "defaults", contenders(*ids), (v,), ids[0])], suite="smoke", log_dir=tmp_path
     )
