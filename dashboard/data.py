@@ -17,7 +17,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from fwpulse.dashboard.charts import registry
+from fwpulse.dashboard import health
+from fwpulse.dashboard.charts import article, overview, registry, speed
 from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions
 from fwpulse.data import db, read, store
 from fwpulse.data.registry import Registry, load_registry
@@ -106,7 +107,7 @@ def _offline_only(db_path: str):
         return read.offline_only(con)
 
 
-# ---------------------------------------------------------------- view queries (cards.py, claims.py, health.py), cached
+# ------------------------------------------- view queries (charts.overview, charts.article, charts.speed, health), cached
 
 
 def _db() -> str:
@@ -119,11 +120,9 @@ def overview_cards(frameworks: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _overview_cards(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard.charts import cards
-
     with reading(db_path) as con:
-        recent = read.recent_values(con, frameworks, cards.CARD_METRICS)
-    return cards.overview_cards(recent)
+        recent = read.recent_values(con, frameworks, overview.CARD_METRICS)
+    return overview.overview_cards(recent)
 
 
 def article_claims(frameworks: tuple[str, ...]) -> pd.DataFrame:
@@ -132,10 +131,8 @@ def article_claims(frameworks: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _article_claims(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard.charts import claims
-
     with reading(db_path) as con:
-        return claims.article_claims(con, frameworks or None)
+        return article.article_claims(con, frameworks or None)
 
 
 def bench_results(frameworks: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -144,10 +141,8 @@ def bench_results(frameworks: tuple[str, ...] = ()) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _bench_results(db_path: str, frameworks: tuple[str, ...]) -> pd.DataFrame:
-    from fwpulse.dashboard.charts.speed_rows import bench_results as read
-
     with reading(db_path) as con:
-        return read(con, frameworks or None)
+        return speed.bench_results(con, frameworks or None)
 
 
 def status_info() -> dict:
@@ -156,8 +151,6 @@ def status_info() -> dict:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _status_info(db_path: str) -> dict:
-    from fwpulse.dashboard import health
-
     with reading(db_path) as con:
         return health.source_status(con, store.utcnow())
 

@@ -50,10 +50,10 @@ LAYOUTS = ("refreshed", "daily", "clustered")
 def pick_metrics(n: int) -> list[str]:
     """``n`` metric ids: the Overview cards' first, then each chart's in registry order, then the rest of the
     catalogue, then ``manual.*`` ids (the catalogue grows; the benchmark's size must not)."""
-    from fwpulse.dashboard.charts import cards, registry
+    from fwpulse.dashboard.charts import overview, registry
     from fwpulse.data import catalog
 
-    read_first = [*cards.CARD_METRICS, *(m for spec in registry.CHARTS.values() for m in spec.metrics)]
+    read_first = [*overview.CARD_METRICS, *(m for spec in registry.CHARTS.values() for m in spec.metrics)]
     ordered = [m for m in dict.fromkeys(read_first) if m in catalog.METRICS]
     rest = [m for m in catalog.METRICS if m not in ordered]
     return [*ordered, *rest, *catalog.MANUAL_METRICS][:n]
@@ -141,9 +141,9 @@ def build(
 def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     """Per view, (name, fn(con)) for each query the view runs with the default controls."""
     from fwpulse.dashboard import health
-    from fwpulse.dashboard.charts import cards, claims, registry
+    from fwpulse.dashboard.charts import article, overview, registry
     from fwpulse.dashboard.charts.spec import ChartOptions
-    from fwpulse.dashboard.charts.speed_rows import bench_results
+    from fwpulse.dashboard.charts.speed import bench_results
     from fwpulse.data import read, store
     from fwpulse.data.registry import load_registry
     from fwpulse.data.settings import load_settings
@@ -153,13 +153,15 @@ def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     views: dict[str, list] = {}
     for cid, spec in registry.CHARTS.items():
         views.setdefault(spec.view, []).append((f"chart {cid}", lambda con, cid=cid: registry.load(con, cid, opts)))
-    views["overview"].append(("cards (recent_values)", lambda con: read.recent_values(con, main, cards.CARD_METRICS)))
+    views["overview"].append(
+        ("cards (recent_values)", lambda con: read.recent_values(con, main, overview.CARD_METRICS))
+    )
     views["adoption"].append(
         ("chart pypi-downloads-monthly", lambda con: registry.load(con, "pypi-downloads-monthly", opts))
     )
     views["github"].append(("chart github-forks", lambda con: registry.load(con, "github-forks", opts)))
     views["search-interest"].append(("rescaling table input", lambda con: registry.load(con, "trends-interest", opts)))
-    views["article-check"].append(("article_claims", lambda con: claims.article_claims(con, main)))
+    views["article-check"].append(("article_claims", lambda con: article.article_claims(con, main)))
     views["article-check"].append(("bench_results", lambda con: bench_results(con, main)))
     views["speed"].append(("bench_results", lambda con: bench_results(con, main)))
     views["data-health"] = [

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fwpulse.dashboard.charts import breaks, kit, quality
-from fwpulse.dashboard.charts.spec import ChartSpec, legend_order
+from fwpulse.dashboard.charts.spec import ChartSpec
 from fwpulse.data import catalog, read
 
 BACKFILL = "fwpulse refresh --source gharchive --backfill"
@@ -76,7 +76,7 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     if df.empty:
         return kit.empty(spec, metrics)
     df = kit.transform(_with_reasons(df), options)
-    order = legend_order(names)
+    order = kit.legend_order(names)
     fig = go.Figure()
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m}"
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fwpulse.dashboard.charts import kit
-from fwpulse.dashboard.charts.spec import ChartSpec, line_chart
+from fwpulse.dashboard.charts.spec import ChartSpec
 from fwpulse.data import read
 
 GITHUB = "fwpulse refresh --source github"
@@ -20,7 +20,7 @@ ISSUE_TRAP = (
 
 
 def stars_releases(spec, inputs, options, names, colors):
-    chart = line_chart(spec, inputs.values, options, names, colors, "github.stars")
+    chart = kit.line_chart(spec, inputs.values, options, names, colors, "github.stars")
     if chart.figure is None or options.align:
         return chart
     marks = kit.release_markers(chart.figure, chart.data, inputs.events, names, colors)
@@ -68,7 +68,7 @@ def stars_retained(spec, inputs, options, names, colors):
     v["method"] = "running total of: " + v["method"].astype(str)
     if options.start:
         v = v[v["date"] >= pd.Timestamp(options.start)]
-    chart = line_chart(spec, v, options, names, colors, "github.stars_added")
+    chart = kit.line_chart(spec, v, options, names, colors, "github.stars_added")
     if chart.figure is None:
         return chart
     if options.mode == "absolute":

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fwpulse.dashboard.charts import breaks, kit, quality
-from fwpulse.dashboard.charts.spec import ChartSpec, legend_order, transform
+from fwpulse.dashboard.charts.spec import ChartSpec
 from fwpulse.data import catalog, read
 from fwpulse.data.catalog_research import CONFERENCE_MENTIONS, CONFERENCE_PAPERS, CONFERENCES
 
@@ -77,9 +77,9 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, label: str) -> pd.DataFrame:
 
 def _lines(spec, df: pd.DataFrame, options, names, colors, series, y_title: str, unit: str, note: str):
     """Draw ``series`` [(metric label in df, dash, legend suffix)] per framework, one line per method."""
-    order = legend_order(names)
+    order = kit.legend_order(names)
     plain = replace(options, mode="absolute", align=False)  # counts and shares per year or month: no index, no age
-    df = transform(df, plain)
+    df = kit.transform(df, plain)
     fig, kinds, plotted = go.Figure(), set(), []
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
@@ -205,7 +205,7 @@ def he_share_of_all(spec, inputs, options, names, colors):
     both = mentions.merge(totals[["conference", "date", "value"]], on=["conference", "date"], suffixes=("", "_all"))
     both = both[both["value_all"] > 0].copy()
     both["share"] = both["value"] / both["value_all"] * 100.0
-    fig, plotted, order = go.Figure(), [], legend_order(names)
+    fig, plotted, order = go.Figure(), [], kit.legend_order(names)
     for fid in sorted(both["framework"].unique(), key=lambda f: order.get(f, 999)):
         g = both[both["framework"] == fid].sort_values("date")
         fig.add_trace(

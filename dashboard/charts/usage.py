@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from fwpulse.dashboard.charts import kit
 from fwpulse.dashboard.charts.quality import with_quality
-from fwpulse.dashboard.charts.spec import ChartSpec, line_chart
+from fwpulse.dashboard.charts.spec import ChartSpec
 from fwpulse.data import catalog, read
 
 SO = "fwpulse refresh --source stackoverflow"
@@ -75,7 +75,7 @@ def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def trends_interest(spec, inputs, options, names, colors):
-    chart = line_chart(spec, inputs.values, options, names, colors, "trends.interest")
+    chart = kit.line_chart(spec, inputs.values, options, names, colors, "trends.interest")
     if chart.figure is not None:
         scales = trends_rescaling(inputs.values)
         anchored = scales[scales["anchor"] != "(none: <= 5 terms)"]
@@ -97,7 +97,7 @@ def trends_interest(spec, inputs, options, names, colors):
 def dependents(spec, inputs, options, names, colors):
     from fwpulse.data import catalog
 
-    chart = line_chart(spec, inputs.values, options, names, colors, "pypi.dependents_monthly")
+    chart = kit.line_chart(spec, inputs.values, options, names, colors, "pypi.dependents_monthly")
     if chart.figure is not None:
         chart.notes.append(
             f"Definition: {catalog.metric('pypi.dependents_monthly').definition} A project counts once "
@@ -187,7 +187,7 @@ def site_line(spec, inputs, options, names, colors):
     frameworks' total does not apply to it: one series is always 100%, so it stays in counts)."""
     site = {catalog.SITE: catalog.SERIES_NAMES[catalog.SITE]}
     shown = replace(options, mode="absolute") if options.mode == "share" else options
-    chart = line_chart(spec, inputs.values, shown, site, {catalog.SITE: "#7f7f7f"}, SO_SITE)
+    chart = kit.line_chart(spec, inputs.values, shown, site, {catalog.SITE: "#7f7f7f"}, SO_SITE)
     if chart.figure is not None:
         chart.notes.append(SITE_NOTE)
         if shown is not options:

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from fwpulse.dashboard import data
-from fwpulse.dashboard.charts import claims as article
+from fwpulse.dashboard.charts import article
+from fwpulse.dashboard.charts.speed import newest_runs
 from fwpulse.dashboard.views.common import options, show_chart
 
 BENCH_HINT = "fwpulse bench --suite smoke"
@@ -30,8 +31,6 @@ def _fingerprint(value) -> dict:
 
 def evidence_scope(bench: pd.DataFrame) -> dict:
     """What the newest runs were measured on, and what that evidence cannot decide."""
-    from fwpulse.dashboard.charts.speed_rows import newest_runs
-
     runs = newest_runs(bench)
     machines, cannot = [], []
     for (device, name), g in runs.groupby([runs["device"].fillna(""), runs["device_name"].fillna("")], sort=True):

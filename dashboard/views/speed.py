@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from fwpulse.dashboard import data
-from fwpulse.dashboard.charts.speed_rows import DYNAMIC, newest_runs
+from fwpulse.dashboard.charts.speed import DYNAMIC, newest_runs
 from fwpulse.dashboard.views.common import options, show_chart
 
 BENCH_HINT = "fwpulse bench --suite smoke"

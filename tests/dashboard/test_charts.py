@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from fwpulse.dashboard.charts import registry
-from fwpulse.dashboard.charts.spec import ChartOptions, line_chart, transform
+from fwpulse.dashboard.charts.kit import line_chart, transform
+from fwpulse.dashboard.charts.spec import ChartOptions
 from fwpulse.data import db
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings

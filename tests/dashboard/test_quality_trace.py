@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from fwpulse.dashboard.charts import registry
-from fwpulse.dashboard.charts.cards import CARD_METRICS, overview_cards
-from fwpulse.dashboard.charts.claims import article_claims
+from fwpulse.dashboard.charts.article import article_claims
+from fwpulse.dashboard.charts.overview import CARD_METRICS, overview_cards
 from fwpulse.dashboard.charts.quality import KIND_LABELS, MAX_MARKERS, SYMBOLS, add_series
 from fwpulse.dashboard.charts.spec import ChartOptions
 from fwpulse.dashboard.export.alt_text import alt_text
