@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 from fwpulse.collectors.base import CollectContext, Source, SourceResult
 from fwpulse.collectors.errors import SkippableError, SourceError
 from fwpulse.collectors.http import HttpClient
-from fwpulse.data import db, read, store
+from fwpulse.data import db, ledger, store
 from fwpulse.data import sources as source_list
 from fwpulse.data.bootstrap import ensure_database
 from fwpulse.data.redact import redact
@@ -118,7 +118,7 @@ def run_source(
     per month, Trends: one per framework and batch) corrects it through ``ctx.expect_steps``."""
     frameworks = source_frameworks(source, registry, framework_ids)
     with db.reading(settings.db_path) as con:
-        state = read.source_state(con, name)
+        state = ledger.source_state(con, name)
     http = (
         http_factory(settings)
         if http_factory

@@ -20,7 +20,7 @@ import streamlit as st
 from fwpulse.dashboard import health
 from fwpulse.dashboard.charts import article, overview, registry, speed
 from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions
-from fwpulse.data import db, read, store
+from fwpulse.data import db, ledger, read, store
 from fwpulse.data.registry import Registry, load_registry
 from fwpulse.data.settings import load_settings
 
@@ -93,7 +93,7 @@ def runs() -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _runs(db_path: str) -> pd.DataFrame:
     with reading(db_path) as con:
-        return read.runs(con)
+        return ledger.runs(con)
 
 
 def offline_only():
@@ -104,7 +104,7 @@ def offline_only():
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _offline_only(db_path: str):
     with reading(db_path) as con:
-        return read.offline_only(con)
+        return ledger.offline_only(con)
 
 
 # ------------------------------------------- view queries (charts.overview, charts.article, charts.speed, health), cached

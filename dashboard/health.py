@@ -13,7 +13,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from fwpulse.data import read
+from fwpulse.data import ledger
+from fwpulse.data.quality import details_dict
 
 
 def rate_budgets(runs: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +25,7 @@ def rate_budgets(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for source, g in runs.sort_values("run_id", ascending=False).groupby("source", sort=True):
         last = g.iloc[0]
-        d = read.details_dict(last.get("details"))
+        d = details_dict(last.get("details"))
         parts = []
         rl = d.get("rate_limit") or {}
         if rl:
@@ -105,9 +106,9 @@ def plain_error(error: str | None, status: str | None = None) -> str:
 
 
 def source_status(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dict[str, Any]:
-    """The ``sources`` block `fwpulse status` reports (:func:`fwpulse.data.read.source_blocks`), from the
+    """The ``sources`` block `fwpulse status` reports (:func:`fwpulse.data.ledger.source_blocks`), from the
     run ledger alone: collect_status also counts every stored row, which takes seconds on a large store."""
-    return {"sources": read.source_blocks(con, now)}
+    return {"sources": ledger.source_blocks(con, now)}
 
 
 def freshness(status_info: dict[str, Any], now: dt.datetime) -> pd.DataFrame:

@@ -27,37 +27,16 @@ import duckdb
 import pandas as pd
 
 from fwpulse.data.bench_rows import (
-    ALL_COLUMNS,
     COLUMNS,
     CONTRACT,
-    INT_RANGES,
     KINDS,
     MAX_FILE_DEPTH,
-    REQUIRED,
     db_value,
     json_depth,
     normalize_row,
     short_repr,
 )
 from fwpulse.data.db import transaction
-
-__all__ = [  # the row contract (bench_rows.py) is part of this module's API
-    "ALL_COLUMNS",
-    "COLUMNS",
-    "CONTRACT",
-    "FORMAT",
-    "INT_RANGES",
-    "REQUIRED",
-    "BenchFileError",
-    "bench_runs",
-    "dump_results_file",
-    "import_results_file",
-    "load_bundled",
-    "normalize_row",
-    "read_results_file",
-    "results",
-    "write_results",
-]
 
 FORMAT = "fwpulse-bench/1"
 

@@ -1,6 +1,6 @@
 """Reads of the run ledger and collector state: past runs, the newest run per source, its status block.
 
-Re-exported by :mod:`fwpulse.data.read` (the one read API); import from there.
+The values themselves are read through :mod:`fwpulse.data.read`; these reads are imported from here.
 """
 
 from __future__ import annotations

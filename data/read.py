@@ -4,8 +4,8 @@ Every reader (the dashboard, `fwpulse export`, `fwpulse status`) comes here inst
 SQL: "one row per (framework, metric, date), the newest collection wins" is the ``metric_values``
 view's rule, and nothing below re-implements it. What each value is (``quality``, ``details``)
 travels with every row returned, so a caller can never drop the flag by accident. The quality helpers
-(:mod:`.quality`) and the run-ledger reads (:mod:`.ledger`) live in their own modules and are
-re-exported here, so callers import every read from this one module.
+(:mod:`fwpulse.data.quality`) and the run-ledger reads (:mod:`fwpulse.data.ledger`) live in their own
+modules, and callers import them from there: nothing is re-exported here.
 """
 
 from __future__ import annotations
@@ -19,21 +19,7 @@ import duckdb
 import pandas as pd
 
 from fwpulse.data import catalog
-
-# Re-exported: every read is importable from this module.
-from fwpulse.data.ledger import age_text, last_runs, offline_only, runs, source_blocks, source_state  # noqa: F401
-from fwpulse.data.quality import (  # noqa: F401
-    NOT_FINAL,
-    OK,
-    STALE_DAYS,
-    details_dict,
-    is_article_2020,
-    is_final,
-    quality_of,
-    reason,
-    staleness,
-)
-from fwpulse.data.store import QUALITY  # noqa: F401
+from fwpulse.data.quality import NOT_FINAL, OK, details_dict, is_article_2020, is_final, quality_of, reason
 
 # A chart whose data spans more than this many days shows at most one point per series per week,
 THIN_AFTER_DAYS = 3 * 365

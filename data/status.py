@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from fwpulse.data import db, read, store
+from fwpulse.data import db, ledger, read, store
 
 
 def collect_status(path: Path) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def collect_status(path: Path) -> dict[str, Any]:
     with db.reading(path) as con:
         version = db.schema_version(con)
         counts = read.row_counts(con)
-        sources = read.source_blocks(con, now)  # the same block the dashboard's Data health shows
+        sources = ledger.source_blocks(con, now)  # the same block the dashboard's Data health shows
         history_rows = con.execute("SELECT count(*) FROM observations").fetchall()[0][0]
         events = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
         quality = con.execute(

@@ -144,7 +144,7 @@ def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     from fwpulse.dashboard.charts import article, overview, registry
     from fwpulse.dashboard.charts.spec import ChartOptions
     from fwpulse.dashboard.charts.speed import bench_results
-    from fwpulse.data import read, store
+    from fwpulse.data import ledger, read, store
     from fwpulse.data.registry import load_registry
     from fwpulse.data.settings import load_settings
 
@@ -165,7 +165,7 @@ def view_queries(path: Path) -> dict[str, list[tuple[str, callable]]]:
     views["article-check"].append(("bench_results", lambda con: bench_results(con, main)))
     views["speed"].append(("bench_results", lambda con: bench_results(con, main)))
     views["data-health"] = [
-        ("runs", lambda con: read.runs(con)),
+        ("runs", lambda con: ledger.runs(con)),
         ("source_status (freshness)", lambda con: health.source_status(con, store.utcnow())),
     ]
     return views

@@ -23,7 +23,7 @@ from fwpulse.benchmarks.speed.fingerprint import machine_fingerprint
 from fwpulse.benchmarks.speed.rows import CellRun, apply_breakeven, apply_peaks, cell_rows
 from fwpulse.benchmarks.speed.spec import Group, variant_contenders
 from fwpulse.benchmarks.speed.worker_proc import WorkerFailed, WorkerProc
-from fwpulse.data import bench_store
+from fwpulse.data import bench_rows
 
 Progress = Callable[[str], None]
 
@@ -96,7 +96,7 @@ def run_groups(
     for r in rows:
         r["fingerprint"]["loadavg_end"] = machine["loadavg_end"]
         r["fingerprint"]["loadavg_1m_max"] = machine["loadavg_1m_max"]
-    rows = [bench_store.normalize_row(r) for r in rows]  # every column, result_id, validated
+    rows = [bench_rows.normalize_row(r) for r in rows]  # every column, result_id, validated
     return BenchRun(bench_run_id, suite, device, rows, machine, time.monotonic() - t_start, started)
 
 

@@ -17,6 +17,7 @@ from fwpulse.dashboard.charts.kit import caption_for
 from fwpulse.dashboard.charts.spec import Chart, ChartSpec
 from fwpulse.dashboard.charts.speed import newest_runs
 from fwpulse.data import read
+from fwpulse.data.quality import OK, quality_of
 
 # ------------------------------------------------------------------------------ the queries
 
@@ -66,7 +67,7 @@ QUALIFIERS = {
 
 def _qualifier(note: str | None, quality: str | None = None) -> str:
     """How the article quoted a figure: from the row's quality flag (the note's words for older stores)."""
-    if read.quality_of(quality) != read.OK:
+    if quality_of(quality) != OK:
         return QUALIFIERS.get(quality, quality.replace("_", " "))
     n = (note or "").lower()
     for key, word in (

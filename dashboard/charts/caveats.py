@@ -13,7 +13,8 @@ from __future__ import annotations
 import pandas as pd
 
 from fwpulse.dashboard.charts import breaks, drops
-from fwpulse.data import catalog, read
+from fwpulse.data import catalog
+from fwpulse.data.quality import details_dict, quality_of, staleness
 
 MAX_CHARS = 120
 FLAG_WORDS = {
@@ -48,14 +49,14 @@ def _dates(dates: pd.Series, fmt: str, brief: bool) -> str:
 
 def _period(details) -> str | None:
     """'2020 (to 2020-06-12)' from a partial row's ``details.period`` and ``period_end``."""
-    d = read.details_dict(details)
+    d = details_dict(details)
     return f"{d['period']} (to {d['period_end']})" if d.get("period") and d.get("period_end") else None
 
 
 def _flags(df: pd.DataFrame, brief: bool) -> list[str]:
     if "quality" not in df.columns:
         return []
-    quality = df["quality"].map(read.quality_of)
+    quality = df["quality"].map(quality_of)
     fmt = _when(df["date"]) if "date" in df.columns and df["date"].notna().all() else None
     out = []
     for q, word in FLAG_WORDS.items():
@@ -114,7 +115,7 @@ def _stale(df: pd.DataFrame, names: dict[str, str]) -> list[str]:
     if "metric" not in df.columns:
         return []
     last = df.sort_values("date").groupby(["framework", "metric"], sort=False).tail(1)
-    stale = read.staleness(last)
+    stale = staleness(last)
     fmt = _when(df["date"])
     return [
         f"{catalog.series_name(r.framework, names)} ends {pd.Timestamp(r.date).strftime(fmt)}"

@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 
 from fwpulse.dashboard.charts import breaks, kit, quality
 from fwpulse.dashboard.charts.spec import ChartSpec
-from fwpulse.data import catalog, read
+from fwpulse.data import catalog
+from fwpulse.data.quality import OK, details_dict, quality_of, reason
 
 BACKFILL = "fwpulse refresh --source gharchive --backfill"
 LOWER_BOUND_FROM = pd.Timestamp("2025-05-01")
@@ -45,23 +46,23 @@ CAVEAT = (
 
 def flag_reason(quality: str, date, details) -> str:
     """Why a GH Archive month is not a final count, in this source's words ('' for an ok month)."""
-    quality = read.quality_of(quality)
-    if quality == read.OK:
+    quality = quality_of(quality)
+    if quality == OK:
         return ""
     if quality == "partial_period":
         return PARTIAL_REASON
     if quality == "lower_bound":
         if pd.Timestamp(date) >= LOWER_BOUND_FROM:
             return LOWER_BOUND_REASON
-        return read.details_dict(details).get("why") or "GH Archive missed events this month"
-    return read.reason(quality, details)
+        return details_dict(details).get("why") or "GH Archive missed events this month"
+    return reason(quality, details)
 
 
 def _with_reasons(df: pd.DataFrame) -> pd.DataFrame:
     """``details.reason`` set from :func:`flag_reason`, which the quality styling puts in the hover."""
     df = quality.with_quality(df)
     df["details"] = [
-        d if q == read.OK else json.dumps({**read.details_dict(d), "reason": flag_reason(q, day, d)})
+        d if q == OK else json.dumps({**details_dict(d), "reason": flag_reason(q, day, d)})
         for q, day, d in zip(df["quality"], df["date"], df["details"])
     ]
     return df
@@ -109,7 +110,7 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
         chart.notes.append(MERGED_NOTE)
     note = quality.quality_note(kinds)
     if note:
-        flagged = chart.data[chart.data["quality"] != read.OK]
+        flagged = chart.data[chart.data["quality"] != OK]
         months = pd.to_datetime(flagged["date"])
         chart.notes.append(
             f"{flagged['date'].nunique()} month(s) here are not final counts ({months.min():%Y-%m} to "

@@ -12,7 +12,7 @@ import pandas as pd
 from fwpulse.dashboard.charts import kit
 from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions, ChartSpec
 from fwpulse.data import read
-from fwpulse.data.quality import qualities
+from fwpulse.data.quality import NOT_FINAL, is_final, qualities, reason, staleness
 
 # ------------------------------------------------------------------------------ the cards
 
@@ -68,14 +68,14 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
     change over a different period; and only with a value of the same source and method, so a switch
     of counting method gives no change (``method_since``: the date the current method began) rather
     than the difference between two definitions. ``stale``: the series' newest value is much older than the same
-    metric's newest for the other frameworks (:func:`fwpulse.data.read.staleness`), with the reason.
+    metric's newest for the other frameworks (:func:`fwpulse.data.quality.staleness`), with the reason.
     """
     rows = []
     if recent.empty:
         return pd.DataFrame(columns=CARD_COLUMNS)
     quality = recent["quality"] if "quality" in recent.columns else pd.Series(None, index=recent.index, dtype=object)
     quality = qualities(quality)
-    recent = recent.assign(quality=quality, final=~quality.isin(read.NOT_FINAL))  # per row once, not per group
+    recent = recent.assign(quality=quality, final=~quality.isin(NOT_FINAL))  # per row once, not per group
     if "details" not in recent.columns:
         recent = recent.assign(details=None)
     newest = []
@@ -91,7 +91,7 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
                 newer_date=n["date"],
                 newer_value=n["value"],
                 newer_quality=n["quality"],
-                newer_reason=read.reason(n["quality"], n["details"]),
+                newer_reason=reason(n["quality"], n["details"]),
             )
         same = final[(final["source"] == last["source"]) & (final["method"] == last["method"])]
         for days in (30, 365):
@@ -104,10 +104,10 @@ def overview_cards(recent: pd.DataFrame) -> pd.DataFrame:
             row[f"value_{days}d"] = prev["value"] if prev is not None else None
             row[f"date_{days}d"] = prev["date"] if prev is not None else None
             row[f"change_{days}d"] = (
-                (last["value"] - prev["value"]) if prev is not None and read.is_final(last["quality"]) else None
+                (last["value"] - prev["value"]) if prev is not None and is_final(last["quality"]) else None
             )
         rows.append(row)
-    stale = read.staleness(pd.DataFrame(newest)).set_index(["framework", "metric"])
+    stale = staleness(pd.DataFrame(newest)).set_index(["framework", "metric"])
     for row in rows:
         s = stale.loc[(row["framework"], row["metric"])]
         row.update(stale=bool(s["stale"]), stale_reason=s["stale_reason"], newest_other=s["newest_other"])

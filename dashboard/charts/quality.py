@@ -16,7 +16,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from fwpulse.data import read
+from fwpulse.data.quality import OK, STALE_DAYS, quality_of, reason, staleness
+from fwpulse.data.store import QUALITY
 
 SYMBOLS = {
     "partial_period": "circle-open",
@@ -41,7 +42,7 @@ MARK_PREFIX = {"lower_bound": "≥ ", "upper_bound": "≤ ", "approximate": "~ "
 def with_quality(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with a ``quality`` column (ok where missing) and a ``details`` column."""
     df = df.copy()
-    df["quality"] = [read.quality_of(q) for q in df["quality"]] if "quality" in df.columns else read.OK
+    df["quality"] = [quality_of(q) for q in df["quality"]] if "quality" in df.columns else OK
     if "details" not in df.columns:
         df["details"] = None
     return df
@@ -115,8 +116,8 @@ def add_series(
     connectors: list[dict] = []
     for k, run in enumerate(parts):
         q = run["quality"].iloc[0]
-        flagged = q != read.OK
-        reasons = [f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}" if flagged else "" for d in run["details"]]
+        flagged = q != OK
+        reasons = [f"<br>{q.replace('_', ' ')}: {reason(q, d)}" if flagged else "" for d in run["details"]]
         x, y, run_gap = run["x"], run["value"], gap.loc[run.index].tolist()
         marker = {
             "color": color,
@@ -183,10 +184,7 @@ def figure_marks(
     """Quoted figures (e.g. a 2020 article's) as labelled diamonds; a bounded or rounded figure's label says
     so ('≥ 82,000', '~ 11,000') and the hover gives the reason."""
     said = [MARK_PREFIX.get(q, "") for q in g["quality"]]
-    why = [
-        "" if q == read.OK else f"<br>{q.replace('_', ' ')}: {read.reason(q, d)}"
-        for q, d in zip(g["quality"], g["details"])
-    ]
+    why = ["" if q == OK else f"<br>{q.replace('_', ' ')}: {reason(q, d)}" for q, d in zip(g["quality"], g["details"])]
     fig.add_trace(
         go.Scatter(
             x=g["date"],
@@ -223,11 +221,11 @@ def quality_note(kinds: set[str]) -> str | None:
     """The chart note naming each flagged kind drawn and what it means."""
     if not kinds:
         return None
-    parts = [f"{KIND_LABELS[q]}: {read.QUALITY[q]}" for q in SYMBOLS if q in kinds]
+    parts = [f"{KIND_LABELS[q]}: {QUALITY[q]}" for q in SYMBOLS if q in kinds]
     return "Flagged values are drawn dotted with their own markers (hover for the reason): " + "; ".join(parts) + "."
 
 
-def stale_marks(fig: go.Figure, df: pd.DataFrame, names: dict[str, str], days: int = read.STALE_DAYS) -> list[str]:
+def stale_marks(fig: go.Figure, df: pd.DataFrame, names: dict[str, str], days: int = STALE_DAYS) -> list[str]:
     """Label each series that ends more than ``days`` before the chart's other series, at its last point;
     returns one note per stale series (framework, end date, reason)."""
     if df.empty or "date" not in df.columns:
@@ -236,7 +234,7 @@ def stale_marks(fig: go.Figure, df: pd.DataFrame, names: dict[str, str], days: i
     if "details" not in last.columns:
         last = last.assign(details=None)
     notes = []
-    for r in read.staleness(last, days).itertuples():
+    for r in staleness(last, days).itertuples():
         if not r.stale:
             continue
         row = last[(last["framework"] == r.framework) & (last["metric"] == r.metric)].iloc[-1]

@@ -17,6 +17,7 @@ from fwpulse.dashboard.charts import breaks, kit, quality
 from fwpulse.dashboard.charts.spec import ChartSpec
 from fwpulse.data import catalog, read
 from fwpulse.data.catalog_research import CONFERENCE_MENTIONS, CONFERENCE_PAPERS, CONFERENCES
+from fwpulse.data.quality import OK, details_dict
 
 RESEARCH = "fwpulse refresh --source research"
 HFHUB = "fwpulse refresh --source hfhub --backfill"
@@ -69,7 +70,7 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, label: str) -> pd.DataFrame:
     d = den[["date", "value", "quality"]].rename(columns={"value": "den", "quality": "den_quality"})
     out = num.merge(d, on="date", how="inner")
     out = out[out["den"] > 0].copy()
-    out["quality"] = out["quality"].where(out["quality"] != read.OK, out["den_quality"])
+    out["quality"] = out["quality"].where(out["quality"] != OK, out["den_quality"])
     out["value"] = out["value"] / out["den"] * 100.0
     out["metric"] = label
     return out.drop(columns=["den", "den_quality"])
@@ -151,7 +152,7 @@ def he_conferences(spec, inputs, options, names, colors):
         )
         rows = first.loc[[(m, d) for m, d in zip(g["metric"], g["date"])]].reset_index()
         rows = rows.assign(framework="pytorch", value=g["value"].to_numpy(), raw_value=g["value"].to_numpy())
-        plotted.append(rows.assign(x=rows["date"], metric=f"he_pytorch_share.{cid}", unit="%", quality=read.OK))
+        plotted.append(rows.assign(x=rows["date"], metric=f"he_pytorch_share.{cid}", unit="%", quality=OK))
     plotted += _openalex_pairwise(fig, quality.with_quality(values))
     fig.add_hline(y=50, line_dash="dot", line_color="grey")
     plain = replace(options, mode="absolute", align=False, log=False)
@@ -172,9 +173,9 @@ def _openalex_pairwise(fig: go.Figure, values: pd.DataFrame) -> list[pd.DataFram
     rows = live[live["framework"] == "pytorch"].set_index("date").loc[wide.index].reset_index()
     rows["value"] = rows["raw_value"] = (wide["pytorch"] / (wide["pytorch"] + wide["tensorflow"]) * 100).to_numpy()
     rows["x"] = pd.to_datetime(rows["date"]) + pd.DateOffset(months=6)  # a year's count sits at its middle (1 July)
-    partial = rows["quality"] != read.OK
+    partial = rows["quality"] != OK
     rows["details"] = [  # the caveat names the partial year as a year ('2026 (to ...)'), not as its first month
-        json.dumps({**read.details_dict(d), "period": f"{pd.Timestamp(day):%Y}"}) if p else d
+        json.dumps({**details_dict(d), "period": f"{pd.Timestamp(day):%Y}"}) if p else d
         for d, day, p in zip(rows["details"], rows["date"], partial)
     ]
     fig.add_trace(
@@ -220,7 +221,7 @@ def he_share_of_all(spec, inputs, options, names, colors):
             )
         )
         out = g.drop(columns=["value_all", "conference"]).assign(value=g["share"], raw_value=g["share"])
-        plotted.append(out.drop(columns="share").assign(x=g["date"], unit="% of papers", quality=read.OK))
+        plotted.append(out.drop(columns="share").assign(x=g["date"], unit="% of papers", quality=OK))
     plain = replace(options, mode="absolute", align=False, log=False)
     chart = kit.finish(spec, fig, plotted, plain, "%", "% of all papers of the edition")
     chart.notes.append(HE_NOTE)

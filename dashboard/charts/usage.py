@@ -11,6 +11,7 @@ from fwpulse.dashboard.charts import kit
 from fwpulse.dashboard.charts.quality import with_quality
 from fwpulse.dashboard.charts.spec import ChartSpec
 from fwpulse.data import catalog, read
+from fwpulse.data.quality import details_dict
 
 SO = "fwpulse refresh --source stackoverflow"
 SO_BACKFILL = "fwpulse refresh --source stackoverflow --backfill"
@@ -49,7 +50,7 @@ def trends_rescaling(values: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=cols)
     keys = ["term", "timeframe", "batch", "batches", "anchor", "scale", "raw"]
-    details = [read.details_dict(d) for d in (df["details"] if "details" in df.columns else [None] * len(df))]
+    details = [details_dict(d) for d in (df["details"] if "details" in df.columns else [None] * len(df))]
     parsed = pd.DataFrame([{k: d.get(k) for k in keys} for d in details], columns=keys)
     df = pd.concat([df.drop(columns=[k for k in keys if k in df.columns]).reset_index(drop=True), parsed], axis=1)
     df["scale"] = pd.to_numeric(df["scale"], errors="coerce").fillna(1.0).where(df["batch"].notna())
@@ -121,7 +122,7 @@ CITATIONS_NOTE = "Keras and JAX have no paper with a DOI, so they have no citati
 
 def year_of(date, details) -> int:
     """The calendar year a yearly count describes: its ``details.period`` when the row says, else the date's."""
-    period = str(read.details_dict(details).get("period") or "")
+    period = str(details_dict(details).get("period") or "")
     return int(period) if period.isdigit() else pd.Timestamp(date).year
 
 
@@ -141,7 +142,7 @@ def yearly_bars(metric: str, note: str):
         for fid in sorted(df["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = df[df["framework"] == fid].sort_values("x")
             partial = [q == "partial_period" for q in g["quality"]]
-            ends = [read.details_dict(d).get("period_end") for d in g["details"]]
+            ends = [details_dict(d).get("period_end") for d in g["details"]]
             fig.add_bar(
                 x=g["x"],
                 y=g["value"],
@@ -151,7 +152,7 @@ def yearly_bars(metric: str, note: str):
             )
         partial = df[df["quality"] == "partial_period"]
         for year, rows in partial.groupby("x"):  # one label over each partial year's bars: where it stops
-            ends = {read.details_dict(d).get("period_end") for d in rows["details"]} - {None}
+            ends = {details_dict(d).get("period_end") for d in rows["details"]} - {None}
             stop = f" (to {pd.Timestamp(min(ends)):%b %d})" if ends else ""
             # The label is wider than the year's group: it reaches over the year before's last bar.
             before = df[df["x"] == year - 1].sort_values("framework", key=lambda c: c.map(order))["value"]

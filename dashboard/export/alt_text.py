@@ -1,7 +1,7 @@
 """Alt text for charts: one sentence on the chart's finding, computed from ``chart.data`` (exactly the plotted rows).
 
 Which series is highest at the latest date and by how much. A flagged value (partial period, bound,
-approximate, synthetic: :data:`fwpulse.data.read.NOT_FINAL`) is never stated as a final figure: each
+approximate, synthetic: :data:`fwpulse.data.quality.NOT_FINAL`) is never stated as a final figure: each
 series' statement uses its newest final value, and the sentence names any newer flagged one with its
 kind. A series that ends much earlier than the others is named with its end date and the reason.
 Used by `fwpulse export` (the .alt.txt files, the manifest, the HTML aria-label) and the dashboard.
@@ -16,9 +16,10 @@ import pandas as pd
 from fwpulse.dashboard.charts.spec import DATA_COLUMNS
 from fwpulse.dashboard.export.layout import strip_tags
 from fwpulse.dashboard.export.theme import chart_title
-from fwpulse.data import catalog, read
+from fwpulse.data import catalog
+from fwpulse.data.quality import OK, STALE_DAYS, details_dict, is_final, quality_of
 
-STALE_DAYS = read.STALE_DAYS  # a series whose last point is older than this (vs the newest) is "ended"
+STALE_DAYS = STALE_DAYS  # a series whose last point is older than this (vs the newest) is "ended"
 
 
 def _fmt(value: float, mode: str, unit: str = "") -> str:
@@ -118,7 +119,7 @@ def alt_text(chart, options=None, names: dict[str, str] | None = None) -> str:
     sentence = _finding(chart, options, names)
     caveat = getattr(chart, "caveat", "")
     df = chart.data
-    flagged = df is not None and "quality" in df.columns and not all(read.is_final(q) for q in df["quality"])
+    flagged = df is not None and "quality" in df.columns and not all(is_final(q) for q in df["quality"])
     return f"{sentence} Caveat{' (values not final)' if flagged else ''}: {caveat}." if caveat else sentence
 
 
@@ -144,9 +145,9 @@ def _finding(chart, options=None, names: dict[str, str] | None = None) -> str:
     has_date = "date" in d.columns and d["date"].notna().any()
     if has_date:
         d = d.assign(at_=pd.to_datetime(d["date"])).sort_values("at_", kind="stable")
-    d = d.assign(quality=[read.quality_of(q) for q in d["quality"]] if "quality" in d.columns else read.OK)
+    d = d.assign(quality=[quality_of(q) for q in d["quality"]] if "quality" in d.columns else OK)
     newest = d.groupby("framework", sort=False).tail(1)
-    final = d[[read.is_final(q) for q in d["quality"]]]
+    final = d[[is_final(q) for q in d["quality"]]]
     last = final.groupby("framework", sort=False).tail(1)
     flagged = _flagged_note(newest, label, mode)
     if last.empty:
@@ -204,7 +205,7 @@ def _finding(chart, options=None, names: dict[str, str] | None = None) -> str:
 
 
 def _why_ended(row) -> str:
-    det = read.details_dict(getattr(row, "details", None))
+    det = details_dict(getattr(row, "details", None))
     said = det.get("stale_reason") or det.get("reason")
     return f": {said}" if said else ""
 
@@ -214,7 +215,7 @@ def _flagged_note(newest: pd.DataFrame, label, mode: str) -> str:
     row is flagged; '' when none is."""
     parts = []
     for r in newest.itertuples():
-        if read.is_final(r.quality):
+        if is_final(r.quality):
             continue
         unit = str(r.unit) if hasattr(r, "unit") and isinstance(r.unit, str) else ""
         when = _date(r.at_) if hasattr(r, "at_") else ""

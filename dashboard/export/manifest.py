@@ -17,7 +17,7 @@ import pandas as pd
 
 from fwpulse.dashboard.export.options import alt_name
 from fwpulse.dashboard.export.theme import chart_title, footer_text, shown_as
-from fwpulse.data import read
+from fwpulse.data.quality import OK, quality_of, reason
 
 MANIFEST = "manifest.json"
 
@@ -38,12 +38,12 @@ def quality_entry(chart) -> dict:
     df = chart.data
     if df is None or df.empty or not ({"framework", "value"} & set(df.columns)):
         return {"quality": {}, "flagged": []}
-    q = [read.quality_of(v) for v in (df["quality"] if "quality" in df.columns else [None] * len(df))]
+    q = [quality_of(v) for v in (df["quality"] if "quality" in df.columns else [None] * len(df))]
     det = df["details"] if "details" in df.columns else [None] * len(df)
     counts = {k: q.count(k) for k in dict.fromkeys(sorted(q))}
     flagged = []
     for i, (quality, details) in enumerate(zip(q, det)):
-        if quality != read.OK and len(flagged) < FLAGGED_LISTED:
+        if quality != OK and len(flagged) < FLAGGED_LISTED:
             row = df.iloc[i]
             flagged.append(
                 {
@@ -52,7 +52,7 @@ def quality_entry(chart) -> dict:
                     "date": str(pd.Timestamp(row["date"]).date()) if pd.notna(row.get("date")) else None,
                     "value": float(row["value"]) if pd.notna(row.get("value")) else None,
                     "quality": quality,
-                    "reason": read.reason(quality, details),
+                    "reason": reason(quality, details),
                 }
             )
     return {"quality": counts, "flagged": flagged}

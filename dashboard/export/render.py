@@ -1,7 +1,7 @@
 """Article-ready chart rendering: PNG/SVG/PDF via kaleido + Chromium, self-contained HTML, CSV, manifest entries.
 
 Options and file names: :mod:`~fwpulse.dashboard.export.options`; files and ``manifest.json`` on disk:
-:mod:`~fwpulse.dashboard.export.manifest` (both re-exported here: ``export.X`` is the export API).
+:mod:`~fwpulse.dashboard.export.manifest`.
 The figures come from the chart registry (:func:`fwpulse.dashboard.charts.registry.build`), themed by
 :mod:`fwpulse.dashboard.export.theme`; nothing here draws a chart. The CLI (`fwpulse export`) and
 the dashboard's per-chart export button share :func:`render` / :func:`export_bytes`.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from fwpulse.dashboard import data, health
-from fwpulse.data import read, store
+from fwpulse.data import store
+from fwpulse.data.store import QUALITY
 
 
 def render() -> None:
@@ -29,7 +30,7 @@ def render() -> None:
         st.caption(
             "Values stored with a quality flag: charts draw them dotted with their own markers, cards and "
             "alt text never state them as final. "
-            + "; ".join(f"**{q}**: {t}" for q, t in read.QUALITY.items() if q != "ok")
+            + "; ".join(f"**{q}**: {t}" for q, t in QUALITY.items() if q != "ok")
             + "."
         )
         st.dataframe(flagged, hide_index=True)

@@ -9,7 +9,8 @@ import streamlit as st
 
 from fwpulse.dashboard import data
 from fwpulse.dashboard.views.common import page, show_chart
-from fwpulse.data import catalog, read
+from fwpulse.data import catalog
+from fwpulse.data.quality import is_final
 
 # (card label, metrics in order of preference, command that fills it)
 CARDS = [
@@ -49,7 +50,7 @@ def _flag_lines(row) -> list[str]:
             f"{str(row['newer_quality']).replace('_', ' ')}, not final: {row['newer_reason']}. "
             "The card shows the newest final value."
         )
-    if not read.is_final(row.get("quality")):
+    if not is_final(row.get("quality")):
         lines.append(f"This figure is {str(row['quality']).replace('_', ' ')}: no final value stored yet.")
     if bool(row.get("stale")):
         lines.append(

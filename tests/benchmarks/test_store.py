@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from fwpulse.data import bench_store, db
+from fwpulse.data import bench_rows, bench_store, db
 
 
 def row(**over):
@@ -69,8 +69,8 @@ def test_migration_creates_table_with_contract_columns(empty_db):
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'bench_results' ORDER BY ordinal_position"
             ).fetchall()
         ]
-    assert cols[: len(bench_store.CONTRACT)] == bench_store.CONTRACT
-    assert cols == bench_store.COLUMNS
+    assert cols[: len(bench_rows.CONTRACT)] == bench_rows.CONTRACT
+    assert cols == bench_rows.COLUMNS
 
 
 def test_store_round_trip_and_idempotent(empty_db):
@@ -98,7 +98,7 @@ def test_store_round_trip_and_idempotent(empty_db):
         assert bench_store.write_results(con, rows) == 3
         assert bench_store.write_results(con, rows) == 3  # upsert by result_id
         df = bench_store.results(con)
-    assert list(df.columns) == bench_store.CONTRACT and len(df) == 3
+    assert list(df.columns) == bench_rows.CONTRACT and len(df) == 3
     assert df.iloc[0]["contender"] == "torch-eager"  # the baseline first within a cell
     got = df.set_index("contender")
     assert got.loc["jax-jit", "verdict"] == "faster" and got.loc["jax-jit", "ratio_ci_high"] == 0.95

@@ -13,6 +13,7 @@ import pytest
 
 from fwpulse.collectors import refresh as orchestrator
 from fwpulse.data import db, read
+from fwpulse.data.ledger import runs
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import BUNDLED_CONFIG, load_settings
 
@@ -44,7 +45,7 @@ def test_twice_in_a_day_adds_no_rows_and_newest_wins(snapshot_db, fake_sources):
     with db.reading(snapshot_db) as con:
         now = read.values(con, ["pytorch"], ["github.stars"]).query("source == 'fake'")
         hist = read.history(con, ["pytorch"], ["github.stars"]).query("source == 'fake'")
-        ledger = read.runs(con).query("source == 'fake'")
+        ledger = runs(con).query("source == 'fake'")
     assert now["value"].tolist() == [200.0] and hist["value"].tolist() == [100.0, 200.0]
     assert len(ledger) == 3 and set(ledger["status"]) == {"ok"}
 

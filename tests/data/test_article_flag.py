@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 
 from fwpulse.data import db, read, store
-from fwpulse.data.quality import ARTICLE_2020, is_article_2020
+from fwpulse.data.quality import ARTICLE_2020, details_dict, is_article_2020
 from fwpulse.data.settings import MIGRATIONS_DIR
 from fwpulse.data.store import Observation, RunRecord
 
@@ -59,7 +59,7 @@ def test_migration_0005_flags_rows_stored_before_it_and_nothing_else(tmp_path):
     con.close()
     assert after == before  # only details change
     assert is_article_2020(details["pytorch"]) and is_article_2020(details["keras"])
-    assert read.details_dict(details["keras"])["reason"] == "approx"  # merged, not replaced
+    assert details_dict(details["keras"])["reason"] == "approx"  # merged, not replaced
     assert not is_article_2020(details["jax"])  # a name that merely mentions the site is not the article
 
 

@@ -8,7 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from fwpulse.data import db, read, store
+from fwpulse.data import db, ledger, read, store
+from fwpulse.data.quality import is_final, reason, staleness
 from fwpulse.data.store import Observation, RunRecord
 
 START = dt.date(2020, 1, 1)
@@ -179,9 +180,7 @@ def test_values_carry_quality_and_details_and_newest_collection_wins(flagged):
     df = read.values(flagged, ["jax", "keras"], ["git.commits_monthly"])
     last = df.sort_values("date").groupby("framework").tail(1).set_index("framework")
     assert last.loc["jax", "quality"] == "partial_period" and last.loc["jax", "value"] == 115.0
-    assert (
-        read.reason(last.loc["jax", "quality"], last.loc["jax", "details"]) == "month not over: counted to 2026-08-09"
-    )
+    assert reason(last.loc["jax", "quality"], last.loc["jax", "details"]) == "month not over: counted to 2026-08-09"
     assert last.loc["keras", "quality"] == "ok" and last.loc["keras", "value"] == 480.0  # the re-collection won
 
 
@@ -194,15 +193,15 @@ def test_latest_final_skips_flagged_values(flagged):
 
 def test_staleness_names_the_reason(flagged):
     latest = read.latest_values(flagged, None, ["github.stars"])
-    st = read.staleness(latest).set_index("framework")
+    st = staleness(latest).set_index("framework")
     assert bool(st.loc["jax", "stale"]) and st.loc["jax", "stale_reason"] == "left the ranking that supplied it"
     assert not bool(st.loc["pytorch", "stale"]) and st.loc["pytorch", "stale_reason"] == ""
 
 
 def test_reason_falls_back_to_the_vocabulary():
-    assert read.reason("lower_bound", None) == store.QUALITY["lower_bound"]
-    assert read.reason("ok", '{"reason": "x"}') == ""
-    assert read.reason(None) == "" and read.is_final(None) and not read.is_final("approximate")
+    assert reason("lower_bound", None) == store.QUALITY["lower_bound"]
+    assert reason("ok", '{"reason": "x"}') == ""
+    assert reason(None) == "" and is_final(None) and not is_final("approximate")
 
 
 def test_thinned_week_keeps_its_flag(tmp_path):
@@ -232,7 +231,7 @@ def test_thinned_week_keeps_its_flag(tmp_path):
 def test_source_blocks_are_strict_json(flagged):
     import json
 
-    blocks = read.source_blocks(flagged, dt.datetime(2026, 9, 5))
+    blocks = ledger.source_blocks(flagged, dt.datetime(2026, 9, 5))
     assert [b["source"] for b in blocks] == ["git", "snapshot"]
     assert blocks[0]["last_ok_age"] == "2d" and blocks[0]["last_error"] is None
     json.loads(json.dumps(blocks), parse_constant=lambda c: 1 / 0)

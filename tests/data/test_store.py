@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from fwpulse.data import db, read, store
+from fwpulse.data import db, ledger, read, store
 from fwpulse.data.store import Event, Observation, RunRecord
 
 D = dt.date(2026, 11, 1)
@@ -78,7 +78,7 @@ def test_run_ledger_and_state_are_written_with_the_rows(con):
         "SELECT source, status, rows_written, requests, error FROM runs WHERE run_id = ?", [res.run_id]
     ).fetchall()
     assert row == [("github", "partial", 1, 3, "jax: repo not found")]
-    assert read.source_state(con, "github") == {"etag:pytorch/pytorch": {"etag": 'W/"abc"'}}
+    assert ledger.source_state(con, "github") == {"etag:pytorch/pytorch": {"etag": 'W/"abc"'}}
 
 
 def test_events_upsert_without_duplicates(con):

@@ -19,7 +19,7 @@ from filelock import FileLock
 from PIL import Image, ImageStat
 
 from fwpulse.dashboard.charts import registry
-from fwpulse.data import read
+from fwpulse.data.quality import details_dict, quality_of
 from tests.export.conftest import build_all, needs_chromium, run_export
 
 pytestmark = [needs_chromium, pytest.mark.browser]
@@ -185,13 +185,10 @@ def test_csv_equals_plotted_data(exported, chart_id):
     assert cols.index("quality_reason") == cols.index("quality") + 1
     assert all(q == "ok" or (isinstance(r, str) and r) for q, r in zip(got["quality"], got["quality_reason"]))
     got = got.drop(columns="quality_reason")
-    want = want.assign(
-        quality=[read.quality_of(v) for v in (want["quality"] if "quality" in want else [None] * len(want))]
-    )
+    want = want.assign(quality=[quality_of(v) for v in (want["quality"] if "quality" in want else [None] * len(want))])
     if "details" in want.columns:
         want["details"] = [
-            None if not read.details_dict(v) else json.dumps(read.details_dict(v), sort_keys=True)
-            for v in want["details"]
+            None if not details_dict(v) else json.dumps(details_dict(v), sort_keys=True) for v in want["details"]
         ]
     assert list(got.columns) == list(want.columns)
     assert len(got) == len(want)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fwpulse.data import bench_store
+from fwpulse.data import bench_rows, bench_store
 from tests.hostile.conftest import invoke
 
 RNG = random.Random(1603)
@@ -35,7 +35,7 @@ TEXT_BAD = [5, 1.5, True, ["a"], {"a": 1}, "a\x00b", "\ud800", "x" * 200_001]
 
 def _cases() -> list[tuple[str, object]]:
     out = []
-    for column, kind in bench_store.ALL_COLUMNS:
+    for column, kind in bench_rows.ALL_COLUMNS:
         if column in ("result_id", "imported_from"):
             continue
         pool = {
@@ -47,10 +47,10 @@ def _cases() -> list[tuple[str, object]]:
             "bool": [1, "true", None if column != "loss_ok" else "yes"],
         }[kind]
         if kind == "int":
-            low, high = bench_store.INT_RANGES.get(column, (-(2**63), 2**63 - 1))
+            low, high = bench_rows.INT_RANGES.get(column, (-(2**63), 2**63 - 1))
             pool = [v for v in pool if not (type(v) is int and low <= v <= high)]
         for value in RNG.sample(pool, min(3, len(pool))):
-            if value is None and column not in bench_store.REQUIRED:
+            if value is None and column not in bench_rows.REQUIRED:
                 continue
             out.append((column, value))
     return out + [
@@ -132,4 +132,4 @@ def test_validated_once_means_the_writer_accepts_what_the_reader_passed(tmp_path
     row["measured_at"] = "2099-12-31T23:59:59-14:00"[:19]
     doc["results"] = [row]
     _meta, rows = bench_store.read_results_file(_write(tmp_path, doc))
-    assert [bench_store.normalize_row(r) for r in rows] == rows
+    assert [bench_rows.normalize_row(r) for r in rows] == rows
