@@ -47,5 +47,5 @@ except Exception as exc:  # noqa: BLE001 - a damaged database or config: the one
         raise
     st.error(message)
 finally:
-    data.close_run_connection()  # one read-only connection per page run, never held between runs
+    data.end_run()  # one read-only connection (and one Settings) per page run, never held between runs
     st.session_state["_fwpulse_run_s"] = time.perf_counter() - started  # the page run's own time (benchmarks)

@@ -1,10 +1,15 @@
-"""Cached, short-lived read-only access to the store for the dashboard.
+"""Cached, short-lived read-only access to the store for the dashboard, and the dashboard's one way to its Settings.
 
 One page run (a script run of ``app.py``) opens at most one read-only connection, at its
 first cache miss, and ``app.py`` closes it when the run ends, so a refresh running from cron
 waits at most the length of one page run. Opening a DuckDB connection costs 15-20 ms however
 small the file; sharing it between a page's queries keeps that cost out of every query.
 ``st.cache_data`` with a TTL lets new data appear without a restart.
+
+The Settings (database, registry file, Chromium) are read from the environment once per page run, when it
+begins (:func:`begin_run`), and every part of the dashboard asks :func:`settings` for them: nothing else in
+the dashboard reads the environment. Once per run, not once per process: the server stays up while
+``fwpulse frameworks add`` creates a user registry, and each test sets its own ``FWPULSE_DB``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from fwpulse.dashboard.charts import article, overview, registry, speed
 from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions
 from fwpulse.data import db, ledger, read, store
 from fwpulse.data.registry import Registry, load_registry
-from fwpulse.data.settings import load_settings
+from fwpulse.data.settings import Settings, load_settings
 
 TTL_SECONDS = 60
 _run = threading.local()  # Streamlit runs each session's script in its own thread
@@ -40,15 +45,37 @@ def reading(db_path: str) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def close_run_connection() -> None:
-    """End of a page run (app.py): close its connection, if it opened one."""
+    """Close this page run's connection, if it opened one."""
     con = getattr(_run, "con", None)
     _run.con = _run.path = None
     if con is not None:
         con.close()
 
 
+def begin_run() -> None:
+    """Start of a page run (``views.common.begin_run``, called by app.py): read the Settings for the whole run."""
+    _run.settings = load_settings()
+
+
+def end_run() -> None:
+    """End of a page run (app.py): close its connection, if it opened one, and forget its Settings."""
+    _run.settings = None
+    close_run_connection()
+
+
+def settings() -> Settings:
+    """The dashboard's Settings: this page run's, read when it began (:func:`begin_run`), so every query, button
+    and message of a run uses the same database and Chromium; outside a page run (a test, a script), read now."""
+    current = getattr(_run, "settings", None)
+    return current if current is not None else load_settings()
+
+
+def _db() -> str:
+    return str(settings().db_path)
+
+
 def framework_registry() -> Registry:
-    return _registry(str(load_settings().config_path))
+    return _registry(str(settings().config_path))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -59,7 +86,7 @@ def _registry(config_path: str) -> Registry:
 def chart_input(chart_id: str, options: "ChartOptions") -> "ChartInput":
     """The chart registry's store query, cached per database, chart and query-relevant options."""
     query_opts = ChartOptions(frameworks=options.frameworks, start=options.start, end=options.end)
-    return _chart_input(str(load_settings().db_path), chart_id, query_opts)
+    return _chart_input(_db(), chart_id, query_opts)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -72,7 +99,7 @@ def rendered(chart_id: str, options: "ChartOptions", names: dict, colors: dict) 
     """The chart as drawn, cached like its data: a rerun (a widget click, a page revisit) reuses the figure
     instead of building it again, which was most of a warm page run. Shared, never mutated: callers only
     read it (the export buttons theme a copy)."""
-    return _rendered(str(load_settings().db_path), chart_id, options, tuple(names.items()), tuple(colors.items()))
+    return _rendered(_db(), chart_id, options, tuple(names.items()), tuple(colors.items()))
 
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
@@ -87,7 +114,7 @@ def clear_caches() -> None:
 
 
 def runs() -> pd.DataFrame:
-    return _runs(str(load_settings().db_path))
+    return _runs(_db())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -98,7 +125,7 @@ def _runs(db_path: str) -> pd.DataFrame:
 
 def offline_only():
     """The bundled snapshot's newest date while no refresh has stored data (else None)."""
-    return _offline_only(str(load_settings().db_path))
+    return _offline_only(_db())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -108,10 +135,6 @@ def _offline_only(db_path: str):
 
 
 # ------------------------------------------- view queries (charts.overview, charts.article, charts.speed, health), cached
-
-
-def _db() -> str:
-    return str(load_settings().db_path)
 
 
 def overview_cards(frameworks: tuple[str, ...]) -> pd.DataFrame:

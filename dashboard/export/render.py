@@ -175,7 +175,8 @@ def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, browser_path: str 
     """One chart as one file's bytes (png/svg/pdf/html/csv): the dashboard's server-side export button.
 
     Same code path as `fwpulse export`: ``look`` is :func:`render`'s ``size``, ``scale``, ``options`` and
-    ``names``. ``browser_path`` defaults to settings (``BROWSER_PATH``).
+    ``names``. ``browser_path``: the Chromium for PNG/SVG/PDF, from the caller's Settings (``BROWSER_PATH``);
+    the renderer never reads settings itself.
     Raises :class:`ExportError` (one-line message) e.g. when Chromium is missing.
     """
     fmt = parse_formats(fmt)[0] if fmt else "png"
@@ -186,8 +187,4 @@ def export_bytes(chart, fmt: str, theme: str = DEFAULT_THEME, browser_path: str 
         )
     if fmt == "csv":
         return csv_bytes(chart)
-    if browser_path is None and fmt in STATIC_FORMATS:
-        from fwpulse.data.settings import load_settings
-
-        browser_path = load_settings().browser_path
     return render([chart], (fmt,), theme, browser_path=browser_path, **look)[0].data

@@ -174,12 +174,11 @@ def fatal_message(exc: BaseException) -> str | None:
     config), the same line the CLI prints; None for anything else."""
     from fwpulse.data.db_errors import DatabaseDamaged, is_damage_error, short_reason
     from fwpulse.data.registry import ConfigError
-    from fwpulse.data.settings import load_settings
 
     if isinstance(exc, DatabaseDamaged):
         return str(exc)
     if is_damage_error(exc):
-        return str(DatabaseDamaged(load_settings().db_path, short_reason(exc)))
+        return str(DatabaseDamaged(data.settings().db_path, short_reason(exc)))
     if isinstance(exc, ConfigError):
         return f"config error: {exc}"
     return None
@@ -201,7 +200,9 @@ def page(title: str, caption: str | None = None) -> ChartOptions | None:
 
 
 def begin_run() -> None:
-    """Called by app.py at the top of every run, so :func:`options` knows the controls are current."""
+    """Called by app.py at the top of every run, so :func:`options` knows the controls are current and the run
+    has its Settings (:func:`fwpulse.dashboard.data.begin_run`)."""
+    data.begin_run()
     st.session_state["_fwpulse_run"] = st.session_state.get("_fwpulse_run", 0) + 1
     page_text.reset()  # a page's boxes belong to its run, never to the page shown before
 
@@ -262,7 +263,7 @@ def show_chart(chart_id: str, frameworks: list[str] | ChartOptions | None = None
         mime="text/csv",
         key=f"csv-{chart_id}",
     )
-    export_buttons(chart, opts, reg.names(), cols[1:])
+    export_buttons(chart, opts, reg.names(), cols[1:], data.settings().browser_path)
     return chart
 
 

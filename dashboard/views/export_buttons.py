@@ -8,19 +8,18 @@ from fwpulse.dashboard.charts.spec import Chart, ChartOptions
 from fwpulse.dashboard.export.formats import BUTTON_FORMATS
 
 
-def export_buttons(chart: Chart, opts: ChartOptions, names: dict[str, str], cols) -> None:
+def export_buttons(chart: Chart, opts: ChartOptions, names: dict[str, str], cols, browser: str) -> None:
     """Article-ready files rendered on the server by the same code as `fwpulse export`.
 
     Each file is built only when its button is clicked (Streamlit runs the callable then), so
-    the page never waits for Chromium; the modebar's camera icon stays the client-side PNG.
+    the page never waits for Chromium; the modebar's camera icon stays the client-side PNG. ``browser``: the
+    Chromium of the page run's Settings (``BROWSER_PATH``), passed in by the caller.
     """
     from fwpulse.dashboard.export.formats import MIME, STATIC_FORMATS
     from fwpulse.dashboard.export.options import ExportError, check_browser, file_name
     from fwpulse.dashboard.export.render import export_bytes, natural_size
     from fwpulse.dashboard.export.theme import DEFAULT_THEME
-    from fwpulse.data.settings import load_settings
 
-    browser = load_settings().browser_path
     try:
         check_browser(browser)
         missing = None

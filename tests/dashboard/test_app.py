@@ -121,3 +121,28 @@ def test_a_page_run_opens_one_connection_and_closes_it(snapshot_db, monkeypatch)
     assert getattr(data._run, "con", None) is None
     with db.writing(snapshot_db, max_wait=0.5) as con:  # a writer is not blocked
         con.execute("SELECT count(*) FROM observations").fetchall()
+
+
+def test_a_page_run_reads_the_settings_once_and_keeps_them(tmp_path, monkeypatch):
+    """A page run reads the Settings when it begins and keeps them to its end; outside a run they are read when
+    asked, so a changed environment (a test's FWPULSE_DB) takes effect at the next run."""
+    from fwpulse.dashboard import data
+
+    monkeypatch.setenv("FWPULSE_DB", str(tmp_path / "a.duckdb"))
+    data.begin_run()
+    try:
+        monkeypatch.setenv("FWPULSE_DB", str(tmp_path / "b.duckdb"))
+        assert data.settings().db_path == tmp_path / "a.duckdb"
+    finally:
+        data.end_run()
+    assert data.settings().db_path == tmp_path / "b.duckdb"
+
+
+def test_only_the_data_module_reads_the_settings():
+    """The dashboard obtains its Settings in one place (dashboard/data.py); the rest asks it or is passed them."""
+    from tests.conftest import REPO
+
+    readers = [
+        p.relative_to(REPO).as_posix() for p in (REPO / "dashboard").rglob("*.py") if "load_settings" in p.read_text()
+    ]
+    assert readers == ["dashboard/data.py"]
