@@ -31,10 +31,20 @@ from fwpulse.data.settings import Settings
 
 log = logging.getLogger("fwpulse.refresh")
 
-# --source NAME -> module in collectors/ exposing SOURCE (imported lazily), and the settings that point each source
-# at its server (named when the server cannot be reached): both from the one declaration in data/sources.py.
-SOURCES: dict[str, str] = {s.name: s.module for s in source_list.SOURCES}
-SOURCE_URL_SETTINGS: dict[str, tuple[str, ...]] = {s.name: s.urls for s in source_list.SOURCES}
+
+def source_modules(sources: tuple[source_list.SourceInfo, ...]) -> dict[str, str]:
+    """--source NAME -> the module in collectors/ exposing SOURCE (imported lazily)."""
+    return {s.name: s.module for s in sources}
+
+
+def source_url_settings(sources: tuple[source_list.SourceInfo, ...]) -> dict[str, tuple[str, ...]]:
+    """--source NAME -> the settings that point it at its server (named when the server cannot be reached)."""
+    return {s.name: s.urls for s in sources}
+
+
+# Both from the one declaration in data/sources.py.
+SOURCES: dict[str, str] = source_modules(source_list.SOURCES)
+SOURCE_URL_SETTINGS: dict[str, tuple[str, ...]] = source_url_settings(source_list.SOURCES)
 
 
 class RefreshLocked(RuntimeError):

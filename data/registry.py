@@ -1,18 +1,22 @@
 """Framework registry: which frameworks fwpulse tracks and where each one is found.
 
 Read from a TOML file (bundled ``data/frameworks.toml`` or ``FWPULSE_CONFIG``). Validation
-errors name the file, the key and the reason, so a user can fix the file in one go.
+errors name the file, the key and the reason, so a user can fix the file in one go. A framework's
+own keys (name, color, group, note) are here; the keys sources read (``github``, ``pypi``, ...) and
+the ``[sources.*]`` tables come from each source's declaration in data/sources.py.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fwpulse.data.source_schema import validate_sources
+from fwpulse.data.sources import SOURCES, FrameworkField, SourceInfo, config_schema, framework_fields
 
 # A fixed palette for frameworks without a `color` (colour-blind friendly, Okabe-Ito + extras).
 PALETTE = [
@@ -33,16 +37,12 @@ PALETTE = [
 GROUPS = ("main", "ecosystem")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-# owner/repo as GitHub allows them: no '..' or '.' path segments, no slashes beyond the one.
-REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$")
-PYPI_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")  # PEP 508 project names
-SO_TAG_RE = re.compile(r"^[a-z0-9#+.-]{1,35}$")  # Stack Overflow tag names
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
-HF_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9._:-]{0,63}$")  # Hub tags: lower-case, e.g. "pytorch", "tf-keras"
-
-_LIST_FIELDS = ("stackoverflow_tags", "trends_terms", "pypi", "papers", "research_terms", "hf_tags")
-FRAMEWORK_KEYS = {"name", "color", "github", "github_aliases", "group", "note", *_LIST_FIELDS}
+CORE_KEYS = ("name", "color", "group", "note")  # every other key is a source's (data/sources.py)
 TOP_LEVEL_KEYS = {"frameworks", "sources"}
+
+
+def framework_keys(fields: tuple[FrameworkField, ...]) -> set[str]:
+    return {*CORE_KEYS, *(f.name for f in fields)}
 
 
 class ConfigError(ValueError):
@@ -53,21 +53,26 @@ class ConfigError(ValueError):
         super().__init__(f"{path}: {key}: {reason}")
 
 
-@dataclass(frozen=True)
-class Framework:
-    id: str
-    name: str
-    color: str
-    group: str = "main"
-    github: str | None = None
-    stackoverflow_tags: tuple[str, ...] = ()
-    trends_terms: tuple[str, ...] = ()
-    pypi: tuple[str, ...] = ()
-    papers: tuple[str, ...] = ()
-    research_terms: tuple[str, ...] = ()  # words OpenAlex searches for, each sent quoted (source research)
-    hf_tags: tuple[str, ...] = ()  # Hugging Face Hub model tags, e.g. "pytorch" (source hfhub)
-    note: str | None = None
-    github_aliases: tuple[str, ...] = ()  # former names of the repository ("google/jax")
+@lru_cache(maxsize=8)
+def framework_class(fields: tuple[FrameworkField, ...]) -> type:
+    """A frozen dataclass: id, name, color, group, note, then one attribute per source field (a tuple of
+    strings, empty when absent, or one string, None when absent)."""
+    own = [
+        ("id", str),
+        ("name", str),
+        ("color", str),
+        ("group", str, field(default="main")),
+        ("note", str | None, field(default=None)),
+    ]
+    declared = [
+        (f.name, tuple[str, ...], field(default=())) if f.many else (f.name, str | None, field(default=None))
+        for f in fields
+    ]
+    return make_dataclass("Framework", own + declared, namespace={"__module__": __name__}, frozen=True)
+
+
+Framework = framework_class(framework_fields())
+FRAMEWORK_KEYS = framework_keys(framework_fields())
 
 
 @dataclass(frozen=True)
@@ -122,17 +127,32 @@ def _str_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
+def _matches(fld: FrameworkField, value: str) -> bool:
+    return fld.pattern is None or re.fullmatch(fld.pattern, value) is not None
+
+
+def _field_value(path: Path, key: str, fld: FrameworkField, value: Any) -> str | tuple[str, ...]:
+    if not fld.many:
+        if not isinstance(value, str) or not value.strip() or not _matches(fld, value):
+            raise ConfigError(path, key, f"must be {fld.form}, got {value!r}")
+        return value
+    values = _str_list(path, key, value)
+    bad = [v for v in values if not _matches(fld, v)]
+    if bad:
+        raise ConfigError(path, key, f"{bad[0]!r} is not {fld.form}")
+    return values
+
+
+def _framework(path: Path, fid: str, raw: Any, index: int, fields: tuple[FrameworkField, ...]) -> Any:
     where = f"frameworks.{fid}"
     if not ID_RE.match(fid):
         raise ConfigError(path, where, "framework ids must be lower-case slugs (a-z, 0-9, '-', '_')")
     if not isinstance(raw, dict):
         raise ConfigError(path, where, "must be a table ([frameworks.ID])")
-    unknown = sorted(set(raw) - FRAMEWORK_KEYS)
+    allowed = framework_keys(fields)
+    unknown = sorted(set(raw) - allowed)
     if unknown:
-        raise ConfigError(
-            path, f"{where}.{unknown[0]}", f"unknown key; allowed keys: {', '.join(sorted(FRAMEWORK_KEYS))}"
-        )
+        raise ConfigError(path, f"{where}.{unknown[0]}", f"unknown key; allowed keys: {', '.join(sorted(allowed))}")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(path, f"{where}.name", "required: a non-empty display name")
@@ -142,50 +162,15 @@ def _framework(path: Path, fid: str, raw: Any, index: int) -> Framework:
     group = raw.get("group", "main")
     if group not in GROUPS:
         raise ConfigError(path, f"{where}.group", f"must be one of {', '.join(GROUPS)}, got {group!r}")
-    github = raw.get("github")
-    if github is not None and (not isinstance(github, str) or not REPO_RE.match(github)):
-        raise ConfigError(path, f"{where}.github", f"must be 'owner/repo', got {github!r}")
-    lists = {k: _str_list(path, f"{where}.{k}", raw[k]) if k in raw else () for k in _LIST_FIELDS}
-    aliases = _str_list(path, f"{where}.github_aliases", raw["github_aliases"]) if "github_aliases" in raw else ()
-    for alias in aliases:
-        if not REPO_RE.match(alias):
-            raise ConfigError(path, f"{where}.github_aliases", f"must list 'owner/repo' names, got {alias!r}")
-    for key, pattern, form in (
-        ("pypi", PYPI_RE, "a PyPI project name like 'torch'"),
-        ("stackoverflow_tags", SO_TAG_RE, "a Stack Overflow tag like 'pytorch'"),
-    ):
-        bad = [v for v in lists[key] if not pattern.match(v)]
-        if bad:
-            raise ConfigError(path, f"{where}.{key}", f"{bad[0]!r} is not {form}")
-    for term in lists["research_terms"]:
-        if '"' in term or len(term) > 100 or any(ord(c) < 32 for c in term):
-            raise ConfigError(
-                path, f"{where}.research_terms", f"{term!r}: a word or phrase without quotes, at most 100 characters"
-            )
-    for tag in lists["hf_tags"]:
-        if not HF_TAG_RE.match(tag):
-            raise ConfigError(
-                path, f"{where}.hf_tags", f"{tag!r} is not a Hugging Face tag like 'pytorch' or 'tf-keras'"
-            )
-    for doi in lists["papers"]:
-        if not DOI_RE.match(doi):
-            raise ConfigError(path, f"{where}.papers", f"{doi!r} is not a DOI (expected '10.NNNN/...')")
     note = raw.get("note")
     if note is not None and not isinstance(note, str):
         raise ConfigError(path, f"{where}.note", "must be a string")
-    return Framework(
-        id=fid,
-        name=name.strip(),
-        color=color.upper(),
-        group=group,
-        github=github,
-        note=note,
-        github_aliases=aliases,
-        **lists,
-    )
+    values = {f.name: _field_value(path, f"{where}.{f.name}", f, raw[f.name]) for f in fields if f.name in raw}
+    return framework_class(fields)(id=fid, name=name.strip(), color=color.upper(), group=group, note=note, **values)
 
 
-def parse_registry(text: str, path: Path | str = "<string>") -> Registry:
+def parse_registry(text: str, path: Path | str = "<string>", sources: tuple[SourceInfo, ...] = SOURCES) -> Registry:
+    """The registry in ``text``, checked against the fields and ``[sources.*]`` tables ``sources`` declare."""
     path = Path(path)
     try:
         raw = tomllib.loads(text)
@@ -197,12 +182,15 @@ def parse_registry(text: str, path: Path | str = "<string>") -> Registry:
     fws = raw.get("frameworks")
     if not isinstance(fws, dict) or not fws:
         raise ConfigError(path, "frameworks", "at least one [frameworks.ID] table is required")
-    frameworks = {fid: _framework(path, fid, body, i) for i, (fid, body) in enumerate(fws.items())}
-    sources = validate_sources(raw.get("sources", {}), lambda key, reason: ConfigError(path, key, reason))
-    return Registry(path=path, frameworks=frameworks, sources=sources)
+    fields = framework_fields(sources)
+    frameworks = {fid: _framework(path, fid, body, i, fields) for i, (fid, body) in enumerate(fws.items())}
+    settings = validate_sources(
+        raw.get("sources", {}), lambda key, reason: ConfigError(path, key, reason), config_schema(sources)
+    )
+    return Registry(path=path, frameworks=frameworks, sources=settings)
 
 
-def load_registry(path: Path | str) -> Registry:
+def load_registry(path: Path | str, sources: tuple[SourceInfo, ...] = SOURCES) -> Registry:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -212,4 +200,4 @@ def load_registry(path: Path | str) -> Registry:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "(file)", f"cannot be read: {exc}") from None
-    return parse_registry(text, path)
+    return parse_registry(text, path, sources)

@@ -1,15 +1,20 @@
-"""Settings: where the database and config live, and the base URLs of every source.
+"""Settings: where the database and config live, and the base URLs and keys of every source.
 
-Everything is read from the environment when :func:`load_settings` is called (never at
-import time). Tokens are kept out of ``repr`` so they never reach logs or tracebacks.
+The ``Settings`` class, ``ENV_VARS`` and ``URL_SETTINGS`` derive from the declarations: :data:`CORE_SETTINGS`
+here and each source's ``settings`` in data/sources.py. Everything is read from the environment when
+:func:`load_settings` is called (never at import time). Keys and tokens are masked in ``repr`` so they never
+reach logs or tracebacks, and :meth:`secrets` hands them to the redactor.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field, make_dataclass
+from functools import partial
 from pathlib import Path
-from typing import Mapping
+from typing import Any, ClassVar, Mapping
+
+from fwpulse.data.sources import SOURCES, EnvSetting, SourceInfo, env_settings
 
 DATA_DIR = Path(__file__).resolve().parent
 BUNDLED_CONFIG = DATA_DIR / "frameworks.toml"
@@ -38,113 +43,6 @@ def default_db_path() -> Path:
     return user_data_dir() / DB_FILENAME
 
 
-# Every environment variable fwpulse reads, with its meaning and default.
-# docs/configuration.md's settings table is checked against this dict by a test.
-ENV_VARS: dict[str, tuple[str, str]] = {
-    "FWPULSE_DB": (
-        "DuckDB file (its backups go to backups/ beside it)",
-        "the user data dir: ~/.local/share/fwpulse/fwpulse.duckdb on Linux; ./dev.sh uses data/fwpulse.duckdb",
-    ),
-    "FWPULSE_CONFIG": (
-        "frameworks/sources TOML",
-        "the user's registry (written by `fwpulse frameworks add`) if it exists, else the bundled data/frameworks.toml",
-    ),
-    "GITHUB_TOKEN": ("GitHub token (never logged, never stored)", "none: REST unauthenticated"),
-    "FWPULSE_GITHUB_API_URL": ("GitHub REST base (Enterprise: https://HOST/api/v3)", "https://api.github.com"),
-    "FWPULSE_GITHUB_GRAPHQL_URL": ("GitHub GraphQL endpoint", "<REST base>/graphql"),
-    "FWPULSE_STACKEXCHANGE_API_URL": ("Stack Exchange API 2.3 base", "https://api.stackexchange.com/2.3"),
-    "STACKEXCHANGE_KEY": ("Stack Exchange app key (optional, raises the daily quota)", "none"),
-    "FWPULSE_TRENDS_URL": ("Google Trends base", "https://trends.google.com"),
-    "FWPULSE_PYPISTATS_URL": ("pypistats API base", "https://pypistats.org/api"),
-    "FWPULSE_OPENALEX_URL": ("OpenAlex base", "https://api.openalex.org"),
-    "OPENALEX_API_KEY": (
-        "OpenAlex API key (sources citations, research; sent as Authorization: Bearer by research)",
-        "none: the keyless budget",
-    ),
-    "FWPULSE_HF_URL": ("Hugging Face Hub base (source hfhub)", "https://huggingface.co"),
-    "HF_TOKEN": ("Hugging Face token (optional: doubles the Hub's 5-minute budget; never logged)", "none"),
-    "FWPULSE_CLICKHOUSE_URL": (
-        "ClickHouse HTTP interface base (sources clickpy, gharchive)",
-        "https://sql-clickhouse.clickhouse.com",
-    ),
-    "FWPULSE_CLICKHOUSE_USER": ("ClickHouse user (sent in a header, never logged or stored)", "demo"),
-    "FWPULSE_CLICKHOUSE_PASSWORD": ("ClickHouse password (never logged, never stored)", "empty"),
-    "BROWSER_PATH": ("Chromium used for static chart export (kaleido)", "/usr/bin/chromium"),
-}
-
-
-# Settings attribute -> the environment variable that sets it (most specific URL first).
-URL_SETTINGS: tuple[tuple[str, str], ...] = (
-    ("github_graphql_url", "FWPULSE_GITHUB_GRAPHQL_URL"),
-    ("github_api_url", "FWPULSE_GITHUB_API_URL"),
-    ("stackexchange_api_url", "FWPULSE_STACKEXCHANGE_API_URL"),
-    ("trends_url", "FWPULSE_TRENDS_URL"),
-    ("pypistats_url", "FWPULSE_PYPISTATS_URL"),
-    ("openalex_url", "FWPULSE_OPENALEX_URL"),
-    ("clickhouse_url", "FWPULSE_CLICKHOUSE_URL"),
-    ("hf_url", "FWPULSE_HF_URL"),
-)
-
-
-def _secret_repr(value: str | None) -> str:
-    return "None" if not value else "'***'"
-
-
-@dataclass(frozen=True)
-class Settings:
-    db_path: Path = field(default_factory=default_db_path)
-    config_path: Path = BUNDLED_CONFIG
-    github_api_url: str = "https://api.github.com"
-    github_graphql_url: str = "https://api.github.com/graphql"
-    stackexchange_api_url: str = "https://api.stackexchange.com/2.3"
-    trends_url: str = "https://trends.google.com"
-    pypistats_url: str = "https://pypistats.org/api"
-    openalex_url: str = "https://api.openalex.org"
-    browser_path: str = "/usr/bin/chromium"
-    github_token: str | None = field(default=None, repr=False)
-    stackexchange_key: str | None = field(default=None, repr=False)
-    openalex_api_key: str | None = field(default=None, repr=False)
-    clickhouse_url: str = "https://sql-clickhouse.clickhouse.com"
-    clickhouse_user: str = field(default="demo", repr=False)
-    clickhouse_password: str | None = field(default=None, repr=False)
-    hf_url: str = "https://huggingface.co"
-    hf_token: str | None = field(default=None, repr=False)
-
-    def __repr__(self) -> str:  # tokens are masked, never printed
-        return (
-            f"Settings(db_path={str(self.db_path)!r}, config_path={str(self.config_path)!r}, "
-            f"github_api_url={self.github_api_url!r}, github_token={_secret_repr(self.github_token)}, "
-            f"stackexchange_key={_secret_repr(self.stackexchange_key)}, "
-            f"openalex_api_key={_secret_repr(self.openalex_api_key)}, clickhouse_url={self.clickhouse_url!r}, "
-            f"clickhouse_password={_secret_repr(self.clickhouse_password)}, hf_url={self.hf_url!r}, "
-            f"hf_token={_secret_repr(self.hf_token)})"
-        )
-
-    def url_setting_for(self, url: str, prefer: tuple[str, ...] = ()) -> str | None:
-        """The environment variable that configures the service ``url`` belongs to (for error messages);
-        ``prefer`` (variable names) are tried first, for when several settings share one base URL."""
-        pairs = sorted(URL_SETTINGS, key=lambda p: p[1] not in prefer)
-        for attr, name in pairs:
-            base = getattr(self, attr, None)
-            if base and url.startswith(base.rstrip("/")):
-                return name
-        return None
-
-    def secrets(self) -> list[str]:
-        """Every secret value in use, so loggers and error paths can redact them."""
-        return [
-            s
-            for s in (
-                self.github_token,
-                self.stackexchange_key,
-                self.openalex_api_key,
-                self.clickhouse_password,
-                self.hf_token,
-            )
-            if s
-        ]
-
-
 def user_registry_path() -> Path:
     """The user's own registry: ``<user config dir>/fwpulse/frameworks.toml`` (``fwpulse frameworks
     add`` creates it from the bundled one; on Linux ``$XDG_CONFIG_HOME/fwpulse`` or ``~/.config/fwpulse``)."""
@@ -162,33 +60,133 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     return user if user.is_file() else BUNDLED_CONFIG
 
 
-def _url(env: Mapping[str, str], name: str, default: str) -> str:
-    return (env.get(name) or default).rstrip("/")
+def _db_path(env: Mapping[str, str]) -> Path:
+    return Path(env.get("FWPULSE_DB") or default_db_path()).expanduser()
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+# The settings that belong to no source (each source declares its own in data/sources.py).
+CORE_SETTINGS: tuple[EnvSetting, ...] = (
+    EnvSetting(
+        "db_path",
+        "FWPULSE_DB",
+        "DuckDB file (its backups go to backups/ beside it)",
+        shown_default="the user data dir: ~/.local/share/fwpulse/fwpulse.duckdb on Linux; "
+        "./dev.sh uses data/fwpulse.duckdb",
+        read=_db_path,
+    ),
+    EnvSetting(
+        "config_path",
+        "FWPULSE_CONFIG",
+        "frameworks/sources TOML",
+        BUNDLED_CONFIG,
+        shown_default="the user's registry (written by `fwpulse frameworks add`) if it exists, "
+        "else the bundled data/frameworks.toml",
+        read=default_config_path,
+    ),
+    EnvSetting("browser_path", "BROWSER_PATH", "Chromium used for static chart export (kaleido)", "/usr/bin/chromium"),
+)
+
+
+def declared_settings(sources: tuple[SourceInfo, ...] = SOURCES) -> tuple[EnvSetting, ...]:
+    """Every environment setting: the core ones, then each source's, once each."""
+    return CORE_SETTINGS + env_settings(sources)
+
+
+def env_vars(sources: tuple[SourceInfo, ...] = SOURCES) -> dict[str, tuple[str, str]]:
+    """Every environment variable fwpulse reads -> (meaning, default)."""
+    return {s.env: (s.meaning, s.default_text) for s in declared_settings(sources)}
+
+
+def url_settings(sources: tuple[SourceInfo, ...] = SOURCES) -> tuple[tuple[str, str], ...]:
+    """(Settings attribute, environment variable) of every service URL, most specific first within a source."""
+    return tuple((s.attr, s.env) for s in declared_settings(sources) if s.url)
+
+
+def _secret_repr(value: str | None) -> str:
+    return "None" if not value else "'***'"
+
+
+def _builds_on_another(default: Any) -> bool:
+    return isinstance(default, str) and "{" in default  # "{github_api_url}/graphql"
+
+
+def _clean(setting: EnvSetting, value: Any) -> Any:
+    return value.rstrip("/") if setting.url and isinstance(value, str) else value
+
+
+class SettingsBase:
+    """What every Settings class does; its fields come from the declarations (:func:`settings_class`)."""
+
+    declared: ClassVar[tuple[EnvSetting, ...]] = ()
+
+    def __repr__(self) -> str:  # keys are masked, never printed
+        parts = []
+        for s in self.declared:
+            value = getattr(self, s.attr)
+            if s.secret:
+                parts.append(f"{s.attr}={_secret_repr(value)}")
+            elif s.in_repr:
+                parts.append(f"{s.attr}={str(value) if isinstance(value, Path) else value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def url_setting_for(self, url: str, prefer: tuple[str, ...] = ()) -> str | None:
+        """The environment variable that configures the service ``url`` belongs to (for error messages);
+        ``prefer`` (variable names) are tried first, for when several settings share one base URL."""
+        pairs = sorted(((s.attr, s.env) for s in self.declared if s.url), key=lambda p: p[1] not in prefer)
+        for attr, name in pairs:
+            base = getattr(self, attr, None)
+            if base and url.startswith(base.rstrip("/")):
+                return name
+        return None
+
+    def secrets(self) -> list[str]:
+        """Every secret value in use, so loggers and error paths can redact them."""
+        return [value for s in self.declared if s.secret and (value := getattr(self, s.attr))]
+
+
+def settings_class(sources: tuple[SourceInfo, ...] = SOURCES) -> type:
+    """A frozen dataclass with one field per declared setting, defaulting to its declared default."""
+    declared = declared_settings(sources)
+    plain = {s.attr: s.default for s in declared if not _builds_on_another(s.default)}
+    fields = []
+    for s in declared:
+        if s.read is not None and s.default is None:
+            spec = field(default_factory=partial(s.read, {}))
+        else:
+            spec = field(default=s.default.format_map(plain) if _builds_on_another(s.default) else s.default)
+        kind = Path if s.read is not None else (str | None if s.secret or s.default is None else str)
+        fields.append((s.attr, kind, spec))
+    namespace = {"declared": declared, "__module__": __name__}
+    return make_dataclass("Settings", fields, bases=(SettingsBase,), namespace=namespace, frozen=True, repr=False)
+
+
+Settings = settings_class()
+# Every environment variable fwpulse reads, with its meaning and default (docs/configuration.md's table is
+# checked against it), and each service URL's Settings attribute and variable.
+ENV_VARS: dict[str, tuple[str, str]] = env_vars()
+URL_SETTINGS: tuple[tuple[str, str], ...] = url_settings()
+
+
+def load_settings(env: Mapping[str, str] | None = None, cls: type = Settings) -> Any:
     """Settings from the environment; their secrets are registered for redaction at every sink."""
-    settings = _load(os.environ if env is None else env)
+    settings = _load(os.environ if env is None else env, cls)
     from fwpulse.data import redact
 
     redact.add(settings.secrets())
     return settings
 
 
-def _load(env: Mapping[str, str]) -> Settings:
-    # Each URL from its variable, else the Settings default (declared once, on the class).
-    urls = {attr: _url(env, name, getattr(Settings, attr)) for attr, name in URL_SETTINGS}
-    # GraphQL lives under the REST base unless set, so an Enterprise REST base brings its GraphQL endpoint.
-    urls["github_graphql_url"] = _url(env, "FWPULSE_GITHUB_GRAPHQL_URL", f"{urls['github_api_url']}/graphql")
-    return Settings(
-        db_path=Path(env.get("FWPULSE_DB") or default_db_path()).expanduser(),
-        config_path=default_config_path(env),
-        **urls,
-        browser_path=env.get("BROWSER_PATH") or "/usr/bin/chromium",
-        github_token=env.get("GITHUB_TOKEN") or None,
-        stackexchange_key=env.get("STACKEXCHANGE_KEY") or None,
-        openalex_api_key=env.get("OPENALEX_API_KEY") or None,
-        clickhouse_user=env.get("FWPULSE_CLICKHOUSE_USER") or "demo",
-        clickhouse_password=env.get("FWPULSE_CLICKHOUSE_PASSWORD") or None,
-        hf_token=env.get("HF_TOKEN") or None,
-    )
+def _load(env: Mapping[str, str], cls: type) -> Any:
+    values: dict[str, Any] = {}
+    later = []
+    for s in cls.declared:
+        raw = env.get(s.env) or None  # empty counts as unset
+        if s.read is not None:
+            values[s.attr] = s.read(env)
+        elif raw is None and _builds_on_another(s.default):
+            later.append(s)
+        else:
+            values[s.attr] = _clean(s, s.default if raw is None else raw)
+    for s in later:  # a default built from another setting's value: GraphQL under the REST base
+        values[s.attr] = _clean(s, s.default.format_map(values))
+    return cls(**values)

@@ -2,7 +2,8 @@
 
 A wrong setting stops ``parse_registry`` with an error naming the file and the key, before any
 source runs. Values are normalised (a date becomes ``"YYYY-MM-DD"``) so collectors read one form.
-To add a setting to a collector, add it here first; a key not listed here is an error.
+Each source declares its settings in data/sources.py (``config``, and ``shared`` for a table such as
+``[sources.clickhouse]`` that several sources read); a key declared nowhere is an error.
 """
 
 from __future__ import annotations
@@ -10,80 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]{0,99}"  # a plain SQL identifier
+from fwpulse.data.sources import SourceSetting, config_schema
 
-
-@dataclass(frozen=True)
-class Setting:
-    kind: str  # "int", "float", "bool", "str", "str_list", "date"
-    help: str
-    minimum: float | None = None
-    maximum: float | None = None
-    pattern: str | None = None  # for "str": a regular expression the whole value must match
-
-
-# Every setting in use, by source (grep `source_settings(` in collectors/). Sources without
-# settings are listed so that `[sources.pypi]` is not mistaken for a typo.
-SCHEMA: dict[str, dict[str, Setting]] = {
-    "github": {
-        "max_rate_limit_wait_seconds": Setting("float", "seconds to wait for a primary rate-limit reset", 0, 86_400),
-        "backfill_since": Setting("date", "first month of history for --backfill (YYYY-MM or YYYY-MM-DD)"),
-        "backfill_months": Setting("int", "months of history for --backfill when backfill_since is unset", 1, 600),
-        "max_release_pages": Setting("int", "pages of releases to read (100 per page)", 1, 1000),
-    },
-    "stackoverflow": {
-        "quota_reserve": Setting("int", "daily requests to leave unused", 0, 100_000),
-        "max_requests": Setting("int", "requests per refresh at most", 1, 100_000),
-        "backfill_since": Setting("date", "first month of history for --backfill (YYYY-MM or YYYY-MM-DD)"),
-    },
-    "trends": {
-        "anchor_term": Setting(
-            "str", "shared term that links batches of more than five terms", pattern=r"[^\x00-\x1f]{1,100}"
-        ),
-        "timeframe": Setting("str", "pytrends timeframe, e.g. 'today 5-y' or 'all'", pattern=r"[A-Za-z0-9 :+-]{1,50}"),
-        "geo": Setting(
-            "str",
-            "ISO country (and region) code, e.g. 'US' or 'GB-ENG'; empty = worldwide",
-            pattern=r"(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?)?",
-        ),
-    },
-    "pypi": {},
-    "citations": {},
-    "research": {
-        "since_year": Setting("int", "first publication year to count (OpenAlex)", 1990, 2100),
-    },
-    "hfhub": {
-        "max_requests": Setting("int", "Hub list pages per refresh at most (a backfill resumes next run)", 1, 100_000),
-        "page_size": Setting("int", "models per Hub list page", 1, 1000),
-    },
-    "clickhouse": {  # the ClickHouse server behind clickpy and gharchive (collectors/clickhouse.py)
-        "pypi_database": Setting("str", "database with the PyPI tables", pattern=_IDENT),
-        "downloads_table": Setting("str", "table of downloads per day", pattern=_IDENT),
-        "metadata_tables": Setting("str_list", "package metadata tables, first that exists wins", pattern=_IDENT),
-        "github_database": Setting("str", "database with the GitHub events table", pattern=_IDENT),
-        "events_table": Setting("str", "table of GitHub events", pattern=_IDENT),
-        "repo_ids_table": Setting("str", "table of repository name -> repository id", pattern=_IDENT),
-        "max_result_rows": Setting("int", "rows one answer may hold on the server (its max_result_rows)", 1, 10**8),
-        "max_result_bytes": Setting(
-            "int", "bytes one answer may hold on the server (its max_result_bytes)", 1000, 10**9
-        ),
-    },
-    "clickpy": {
-        "since": Setting("date", "first day of download history to read (YYYY-MM or YYYY-MM-DD)"),
-        "dependents": Setting("bool", "also count dependent packages per month (true/false)"),
-    },
-    "gharchive": {
-        "since": Setting("date", "first month of GitHub events to read (YYYY-MM or YYYY-MM-DD)"),
-    },
-}
+# [sources.NAME] -> its settings, from each source's declaration in data/sources.py.
+SCHEMA: dict[str, Mapping[str, SourceSetting]] = config_schema()
 
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 1, 1)
 
 
-def _check(setting: Setting, value: Any) -> Any:
+def _check(setting: SourceSetting, value: Any) -> Any:
     """The normalised value, or ValueError with a reason that fits after 'KEY: '."""
     if setting.kind in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -106,7 +44,7 @@ def _check(setting: Setting, value: Any) -> Any:
             value = [value]
         if not isinstance(value, list) or not value:
             raise ValueError(f"must be a non-empty list of strings, got {value!r}")
-        return [_check(Setting("str", setting.help, pattern=setting.pattern), v) for v in value]
+        return [_check(SourceSetting("str", setting.help, pattern=setting.pattern), v) for v in value]
     if setting.kind == "str":
         if not isinstance(value, str):
             raise ValueError(f"must be a string, got {value!r} ({type(value).__name__})")
@@ -132,15 +70,17 @@ def _check(setting: Setting, value: Any) -> Any:
     raise AssertionError(setting.kind)
 
 
-def validate_sources(sources: Any, error: Callable[[str, str], Exception]) -> dict[str, dict[str, Any]]:
-    """Check every ``[sources.*]`` table; ``error(key, reason)`` builds the exception to raise."""
+def validate_sources(
+    sources: Any, error: Callable[[str, str], Exception], schemas: Mapping[str, Mapping[str, SourceSetting]] = SCHEMA
+) -> dict[str, dict[str, Any]]:
+    """Check every ``[sources.*]`` table against ``schemas``; ``error(key, reason)`` builds the exception to raise."""
     if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
         raise error("sources", "must hold one table per source ([sources.NAME])")
     out: dict[str, dict[str, Any]] = {}
     for name, table in sources.items():
-        schema = SCHEMA.get(name)
+        schema = schemas.get(name)
         if schema is None:
-            raise error(f"sources.{name}", f"unknown source; known: {', '.join(SCHEMA)}")
+            raise error(f"sources.{name}", f"unknown source; known: {', '.join(schemas)}")
         clean: dict[str, Any] = {}
         for key, value in table.items():
             setting = schema.get(key)

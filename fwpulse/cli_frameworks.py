@@ -4,19 +4,23 @@
 fwpulse reads: ``FWPULSE_CONFIG`` when set, else the user's own copy in the user config
 directory (created from the bundled registry on first use). The new text is validated in full
 before it replaces the file (atomically), so a bad option never leaves a broken registry.
+Besides --name, --color and --group, its options are the registry fields the sources declare in
+data/sources.py (:func:`add_command` builds one option per field).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import typer
 
 from fwpulse.commands.common import EXIT_FAILED, fail
+from fwpulse.data.sources import SOURCES, FrameworkField, SourceInfo, framework_fields
 
 app = typer.Typer(
     help="The framework registry: add a framework to your own copy (FWPULSE_CONFIG or the user "
@@ -39,29 +43,20 @@ def framework_block(
     fid: str,
     name: str,
     *,
-    github: str | None,
-    github_aliases: list[str],
-    pypi: list[str],
-    stackoverflow_tags: list[str],
-    trends_terms: list[str],
-    color: str | None,
-    research_terms: list[str] = (),
-    hf_tags: list[str] = (),
-    group: str | None,
+    color: str | None = None,
+    group: str | None = None,
+    fields: tuple[FrameworkField, ...] | None = None,
+    **values: Any,
 ) -> str:
-    # In the registry's key order, each only when given. JSON strings and JSON arrays of strings are valid
-    # TOML basic strings and arrays, so json.dumps writes every value.
-    optional = {
-        "color": color,
-        "group": group,
-        "github": github,
-        "github_aliases": github_aliases,
-        "stackoverflow_tags": stackoverflow_tags,
-        "trends_terms": trends_terms,
-        "pypi": pypi,
-        "research_terms": list(research_terms),
-        "hf_tags": list(hf_tags),
-    }
+    """The ``[frameworks.ID]`` table: ``values`` are the source fields (by registry key) given on the command
+    line. In the registry's key order, each only when given. JSON strings and JSON arrays of strings are valid
+    TOML basic strings and arrays, so json.dumps writes every value."""
+    fields = framework_fields() if fields is None else fields
+    unknown = sorted(set(values) - {f.name for f in fields})
+    if unknown:
+        raise TypeError(f"framework_block: no registry field {', '.join(unknown)}")
+    optional = {"color": color, "group": group}
+    optional |= {f.name: list(values.get(f.name) or []) if f.many else values.get(f.name) for f in fields}
     lines = [f"[frameworks.{fid}]", f"name = {json.dumps(name)}"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in optional.items() if value]
     return "\n".join(lines) + "\n"
@@ -97,30 +92,55 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-@app.command("add")
-def add(
-    fid: str = typer.Argument(..., metavar="ID", help="Lower-case slug, e.g. mlx."),
-    name: str = typer.Option(..., "--name", help="Display name, e.g. MLX."),
-    github: Optional[str] = typer.Option(None, "--github", help="owner/repo"),
-    github_alias: Optional[list[str]] = typer.Option(
-        None, "--github-alias", help="A former owner/repo name (repeatable)."
-    ),
-    pypi: Optional[list[str]] = typer.Option(None, "--pypi", help="PyPI project (repeatable)."),
-    stackoverflow_tag: Optional[list[str]] = typer.Option(
-        None, "--stackoverflow-tag", help="Stack Overflow tag (repeatable)."
-    ),
-    trends_term: Optional[list[str]] = typer.Option(None, "--trends-term", help="Google Trends term (repeatable)."),
-    research_term: Optional[list[str]] = typer.Option(
-        None, "--research-term", help="Word OpenAlex searches AI papers for (repeatable), e.g. mlx."
-    ),
-    hf_tag: Optional[list[str]] = typer.Option(
-        None, "--hf-tag", help="Hugging Face Hub model tag (repeatable), e.g. mlx."
-    ),
-    color: Optional[str] = typer.Option(None, "--color", help="Hex colour like '#0072B2' (default: from the palette)."),
-    group: Optional[str] = typer.Option(None, "--group", help="main or ecosystem (default main)."),
+def add_command(sources: tuple[SourceInfo, ...] = SOURCES) -> Callable[..., None]:
+    """The `frameworks add` callback: ID, --name, one option per registry field ``sources`` declare with an
+    option (repeatable for a list), then --color and --group."""
+    fields = framework_fields(sources)
+
+    def add(fid: str, name: str, color: Optional[str], group: Optional[str], **values: Any) -> None:
+        """Add a framework to your registry (validated before it is written), then fill its history with
+        `fwpulse refresh --framework ID --backfill`."""
+        _add(fid, name, color, group, values, fields, sources)
+
+    def param(name: str, default: Any, annotation: Any) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+    offered = [f for f in fields if f.option]
+    clash = {f.name for f in offered} & {"fid", "name", "color", "group"}
+    if clash:
+        raise ValueError(f"a registry field may not be called {', '.join(sorted(clash))}")
+    add.__signature__ = inspect.Signature(
+        [
+            param("fid", typer.Argument(..., metavar="ID", help="Lower-case slug, e.g. mlx."), str),
+            param("name", typer.Option(..., "--name", help="Display name, e.g. MLX."), str),
+            *(
+                param(
+                    f.name,
+                    typer.Option(None, f.option, help=f.help, metavar=f.metavar),
+                    Optional[list[str]] if f.many else Optional[str],
+                )
+                for f in offered
+            ),
+            param(
+                "color",
+                typer.Option(None, "--color", help="Hex colour like '#0072B2' (default: from the palette)."),
+                Optional[str],
+            ),
+            param("group", typer.Option(None, "--group", help="main or ecosystem (default main)."), Optional[str]),
+        ]
+    )
+    return add
+
+
+def _add(
+    fid: str,
+    name: str,
+    color: str | None,
+    group: str | None,
+    values: dict[str, Any],
+    fields: tuple[FrameworkField, ...],
+    sources: tuple[SourceInfo, ...],
 ) -> None:
-    """Add a framework to your registry (validated before it is written), then fill its history with
-    `fwpulse refresh --framework ID --backfill`."""
     from fwpulse.data.registry import ConfigError, parse_registry
     from fwpulse.data.settings import BUNDLED_CONFIG
 
@@ -136,27 +156,15 @@ def add(
     except OSError as exc:
         raise fail(f"cannot read the registry {path}: {exc.strerror or exc}") from None
     try:
-        current = parse_registry(text, path)
+        current = parse_registry(text, path, sources)
     except ConfigError as exc:
         raise fail(f"config error: {exc}; fix the file first") from None
     if fid in current.frameworks:
         raise fail(f"{path}: frameworks.{fid} already exists; edit that table in the file, or choose another id")
-    block = framework_block(
-        fid,
-        name,
-        github=github,
-        github_aliases=list(github_alias or []),
-        pypi=list(pypi or []),
-        stackoverflow_tags=list(stackoverflow_tag or []),
-        trends_terms=list(trends_term or []),
-        color=color,
-        research_terms=list(research_term or []),
-        hf_tags=list(hf_tag or []),
-        group=group,
-    )
+    block = framework_block(fid, name, color=color, group=group, fields=fields, **values)
     new_text = _insert_block(text, block)
     try:
-        registry = parse_registry(new_text, path)
+        registry = parse_registry(new_text, path, sources)
     except ConfigError as exc:
         raise fail(f"not added: {exc.key}: {exc.reason}") from None
     try:
@@ -167,3 +175,6 @@ def add(
     where = f"{path} (created from the bundled registry)" if created else str(path)
     typer.echo(f"added {fw.id} ({fw.name}) to {where}")
     typer.echo(f"fill its history: fwpulse refresh --framework {fw.id} --backfill")
+
+
+app.command("add")(add_command())

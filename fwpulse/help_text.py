@@ -7,7 +7,8 @@ every value-taking parameter without a metavar of its own a placeholder named af
 
 from __future__ import annotations
 
-# Placeholders where the option's name alone would not say what to type.
+# Placeholders where the option's name alone would not say what to type (`frameworks add` takes those of the
+# registry fields from their declaration in data/sources.py).
 PLACEHOLDERS = {
     "wait": "SECONDS",
     "threads": "N",
@@ -19,16 +20,9 @@ PLACEHOLDERS = {
     "from_": "YYYY-MM-DD",
     "to": "YYYY-MM-DD",
     "framework": "ID",
-    "github": "OWNER/REPO",
-    "github_alias": "OWNER/REPO",
     "color": "'#RRGGBB'",
     "cron": "'MIN HOUR DAY MONTH WEEKDAY'",
     "host": "ADDRESS",
-    "pypi": "PROJECT",
-    "stackoverflow_tag": "TAG",
-    "hf_tag": "TAG",
-    "trends_term": "TERM",
-    "research_term": "TERM",
     "group": "[main|ecosystem]",
     "backup_dir": "FOLDER",
     "directory": "FOLDER",

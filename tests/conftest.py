@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fwpulse.data.bootstrap import ensure_database
-from fwpulse.data.sources import url_variables
+from fwpulse.data.sources import SOURCES, hidden_variables, url_variables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,17 +44,19 @@ def empty_db(tmp_path, monkeypatch) -> Path:
 
 # ------------------------------------------------------------------ no network, enforced
 
-# Every service base URL fwpulse reads from the environment: each source's, from its one declaration.
-SERVICE_URL_VARS = url_variables()
-SECRET_VARS = (
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "STACKEXCHANGE_KEY",
-    "OPENALEX_API_KEY",
-    "FWPULSE_CLICKHOUSE_USER",
-    "FWPULSE_CLICKHOUSE_PASSWORD",
-    "HF_TOKEN",
-)
+
+def service_url_vars(sources=SOURCES) -> tuple[str, ...]:
+    """Every service base URL fwpulse reads from the environment: each source's, from its one declaration."""
+    return url_variables(sources)
+
+
+def secret_vars(sources=SOURCES) -> tuple[str, ...]:
+    """Every key and credential the sources declare, and GH_TOKEN (the `gh` CLI the github source may ask)."""
+    return (*hidden_variables(sources), "GH_TOKEN")
+
+
+SERVICE_URL_VARS = service_url_vars()
+SECRET_VARS = secret_vars()
 
 
 def _closed_loopback_port() -> int:
@@ -97,15 +99,19 @@ def _guarded_getaddrinfo(host, *args, **kwargs):
     return _real_getaddrinfo(host, *args, **kwargs)
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """No test can reach a real service, even by mistake: every service URL points at a closed
-    loopback port (inherited by CLI subprocesses), secrets from the developer's shell are
-    removed, and this process refuses any non-loopback connect or DNS lookup."""
-    for name in SERVICE_URL_VARS:
+def cut_off(monkeypatch, sources=SOURCES) -> None:
+    """Every service URL of ``sources`` at a closed loopback port (inherited by CLI subprocesses), their
+    secrets from the developer's shell removed, and no non-loopback connect or DNS lookup in this process."""
+    for name in service_url_vars(sources):
         monkeypatch.setenv(name, CLOSED_URL)
-    for name in SECRET_VARS:
+    for name in secret_vars(sources):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """No test can reach a real service, even by mistake (:func:`cut_off` for every declared source)."""
+    cut_off(monkeypatch)

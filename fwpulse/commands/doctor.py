@@ -66,12 +66,10 @@ def _registry(settings) -> tuple[str, str]:
 
 
 def _keys() -> list[tuple[str, str]]:
-    from fwpulse.data.settings import ENV_VARS
-    from fwpulse.data.sources import key_variables
+    from fwpulse.data import sources
 
-    return [
-        (OK, f"{k} set") if os.environ.get(k) else (NOTE, f"{k} not set: {ENV_VARS[k][0]}") for k in key_variables()
-    ]
+    keys = [s for s in sources.env_settings(sources.SOURCES) if s.secret]
+    return [(OK, f"{s.env} set") if os.environ.get(s.env) else (NOTE, f"{s.env} not set: {s.meaning}") for s in keys]
 
 
 def _reach(url: str, timeout: float) -> str | None:
@@ -90,11 +88,9 @@ def _reach(url: str, timeout: float) -> str | None:
 
 
 def _services(settings, timeout: float) -> list[tuple[str, str]]:
-    from fwpulse.data.settings import URL_SETTINGS
-    from fwpulse.data.sources import SOURCES
+    from fwpulse.data import sources
 
-    attr = {env: name for name, env in URL_SETTINGS}
-    urls = {s.name: getattr(settings, attr[s.urls[-1]]) for s in SOURCES}  # the base (REST) URL of each
+    urls = {s.name: getattr(settings, s.base_url.attr) for s in sources.SOURCES if s.base_url}
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(urls)) as pool:  # all at once: one timeout in all
         why = dict(zip(urls, pool.map(lambda u: _reach(u, timeout), urls.values())))
     out = []
