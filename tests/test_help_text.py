@@ -43,16 +43,16 @@ def test_placeholders_say_what_to_type():
 
 
 def test_export_formats_are_declared_once_and_everything_derives_from_the_table():
-    """--format's choices, the Chromium preflight and the dashboard's buttons all read export_formats.TABLE."""
+    """--format's choices, the Chromium preflight and the dashboard's buttons all read export_formats.TABLE (when
+    asked: tests/export/test_toy_format.py adds a format to the table and finds it in each)."""
     from fwpulse.commands import export as export_cli
     from fwpulse.dashboard.export import formats as export_formats
     from fwpulse.dashboard.export import options as export_options
-    from fwpulse.dashboard.views import export_buttons
 
     names = tuple(f.name for f in export_formats.TABLE)
-    assert export_cli.FORMATS is export_formats.FORMATS and export_options.FORMATS is export_formats.FORMATS
-    assert export_formats.STATIC_FORMATS == tuple(f.name for f in export_formats.TABLE if f.static)
-    assert export_buttons.BUTTON_FORMATS == tuple(f.name for f in export_formats.TABLE if f.button)
+    assert export_formats.names() == names and export_cli.export_formats is export_formats
+    assert export_formats.static() == tuple(f.name for f in export_formats.TABLE if f.static)
+    assert export_formats.buttons() == tuple(f.name for f in export_formats.TABLE if f.button)
     assert export_options.parse_formats([",".join(reversed(names))]) == names  # canonical order from the table
     out = CliRunner().invoke(app, ["export", "--help"]).output
     assert f"--format [{','.join(names)}]" in out

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fwpulse.dashboard.charts import registry
 from fwpulse.dashboard.charts.spec import ChartOptions
-from fwpulse.dashboard.export.formats import STATIC_FORMATS
+from fwpulse.dashboard.export import formats as export_formats
 from fwpulse.dashboard.export.manifest import write_files
 from fwpulse.dashboard.export.options import (
     ExportError,
@@ -71,7 +71,7 @@ def plan(
     browser_path: str | None,
     html_js: str = "shared",
 ) -> ExportPlan:
-    """Every option checked (and the browser found, for PNG/SVG/PDF) before the store is read or a file written;
+    """Every option checked (and the browser found, for formats it draws) before the store is read or a file written;
     raises :class:`ExportUsageError` (exit 2) or :class:`ExportError` naming the option and the fix."""
     fmts = parse_formats(formats)
     html_js = parse_html_js(html_js)
@@ -92,7 +92,7 @@ def plan(
     frameworks = choices.split(frameworks)  # -f a,b as --chart and --format take commas
     if problem := choices.unknown("framework", frameworks, known_frameworks):
         raise ExportUsageError(f"--framework: {problem}")
-    if any(f in STATIC_FORMATS for f in fmts):
+    if any(f in export_formats.static() for f in fmts):
         check_browser(browser_path)
     options = ChartOptions(
         frameworks=tuple(frameworks),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fwpulse.dashboard.export.formats import FORMATS
+from fwpulse.dashboard.export import formats
 from fwpulse.dashboard.export.theme import DEFAULT_THEME, THEMES
 from fwpulse.data import exit_codes
 
@@ -61,10 +61,11 @@ def parse_scale(text: str | float) -> float:
 def parse_formats(values: list[str] | tuple[str, ...] | str) -> tuple[str, ...]:
     items = [values] if isinstance(values, str) else list(values)
     wanted = [f.strip().lower() for v in items for f in v.split(",") if f.strip()]
-    bad = [f for f in wanted if f not in FORMATS]
+    known = formats.names()
+    bad = [f for f in wanted if f not in known]
     if bad or not wanted:
-        raise ExportUsageError(f"bad --format {','.join(bad) or '(none)'}: choose from {','.join(FORMATS)}")
-    return tuple(f for f in FORMATS if f in wanted)  # canonical order, no duplicates
+        raise ExportUsageError(f"bad --format {','.join(bad) or '(none)'}: choose from {','.join(known)}")
+    return tuple(f for f in known if f in wanted)  # canonical order, no duplicates
 
 
 # How an exported HTML page gets plotly.js: "shared" = one plotly.min.js beside the pages (a folder a blog can host),
@@ -101,8 +102,8 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
 
 
 def file_name(chart_id: str, theme: str, fmt: str) -> str:
-    """``<chart-id>[-<theme>].<ext>``; the article theme and CSV carry no suffix."""
-    suffix = "" if theme == DEFAULT_THEME or fmt == "csv" else f"-{theme}"
+    """``<chart-id>[-<theme>].<ext>``; the article theme and a format not ``themed`` (CSV) carry no suffix."""
+    suffix = "" if theme == DEFAULT_THEME or not formats.get(fmt).themed else f"-{theme}"
     return f"{chart_id}{suffix}.{fmt}"
 
 

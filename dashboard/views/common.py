@@ -16,6 +16,7 @@ import streamlit as st
 from fwpulse.dashboard import data
 from fwpulse.dashboard.charts import registry
 from fwpulse.dashboard.charts.spec import MODE_LABELS, MODES, Chart, ChartOptions
+from fwpulse.dashboard.export import formats as export_formats
 from fwpulse.dashboard.views import page_text
 from fwpulse.dashboard.views.export_buttons import export_buttons
 from fwpulse.data import read
@@ -255,7 +256,7 @@ def show_chart(chart_id: str, frameworks: list[str] | ChartOptions | None = None
     )
     st.caption(chart.caption)
     page_text.say_notes(spec, chart.notes)
-    cols = st.columns([3, 2, 2, 2, 2])
+    cols = st.columns([3, *[2] * len(export_formats.buttons())])  # the CSV, then one per article format
     cols[0].download_button(
         "Download the plotted data (CSV)",
         lambda data=chart.data: read.plotted_csv(data),  # built when clicked, not on every page run

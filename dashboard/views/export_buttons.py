@@ -1,11 +1,14 @@
-"""A chart's article-export buttons (PNG/SVG/PDF/HTML), rendered on the server by the same code as `fwpulse export`."""
+"""A chart's article-export buttons, rendered on the server by the same code as `fwpulse export`.
+
+One button per format declared with ``button`` in dashboard/export/formats.py, read when the page is drawn.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 
 from fwpulse.dashboard.charts.spec import Chart, ChartOptions
-from fwpulse.dashboard.export.formats import BUTTON_FORMATS
+from fwpulse.dashboard.export import formats
 
 
 def export_buttons(chart: Chart, opts: ChartOptions, names: dict[str, str], cols, browser: str) -> None:
@@ -15,7 +18,6 @@ def export_buttons(chart: Chart, opts: ChartOptions, names: dict[str, str], cols
     the page never waits for Chromium; the modebar's camera icon stays the client-side PNG. ``browser``: the
     Chromium of the page run's Settings (``BROWSER_PATH``), passed in by the caller.
     """
-    from fwpulse.dashboard.export.formats import MIME, STATIC_FORMATS
     from fwpulse.dashboard.export.options import ExportError, check_browser, file_name
     from fwpulse.dashboard.export.render import export_bytes, natural_size
     from fwpulse.dashboard.export.theme import DEFAULT_THEME
@@ -27,14 +29,15 @@ def export_buttons(chart: Chart, opts: ChartOptions, names: dict[str, str], cols
         missing = str(exc)
     if missing is None and importlib.util.find_spec("kaleido") is None:
         missing = "kaleido is not installed: pip install -c constraints.txt -e '.[export]' (./dev.sh dashboard does)"
-    for col, fmt in zip(cols, BUTTON_FORMATS):
-        needs_browser = fmt in STATIC_FORMATS
+    static = formats.static()
+    for col, fmt in zip(cols, formats.buttons(), strict=True):  # the caller makes one column per button
+        needs_browser = fmt in static
         disabled = needs_browser and missing is not None
         col.download_button(
             f"Article {fmt.upper()}",
             data=lambda fmt=fmt: export_bytes(chart, fmt, options=opts, names=names, browser_path=browser),
             file_name=file_name(chart.spec.id, DEFAULT_THEME, fmt),
-            mime=MIME[fmt],
+            mime=formats.mime(fmt),
             key=f"export-{fmt}-{chart.spec.id}",
             on_click="ignore",
             disabled=disabled,

@@ -9,9 +9,8 @@ import typer
 
 from fwpulse import __version__
 from fwpulse.commands.common import EXIT_BUSY, EXIT_USAGE, context, fail, lazy_choices
-from fwpulse.dashboard.export.formats import FORMATS  # a light module: --help lists them without the dashboard
+from fwpulse.dashboard.export import formats as export_formats  # light: --help lists them without the dashboard
 
-ALL_FORMATS = [",".join(FORMATS)]
 HTML_JS = ("shared", "inline", "cdn")  # dashboard/export/options.py HTML_JS, for the help
 
 
@@ -30,7 +29,9 @@ def _themes() -> list[str]:
 def export(
     chart: list[str] | None = typer.Option(None, "--chart", "-c", help="Chart id(s), repeatable or comma-separated."),
     all_charts: bool = typer.Option(False, "--all", help="Every chart in the registry (empty ones are skipped)."),
-    formats: list[str] = typer.Option(ALL_FORMATS, "--format", help="Comma-separated formats."),
+    formats: list[str] | None = typer.Option(
+        None, "--format", show_default=False, help="Comma-separated formats (default: all of them)."
+    ),
     theme: str = typer.Option("article", help="Colours and fonts."),
     size: str | None = typer.Option(
         None,
@@ -54,7 +55,7 @@ def export(
         "self-contained files), cdn (a script from cdn.plot.ly).",
     ),
 ) -> None:
-    """Export charts as article-ready PNG/SVG/PDF/HTML/CSV files plus alt text and manifest.json."""
+    """Export charts as article-ready files, one per chart and format, plus alt text and manifest.json."""
     from fwpulse.dashboard.export import job as export_job
     from fwpulse.dashboard.export.options import ExportError
     from fwpulse.data.db import DatabaseBusy
@@ -71,7 +72,7 @@ def export(
         plan = export_job.plan(
             charts=list(chart or []),
             all_charts=all_charts,
-            formats=formats,
+            formats=formats or export_formats.names(),  # the default, every format: read from the table now
             theme=theme,
             size=size,
             scale=scale,
@@ -113,6 +114,6 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(cls=lazy_choices(chart=_charts, formats=lambda: FORMATS, theme=_themes, html_js=lambda: HTML_JS))(
+    app.command(cls=lazy_choices(chart=_charts, formats=export_formats.names, theme=_themes, html_js=lambda: HTML_JS))(
         export
     )
