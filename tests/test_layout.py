@@ -194,9 +194,15 @@ def _private_third_party_imports(path) -> list[str]:
     return found
 
 
+def _without_line(hit: str) -> str:
+    """``impl_torch.py:62 imports x`` -> ``impl_torch.py imports x``: the allowance follows the file, not a line."""
+    name, _, rest = hit.partition(":")
+    return f"{name} {rest.split(' ', 1)[1]}"
+
+
 # Private modules used on purpose, each with its reason (and a fallback when it moves).
 PRIVATE_ALLOWED = {
-    "impl_torch.py:62 imports torch._dynamo.utils": "the only place torch counts the graphs torch.compile built; "
+    "impl_torch.py imports torch._dynamo.utils": "the only place torch counts the graphs torch.compile built; "
     "guarded (0 when it moves)",
 }
 
@@ -205,7 +211,7 @@ def test_no_shipped_module_imports_a_librarys_private_module(tmp_path):
     found = [
         hit for room in SHIPPED for path in (REPO / room).rglob("*.py") for hit in _private_third_party_imports(path)
     ]
-    assert [hit for hit in found if hit not in PRIVATE_ALLOWED] == []
+    assert [hit for hit in found if _without_line(hit) not in PRIVATE_ALLOWED] == []
     bad = tmp_path / "bad.py"
     bad.write_text("from typer._click import exceptions\nimport json\n")
     assert _private_third_party_imports(bad) == ["bad.py:1 imports typer._click"]
