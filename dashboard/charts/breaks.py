@@ -227,14 +227,15 @@ def method_lines(
     hover: str,
     dash: str | None = None,
     each_in_legend: bool = True,
+    shapes: list[dict] | None = None,
     **style,
 ) -> set[str]:
     """Draw one series as one line per source and method (:func:`method_segments`): no line runs
     across a change of counting method; each part's legend entry names its method, and parts differ by dash
     (or all take ``dash`` when the chart uses dashes for something else). With ``each_in_legend=False`` (charts
     of several metrics, whose legends are long already) only the first part has an entry; the others name
-    their method in the hover, and the labelled line where the method changes marks them. Returns the
-    flagged kinds drawn."""
+    their method in the hover, and the labelled line where the method changes marks them. ``shapes``: as
+    :func:`quality.add_series`. Returns the flagged kinds drawn."""
     segments = method_segments(g)
     group = style.pop("legendgroup", None) or (label if len(segments) > 1 else None)
     kinds: set[str] = set()
@@ -248,6 +249,7 @@ def method_lines(
             dash=dash or METHOD_DASHES[n % len(METHOD_DASHES)],
             legendgroup=group,
             legend=each_in_legend or n == 0,
+            shapes=shapes,
             **style,
         )
     return kinds

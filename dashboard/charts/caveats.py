@@ -78,8 +78,7 @@ def _flags(df: pd.DataFrame, brief: bool) -> list[str]:
     return out
 
 
-def _method_changes(df: pd.DataFrame, names: dict[str, str], brief: bool) -> list[str]:
-    changes = breaks.method_breaks(df)
+def _method_changes(df: pd.DataFrame, names: dict[str, str], brief: bool, changes: list[dict]) -> list[str]:
     if not changes:
         return []
     fmt = _when(df["date"])
@@ -139,6 +138,12 @@ def _speed(df: pd.DataFrame) -> list[str]:
     return [f"{suite} on {', '.join(names or devices)}", *every]
 
 
+def own_rows(chart) -> pd.DataFrame:
+    """The chart's own series' rows: not the markers drawn over them (releases, an article's figures)."""
+    df = chart.data
+    return df[df["metric"].isin(chart.spec.metrics)] if "metric" in df.columns else df
+
+
 def caveat_line(chart, names: dict[str, str] | None = None) -> str:
     """The chart's caveat in one line ('' when its plotted rows are final, current and of one method)."""
     df = chart.data
@@ -152,13 +157,17 @@ def caveat_line(chart, names: dict[str, str] | None = None) -> str:
     if "metric" in df.columns and df["metric"].isin(chart.spec.metrics).any():
         series = df[df["metric"].isin(chart.spec.metrics)]
     timed_rows = series[series["date"].notna()] if timed else series
-    later = []  # what does not shorten with 'brief': computed once
+    later, changes = [], []  # what does not shorten with 'brief': computed once
     if timed:
         later = _drops(timed_rows, chart.spec.metrics, names, chart.drops) + _stale(timed_rows, names)
+    if timed and {"framework", "source", "method"} <= set(df.columns):
+        # the render found them on its own rows (registry.own_rows): these very rows when every one is dated
+        same = chart.breaks is not None and len(timed_rows) == len(own_rows(chart))
+        changes = chart.breaks if same else breaks.method_breaks(timed_rows)
     for brief in (False, True):
         parts = _flags(df, brief)
         if timed and {"framework", "source", "method"} <= set(df.columns):
-            parts += _method_changes(timed_rows, names, brief)
+            parts += _method_changes(timed_rows, names, brief, changes)
         parts += later
         line = "; ".join(parts)
         if len(line) <= MAX_CHARS:

@@ -81,7 +81,7 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     fig = go.Figure()
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m}"
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
-    plotted, kinds = [], set()
+    plotted, kinds, connectors = [], set(), []
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
         unit = kit._unit(catalog.metric(metric).unit, options)
@@ -97,10 +97,12 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
                 dash=dash,
                 width=2.2,
                 legendgroup=f"{fid}|{metric}",
+                shapes=connectors,
             )
             g = g.copy()
             g["unit"] = unit
             plotted.append(g)
+    quality.add_shapes(fig, connectors)
     quality.legend_key(fig, kinds)
     merged_stops = MERGED_METRIC in metrics and not options.align and pd.to_datetime(df["date"]).max() >= MERGED_UNTIL
     if merged_stops:  # inside the figure: a reader copies the picture, not the note under it

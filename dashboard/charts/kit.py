@@ -148,10 +148,13 @@ def line_chart(
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
     kinds: set[str] = set()
+    connectors: list[dict] = []
     for fid, g in df.groupby("framework", sort=False):
         # One line per counting method; runs of equal quality; a series with one or two points gets markers
         # (a line alone would be invisible).
-        kinds |= breaks.method_lines(fig, g, names.get(fid, fid), colors.get(fid), xfmt + ": %{y" + fmt + "}")
+        hover = xfmt + ": %{y" + fmt + "}"
+        kinds |= breaks.method_lines(fig, g, names.get(fid, fid), colors.get(fid), hover, shapes=connectors)
+    quality.add_shapes(fig, connectors)
     plotted, notes = [df], []
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         mk = quality.with_quality(markers)
@@ -180,7 +183,7 @@ def line_chart(
                      "line": {"width": 1, "dash": "dot", "color": colors.get(fid, "grey")}, "opacity": 0.5}
                     for d in pd.to_datetime(g["date"])
                 ]  # fmt: skip
-                fig.layout.shapes = [*fig.layout.shapes, *lines]  # one assignment: add_vline re-validates all
+                quality.add_shapes(fig, lines)
     quality.legend_key(fig, kinds)
     stale = quality.stale_marks(fig, df, names)
     _style(fig, spec, options, m.unit)
@@ -283,7 +286,7 @@ def multi_line_chart(
     kinds: set[str] = set()
     xfmt = "%{x:.1f} y" if options.align else "%{x|%Y-%m-%d}"
     fmt = ":,.1f" if options.mode != "absolute" or options.smoothing > 1 else ":,.0f"
-    plotted = []
+    plotted, connectors = [], []
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
         unit = catalog.metric(metric).unit
@@ -300,10 +303,12 @@ def multi_line_chart(
                 each_in_legend=False,
                 width=2.2,
                 legendgroup=fid,
+                shapes=connectors,
             )
             g = g.sort_values("date").copy()
             g["unit"] = _unit(unit, options)
             plotted.append(g)
+    quality.add_shapes(fig, connectors)
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:
         for fid in sorted(markers["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = quality.with_quality(markers[markers["framework"] == fid])

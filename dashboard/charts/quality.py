@@ -48,10 +48,11 @@ def with_quality(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def runs(g: pd.DataFrame) -> list[pd.DataFrame]:
-    """Consecutive rows of ``g`` (sorted by date) with equal quality."""
-    run_id = g["quality"].ne(g["quality"].shift()).cumsum()
-    return [r for _, r in g.groupby(run_id, sort=True)]
+def runs(g: pd.DataFrame) -> list[slice]:
+    """Positions of the consecutive rows of ``g`` (sorted by date) with equal quality, as slices."""
+    q = g["quality"].to_numpy()
+    starts = [0, *(i for i in range(1, len(q)) if q[i] != q[i - 1])]
+    return [slice(a, b) for a, b in zip(starts, [*starts[1:], len(q)])]
 
 
 GAP_FACTOR = 2  # a step longer than this many times the cadence around it is a gap: the line breaks there
@@ -101,75 +102,91 @@ def add_series(
     width: float = 2.5,
     legendgroup: str | None = None,
     legend: bool = True,
+    shapes: list[dict] | None = None,
 ) -> set[str]:
     """Draw one series (rows sorted by date, with ``x``, ``value``, ``quality``, ``details``); returns the
     flagged kinds it drew. ``hover`` is the template before ``<extra>`` (e.g. ``%{x|%Y-%m-%d}: %{y:,.0f}``);
-    ``legend=False``: no legend entry (the hover still names the series)."""
+    ``legend=False``: no legend entry (the hover still names the series). ``shapes``: a list the caller assigns
+    to the figure once after its last series (plotly re-validates every shape on each assignment, which cost a
+    chart of 60 series seconds); None: the connectors are added to the figure now."""
     kinds: set[str] = set()
     g = g.reset_index(drop=True)
     parts = runs(g)
     gap = gap_after(g["date"])
     piece = gap.cumsum()
-    alone = piece.map(piece.value_counts()).eq(1)  # a point between two gaps: no line reaches it
+    gap = gap.tolist()
+    alone = piece.map(piece.value_counts()).eq(1).tolist()  # a point between two gaps: no line reaches it
+    xs, values, qualities, details = g["x"], g["value"], g["quality"].tolist(), g["details"].tolist()
     few = len(g) <= 2  # a line alone would be invisible: markers
     shown = False
+    traces: list[dict] = []  # added in one call: plotly validates a batch once, not the figure's data per trace
     connectors: list[dict] = []
-    for k, run in enumerate(parts):
-        q = run["quality"].iloc[0]
+    for k, at in enumerate(parts):
+        q = qualities[at.start]
         flagged = q != OK
-        reasons = [f"<br>{q.replace('_', ' ')}: {reason(q, d)}" if flagged else "" for d in run["details"]]
-        x, y, run_gap = run["x"], run["value"], gap.loc[run.index].tolist()
+        reasons = [f"<br>{q.replace('_', ' ')}: {reason(q, d)}" if flagged else "" for d in details[at]]
+        x, y, run_gap, lone = xs.iloc[at], values.iloc[at], gap[at], alone[at]
         marker = {
             "color": color,
             "size": 9 if flagged else 7,
             "symbol": SYMBOLS.get(q, "circle"),
             "line": {"color": color, "width": 2},
         }
-        lone = alone.loc[run.index].tolist()
         if not (flagged or few) and any(lone):  # a marker on the lone points only
             marker["opacity"] = _broken([1.0 if v else 0.0 for v in lone], run_gap, 0.0)
-        elif flagged and len(run) > MAX_MARKERS and not any(lone):
+        elif flagged and len(lone) > MAX_MARKERS and not any(lone):
             # A long flagged run: its kind's symbol every few points says it as well as one per point, which
             # cost the browser a second on a three-chart page (5,000 SVG markers) and was a blur in a PNG.
             marker["maxdisplayed"] = MAX_MARKERS
         if any(run_gap[1:]):
             x, y, reasons = (_broken(v, run_gap) for v in (x, y, reasons))
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                connectgaps=False,
-                name=label,
-                legendgroup=legendgroup or label,
-                showlegend=legend and not shown and (not flagged or k == len(parts) - 1),
-                mode="lines+markers" if flagged or few or any(lone) else "lines",
-                line={"color": color, "width": width, "dash": "dot" if flagged else dash},
-                marker=marker,
+        showlegend = legend and not shown and (not flagged or k == len(parts) - 1)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                "connectgaps": False,
+                "name": label,
+                "legendgroup": legendgroup or label,
+                "showlegend": showlegend,
+                "mode": "lines+markers" if flagged or few or any(lone) else "lines",
+                "line": {"color": color, "width": width, "dash": "dot" if flagged else dash},
+                "marker": marker,
                 **_hover_reasons(reasons, hover, label),
-                meta={"quality": q},
-            )
+                "meta": {"quality": q},
+            }
         )
-        shown |= fig.data[-1].showlegend
+        shown |= showlegend
         if flagged:
             kinds.add(q)
         if k > 0 and not run_gap[0]:
-            prev, first = parts[k - 1].iloc[-1], run.iloc[0]
+            before, first = at.start - 1, at.start  # the previous run's last row and this run's first
             connectors.append(
                 {
                     "type": "line",
                     "xref": "x",
                     "yref": "y",
-                    "x0": prev["x"],
-                    "y0": prev["value"],
-                    "x1": first["x"],
-                    "y1": first["value"],
+                    "x0": xs.iat[before],
+                    "y0": values.iat[before],
+                    "x1": xs.iat[first],
+                    "y1": values.iat[first],
                     "line": {"color": color, "width": width * 0.8, "dash": "dot"},
                     "layer": "below",
                 }
             )
-    if connectors:  # one assignment: plotly re-validates every shape on each add_shape
-        fig.layout.shapes = [*fig.layout.shapes, *connectors]
+    fig.add_traces(traces)
+    if shapes is not None:
+        shapes.extend(connectors)
+    elif connectors:
+        add_shapes(fig, connectors)
     return kinds
+
+
+def add_shapes(fig: go.Figure, shapes: list[dict]) -> None:
+    """``shapes`` added to ``fig`` in one assignment: plotly re-validates every shape on each add_shape."""
+    if shapes:
+        fig.layout.shapes = [*fig.layout.shapes, *shapes]
 
 
 def figure_marks(

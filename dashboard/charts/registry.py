@@ -107,8 +107,9 @@ def render(
     if chart.figure is not None and spec.time_series and not options.align and "date" in chart.data.columns:
         axes.fit_time_axis(chart.figure, chart.data["date"])
     if chart.figure is not None and spec.time_series and not options.align and options.mode != "share":
-        own = chart.data[chart.data["metric"].isin(spec.metrics)] if "metric" in chart.data.columns else chart.data
-        found = chart.drops = drops.level_drops(own, spec.metrics, breaks.method_breaks(own))
+        own = caveats.own_rows(chart)
+        chart.breaks = breaks.method_breaks(own)
+        found = chart.drops = drops.level_drops(own, spec.metrics, chart.breaks)
         note = drops.mark_drops(chart.figure, found, names, options.log, own.get("date"), own.get("value"))
         if note:
             chart.notes.append(note)

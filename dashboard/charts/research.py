@@ -81,7 +81,7 @@ def _lines(spec, df: pd.DataFrame, options, names, colors, series, y_title: str,
     order = kit.legend_order(names)
     plain = replace(options, mode="absolute", align=False)  # counts and shares per year or month: no index, no age
     df = kit.transform(df, plain)
-    fig, kinds, plotted = go.Figure(), set(), []
+    fig, kinds, plotted, connectors = go.Figure(), set(), [], []
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
@@ -90,9 +90,19 @@ def _lines(spec, df: pd.DataFrame, options, names, colors, series, y_title: str,
             label = name or " · ".join(p for p in (catalog.series_name(fid, names), suffix) if p)
             color = colors.get(fid, "#7f7f7f")
             kinds |= breaks.method_lines(
-                fig, g, label, color, "%{x|%Y-%m}: %{y:,.1f}", dash, each_in_legend=False, width=2.2, legendgroup=fid
+                fig,
+                g,
+                label,
+                color,
+                "%{x|%Y-%m}: %{y:,.1f}",
+                dash,
+                each_in_legend=False,
+                width=2.2,
+                legendgroup=fid,
+                shapes=connectors,
             )
             plotted.append(g.assign(unit=unit))
+    quality.add_shapes(fig, connectors)
     quality.legend_key(fig, kinds)
     chart = kit.finish(spec, fig, plotted, plain, unit, y_title)
     chart.notes += [n for n in (quality.quality_note(kinds), note) if n]

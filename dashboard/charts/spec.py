@@ -110,3 +110,4 @@ class Chart:
     as_of: dt.date | None = None
     caveat: str = ""  # one line from the plotted rows, shown inside the figure (dashboard/charts/caveats.py)
     drops: list | None = None  # the >15% falls found when the chart was rendered (charts/drops.py), for its caveat
+    breaks: list | None = None  # its method changes (charts/breaks.method_breaks of its own rows), found once
