@@ -253,7 +253,6 @@ def then_vs_now(spec, inputs, options, names, colors):
         )
     fig.update_layout(
         title=spec.title,
-        template="plotly_white",
         xaxis_title="count (log scale; dots, not bars: a bar's length means nothing on a log axis)",
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
         height=140 + 46 * len(order),

@@ -182,7 +182,6 @@ def _finish(spec, fig, data, labels, x_title):
     fig.update_layout(
         title=spec.title,
         xaxis_title=x_title,
-        template="plotly_white",
         barmode="group",
         height=160 + ROW_PX * len(labels),
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},

@@ -161,7 +161,7 @@ def yearly_bars(metric: str, note: str):
                 x=year + 0.45, y=top, text=f"{year}: partial year{stop}", showarrow=False,
                 xanchor="right", yshift=14, font={"size": 12}, name="fwpulse-partial",
             )  # fmt: skip
-        fig.update_layout(title=spec.title, barmode="group", template="plotly_white", yaxis_title="questions/year")
+        fig.update_layout(title=spec.title, barmode="group", yaxis_title="questions/year")
         fig.update_xaxes(dtick=1, tickformat="d", title_text="calendar year")
         chart = kit.finish(spec, fig, [df], options, catalog.metric(metric).unit, time_series=False)
         chart.notes.append(note)
