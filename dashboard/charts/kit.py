@@ -19,7 +19,6 @@ from fwpulse.dashboard.charts import axes, breaks, quality
 from fwpulse.dashboard.charts.spec import DATA_COLUMNS, Chart, ChartOptions, ChartSpec
 from fwpulse.data import catalog, read
 
-
 # Every dashboard figure is drawn on plotly_white. As the process's default template plotly gives it to each new
 # figure without validating it again; named in each figure's layout it cost about 8 ms a figure (a third of
 # drawing a simple chart). The article export sets its own template (dashboard/export/theme.py).
@@ -168,8 +167,10 @@ def line_chart(
             quality.figure_marks(fig, g, f"{names.get(fid, fid)}: {marker_label}", colors.get(fid), marker_label, 13)
         mk["raw_value"], mk["x"] = mk["value"], mk["date"]
         plotted.append(mk)
+    changes = None
     if not options.align:
-        notes.append(breaks.mark_method_changes(fig, df, names))
+        changes = breaks.method_breaks(df)
+        notes.append(breaks.draw_breaks(fig, changes, names, list(df["framework"].unique()), df["date"]))
         for i, (date, label) in enumerate(vlines):
             breaks.vline_label(fig, date, label, i)
         if events is not None and not events.empty:
@@ -198,7 +199,10 @@ def line_chart(
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
     text, sources, as_of = caption_for(data, options)
     notes = [n for n in [quality.quality_note(kinds), *stale, *notes] if n]
-    return Chart(spec, fig, data, text, notes=notes, sources=sources, as_of=as_of)
+    chart = Chart(spec, fig, data, text, notes=notes, sources=sources, as_of=as_of)
+    if len(plotted) == 1:  # its rows are exactly the series' rows: the render and the caveat need not look again
+        chart.breaks = changes
+    return chart
 
 
 def finish(

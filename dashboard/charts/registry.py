@@ -108,7 +108,8 @@ def render(
         axes.fit_time_axis(chart.figure, chart.data["date"])
     if chart.figure is not None and spec.time_series and not options.align and options.mode != "share":
         own = caveats.own_rows(chart)
-        chart.breaks = breaks.method_breaks(own)
+        if chart.breaks is None:  # unless the builder found them on these rows already (kit.line_chart)
+            chart.breaks = breaks.method_breaks(own)
         found = chart.drops = drops.level_drops(own, spec.metrics, chart.breaks)
         note = drops.mark_drops(chart.figure, found, names, options.log, own.get("date"), own.get("value"))
         if note:
