@@ -74,21 +74,32 @@ def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
     cols = ["framework", "metric", "date", "newest_other", "stale", "stale_reason"]
     if latest.empty:
         return pd.DataFrame(columns=cols)
-    d = (
-        latest[["framework", "metric", "date", "details"]].copy()
-        if "details" in latest.columns
-        else latest[["framework", "metric", "date"]].assign(details=None)
-    )
-    d["date"] = pd.to_datetime(d["date"])
-    d["newest_other"] = d.groupby("metric")["date"].transform("max")
-    d["stale"] = d["date"] < d["newest_other"] - pd.Timedelta(days=days)
+    # One row per series (a few dozen): plain lists, not a groupby and itertuples (7 calls a page run).
+    dates = pd.to_datetime(latest["date"]).reset_index(drop=True)
+    metrics = latest["metric"].tolist()
+    details = latest["details"].tolist() if "details" in latest.columns else [None] * len(metrics)
+    newest: dict = {}
+    for m, d in zip(metrics, dates):
+        newest[m] = d if m not in newest or d > newest[m] else newest[m]
+    newest_other = dates.copy()
+    newest_other[:] = [newest[m] for m in metrics]
+    stale = dates < newest_other - pd.Timedelta(days=days)
 
-    def why(r) -> str:
-        if not r.stale:
+    def why(is_stale: bool, det) -> str:
+        if not is_stale:
             return ""
-        det = details_dict(r.details)
+        det = details_dict(det)
         said = det.get("stale_reason") or det.get("reason")
         return str(said) if said else "no newer value has been stored for this series"
 
-    d["stale_reason"] = [why(r) for r in d.itertuples()]
-    return d[cols].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "framework": latest["framework"].tolist(),
+            "metric": metrics,
+            "date": dates,
+            "newest_other": newest_other,
+            "stale": stale,
+            "stale_reason": [why(s, d) for s, d in zip(stale, details)],
+        },
+        columns=cols,
+    )
