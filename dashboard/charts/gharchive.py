@@ -84,7 +84,7 @@ def quality_lines(spec, values: pd.DataFrame, options, names, colors, series: li
     plotted, kinds, connectors = [], set(), []
     for metric, dash, suffix in series:
         part = df[df["metric"] == metric]
-        unit = kit._unit(catalog.metric(metric).unit, options)
+        unit = kit.plotted_unit(catalog.metric(metric).unit, options)
         for fid in sorted(part["framework"].unique(), key=lambda f: order.get(f, 999)):
             g = part[part["framework"] == fid].sort_values("date")
             label = names.get(fid, fid) + (f" · {suffix}" if suffix else "")

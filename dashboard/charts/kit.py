@@ -195,7 +195,7 @@ def line_chart(
     stale = quality.stale_marks(fig, df, names)
     _style(fig, spec, options, m.unit)
     data = pd.concat(plotted, ignore_index=True)
-    data["unit"] = m.unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
+    data["unit"] = plotted_unit(m.unit, options)
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
     text, sources, as_of = caption_for(data, options)
     notes = [n for n in [quality.quality_note(kinds), *stale, *notes] if n]
@@ -223,7 +223,7 @@ def finish(
         else pd.DataFrame(columns=DATA_COLUMNS)
     )
     if "unit" not in data.columns:
-        data["unit"] = _unit(unit, options)
+        data["unit"] = plotted_unit(unit, options)
     data = data[[c for c in DATA_COLUMNS if c in data.columns]]
     text, sources, as_of = caption_for(data, options if time_series else None)
     return Chart(spec, fig, data, text, sources=sources, as_of=as_of)
@@ -235,7 +235,8 @@ def every_value(con, spec, options) -> pd.DataFrame:
     return read.read_values(con, options.frameworks or None, spec.metrics, options.start, options.end, thin=False)[0]
 
 
-def _unit(unit: str, options) -> str:
+def plotted_unit(unit: str, options) -> str:
+    """The unit of the plotted values: the metric's own, or ``index`` / ``%`` under those modes."""
     return unit if options.mode == "absolute" else ("index" if options.mode == "index" else "%")
 
 
@@ -316,7 +317,7 @@ def multi_line_chart(
                 shapes=connectors,
             )
             g = g.sort_values("date").copy()
-            g["unit"] = _unit(unit, options)
+            g["unit"] = plotted_unit(unit, options)
             plotted.append(g)
     quality.add_shapes(fig, connectors)
     if markers is not None and not markers.empty and options.mode == "absolute" and not options.align:

@@ -123,6 +123,11 @@ FLAG_HOVER_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(p
 
 def _no_flagged_value_read_as_final(page, path: str) -> None:
     """What each view must not present as final, checked in the page the browser drew."""
+    # Streamlit streams a page element by element and the charts may be drawn before the text under them
+    # arrives: wait for the last text each check reads (a CI run read the Article check half sent).
+    expected = {"github": "lower bounds", "adoption": "mirrors", "article-check": "What it cannot decide"}
+    if path in expected:
+        page.get_by_text(expected[path], exact=False).first.wait_for(timeout=60_000)
     text = page.inner_text("body")
     if path == "github":
         charts = {c["title"]: c for c in page.evaluate(FLAG_HOVER_JS)}
