@@ -8,6 +8,7 @@ Offline and fast: the wheel is built with the dev venv's setuptools (--no-build-
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,10 +42,39 @@ def _clean_env(tmp: Path) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def installed_once(tmp_path_factory, worker_id) -> tuple[Path, Path]:
+    """(venv, its site-packages) with fwpulse installed from a clean copy of the checkout, once per test session:
+    the first xdist worker to arrive builds it under a file lock, the others use it (it was once per worker)."""
+    root = tmp_path_factory.getbasetemp()
+    root = root if worker_id == "master" else root.parent  # the directory every worker's basetemp sits in
+    shared = root / "install-once"
+    with FileLock(str(root / "install-once.lock")):
+        done = shared / "done.json"
+        if not done.exists():
+            if shared.exists():  # a worker's build that failed: start again
+                shutil.rmtree(shared)
+            shared.mkdir()
+            try:
+                venv, purelib = _build_and_install(shared)
+            except pytest.skip.Exception as exc:
+                done.write_text(json.dumps({"skip": str(exc)}))
+                raise
+            done.write_text(json.dumps({"venv": str(venv), "purelib": str(purelib)}))
+    state = json.loads(done.read_text())
+    if "skip" in state:
+        pytest.skip(state["skip"])
+    return Path(state["venv"]), Path(state["purelib"])
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, Path, Path]:
-    """(venv, its site-packages, tmp root) with fwpulse installed from a clean copy of the checkout."""
-    tmp = tmp_path_factory.mktemp("install")
+def installed(installed_once, tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(venv, its site-packages, this module's own tmp root: its HOME and working directory)."""
+    return *installed_once, tmp_path_factory.mktemp("install")
+
+
+def _build_and_install(tmp: Path) -> tuple[Path, Path]:
+    """Build the wheel from a clean copy of the checkout in ``tmp`` and install it into a fresh venv there."""
     src = tmp / "src"
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -106,7 +137,7 @@ def installed(tmp_path_factory) -> tuple[Path, Path, Path]:
     assert (purelib / "fwpulse" / "data" / "snapshot" / "github_stats_monthly.csv").is_file()
     dev_site = Path(sysconfig.get_path("purelib"))
     (purelib / "zz_dev_site.pth").write_text(f"{dev_site}\n")  # the dependencies, without their .pth hooks
-    return venv, purelib, tmp
+    return venv, purelib
 
 
 def _run(venv: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
@@ -127,7 +158,6 @@ def test_status_from_wheel_writes_only_user_data_dir(installed):
     before = _files(site)
     res = _run(venv, tmp, "status", "--json")
     assert res.returncode == 0, res.stderr
-    import json
 
     info = json.loads(res.stdout)
     db = tmp / "home" / "data" / "fwpulse" / "fwpulse.duckdb"
