@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from fwpulse.dashboard import data
+from fwpulse.dashboard.charts.spec import ChartOptions
 from fwpulse.dashboard.views.common import page, show_chart
 from fwpulse.data import catalog
 from fwpulse.data.quality import is_final
@@ -20,6 +21,7 @@ CARDS = [
     ("Stack Overflow questions", ("stackoverflow.questions_total",), "fwpulse refresh --source stackoverflow"),
     ("PyPI downloads / month", ("pypi.downloads_monthly",), "fwpulse refresh --source pypi"),
 ]
+CHARTS = ("github-stars", "github-forks", "pypi-downloads-monthly")  # under the cards, in this order
 CARD_PX = 250  # a card's width: its numbers never shrink to an ellipsis; cards wrap onto more rows instead
 
 
@@ -118,9 +120,25 @@ def render() -> None:
             "'Open issues incl. PRs' is GitHub's open_issues_count, which counts pull requests as issues "
             "(see the GitHub view)."
         )
-    for chart_id in ("github-stars", "github-forks", "pypi-downloads-monthly"):
+    for chart_id in CHARTS:
         st.divider()
         show_chart(chart_id)
 
 
-__all__ = ["render", "CARDS"]
+def warm_up() -> None:
+    """Compute what the Overview shows at the default controls into the dashboard's caches: `fwpulse dashboard`'s
+    server does it once it has started (dashboard/server.py), so the first page after a start does not build the
+    cards and figures itself (0.7 s cold against 0.07 s cached at 5.5 M rows). Same calls as :func:`render`, so
+    the same cache keys; the caches' TTL still applies."""
+    try:
+        reg = data.framework_registry()
+        opts = ChartOptions(frameworks=tuple(reg.ids("main")))  # what the controls give with no URL and no state
+        data.offline_only()
+        data.overview_cards(opts.frameworks)
+        for chart_id in CHARTS:
+            data.rendered(chart_id, opts, reg.names(), reg.colors())
+    finally:
+        data.close_run_connection()
+
+
+__all__ = ["render", "warm_up", "CARDS", "CHARTS"]

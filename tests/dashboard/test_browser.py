@@ -64,8 +64,9 @@ def test_every_view_renders_in_chromium(dashboard_server):
     from tests.dashboard.conftest import fill
 
     assert Path(CHROMIUM).exists(), "install Debian's chromium (the README test command does)"
-    # The server built the snapshot database and holds no connection: add the live-only test data
-    # before any page is opened (nothing is cached yet).
+    # The server built the snapshot database: add the live-only test data before any page is opened. Its
+    # warm-up may be reading the Overview's figures meanwhile (fill waits for that connection), so the Overview
+    # may show the snapshot's figures for the caches' TTL; nothing below reads live-only data there.
     dashboard_url, db_path = dashboard_server
     fill(db_path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
