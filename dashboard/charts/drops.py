@@ -28,18 +28,21 @@ def level_drops(df: pd.DataFrame, metrics: tuple[str, ...] | list[str], breaks: 
         return []
     raw = "raw_value" if "raw_value" in df.columns else "value"
     changed = {(pd.Timestamp(b["date"]), f) for b in (breaks or []) for f in b["frameworks"]}
+    levels = [m for m in metrics if m in catalog.METRICS and catalog.metric(m).kind == "level"]
+    rows = df[df["metric"].isin(levels)]
+    if rows.empty:
+        return []
+    # Every series at once (one sort, one shifted column), in the order the series first appear in ``df``.
+    series = rows.groupby(["framework", "metric"], sort=False).ngroup()
+    rows = rows.assign(_series=series).sort_values(["_series", "date"], kind="stable")
+    prev = rows.groupby("_series", sort=False)[raw].shift()
+    fall = (prev - rows[raw]) / prev
+    hit = fall.notna() & (prev > 0) & (fall > DROP)  # the few falls, found without a loop over every row
     out = []
-    for (fid, metric), g in df[df["metric"].isin(list(metrics))].groupby(["framework", "metric"], sort=False):
-        if metric not in catalog.METRICS or catalog.metric(metric).kind != "level":
-            continue
-        g = g.sort_values("date")
-        prev = g[raw].shift()
-        fall = (prev - g[raw]) / prev
-        hit = fall.notna() & (prev > 0) & (fall > DROP)  # the few falls, found without a loop over every row
-        for r, f, before in zip(g[hit].itertuples(), fall[hit], prev[hit]):
-            why = "counting method changed" if (pd.Timestamp(r.date), fid) in changed else "unexplained drop"
-            out.append({"framework": fid, "metric": metric, "date": pd.Timestamp(r.date), "x": r.x if hasattr(r, "x") else r.date,
-                        "value": r.value, "before": before, "after": getattr(r, raw), "fall": f, "why": why})  # fmt: skip
+    for r, f, before in zip(rows[hit].itertuples(), fall[hit], prev[hit]):
+        why = "counting method changed" if (pd.Timestamp(r.date), r.framework) in changed else "unexplained drop"
+        out.append({"framework": r.framework, "metric": r.metric, "date": pd.Timestamp(r.date), "x": r.x if hasattr(r, "x") else r.date,
+                    "value": r.value, "before": before, "after": getattr(r, raw), "fall": f, "why": why})  # fmt: skip
     return out
 
 
