@@ -232,6 +232,8 @@ def one_date_axis(fig: go.Figure) -> None:
                 days.add(pd.Timestamp(x).normalize())
             except (TypeError, ValueError):
                 return  # categories, not dates
+            if len(days) > 1:
+                return  # two dates: an ordinary time axis (no need to look at the other points)
     if len(days) != 1:
         return
     day = days.pop()
