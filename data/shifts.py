@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from fwpulse.data import catalog
-from fwpulse.data.quality import NOT_FINAL, quality_of
+from fwpulse.data.quality import NOT_FINAL, qualities
 from fwpulse.data.read import series_values
 
 SHARE = 0.5  # "fell to half its peak": the threshold a break must cross and stay below
@@ -39,10 +39,11 @@ def volume_collapses(rows: pd.DataFrame, share: float = SHARE) -> list[dict]:
     if not 0 < share < 1:
         raise ValueError(f"share must be between 0 and 1, got {share}")
     found = []
+    if "quality" in rows.columns:  # final values only, every row at once
+        rows = rows[~qualities(rows["quality"]).isin(NOT_FINAL)]
+    rows = rows.assign(date=pd.to_datetime(rows["date"]), value=rows["value"].astype(float))
     for (fid, metric), g in rows.groupby(["framework", "metric"], sort=True):
-        if "quality" in g.columns:
-            g = g[~g["quality"].map(quality_of).isin(NOT_FINAL)]
-        s = g.assign(date=pd.to_datetime(g["date"])).set_index("date")["value"].astype(float).sort_index()
+        s = g.set_index("date")["value"].sort_index()
         s = s[~s.index.duplicated(keep="last")].dropna()
         mean = s.rolling(WINDOW, min_periods=MIN_PERIODS).mean().dropna()
         if mean.empty or mean.max() <= 0:
