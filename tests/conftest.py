@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import shutil
 import socket
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+from filelock import FileLock
 
 from fwpulse.data.bootstrap import ensure_database
 from fwpulse.data.sources import SOURCES, hidden_variables, url_variables
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def once_per_session(tmp_path_factory, worker_id: str, name: str) -> Iterator[Path]:
+    """A folder ``name`` shared by every xdist worker of this test session, held under a file lock while the body
+    runs: the first worker to arrive does the costly work there, the others wait and find it done."""
+    root = tmp_path_factory.getbasetemp()
+    root = root if worker_id == "master" else root.parent  # the directory every worker's basetemp sits in
+    with FileLock(str(root / f"{name}.lock")):
+        yield root / name
 
 
 @pytest.fixture(scope="session")

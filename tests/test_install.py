@@ -21,7 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
+
+from tests.conftest import once_per_session
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,10 +47,7 @@ def _clean_env(tmp: Path) -> dict[str, str]:
 def installed_once(tmp_path_factory, worker_id) -> tuple[Path, Path]:
     """(venv, its site-packages) with fwpulse installed from a clean copy of the checkout, once per test session:
     the first xdist worker to arrive builds it under a file lock, the others use it (it was once per worker)."""
-    root = tmp_path_factory.getbasetemp()
-    root = root if worker_id == "master" else root.parent  # the directory every worker's basetemp sits in
-    shared = root / "install-once"
-    with FileLock(str(root / "install-once.lock")):
+    with once_per_session(tmp_path_factory, worker_id, "install-once") as shared:
         done = shared / "done.json"
         if not done.exists():
             if shared.exists():  # a worker's build that failed: start again

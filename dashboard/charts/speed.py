@@ -245,11 +245,7 @@ def step_time(spec, inputs, options, names, colors):
         go.Scatter,
         "step_ms_p50",
         ("step_ms_p90", None),
-        marker=lambda g: {
-            "size": [13 if w == DYNAMIC else 9 for w in g["workload"]],
-            "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
-            "line": {"color": "black", "width": 1},
-        },
+        marker=_workload_marker(9),
         custom=lambda g: g[["mode", "device_name"]].fillna("").to_numpy(),
         hover="%{y}: %{x:,.3g} ms/step (p50; bar to p90)<br>mode %{customdata[0]} · %{customdata[1]}",
         mode="markers",
@@ -271,6 +267,15 @@ def step_time(spec, inputs, options, names, colors):
     return chart
 
 
+def _workload_marker(size: int):
+    """Each row's marker: a star for the dynamic-shape workload (4 px larger), a circle for the others."""
+    return lambda g: {
+        "size": [size + 4 if w == DYNAMIC else size for w in g["workload"]],
+        "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
+        "line": {"color": "black", "width": 1},
+    }
+
+
 def ratios(spec, inputs, options, names, colors):
     df = plot_rows(inputs.values, "ratio")
     if df.empty:
@@ -286,11 +291,7 @@ def ratios(spec, inputs, options, names, colors):
         go.Scatter,
         "ratio",
         ("ratio_ci_high", "ratio_ci_low"),
-        marker=lambda g: {
-            "size": [14 if w == DYNAMIC else 10 for w in g["workload"]],
-            "symbol": ["star" if w == DYNAMIC else "circle" for w in g["workload"]],
-            "line": {"color": "black", "width": 1},
-        },
+        marker=_workload_marker(10),
         custom=lambda g: g[["baseline", "verdict"]].fillna("(baseline)").to_numpy(),
         hover="%{y}: %{x:.3f}x %{customdata[0]} (95% CI bar) · %{customdata[1]}",
         mode="markers",

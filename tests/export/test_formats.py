@@ -15,11 +15,11 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from filelock import FileLock
 from PIL import Image, ImageStat
 
 from fwpulse.dashboard.charts import registry
 from fwpulse.data.quality import details_dict, quality_of
+from tests.conftest import once_per_session
 from tests.export.conftest import build_all, needs_chromium, run_export
 
 pytestmark = [needs_chromium, pytest.mark.browser]
@@ -33,10 +33,7 @@ CHART_IDS = list(registry.CHARTS)
 def exported_once(snapshot_db_template, tmp_path_factory, worker_id):
     """`fwpulse export --all` run once per test session: the first xdist worker to arrive runs it under a file
     lock, the others read its files (it was once per worker, ~40 s of Chromium each)."""
-    root = tmp_path_factory.getbasetemp()
-    root = root if worker_id == "master" else root.parent  # the directory every worker's basetemp sits in
-    shared = root / "export-all-once"
-    with FileLock(str(root / "export-all-once.lock")):
+    with once_per_session(tmp_path_factory, worker_id, "export-all-once") as shared:
         result = shared / "result.json"
         if not result.exists():
             shared.mkdir(exist_ok=True)
