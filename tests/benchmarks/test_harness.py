@@ -79,10 +79,13 @@ def test_sleep_step_timed_within_2_percent(slowed_run):
 def test_timing_path_in_process_per_step_and_blocks():
     from fwpulse.benchmarks.speed.impl_fake import SleepBench
 
+    # A sleep never ends early, and a loaded machine only ever wakes it late (in the full suite four workers and
+    # Chromium share two cores: a CI run saw over half of ten per-step wake-ups 5-50 ms late). So no sample may be
+    # short, and the fastest one measures the timing path's own error, whatever the load.
     samples = time_blocks(SleepBench(0.02), blocks=5, steps=5, per_step=False)
-    assert len(samples) == 5 and abs(sorted(samples)[2] - 20.0) / 20.0 < 0.02  # median: robust to one hiccup
+    assert len(samples) == 5 and min(samples) >= 19.5 and min(samples) / 20.0 - 1 < 0.02
     per_step = time_blocks(SleepBench(0.02), blocks=1, steps=10, per_step=True)  # pays a wake-up per step
-    assert len(per_step) == 10 and abs(sorted(per_step)[5] - 20.0) / 20.0 < 0.05
+    assert len(per_step) == 10 and min(per_step) >= 19.5 and min(per_step) / 20.0 - 1 < 0.05
 
 
 def test_unavailable_and_failing_contenders_are_reported_not_crashed(tmp_path):
