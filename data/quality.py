@@ -80,9 +80,8 @@ def staleness(latest: pd.DataFrame, days: int = STALE_DAYS) -> pd.DataFrame:
     details = latest["details"].tolist() if "details" in latest.columns else [None] * len(metrics)
     newest: dict = {}
     for m, d in zip(metrics, dates):
-        newest[m] = d if m not in newest or d > newest[m] else newest[m]
-    newest_other = dates.copy()
-    newest_other[:] = [newest[m] for m in metrics]
+        newest[m] = max(newest.get(m, d), d)
+    newest_other = pd.Series([newest[m] for m in metrics], dtype=dates.dtype)
     stale = dates < newest_other - pd.Timedelta(days=days)
 
     def why(is_stale: bool, det) -> str:
