@@ -1,7 +1,8 @@
 """Streamlit entry point: `streamlit run dashboard/app.py` (or `fwpulse dashboard`).
 
-The shared controls are drawn here, once per run and before the page, so they keep their state
-across views; every view reads them through ``views.common.options()``.
+The shared controls are drawn here, once per run, so they keep their state across views: their options are
+read before the page runs (every view reads them through ``views.common.options()``) and the controls are
+drawn after it, so the page's charts reach the browser first (``views.common.chosen_options``).
 """
 
 import time
@@ -22,7 +23,7 @@ from fwpulse.dashboard.views import (
     speed,
 )
 
-st.set_page_config(page_title="fwpulse: ML framework pulse", page_icon=":bar_chart:", layout="wide")
+st.set_page_config(page_title="fwpulse: ML framework pulse", page_icon="📊", layout="wide")
 
 PAGES = [
     st.Page(overview.render, title="Overview", url_path="overview", default=True),
@@ -39,8 +40,9 @@ started = time.perf_counter()
 page = st.navigation(PAGES)
 try:
     common.begin_run()
-    common.controls()
+    common.chosen_options()
     page.run()
+    common.draw_controls()
 except Exception as exc:  # noqa: BLE001 - a damaged database or config: the one-line diagnosis, not a traceback
     message = common.fatal_message(exc)
     if message is None:

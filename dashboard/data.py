@@ -95,16 +95,21 @@ def _chart_input(db_path: str, chart_id: str, options: "ChartOptions") -> "Chart
         return registry.load(con, chart_id, options)
 
 
-def rendered(chart_id: str, options: "ChartOptions", names: dict, colors: dict) -> "Chart":
+def rendered(chart_id: str, options: "ChartOptions", names: dict, colors: dict, dark: bool = False) -> "Chart":
     """The chart as drawn, cached like its data: a rerun (a widget click, a page revisit) reuses the figure
     instead of building it again, which was most of a warm page run. Shared, never mutated: callers only
-    read it (the export buttons theme a copy)."""
-    return _rendered(_db(), chart_id, options, tuple(names.items()), tuple(colors.items()))
+    read it (the export buttons theme a copy). ``dark``: on the template for Streamlit's dark page."""
+    return _rendered(_db(), chart_id, options, tuple(names.items()), tuple(colors.items()), dark)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
-def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple) -> "Chart":
-    return registry.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
+def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple, dark: bool = False) -> "Chart":
+    chart = registry.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
+    if dark and chart.figure is not None:
+        from fwpulse.dashboard.charts.kit import for_dark_page
+
+        for_dark_page(chart.figure)  # this cache entry's own figure, built just now
+    return chart
 
 
 def clear_caches() -> None:

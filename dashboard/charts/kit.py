@@ -25,6 +25,13 @@ from fwpulse.data import catalog, read
 pio.templates.default = "plotly_white"
 
 
+def for_dark_page(fig: go.Figure) -> go.Figure:
+    """The figure restyled for Streamlit's dark page (the dashboard draws figures as built, ``theme=None``):
+    plotly_dark with a transparent background. The light page gets the default, plotly_white, which also reads
+    on a dark page while Streamlit does not know the page's theme yet (a session's first run)."""
+    return fig.update_layout(template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+
+
 def caption_for(df: pd.DataFrame, options: ChartOptions | None = None) -> tuple[str, list[str], dt.date | None]:
     """Caption 'Source: S (method, method); T (method) · data as of ...', the distinct sources, and the as-of date.
 

@@ -80,10 +80,14 @@ def _init_state(key: str, value) -> None:
 # ------------------------------------------------------------------------------ the shared controls
 
 
-def controls() -> ChartOptions:
-    """Draw the shared sidebar controls and return the options they select (also kept for :func:`options`)."""
+def chosen_options() -> ChartOptions:
+    """The options the controls hold (their state, first filled from the URL), without drawing them.
+
+    app.py reads these, runs the page and draws the controls (:func:`draw_controls`) after it, so the page's
+    charts reach the browser before the controls: each kind of widget is a script the browser fetches, and
+    fetched first they held up Plotly's (docs/dashboard.md). A click on a control reruns the script, and
+    Streamlit has put the control's new value in its state before this reads it."""
     reg = data.framework_registry()
-    names = reg.names()
     known = reg.ids()
     _init_state("frameworks", parse_frameworks(_qp("fw"), known) or reg.ids("main"))
     _init_state("date_from", parse_date(_qp("from")))
@@ -92,15 +96,42 @@ def controls() -> ChartOptions:
     _init_state("mode", parse_choice(_qp("mode"), MODES, "absolute"))
     _init_state("align", parse_bool(_qp("align")))
     _init_state("smoothing", parse_smoothing(_qp("smooth")))
+    state = st.session_state
     # A stale or hand-edited state must not crash the widgets.
-    st.session_state["frameworks"] = [f for f in st.session_state["frameworks"] if f in names]
+    state["frameworks"] = [f for f in state["frameworks"] or () if f in known]
+    start, end = state["date_from"], state["date_to"]
+    if start and end and start > end:
+        start, end = end, start  # draw_controls says so
+    opts = ChartOptions(
+        frameworks=tuple(state["frameworks"]),
+        start=start or None,
+        end=end or None,
+        log=state["scale"] == "log",
+        mode=state["mode"],
+        align=bool(state["align"]),
+        smoothing=int(state["smoothing"]),
+    )
+    _write_url(opts)
+    state[_STATE] = opts
+    state[_RUN] = state.get("_fwpulse_run", 0)
+    return opts
 
+
+def draw_controls() -> None:
+    """Draw the shared sidebar controls on the state :func:`chosen_options` read.
+
+    Pills and segmented controls rather than a multiselect, radios, a toggle and a slider: each kind of widget
+    is its own script in the browser, and the five kinds cost the Overview's first paint about 0.15 s more
+    (docs/dashboard.md). The dates keep their pickers: a day must be typeable."""
+    reg = data.framework_registry()
+    names = reg.names()
     with st.sidebar:
         st.header("Compare")
-        chosen = st.multiselect(
+        st.pills(
             "Frameworks",
-            options=known,
+            options=reg.ids(),
             format_func=lambda fid: names[fid],
+            selection_mode="multi",
             key="frameworks",
             help="The four main frameworks by default; the 2020 article's ecosystem (Theano, Chainer, ...) is available too.",
         )
@@ -111,37 +142,33 @@ def controls() -> ChartOptions:
         end = c2.date_input(
             "To", key="date_to", min_value=DATE_MIN, max_value=DATE_MAX, help="Empty: up to the newest stored value."
         )
-        scale = st.radio("Scale", SCALES, key="scale", horizontal=True)
-        mode = st.radio(
+        st.segmented_control("Scale", SCALES, key="scale", required=True)
+        st.segmented_control(
             "Show",
             MODES,
             key="mode",
             format_func=lambda m: MODE_LABELS[m],
+            required=True,
             help="Index: every series starts at 100. Share: each framework's % of the selected total per month.",
         )
-        align = st.toggle(
-            "Align by project age",
+        st.segmented_control(
+            "x axis",
+            (False, True),
             key="align",
-            help="x axis = years since each series' first data point (in the date range).",
+            format_func=lambda a: "Years since first point" if a else "Date",
+            required=True,
+            help="Years since first point: each series' x is the time since its first data point (in the date range).",
         )
-        smoothing = st.select_slider("Smoothing (rolling mean, points)", options=SMOOTHING, key="smoothing")
+        st.segmented_control("Smoothing (rolling mean, points)", SMOOTHING, key="smoothing", required=True)
         st.caption("The URL keeps these settings: copy it to share this view.")
+        if start and end and start > end:
+            st.warning("'From' is after 'To': the dates were swapped.")
 
-    if start and end and start > end:
-        st.sidebar.warning("'From' is after 'To': the dates were swapped.")
-        start, end = end, start
-    opts = ChartOptions(
-        frameworks=tuple(chosen),
-        start=start or None,
-        end=end or None,
-        log=scale == "log",
-        mode=mode,
-        align=bool(align),
-        smoothing=int(smoothing),
-    )
-    _write_url(opts)
-    st.session_state[_STATE] = opts
-    st.session_state[_RUN] = st.session_state.get("_fwpulse_run", 0)
+
+def controls() -> ChartOptions:
+    """The options, with the controls drawn at once (a view run on its own, as the tests do)."""
+    opts = chosen_options()
+    draw_controls()
     return opts
 
 
@@ -231,7 +258,8 @@ def show_chart(chart_id: str, frameworks: list[str] | ChartOptions | None = None
     else:
         opts = ChartOptions(frameworks=tuple(frameworks))
     try:
-        chart = data.rendered(chart_id, opts, reg.names(), reg.colors())
+        dark = st.context.theme.type == "dark"  # None (not known yet, e.g. a session's first run): light
+        chart = data.rendered(chart_id, opts, reg.names(), reg.colors(), dark=dark)
     except Exception as exc:  # noqa: BLE001 - one broken chart must not take the view down
         from fwpulse.data.db_errors import is_damage_error
 
@@ -247,6 +275,7 @@ def show_chart(chart_id: str, frameworks: list[str] | ChartOptions | None = None
         return chart
     st.plotly_chart(
         chart.figure,
+        theme=None,  # drawn as built (kit.screen_template); Streamlit's restyling cost 0.1-0.2 s of a page
         key=f"chart-{chart_id}",
         config={
             "toImageButtonOptions": {"format": "png", "filename": chart_id, "scale": 2},
@@ -256,15 +285,19 @@ def show_chart(chart_id: str, frameworks: list[str] | ChartOptions | None = None
     )
     st.caption(chart.caption)
     page_text.say_notes(spec, chart.notes)
-    cols = st.columns([3, *[2] * len(export_formats.buttons())])  # the CSV, then one per article format
-    cols[0].download_button(
+    # The CSV, then the article files in one popover: its buttons are drawn in the browser only when it opens (15
+    # download buttons were about 0.07 s of the Overview's first paint).
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
         "Download the plotted data (CSV)",
         lambda data=chart.data: read.plotted_csv(data),  # built when clicked, not on every page run
         file_name=f"{chart_id}.csv",
         mime="text/csv",
         key=f"csv-{chart_id}",
     )
-    export_buttons(chart, opts, reg.names(), cols[1:], data.settings().browser_path)
+    kinds = export_formats.buttons()
+    box = row.popover(f"Article files ({', '.join(k.upper() for k in kinds)})")
+    export_buttons(chart, opts, reg.names(), [box] * len(kinds), data.settings().browser_path)
     return chart
 
 

@@ -4,87 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from fwpulse.dashboard import data
 from fwpulse.dashboard.charts.spec import ChartOptions
+from fwpulse.dashboard.views import cards
 from fwpulse.dashboard.views.common import page, show_chart
-from fwpulse.data import catalog
-from fwpulse.data.quality import is_final
 
-# (card label, metrics in order of preference, command that fills it)
-CARDS = [
-    ("GitHub stars", ("github.stars",), "fwpulse refresh --source github"),
-    ("GitHub forks", ("github.forks",), "fwpulse refresh --source github"),
-    ("Open issues", ("github.open_issues", "github.open_issues_incl_prs"), "fwpulse refresh --source github"),
-    ("Stack Overflow questions", ("stackoverflow.questions_total",), "fwpulse refresh --source stackoverflow"),
-    ("PyPI downloads / month", ("pypi.downloads_monthly",), "fwpulse refresh --source pypi"),
-]
 CHARTS = ("github-stars", "github-forks", "pypi-downloads-monthly")  # under the cards, in this order
-CARD_PX = 250  # a card's width: its numbers never shrink to an ellipsis; cards wrap onto more rows instead
 
 
-def signed(value: float, decimals: int = 0, unit: str = "") -> str:
-    """``+1,234`` / ``-5.2%``; a change that rounds to zero says which way it went (``-<0.1%``), never ``-0.0%``."""
-    text = f"{value:+,.{decimals}f}"
-    if value != 0 and float(text.replace(",", "")) == 0:
-        return f"{'+' if value > 0 else '-'}<{10**-decimals:g}{unit}"
-    return (f"{0:.{decimals}f}" if value == 0 else text) + unit
+@st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False)
+def _cards_shown(db_path: str, frameworks: tuple[str, ...], names: tuple) -> tuple[bool, bool, str]:
+    """(no card data at all, an 'incl. PRs' figure is shown, the cards' HTML): worked out once per data and
+    choice (about 75 ms for four frameworks), not on every rerun. ``db_path`` keys the cache to the database."""
+    frame = data.overview_cards(frameworks)
+    incl_prs = not frame.empty and "github.open_issues_incl_prs" in set(frame["metric"])
+    named = dict(names)
+    block = cards.cards_html([(named[fid], cards.card_items(frame, fid)) for fid in frameworks])
+    return frame.empty, incl_prs, block
 
 
-def _change(row, days: int) -> str:
-    change = row[f"change_{days}d"]
-    if change is None or pd.isna(change):
-        since = row.get("method_since")
-        return f"{days} d: n/a (counting method changed {since:%Y-%m-%d})" if pd.notna(since) else f"{days} d: n/a"
-    prev = row[f"value_{days}d"]
-    pct = f" ({signed(change / prev * 100, 1, '%')})" if prev else ""
-    return f"{days} d: {signed(change)}{pct}"
-
-
-def _flag_lines(row) -> list[str]:
-    """What the card must say beside its figure: a newer flagged value it did not use, a stale series."""
-    lines = []
-    if pd.notna(row.get("newer_date")) and row.get("newer_quality"):
-        lines.append(
-            f"Newer value {row['newer_value']:,.0f} ({row['newer_date']:%Y-%m-%d}) is "
-            f"{str(row['newer_quality']).replace('_', ' ')}, not final: {row['newer_reason']}. "
-            "The card shows the newest final value."
-        )
-    if not is_final(row.get("quality")):
-        lines.append(f"This figure is {str(row['quality']).replace('_', ' ')}: no final value stored yet.")
-    if bool(row.get("stale")):
-        lines.append(
-            f"Stale: newest value {row['date']:%Y-%m-%d}, the others run to {row['newest_other']:%Y-%m-%d} "
-            f"({row['stale_reason']})."
-        )
-    return lines
-
-
-def _card(cards: pd.DataFrame, fid: str) -> None:
-    mine = cards[cards["framework"] == fid] if not cards.empty else cards
-    for label, metrics, fill in CARDS:
-        rows = mine[mine["metric"].isin(metrics)] if not mine.empty else mine
-        if rows.empty:
-            st.caption(f"**{label}**: not collected yet (`{fill}`)")
-            continue
-        metric = [m for m in metrics if m in set(rows["metric"])][0]
-        row = rows.set_index("metric").loc[metric]
-        shown = label if metric != "github.open_issues_incl_prs" else "Open issues incl. PRs"
-        stale = bool(row.get("stale"))
-        # A stale series' change is over another period than the others' cards: no badge.
-        delta = None if pd.isna(row["change_30d"]) or stale else f"{signed(row['change_30d'])} in 30 d"
-        st.metric(
-            shown,
-            f"{row['value']:,.0f}",
-            delta=delta,
-            delta_color="off",
-            help=f"{catalog.metric(metric).definition} Source: {row['source']} ({row['method']}).",
-        )
-        st.caption(f"{_change(row, 30)} · {_change(row, 365)} · as of {row['date']:%Y-%m-%d}")
-        for line in _flag_lines(row):
-            st.caption(f":orange[{line}]")
+def _shown(frameworks: tuple[str, ...]) -> tuple[bool, bool, str]:
+    names = data.framework_registry().names()
+    return _cards_shown(str(data.settings().db_path), frameworks, tuple((f, names[f]) for f in frameworks))
 
 
 def render() -> None:
@@ -95,7 +38,6 @@ def render() -> None:
     )
     if opts is None:
         return
-    reg = data.framework_registry()
     snapshot = data.offline_only()
     if snapshot is not None:
         age = (dt.date.today() - snapshot).days
@@ -104,18 +46,14 @@ def render() -> None:
             "here is from the offline dataset. `fwpulse refresh` collects current figures (Data health lists "
             "what each source needs)."
         )
-    cards = data.overview_cards(opts.frameworks)
-    if cards.empty:
+    empty, incl_prs, block = _shown(opts.frameworks)
+    if empty:
         st.info(
             "No figures stored yet for these frameworks: run `fwpulse refresh` (or open the dashboard on the "
             "bundled snapshot with `./dev.sh dashboard`)."
         )
-    with st.container(horizontal=True, wrap=True, gap="small"):  # as many per row as the screen holds
-        for fid in opts.frameworks:
-            with st.container(border=True, width=CARD_PX):
-                st.subheader(reg[fid].name)
-                _card(cards, fid)
-    if not cards.empty and "github.open_issues_incl_prs" in set(cards["metric"]):
+    st.html(block)  # every card in one element (views/cards.py says why)
+    if incl_prs:
         st.caption(
             "'Open issues incl. PRs' is GitHub's open_issues_count, which counts pull requests as issues "
             "(see the GitHub view)."
@@ -134,11 +72,11 @@ def warm_up() -> None:
         reg = data.framework_registry()
         opts = ChartOptions(frameworks=tuple(reg.ids("main")))  # what the controls give with no URL and no state
         data.offline_only()
-        data.overview_cards(opts.frameworks)
+        _shown(opts.frameworks)
         for chart_id in CHARTS:
             data.rendered(chart_id, opts, reg.names(), reg.colors())
     finally:
         data.close_run_connection()
 
 
-__all__ = ["render", "warm_up", "CARDS", "CHARTS"]
+__all__ = ["render", "warm_up", "CHARTS"]

@@ -177,6 +177,8 @@ def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
             page.screenshot(path=os.environ["FWPULSE_SCREENSHOT"], full_page=True)
         assert (tmp_path / "overview.png").stat().st_size > 50_000
         # The per-chart server-side export button: a real article PNG, built on click by `fwpulse export`'s code.
+        # The article files sit in a popover under the chart (drawn when it opens).
+        page.get_by_role("button", name="Article files").first.click()
         with page.expect_download(timeout=90_000) as dl:
             page.get_by_role("button", name="Article PNG").first.click()
         target = tmp_path / dl.value.suggested_filename
@@ -187,6 +189,8 @@ def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
         with Image.open(target) as img:
             assert img.size == (2400, 1350)  # 1200x675 at scale 2
             assert ImageStat.Stat(img.convert("L")).var[0] > 50  # not blank
+        if not page.get_by_role("button", name="Article SVG").first.is_visible():
+            page.get_by_role("button", name="Article files").first.click()
         with page.expect_download(timeout=60_000) as dl:
             page.get_by_role("button", name="Article SVG").first.click()
         svg = Path(dl.value.path()).read_text()
@@ -196,7 +200,7 @@ def test_dashboard_renders_real_history_in_chromium(dashboard_url, tmp_path):
 
 
 CARDS_JS = """() => {
-  const values = [...document.querySelectorAll('[data-testid="stMetricValue"]')];
+  const values = [...document.querySelectorAll('.fwp-value')];
   const cut = values.filter(e => {
     const inner = e.querySelector('div') || e;
     return inner.scrollWidth > inner.clientWidth + 1 || e.scrollWidth > e.clientWidth + 1;
@@ -223,9 +227,8 @@ def test_overview_cards_reflow_at_800_px_without_cutting_numbers(dashboard_url):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 800, "height": 1600})
         page.goto(dashboard_url + "/?fw=pytorch,tensorflow,keras,jax")
-        # Streamlit sends the cards one by one: wait for the last of the eight (two per framework), not the
-        # first, or the page is read while half of them are still on the way (a CI run saw 4 of 8).
-        page.locator('[data-testid="stMetricValue"]').nth(7).wait_for(timeout=60_000)
+        # All cards are one HTML block: wait for its eighth figure (two or more per framework).
+        page.locator(".fwp-value").nth(7).wait_for(timeout=60_000)
         found = page.evaluate(CARDS_JS)
         browser.close()
     assert found["values"] >= 8 and not found["cut"] and not found["split"], found

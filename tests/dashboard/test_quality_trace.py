@@ -22,6 +22,7 @@ from fwpulse.data import db, read, store
 from fwpulse.data.registry import load_registry
 from fwpulse.data.settings import load_settings
 from fwpulse.data.store import Observation, RunRecord
+from tests.dashboard import card_reader
 
 KINDS = ("partial_period", "lower_bound", "upper_bound", "approximate", "degraded_source", "synthetic")
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
@@ -248,11 +249,11 @@ def test_overview_cards_say_stale_and_never_badge_a_stale_change(snapshot_db):
 
     at = run_view("overview", fw="pytorch,jax")
     assert not at.exception and not at.error
-    captions = " ".join(c.value for c in at.caption)
-    assert "Stale: newest value 2024-04-01, the others run to 2026-08-01" in captions  # JAX forks
-    forks = [m for m in at.metric if m.label == "GitHub forks"]
-    assert len(forks) == 2 and any(not m.delta for m in forks)  # JAX's stale change: no badge
-    assert "+734 in 30 d" not in [m.delta for m in at.metric]
+    shown = card_reader.figures(at)
+    forks = {f.framework: f for f in shown if f.label == "GitHub forks"}
+    assert "Stale: newest value 2024-04-01, the others run to 2026-08-01" in " ".join(forks["JAX"].flags)
+    assert forks["JAX"].badge is None and forks["PyTorch"].badge  # JAX's stale change: no badge
+    assert "+734 in 30 d" not in [f.badge for f in shown]
 
 
 def test_overview_card_names_a_newer_flagged_value(tmp_path, monkeypatch):
@@ -261,10 +262,10 @@ def test_overview_card_names_a_newer_flagged_value(tmp_path, monkeypatch):
     monkeypatch.setenv("FWPULSE_DB", str(_db(tmp_path, "partial_period")))
     at = run_view("overview", fw="pytorch,tensorflow")
     assert not at.exception and not at.error
-    stars = [m for m in at.metric if m.label == "GitHub stars"]
-    assert stars[0].value == "90,010" and stars[0].delta == "+1 in 30 d"  # final values only
-    captions = " ".join(c.value for c in at.caption)
-    assert "Newer value 123,457 (2025-12-01) is partial period, not final: because partial_period" in captions
+    stars = [f for f in card_reader.figures(at) if f.label == "GitHub stars"]
+    assert stars[0].value == "90,010" and stars[0].badge == "+1 in 30 d"  # final values only
+    flags = " ".join(stars[0].flags)
+    assert "Newer value 123,457 (2025-12-01) is partial period, not final: because partial_period" in flags
 
 
 def test_a_change_never_spans_a_switch_of_counting_method(tmp_path):
@@ -292,7 +293,7 @@ def test_a_change_never_spans_a_switch_of_counting_method(tmp_path):
     assert pd.isna(card["change_365d"]) and pd.isna(card["value_365d"])  # 2025-03 was counted by pypinfo
     assert card["method_since"] == pd.Timestamp("2025-06-01")
 
-    from fwpulse.dashboard.views.overview import _change
+    from fwpulse.dashboard.views.cards import change_text
 
-    assert _change(card, 365) == "365 d: n/a (counting method changed 2025-06-01)"
-    assert _change(card, 30) == "30 d: +1 (+0.1%)"
+    assert change_text(card, 365) == "365 d: n/a (counting method changed 2025-06-01)"
+    assert change_text(card, 30) == "30 d: +1 (+0.1%)"

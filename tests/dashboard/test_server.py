@@ -31,8 +31,20 @@ def test_fwpulse_dashboard_runs_streamlit_through_the_preloading_entry_point(mon
     seen = {}
     monkeypatch.setenv("FWPULSE_DB", str(tmp_path / "x.duckdb"))
     monkeypatch.setattr(serve.os, "execve", lambda exe, cmd, env: seen.update(cmd=cmd))
-    serve.dashboard(port=8599, host="127.0.0.1", open_browser=False)
+    serve.dashboard(port=8599, host="127.0.0.1", open_browser=False, reload=False)
     assert seen["cmd"][1:4] == ["-m", "fwpulse.dashboard.server", "run"]
+
+
+@pytest.mark.parametrize("reload, watcher", [(False, "none"), (True, "auto")])
+def test_the_server_watches_source_files_only_when_asked(monkeypatch, tmp_path, reload, watcher):
+    """A served dashboard runs no file watcher (its threads cost each page about 0.1 s in the browser);
+    `--reload` brings Streamlit's back for development."""
+    seen = {}
+    monkeypatch.setenv("FWPULSE_DB", str(tmp_path / "x.duckdb"))
+    monkeypatch.setattr(serve.os, "execve", lambda exe, cmd, env: seen.update(cmd=cmd))
+    serve.dashboard(port=8599, host="127.0.0.1", open_browser=False, reload=reload)
+    cmd = seen["cmd"]
+    assert cmd[cmd.index("--server.fileWatcherType") + 1] == watcher
 
 
 def _overview_figures_built(monkeypatch) -> list[str]:

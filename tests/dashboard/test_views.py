@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.dashboard import card_reader
 from tests.dashboard.conftest import BUNDLED_BENCH, bench_rows, bundled_bench
 
 VIEWS = [
@@ -153,7 +154,7 @@ def _first_chart(at: AppTest) -> dict:
 def test_log_scale_control_changes_axis_type_and_url(snapshot_db):
     at = run_view("github")
     assert _first_chart(at)["layout"]["yaxis"].get("type") in (None, "linear", "-")
-    at.radio(key="scale").set_value("log").run()
+    at.button_group(key="scale").set_value("log").run()
     assert not at.exception
     assert all(f["layout"]["yaxis"]["type"] == "log" for f in figures(at))
     assert at.query_params["scale"] in ("log", ["log"])
@@ -162,7 +163,7 @@ def test_log_scale_control_changes_axis_type_and_url(snapshot_db):
 @pytest.mark.slow
 def test_index_mode_starts_every_line_at_100(snapshot_db):
     at = run_view("overview")
-    at.radio(key="mode").set_value("index").run()
+    at.button_group(key="mode").set_value("index").run()
     assert not at.exception
     stars = _first_chart(at)
     # each framework's line of final values (a series broken at a gap may mark a point left alone: lines+markers)
@@ -195,7 +196,7 @@ def test_share_mode_sums_to_100(filled_db):
 def test_framework_control_changes_traces(filled_db):
     at = run_view("community")
     assert {"PyTorch", "JAX"} <= trace_names(at)
-    at.multiselect(key="frameworks").set_value(["jax", "keras"]).run()
+    at.button_group(key="frameworks").set_value(["jax", "keras"]).run()
     assert not at.exception
     assert "PyTorch" not in trace_names(at) and {"JAX", "Keras"} <= trace_names(at)
     assert at.query_params["fw"] in ("jax,keras", ["jax,keras"])
@@ -226,8 +227,8 @@ def test_bad_query_values_are_ignored_not_fatal(snapshot_db):
         **{"from": "yesterday", "to": "2019-13-45"},
     )
     assert not at.exception and not at.error
-    assert at.multiselect(key="frameworks").value == ["pytorch"]
-    assert at.radio(key="mode").value == "absolute" and at.radio(key="scale").value == "linear"
+    assert at.button_group(key="frameworks").value == ["pytorch"]
+    assert at.button_group(key="mode").value == "absolute" and at.button_group(key="scale").value == "linear"
     assert len(at.get("plotly_chart")) == 3
 
 
@@ -235,9 +236,9 @@ def test_shared_link_restores_every_control(snapshot_db):
     at = run_view(
         "adoption", fw="jax,pytorch", scale="log", mode="index", align="1", smooth="4", **{"from": "2021-01-01"}
     )
-    assert at.multiselect(key="frameworks").value == ["jax", "pytorch"]
-    assert at.radio(key="scale").value == "log" and at.radio(key="mode").value == "index"
-    assert at.toggle(key="align").value is True and at.select_slider(key="smoothing").value == 4
+    assert at.button_group(key="frameworks").value == ["jax", "pytorch"]
+    assert at.button_group(key="scale").value == "log" and at.button_group(key="mode").value == "index"
+    assert at.button_group(key="align").value is True and at.button_group(key="smoothing").value == 4
     fig = _first_chart(at)
     assert fig["layout"]["yaxis"]["type"] == "log"
     assert {t["name"].split(" · ")[0] for t in fig["data"]} == {"PyTorch", "JAX"}  # ' · method' per method
@@ -248,10 +249,10 @@ def test_shared_link_restores_every_control(snapshot_db):
 
 def test_overview_cards_show_change_and_as_of(snapshot_db):
     at = run_view("overview")
-    captions = [c.value for c in at.caption]
-    assert any("30 d: +" in c and "365 d: +" in c and "as of 2026-08-01" in c for c in captions)
-    assert "fwpulse refresh --source stackoverflow" in " ".join(captions)
-    assert len([m for m in at.metric if m.label == "Open issues incl. PRs"]) == 4
+    notes = [n for f in card_reader.figures(at) for n in f.notes]
+    assert any("30 d: +" in c and "365 d: +" in c and "as of 2026-08-01" in c for c in notes)
+    assert "fwpulse refresh --source stackoverflow" in " ".join(m for c in card_reader.cards(at) for m in c.missing)
+    assert len([f for f in card_reader.figures(at) if f.label == "Open issues incl. PRs"]) == 4
 
 
 @pytest.mark.parametrize(
@@ -260,9 +261,9 @@ def test_overview_cards_show_change_and_as_of(snapshot_db):
 )
 def test_a_card_change_that_rounds_to_zero_says_which_way_never_minus_zero(change, prev, expected):
     """-3 stars on 10,000 printed '(-0.0%)', a figure that reads as no change with a stray sign."""
-    from fwpulse.dashboard.views import overview
+    from fwpulse.dashboard.views.cards import change_text
 
-    assert overview._change({"change_30d": change, "value_30d": prev}, 30) == expected
+    assert change_text({"change_30d": change, "value_30d": prev}, 30) == expected
 
 
 def test_github_view_explains_issue_count_trap_and_marks_releases(snapshot_db):
