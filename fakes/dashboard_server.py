@@ -22,14 +22,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(db_path: Path, app: Path | None = None, **popen: Any) -> tuple[subprocess.Popen, str]:
-    """`fwpulse dashboard` on ``db_path`` (or ``streamlit run app``) on a free port: (process, url)."""
+def start_dashboard(
+    db_path: Path, app: Path | None = None, streamlit_args: tuple[str, ...] = (), **popen: Any
+) -> tuple[subprocess.Popen, str]:
+    """`fwpulse dashboard` on ``db_path`` (or ``streamlit run app [streamlit_args]``) on a free port: (process, url)."""
     port = free_port()
     if app is None:
         cmd = [sys.executable, "-m", "fwpulse", "dashboard", "--port", str(port)]
     else:
         cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
-        cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+        cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false", *streamlit_args]
     proc = subprocess.Popen(cmd, env={**os.environ, "FWPULSE_DB": str(db_path)}, **popen)
     return proc, f"http://127.0.0.1:{port}"
 
