@@ -41,8 +41,10 @@ page = st.navigation(PAGES)
 try:
     common.begin_run()
     common.chosen_options()
-    page.run()
-    common.draw_controls()
+    try:
+        page.run()
+    finally:
+        common.draw_controls()  # after the page, so its charts reach the browser first; even when it failed
 except Exception as exc:  # noqa: BLE001 - a damaged database or config: the one-line diagnosis, not a traceback
     message = common.fatal_message(exc)
     if message is None:

@@ -1,8 +1,8 @@
 """Controls and chart rendering shared by the views.
 
-The sidebar controls (frameworks, date range, scale, mode, alignment, smoothing) are drawn once
-per run by ``app.py`` before the page runs, and every view reads the resulting
-:class:`~fwpulse.dashboard.charts.spec.ChartOptions` with :func:`options`. Their state lives in
+The sidebar controls (frameworks, date range, scale, mode, alignment, smoothing) are read once per run
+by ``app.py`` before the page runs (:func:`chosen_options`) and drawn after it (:func:`draw_controls`); every
+view reads the resulting :class:`~fwpulse.dashboard.charts.spec.ChartOptions` with :func:`options`. Their state lives in
 ``st.query_params`` (``?fw=pytorch,jax&from=2020-01-01&scale=log&mode=index&align=1&smooth=3``), so a
 view's URL is a link someone can share; bad values in a link are ignored, never an error.
 """

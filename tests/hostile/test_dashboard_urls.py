@@ -82,3 +82,5 @@ def test_damaged_database_shows_the_diagnosis(snapshot_db, tmp_path):
     assert not at.exception
     text = " ".join(e.value for e in at.error)
     assert "is damaged" in text and str(snapshot_db) in text
+    # The controls are drawn after the page, and still drawn when the page failed: the choice is not lost.
+    assert at.button_group(key="frameworks").value == ["pytorch", "tensorflow", "keras", "jax"]
