@@ -30,7 +30,7 @@ def export_buttons(chart: Chart, opts: ChartOptions, names: dict[str, str], cols
     if missing is None and importlib.util.find_spec("kaleido") is None:
         missing = "kaleido is not installed: pip install -c constraints.txt -e '.[export]' (./dev.sh dashboard does)"
     static = formats.static()
-    for col, fmt in zip(cols, formats.buttons(), strict=True):  # the caller makes one column per button
+    for col, fmt in zip(cols, formats.buttons(), strict=True):  # one place per button (the page: its popover)
         needs_browser = fmt in static
         disabled = needs_browser and missing is not None
         col.download_button(

@@ -168,6 +168,10 @@ def test_charts_are_drawn_as_built_on_a_light_page_and_restyled_for_a_dark_one(s
     assert light.figure.layout.paper_bgcolor is None  # the shared light figure is not touched
     assert light.figure.layout.template.layout.paper_bgcolor == "white"
     assert [t.name for t in dark.figure.data] == [t.name for t in light.figure.data]  # same data, other look
+    from fwpulse.dashboard.export.theme import apply_theme
+
+    # An article file exported from a dark page is the one exported from a light page.
+    assert apply_theme(dark).to_dict() == apply_theme(light).to_dict()
 
 
 def test_the_page_reads_the_controls_before_they_are_drawn_and_swaps_reversed_dates(snapshot_db):

@@ -134,7 +134,7 @@ def test_the_dashboard_offers_an_article_button_for_the_toy(toy, snapshot_db):
 
 @pytest.mark.slow
 def test_every_chart_of_the_page_gets_the_toy_button(toy, snapshot_db):
-    """The page lays out one column per button format, so the toy's button is not cut off."""
+    """Every chart of the page offers the toy's button in its Article files popover."""
     from streamlit.testing.v1 import AppTest
 
     from fwpulse.dashboard import APP_PATH
