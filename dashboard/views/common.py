@@ -275,7 +275,7 @@ def show_chart(chart_id: str, frameworks: list[str] | ChartOptions | None = None
         return chart
     st.plotly_chart(
         chart.figure,
-        theme=None,  # drawn as built (kit.screen_template); Streamlit's restyling cost 0.1-0.2 s of a page
+        theme=None,  # drawn as built (plotly_white, or kit.for_dark_page); Streamlit's restyling cost 0.1-0.2 s a page
         key=f"chart-{chart_id}",
         config={
             "toImageButtonOptions": {"format": "png", "filename": chart_id, "scale": 2},
