@@ -24,6 +24,7 @@ import streamlit as st
 
 from fwpulse.dashboard import health
 from fwpulse.dashboard.charts import article, overview, registry, speed
+from fwpulse.dashboard.charts.kit import for_dark_page
 from fwpulse.dashboard.charts.spec import Chart, ChartInput, ChartOptions
 from fwpulse.data import db, ledger, read, store
 from fwpulse.data.registry import Registry, load_registry
@@ -106,8 +107,6 @@ def rendered(chart_id: str, options: "ChartOptions", names: dict, colors: dict, 
 def _rendered(db_path: str, chart_id: str, options, names: tuple, colors: tuple, dark: bool = False) -> "Chart":
     chart = registry.render(chart_id, chart_input(chart_id, options), options, dict(names), dict(colors))
     if dark and chart.figure is not None:
-        from fwpulse.dashboard.charts.kit import for_dark_page
-
         for_dark_page(chart.figure)  # this cache entry's own figure, built just now
     return chart
 
