@@ -15,7 +15,11 @@ import time
 
 from fwpulse.dashboard.export.options import INSTALL_HINT, ChromiumMissing, ExportError, check_browser
 
-RENDER_TIMEOUT_S = 60
+RENDER_TIMEOUT_S = 60  # kaleido's own limit per image
+# One attempt's limit, start-up included (kaleido's limit covers only its renders): a Chromium that hangs while
+# starting (a CI run under load waited past four minutes) is stopped and tried again. A healthy image takes
+# about half a second on the 2-core machine, 1-2 s under load.
+ATTEMPT_BASE_S, ATTEMPT_PER_IMAGE_S = 60.0, 10.0
 
 
 def _run(coro):
@@ -71,6 +75,11 @@ def _check_starts(browser: str) -> None:
 RACE_ATTEMPTS = 3  # a second try once failed too, in CI with four test workers and Chromium on two cores
 
 
+def _retryable(exc: BaseException) -> bool:
+    """A failure a fresh Chromium gets past: kaleido's page race, or an attempt over its time limit."""
+    return _page_not_ready(exc) or isinstance(exc, TimeoutError)
+
+
 def _page_not_ready(exc: BaseException) -> bool:
     """kaleido's own page answered before its scripts loaded ("kaleido_scopes is not defined"): a race seen when
     several Chromiums start at once on a busy 2-core machine, gone on a later try."""
@@ -103,14 +112,24 @@ def render_static(
 
             return list(await asyncio.gather(*(one(*job) for job in jobs)))
 
+    limit = ATTEMPT_BASE_S + ATTEMPT_PER_IMAGE_S * len(jobs)
+
+    async def bounded() -> list[bytes]:
+        return await asyncio.wait_for(main(), limit)
+
     try:
         for attempt in range(1, RACE_ATTEMPTS + 1):
             try:
-                return _run(main())
-            except Exception as exc:  # noqa: BLE001 - one known race is retried, everything else is reported below
-                if not _page_not_ready(exc) or attempt == RACE_ATTEMPTS:
+                return _run(bounded())
+            except Exception as exc:  # noqa: BLE001 - a race or a hang is retried, everything else is reported below
+                if not _retryable(exc) or attempt == RACE_ATTEMPTS:
                     raise
-                time.sleep(0.5 * attempt)  # kaleido's page had not loaded its scripts (seen under load): again
+                time.sleep(0.5 * attempt)  # kaleido's page had not loaded its scripts, or Chromium hung: again
+    except TimeoutError:
+        raise ExportError(
+            f"static image export with {browser}: no answer within {limit:.0f} s, {RACE_ATTEMPTS} times "
+            "(check that BROWSER_PATH is a working Chromium and the machine is not overloaded)"
+        ) from None
     except ChromeNotFoundError:
         raise ChromiumMissing(f"Chromium not found at {browser} (BROWSER_PATH): {INSTALL_HINT}") from None
     except ExportError:

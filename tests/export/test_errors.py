@@ -193,3 +193,44 @@ def test_kaleidos_page_race_is_retried_and_other_failures_are_not(monkeypatch):
     with pytest.raises(ExportError, match="the browser died"):
         export_static.render_static([(None, "png", 10, 10, 1)], CHROMIUM)
     assert len(calls) == 1
+
+
+def test_a_chromium_that_hangs_is_stopped_and_tried_again(monkeypatch):
+    """kaleido's own timeout covers renders, not start-up: a session that never starts is cut at the attempt's
+    limit and tried again with a fresh one; hanging every time is one line, not a wait without end."""
+    import asyncio
+
+    from fwpulse.dashboard.export import static as export_static
+
+    starts = []
+
+    class Session:
+        def __init__(self, **kwargs):
+            pass
+
+        async def __aenter__(self):
+            starts.append(1)
+            if len(starts) == 1 or hang_always:
+                await asyncio.sleep(3600)  # a Chromium that never answers
+            return self
+
+        async def __aexit__(self, *exc):
+            return False
+
+        async def calc_fig(self, fig, opts):
+            return b"svg"
+
+    fake = type("kaleido", (), {"Kaleido": Session})
+    monkeypatch.setattr(export_static, "_import_kaleido", lambda: (fake, LookupError))
+    monkeypatch.setattr(export_static, "_check_starts", lambda browser: None)
+    monkeypatch.setattr(export_static, "ATTEMPT_BASE_S", 0.2)
+    monkeypatch.setattr(export_static, "ATTEMPT_PER_IMAGE_S", 0.0)
+    monkeypatch.setattr(export_static.time, "sleep", lambda s: None)
+    hang_always = False
+    assert export_static.render_static([(None, "svg", 10, 10, 1)], CHROMIUM) == [b"svg"]
+    assert len(starts) == 2  # the hung start, then a fresh one
+
+    hang_always, starts[:] = True, []
+    with pytest.raises(ExportError, match=r"no answer within 0 s, 3 times") as err:
+        export_static.render_static([(None, "svg", 10, 10, 1)], CHROMIUM)
+    assert len(starts) == export_static.RACE_ATTEMPTS and "\n" not in str(err.value)
