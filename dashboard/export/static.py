@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
 import sys
@@ -20,6 +21,7 @@ RENDER_TIMEOUT_S = 60  # kaleido's own limit per image
 # starting (a CI run under load waited past four minutes) is stopped and tried again. A healthy image takes
 # about half a second on the 2-core machine, 1-2 s under load.
 ATTEMPT_BASE_S, ATTEMPT_PER_IMAGE_S = 60.0, 10.0
+CLOSE_TIMEOUT_S = 10.0  # stopping a session that was cut
 
 
 def _run(coro):
@@ -75,11 +77,6 @@ def _check_starts(browser: str) -> None:
 RACE_ATTEMPTS = 3  # a second try once failed too, in CI with four test workers and Chromium on two cores
 
 
-def _retryable(exc: BaseException) -> bool:
-    """A failure a fresh Chromium gets past: kaleido's page race, or an attempt over its time limit."""
-    return _page_not_ready(exc) or isinstance(exc, TimeoutError)
-
-
 def _page_not_ready(exc: BaseException) -> bool:
     """kaleido's own page answered before its scripts loaded ("kaleido_scopes is not defined"): a race seen when
     several Chromiums start at once on a busy 2-core machine, gone on a later try."""
@@ -102,10 +99,8 @@ def render_static(
     os.environ["BROWSER_PATH"] = browser  # choreographer's own lookup agrees with ours
     _quiet_browser_logs()
 
-    async def main() -> list[bytes]:
-        async with kaleido.Kaleido(
-            path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False, timeout=RENDER_TIMEOUT_S
-        ) as k:
+    async def main(session) -> list[bytes]:
+        async with session as k:
 
             async def one(fig, fmt, w, h, s):
                 return await k.calc_fig(fig, opts={"format": fmt, "width": w, "height": h, "scale": s})
@@ -115,14 +110,27 @@ def render_static(
     limit = ATTEMPT_BASE_S + ATTEMPT_PER_IMAGE_S * len(jobs)
 
     async def bounded() -> list[bytes]:
-        return await asyncio.wait_for(main(), limit)
+        session = kaleido.Kaleido(path=browser, n=max(1, min(tabs, len(jobs))), mathjax=False, timeout=RENDER_TIMEOUT_S)
+        try:
+            return await asyncio.wait_for(main(session), limit)
+        except BaseException:
+            # A session cut while starting never reached its own close: stop its Chromium before the next try.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.close(), CLOSE_TIMEOUT_S)
+            raise
 
     try:
         for attempt in range(1, RACE_ATTEMPTS + 1):
+            started = time.monotonic()
             try:
                 return _run(bounded())
             except Exception as exc:  # noqa: BLE001 - a race or a hang is retried, everything else is reported below
-                if not _retryable(exc) or attempt == RACE_ATTEMPTS:
+                # Over the limit is a hang whatever the exception says (choreographer turns a cancelled start-up
+                # into "the browser seemed to close").
+                hung = time.monotonic() - started >= limit
+                if not (hung or _page_not_ready(exc)) or attempt == RACE_ATTEMPTS:
+                    if hung:
+                        raise TimeoutError from exc
                     raise
                 time.sleep(0.5 * attempt)  # kaleido's page had not loaded its scripts, or Chromium hung: again
     except TimeoutError:

@@ -202,7 +202,7 @@ def test_a_chromium_that_hangs_is_stopped_and_tried_again(monkeypatch):
 
     from fwpulse.dashboard.export import static as export_static
 
-    starts = []
+    starts, closes = [], []
 
     class Session:
         def __init__(self, **kwargs):
@@ -211,11 +211,18 @@ def test_a_chromium_that_hangs_is_stopped_and_tried_again(monkeypatch):
         async def __aenter__(self):
             starts.append(1)
             if len(starts) == 1 or hang_always:
-                await asyncio.sleep(3600)  # a Chromium that never answers
+                try:
+                    await asyncio.sleep(3600)  # a Chromium that never answers
+                except asyncio.CancelledError:  # as choreographer does with a cancelled start-up
+                    raise RuntimeError("The browser seemed to close immediately after starting.") from None
             return self
 
         async def __aexit__(self, *exc):
+            await self.close()
             return False
+
+        async def close(self):
+            closes.append(1)
 
         async def calc_fig(self, fig, opts):
             return b"svg"
@@ -229,8 +236,9 @@ def test_a_chromium_that_hangs_is_stopped_and_tried_again(monkeypatch):
     hang_always = False
     assert export_static.render_static([(None, "svg", 10, 10, 1)], CHROMIUM) == [b"svg"]
     assert len(starts) == 2  # the hung start, then a fresh one
+    assert len(closes) >= 2  # the hung session's Chromium was stopped too, not left running
 
-    hang_always, starts[:] = True, []
+    hang_always, starts[:], closes[:] = True, [], []
     with pytest.raises(ExportError, match=r"no answer within 0 s, 3 times") as err:
         export_static.render_static([(None, "svg", 10, 10, 1)], CHROMIUM)
-    assert len(starts) == export_static.RACE_ATTEMPTS and "\n" not in str(err.value)
+    assert len(starts) == len(closes) == export_static.RACE_ATTEMPTS and "\n" not in str(err.value)
